@@ -1,0 +1,8 @@
+"""`python -m broadcaster` runs the command line."""
+from __future__ import annotations
+
+import sys
+
+from broadcaster.cli import main
+
+sys.exit(main())

@@ -1,0 +1,47 @@
+"""Finding ffmpeg (from the imageio-ffmpeg wheel, else PATH) and running it."""
+from __future__ import annotations
+
+import shutil
+import subprocess
+import warnings
+from functools import lru_cache
+
+from broadcaster.errors import AudioError
+
+INSTALL_HINT = "install it with `pip install imageio-ffmpeg` (it bundles a static ffmpeg)"
+
+
+@lru_cache(maxsize=1)
+def ffmpeg_exe() -> str:
+    try:
+        import imageio_ffmpeg
+        return imageio_ffmpeg.get_ffmpeg_exe()
+    except (ImportError, RuntimeError):
+        found = shutil.which("ffmpeg")
+        if found:
+            return found
+    raise AudioError(f"ffmpeg was not found: {INSTALL_HINT}")
+
+
+def run(args: list[str], stdin: bytes | None = None, timeout: float = 600) -> subprocess.CompletedProcess:
+    """Run ffmpeg with args (no shell); AudioError with its last message line on failure."""
+    cmd = [ffmpeg_exe(), "-hide_banner", "-nostdin", *args]
+    try:
+        proc = subprocess.run(cmd, input=stdin, capture_output=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        raise AudioError(f"ffmpeg took longer than {timeout:.0f} s") from None
+    if proc.returncode != 0:
+        last = (proc.stderr.decode("utf-8", "replace").strip().splitlines() or ["no message"])[-1]
+        raise AudioError(f"ffmpeg failed: {last}")
+    return proc
+
+
+@lru_cache(maxsize=1)
+def pydub():
+    """pydub's AudioSegment, pointed at our ffmpeg (imported here so nothing else does)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # pydub warns at import when ffmpeg is not on PATH
+        from pydub import AudioSegment
+    AudioSegment.converter = ffmpeg_exe()
+    AudioSegment.ffmpeg = ffmpeg_exe()
+    return AudioSegment

@@ -1,0 +1,93 @@
+"""The Engine interface, the Clip it returns, and the registry of engines by name."""
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
+
+from broadcaster.errors import EngineUnavailable
+
+if TYPE_CHECKING:
+    from broadcaster.speech.voices import VoiceProfile
+
+
+@dataclass(frozen=True)
+class Boundary:
+    """Where one sentence sits in a clip, in seconds (from engines that report it)."""
+
+    start: float
+    end: float
+    text: str
+
+
+@dataclass(frozen=True)
+class Clip:
+    """Mono 16-bit PCM speech from an engine."""
+
+    pcm: bytes
+    sample_rate: int
+    engine: str
+    boundaries: tuple[Boundary, ...] = ()
+
+    @property
+    def duration(self) -> float:
+        return len(self.pcm) / 2 / self.sample_rate
+
+
+@runtime_checkable
+class Engine(Protocol):
+    """What every speech engine offers."""
+
+    name: str
+
+    def version(self) -> str:
+        """Changes whenever the same text would sound different (part of the cache key)."""
+
+    def available(self) -> tuple[bool, str]:
+        """(True, "") when usable here, else (False, why not and how to fix)."""
+
+    def parameters(self, voice: VoiceProfile) -> dict:
+        """The engine's settings for this voice profile (part of the cache key)."""
+
+    def synthesize(self, text: str, voice: VoiceProfile) -> Clip:
+        """Speak normalized text; raises SynthesisFailed or EngineUnavailable."""
+
+
+# name -> module that defines `ENGINE` (imported lazily: heavy engines cost nothing unused)
+_MODULES = {
+    "edge": "broadcaster.engines.edge",
+    "neural": "broadcaster.engines.neural",
+    "espeak": "broadcaster.engines.espeak",
+}
+# the order `auto` tries them in: natural online voice, natural offline, always-there
+AUTO_ORDER = ("edge", "neural", "espeak")
+_instances: dict[str, Engine] = {}
+
+
+def engine_names() -> tuple[str, ...]:
+    return tuple(_MODULES)
+
+
+def get_engine(name: str) -> Engine:
+    """The engine called `name`; EngineUnavailable if its module cannot load."""
+    if name not in _MODULES:
+        raise EngineUnavailable(f"unknown engine '{name}' (known: {', '.join(_MODULES)})")
+    if name not in _instances:
+        try:
+            module = importlib.import_module(_MODULES[name])
+        except ImportError as exc:
+            raise EngineUnavailable(f"engine '{name}' is not installed here ({exc})") from None
+        _instances[name] = module.ENGINE
+    return _instances[name]
+
+
+def available_engines() -> list[tuple[str, bool, str]]:
+    """(name, usable, reason) for every engine, in auto order."""
+    out = []
+    for name in AUTO_ORDER:
+        try:
+            ok, why = get_engine(name).available()
+        except EngineUnavailable as exc:
+            ok, why = False, str(exc)
+        out.append((name, ok, why))
+    return out

@@ -1,0 +1,235 @@
+"""The render pipeline: notice files -> checked programs -> audio files, transcript, manifest."""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from broadcaster import __version__
+from broadcaster.engines.base import AUTO_ORDER, Clip, get_engine
+from broadcaster.errors import BadInput, CouldNotDo, EngineUnavailable, SynthesisFailed
+from broadcaster.fsutil import write_text
+from broadcaster.notice import FOLDER_FILES, Notice, load_notice
+from broadcaster.script import Script, Speech, build_script
+from broadcaster.speech.spoken import spoken_text
+from broadcaster.speech.voices import VoiceProfile, get_profile
+
+FORMATS = ("mp3", "wav")
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A notice that passed every check: its program, with the spoken form of each speech."""
+
+    notice: Notice
+    voice: VoiceProfile
+    script: Script
+    spoken: dict  # written sentence -> SpokenText
+
+    def transcript(self) -> str:
+        return "\n".join(self.spoken[s.text].text for s in self.script.speeches())
+
+
+@dataclass(frozen=True)
+class RenderOptions:
+    out_dir: Path
+    engine: str = "auto"
+    fmt: str = "mp3"
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """What one render produced; this is also the notice's manifest entry."""
+
+    id: str
+    title: str
+    file: str
+    transcript: str
+    duration: float
+    engine: str
+    voice: str
+    sha256: str
+    skipped: dict = field(default_factory=dict)  # engine -> why it did not speak
+
+
+def is_folder_file(path: Path) -> bool:
+    return path.name in FOLDER_FILES
+
+
+def prepare(notice: Notice, voice_override: str | None = None) -> Prepared:
+    """Everything that can be checked without sound; BadInput on any mistake."""
+    try:
+        voice = get_profile(voice_override or notice.voice)
+    except BadInput as exc:
+        raise exc.located(notice.path, notice.doc.line("voice") if notice.doc else None) from None
+    script = build_script(notice, voice)
+    spoken = {}
+    for speech in script.speeches():
+        if speech.text not in spoken:
+            try:
+                spoken[speech.text] = spoken_text(speech.text, voice)
+            except BadInput as exc:
+                raise exc.located(notice.path, _line_of_value(notice, speech.text)) from None
+    return Prepared(notice=notice, voice=voice, script=script, spoken=spoken)
+
+
+def _line_of_value(notice: Notice, sentence: str) -> int | None:
+    """Best guess of the line that produced a sentence: a var whose value it contains."""
+    if notice.doc is None:
+        return None
+    for name, value in notice.vars.items():
+        if isinstance(value, str) and value and value in sentence:
+            return notice.doc.line("vars", name)
+    return notice.doc.line("text") or notice.doc.line("vars") or notice.doc.line("template")
+
+
+def load_all(paths: list[Path]) -> tuple[list[Prepared], list[BadInput]]:
+    """Load and prepare every file; collect all bad-input errors rather than stopping at one."""
+    prepared, errors = [], []
+    seen: dict[str, Path] = {}
+    for path in paths:
+        try:
+            p = prepare(load_notice(path))
+            if p.notice.id in seen:
+                raise p.notice.error(f"id '{p.notice.id}' is also used by {seen[p.notice.id]}",
+                                     "give each notice its own id", "id")
+            seen[p.notice.id] = path
+            prepared.append(p)
+        except BadInput as exc:
+            errors.append(exc)
+    return prepared, errors
+
+
+def engine_order(requested: str, notice: Notice) -> tuple[str, ...]:
+    """Engines to try: an explicit choice alone; `auto` (or a notice's pin) in order."""
+    if requested == "auto" and notice.engine and notice.engine != "auto":
+        requested = notice.engine
+    return AUTO_ORDER if requested == "auto" else (requested,)
+
+
+def synthesize_all(prepared: Prepared, engines: tuple[str, ...]) -> tuple[str, dict, dict]:
+    """Speak every distinct sentence with the first engine that manages all of them.
+
+    Returns (engine name, written sentence -> Clip, skipped engine -> reason).
+    """
+    skipped: dict[str, str] = {}
+    last_error: CouldNotDo | None = None
+    for name in engines:
+        try:
+            engine = get_engine(name)
+            ok, why = engine.available()
+            if not ok:
+                raise EngineUnavailable(why)
+            clips = {text: engine.synthesize(spoken.text, prepared.voice)
+                     for text, spoken in prepared.spoken.items()}
+            return name, clips, skipped
+        except (EngineUnavailable, SynthesisFailed) as exc:
+            skipped[name] = str(exc)
+            last_error = exc
+    reasons = "; ".join(f"{k}: {v}" for k, v in skipped.items())
+    raise type(last_error or CouldNotDo)(f"{prepared.notice.path}: no engine could speak it ({reasons})")
+
+
+def render_prepared(prepared: Prepared, options: RenderOptions) -> Rendered:
+    """Synthesize, assemble and write one program atomically."""
+    from broadcaster.audio.program import assemble, export
+
+    engine, clips, skipped = synthesize_all(prepared, engine_order(options.engine, prepared.notice))
+
+    def clip_for(speech: Speech) -> Clip:
+        return clips[speech.text]
+
+    program = assemble(prepared.script, clip_for)
+    nid = prepared.notice.id
+    target = options.out_dir / f"{nid}.{options.fmt}"
+    transcript = options.out_dir / f"{nid}.txt"
+    export(program.audio, target, options.fmt)
+    write_text(transcript, prepared.transcript() + "\n")
+    return Rendered(id=nid, title=prepared.notice.title, file=target.name, transcript=transcript.name,
+                    duration=round(program.duration, 3), engine=engine, voice=prepared.voice.name,
+                    sha256=sha256_file(target), skipped=skipped)
+
+
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def write_manifest(out_dir: Path, rendered: list[Rendered]) -> Path:
+    """manifest.json: this run's notices, plus earlier entries whose audio is still there."""
+    path = out_dir / "manifest.json"
+    entries: dict[str, dict] = {}
+    if path.exists():
+        try:
+            for item in json.loads(path.read_text(encoding="utf-8")).get("notices", []):
+                if (out_dir / item.get("file", "")).exists():
+                    entries[item["id"]] = item
+        except (ValueError, KeyError, AttributeError):
+            entries = {}  # a damaged manifest is rebuilt from this run
+    for r in rendered:
+        entries[r.id] = asdict(r)
+    doc = {"generator": f"broadcaster {__version__}", "notices": sorted(entries.values(), key=lambda e: e["id"])}
+    write_text(path, json.dumps(doc, ensure_ascii=False, indent=2) + "\n")
+    return path
+
+
+def render_files(paths: list[Path], options: RenderOptions,
+                 on_done: Callable[[Rendered], None] | None = None) -> tuple[list[Rendered], list[CouldNotDo]]:
+    """Render notice files. Bad input anywhere: raise before any audio is written.
+
+    Returns what was rendered and the per-notice failures (engine/device trouble).
+    """
+    prepared, errors = load_all(paths)
+    if errors:
+        raise BadInputs(errors)
+    done, failed = [], []
+    for p in prepared:
+        try:
+            r = render_prepared(p, options)
+        except CouldNotDo as exc:
+            failed.append(exc)
+            continue
+        done.append(r)
+        if on_done:
+            on_done(r)
+    if done:
+        write_manifest(options.out_dir, done)
+    return done, failed
+
+
+class BadInputs(BadInput):
+    """Several bad-input errors at once (each printed on its own line)."""
+
+    def __init__(self, errors: list[BadInput]) -> None:
+        self.errors = errors
+        first = errors[0]
+        super().__init__(first.what, first.fix, first.path, first.line)
+
+    def lines(self) -> list[str]:
+        return [e.message() for e in self.errors]
+
+
+def say_text(text: str, target: Path, voice: str | None = None, engine: str = "auto") -> Rendered:
+    """Render one line of text to `target` (format from its suffix)."""
+    from broadcaster.audio.program import assemble, export
+    from broadcaster.notice import Notice
+
+    fmt = target.suffix.lstrip(".").lower() or "mp3"
+    if fmt not in FORMATS:
+        raise BadInput(f"cannot write '{target.suffix}' files", "name the output .mp3 or .wav", target)
+    if not text.strip():
+        raise BadInput("the text is empty", "give the words to say in quotes")
+    notice = Notice(path=Path("<say>"), id="say", title=text[:20], text=text, voice=voice, repeat=1,
+                    engine=None if engine == "auto" else engine)
+    prepared = prepare(notice)
+    name, clips, skipped = synthesize_all(prepared, engine_order(engine, notice))
+    program = assemble(prepared.script, lambda s: clips[s.text])
+    export(program.audio, target, fmt)
+    return Rendered(id="say", title=notice.title, file=str(target), transcript="",
+                    duration=round(program.duration, 3), engine=name, voice=prepared.voice.name,
+                    sha256=sha256_file(target), skipped=skipped)

@@ -1,0 +1,1 @@
+"""Spoken text: normalization, pronunciation fixes, dialect words and voice profiles."""

