@@ -1,0 +1,1 @@
+"""Schedules: channels, rules, quiet hours and priorities compiled into a plan of plays."""
