@@ -52,7 +52,8 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # a bug of ours: one line, and the way to a full report
         if traceback:
             raise
-        click.echo(f"internal error: {type(exc).__name__}: {exc} — please report it; "
+        first = (str(exc).strip().splitlines() or [""])[0]
+        click.echo(f"internal error: {type(exc).__name__}: {first} — please report it; "
                    "run again with --traceback for details", err=True)
         return EXIT_FAILED
 

@@ -102,7 +102,7 @@ def _build(node: yaml.Node, key: Key, lines: dict, raw: dict, path: Path) -> Any
             if not isinstance(knode, yaml.ScalarNode):
                 raise BadInput("a key must be plain text", "write `name: value`", path,
                                knode.start_mark.line + 1)
-            k = _constructor.construct_object(knode)
+            k = "<<" if knode.tag == "tag:yaml.org,2002:merge" else _constructor.construct_object(knode)
             if k == "<<":
                 raise BadInput("YAML merge keys (<<) are not supported", "write the keys out", path,
                                knode.start_mark.line + 1)
