@@ -1,0 +1,1 @@
+"""Rhyming prevention jingles (顺口溜): pinyin, rhyme, forms, checker, bank, composer, rhythm."""
