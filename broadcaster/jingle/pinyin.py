@@ -99,6 +99,11 @@ def _erhua_at(text: str, i: int) -> bool:
 
 def syllables(text: str) -> list[Syllable]:
     """The syllables of a line, skipping punctuation; digits are read as 零一二…."""
+    return list(_syllables(text))
+
+
+@lru_cache(maxsize=8192)
+def _syllables(text: str) -> tuple[Syllable, ...]:
     text = "".join(_DIGITS[int(c)] if c.isascii() and c.isdigit() else c for c in text)
     out: list[Syllable] = []
     for match in _HAN_RE.finditer(text):
@@ -113,7 +118,7 @@ def syllables(text: str) -> list[Syllable]:
                 continue
             initial, final, tone = _split(py)
             out.append(Syllable(char, py, initial, final, tone))
-    return out
+    return tuple(out)
 
 
 def _rhotic(pinyin: str) -> str:
