@@ -50,7 +50,13 @@ class Script:
     body: str  # the filled-in text, as written
 
     def speeches(self) -> tuple[Speech, ...]:
-        return tuple(s for s in self.segments if isinstance(s, Speech))
+        out: list[Speech] = []
+        for s in self.segments:
+            if isinstance(s, Speech):
+                out.append(s)
+            elif hasattr(s, "speeches"):  # a jingle's beat block holds its lines' speeches
+                out.extend(s.speeches())
+        return tuple(out)
 
 
 @dataclass(frozen=True)
@@ -153,6 +159,9 @@ def sentences(text: str) -> list[str]:
 
 def build_script(notice: Notice, voice: VoiceProfile) -> Script:
     """The program for a notice: body sentences with pauses, read `repeat` times."""
+    if notice.kind == "jingle":  # lines on a beat grid, not sentences (broadcaster/jingle/rhythm.py)
+        from broadcaster.jingle.rhythm import build_jingle_script
+        return build_jingle_script(notice, voice)
     body = fill(notice) if notice.kind == "notice" else "\n".join(notice.lines)
     parts = sentences(body)
     if not parts:

@@ -42,6 +42,10 @@ def assemble(script: Script, clip_for: Callable[[Speech], Clip], sample_rate: in
             if chime_for is None:
                 continue
             piece = chime_for(seg.kind, sample_rate)
+        elif hasattr(seg, "beats_per_line"):  # a jingle reading on its beat grid
+            from broadcaster.audio.rhythm import block_audio
+            piece, inner, _ = block_audio(seg, clip_for, sample_rate)
+            spans.extend((pos + a, pos + b) for a, b in inner)
         else:
             piece = clip_segment(clip_for(seg))
             if piece.frame_rate != sample_rate:

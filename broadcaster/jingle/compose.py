@@ -104,9 +104,10 @@ class _Composer:
     def rhymes(self, a: Syllable, b: Syllable) -> bool:
         return rhyme.accepts(self.strictness, rhyme.compare(a, b, self.system).verdict)
 
-    def partner(self, anchor: Candidate, pool: list[Candidate], exclude: set[str] = frozenset()) -> Candidate | None:
+    def partner(self, anchor: Candidate, pool: list[Candidate], others: tuple[Candidate, ...] = ()) -> Candidate | None:
         # a rhyme on the same character (洗手 ~ 洗手) is a repeat, not a rhyme: avoid it
-        taken = {anchor.last.text} | {x.last.text for x in pool if x.text in exclude}
+        taken = {anchor.last.text} | {x.last.text for x in others}
+        exclude = {x.text for x in others}
         for c in pool:
             if c.text not in self.used and c.text not in exclude and c.last.text not in taken \
                     and self.rhymes(anchor.last, c.last):
@@ -175,9 +176,9 @@ def _quatrains(c: _Composer, n: int, half: bool) -> list[str]:
                 continue
             if half:
                 halves = c.pool("half", _half, topic) + c.pool("half", _half) + _all_halves(c)
-                d = c.partner(anchor, halves, {b.text, third.text})
+                d = c.partner(anchor, halves, (b, third))
             else:
-                d = c.partner(anchor, lines_pool, {b.text, third.text})
+                d = c.partner(anchor, lines_pool, (b, third))
             if d is None:
                 continue
             found = [anchor, b, third, d]

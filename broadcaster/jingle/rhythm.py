@@ -1,0 +1,88 @@
+"""Jingle -> Script: lines cut at 、 and laid on an even beat grid (the audio stage sets the tempo)."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+
+from broadcaster.script import Pause, Script, Segment, Speech
+
+_PHRASE_RE = re.compile(r"[^、，,；;：:\s]+")
+BEATS_PER_LINE = 4
+HALF_LINE_GAIN_DB = 3.0   # the 三句半 punch line, a little louder
+PERCUSSION = ("woodblock",)
+
+
+@dataclass(frozen=True)
+class BeatLine:
+    """One jingle line: its phrases with short pauses, starting on a beat."""
+
+    parts: tuple[Speech | Pause, ...]
+    rest_beats: int = 0        # extra beats of rest before it (the 三句半 half line waits one)
+    gain_db: float = 0.0
+
+    def speeches(self) -> tuple[Speech, ...]:
+        return tuple(p for p in self.parts if isinstance(p, Speech))
+
+
+@dataclass(frozen=True)
+class BeatBlock:
+    """A reading of a jingle: every line starts `beats_per_line` beats after the one before.
+
+    The beat length comes from the longest line once its speech is synthesized, so the grid
+    is even whatever engine speaks.
+    """
+
+    lines: tuple[BeatLine, ...]
+    line_pause_ms: int = 700          # the least rest after the longest line
+    beats_per_line: int = BEATS_PER_LINE
+    percussion: str | None = None     # None, or a sound from PERCUSSION, struck on every beat
+    intro_beats: int = 0              # beats struck before the first line (with percussion)
+
+    def speeches(self) -> tuple[Speech, ...]:
+        return tuple(s for line in self.lines for s in line.speeches())
+
+
+def phrases(line: str) -> list[str]:
+    """A line cut at 、，； (each cut is a short pause)."""
+    return _PHRASE_RE.findall(line)
+
+
+def beat_line(text: str, comma_ms: int, role: str = "line", rest_beats: int = 0,
+              gain_db: float = 0.0) -> BeatLine:
+    parts: list[Speech | Pause] = []
+    for i, phrase in enumerate(phrases(text)):
+        if i:
+            parts.append(Pause(comma_ms))
+        parts.append(Speech(phrase, role))
+    return BeatLine(tuple(parts), rest_beats, gain_db)
+
+
+def build_jingle_script(notice, voice) -> Script:
+    """The program for a `kind: jingle` notice; BadInput when a line breaks its declared form."""
+    from broadcaster.jingle.check import check_jingle, form_error
+
+    report = check_jingle(notice, voice=voice)
+    if report.form_given:
+        error = form_error(notice, report)
+        if error is not None:
+            raise error
+    lines = []
+    for i, text in enumerate(notice.lines):
+        half = report.form == "三句半" and i % 4 == 3
+        lines.append(beat_line(text, voice.pauses.comma, "half-line" if half else "line",
+                               rest_beats=1 if half else 0, gain_db=HALF_LINE_GAIN_DB if half else 0.0))
+    block = BeatBlock(tuple(lines), line_pause_ms=voice.pauses.line)
+    gap = int(notice.options.get("gap", voice.pauses.repeat_gap / 1000) * 1000)
+    segments: list[Segment] = []
+    for n in range(notice.repeat):
+        if n:
+            segments.append(Pause(gap))
+        segments.append(block)
+    return Script(notice_id=notice.id, segments=tuple(segments), body="\n".join(notice.lines))
+
+
+def with_percussion(script: Script, sound: str = "woodblock") -> Script:
+    """The same script with `sound` struck on every beat of its jingle blocks (and a bar to count in)."""
+    segments = tuple(replace(s, percussion=sound, intro_beats=s.beats_per_line) if isinstance(s, BeatBlock) else s
+                     for s in script.segments)
+    return replace(script, segments=segments)
