@@ -1,0 +1,92 @@
+"""User settings that are not part of a notice: environment variables over config.yaml over defaults.
+
+config.yaml lives in the platform's user config folder (`broadcaster cache info` prints it), e.g.
+
+    edge:
+      url: wss://tts.example.org/edge/v1?TrustedClientToken=abc   # a self-hosted compatible endpoint
+      timeout: 20      # seconds allowed for one request
+      retries: 3       # attempts after the first, for transient failures only
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import platformdirs
+import yaml
+
+from broadcaster.errors import BadInput
+
+APP = "broadcaster"
+
+
+def config_path() -> Path:
+    return Path(platformdirs.user_config_dir(APP)) / "config.yaml"
+
+
+def cache_dir() -> Path:
+    return Path(platformdirs.user_cache_dir(APP))
+
+
+def offline() -> bool:
+    """BROADCASTER_OFFLINE=1: never reach for the internet (tests, air-gapped machines)."""
+    return os.environ.get("BROADCASTER_OFFLINE", "").strip().lower() in ("1", "true", "yes", "on")
+
+
+@dataclass(frozen=True)
+class EdgeSettings:
+    """How to reach the edge-tts service and how patient to be with it."""
+
+    url: str | None = None        # None: Microsoft's endpoint built into edge-tts
+    timeout: float = 30.0         # our own deadline per request, seconds
+    retries: int = 3              # further attempts after a transient failure
+    backoff: float = 0.5          # first backoff, seconds; doubles each time, with jitter
+    configured: bool = False      # url came from the user (env or config), not the default
+
+
+def _file_settings() -> tuple[dict, Path]:
+    path = config_path()
+    if not path.is_file():
+        return {}, path
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        line = getattr(getattr(exc, "problem_mark", None), "line", None)
+        raise BadInput("the config file is not valid YAML", "fix it or delete it", path,
+                       line + 1 if line is not None else None) from None
+    edge = data.get("edge") if isinstance(data, dict) else None
+    if edge is not None and not isinstance(edge, dict):
+        raise BadInput("'edge' must be a mapping", "write `edge:` then indented `url:`, `timeout:`", path)
+    return dict(edge or {}), path
+
+
+def _number(raw, kind, name: str, where: str | Path, lo: float, hi: float):
+    try:
+        value = kind(raw)
+    except (TypeError, ValueError):
+        value = None
+    if value is None or not lo <= value <= hi:
+        raise BadInput(f"{name} is '{raw}'", f"give a number from {lo:g} to {hi:g}", where)
+    return value
+
+
+def edge_settings() -> EdgeSettings:
+    """The edge engine's settings; BadInput naming the variable or file when one is wrong."""
+    conf, path = _file_settings()
+    env = os.environ
+    url = env.get("BROADCASTER_EDGE_URL") or conf.get("url") or None
+    if url is not None:
+        url = str(url).strip()
+        if not url.startswith(("ws://", "wss://")):
+            where = "BROADCASTER_EDGE_URL" if env.get("BROADCASTER_EDGE_URL") else path
+            raise BadInput(f"edge url '{url}' is not a websocket address",
+                           "write it as wss://host/path?TrustedClientToken=... (or ws:// on a LAN)", where)
+    values = {}
+    for key, kind, lo, hi in (("timeout", float, 1, 600), ("retries", int, 0, 10), ("backoff", float, 0, 60)):
+        var = f"BROADCASTER_EDGE_{key.upper()}"
+        if env.get(var):
+            values[key] = _number(env[var], kind, var, var, lo, hi)
+        elif key in conf:
+            values[key] = _number(conf[key], kind, f"edge {key}", path, lo, hi)
+    return EdgeSettings(url=url, configured=url is not None, **values)

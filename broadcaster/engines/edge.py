@@ -1,0 +1,315 @@
+"""edge-tts: Microsoft's online neural voices (Mandarin, Northeastern, Shaanxi, Cantonese), made dependable.
+
+edge-tts does the protocol; this module adds what a broadcast needs from a flaky service:
+its async API only, our own deadline around every request, Chinese split at sentence ends,
+truncated audio detected from the sentence timings, retries with backoff for transient
+failures only, and a caller-supplied semaphore so parallel requests stay bounded.
+"""
+from __future__ import annotations
+
+import asyncio
+import random
+import re
+import socket
+import threading
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
+
+from broadcaster.config import EdgeSettings, edge_settings, offline
+from broadcaster.engines.base import Boundary, Clip
+from broadcaster.errors import AudioError, BadInput, EngineUnavailable, SynthesisFailed
+
+if TYPE_CHECKING:
+    from broadcaster.speech.voices import VoiceProfile
+
+SAMPLE_RATE = 24000          # the service's audio-24khz-48kbitrate-mono-mp3
+MP3_BYTES_PER_SECOND = 6000  # 48 kbit/s CBR
+TICKS = 10_000_000           # boundary times are in 100 ns ticks
+PIECE_CHARS = 300            # one request's text: well under the service's ~10 min cut-off
+TRUNCATION_SLACK = 0.1       # seconds of audio that may be missing before we call it truncated
+REACH_TIMEOUT = 1.0          # `auto` must not hang on a machine without internet
+REACH_TTL = 30.0             # seconds a reachability verdict is trusted
+DOWN_TTL = 60.0              # seconds the engine stays skipped after the service proved unusable
+DEFAULT_VOICES = {"zh-CN": "zh-CN-XiaoxiaoNeural", "zh-HK": "zh-HK-HiuGaaiNeural",
+                  "zh-TW": "zh-TW-HsiaoChenNeural"}
+_PERCENT = re.compile(r"^[+-]\d+%$")
+_HERTZ = re.compile(r"^[+-]\d+Hz$")
+_SENTENCE_END = re.compile(r"(?<=[。！？!?；;])")
+_SOFT_BREAK = "，,、：:"
+
+
+class _Transient(Exception):
+    """A failure worth another attempt; `network` when the service itself could not be reached."""
+
+    def __init__(self, reason: str, network: bool = False, wait: float | None = None) -> None:
+        super().__init__(reason)
+        self.network = network
+        self.wait = wait
+
+
+def split_pieces(text: str, limit: int = PIECE_CHARS) -> list[str]:
+    """Text in pieces of at most `limit` characters, cut at sentence ends (else commas, else hard).
+
+    edge-tts only splits at newlines and spaces, which Chinese rarely has; pieces that hold
+    nothing speakable (only punctuation) are dropped because the service answers them with no audio.
+    """
+    pieces: list[str] = []
+    current = ""
+    for sentence in _SENTENCE_END.split(text.strip()):
+        while len(sentence) > limit:
+            cut = max(sentence.rfind(c, 0, limit) for c in _SOFT_BREAK)
+            cut = cut + 1 if cut > 0 else limit
+            if current:
+                pieces.append(current)
+                current = ""
+            pieces.append(sentence[:cut])
+            sentence = sentence[cut:]
+        if current and len(current) + len(sentence) > limit:
+            pieces.append(current)
+            current = ""
+        current += sentence
+    if current:
+        pieces.append(current)
+    return [p.strip() for p in pieces if re.search(r"\w", p)]
+
+
+def _endpoint_label(url: str) -> str:
+    """The endpoint without its query (which may carry a token), for messages and the cache key."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}{parts.path}"
+
+
+@dataclass
+class _Verdict:
+    ok: bool
+    why: str
+    until: float
+
+
+class EdgeEngine:
+    """Microsoft Edge's read-aloud voices through edge-tts; needs the internet (or BROADCASTER_EDGE_URL)."""
+
+    name = "edge"
+    asynchronous = True  # render runs its requests concurrently, bounded by --concurrency
+
+    def __init__(self) -> None:
+        self._reach: dict[str, _Verdict] = {}
+        self._down: dict[str, _Verdict] = {}
+        self._guard = threading.Lock()
+
+    # ------------------------------------------------------------------ settings
+    @staticmethod
+    def _library():
+        try:
+            import edge_tts
+            import edge_tts.communicate
+        except ImportError:
+            raise EngineUnavailable("edge-tts is not installed: install it with `pip install edge-tts`") from None
+        return edge_tts
+
+    def _url(self, settings: EdgeSettings) -> str:
+        url = settings.url or self._library().constants.WSS_URL
+        return url if "?" in url else url + "?"  # the client appends &ConnectionId=...
+
+    def version(self) -> str:
+        settings = edge_settings()
+        return f"edge-tts {self._library().__version__} {_endpoint_label(self._url(settings))}"
+
+    def parameters(self, voice: VoiceProfile) -> dict:
+        settings = voice.engine_settings("edge")
+        params = {"voice": str(settings.get("voice") or DEFAULT_VOICES.get(voice.language, DEFAULT_VOICES["zh-CN"])),
+                  "rate": str(settings.get("rate", "+0%")), "volume": str(settings.get("volume", "+0%")),
+                  "pitch": str(settings.get("pitch", "+0Hz"))}
+        for key, pattern, example in (("rate", _PERCENT, "-15%"), ("volume", _PERCENT, "+0%"),
+                                      ("pitch", _HERTZ, "+0Hz")):
+            if not pattern.match(params[key]):
+                raise BadInput(f"edge {key} '{params[key]}' is not in edge-tts form",
+                               f"write it with a sign, like \"{example}\"", voice.path)
+        return params
+
+    # ------------------------------------------------------------------ availability
+    def available(self) -> tuple[bool, str]:
+        try:
+            self._library()
+        except EngineUnavailable as exc:
+            return False, str(exc)
+        settings = edge_settings()
+        if offline() and not settings.configured:
+            return False, ("offline (BROADCASTER_OFFLINE is set); unset it, or set BROADCASTER_EDGE_URL "
+                           "to a reachable compatible endpoint")
+        url = self._url(settings)
+        now = time.monotonic()
+        with self._guard:
+            down = self._down.get(url)
+            if down and down.until > now:
+                return False, down.why
+            known = self._reach.get(url)
+        if known and known.until > now:
+            return known.ok, known.why
+        ok, why = _reachable(url)
+        with self._guard:
+            self._reach[url] = _Verdict(ok, why, time.monotonic() + REACH_TTL)
+        return ok, why
+
+    def _mark_down(self, url: str, why: str) -> None:
+        with self._guard:
+            self._down[url] = _Verdict(False, why, time.monotonic() + DOWN_TTL)
+
+    # ------------------------------------------------------------------ synthesis
+    def synthesize(self, text: str, voice: VoiceProfile) -> Clip:
+        """Blocking form for callers without an event loop (one request at a time)."""
+        return asyncio.run(self.synthesize_async(text, voice))
+
+    async def synthesize_async(self, text: str, voice: VoiceProfile,
+                               limit: asyncio.Semaphore | None = None) -> Clip:
+        """Speak `text`; each piece's request waits for `limit` (shared across a whole render)."""
+        settings = edge_settings()
+        params = self.parameters(voice)
+        url = self._url(settings)
+        pieces = split_pieces(text)
+        if not pieces:
+            raise SynthesisFailed(f"edge: nothing speakable in '{text[:30]}'")
+        results = await _all_or_nothing([self._piece(p, params, url, settings, limit) for p in pieces])
+        pcm_parts, bounds, at = [], [], 0.0
+        for pcm, piece_bounds in results:
+            bounds.extend(Boundary(at + b.start, at + b.end, b.text) for b in piece_bounds)
+            pcm_parts.append(pcm)
+            at += len(pcm) / 2 / SAMPLE_RATE
+        return Clip(pcm=b"".join(pcm_parts), sample_rate=SAMPLE_RATE, engine=self.name, boundaries=tuple(bounds))
+
+    async def _piece(self, piece: str, params: dict, url: str, settings: EdgeSettings,
+                     limit: asyncio.Semaphore | None) -> tuple[bytes, list[Boundary]]:
+        attempts = settings.retries + 1
+        last: _Transient | None = None
+        for attempt in range(attempts):
+            if attempt:
+                delay = settings.backoff * (2 ** (attempt - 1))
+                delay = min(30.0, delay / 2 + random.uniform(0, delay / 2))  # equal jitter: no herd
+                if last is not None and last.wait:
+                    delay = max(delay, min(last.wait, 30.0))
+                await asyncio.sleep(delay)
+            try:
+                if limit is None:
+                    mp3, bounds = await self._request(piece, params, url, settings)
+                else:
+                    async with limit:
+                        mp3, bounds = await self._request(piece, params, url, settings)
+            except _Transient as exc:
+                last = exc
+                continue
+            try:
+                from broadcaster.audio.decode import decode_mp3
+                pcm = await asyncio.to_thread(decode_mp3, mp3, SAMPLE_RATE)
+            except AudioError as exc:
+                raise SynthesisFailed(f"edge: the audio received could not be decoded ({exc})") from None
+            return pcm, bounds
+        why = f"edge: {last} (gave up after {attempts} attempt{'s' if attempts > 1 else ''})"
+        if last is not None and last.network:
+            self._mark_down(url, why)
+            raise EngineUnavailable(why)
+        raise SynthesisFailed(why)
+
+    async def _request(self, piece: str, params: dict, url: str,
+                       settings: EdgeSettings) -> tuple[bytes, list[Boundary]]:
+        """One request under our deadline; raises _Transient or SynthesisFailed (permanent)."""
+        import aiohttp
+
+        edge_tts = self._library()
+        from edge_tts import exceptions as ex
+
+        # edge-tts copies the endpoint into this module at import: point it where settings say
+        edge_tts.communicate.WSS_URL = url
+        timeout = settings.timeout
+        audio = bytearray()
+        bounds: list[Boundary] = []
+
+        async def stream() -> None:
+            comm = edge_tts.Communicate(piece, params["voice"], rate=params["rate"], volume=params["volume"],
+                                        pitch=params["pitch"], boundary="SentenceBoundary",
+                                        connect_timeout=max(1, int(min(timeout, 10))),
+                                        receive_timeout=max(1, int(timeout)))
+            async for chunk in comm.stream():
+                if chunk["type"] == "audio":
+                    audio.extend(chunk["data"])
+                elif chunk["type"] == "SentenceBoundary":
+                    start = chunk["offset"] / TICKS
+                    bounds.append(Boundary(start, start + chunk["duration"] / TICKS, chunk["text"]))
+
+        host = urlsplit(url).netloc or _endpoint_label(url)
+        try:
+            await asyncio.wait_for(stream(), timeout)
+        except asyncio.TimeoutError:
+            raise _Transient(f"no complete answer from {host} within {timeout:g} s") from None
+        except aiohttp.WSServerHandshakeError as exc:
+            wait = None
+            if exc.status == 429 and exc.headers:
+                try:
+                    wait = float(exc.headers.get("Retry-After", ""))
+                except ValueError:
+                    wait = None
+            raise _Transient(f"{host} refused the connection (HTTP {exc.status})", network=True,
+                             wait=wait) from None
+        except aiohttp.ClientResponseError as exc:
+            raise _Transient(f"{host} answered HTTP {exc.status}", network=True) from None
+        except (aiohttp.ClientError, OSError) as exc:
+            raise _Transient(f"cannot reach {host} ({type(exc).__name__}: {exc})", network=True) from None
+        except ex.NoAudioReceived:
+            raise _Transient(f"{host} sent no audio (is voice '{params['voice']}' offered there?)") from None
+        except (ex.WebSocketError, ex.SkewAdjustmentError) as exc:
+            raise _Transient(f"{host}: {type(exc).__name__}: {exc}", network=True) from None
+        except (ex.UnknownResponse, ex.UnexpectedResponse) as exc:
+            raise SynthesisFailed(f"edge: {host} answered in a way edge-tts does not understand ({exc}); "
+                                  "the protocol may have changed — upgrade with `pip install -U edge-tts`") from None
+        except (ValueError, TypeError) as exc:
+            raise SynthesisFailed(f"edge: bad request parameters ({exc})") from None
+        # A dropped connection ends the stream quietly: compare the audio with the timings.
+        if not audio:
+            raise _Transient(f"{host} sent no audio")
+        if not bounds:
+            raise _Transient(f"{host} sent no sentence timings, so the audio cannot be checked whole")
+        seconds = len(audio) / MP3_BYTES_PER_SECOND
+        spoken_to = max(b.end for b in bounds)
+        if seconds + TRUNCATION_SLACK < spoken_to:
+            raise _Transient(f"{host} cut the audio short ({seconds:.2f} s of {spoken_to:.2f} s)")
+        return bytes(audio), bounds
+
+
+async def _all_or_nothing(coros: list) -> list:
+    """Run coroutines together; on the first failure cancel the rest and raise it."""
+    tasks = [asyncio.ensure_future(c) for c in coros]
+    try:
+        return list(await asyncio.gather(*tasks))
+    except BaseException:
+        for t in tasks:
+            t.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        raise
+
+
+def _reachable(url: str) -> tuple[bool, str]:
+    """Can a TCP connection to the endpoint open within REACH_TIMEOUT? (DNS included.)"""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    port = parts.port or (443 if parts.scheme == "wss" else 80)
+    verdict: list[tuple[bool, str]] = []
+
+    def probe() -> None:
+        try:
+            socket.create_connection((host, port), timeout=REACH_TIMEOUT).close()
+            verdict.append((True, ""))
+        except OSError as exc:
+            verdict.append((False, f"cannot reach {host}:{port} ({exc.strerror or exc}); "
+                                   "check the internet connection or BROADCASTER_EDGE_URL"))
+
+    # a daemon thread, because a stuck DNS lookup cannot be interrupted
+    thread = threading.Thread(target=probe, daemon=True, name="edge-reach")
+    thread.start()
+    thread.join(REACH_TIMEOUT)
+    if not verdict:
+        return False, f"no answer from {host}:{port} within {REACH_TIMEOUT:g} s (offline?)"
+    return verdict[0]
+
+
+ENGINE = EdgeEngine()
