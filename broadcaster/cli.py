@@ -242,3 +242,243 @@ def voices(as_json: bool) -> None:
             note = p.stand_in.get(engine)
             voice = settings.get("voice", "default")
             click.echo(f"      {engine:7s} {voice}" + (f"  (stand-in: {note})" if note else ""))
+
+
+# ---------------------------------------------------------------- on air: run / play / log / sinks
+_LOG_HELP = "As-run log database (default: asrun.sqlite in your data folder)."
+
+
+def _log_path(path: str | None) -> Path:
+    from broadcaster.player.control import default_log_path
+    return Path(path) if path else default_log_path()
+
+
+def _print_event(event, as_json: bool, timezone: str = "Asia/Shanghai") -> None:
+    from broadcaster.player.control import local_time
+
+    if as_json:
+        click.echo(json.dumps({"at": event.at, "level": event.level, "channel": event.channel,
+                               "kind": event.kind, "message": event.message}, ensure_ascii=False))
+        return
+    where = f" [{event.channel}]" if event.channel else ""
+    line = f"{local_time(event.at, timezone)}{where} {event.message}"
+    if event.level == "info":
+        click.echo(line)
+    else:
+        click.echo(f"{event.level.upper()}: {line}", err=True)
+
+
+def _serve(daemon, until: float | None = None) -> None:
+    """Run a daemon in the foreground; SIGTERM and SIGINT stop it cleanly (plays logged interrupted)."""
+    import signal
+
+    def stop(signum, _frame) -> None:
+        daemon.stop(signal.Signals(signum).name)
+
+    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        daemon.run(until=until)
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+@cli.command("run")
+@click.argument("schedule", type=click.Path(dir_okay=False))
+@click.option("--log", "log_path", default=None, type=click.Path(dir_okay=False), help=_LOG_HELP)
+@click.option("--channel", "channels", multiple=True, help="Serve only this channel (repeatable).")
+@click.option("--grace", default="10m", show_default=True,
+              help="A slot missed by less than this (after a restart) is played late; older ones are logged missed.")
+@click.option("--for", "run_for", default=None, help="Stop after this long (e.g. 90s, 2h); default: until stopped.")
+@click.option("--json", "as_json", is_flag=True, help="Print events as JSON lines.")
+def run_cmd(schedule: str, log_path: str | None, channels: tuple[str, ...], grace: str, run_for: str | None,
+            as_json: bool) -> None:
+    """Play a schedule on air: each item at its time on its channel's sink, logged as it airs.
+
+    \b
+    Examples:
+      broadcaster run schedule.yaml                     # until Ctrl-C or SIGTERM
+      broadcaster run schedule.yaml --channel village --log /var/lib/broadcaster/asrun.sqlite
+      broadcaster run schedule.yaml --for 2h --grace 5m
+    \b
+    The channel's `sink:` in the schedule says where audio goes: aplay, paplay, pw-play,
+    ffplay, mpg123 (or a list with their options, e.g. [aplay, -D, "plughw:1,0"]),
+    file:DIR for a dry run, null, or auto. Edits to the schedule are picked up while it
+    runs; a broken edit is reported and the previous plan keeps playing. After a restart
+    nothing plays twice: slots missed by less than --grace play late, older ones are
+    logged missed. Break in with `broadcaster play`; report with `broadcaster log`.
+    """
+    from broadcaster.player.asrun import AsRunLog
+    from broadcaster.player.control import parse_duration
+    from broadcaster.player.daemon import Daemon, Settings
+    from broadcaster.player.source import ScheduleSource
+
+    settings = Settings(grace=parse_duration(grace, "--grace"), channels=tuple(channels))
+    limit = parse_duration(run_for, "--for") if run_for else None
+    source = ScheduleSource(Path(schedule))
+    daemon = Daemon(source, AsRunLog(_log_path(log_path)), settings=settings,
+                    on_event=lambda e: _print_event(e, as_json, daemon.tz.key))
+    import time as _time
+    _serve(daemon, until=_time.time() + limit if limit is not None else None)
+
+
+@cli.command("play")
+@click.argument("what")
+@click.option("--channel", default=None, help="Channel to play on (default: every channel of the running player).")
+@click.option("--priority", type=click.Choice(["emergency", "urgent"]), default="urgent", show_default=True,
+              help="emergency may also break quiet hours.")
+@click.option("--mode", default=None,
+              help="cut (stop the current item now), next (after it), or wait:SECONDS (then cut). "
+                   "Default: cut for emergency, next for urgent.")
+@click.option("--log", "log_path", default=None, type=click.Path(dir_okay=False), help=_LOG_HELP)
+@click.option("--sink", default=None, help="Without a running player: where to play (default: auto).")
+@click.option("--wait", "wait_done", is_flag=True, help="With a running player: wait until it has aired.")
+@click.option("--json", "as_json", is_flag=True, help="Print the answers as JSON.")
+def play_cmd(what: str, channel: str | None, priority: str, mode: str | None, log_path: str | None,
+             sink: str | None, wait_done: bool, as_json: bool) -> None:
+    """Play an audio file or a notice now, breaking into the running player.
+
+    \b
+    Examples:
+      broadcaster play out/fire-alarm.mp3 --priority emergency          # cuts in now
+      broadcaster play notices/water-cut.yaml --channel village          # after the current item
+      broadcaster play out/hesuan.mp3 --mode wait:30                     # up to 30 s, then cut
+    \b
+    With `broadcaster run` going (same --log), the play is handed to it; the item it cuts
+    is logged interrupted and replayed afterwards if still within its grace window. When
+    no player runs, it plays here on --sink and is logged all the same.
+    """
+    from broadcaster.player.asrun import AsRunLog
+    from broadcaster.player.control import daemons_for, resolve_audio, send, wait_for_outcome
+    from broadcaster.player.daemon import AirPlan, Daemon, Settings, StaticSource, manual_item, parse_mode
+    from broadcaster.player.sinks import parse_spec
+
+    mode_name, wait = parse_mode(mode or ("cut" if priority == "emergency" else "next"))
+    if sink is not None:
+        parse_spec(sink)
+    audio = resolve_audio(what)
+    log = AsRunLog(_log_path(log_path))
+    targets = daemons_for(log, channel)
+    if targets:
+        answers = send(log, targets, audio, priority, mode_name, wait)
+        if as_json:
+            rows = [{"channel": a.channel, "accepted": a.accepted, "note": a.note, "pid": a.daemon.pid}
+                    for a in answers]
+            out: dict = {"sent_to_player": True, "answers": rows}
+            if wait_done:
+                out["outcome"] = [{k: r[k] for k in ("channel", "status", "reason", "actual_start_iso",
+                                                     "actual_end_iso")}
+                                  for r in wait_for_outcome(log, answers, timeout=3600)]
+            click.echo(json.dumps(out, ensure_ascii=False, indent=2))
+        else:
+            for a in answers:
+                click.echo(f"{a.channel}: {'' if a.accepted else 'refused: '}{a.note} (player pid {a.daemon.pid})")
+            if wait_done:
+                for r in wait_for_outcome(log, answers, timeout=3600):
+                    click.echo(f"{r['channel']}: {r['status']} {r['actual_start_iso'] or ''}"
+                               f"{' — ' + r['reason'] if r['reason'] else ''}")
+        if not all(a.accepted for a in answers):
+            raise click.exceptions.Exit(EXIT_FAILED)
+        return
+    import time as _time
+    name = channel or "local"
+    plan = AirPlan(plays=(), sinks={name: sink or "auto"}, base_dir=Path.cwd())
+    item = manual_item(audio.file, name, audio.notice, audio.title, priority, _time.time())
+    outcome: list = []
+
+    def on_event(e) -> None:
+        if not as_json:
+            _print_event(e, False)
+        if e.kind == "end":
+            outcome.append(e)
+
+    daemon = Daemon(StaticSource(plan, "play"), log, settings=Settings(exit_when_idle=True, channels=(name,)),
+                    on_event=on_event, initial=[item])
+    _serve(daemon)
+    rows = log.outcome_of(item.slot)
+    if as_json:
+        click.echo(json.dumps({"sent_to_player": False, "outcome": [
+            {k: r[k] for k in ("channel", "status", "reason", "actual_start_iso", "actual_end_iso")} for r in rows]},
+            ensure_ascii=False, indent=2))
+    if not rows or rows[-1]["status"] != "played":
+        raise click.exceptions.Exit(EXIT_FAILED)
+
+
+@cli.command("log")
+@click.option("--from", "start", default=None, help="First day, YYYY-MM-DD (or today, yesterday).")
+@click.option("--to", "end", default=None, help="Last day, YYYY-MM-DD (inclusive).")
+@click.option("--channel", default=None, help="Only this channel.")
+@click.option("--csv", "as_csv", is_flag=True, help="Rows as CSV (for a spreadsheet).")
+@click.option("--json", "as_json", is_flag=True, help="Rows and daily totals as JSON.")
+@click.option("--totals", is_flag=True, help="Only the daily totals per channel.")
+@click.option("--log", "log_path", default=None, type=click.Path(dir_okay=False), help=_LOG_HELP)
+def log_cmd(start: str | None, end: str | None, channel: str | None, as_csv: bool, as_json: bool, totals: bool,
+            log_path: str | None) -> None:
+    """Report what went on air (播出记录), with daily totals per channel.
+
+    \b
+    Examples:
+      broadcaster log --from 2021-10-27 --to 2021-10-29
+      broadcaster log --from yesterday --channel village --csv > 播出记录.csv
+      broadcaster log --json | jq '.totals'
+    Statuses: played, late, missed, skipped, failed, interrupted (with the reason).
+    """
+    import csv
+    import io
+
+    from broadcaster.player.asrun import STATUSES, AsRunLog
+    from broadcaster.player.control import parse_day
+
+    first = parse_day(start, "--from") if start else None
+    last = parse_day(end, "--to") if end else None
+    if first and last and last < first:
+        raise BadInput(f"--to {last} is before --from {first}", "give the earlier day with --from")
+    path = _log_path(log_path)
+    if not path.exists():
+        raise BroadcasterError(f"no as-run log at {path} yet: `broadcaster run` or `play` creates it "
+                               "(or give --log PATH)")
+    report = AsRunLog(path).report(first, last, channel)
+    columns = ["planned", "actual_start", "actual_end", "channel", "notice", "title", "priority", "status",
+               "reason", "sha256"]
+    total_columns = ["day", "channel", *STATUSES, "total", "seconds_on_air"]
+    if as_json:
+        click.echo(json.dumps({"totals": report.totals} if totals else
+                              {"rows": report.rows, "totals": report.totals}, ensure_ascii=False, indent=2))
+        return
+    if as_csv:
+        buf = io.StringIO()
+        cols = total_columns if totals else columns
+        writer = csv.DictWriter(buf, fieldnames=cols, extrasaction="ignore", lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(report.totals if totals else report.rows)
+        click.echo(buf.getvalue(), nl=False)
+        return
+    if not totals:
+        for r in report.rows:
+            planned = (r["planned"] or "")[:19].replace("T", " ")
+            started = (r["actual_start"] or "")[11:23]
+            click.echo(f"{planned:19s}  {started:12s}  {r['channel']:10s} {r['status']:11s} {r['notice']}"
+                       f"{'  ' + r['title'] if r['title'] else ''}{'  — ' + r['reason'] if r['reason'] else ''}")
+        if report.rows:
+            click.echo("")
+    click.echo("day         channel     " + " ".join(f"{s:>11s}" for s in STATUSES) + "   on air")
+    for t in report.totals:
+        click.echo(f"{t['day']:11s} {t['channel']:11s} " + " ".join(f"{t[s]:11d}" for s in STATUSES)
+                   + f"   {t['seconds_on_air'] / 60:6.1f} min")
+    if not report.rows:
+        click.echo("(nothing logged in that range)")
+
+
+@cli.command("sinks")
+@click.option("--json", "as_json", is_flag=True)
+def sinks_cmd(as_json: bool) -> None:
+    """List the audio sinks a channel can use, and which work here."""
+    from broadcaster.player.sinks import available_sinks
+
+    rows = available_sinks()
+    if as_json:
+        click.echo(json.dumps([{"name": n, "available": ok, "about": why} for n, ok, why in rows],
+                              ensure_ascii=False, indent=2))
+        return
+    for name, ok, why in rows:
+        click.echo(f"  {name:9s} {'available    ' if ok else 'not available'}  {why}")

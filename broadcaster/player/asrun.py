@@ -1,0 +1,393 @@
+"""The as-run log (播出记录): an append-only SQLite (WAL) record of what really aired.
+
+The same database carries the daemon's control tables: which daemons are running
+(with a heartbeat), play requests from `broadcaster play`, and the daemon's answers.
+Rows in `asrun` are never changed or deleted (triggers refuse it); a slot's outcome is
+its rows. A play that was on air when the process died is found through `onair`, the
+journal written as each play starts.
+"""
+from __future__ import annotations
+
+import json
+import os
+import socket
+import sqlite3
+import time
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from broadcaster.errors import CouldNotDo
+
+STATUSES = ("played", "late", "missed", "skipped", "failed", "interrupted")
+SCHEMA_VERSION = 1
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
+CREATE TABLE IF NOT EXISTS asrun (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  slot TEXT NOT NULL, channel TEXT NOT NULL, notice TEXT NOT NULL, title TEXT NOT NULL DEFAULT '',
+  priority TEXT NOT NULL DEFAULT 'normal',
+  planned REAL, planned_iso TEXT,
+  actual_start REAL, actual_start_iso TEXT,
+  actual_end REAL, actual_end_iso TEXT,
+  status TEXT NOT NULL CHECK (status IN ('played','late','missed','skipped','failed','interrupted')),
+  reason TEXT NOT NULL DEFAULT '',
+  file TEXT NOT NULL DEFAULT '', sha256 TEXT NOT NULL DEFAULT '', sink TEXT NOT NULL DEFAULT '',
+  cut_by TEXT NOT NULL DEFAULT '',
+  replay INTEGER NOT NULL DEFAULT 0,
+  onair INTEGER, daemon INTEGER, logged REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS asrun_slot ON asrun(slot);
+CREATE INDEX IF NOT EXISTS asrun_planned ON asrun(planned);
+CREATE INDEX IF NOT EXISTS asrun_onair ON asrun(onair);
+CREATE TRIGGER IF NOT EXISTS asrun_no_update BEFORE UPDATE ON asrun
+  BEGIN SELECT RAISE(ABORT, 'the as-run log is append-only'); END;
+CREATE TRIGGER IF NOT EXISTS asrun_no_delete BEFORE DELETE ON asrun
+  BEGIN SELECT RAISE(ABORT, 'the as-run log is append-only'); END;
+CREATE TABLE IF NOT EXISTS onair (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  slot TEXT NOT NULL, channel TEXT NOT NULL, notice TEXT NOT NULL, title TEXT NOT NULL DEFAULT '',
+  priority TEXT NOT NULL DEFAULT 'normal', planned REAL, actual_start REAL NOT NULL,
+  file TEXT NOT NULL DEFAULT '', sha256 TEXT NOT NULL DEFAULT '', sink TEXT NOT NULL DEFAULT '',
+  tz TEXT NOT NULL, daemon INTEGER
+);
+CREATE TABLE IF NOT EXISTS daemons (
+  id INTEGER PRIMARY KEY AUTOINCREMENT, pid INTEGER NOT NULL, host TEXT NOT NULL,
+  started REAL NOT NULL, heartbeat REAL NOT NULL, stopped REAL,
+  channels TEXT NOT NULL, schedule TEXT NOT NULL DEFAULT ''
+);
+CREATE TABLE IF NOT EXISTS requests (
+  id INTEGER PRIMARY KEY AUTOINCREMENT, created REAL NOT NULL, channel TEXT NOT NULL,
+  file TEXT NOT NULL, notice TEXT NOT NULL, title TEXT NOT NULL DEFAULT '',
+  priority TEXT NOT NULL, mode TEXT NOT NULL, wait REAL NOT NULL DEFAULT 0, daemon INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS answers (
+  request INTEGER PRIMARY KEY, at REAL NOT NULL, accepted INTEGER NOT NULL, note TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS events (
+  id INTEGER PRIMARY KEY AUTOINCREMENT, at REAL NOT NULL, level TEXT NOT NULL,
+  channel TEXT NOT NULL DEFAULT '', message TEXT NOT NULL, daemon INTEGER
+);
+"""
+
+HEARTBEAT_STALE = 5.0  # seconds without a heartbeat after which a daemon counts as gone
+
+
+class LogUnavailable(CouldNotDo):
+    """The as-run log cannot be opened or written."""
+
+
+def iso(ts: float | None, tz: ZoneInfo) -> str | None:
+    if ts is None:
+        return None
+    return datetime.fromtimestamp(ts, tz).isoformat(timespec="milliseconds")
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One as-run row: what happened to one play of one slot."""
+
+    slot: str
+    channel: str
+    notice: str
+    status: str
+    planned: float | None = None
+    actual_start: float | None = None
+    actual_end: float | None = None
+    reason: str = ""
+    title: str = ""
+    priority: str = "normal"
+    file: str = ""
+    sha256: str = ""
+    sink: str = ""
+    cut_by: str = ""
+    replay: bool = False      # True: the slot may still be played again (cut by an urgent play)
+    onair: int | None = None  # the onair journal row this closes
+    logged: float = field(default=0.0)
+
+
+@dataclass(frozen=True)
+class Report:
+    rows: list[dict]
+    totals: list[dict]
+
+
+@dataclass(frozen=True)
+class DaemonInfo:
+    id: int
+    pid: int
+    host: str
+    channels: tuple[str, ...]
+    heartbeat: float
+    schedule: str
+
+
+@dataclass(frozen=True)
+class Request:
+    id: int
+    created: float
+    channel: str
+    file: str
+    notice: str
+    title: str
+    priority: str
+    mode: str      # cut | next | wait
+    wait: float
+
+
+class AsRunLog:
+    """The database. Writes that fail are kept and retried; nothing here prints.
+
+    `append` never raises: when the disk is full or the file is locked or unwritable it
+    keeps the row in memory, remembers the error in `problem`, and `retry()` writes the
+    backlog later. The daemon reports `problem` loudly and keeps playing.
+    """
+
+    def __init__(self, path: str | Path, timezone: str = "Asia/Shanghai", busy_ms: int = 100) -> None:
+        self.path = Path(path)
+        self.tz = ZoneInfo(timezone)
+        self.busy_ms = busy_ms
+        self._db: sqlite3.Connection | None = None
+        self.backlog: list[Entry] = []
+        self.problem: str = ""
+        self.daemon_id: int | None = None  # set by register(); stamped on the rows this process writes
+
+    # ------------------------------------------------------------ connection
+    def connect(self) -> sqlite3.Connection:
+        """The open database; LogUnavailable when it cannot be opened or set up."""
+        if self._db is not None:
+            return self._db
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            db = sqlite3.connect(str(self.path), timeout=self.busy_ms / 1000, isolation_level=None,
+                                 check_same_thread=False)
+            db.row_factory = sqlite3.Row
+            mode = db.execute("PRAGMA journal_mode=WAL").fetchone()[0]
+            if str(mode).lower() != "wal":
+                raise sqlite3.OperationalError(f"cannot switch to WAL mode (got {mode})")
+            db.execute("PRAGMA synchronous=NORMAL")
+            db.executescript(_SCHEMA)
+            db.execute("INSERT OR IGNORE INTO meta VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
+        except (sqlite3.Error, OSError) as exc:
+            raise LogUnavailable(f"cannot open the as-run log {self.path}: {exc}") from None
+        self._db = db
+        return db
+
+    def close(self) -> None:
+        if self._db is not None:
+            self._db.close()
+            self._db = None
+
+    def _write(self, sql: str, params: tuple) -> int:
+        db = self.connect()
+        try:
+            return db.execute(sql, params).lastrowid
+        except sqlite3.Error as exc:
+            raise LogUnavailable(f"cannot write the as-run log {self.path}: {exc}") from None
+
+    def _read(self, sql: str, params: tuple = ()) -> list[sqlite3.Row]:
+        db = self.connect()
+        try:
+            return db.execute(sql, params).fetchall()
+        except sqlite3.Error as exc:
+            raise LogUnavailable(f"cannot read the as-run log {self.path}: {exc}") from None
+
+    # ------------------------------------------------------------ as-run rows
+    def append(self, entry: Entry) -> bool:
+        """Log one outcome; False (and kept for retry) when the log cannot be written now."""
+        if self.backlog and not self.retry():
+            self.backlog.append(entry)
+            return False
+        try:
+            self._insert(entry)
+        except LogUnavailable as exc:
+            self.backlog.append(entry)
+            self.problem = str(exc)
+            return False
+        self.problem = ""
+        return True
+
+    def retry(self) -> bool:
+        """Write the backlog in order; True when it is empty afterwards."""
+        while self.backlog:
+            try:
+                self._insert(self.backlog[0])
+            except LogUnavailable as exc:
+                self.problem = str(exc)
+                return False
+            self.backlog.pop(0)
+        self.problem = ""
+        return True
+
+    def _insert(self, e: Entry) -> None:
+        self._write(
+            "INSERT INTO asrun (slot, channel, notice, title, priority, planned, planned_iso, actual_start,"
+            " actual_start_iso, actual_end, actual_end_iso, status, reason, file, sha256, sink, cut_by, replay,"
+            " onair, daemon, logged) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            (e.slot, e.channel, e.notice, e.title, e.priority, e.planned, iso(e.planned, self.tz),
+             e.actual_start, iso(e.actual_start, self.tz), e.actual_end, iso(e.actual_end, self.tz),
+             e.status, e.reason, e.file, e.sha256, e.sink, e.cut_by, int(e.replay), e.onair, self.daemon_id,
+             e.logged or time.time()))
+
+    def journal_start(self, slot: str, channel: str, notice: str, title: str, priority: str,
+                      planned: float | None, started: float, file: str, sha256: str, sink: str) -> int | None:
+        """Note that a play went on air (so a crash mid-play is known afterwards); None if unwritable."""
+        try:
+            oid = self._write(
+                "INSERT INTO onair (slot, channel, notice, title, priority, planned, actual_start, file, sha256,"
+                " sink, tz, daemon) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                (slot, channel, notice, title, priority, planned, started, file, sha256, sink, self.tz.key,
+                 self.daemon_id))
+        except LogUnavailable as exc:
+            self.problem = str(exc)
+            return None
+        return oid
+
+    def slot_states(self) -> dict[str, bool]:
+        """slot -> settled. Settled: it has an outcome that forbids playing it again."""
+        rows = self._read("SELECT slot, MIN(replay) AS replay FROM asrun GROUP BY slot")
+        pending = {e.slot: e.replay for e in self.backlog}
+        states = {r["slot"]: not r["replay"] for r in rows}
+        for slot, replay in pending.items():
+            states[slot] = states.get(slot, False) or not replay
+        return states
+
+    def orphans(self, channels: list[str], live: list[int]) -> list[sqlite3.Row]:
+        """Plays that started but never got an outcome (their daemon died), on these channels.
+
+        `live` are the ids of daemons still running: their plays are theirs to log.
+        """
+        marks = ",".join("?" * len(channels))
+        rows = self._read(
+            f"SELECT o.*, d.heartbeat AS last_seen FROM onair o LEFT JOIN daemons d ON d.id = o.daemon"
+            f" WHERE o.channel IN ({marks})"
+            f" AND NOT EXISTS (SELECT 1 FROM asrun a WHERE a.onair = o.id) ORDER BY o.id", tuple(channels))
+        return [r for r in rows if r["daemon"] not in live]
+
+    def history_start(self, channels: list[str]) -> float | None:
+        """When a daemon last started for any of these channels before now (None: never)."""
+        rows = self._read("SELECT channels, started, heartbeat FROM daemons ORDER BY id")
+        last = None
+        for r in rows:
+            if set(json.loads(r["channels"])) & set(channels):
+                last = r["heartbeat"] if last is None else max(last, r["heartbeat"])
+        return last
+
+    # ------------------------------------------------------------ daemons and requests
+    def register(self, channels: list[str], schedule: str, now: float) -> int:
+        self.daemon_id = self._write("INSERT INTO daemons (pid, host, started, heartbeat, channels, schedule)"
+                                     " VALUES (?,?,?,?,?,?)",
+                                     (os.getpid(), socket.gethostname(), now, now, json.dumps(channels),
+                                      schedule))
+        return self.daemon_id
+
+    def heartbeat(self, daemon_id: int, now: float) -> None:
+        self._write("UPDATE daemons SET heartbeat = ? WHERE id = ?", (now, daemon_id))
+
+    def unregister(self, daemon_id: int, now: float) -> None:
+        self._write("UPDATE daemons SET stopped = ?, heartbeat = ? WHERE id = ?", (now, now, daemon_id))
+
+    def live_daemons(self, now: float | None = None) -> list[DaemonInfo]:
+        """Daemons that are running now (recent heartbeat, and the process exists on this host)."""
+        now = time.time() if now is None else now
+        rows = self._read("SELECT * FROM daemons WHERE stopped IS NULL AND heartbeat > ?",
+                          (now - HEARTBEAT_STALE,))
+        out = []
+        for r in rows:
+            if r["host"] == socket.gethostname() and not _pid_alive(r["pid"]):
+                continue
+            out.append(DaemonInfo(r["id"], r["pid"], r["host"], tuple(json.loads(r["channels"])),
+                                  r["heartbeat"], r["schedule"]))
+        return out
+
+    def send(self, channel: str, file: str, notice: str, title: str, priority: str, mode: str,
+             wait: float, daemon_id: int, now: float | None = None) -> int:
+        return self._write("INSERT INTO requests (created, channel, file, notice, title, priority, mode, wait,"
+                           " daemon) VALUES (?,?,?,?,?,?,?,?,?)",
+                           (time.time() if now is None else now, channel, file, notice, title, priority,
+                            mode, wait, daemon_id))
+
+    def requests(self, daemon_id: int, after: int) -> list[Request]:
+        rows = self._read("SELECT r.* FROM requests r WHERE r.daemon = ? AND r.id > ?"
+                          " AND NOT EXISTS (SELECT 1 FROM answers a WHERE a.request = r.id) ORDER BY r.id",
+                          (daemon_id, after))
+        return [Request(r["id"], r["created"], r["channel"], r["file"], r["notice"], r["title"],
+                        r["priority"], r["mode"], r["wait"]) for r in rows]
+
+    def answer(self, request_id: int, accepted: bool, note: str, now: float) -> bool:
+        """Claim a request with the daemon's answer; False if it was answered already."""
+        try:
+            self._write("INSERT INTO answers (request, at, accepted, note) VALUES (?,?,?,?)",
+                        (request_id, now, int(accepted), note))
+        except LogUnavailable:
+            return False
+        return True
+
+    def answer_of(self, request_id: int) -> tuple[bool, str] | None:
+        rows = self._read("SELECT accepted, note FROM answers WHERE request = ?", (request_id,))
+        return (bool(rows[0]["accepted"]), rows[0]["note"]) if rows else None
+
+    def outcome_of(self, slot: str) -> list[dict]:
+        return [dict(r) for r in self._read("SELECT * FROM asrun WHERE slot = ? ORDER BY id", (slot,))]
+
+    def event(self, level: str, channel: str, message: str, now: float) -> None:
+        """Note a daemon event (reload errors, sink trouble); ignored when the log is unwritable."""
+        try:
+            self._write("INSERT INTO events (at, level, channel, message, daemon) VALUES (?,?,?,?,?)",
+                        (now, level, channel, message, self.daemon_id))
+        except LogUnavailable:
+            pass
+
+    def events(self, since: float = 0.0) -> list[dict]:
+        return [dict(r) for r in self._read("SELECT * FROM events WHERE at >= ? ORDER BY id", (since,))]
+
+    # ------------------------------------------------------------ reports
+    def report(self, start: date | None = None, end: date | None = None,
+               channel: str | None = None) -> Report:
+        """Rows between two local dates (inclusive, by planned time or else start), with daily totals."""
+        rows = []
+        for r in self._read("SELECT * FROM asrun ORDER BY COALESCE(planned, actual_start), id"):
+            when = r["planned_iso"] or r["actual_start_iso"] or ""
+            day = date.fromisoformat(when[:10]) if when else None
+            if day is None or (start and day < start) or (end and day > end):
+                continue
+            if channel and r["channel"] != channel:
+                continue
+            rows.append({
+                "planned": r["planned_iso"], "actual_start": r["actual_start_iso"],
+                "actual_end": r["actual_end_iso"], "channel": r["channel"], "notice": r["notice"],
+                "title": r["title"], "priority": r["priority"], "status": r["status"], "reason": r["reason"],
+                "sha256": r["sha256"], "file": r["file"], "sink": r["sink"], "slot": r["slot"],
+                "day": day.isoformat(),
+                "seconds": round(r["actual_end"] - r["actual_start"], 3)
+                if r["actual_end"] is not None and r["actual_start"] is not None else 0.0,
+            })
+        return Report(rows=rows, totals=daily_totals(rows))
+
+
+def daily_totals(rows: list[dict]) -> list[dict]:
+    """Per day and channel: how many plays ended in each status, and the seconds on air."""
+    out: dict[tuple[str, str], dict] = {}
+    for r in rows:
+        key = (r["day"], r["channel"])
+        t = out.setdefault(key, {"day": key[0], "channel": key[1], **{s: 0 for s in STATUSES},
+                                 "total": 0, "seconds_on_air": 0.0})
+        t[r["status"]] += 1
+        t["total"] += 1
+        t["seconds_on_air"] = round(t["seconds_on_air"] + r["seconds"], 3)
+    return [out[k] for k in sorted(out)]
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def entry_json(e: Entry) -> dict:
+    return asdict(e)

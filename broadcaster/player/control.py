@@ -1,0 +1,161 @@
+"""`broadcaster play`: hand a play to the running daemon, or play it here when none runs."""
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from broadcaster.errors import BadInput, CouldNotDo
+from broadcaster.player.asrun import AsRunLog, DaemonInfo
+from broadcaster.player.media import Unplayable, inspect
+
+AUDIO_SUFFIXES = (".wav", ".mp3", ".ogg", ".flac", ".m4a")
+NOTICE_SUFFIXES = (".yaml", ".yml")
+
+
+def default_log_path() -> Path:
+    """The as-run log in the user's data folder (e.g. ~/.local/share/broadcaster/asrun.sqlite)."""
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir("broadcaster", appauthor=False)) / "asrun.sqlite"
+
+
+_DURATION = re.compile(r"(\d+(?:\.\d+)?)\s*(h|m|min|s|sec)?", re.I)
+
+
+def parse_duration(text: str, option: str) -> float:
+    """'10m', '90s', '1h30m', '45' (seconds) -> seconds; BadInput otherwise."""
+    s = text.strip().lower()
+    pos, total = 0, 0.0
+    for m in _DURATION.finditer(s):
+        if m.start() != pos:
+            break
+        unit = (m.group(2) or "s")[0]
+        total += float(m.group(1)) * {"h": 3600, "m": 60, "s": 1}[unit]
+        pos = m.end()
+    if not s or pos != len(s):
+        raise BadInput(f"{option} '{text}' is not a duration", f"write e.g. {option} 10m, 90s or 1h30m")
+    return total
+
+
+def parse_day(text: str, option: str, today: date | None = None) -> date:
+    """'2021-10-27', 'today', 'yesterday' -> a date; BadInput otherwise."""
+    today = today or date.today()
+    t = text.strip().lower()
+    if t in ("today", "今天"):
+        return today
+    if t in ("yesterday", "昨天"):
+        return today - timedelta(days=1)
+    try:
+        return date.fromisoformat(t)
+    except ValueError:
+        raise BadInput(f"{option} '{text}' is not a date", f"write it as YYYY-MM-DD, e.g. {option} 2021-10-27") \
+            from None
+
+
+@dataclass(frozen=True)
+class Audio:
+    file: str
+    notice: str
+    title: str
+
+
+def resolve_audio(what: str, cache_dir: Path | None = None) -> Audio:
+    """The audio to play: an audio file as is, or a notice rendered now (through the cache)."""
+    path = Path(what)
+    if path.suffix.lower() in NOTICE_SUFFIXES:
+        if not path.is_file():
+            raise BadInput("notice file not found", "check the name, or give an audio file (.mp3, .wav)", path)
+        return _render_notice(path, cache_dir)
+    if not path.exists():
+        raise BadInput("file not found", "give an audio file (.mp3, .wav) or a notice (.yaml)", path)
+    try:
+        inspect(path)
+    except Unplayable as exc:
+        raise BadInput(f"not a playable audio file ({exc})", "give an .mp3 or .wav file, or a notice .yaml",
+                       path) from None
+    return Audio(str(path.resolve()), _notice_id(path.stem), "")
+
+
+def _notice_id(stem: str) -> str:
+    return re.sub(r"[^a-z0-9_-]+", "-", stem.lower()).strip("-") or "play"
+
+
+def _render_notice(path: Path, cache_dir: Path | None) -> Audio:
+    import platformdirs
+
+    from broadcaster.render import BadInputs, RenderOptions, load_all, render_prepared
+
+    prepared, errors = load_all([path])
+    if errors:
+        raise BadInputs(errors)
+    out = cache_dir or Path(platformdirs.user_cache_dir("broadcaster", appauthor=False)) / "play"
+    rendered = render_prepared(prepared[0], RenderOptions(out_dir=out, fmt="wav"))
+    return Audio(str((out / rendered.file).resolve()), rendered.id, rendered.title)
+
+
+@dataclass(frozen=True)
+class Answer:
+    channel: str
+    daemon: DaemonInfo
+    request: int
+    accepted: bool
+    note: str
+
+
+def daemons_for(log: AsRunLog, channel: str | None) -> list[tuple[DaemonInfo, str]]:
+    """(daemon, channel) pairs that would take this play; [] when no daemon runs for it."""
+    if not log.path.exists():
+        return []
+    pairs = []
+    for d in log.live_daemons():
+        for ch in d.channels:
+            if channel is None or ch == channel:
+                pairs.append((d, ch))
+    return pairs
+
+
+def send(log: AsRunLog, targets: list[tuple[DaemonInfo, str]], audio: Audio, priority: str, mode: str,
+         wait: float, timeout: float = 5.0) -> list[Answer]:
+    """Queue the play on each running daemon and wait for their answers."""
+    sent = [(d, ch, log.send(ch, audio.file, audio.notice, audio.title, priority, mode, wait, d.id))
+            for d, ch in targets]
+    answers: list[Answer] = []
+    deadline = time.monotonic() + timeout
+    pending = list(sent)
+    while pending:
+        for item in list(pending):
+            d, ch, rid = item
+            got = log.answer_of(rid)
+            if got is not None:
+                answers.append(Answer(ch, d, rid, got[0], got[1]))
+                pending.remove(item)
+        if pending and time.monotonic() > deadline:
+            d, ch, rid = pending[0]
+            raise CouldNotDo(f"the player (pid {d.pid}) running channel {ch} did not answer within "
+                             f"{timeout:g} s; check that it is not stuck (its output, or `broadcaster log`)")
+        if pending:
+            time.sleep(0.02)
+    return answers
+
+
+def wait_for_outcome(log: AsRunLog, answers: list[Answer], timeout: float) -> list[dict]:
+    """The as-run rows of accepted requests once each has finished (for `play --wait`)."""
+    deadline = time.monotonic() + timeout
+    results: dict[int, dict] = {}
+    while True:
+        for a in answers:
+            if a.accepted and a.request not in results:
+                rows = log.outcome_of(f"request:{a.daemon.id}:{a.request}")
+                if rows:
+                    results[a.request] = rows[-1]
+        if len(results) == sum(1 for a in answers if a.accepted) or time.monotonic() > deadline:
+            return list(results.values())
+        time.sleep(0.05)
+
+
+def local_time(ts: float, timezone: str = "Asia/Shanghai") -> str:
+    return datetime.fromtimestamp(ts, ZoneInfo(timezone)).strftime("%H:%M:%S.%f")[:-3]

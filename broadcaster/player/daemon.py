@@ -1,0 +1,722 @@
+"""The playback daemon: plays each planned item on time on its channel's sink, logs what aired.
+
+One thread drives every channel: it sleeps in short steps (never past the next start),
+re-reads the wall clock after each, and on waking starts what is due, ends what has
+finished, takes play requests from the database and reloads an edited schedule. The
+clock is injected, so tests drive a whole day in milliseconds.
+"""
+from __future__ import annotations
+
+import concurrent.futures
+import os
+import uuid
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from pathlib import Path
+from typing import Callable, Mapping, Protocol
+from zoneinfo import ZoneInfo
+
+from broadcaster.errors import BadInput, BroadcasterError, CouldNotDo
+from broadcaster.player.asrun import AsRunLog, Entry, LogUnavailable
+from broadcaster.player.clock import Clock, SystemClock
+from broadcaster.player.media import Unplayable, inspect
+from broadcaster.player.sinks import PlayFailed, Playback, Sink, SinkUnavailable, make_sink
+from broadcaster.schedule.model import PRIORITY_RANK, Play
+
+MODES = ("cut", "next", "wait")
+
+
+@dataclass(frozen=True)
+class AirPlan:
+    """What the daemon plays: the plan's plays plus what it needs from the schedule."""
+
+    plays: tuple[Play, ...]
+    sinks: Mapping[str, object]                   # channel -> sink spec (name or argument list)
+    quiet_hours: tuple[tuple[int, int], ...] = ()  # (start, end) seconds after local midnight
+    timezone: str = "Asia/Shanghai"
+    base_dir: Path | None = None                  # relative `file:` sinks are resolved here
+    names: Mapping[str, str] = field(default_factory=dict)  # channel -> display name
+
+    def channels(self) -> list[str]:
+        seen = dict.fromkeys(self.sinks)
+        for p in self.plays:
+            seen.setdefault(p.channel, None)
+        return list(seen)
+
+
+class PlanSource(Protocol):
+    """Where plans come from: a schedule file in real use, a fixed plan in tests."""
+
+    name: str
+
+    def stamp(self) -> object:
+        """Changes whenever the source changes (the daemon then reloads)."""
+
+    def load(self, now: float) -> AirPlan:
+        """The plan around `now`; BadInput when the source is broken."""
+
+
+class StaticSource:
+    """A plan given in code (tests, `play` without a daemon); `set` swaps it like an edit."""
+
+    def __init__(self, plan: AirPlan | Callable[[float], AirPlan], name: str = "<plan>") -> None:
+        self.name = name
+        self._plan = plan
+        self._version = 0
+
+    def set(self, plan: AirPlan | Callable[[float], AirPlan]) -> None:
+        self._plan = plan
+        self._version += 1
+
+    def stamp(self) -> object:
+        return self._version
+
+    def load(self, now: float) -> AirPlan:
+        return self._plan(now) if callable(self._plan) else self._plan
+
+
+@dataclass(frozen=True)
+class Settings:
+    grace: float = 600.0         # a slot missed by less than this is played late
+    late_after: float = 1.0      # a start later than this (s) is logged `late`
+    poll: float = 0.05           # longest sleep: requests and endings are noticed this fast
+    housekeeping: float = 1.0    # heartbeat, schedule reload check, log retry
+    lookahead: float = 30.0      # files are checked and converted this long before their start
+    history: float = 86400.0     # after a restart, slots this far back are accounted for at most
+    request_max_age: float = 30.0
+    channels: tuple[str, ...] = ()   # serve only these (empty: every channel of the plan)
+    background_reload: bool = True   # plan in a thread so a slow render never delays a start
+    exit_when_idle: bool = False     # `play` without a daemon: stop when the queue is empty
+    loud_every: float = 60.0         # repeat an unresolved log problem this often
+
+
+@dataclass(frozen=True)
+class Event:
+    """Something the operator should see; the CLI prints these, the daemon never does."""
+
+    at: float
+    level: str        # info | warn | error
+    channel: str
+    message: str
+    kind: str = ""    # start | end | log | reload | request | sink | stop
+
+
+@dataclass(frozen=True)
+class Item:
+    """Something to air on a channel: a planned slot, a replay of a cut one, or a request."""
+
+    slot: str
+    channel: str
+    notice: str
+    title: str
+    priority: str
+    planned: float
+    file: str
+    kind: str = "scheduled"  # scheduled | replay | manual
+    request: int | None = None
+    cut_by: str = ""
+
+    @property
+    def rank(self) -> int:
+        return PRIORITY_RANK.get(self.priority, 1)
+
+
+@dataclass
+class OnAir:
+    item: Item
+    playback: Playback
+    started: float
+    onair_id: int | None
+    attempt: int
+    note: str
+    sha256: str
+    sink: str
+
+
+@dataclass
+class Channel:
+    name: str
+    spec: object = None
+    sink: Sink | None = None
+    sink_error: str = ""
+    onair: OnAir | None = None
+    queue: list[Item] = field(default_factory=list)     # requests, highest priority first
+    replays: list[Item] = field(default_factory=list)   # scheduled items that a request cut
+    plays: list[Play] = field(default_factory=list)     # this channel's plan, by start
+    cursor: int = 0                                     # plays before it are decided
+    cut_at: float | None = None                         # a `wait:S` request's deadline
+    cut_for: Item | None = None
+
+
+def slot_of(play: Play) -> str:
+    return play.slot or f"{play.channel}|{play.notice}|{play.start.isoformat()}"
+
+
+class Daemon:
+    """Plays an AirPlan on its channels' sinks and logs every outcome to an AsRunLog."""
+
+    def __init__(self, source: PlanSource, log: AsRunLog, clock: Clock | None = None,
+                 settings: Settings = Settings(), on_event: Callable[[Event], None] | None = None,
+                 initial: list[Item] | None = None, cache_dir: Path | None = None) -> None:
+        self.source = source
+        self.log = log
+        self.clock = clock or SystemClock()
+        self.settings = settings
+        self.on_event = on_event or (lambda e: None)
+        self.initial = list(initial or [])
+        self.cache_dir = cache_dir
+        self.plan: AirPlan | None = None
+        self.tz = ZoneInfo("Asia/Shanghai")
+        self.channels: dict[str, Channel] = {}
+        self.seen: set[str] = set()        # slots with any outcome
+        self.settled: set[str] = set()     # slots that must not play again
+        self.daemon_id: int | None = None
+        self.started_at = 0.0
+        self.lookback = 0.0
+        self._stop_reason = ""
+        self._stamp: object = None
+        self._failed_stamp: object = None
+        self._loading: concurrent.futures.Future | None = None
+        self._loading_stamp: object = None
+        self._executor: concurrent.futures.ThreadPoolExecutor | None = None
+        self._next_housekeeping = 0.0
+        self._last_request = 0
+        self._loud_at = 0.0
+        self._problem = ""
+        self._plan_day: str = ""
+
+    # ------------------------------------------------------------ public
+    def stop(self, reason: str = "stopped") -> None:
+        """Ask the loop to end (safe from a signal handler: it only sets a flag)."""
+        self._stop_reason = reason
+
+    def run(self, until: float | None = None) -> None:
+        """Play until stopped (or `until`, or idle with exit_when_idle); log interruptions on the way out."""
+        self._startup()
+        try:
+            while not self._stop_reason:
+                now = self.clock.now()
+                if until is not None and now >= until:
+                    self._stop_reason = "the run time ended"
+                    break
+                if now >= self._next_housekeeping:
+                    self._housekeeping(now)
+                self._take_requests(now)
+                for ch in list(self.channels.values()):
+                    self._advance(ch, self.clock.now())
+                if self.settings.exit_when_idle and self._idle():
+                    self._stop_reason = "nothing left to play"
+                    break
+                self._sleep_until_next(until)
+        finally:
+            self._shutdown()
+
+    # ------------------------------------------------------------ startup and shutdown
+    def _emit(self, level: str, channel: str, message: str, kind: str = "") -> None:
+        now = self.clock.now()
+        self.on_event(Event(now, level, channel, message, kind))
+        if level in ("warn", "error") and kind != "log":
+            self.log.event(level, channel, message, now)
+
+    def _startup(self) -> None:
+        now = self.clock.now()
+        self.started_at = now
+        plan = self.source.load(now)  # a broken schedule at start is the user's to fix: BadInput
+        self._stamp = self.source.stamp()
+        self._plan_day = self._day(now, plan.timezone)
+        self.tz = ZoneInfo(plan.timezone)
+        self.log.tz = self.tz
+        wanted = list(self.settings.channels) or plan.channels()
+        for c in self.initial:
+            if c.channel not in wanted:
+                wanted.append(c.channel)
+        unknown = [c for c in self.settings.channels if c not in plan.channels()]
+        if unknown:
+            raise BadInput(f"channel '{unknown[0]}' is not in {self.source.name}",
+                           f"use one of: {', '.join(plan.channels()) or '(none)'}")
+        history = None
+        try:
+            live = self.log.live_daemons(now)
+            clash = [d for d in live if set(d.channels) & set(wanted)]
+            if clash:
+                d = clash[0]
+                raise CouldNotDo(f"another player (pid {d.pid} on {d.host}) is already running channel "
+                                 f"{', '.join(sorted(set(d.channels) & set(wanted)))} with this log; "
+                                 "stop it first, or send it plays with `broadcaster play`")
+            history = self.log.history_start(wanted)
+            states = self.log.slot_states()
+            self.seen = set(states)
+            self.settled = {s for s, settled in states.items() if settled}
+            self.daemon_id = self.log.register(wanted, self.source.name, now)
+            self._account_orphans(wanted, [d.id for d in live])
+        except LogUnavailable as exc:
+            self._loud(f"{exc} — playing anyway, but without a log slots may repeat after a restart", now)
+        # after a restart, slots since the last daemon was seen are accounted for (late or missed);
+        # on a first start only those inside the grace window
+        if history is not None:
+            self.lookback = max(now - self.settings.history, min(history, now))
+        else:
+            self.lookback = now - self.settings.grace
+        self._executor = concurrent.futures.ThreadPoolExecutor(max_workers=1) \
+            if self.settings.background_reload else None
+        self._apply(plan, wanted, first=True)
+        for item in self.initial:
+            self._enqueue(self.channels[item.channel], item)
+        self._emit("info", "", f"on air: {len(self.channels)} channel(s) "
+                   f"({', '.join(self.channels)}), log {self.log.path}", "start")
+
+    def _account_orphans(self, channels: list[str], live: list[int]) -> None:
+        """Plays that were on air when an earlier daemon died: logged interrupted, not replayed."""
+        for o in self.log.orphans(channels, live):
+            end = o["last_seen"] if o["last_seen"] and o["last_seen"] > o["actual_start"] else None
+            self._record(Entry(slot=o["slot"], channel=o["channel"], notice=o["notice"], title=o["title"],
+                               priority=o["priority"], planned=o["planned"], actual_start=o["actual_start"],
+                               actual_end=end, status="interrupted", file=o["file"], sha256=o["sha256"],
+                               sink=o["sink"], onair=o["id"],
+                               reason="the player stopped during this play (crash, kill or power cut); "
+                                      "not replayed so that no slot airs twice"))
+
+    def _shutdown(self) -> None:
+        reason = self._stop_reason or "stopped"
+        now = self.clock.now()
+        for ch in self.channels.values():
+            if ch.onair is not None:
+                self._interrupt(ch, f"the player was stopped ({reason})", by=None)
+            for item in ch.queue:
+                self._record(self._entry(item, "skipped", reason=f"the player stopped before it could play "
+                                                                   f"({reason})"))
+            ch.queue.clear()
+        if self._executor is not None:
+            self._executor.shutdown(wait=False, cancel_futures=True)
+        if self.daemon_id is not None:
+            try:
+                self.log.retry()
+                self.log.unregister(self.daemon_id, now)
+            except LogUnavailable:
+                pass
+        if self.log.backlog:
+            self._loud(f"{len(self.log.backlog)} as-run row(s) could not be written: {self.log.problem}", now)
+        self._emit("info", "", f"stopped: {reason}", "stop")
+
+    # ------------------------------------------------------------ plans
+    @staticmethod
+    def _day(now: float, timezone: str) -> str:
+        return datetime.fromtimestamp(now, ZoneInfo(timezone)).date().isoformat()
+
+    def _apply(self, plan: AirPlan, wanted: list[str] | None = None, first: bool = False) -> None:
+        """Swap in a new plan in one step; what is on air keeps playing."""
+        self.plan = plan
+        self.tz = ZoneInfo(plan.timezone)
+        self.log.tz = self.tz
+        names = wanted if wanted is not None else (list(self.settings.channels) or plan.channels())
+        for name in names:
+            ch = self.channels.setdefault(name, Channel(name))
+            spec = plan.sinks.get(name, "auto")
+            if first or spec != ch.spec or ch.sink is None:
+                self._set_sink(ch, spec, plan)
+        by_channel: dict[str, list[Play]] = {name: [] for name in self.channels}
+        for play in plan.plays:
+            if play.channel in by_channel:
+                by_channel[play.channel].append(play)
+        for name, ch in self.channels.items():
+            ch.plays = sorted(by_channel.get(name, []), key=lambda p: (p.start.timestamp(), slot_of(p)))
+            ch.cursor = 0
+            self._skip_decided(ch)
+
+    def _set_sink(self, ch: Channel, spec: object, plan: AirPlan) -> None:
+        ch.spec = spec
+        try:
+            ch.sink = make_sink(spec, self.clock, plan.timezone, plan.base_dir, self.cache_dir)
+            ok, why = ch.sink.available()
+            if not ok:
+                raise SinkUnavailable(why)
+            ch.sink_error = ""
+            chosen = f" (auto chose {ch.sink.name})" if spec in (None, "", "auto") else ""
+            self._emit("info", ch.name, f"sink {ch.sink.describe()}{chosen}", "sink")
+        except (BroadcasterError, OSError) as exc:
+            ch.sink = None
+            ch.sink_error = str(exc)
+            self._emit("error", ch.name, f"sink {spec!r} cannot be used: {exc}", "sink")
+
+    def _skip_decided(self, ch: Channel) -> None:
+        while ch.cursor < len(ch.plays):
+            p = ch.plays[ch.cursor]
+            slot = slot_of(p)
+            if slot in self.seen or p.start.timestamp() < self.lookback or \
+                    (ch.onair is not None and ch.onair.item.slot == slot):
+                ch.cursor += 1
+            else:
+                break
+
+    def _check_reload(self, now: float) -> None:
+        if self._loading is not None:
+            if not self._loading.done():
+                return
+            future, stamp, self._loading = self._loading, self._loading_stamp, None
+            try:
+                plan = future.result()
+            except BroadcasterError as exc:
+                self._reload_failed(exc, stamp)
+                return
+            except Exception as exc:  # a bug in planning must not stop the broadcast
+                self._reload_failed(CouldNotDo(f"{type(exc).__name__}: {exc}"), stamp)
+                return
+            self._reloaded(plan, stamp)
+            return
+        try:
+            stamp = self.source.stamp()
+        except OSError as exc:
+            stamp = f"unreadable: {exc}"
+        day = self._day(now, self.plan.timezone)
+        if (stamp == self._stamp or stamp == self._failed_stamp) and day == self._plan_day:
+            return
+        self._plan_day = day
+        if self._executor is not None:
+            self._loading, self._loading_stamp = self._executor.submit(self.source.load, now), stamp
+            return
+        try:
+            plan = self.source.load(now)
+        except BroadcasterError as exc:
+            self._reload_failed(exc, stamp)
+            return
+        self._reloaded(plan, stamp)
+
+    def _reload_failed(self, exc: BroadcasterError, stamp: object) -> None:
+        self._failed_stamp = stamp
+        self._emit("error", "", f"schedule edit not used, still playing the previous plan: {exc}", "reload")
+
+    def _reloaded(self, plan: AirPlan, stamp: object) -> None:
+        self._stamp, self._failed_stamp = stamp, None
+        self._apply(plan)
+        upcoming = sum(len(ch.plays) - ch.cursor for ch in self.channels.values())
+        self._emit("info", "", f"schedule reloaded from {self.source.name}: {upcoming} play(s) ahead", "reload")
+
+    # ------------------------------------------------------------ the loop
+    def _housekeeping(self, now: float) -> None:
+        self._next_housekeeping = now + self.settings.housekeeping
+        if self.daemon_id is not None:
+            try:
+                self.log.heartbeat(self.daemon_id, now)
+            except LogUnavailable as exc:
+                self.log.problem = self.log.problem or str(exc)
+        if self.log.backlog:
+            self.log.retry()
+        problem = self.log.problem
+        if problem and (problem != self._problem or now >= self._loud_at):
+            self._loud(f"{problem} — playback goes on; {len(self.log.backlog)} row(s) waiting", now)
+        elif not problem and self._problem:
+            self._emit("info", "", "the as-run log is writable again; waiting rows were written", "log")
+        self._problem = problem
+        self._check_reload(now)
+        self._preflight(now)
+
+    def _loud(self, message: str, now: float) -> None:
+        self._loud_at = now + self.settings.loud_every
+        self._emit("error", "", f"AS-RUN LOG PROBLEM: {message}", "log")
+
+    def _preflight(self, now: float) -> None:
+        """Check and convert the files of the next plays ahead, so a start costs nothing."""
+        for ch in self.channels.values():
+            if ch.sink is None:
+                continue
+            for p in ch.plays[ch.cursor:ch.cursor + 3]:
+                if p.start.timestamp() - now > self.settings.lookahead:
+                    break
+                try:
+                    ch.sink.prepare(Path(p.file))
+                    inspect(p.file)
+                except (BroadcasterError, OSError):
+                    pass  # reported at play time, when it is skipped
+
+    def _sleep_until_next(self, until: float | None) -> None:
+        now = self.clock.now()
+        wake = now + self.settings.poll
+        for ch in self.channels.values():
+            if ch.onair is None and ch.cursor < len(ch.plays):
+                wake = min(wake, ch.plays[ch.cursor].start.timestamp())
+            elif ch.onair is not None and getattr(ch.onair.playback, "ends_at", None) is not None:
+                wake = min(wake, ch.onair.playback.ends_at)
+            if ch.cut_at is not None:
+                wake = min(wake, ch.cut_at)
+        wake = min(wake, self._next_housekeeping)
+        if until is not None:
+            wake = min(wake, until)
+        if wake > now:
+            self.clock.sleep(wake - now)
+
+    def _idle(self) -> bool:
+        return all(ch.onair is None and not ch.queue and not ch.replays for ch in self.channels.values())
+
+    def _advance(self, ch: Channel, now: float) -> None:
+        if ch.onair is not None:
+            if ch.cut_at is not None and now >= ch.cut_at:
+                by = ch.cut_for
+                ch.cut_at, ch.cut_for = None, None
+                self._interrupt(ch, f"cut after waiting for {by.priority} play {by.notice}", by=by)
+            else:
+                self._poll(ch)
+        while ch.onair is None and self._start_next(ch, self.clock.now()):
+            pass
+
+    def _poll(self, ch: Channel) -> None:
+        oa = ch.onair
+        try:
+            done = oa.playback.poll()
+        except PlayFailed as exc:
+            ch.onair = None
+            if oa.attempt == 1:
+                self._emit("warn", ch.name, f"{oa.item.notice}: {exc}; trying once more", "sink")
+                self._begin(ch, oa.item, attempt=2, note=f"the first try failed ({exc})", onair_id=oa.onair_id)
+            else:
+                self._finish(oa, "failed", f"{exc} (after one retry)")
+            return
+        if done:
+            ch.onair = None
+            ch.cut_at, ch.cut_for = None, None
+            self._finish(oa, None, "")
+
+    def _finish(self, oa: OnAir, status: str | None, reason: str) -> None:
+        end = self.clock.now()
+        item = oa.item
+        notes = [n for n in (oa.note, reason) if n]
+        if status is None:
+            lateness = oa.started - item.planned
+            if item.kind != "manual" and lateness > self.settings.late_after:
+                status = "late"
+                notes.insert(0, f"started {lateness:.1f} s late")
+            else:
+                status = "played"
+        if item.kind == "replay":
+            notes.append(f"replayed after {item.cut_by} cut it")
+        self._record(Entry(slot=item.slot, channel=item.channel, notice=item.notice, title=item.title,
+                           priority=item.priority, planned=item.planned, actual_start=oa.started,
+                           actual_end=end, status=status, reason="; ".join(notes), file=item.file,
+                           sha256=oa.sha256, sink=oa.sink, onair=oa.onair_id))
+        self._emit("info" if status in ("played", "late") else "error", item.channel,
+                   f"{'■' if status in ('played', 'late') else '✗'} {item.notice} {status} "
+                   f"({end - oa.started:.1f} s){': ' + '; '.join(notes) if notes else ''}", "end")
+
+    def _interrupt(self, ch: Channel, reason: str, by: Item | None) -> None:
+        oa = ch.onair
+        oa.playback.stop()
+        end = self.clock.now()
+        ch.onair = None
+        item = oa.item
+        replay = by is not None and item.kind in ("scheduled", "replay")
+        if replay:
+            ch.replays.append(replace(item, kind="replay", cut_by=f"{by.priority} play {by.notice}"))
+            reason += f"; to be replayed if it can start within {self.settings.grace / 60:g} min of its time"
+        self._record(Entry(slot=item.slot, channel=item.channel, notice=item.notice, title=item.title,
+                           priority=item.priority, planned=item.planned, actual_start=oa.started,
+                           actual_end=end, status="interrupted", reason=reason, file=item.file,
+                           sha256=oa.sha256, sink=oa.sink, cut_by=by.notice if by else "", replay=replay,
+                           onair=oa.onair_id))
+        self._emit("warn", ch.name, f"⏹ {item.notice} interrupted after {end - oa.started:.1f} s: {reason}",
+                   "end")
+
+    def _start_next(self, ch: Channel, now: float) -> bool:
+        """Start the next thing due on an idle channel; True if something was decided (look again)."""
+        if ch.queue:
+            return self._begin(ch, ch.queue.pop(0)) or True
+        while ch.replays:
+            item = ch.replays.pop(0)
+            if now - item.planned <= self.settings.grace:
+                return self._begin(ch, item) or True
+            self._emit("info", ch.name, f"{item.notice} not replayed: more than "
+                       f"{self.settings.grace / 60:g} min past its time", "end")
+            self.settled.add(item.slot)
+        self._skip_decided(ch)
+        if ch.cursor >= len(ch.plays) or ch.plays[ch.cursor].start.timestamp() > now:
+            return False
+        play = ch.plays[ch.cursor]
+        ch.cursor += 1
+        item = Item(slot=slot_of(play), channel=play.channel, notice=play.notice, title=play.title,
+                    priority=play.priority, planned=play.start.timestamp(), file=play.file)
+        if play.status == "dropped":
+            self._record(self._entry(item, "skipped", play.reason or "dropped by the plan"))
+            return True
+        lateness = now - item.planned
+        if lateness > self.settings.grace:
+            if item.planned < self.started_at:
+                why = (f"the player was not running at {self._hms(item.planned)} (started "
+                       f"{self._hms(self.started_at)})")
+            else:
+                why = "the channel was busy"
+            self._record(self._entry(item, "missed", f"{why}; more than {self.settings.grace / 60:g} min "
+                                                      "past its time, so not played late"))
+            self._emit("warn", ch.name, f"{item.notice} at {self._hms(item.planned)} missed: {why}", "end")
+            return True
+        quiet = self._quiet(now)
+        if quiet and item.priority != "emergency":
+            self._record(self._entry(item, "skipped", f"quiet hours {quiet} (only emergency plays then)"))
+            self._emit("warn", ch.name, f"{item.notice} skipped: quiet hours {quiet}", "end")
+            return True
+        self._begin(ch, item)
+        return True
+
+    def _begin(self, ch: Channel, item: Item, attempt: int = 1, note: str = "",
+               onair_id: int | None = None) -> bool:
+        """Put an item on air; log it skipped or failed when it cannot be. True when it is on air."""
+        self.seen.add(item.slot)
+        if ch.sink is None:
+            self._record(self._entry(item, "failed", f"the channel's sink cannot be used: {ch.sink_error}"))
+            self._emit("error", ch.name, f"✗ {item.notice} failed: no usable sink ({ch.sink_error})", "end")
+            return False
+        try:
+            info = inspect(item.file)
+            path = ch.sink.prepare(Path(item.file))
+        except Unplayable as exc:
+            self._record(self._entry(item, "skipped", str(exc)))
+            self._emit("error", ch.name, f"✗ {item.notice} skipped: {exc}", "end")
+            return False
+        except (BroadcasterError, OSError) as exc:
+            self._record(self._entry(item, "failed", str(exc)))
+            self._emit("error", ch.name, f"✗ {item.notice} failed: {exc}", "end")
+            return False
+        started = self.clock.now()
+        try:
+            playback = ch.sink.start(path, ch.name, item.notice, started)
+        except PlayFailed as exc:
+            if attempt == 1:
+                self._emit("warn", ch.name, f"{item.notice}: {exc}; trying once more", "sink")
+                return self._begin(ch, item, 2, f"the first try failed ({exc})")
+            self._record(self._entry(item, "failed", f"{note + '; ' if note else ''}{exc} (after one retry)",
+                                     sha256=info.sha256, sink=ch.sink.describe()))
+            self._emit("error", ch.name, f"✗ {item.notice} failed: {exc}", "end")
+            return False
+        except Unplayable as exc:
+            self._record(self._entry(item, "skipped", str(exc)))
+            return False
+        except (BroadcasterError, OSError) as exc:  # SinkUnavailable: retrying cannot help
+            self._record(self._entry(item, "failed", str(exc), sha256=info.sha256, sink=ch.sink.describe()))
+            self._emit("error", ch.name, f"✗ {item.notice} failed: {exc}", "end")
+            return False
+        if onair_id is None:  # a retry keeps the first try's journal row: one slot, one outcome
+            onair_id = self.log.journal_start(item.slot, item.channel, item.notice, item.title, item.priority,
+                                              item.planned, started, item.file, info.sha256, ch.sink.describe())
+        ch.onair = OnAir(item, playback, started, onair_id, attempt, note, info.sha256, ch.sink.describe())
+        offset = (started - item.planned) * 1000
+        when = f"{offset:+.0f} ms" if abs(offset) < 10000 else f"{offset / 1000:+.1f} s"
+        self._emit("info", ch.name, f"▶ {item.notice} {item.title} ({item.kind}, {item.priority}; "
+                   f"planned {self._hms(item.planned)}, {when})", "start")
+        return True
+
+    def _entry(self, item: Item, status: str, reason: str, sha256: str = "", sink: str = "") -> Entry:
+        return Entry(slot=item.slot, channel=item.channel, notice=item.notice, title=item.title,
+                     priority=item.priority, planned=item.planned, status=status, reason=reason,
+                     file=item.file, sha256=sha256, sink=sink)
+
+    def _record(self, entry: Entry) -> None:
+        self.seen.add(entry.slot)
+        if not entry.replay:
+            self.settled.add(entry.slot)
+        if not self.log.append(entry):
+            now = self.clock.now()
+            if self.log.problem != self._problem or now >= self._loud_at:
+                self._problem = self.log.problem
+                self._loud(f"{self.log.problem} — playback goes on; {len(self.log.backlog)} row(s) waiting",
+                           now)
+
+    def _hms(self, ts: float) -> str:
+        return datetime.fromtimestamp(ts, self.tz).strftime("%H:%M:%S")
+
+    def _quiet(self, now: float) -> str:
+        """The quiet-hours range `now` falls in ("" when none)."""
+        if not self.plan or not self.plan.quiet_hours:
+            return ""
+        local = datetime.fromtimestamp(now, self.tz)
+        t = local.hour * 3600 + local.minute * 60 + local.second
+        for start, end in self.plan.quiet_hours:
+            inside = start <= t < end if start <= end else (t >= start or t < end)
+            if inside:
+                return f"{start // 3600:02d}:{start % 3600 // 60:02d}-{end // 3600:02d}:{end % 3600 // 60:02d}"
+        return ""
+
+    # ------------------------------------------------------------ requests
+    def _take_requests(self, now: float) -> None:
+        if self.daemon_id is None:
+            return
+        try:
+            requests = self.log.requests(self.daemon_id, self._last_request)
+        except LogUnavailable:
+            return
+        for r in requests:
+            self._last_request = max(self._last_request, r.id)
+            ch = self.channels.get(r.channel)
+            item = Item(slot=f"request:{self.daemon_id}:{r.id}", channel=r.channel, notice=r.notice,
+                        title=r.title, priority=r.priority, planned=r.created, file=r.file, kind="manual",
+                        request=r.id)
+            refusal = ""
+            if ch is None:
+                refusal = f"this player does not serve channel '{r.channel}' (it has {', '.join(self.channels)})"
+            elif now - r.created > self.settings.request_max_age:
+                refusal = f"the request waited {now - r.created:.0f} s and is too old"
+            elif (quiet := self._quiet(now)) and r.priority != "emergency":
+                refusal = f"quiet hours {quiet}: only --priority emergency may play now"
+            else:
+                try:
+                    inspect(r.file)
+                except Unplayable as exc:
+                    refusal = str(exc)
+            if refusal:
+                if self.log.answer(r.id, False, refusal, now) and ch is not None:
+                    self._record(self._entry(item, "skipped", refusal))
+                self._emit("warn", r.channel, f"play request {r.id} refused: {refusal}", "request")
+                continue
+            note = self._plan_for(ch, item, r.mode, r.wait)
+            if not self.log.answer(r.id, True, note, now):
+                continue  # answered elsewhere, or the log is locked: seen again next time
+            self._emit("info", ch.name, f"play request {r.id} ({r.priority} {r.notice}): {note}", "request")
+            self._enqueue(ch, item, r.mode, r.wait)
+
+    def _plan_for(self, ch: Channel, item: Item, mode: str, wait: float) -> str:
+        """What will happen to a request, in words (the `play` command prints it)."""
+        oa = ch.onair
+        if oa is None:
+            ahead = [q for q in ch.queue if q.rank >= item.rank]
+            return f"playing now on {ch.name}" if not ahead else f"queued after {len(ahead)} request(s)"
+        if oa.item.rank >= item.rank:
+            return f"after {oa.item.notice} ends ({oa.item.priority} is not below {item.priority})"
+        if mode == "cut":
+            return f"cutting {oa.item.notice} now"
+        if mode == "wait":
+            return f"after {oa.item.notice} ends, or cutting it in {wait:g} s"
+        return f"after {oa.item.notice} ends"
+
+    def _enqueue(self, ch: Channel, item: Item, mode: str = "next", wait: float = 0.0) -> None:
+        ch.queue.append(item)
+        ch.queue.sort(key=lambda q: (-q.rank, q.planned))
+        oa = ch.onair
+        if oa is None or oa.item.rank >= item.rank:
+            return
+        if mode == "cut":
+            self._interrupt(ch, f"cut by {item.priority} play {item.notice}", by=item)
+        elif mode == "wait":
+            deadline = self.clock.now() + max(0.0, wait)
+            if ch.cut_at is None or deadline < ch.cut_at:
+                ch.cut_at, ch.cut_for = deadline, item
+
+
+def manual_item(file: str, channel: str, notice: str, title: str, priority: str, now: float) -> Item:
+    """A play asked for by hand when no daemon runs (`broadcaster play`)."""
+    return Item(slot=f"direct:{uuid.uuid4().hex[:12]}", channel=channel, notice=notice, title=title,
+                priority=priority, planned=now, file=file, kind="manual")
+
+
+def parse_mode(text: str) -> tuple[str, float]:
+    """`cut`, `next` or `wait:SECONDS` -> (mode, seconds); BadInput otherwise."""
+    text = text.strip().lower()
+    if text in ("cut", "next"):
+        return text, 0.0
+    if text.startswith("wait:"):
+        try:
+            seconds = float(text[5:].rstrip("s"))
+        except ValueError:
+            seconds = -1
+        if seconds >= 0:
+            return "wait", seconds
+    raise BadInput(f"unknown mode '{text}'", "use --mode cut, --mode next or --mode wait:SECONDS (e.g. wait:30)")
+
+
+def pid() -> int:
+    return os.getpid()

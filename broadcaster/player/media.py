@@ -1,0 +1,90 @@
+"""What the player needs to know about an audio file before it goes on air."""
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from broadcaster.errors import CouldNotDo
+
+
+class Unplayable(CouldNotDo):
+    """This audio file cannot be aired (missing, empty, or not audio); the play is skipped."""
+
+
+@dataclass(frozen=True)
+class AudioInfo:
+    path: str
+    duration: float   # seconds
+    sha256: str
+    size: int
+    mtime_ns: int
+
+
+_cache: dict[tuple[str, int, int], AudioInfo] = {}
+
+
+def inspect(path: str | Path) -> AudioInfo:
+    """Duration and hash of an audio file; Unplayable when it is missing or undecodable.
+
+    mutagen reads only the headers (no decoding subprocess), so this is quick enough to
+    run just before a play; results are cached by size and mtime.
+    """
+    import mutagen
+
+    p = Path(path)
+    try:
+        st = p.stat()
+    except OSError:
+        raise Unplayable(f"audio file not found: {p}") from None
+    key = (str(p), st.st_size, st.st_mtime_ns)
+    if key in _cache:
+        return _cache[key]
+    if st.st_size == 0:
+        raise Unplayable(f"audio file is empty: {p}")
+    try:
+        parsed = mutagen.File(str(p))
+    except Exception as exc:  # mutagen raises many kinds on damaged files
+        raise Unplayable(f"cannot decode {p}: {exc}") from None
+    length = float(getattr(getattr(parsed, "info", None), "length", 0) or 0)
+    if parsed is None or length <= 0:
+        raise Unplayable(f"not a playable audio file: {p}")
+    info = AudioInfo(str(p), length, sha256_file(p), st.st_size, st.st_mtime_ns)
+    _cache[key] = info
+    return info
+
+
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def convert(path: Path, fmt: str, cache_dir: Path) -> Path:
+    """The same audio as `fmt` (for players that take one format), cached by content."""
+    from broadcaster.audio.ffmpeg import run
+    from broadcaster.fsutil import atomic_path
+
+    info = inspect(path)
+    target = cache_dir / f"{info.sha256[:20]}.{fmt}"
+    if not target.exists():
+        with atomic_path(target) as tmp:
+            codec = ["-c:a", "pcm_s16le"] if fmt == "wav" else ["-c:a", "libmp3lame", "-b:a", "96k"]
+            run(["-y", "-i", str(path), "-vn", *codec, "-f", fmt, str(tmp)])
+    return target
+
+
+def truncate(path: Path, seconds: float) -> None:
+    """Cut a written play file down to what actually aired (after an interruption)."""
+    from broadcaster.audio.ffmpeg import run
+    from broadcaster.fsutil import atomic_path
+
+    fmt = {".wav": "wav", ".mp3": "mp3"}.get(path.suffix.lower())
+    if fmt is None or not path.exists():
+        return
+    with atomic_path(path) as tmp:
+        run(["-y", "-i", str(path), "-t", f"{max(seconds, 0.0):.3f}", "-c", "copy", "-f", fmt, str(tmp)])
+    os.utime(path)

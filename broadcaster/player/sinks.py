@@ -1,0 +1,359 @@
+"""Where audio goes: players found on PATH, a folder of files, or nowhere; a registry by name.
+
+A sink spec in a channel config is a name or an argument list (no shell):
+`aplay`, `[aplay, -D, "plughw:1,0"]`, `file:out/onair`, `null`, `auto`, or
+`[command, cvlc, --play-and-exit, "{file}"]` for any other player.
+Two kinds of failure, as for engines: PlayFailed (this play failed; retry or log it)
+and SinkUnavailable (the sink cannot be used here at all).
+"""
+from __future__ import annotations
+
+import difflib
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from datetime import datetime
+from functools import lru_cache
+from pathlib import Path
+from typing import Protocol
+from zoneinfo import ZoneInfo
+
+import yaml
+
+from broadcaster.errors import BadInput, DeviceError
+from broadcaster.fsutil import write_bytes
+from broadcaster.player.clock import Clock
+from broadcaster.player.media import Unplayable, convert, inspect, truncate
+
+SPECIAL = ("auto", "file", "null", "command")
+
+
+class SinkUnavailable(DeviceError):
+    """The sink cannot be used here at all (player not installed, folder not writable)."""
+
+
+class PlayFailed(DeviceError):
+    """One play failed on a working sink (player exited with an error); worth one retry."""
+
+
+class Playback(Protocol):
+    """A play in progress."""
+
+    def poll(self) -> bool:
+        """True once it has finished; PlayFailed if it failed."""
+
+    def stop(self) -> None:
+        """Stop now (cut, shutdown)."""
+
+    @property
+    def ends_at(self) -> float | None:
+        """When it will end, if known in advance (lets the daemon wake exactly then)."""
+
+
+class Sink(Protocol):
+    name: str
+
+    def available(self) -> tuple[bool, str]:
+        """(True, "") when usable, else (False, why and how to fix)."""
+
+    def describe(self) -> str:
+        """What this sink is, for messages and the as-run log (e.g. `aplay -D plughw:1`)."""
+
+    def prepare(self, path: Path) -> Path:
+        """The file this sink will actually play (converted ahead of time if needed)."""
+
+    def start(self, path: Path, channel: str, notice: str, started: float) -> Playback:
+        """Begin playing `path` now; `started` is the wall-clock start to name outputs by."""
+
+
+@dataclass(frozen=True)
+class Player:
+    name: str
+    args: tuple[str, ...]
+    formats: tuple[str, ...]
+    about: str
+
+
+@lru_cache(maxsize=1)
+def players() -> dict[str, Player]:
+    """The players from sinks.yaml, in `auto` order."""
+    doc = yaml.safe_load((Path(__file__).with_name("sinks.yaml")).read_text(encoding="utf-8"))
+    return {name: Player(name, tuple(str(a) for a in d.get("args", [])), tuple(d.get("formats", [])),
+                         d.get("about", "")) for name, d in doc["players"].items()}
+
+
+def sink_names() -> tuple[str, ...]:
+    return (*players(), "file:DIR", "null", "auto", "command")
+
+
+def parse_spec(spec: object) -> tuple[str, tuple[str, ...]]:
+    """(sink name, its arguments) from a channel's `sink:` value; BadInput when unusable."""
+    if spec is None or spec == "":
+        return "auto", ()
+    if isinstance(spec, str):
+        items = [spec]
+    elif isinstance(spec, (list, tuple)) and spec and all(isinstance(a, (str, int, float)) for a in spec):
+        items = [str(a) for a in spec]
+    else:
+        raise BadInput(f"sink {spec!r} is not a name or a list of words",
+                       "write e.g. `sink: aplay`, `sink: [aplay, -D, \"plughw:1,0\"]` or `sink: file:out/onair`")
+    head, rest = items[0].strip(), tuple(items[1:])
+    if head.startswith("file:"):
+        folder = head[len("file:"):].strip()
+        if not folder:
+            raise BadInput("sink `file:` needs a folder", "write e.g. `sink: file:out/onair`")
+        return "file", (folder, *rest)
+    if head in players() or head in ("auto", "null"):
+        return head, rest
+    if head == "command":
+        if not rest:
+            raise BadInput("sink `command` needs the program to run",
+                           "write e.g. `sink: [command, cvlc, --play-and-exit, \"{file}\"]`")
+        return "command", rest
+    close = difflib.get_close_matches(head, [*players(), "auto", "null", "command", "file:"], n=1)
+    hint = f"did you mean `{close[0]}`? " if close else ""
+    raise BadInput(f"unknown sink '{head}'",
+                   f"{hint}use one of {', '.join(sink_names())}")
+
+
+def make_sink(spec: object, clock: Clock, timezone: str = "Asia/Shanghai",
+              base_dir: Path | None = None, cache_dir: Path | None = None) -> Sink:
+    """A sink for a channel spec. `auto` resolves here: SinkUnavailable if nothing is found."""
+    name, args = parse_spec(spec)
+    cache = cache_dir or Path(tempfile.gettempdir()) / "broadcaster-sink-cache"
+    if name == "auto":
+        tried = []
+        for player in players().values():
+            sink = PlayerSink(player, (), cache)
+            ok, why = sink.available()
+            if ok:
+                return sink
+            tried.append(player.name)
+        raise SinkUnavailable(f"no audio player found on PATH (tried {', '.join(tried)}): install one "
+                              "(e.g. `apt install alsa-utils` for aplay) or set `sink: file:DIR` for a dry run")
+    if name == "file":
+        folder = Path(args[0])
+        if not folder.is_absolute() and base_dir is not None:
+            folder = base_dir / folder
+        return FileSink(folder, clock, timezone)
+    if name == "null":
+        return NullSink(clock)
+    if name == "command":
+        return CommandSink(args, cache)
+    return PlayerSink(players()[name], args, cache)
+
+
+def available_sinks() -> list[tuple[str, bool, str]]:
+    """Every player sink with whether it is usable here (for `broadcaster sinks`)."""
+    out = []
+    for player in players().values():
+        ok, why = PlayerSink(player, (), Path(tempfile.gettempdir())).available()
+        out.append((player.name, ok, why or player.about))
+    out.append(("file:DIR", True, "writes each play into DIR, named by its start time (dry runs, tests)"))
+    out.append(("null", True, "plays nothing, taking the audio's duration"))
+    return out
+
+
+# ------------------------------------------------------------------ players (subprocesses)
+class ProcessPlayback:
+    """A player subprocess; its exit status decides success."""
+
+    def __init__(self, argv: list[str]) -> None:
+        self.argv = argv
+        self._err = tempfile.TemporaryFile()
+        try:
+            # own session: a Ctrl-C at the terminal reaches the daemon, which stops us cleanly
+            self.proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                         stderr=self._err, start_new_session=True)
+        except FileNotFoundError:
+            self._err.close()
+            raise SinkUnavailable(f"{argv[0]} is not installed or not on PATH") from None
+        except OSError as exc:
+            self._err.close()
+            raise PlayFailed(f"could not start {argv[0]}: {exc.strerror or exc}") from None
+
+    ends_at = None  # a player process ends when it ends
+
+    def poll(self) -> bool:
+        code = self.proc.poll()
+        if code is None:
+            return False
+        if code != 0:
+            raise PlayFailed(f"{Path(self.argv[0]).name} exited with status {code}: {self._last_error()}")
+        self._err.close()
+        return True
+
+    def _last_error(self) -> str:
+        try:
+            self._err.seek(0)
+            lines = self._err.read().decode("utf-8", "replace").strip().splitlines()
+        except (OSError, ValueError):
+            lines = []
+        return lines[-1] if lines else "no message"
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=0.5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        if not self._err.closed:
+            self._err.close()
+
+
+class PlayerSink:
+    """A known player from sinks.yaml, with extra arguments from the channel config."""
+
+    def __init__(self, player: Player, extra: tuple[str, ...], cache_dir: Path) -> None:
+        self.player = player
+        self.name = player.name
+        self.extra = extra
+        self.cache_dir = cache_dir
+
+    def available(self) -> tuple[bool, str]:
+        if shutil.which(self.player.name):
+            return True, ""
+        return False, f"{self.player.name} is not on PATH ({self.player.about})"
+
+    def describe(self) -> str:
+        return " ".join([self.player.name, *self.extra])
+
+    def prepare(self, path: Path) -> Path:
+        fmt = path.suffix.lower().lstrip(".")
+        if fmt in self.player.formats:
+            return path
+        try:
+            return convert(path, self.player.formats[0], self.cache_dir)
+        except DeviceError:
+            raise
+        except Exception as exc:  # AudioError from ffmpeg: the file does not decode
+            raise Unplayable(f"cannot convert {path.name} for {self.name}: {exc}") from None
+
+    def start(self, path: Path, channel: str, notice: str, started: float) -> Playback:
+        exe = shutil.which(self.player.name)
+        if exe is None:
+            raise SinkUnavailable(f"{self.player.name} is not on PATH ({self.player.about})")
+        return ProcessPlayback([exe, *self.player.args, *self.extra, str(self.prepare(path))])
+
+
+class CommandSink:
+    """Any other player, given as an argument list; `{file}` marks where the file goes."""
+
+    name = "command"
+
+    def __init__(self, argv: tuple[str, ...], cache_dir: Path) -> None:
+        self.argv = argv
+        self.cache_dir = cache_dir
+
+    def available(self) -> tuple[bool, str]:
+        if shutil.which(self.argv[0]):
+            return True, ""
+        return False, f"{self.argv[0]} is not on PATH"
+
+    def describe(self) -> str:
+        return " ".join(self.argv)
+
+    def prepare(self, path: Path) -> Path:
+        return path
+
+    def start(self, path: Path, channel: str, notice: str, started: float) -> Playback:
+        if "{file}" in self.argv:
+            argv = [str(path) if a == "{file}" else a for a in self.argv]
+        else:
+            argv = [*self.argv, str(path)]
+        return ProcessPlayback(argv)
+
+
+# ------------------------------------------------------------------ file and null
+class TimedPlayback:
+    """A play that lasts the audio's duration on the daemon's clock (file and null sinks)."""
+
+    def __init__(self, clock: Clock, started: float, duration: float, written: Path | None) -> None:
+        self.clock = clock
+        self.started = started
+        self.duration = duration
+        self.written = written
+
+    @property
+    def ends_at(self) -> float:
+        return self.started + self.duration
+
+    def poll(self) -> bool:
+        return self.clock.now() >= self.started + self.duration
+
+    def stop(self) -> None:
+        aired = self.clock.now() - self.started
+        if self.written is not None and aired < self.duration:
+            try:
+                truncate(self.written, aired)  # the file shows what really went out
+            except Exception:
+                pass  # the full file stays; the as-run log has the true end time
+
+
+_SAFE = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+class FileSink:
+    """Writes each play into a folder as `<start>_<channel>_<notice>.<ext>` (start in ms, with offset)."""
+
+    name = "file"
+
+    def __init__(self, folder: Path, clock: Clock, timezone: str = "Asia/Shanghai") -> None:
+        self.folder = folder
+        self.clock = clock
+        self.tz = ZoneInfo(timezone)
+
+    def available(self) -> tuple[bool, str]:
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            return False, f"cannot create {self.folder}: {exc.strerror or exc}"
+        if not os.access(self.folder, os.W_OK):
+            return False, f"cannot write into {self.folder}"
+        return True, ""
+
+    def describe(self) -> str:
+        return f"file:{self.folder}"
+
+    def prepare(self, path: Path) -> Path:
+        return path
+
+    def file_name(self, started: float, channel: str, notice: str, suffix: str) -> str:
+        when = datetime.fromtimestamp(started, self.tz)
+        stamp = when.strftime("%Y%m%dT%H%M%S") + f".{when.microsecond // 1000:03d}" + when.strftime("%z")
+        return f"{stamp}_{_SAFE.sub('-', channel)}_{_SAFE.sub('-', notice)}{suffix.lower()}"
+
+    def start(self, path: Path, channel: str, notice: str, started: float) -> Playback:
+        info = inspect(path)
+        target = self.folder / self.file_name(started, channel, notice, path.suffix)
+        try:
+            write_bytes(target, path.read_bytes())
+        except OSError as exc:
+            raise PlayFailed(f"cannot write {target}: {exc.strerror or exc}") from None
+        return TimedPlayback(self.clock, started, info.duration, target)
+
+
+class NullSink:
+    """Plays nothing, but takes the audio's duration, so timing behaves as on air."""
+
+    name = "null"
+
+    def __init__(self, clock: Clock) -> None:
+        self.clock = clock
+
+    def available(self) -> tuple[bool, str]:
+        return True, ""
+
+    def describe(self) -> str:
+        return "null"
+
+    def prepare(self, path: Path) -> Path:
+        return path
+
+    def start(self, path: Path, channel: str, notice: str, started: float) -> Playback:
+        return TimedPlayback(self.clock, started, inspect(path).duration, None)
