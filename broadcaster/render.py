@@ -37,6 +37,7 @@ class RenderOptions:
     out_dir: Path
     engine: str = "auto"
     fmt: str = "mp3"
+    beat: bool = False  # jingles: a synthesized woodblock on every beat
 
 
 @dataclass(frozen=True)
@@ -141,7 +142,11 @@ def render_prepared(prepared: Prepared, options: RenderOptions) -> Rendered:
     def clip_for(speech: Speech) -> Clip:
         return clips[speech.text]
 
-    program = assemble(prepared.script, clip_for)
+    script = prepared.script
+    if options.beat and prepared.notice.kind == "jingle":
+        from broadcaster.jingle.rhythm import with_percussion
+        script = with_percussion(script)
+    program = assemble(script, clip_for)
     nid = prepared.notice.id
     target = options.out_dir / f"{nid}.{options.fmt}"
     transcript = options.out_dir / f"{nid}.txt"
