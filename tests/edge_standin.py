@@ -120,6 +120,8 @@ class StandIn:
             self.max_parallel = max(self.max_parallel, self._active)
         try:
             return await self._serve(request)
+        except ConnectionResetError:  # the client gave up (its deadline): nothing to answer
+            return web.Response(status=499)
         finally:
             with self._lock:
                 self._active -= 1
@@ -260,3 +262,37 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+
+
+try:  # fixtures for the edge tests (imported by name into tests/test_edge*.py etc.)
+    import pytest
+except ImportError:  # running the stand-in alone
+    pytest = None
+
+if pytest is not None:
+    @pytest.fixture
+    def edge_env(monkeypatch):
+        """Patient enough for loopback, quick to give up: short deadline and backoff."""
+        from broadcaster.engines.edge import ENGINE
+
+        monkeypatch.setenv("BROADCASTER_EDGE_TIMEOUT", "5")
+        monkeypatch.setenv("BROADCASTER_EDGE_BACKOFF", "0.01")
+        monkeypatch.setenv("BROADCASTER_EDGE_RETRIES", "2")
+        ENGINE.forget()
+        yield monkeypatch
+        ENGINE.forget()
+
+    @pytest.fixture
+    def standin(edge_env):
+        """start(fault=..., times=..., when=..., delay=...) -> a running StandIn the engine points at."""
+        servers: list[StandIn] = []
+
+        def start(**kwargs) -> StandIn:
+            server = StandIn(**kwargs).start()
+            servers.append(server)
+            edge_env.setenv("BROADCASTER_EDGE_URL", server.url)
+            return server
+
+        yield start
+        for server in servers:
+            server.stop()

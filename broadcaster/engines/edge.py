@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 
 from broadcaster.config import EdgeSettings, edge_settings, offline
 from broadcaster.engines.base import Boundary, Clip
+from broadcaster.engines.speak import all_or_nothing
 from broadcaster.errors import AudioError, BadInput, EngineUnavailable, SynthesisFailed
 
 if TYPE_CHECKING:
@@ -153,6 +154,12 @@ class EdgeEngine:
             self._reach[url] = _Verdict(ok, why, time.monotonic() + REACH_TTL)
         return ok, why
 
+    def forget(self) -> None:
+        """Drop every reachability verdict (the network or the endpoint changed)."""
+        with self._guard:
+            self._reach.clear()
+            self._down.clear()
+
     def _mark_down(self, url: str, why: str) -> None:
         with self._guard:
             self._down[url] = _Verdict(False, why, time.monotonic() + DOWN_TTL)
@@ -171,7 +178,7 @@ class EdgeEngine:
         pieces = split_pieces(text)
         if not pieces:
             raise SynthesisFailed(f"edge: nothing speakable in '{text[:30]}'")
-        results = await _all_or_nothing([self._piece(p, params, url, settings, limit) for p in pieces])
+        results = await all_or_nothing([self._piece(p, params, url, settings, limit) for p in pieces])
         pcm_parts, bounds, at = [], [], 0.0
         for pcm, piece_bounds in results:
             bounds.extend(Boundary(at + b.start, at + b.end, b.text) for b in piece_bounds)
@@ -274,18 +281,6 @@ class EdgeEngine:
         if seconds + TRUNCATION_SLACK < spoken_to:
             raise _Transient(f"{host} cut the audio short ({seconds:.2f} s of {spoken_to:.2f} s)")
         return bytes(audio), bounds
-
-
-async def _all_or_nothing(coros: list) -> list:
-    """Run coroutines together; on the first failure cancel the rest and raise it."""
-    tasks = [asyncio.ensure_future(c) for c in coros]
-    try:
-        return list(await asyncio.gather(*tasks))
-    except BaseException:
-        for t in tasks:
-            t.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-        raise
 
 
 def _reachable(url: str) -> tuple[bool, str]:

@@ -1,0 +1,165 @@
+"""Speaking notices: per notice the first engine that manages every sentence, through the clip cache.
+
+Engines that declare `asynchronous = True` (edge) send their requests concurrently, bounded by
+one semaphore for the whole render (`--concurrency`); the others (espeak, neural) are CPU-bound
+and run one at a time in a worker thread. `speak_then` overlaps the speech of later notices
+with the assembly and export of earlier ones.
+"""
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Callable, TypeVar
+
+from broadcaster.engines.base import Clip, get_engine
+from broadcaster.engines.cache import CACHE, ClipCache, clip_key
+from broadcaster.errors import CouldNotDo, EngineUnavailable, SynthesisFailed
+
+if TYPE_CHECKING:
+    from broadcaster.speech.voices import VoiceProfile
+
+DEFAULT_CONCURRENCY = 3  # the service tolerates about 2-4 parallel requests per address
+R = TypeVar("R")
+
+
+@dataclass(frozen=True)
+class SpeakJob:
+    """One notice's speech: written sentence -> the spoken text the engine is given."""
+
+    texts: dict
+    voice: VoiceProfile
+    engines: tuple[str, ...]
+    where: str  # the notice file, for the message when no engine manages it
+
+
+@dataclass(frozen=True)
+class Spoken:
+    """Which engine spoke a notice, its clips by written sentence, and why earlier engines did not."""
+
+    engine: str
+    clips: dict
+    skipped: dict = field(default_factory=dict)
+    synthesized: int = 0  # clips made now; the rest came from the cache
+
+
+@dataclass
+class Limits:
+    """What one render shares across notices (created inside its event loop)."""
+
+    requests: asyncio.Semaphore
+    cpu: asyncio.Lock
+
+
+async def all_or_nothing(coros: list) -> list:
+    """Run coroutines together; on the first failure cancel the rest and raise it."""
+    tasks = [asyncio.ensure_future(c) for c in coros]
+    try:
+        return list(await asyncio.gather(*tasks))
+    except BaseException:
+        for t in tasks:
+            t.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        raise
+
+
+async def speak_async(job: SpeakJob, limits: Limits, cache: ClipCache = CACHE) -> Spoken:
+    """The first engine in `job.engines` that speaks every sentence (cached clips cost nothing).
+
+    A cached engine is used without asking whether it is available, so an unchanged notice
+    re-renders with no synthesis and no network request. CouldNotDo when none manages.
+    """
+    skipped: dict[str, str] = {}
+    last: CouldNotDo | None = None
+    for name in job.engines:
+        try:
+            engine = get_engine(name)
+            params = engine.parameters(job.voice)
+            version = await asyncio.to_thread(engine.version)
+            keys = {spoken: clip_key(name, version, params, spoken) for spoken in set(job.texts.values())}
+            found = await asyncio.to_thread(lambda: {s: cache.get(k) for s, k in keys.items()})
+            made = {s: c for s, c in found.items() if c is not None}
+            missing = sorted(s for s in keys if s not in made)
+            if missing:
+                ok, why = await asyncio.to_thread(engine.available)
+                if not ok:
+                    raise EngineUnavailable(why)
+                clips = await _synthesize(engine, missing, job.voice, limits)
+                await asyncio.to_thread(lambda: [cache.put(keys[s], c) for s, c in zip(missing, clips)])
+                made.update(zip(missing, clips))
+            return Spoken(engine=name, clips={w: made[s] for w, s in job.texts.items()}, skipped=skipped,
+                          synthesized=len(missing))
+        except (EngineUnavailable, SynthesisFailed) as exc:
+            skipped[name] = str(exc)
+            last = exc
+    reasons = "; ".join(f"{k}: {v}" for k, v in skipped.items())
+    raise type(last or CouldNotDo)(f"{job.where}: no engine could speak it ({reasons})")
+
+
+async def _synthesize(engine, texts: list[str], voice: VoiceProfile, limits: Limits) -> list[Clip]:
+    if getattr(engine, "asynchronous", False):
+        return await all_or_nothing([engine.synthesize_async(t, voice, limits.requests) for t in texts])
+    async with limits.cpu:  # eSpeak is a process-wide singleton; neural wants the cores to itself
+        return await asyncio.to_thread(lambda: [engine.synthesize(t, voice) for t in texts])
+
+
+def speak(job: SpeakJob, concurrency: int = DEFAULT_CONCURRENCY) -> Spoken:
+    """Blocking form of speak_async for one notice."""
+
+    async def main() -> Spoken:
+        return await speak_async(job, Limits(asyncio.Semaphore(concurrency), asyncio.Lock()))
+
+    return asyncio.run(main())
+
+
+def speak_then(jobs: list[SpeakJob], finish: Callable[[int, Spoken], R], concurrency: int = DEFAULT_CONCURRENCY,
+               on_finished: Callable[[int, R | CouldNotDo], None] | None = None) -> list[R | CouldNotDo]:
+    """Speak every job, then `finish(i, spoken)` each (one at a time, in a worker thread).
+
+    Returns per job what finish returned, or the CouldNotDo that stopped it; `on_finished` is
+    called in the caller's thread as each job ends. Other errors (bad input, bugs) propagate.
+    """
+    if concurrency < 1:
+        raise ValueError("concurrency must be at least 1")
+
+    async def main() -> list:
+        limits = Limits(asyncio.Semaphore(concurrency), asyncio.Lock())
+        window = asyncio.Semaphore(2 * max(2, concurrency))  # notices held in memory at once
+        finishing = asyncio.Lock()
+        outcomes: list = [None] * len(jobs)
+
+        async def one(i: int) -> None:
+            async with window:
+                try:
+                    spoken = await speak_async(jobs[i], limits)
+                    async with finishing:
+                        outcome = await asyncio.to_thread(finish, i, spoken)
+                except CouldNotDo as exc:
+                    outcome = exc
+            outcomes[i] = outcome
+            if on_finished:
+                on_finished(i, outcome)
+
+        await all_or_nothing([one(i) for i in range(len(jobs))])
+        return outcomes
+
+    return asyncio.run(main())
+
+
+def program_srt(pieces: list[tuple[float, Clip]]) -> str:
+    """SRT cues from engine sentence timings; `pieces` are (start in the program, clip) in order."""
+    cues = []
+    for start, clip in pieces:
+        for b in clip.boundaries:
+            cues.append((start + b.start, start + b.end, b.text.strip()))
+    lines = []
+    for n, (a, b, text) in enumerate(cues, 1):
+        lines += [str(n), f"{_srt_time(a)} --> {_srt_time(b)}", text, ""]
+    return "\n".join(lines)
+
+
+def _srt_time(seconds: float) -> str:
+    ms = max(0, round(seconds * 1000))
+    h, rest = divmod(ms, 3_600_000)
+    m, rest = divmod(rest, 60_000)
+    s, ms = divmod(rest, 1000)
+    return f"{h:02d}:{m:02d}:{s:02d},{ms:03d}"
