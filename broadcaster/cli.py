@@ -96,17 +96,21 @@ def _expand(files: tuple[str, ...]) -> list[Path]:
 @click.option("--format", "fmt", type=click.Choice(["mp3", "wav"]), default="mp3", show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
 @click.option("--beat", is_flag=True, help="Jingles: strike a synthesized woodblock on every beat (快板 style).")
-def render(files: tuple[str, ...], out_dir: str, engine: str, fmt: str, as_json: bool, beat: bool = False) -> None:
+@click.option("--concurrency", type=click.IntRange(1, 16), default=3, show_default=True,
+              help="Requests to the online engine (edge) at once; the service blocks floods.")
+def render(files: tuple[str, ...], out_dir: str, engine: str, fmt: str, as_json: bool, beat: bool = False,
+           concurrency: int = 3) -> None:
     """Render notices and jingles to audio.
 
     \b
     Examples:
       broadcaster render examples/notices/*.yaml -o out/
       broadcaster render hesuan.yaml -o out/ --engine espeak --format wav
+      broadcaster render notices/ -o out/ --engine edge --concurrency 2   # online voices, gently
     """
     from broadcaster.render import RenderOptions, render_files
 
-    options = RenderOptions(out_dir=Path(out_dir), engine=engine, fmt=fmt, beat=beat)
+    options = RenderOptions(out_dir=Path(out_dir), engine=engine, fmt=fmt, beat=beat, concurrency=concurrency)
 
     def report(r) -> None:
         if not as_json:
@@ -626,3 +630,41 @@ def sinks_cmd(as_json: bool) -> None:
         return
     for name, ok, why in rows:
         click.echo(f"  {name:9s} {'available    ' if ok else 'not available'}  {why}")
+
+
+# ---------------------------------------------------------------- clip cache (engines/cache.py)
+@cli.group()
+def cache() -> None:
+    """The cache of synthesized speech: an unchanged notice re-renders without synthesis.
+
+    \b
+    Examples:
+      broadcaster cache info          # where it is, how many clips, how big
+      broadcaster cache clear         # delete every clip (they are made again when needed)
+    """
+
+
+@cache.command("info")
+@click.option("--json", "as_json", is_flag=True)
+def cache_info(as_json: bool) -> None:
+    """Show where the clip cache is and how much it holds."""
+    from broadcaster.config import config_path
+    from broadcaster.engines.cache import CACHE
+
+    info = CACHE.info()
+    if as_json:
+        click.echo(json.dumps({"path": str(info.path), "entries": info.entries, "bytes": info.bytes,
+                               "config": str(config_path())}, ensure_ascii=False, indent=2))
+        return
+    click.echo(f"clip cache: {info.path}")
+    click.echo(f"  {info.entries} clip(s), {info.bytes / 1e6:.1f} MB")
+    click.echo(f"settings file: {config_path()}")
+
+
+@cache.command("clear")
+def cache_clear() -> None:
+    """Delete every cached clip."""
+    from broadcaster.engines.cache import CACHE
+
+    removed = CACHE.clear()
+    click.echo(f"removed {removed} clip(s) from {CACHE.root}")

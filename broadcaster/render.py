@@ -37,6 +37,7 @@ class RenderOptions:
     out_dir: Path
     engine: str = "auto"
     fmt: str = "mp3"
+    concurrency: int = 3  # parallel requests to online engines (render --concurrency)
     beat: bool = False  # jingles: a synthesized woodblock on every beat
 
 
@@ -115,29 +116,28 @@ def synthesize_all(prepared: Prepared, engines: tuple[str, ...]) -> tuple[str, d
 
     Returns (engine name, written sentence -> Clip, skipped engine -> reason).
     """
-    skipped: dict[str, str] = {}
-    last_error: CouldNotDo | None = None
-    for name in engines:
-        try:
-            engine = get_engine(name)
-            ok, why = engine.available()
-            if not ok:
-                raise EngineUnavailable(why)
-            clips = {text: engine.synthesize(spoken.text, prepared.voice)
-                     for text, spoken in prepared.spoken.items()}
-            return name, clips, skipped
-        except (EngineUnavailable, SynthesisFailed) as exc:
-            skipped[name] = str(exc)
-            last_error = exc
-    reasons = "; ".join(f"{k}: {v}" for k, v in skipped.items())
-    raise type(last_error or CouldNotDo)(f"{prepared.notice.path}: no engine could speak it ({reasons})")
+    from broadcaster.engines.speak import speak
+
+    spoken = speak(speak_job(prepared, engines))
+    return spoken.engine, spoken.clips, spoken.skipped
 
 
-def render_prepared(prepared: Prepared, options: RenderOptions) -> Rendered:
-    """Synthesize, assemble and write one program atomically."""
+def speak_job(prepared: Prepared, engines: tuple[str, ...]):
+    """The notice's distinct sentences for the engines (cached clips are reused by engines/speak.py)."""
+    from broadcaster.engines.speak import SpeakJob
+
+    return SpeakJob(texts={text: s.text for text, s in prepared.spoken.items()}, voice=prepared.voice,
+                    engines=engines, where=str(prepared.notice.path))
+
+
+def render_prepared(prepared: Prepared, options: RenderOptions, spoken=None) -> Rendered:
+    """Synthesize (unless `spoken` already holds the clips), assemble and write one program atomically."""
     from broadcaster.audio.program import assemble, export
 
-    engine, clips, skipped = synthesize_all(prepared, engine_order(options.engine, prepared.notice))
+    if spoken is None:
+        engine, clips, skipped = synthesize_all(prepared, engine_order(options.engine, prepared.notice))
+    else:
+        engine, clips, skipped = spoken.engine, spoken.clips, spoken.skipped
 
     def clip_for(speech: Speech) -> Clip:
         return clips[speech.text]
@@ -152,9 +152,21 @@ def render_prepared(prepared: Prepared, options: RenderOptions) -> Rendered:
     transcript = options.out_dir / f"{nid}.txt"
     export(program.audio, target, options.fmt)
     write_text(transcript, prepared.transcript() + "\n")
+    _write_srt(options.out_dir / f"{nid}.srt", script, program, clips)
     return Rendered(id=nid, title=prepared.notice.title, file=target.name, transcript=transcript.name,
                     duration=round(program.duration, 3), engine=engine, voice=prepared.voice.name,
                     sha256=sha256_file(target), skipped=skipped)
+
+
+def _write_srt(path: Path, script: Script, program, clips: dict) -> None:
+    """Subtitles beside the audio when the engine gave sentence timings (edge does; eSpeak does not)."""
+    from broadcaster.engines.speak import program_srt
+
+    pieces = [(span[0], clips[s.text]) for s, span in zip(script.speeches(), program.speech_spans)]
+    if any(clip.boundaries for _, clip in pieces):
+        write_text(path, program_srt(pieces))
+    elif path.exists():
+        path.unlink()  # an older render's subtitles would not match this audio
 
 
 def sha256_file(path: Path) -> str:
@@ -192,16 +204,19 @@ def render_files(paths: list[Path], options: RenderOptions,
     prepared, errors = load_all(paths)
     if errors:
         raise BadInputs(errors)
-    done, failed = [], []
-    for p in prepared:
-        try:
-            r = render_prepared(p, options)
-        except CouldNotDo as exc:
-            failed.append(exc)
-            continue
-        done.append(r)
-        if on_done:
-            on_done(r)
+    from broadcaster.engines.speak import speak_then
+
+    # speech for later notices (online requests in parallel) overlaps export of earlier ones
+    jobs = [speak_job(p, engine_order(options.engine, p.notice)) for p in prepared]
+
+    def reported(i: int, outcome) -> None:
+        if on_done and isinstance(outcome, Rendered):
+            on_done(outcome)
+
+    outcomes = speak_then(jobs, lambda i, spoken: render_prepared(prepared[i], options, spoken),
+                          options.concurrency, reported)
+    done = [o for o in outcomes if isinstance(o, Rendered)]
+    failed = [o for o in outcomes if isinstance(o, CouldNotDo)]
     if done:
         write_manifest(options.out_dir, done)
     return done, failed
