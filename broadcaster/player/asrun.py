@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 from broadcaster.errors import CouldNotDo
 
 STATUSES = ("played", "late", "missed", "skipped", "failed", "interrupted")
+ON_AIR = ("played", "late", "interrupted")  # outcomes whose seconds count as air time
 SCHEMA_VERSION = 1
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
@@ -375,7 +376,8 @@ def daily_totals(rows: list[dict]) -> list[dict]:
                                  "total": 0, "seconds_on_air": 0.0})
         t[r["status"]] += 1
         t["total"] += 1
-        t["seconds_on_air"] = round(t["seconds_on_air"] + r["seconds"], 3)
+        if r["status"] in ON_AIR:
+            t["seconds_on_air"] = round(t["seconds_on_air"] + r["seconds"], 3)
     return [out[k] for k in sorted(out)]
 
 

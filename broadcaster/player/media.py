@@ -86,5 +86,7 @@ def truncate(path: Path, seconds: float) -> None:
     if fmt is None or not path.exists():
         return
     with atomic_path(path) as tmp:
-        run(["-y", "-i", str(path), "-t", f"{max(seconds, 0.0):.3f}", "-c", "copy", "-f", fmt, str(tmp)])
+        # PCM is re-encoded losslessly to cut at the sample; MP3 is cut at a frame (26 ms)
+        codec = ["-c:a", "pcm_s16le"] if fmt == "wav" else ["-c", "copy"]
+        run(["-y", "-i", str(path), "-t", f"{max(seconds, 0.0):.3f}", *codec, "-f", fmt, str(tmp)])
     os.utime(path)
