@@ -22,8 +22,9 @@ def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     traceback = "--traceback" in argv
     try:
-        cli.main(args=argv, prog_name="broadcaster", standalone_mode=False)
-        return EXIT_OK
+        # without standalone mode click returns (not raises) a command's Exit status
+        status = cli.main(args=argv, prog_name="broadcaster", standalone_mode=False)
+        return status if isinstance(status, int) else EXIT_OK
     except click.exceptions.Exit as exc:
         return exc.exit_code
     except click.exceptions.Abort:
