@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
+from functools import lru_cache
 from pathlib import Path
 
 from broadcaster.errors import EngineUnavailable
@@ -57,7 +58,13 @@ def cache_dir() -> Path:
 
 
 def source_digest(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()[:16]
+    stat = path.stat()
+    return _digest(str(path), stat.st_size, stat.st_mtime_ns)
+
+
+@lru_cache(maxsize=8)
+def _digest(path: str, size: int, mtime_ns: int) -> str:  # size and mtime: re-hash a new file
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:16]
 
 
 def acoustic_model(variant: str = "fixed") -> Path:
@@ -66,15 +73,25 @@ def acoustic_model(variant: str = "fixed") -> Path:
         raise ValueError(f"unknown model variant {variant!r}")
     source = asset_dir() / ACOUSTIC
     target = cache_dir() / f"fastspeech2-{source_digest(source)}-{variant}-r{REWRITE_VERSION}.tflite"
-    if not target.is_file() or not _loads(target):
-        write_bytes(target, rewrite(source.read_bytes(), variant))
+    if not _intact(target):
+        data = rewrite(source.read_bytes(), variant)
+        write_bytes(target, data)
+        # the digest is written last: a copy without a matching one is re-made on next use
+        write_bytes(_digest_path(target), hashlib.sha256(data).hexdigest().encode())
     return target
 
 
-def _loads(path: Path) -> bool:
-    """A cached copy is trusted only if it is a whole flatbuffer (a torn copy is re-made)."""
-    data = path.read_bytes()
-    return len(data) > 8 and data[4:8] == b"TFL3"
+def _digest_path(model: Path) -> Path:
+    return model.with_name(model.name + ".sha256")
+
+
+def _intact(model: Path) -> bool:
+    """A cached copy is used only if its bytes still match the digest written beside it."""
+    try:
+        expected = _digest_path(model).read_text(encoding="ascii").strip()
+        return hashlib.sha256(model.read_bytes()).hexdigest() == expected
+    except OSError:
+        return False
 
 
 def rewrite(model: bytes, variant: str = "fixed") -> bytes:
