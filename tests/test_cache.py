@@ -1,0 +1,121 @@
+"""The clip cache: content addressing, checked reads, atomic writes, and renders that skip synthesis."""
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+
+from audiotools import decode
+from conftest import write
+from edge_standin import edge_env, standin  # noqa: F401  (fixtures)
+from broadcaster.engines.base import Boundary, Clip
+from broadcaster.engines.cache import ClipCache, clip_key
+from broadcaster.engines.speak import SpeakJob, speak
+from broadcaster.speech.voices import get_profile
+
+SUPPLY = "各位村民请注意。今天下午三点在村委会门口发放物资，请戴好口罩，排队领取。"
+
+
+def sample_clip() -> Clip:
+    pcm = (np.sin(np.arange(24000) / 10) * 8000).astype(np.int16).tobytes()
+    return Clip(pcm=pcm, sample_rate=24000, engine="edge", boundaries=(Boundary(0.0, 0.6, "各位村民请注意。"),))
+
+
+def cache_files() -> list[Path]:
+    return sorted((Path(os.environ["XDG_CACHE_HOME"]) / "broadcaster" / "clips").glob("*/*"))
+
+
+def test_round_trip_in_the_user_cache_dir():
+    cache = ClipCache()
+    key = clip_key("edge", "edge-tts 7.3.1", {"voice": "zh-CN-XiaoxiaoNeural", "rate": "-15%"}, "各位村民请注意。")
+    assert cache.get(key) is None
+    cache.put(key, sample_clip())
+    assert cache.get(key) == sample_clip()
+    assert [p.name for p in cache_files()] == [f"{key}.clip"]  # no temporary file left behind
+    assert str(cache.root).startswith(os.environ["XDG_CACHE_HOME"])
+
+
+def test_key_covers_engine_version_voice_parameters_and_text():
+    base = ("edge", "v1", {"voice": "zh-CN-XiaoxiaoNeural", "rate": "-15%"}, "各位村民请注意。")
+    variants = [("espeak",) + base[1:], (base[0], "v2") + base[2:],
+                base[:2] + ({"voice": "zh-CN-YunxiNeural", "rate": "-15%"},) + base[3:],
+                base[:2] + ({"voice": "zh-CN-XiaoxiaoNeural", "rate": "-10%"},) + base[3:],
+                base[:3] + ("各位居民请注意。",)]
+    keys = {clip_key(*base)} | {clip_key(*v) for v in variants}
+    assert len(keys) == 6
+    # the order of parameters is not part of the identity
+    assert clip_key("edge", "v1", {"rate": "-15%", "voice": "zh-CN-XiaoxiaoNeural"}, base[3]) == clip_key(*base)
+
+
+def test_damaged_entries_are_dropped():
+    cache = ClipCache()
+    damages = {"truncated": lambda b: b[: len(b) // 2], "flipped": lambda b: b[:-100] + bytes([b[-100] ^ 1]) + b[-99:],
+               "garbage": lambda b: b"\x00" * len(b), "empty": lambda b: b""}
+    for n, damage in enumerate(damages.values()):
+        key = clip_key("edge", "v1", {}, f"第{n}句。")
+        cache.put(key, sample_clip())
+        path = cache._path(key)
+        path.write_bytes(damage(path.read_bytes()))
+        assert cache.get(key) is None
+        assert not path.exists()
+
+
+def test_info_and_clear(run):
+    cache = ClipCache()
+    for n in range(3):
+        cache.put(clip_key("edge", "v1", {}, f"第{n}句。"), sample_clip())
+    r = run("cache", "info", "--json")
+    info = json.loads(r.out)
+    assert r.code == 0 and info["entries"] == 3 and info["bytes"] > 3 * 48000
+    r = run("cache", "clear")
+    assert r.code == 0 and "removed 3 clip(s)" in r.out
+    assert json.loads(run("cache", "info", "--json").out)["entries"] == 0
+    assert "0 clip(s)" in run("cache", "info").out
+
+
+def test_second_speak_synthesizes_nothing():
+    voice = get_profile("mandarin")
+    job = SpeakJob(texts={"甲": "各位村民请注意。", "乙": "请戴好口罩。"}, voice=voice, engines=("espeak",), where="t")
+    first = speak(job)
+    second = speak(job)
+    assert (first.synthesized, second.synthesized) == (2, 0)
+    assert second.clips == first.clips
+    other = SpeakJob(texts={"甲": "各位村民请注意。", "丙": "排队领取。"}, voice=voice, engines=("espeak",), where="t")
+    assert speak(other).synthesized == 1  # only the new sentence
+
+
+def test_unchanged_notice_rerenders_with_zero_requests(run, tmp_path, standin):
+    server = standin()
+    path = write(tmp_path / "supply.yaml", f"id: supply\ntitle: 物资\ntext: {SUPPLY}\nrepeat: 2\n")
+    r = run("render", path, "-o", tmp_path / "a", "--engine", "edge")
+    assert r.code == 0, r.err
+    made = server.requests
+    assert made >= 1
+    r = run("render", path, "-o", tmp_path / "b", "--engine", "edge")
+    assert r.code == 0, r.err
+    assert server.requests == made  # not one request
+    first, again = (decode(next((tmp_path / d).glob("supply.*3"))) for d in "ab")
+    assert abs(len(first) - len(again)) < 1600 and np.corrcoef(first[:len(again)], again[:len(first)])[0, 1] > 0.99
+    # a corrupt entry is made again: exactly one more request, and the entry is whole again
+    victim = max(cache_files(), key=lambda p: p.stat().st_size)
+    victim.write_bytes(victim.read_bytes()[:1000])
+    r = run("render", path, "-o", tmp_path / "c", "--engine", "edge")
+    assert r.code == 0, r.err
+    assert server.requests == made + 1
+    assert ClipCache().get(victim.stem) is not None
+
+
+def test_cached_online_voice_needs_no_network(run, tmp_path, standin):
+    server = standin()
+    path = write(tmp_path / "supply.yaml", f"id: supply\ntitle: 物资\ntext: {SUPPLY}\n")
+    assert run("render", path, "-o", tmp_path / "a").code == 0
+    server.stop()  # the service is gone (its port now refuses connections)
+    from broadcaster.engines.edge import ENGINE
+    ENGINE.forget()
+    assert not ENGINE.available()[0]
+    r = run("render", path, "-o", tmp_path / "b", "--json")
+    assert r.code == 0, r.err
+    entry = json.loads(r.out)["rendered"][0]
+    assert entry["engine"] == "edge" and entry["skipped"] == {}
