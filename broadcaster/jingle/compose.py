@@ -74,6 +74,8 @@ def _candidates(entries: tuple[Entry, ...], values: dict[str, str], voice, fits)
             if is_local and variant == text:
                 continue
             sy = syllables(variant)
+            if is_local and len(sy) != len(syllables(text)):
+                continue  # a dialect word of another length would break the beat of the line
             if sy and fits(variant, len(sy)):
                 chosen = Candidate(variant, entry, sy[-1], len(sy), is_local)
                 break
@@ -97,8 +99,6 @@ class _Composer:
             self._cache[key] = _candidates(entries, self.values, self.voice, fits)
         cands = [c for c in self._cache[key] if c.text not in self.used]
         self.rng.shuffle(cands)
-        # dialect variants first when the voice has dialect words: the listeners' own speech
-        cands.sort(key=lambda c: not c.dialect)
         return cands
 
     def rhymes(self, a: Syllable, b: Syllable) -> bool:
@@ -201,7 +201,7 @@ def _all_halves(c: _Composer) -> list[Candidate]:
 def _kuaiban(c: _Composer, n: int) -> list[str]:
     out: list[str] = []
     for topic in c.topic_order((n + 1) // 2):
-        use_opening = c.rng.random() < 0.5
+        use_opening = c.rng.random() < 0.7  # 3+3 and 7 couplets combine freely: more variety
         firsts = (c.pool("openings", _opening, topic) if use_opening else []) + c.pool("lines", _seven, topic) \
             + c.pool("lines", _seven)
         pair = None
