@@ -54,10 +54,15 @@ def _fixes() -> dict[str, list[str]]:
 
 
 def _own_pinyin(run: str) -> list[str]:
-    """pypinyin in context, then our fixes for the phrases it is known to misread."""
+    """pypinyin in context (the fallback while the speech stage has no `pinyin_for`)."""
     from pypinyin import Style, lazy_pinyin
 
-    out = lazy_pinyin(run, style=Style.TONE3, neutral_tone_with_five=True, strict=True)
+    return lazy_pinyin(run, style=Style.TONE3, neutral_tone_with_five=True, strict=True)
+
+
+def _with_fixes(run: str, out: list[str]) -> list[str]:
+    """Our jingle fixes on top (不得了 liǎo, 忙活 huó, 不得行 xíng), whoever read the run."""
+    out = list(out)
     for phrase, reading in _fixes().items():
         start = run.find(phrase)
         while start >= 0:
@@ -75,8 +80,8 @@ def run_pinyin(run: str) -> list[str]:
         except Exception:  # noqa: BLE001 - theirs is optional; ours is the fallback
             got = []
         if len(got) == len(run):
-            return got
-    return _own_pinyin(run)
+            return _with_fixes(run, got)
+    return _with_fixes(run, _own_pinyin(run))
 
 
 def _split(pinyin: str) -> tuple[str, str, int]:
