@@ -1,8 +1,11 @@
-"""Written text -> exactly what the engine is given (normalization, then dialect words)."""
+"""Written text -> exactly what the engine is given: normalization, dialect words, pronunciations."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from broadcaster.speech.lexicon import Pronunciation, replace_words
+from broadcaster.speech.normalize import Hit, normalize_with_hits
+from broadcaster.speech.pronounce import for_engine
 from broadcaster.speech.voices import VoiceProfile
 
 
@@ -13,11 +16,31 @@ class SpokenText:
     written: str
     text: str
     steps: tuple[tuple[str, str], ...] = ()
+    hits: tuple[Hit, ...] = ()   # each normalization rewrite (rule, written, spoken)
+    engine: str | None = None
 
 
-def spoken_text(text: str, voice: VoiceProfile, extra_lexicon: tuple[tuple[str, str], ...] = ()) -> SpokenText:
-    """Placeholder until normalization lands: dialect words only."""
-    out = text
-    for mandarin, dialect in voice.lexicon + extra_lexicon:
-        out = out.replace(mandarin, dialect)
-    return SpokenText(written=text, text=out, steps=(("lexicon", out),))
+def spoken_text(text: str, voice: VoiceProfile, extra_lexicon: tuple[tuple[str, str], ...] = (), *,
+                engine: str | None = None, extra_pronunciations: tuple[Pronunciation, ...] = ()) -> SpokenText:
+    """What `engine` must be given to say `text` in `voice` (None: the engine-neutral text).
+
+    1. normalize: numbers, times, dates, phones, symbols -> words (BadInput on 25:00, 2月30日);
+    2. lexicon: the profile's dialect words, then the caller's extra words, on word boundaries;
+    3. pronounce (only when `engine` is named): polyphone fixes in that engine's form, pinyin
+       words for eSpeak (huan2qian2), homophones for edge; neural takes `pinyin_for` instead.
+    The engine-neutral text (engine None) is also the transcript: it holds no pinyin.
+    """
+    steps: list[tuple[str, str]] = []
+    out, hits = normalize_with_hits(text)
+    if voice.digit_one != "幺" and "幺" not in text:
+        out = out.replace("幺", voice.digit_one)  # 幺 for 1 is Mandarin radio usage, not Cantonese
+    steps.append(("normalize", out))
+    if voice.lexicon:
+        out = replace_words(out, voice.lexicon)
+    if extra_lexicon:
+        out = replace_words(out, extra_lexicon)
+    steps.append(("lexicon", out))
+    if voice.pronunciation and engine is not None:
+        out = for_engine(out, engine, extra_pronunciations)
+        steps.append((f"pronounce:{engine}", out))
+    return SpokenText(written=text, text=out, steps=tuple(steps), hits=hits, engine=engine)

@@ -38,13 +38,29 @@ class VoiceProfile:
     lexicon: tuple[tuple[str, str], ...] = ()      # (mandarin, dialect) words
     rhyme: str = "mandarin"                        # rhyme system: mandarin | chuanyu | cantonese
     path: Path | None = None
+    rate: float = 0.85          # default speaking rate against newsreader speed (1.0)
+    dialect: str = ""           # the dialect its words are in, e.g. 川渝话; "" for 普通话
+    digit_one: str = "幺"       # how 1 is read in phone and room numbers (粤语: 一)
+    pronunciation: bool = True  # apply the Mandarin polyphone fixes (not for 粤语)
 
     def engine_settings(self, engine: str) -> dict:
         return dict(self.engines.get(engine) or {})
 
+    def honest(self, engine: str) -> str:
+        """What listeners really hear from `engine`, e.g. "dialect words, Mandarin voice"."""
+        settings = self.engines.get(engine)
+        stand_in = self.stand_in.get(engine)
+        if settings is None:
+            return "no voice for this engine"
+        if not self.dialect:
+            return "Mandarin words, Mandarin voice" if not stand_in else f"stand-in: {stand_in}"
+        if stand_in:
+            return f"dialect words, {stand_in}"
+        return "dialect words, dialect voice"
+
 
 PROFILE_KEYS = {"name", "display", "region", "lead", "language", "pauses", "engines", "stand_in",
-                "lexicon", "rhyme", "description"}
+                "lexicon", "rhyme", "description", "rate", "dialect", "digit_one", "pronunciation"}
 
 
 def load_profile(path: Path) -> VoiceProfile:
@@ -66,7 +82,16 @@ def load_profile(path: Path) -> VoiceProfile:
         language=str(data.get("language", "zh-CN")), pauses=pause_values,
         engines=dict(data.get("engines") or {}), stand_in=dict(data.get("stand_in") or {}),
         lexicon=tuple((str(k), str(v)) for k, v in lexicon.items()),
-        rhyme=str(data.get("rhyme", "mandarin")), path=path)
+        rhyme=str(data.get("rhyme", "mandarin")), path=path, rate=_rate(doc, data.get("rate", 0.85)),
+        dialect=str(data.get("dialect", "")), digit_one=str(data.get("digit_one", "幺")),
+        pronunciation=bool(data.get("pronunciation", True)))
+
+
+def _rate(doc: yamlsource.YamlDoc, value) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0.5 <= value <= 1.5:
+        raise doc.error(f"rate {value!r} is out of range", "use a number from 0.5 to 1.5, e.g. rate: 0.85",
+                        "rate")
+    return float(value)
 
 
 @lru_cache(maxsize=None)

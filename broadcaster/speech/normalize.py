@@ -1,0 +1,386 @@
+"""Text normalization: digits and symbols in a notice -> the Chinese words a loudspeaker says.
+
+Why our own rules over a library (measured on the issue's cases, Nov 2026):
+- wetext 0.1.8 (WeNet rules, 45 MB + kaldifst): best general coverage, but reads 14:30集合 as a
+  score (十四比三零), 下午2点 as 二点, N95 as N九十五, 90后 as 九十后, 3号楼2单元301室 as 三百零一室,
+  leaves −2℃ with the sign, and costs ~1.5 ms a sentence.
+- zh-normalization 0.0.2 (PaddleSpeech rules): tiny and fast, but reads 7+7, 2元/斤, N95, 90后, 2米,
+  下午2点 and −2℃ wrongly, splits sentences, rewrites punctuation and turns 係 into 系.
+- cn2an 0.5: numbers only; reads 023- as 负 and 7:30 as 七:三十.
+None refuses 25:00 or 2月30日, which we must. Every structured form (time, date, phone, code,
+temperature, price, room) must be parsed by us anyway to validate it and pick 两/二/幺, so the
+rules below recognise them and cn2an, a well-kept library, verbalises the plain quantities.
+"""
+from __future__ import annotations
+
+import calendar
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Callable
+
+from broadcaster.errors import BadInput
+from broadcaster.speech.numbers import cardinal, count, digits, number_data, ordinal
+
+# Engines read these badly or in English; none may be left after normalization.
+FORBIDDEN = re.compile(r"[0-9:\-/%℃+~]")
+
+_NUM = r"\d+(?:\.\d+)?"
+_RANGE = r"\s*(?:-|~|至|到)\s*"
+_FULLWIDTH = str.maketrans("０１２３４５６７８９％＋～／", "0123456789%+~/")
+_DASHES = re.compile(r"(?<=[\d:点时日号月%℃])\s*[−－–—~～〜]+\s*(?=[\d零上下])|(?<=\d)\s*[−－–—]\s*(?=\d)")
+_HOURS_WORDS = "上午|下午|中午|晚上|早上|早晨|凌晨|傍晚|夜里|夜间|晚间|今晚|明早|早|晚"
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One rewrite: which rule turned which written text into which spoken text."""
+
+    rule: str
+    written: str
+    spoken: str
+
+
+class _Pass:
+    """Applies one rule over a text, recording its hits."""
+
+    def __init__(self, hits: list[Hit]) -> None:
+        self.hits = hits
+
+    def sub(self, rule: str, pattern: re.Pattern, fn: Callable[[re.Match], str], text: str) -> str:
+        def one(m: re.Match) -> str:
+            spoken = fn(m)
+            if spoken != m.group(0):
+                self.hits.append(Hit(rule, m.group(0), spoken))
+            return spoken
+        return pattern.sub(one, text)
+
+
+def bad_time(value: str) -> BadInput:
+    return BadInput(f"invalid time '{value}'",
+                    "hours go from 0 to 24 and minutes from 00 to 59, e.g. 8:00 or 14:30")
+
+
+def bad_date(value: str, fix: str) -> BadInput:
+    return BadInput(f"invalid date '{value}'", fix)
+
+
+# ---------------------------------------------------------------- times
+def clock(hour: str, minute: str | None, written: str, second: str | None = None) -> str:
+    """8:00 -> 八点, 11:30 -> 十一点半, 14:05 -> 十四点零五分, 2:00 -> 两点."""
+    h = int(hour)
+    m = int(minute) if minute else 0
+    s = int(second) if second else 0
+    if h > 24 or m > 59 or s > 59 or (h == 24 and (m or s)):
+        raise bad_time(written)
+    out = ("两" if h == 2 else ordinal(str(h))) + "点"
+    if m == 30 and not s:
+        out += "半"
+    elif m:
+        out += ("零" if m < 10 else "") + ordinal(str(m)) + "分"
+    if s:
+        out += ("零" if s < 10 else "") + ordinal(str(s)) + "秒"
+    return out
+
+
+_CLOCK = r"(\d{1,2})\s*[:：]\s*(\d{2})(?:[:：](\d{2}))?"
+_CLOCK_RE = re.compile(rf"(?<![\d.:])({_HOURS_WORDS})?{_CLOCK}(?:(\s*(?:-|~|至|到)\s*)({_HOURS_WORDS})?{_CLOCK})?(?![\d:])")
+_DIAN_RE = re.compile(rf"(?<![\d.])({_HOURS_WORDS})?(\d{{1,2}})\s*([点时])\s*(?:(半|整)|(\d{{1,2}})\s*分)?"
+                      rf"(?:(\s*(?:-|~|至|到)\s*)({_HOURS_WORDS})?(\d{{1,2}})\s*([点时])\s*(?:(半|整)|(\d{{1,2}})\s*分)?)?")
+_HOUR_RANGE_RE = re.compile(rf"(?<![\d.])({_HOURS_WORDS})?(\d{{1,2}})\s*(?:-|~|至|到)\s*(\d{{1,2}})\s*([点时])(?!钟)")
+
+
+def _joiner(sep: str | None) -> str:
+    sep = (sep or "").strip()
+    return sep if sep in ("至", "到") else "到"
+
+
+def _clock_match(m: re.Match) -> str:
+    first = (m.group(1) or "") + clock(m.group(2), m.group(3), _written_clock(m, 2), m.group(4))
+    if m.group(5) is None:
+        return first
+    second = (m.group(6) or "") + clock(m.group(7), m.group(8), _written_clock(m, 7), m.group(9))
+    return first + _joiner(m.group(5)) + second
+
+
+def _written_clock(m: re.Match, i: int) -> str:
+    return f"{m.group(i)}:{m.group(i + 1)}" + (f":{m.group(i + 2)}" if m.group(i + 2) else "")
+
+
+def _dian(prefix: str | None, hour: str, unit: str, half: str | None, minute: str | None, written: str) -> str:
+    if minute is not None and int(minute) > 59 or int(hour) > 24:
+        raise bad_time(written)
+    out = (prefix or "") + ("两" if int(hour) == 2 else ordinal(str(int(hour)))) + unit
+    if half:
+        out += half
+    elif minute is not None and int(minute):
+        m = int(minute)
+        out += ("零" if m < 10 else "") + ordinal(str(m)) + "分"
+    return out
+
+
+def _dian_match(m: re.Match) -> str:
+    first = _dian(m.group(1), m.group(2), m.group(3), m.group(4), m.group(5), m.group(0))
+    if m.group(6) is None:
+        return first
+    return first + _joiner(m.group(6)) + _dian(m.group(7), m.group(8), m.group(9), m.group(10), m.group(11),
+                                               m.group(0))
+
+
+def _hour_range_match(m: re.Match) -> str:
+    for h in (m.group(2), m.group(3)):
+        if int(h) > 24:
+            raise bad_time(m.group(0))
+    a = "两" if int(m.group(2)) == 2 else ordinal(str(int(m.group(2))))
+    b = "两" if int(m.group(3)) == 2 else ordinal(str(int(m.group(3))))
+    return (m.group(1) or "") + a + "到" + b + m.group(4)
+
+
+# ---------------------------------------------------------------- dates
+def _check_date(year: str | None, month: str, day: str | None, written: str) -> None:
+    mo = int(month)
+    if not 1 <= mo <= 12:
+        raise bad_date(written, "months go from 1 to 12")
+    if day is None:
+        return
+    d = int(day)
+    last = calendar.monthrange(int(year), mo)[1] if year else (29 if mo == 2 else calendar.monthrange(2021, mo)[1])
+    if not 1 <= d <= last:
+        where = f"{year}年{mo}月" if year else f"{mo}月"
+        raise bad_date(written, f"{where} has {last} days; check the day")
+
+
+def _ymd(year: str | None, month: str | None, day: str | None, mark: str = "日") -> str:
+    out = digits(year) + "年" if year else ""
+    if month:
+        out += ordinal(str(int(month))) + "月"
+    if day:
+        out += ordinal(str(int(day))) + mark
+    return out
+
+
+_ISO_RE = re.compile(r"(?<![\d.])(\d{4})\s*([-/.])\s*(\d{1,2})\s*\2\s*(\d{1,2})(?![\d.])(日|号)?")
+_CN_DATE_RE = re.compile(
+    r"(?<!\d)(?:(\d{4})\s*年\s*)?(\d{1,2})\s*月\s*(\d{1,2})\s*([日号])"
+    r"(?:(\s*(?:-|~|至|到)\s*)(?:(\d{1,2})\s*月\s*)?(\d{1,2})\s*([日号]))?")
+_SHORT_RANGE_RE = re.compile(r"(?<!\d)(?:(\d{4})\s*年\s*)?(\d{1,2})\s*月\s*(\d{1,2})\s*(?:-|~)\s*(\d{1,2})\s*([日号])")
+_YEAR_MONTH_RE = re.compile(r"(?<!\d)(\d{4})\s*年\s*(\d{1,2})\s*月(?!\s*\d)")
+_YEAR_RE = re.compile(r"(?<![\d.])(\d{4})(?:(\s*(?:-|~|至|到)\s*)(\d{4}))?\s*(?=年)")
+_MONTH_RE = re.compile(r"(?<![\d.])(\d{1,2})\s*(?=月(?!\s*\d)(?!亮|饼|球|子|嫂))")
+
+
+def _iso_match(m: re.Match) -> str:
+    year, month, day = m.group(1), m.group(3), m.group(4)
+    _check_date(year, month, day, m.group(0))
+    return _ymd(year, month, day, m.group(5) or "日")
+
+
+def _cn_date_match(m: re.Match) -> str:
+    year, month, day, mark = m.group(1), m.group(2), m.group(3), m.group(4)
+    _check_date(year, month, day, m.group(0).strip())
+    out = _ymd(year, month, day, mark)
+    if m.group(5) is None:
+        return out
+    month2 = m.group(6)
+    _check_date(year, month2 or month, m.group(7), m.group(0).strip())
+    return out + _joiner(m.group(5)) + _ymd(None, month2, m.group(7), m.group(8))
+
+
+def _short_range_match(m: re.Match) -> str:
+    year, month = m.group(1), m.group(2)
+    _check_date(year, month, m.group(3), m.group(0))
+    _check_date(year, month, m.group(4), m.group(0))
+    return _ymd(year, month, m.group(3), "") + "到" + ordinal(str(int(m.group(4)))) + m.group(5)
+
+
+def _year_month_match(m: re.Match) -> str:
+    _check_date(m.group(1), m.group(2), None, m.group(0))
+    return _ymd(m.group(1), m.group(2), None)
+
+
+def _year_match(m: re.Match) -> str:
+    if m.group(2) is None:
+        return digits(m.group(1))
+    return digits(m.group(1)) + _joiner(m.group(2)) + digits(m.group(3))
+
+
+def _month_match(m: re.Match) -> str:
+    _check_date(None, m.group(1), None, m.group(1) + "月")
+    return ordinal(str(int(m.group(1))))
+
+
+# ---------------------------------------------------------------- phones, codes, rooms
+@lru_cache(maxsize=1)
+def _phone_res() -> tuple[re.Pattern, re.Pattern]:
+    cues = "|".join(sorted(number_data()["phone_cues"], key=len, reverse=True))
+    cued = re.compile(rf"((?:{cues})[^\d。；！？\n]{{0,8}}?)(\d[\d\- ]{{1,}}\d)(?![\d.])(?!\s*(?:{_measure_alt()}))")
+    bare = re.compile(r"(?<![\d.])(?:1[3-9]\d{9}|0\d{2,3}-\d{7,8}|[48]00-?\d{3}-?\d{4}|0\d{2,3}-?\d{7,8}(?=\D|$))(?![\d.])")
+    return cued, bare
+
+
+def _measure_alt() -> str:
+    from broadcaster.speech.numbers import measure_words
+    return "|".join(re.escape(w) for w in measure_words())
+
+
+def phone(number: str) -> str:
+    """010-12345678 -> 零幺零，幺二三四五六七八 (groups kept as pauses)."""
+    groups = [g for g in re.split(r"[\s\-]+", number) if g]
+    return "，".join(digits(g, yao=True) for g in groups)
+
+
+def _cued_phone_match(m: re.Match) -> str:
+    number = m.group(2)
+    if len(re.sub(r"\D", "", number)) < 3:
+        return m.group(0)
+    return m.group(1) + phone(number)
+
+
+_PHONE_LIST_RE = re.compile(r"(?<=[幺零二三四五六七八九])(\s*[、/或和及,，]\s*)(\d[\d\-]{2,}\d)(?![\d.])")
+_DECADE_RE = re.compile(r"(?<![\d.])([0-9]0)\s*(?=后)")
+_CODE_RE = re.compile(r"(?<![A-Za-z0-9])([A-Za-z]{1,6})\s*-?\s*(\d+)(?![\d.])")
+
+
+@lru_cache(maxsize=1)
+def _room_re() -> re.Pattern:
+    words = sorted(number_data()["identifier_words"], key=len, reverse=True)
+    alt = "|".join(re.escape(w) for w in words)
+    return re.compile(rf"(?<![\d.])(\d+)\s*(?=(?:{alt}))")
+
+
+def _room_match(m: re.Match) -> str:
+    number = m.group(1)
+    after = m.string[m.end():m.end() + 2]
+    if len(number) >= 3 and (after[:1] in "室房号岗门" or number.startswith("0")):
+        return digits(number, yao=True)  # room and gate numbers: 301室 -> 三零幺室
+    return ordinal(number)
+
+
+# ---------------------------------------------------------------- quantities and symbols
+_TEMP_RE = re.compile(rf"(零下|[-−])?\s*({_NUM})\s*(?:(?:-|~|至|到)\s*(零下|[-−])?\s*({_NUM})\s*)?(℃|°C|°c|摄氏度|度)")
+_PERCENT_RE = re.compile(rf"({_NUM})\s*(%|‰)?\s*(?:-|~|至|到)\s*({_NUM})\s*(%|‰)|({_NUM})\s*(%|‰)")
+_ORDINAL_RE = re.compile(rf"第\s*({_NUM})((?:\s*(?:、|,|，|和|及|与|至|到|-|~)\s*{_NUM})*)")
+_PLUS_RE = re.compile(r"(?<![\d.])(\d+)((?:\s*\+\s*\d+)+)")
+_PER_RE = re.compile(r"(?<=[\u4e00-\u9fffA-Za-z\d])\s*/\s*(?=[\u4e00-\u9fff])")
+_FRACTION_RE = re.compile(r"(?<![\d.])(\d+)\s*/\s*(\d+)(?![\d.])")
+_CURRENCY_RE = re.compile(rf"([¥￥$])\s*({_NUM})(万|亿)?")
+_RANGE_RE = re.compile(rf"(?<![\d.])({_NUM})(万|亿)?\s*(?:-|~)\s*(?=\d)")
+_NUMBER_RE = re.compile(rf"(?<![\d.])({_NUM})(?![\d.])")
+_RATIO_RE = re.compile(r"(?<=\d)\s*[:：]\s*(?=\d)")
+
+
+@lru_cache(maxsize=1)
+def _unit_re() -> re.Pattern:
+    units = sorted(number_data()["units"], key=len, reverse=True)
+    alt = "|".join(re.escape(u) for u in units)
+    return re.compile(rf"(?<![\d.])({_NUM})\s*({alt})(?![A-Za-z])")
+
+
+def _signed(sign: str | None, value: str) -> str:
+    return ("零下" if sign else "") + ordinal(value)
+
+
+def _temp_match(m: re.Match) -> str:
+    unit = m.group(5)
+    negative = bool(m.group(1)) or bool(m.group(3))
+    word = "度" if unit == "度" or negative else "摄氏度"
+    first = _signed(m.group(1), m.group(2))
+    if m.group(4) is None:
+        return first + word
+    return first + "到" + _signed(m.group(3), m.group(4)) + word
+
+
+def _percent_match(m: re.Match) -> str:
+    def pct(value: str, sign: str | None) -> str:
+        return ("千分之" if sign == "‰" else "百分之") + cardinal(value)
+    if m.group(5) is not None:
+        return pct(m.group(5), m.group(6))
+    return pct(m.group(1), m.group(2) or m.group(4)) + "到" + pct(m.group(3), m.group(4))
+
+
+def _ordinal_match(m: re.Match) -> str:
+    out = "第" + ordinal(m.group(1))
+    rest = m.group(2)
+    if rest:
+        for sep, num in re.findall(rf"\s*(、|,|，|和|及|与|至|到|-|~)\s*({_NUM})", rest):
+            out += ("到" if sep in "-~" else "、" if sep in ",，" else sep) + ordinal(num)
+    return out
+
+
+def _plus_match(m: re.Match) -> str:
+    parts = [m.group(1)] + re.findall(r"\d+", m.group(2))
+    return "加".join(ordinal(p) for p in parts)
+
+
+def _unit_match(m: re.Match) -> str:
+    word = number_data()["units"][m.group(2)]
+    return count(m.group(1), word) + word
+
+
+def _currency_match(m: re.Match) -> str:
+    big = m.group(3) or ""
+    word = number_data()["currency_before"][m.group(1)]
+    return count(m.group(2), big + word) + big + word
+
+
+def _range_match(m: re.Match) -> str:
+    return cardinal(m.group(1)) + (m.group(2) or "") + "到"
+
+
+def _number_match(m: re.Match) -> str:
+    value = m.group(1)
+    if len(value) > 1 and value.startswith("0") and "." not in value:
+        return digits(value)  # 007, 01: a label, not a quantity
+    return count(value, m.string[m.end():m.end() + 3])
+
+
+def _leftover(text: str) -> str:
+    text = re.sub(r"(?<=[\u4e00-\u9fff])\s*[-~～]\s*(?=[\u4e00-\u9fff])", "到", text)
+    text = text.replace("℃", "摄氏度").replace("+", "加").replace(":", "：").replace("%", "")
+    text = text.replace("/", "、").replace("~", "").replace("-", "，")
+    return digits(text)  # a digit no rule claimed is still better read than spelled in English
+
+
+def normalize(text: str) -> str:
+    """The spoken form of `text`; BadInput naming the value for an invalid time or date."""
+    return normalize_with_hits(text)[0]
+
+
+def normalize_with_hits(text: str) -> tuple[str, tuple[Hit, ...]]:
+    """The spoken form of `text` and the rewrites that produced it, in order."""
+    hits: list[Hit] = []
+    p = _Pass(hits)
+    text = text.translate(_FULLWIDTH)
+    text = _DASHES.sub("-", text)
+    cued, bare = _phone_res()
+    text = p.sub("phone", bare, lambda m: phone(m.group(0)), text)
+    text = p.sub("phone", cued, _cued_phone_match, text)
+    text = p.sub("phone", _PHONE_LIST_RE, lambda m: m.group(1) + phone(m.group(2)), text)
+    text = p.sub("date", _ISO_RE, _iso_match, text)
+    text = p.sub("date", _SHORT_RANGE_RE, _short_range_match, text)
+    text = p.sub("date", _CN_DATE_RE, _cn_date_match, text)
+    text = p.sub("date", _YEAR_MONTH_RE, _year_month_match, text)
+    text = p.sub("year", _YEAR_RE, _year_match, text)
+    text = p.sub("month", _MONTH_RE, _month_match, text)
+    text = p.sub("time", _CLOCK_RE, _clock_match, text)
+    text = p.sub("time", _HOUR_RANGE_RE, _hour_range_match, text)
+    text = p.sub("time", _DIAN_RE, _dian_match, text)
+    text = p.sub("temperature", _TEMP_RE, _temp_match, text)
+    text = p.sub("percent", _PERCENT_RE, _percent_match, text)
+    text = p.sub("decade", _DECADE_RE, lambda m: digits(m.group(1)), text)
+    text = p.sub("code", _CODE_RE, lambda m: m.group(1) + digits(m.group(2)), text)
+    text = p.sub("ordinal", _ORDINAL_RE, _ordinal_match, text)
+    text = p.sub("plus", _PLUS_RE, _plus_match, text)
+    text = p.sub("currency", _CURRENCY_RE, _currency_match, text)
+    text = p.sub("unit", _unit_re(), _unit_match, text)
+    text = p.sub("per", _PER_RE, lambda m: "每", text)
+    text = p.sub("fraction", _FRACTION_RE, lambda m: cardinal(m.group(2)) + "分之" + cardinal(m.group(1)), text)
+    text = p.sub("room", _room_re(), _room_match, text)
+    text = p.sub("ratio", _RATIO_RE, lambda m: "比", text)
+    text = p.sub("range", _RANGE_RE, _range_match, text)
+    text = p.sub("number", _NUMBER_RE, _number_match, text)
+    before = text
+    text = _leftover(text)
+    if text != before:
+        hits.append(Hit("symbols", before, text))
+    return text, tuple(hits)

@@ -1,0 +1,77 @@
+"""Pronunciation fixes for polyphones, applied the way each engine understands.
+
+- neural: `pinyin_for` gives pypinyin's readings with our fixes (the engine takes pinyin);
+- espeak: a misread word becomes its pinyin as one word (huan2qian2), which the cmn voice reads;
+- edge: plain text only, so a homophone is substituted (接种 -> 接众).
+"""
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+from broadcaster.speech.lexicon import Pronunciation, parse_pronunciation, replace_words
+
+DATA = Path(__file__).resolve().parent / "data"
+_HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+
+
+@lru_cache(maxsize=1)
+def builtin() -> tuple[Pronunciation, ...]:
+    """The package's fixes (data/pronunciations.yaml)."""
+    items = yaml.safe_load((DATA / "pronunciations.yaml").read_text(encoding="utf-8")) or []
+    return tuple(parse_pronunciation(None, item, espeak_default=False) for item in items)
+
+
+def _table(extra: tuple[Pronunciation, ...]) -> dict[str, Pronunciation]:
+    table = {p.word: p for p in builtin()}
+    table.update({p.word: p for p in extra})  # a user's entry overrides ours
+    return table
+
+
+def pinyin_for(text: str, extra: tuple[Pronunciation, ...] = ()) -> list[str]:
+    """One TONE3 reading per character of `text` (5 = neutral tone), with our fixes.
+
+    Characters that are not Han (punctuation, Latin letters) come back unchanged, so the
+    result always lines up with `text` character by character.
+    """
+    if not extra:
+        return list(_pinyin_cached(text))
+    return _pinyin(text, _table(extra))
+
+
+@lru_cache(maxsize=4096)
+def _pinyin_cached(text: str) -> tuple[str, ...]:
+    return tuple(_pinyin(text, _table(())))
+
+
+def _pinyin(text: str, table: dict[str, Pronunciation]) -> list[str]:
+    from pypinyin import Style, lazy_pinyin
+
+    out = lazy_pinyin(text, style=Style.TONE3, neutral_tone_with_five=True, strict=True,
+                      errors=lambda chars: list(chars))
+    if len(out) != len(text):  # pypinyin keeps one item per Han character; be sure of it
+        out = [lazy_pinyin(c, style=Style.TONE3, neutral_tone_with_five=True, strict=True)[0]
+               if _HAN.match(c) else c for c in text]
+    # longest words first, so 接种点 wins over 接种
+    for word in sorted(table, key=len, reverse=True):
+        start = text.find(word)
+        while start >= 0:
+            out[start:start + len(word)] = list(table[word].pinyin)
+            start = text.find(word, start + len(word))
+    return out
+
+
+def for_engine(text: str, engine: str | None, extra: tuple[Pronunciation, ...] = ()) -> str:
+    """The text with pronunciation fixes in the form `engine` takes (None: no engine's, unchanged)."""
+    table = _table(extra)
+    if engine == "espeak":
+        # spaces keep two fixed words from running into one pinyin word
+        pairs = {w: " " + "".join(p.pinyin) + " " for w, p in table.items() if p.espeak}
+    elif engine == "edge":
+        pairs = {w: p.say for w, p in table.items() if p.say}
+    else:  # neural and any engine that takes pinyin: the text stays, pinyin_for carries the fix
+        return text
+    return replace_words(text, pairs)
