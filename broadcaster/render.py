@@ -67,11 +67,14 @@ def prepare(notice: Notice, voice_override: str | None = None) -> Prepared:
     except BadInput as exc:
         raise exc.located(notice.path, notice.doc.line("voice") if notice.doc else None) from None
     script = build_script(notice, voice)
+    from broadcaster.speech.lexicon import user_lexicon_for
+    user = user_lexicon_for(notice.path)  # the folder's own lexicon.yaml, if any
+    words, sounds = (user.words_for(voice.name), user.pronounce) if user else ((), ())
     spoken = {}
     for speech in script.speeches():
         if speech.text not in spoken:
             try:
-                spoken[speech.text] = spoken_text(speech.text, voice)
+                spoken[speech.text] = spoken_text(speech.text, voice, words, extra_pronunciations=sounds)
             except BadInput as exc:
                 raise exc.located(notice.path, _line_of_value(notice, speech.text)) from None
     return Prepared(notice=notice, voice=voice, script=script, spoken=spoken)
