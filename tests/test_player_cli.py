@@ -1,0 +1,74 @@
+"""`broadcaster play` without a running daemon, and its mistakes; `broadcaster sinks`."""
+from __future__ import annotations
+
+import json
+
+import pytest
+from conftest import write
+from player_fixtures import sink_files, speech_wav, wav_seconds
+
+
+@pytest.fixture(scope="module")
+def wav(tmp_path_factory):
+    return speech_wav(tmp_path_factory.mktemp("audio") / "fire.wav", "请注意")
+
+
+def test_play_without_a_daemon_plays_here_and_logs_it(run, tmp_path, wav):
+    log = tmp_path / "asrun.sqlite"
+    res = run("play", wav, "--sink", f"file:{tmp_path / 'out'}", "--channel", "village", "--log", log)
+    assert res.code == 0, res.err
+    assert "▶ fire" in res.out and "played" in res.out
+    (start, channel, notice, path), = sink_files(tmp_path / "out")
+    assert (channel, notice) == ("village", "fire") and path.read_bytes() == wav.read_bytes()
+    rows = json.loads(run("log", "--log", log, "--json").out)["rows"]
+    assert [(r["channel"], r["notice"], r["status"], r["priority"]) for r in rows] == [
+        ("village", "fire", "played", "urgent")]
+    seconds = rows[0]["seconds"]
+    assert seconds == pytest.approx(wav_seconds(wav), abs=0.1)
+
+
+def test_a_notice_is_rendered_before_it_is_played(tmp_path):
+    from audiotools import probe
+
+    from broadcaster.player.control import resolve_audio
+
+    notice = write(tmp_path / "water.yaml", "id: water-cut\ntitle: 停水通知\nengine: espeak\nrepeat: 1\n"
+                                            "text: 明天上午停水。\n")
+    audio = resolve_audio(str(notice), cache_dir=tmp_path / "cache")
+    assert (audio.notice, audio.title) == ("water-cut", "停水通知")
+    assert audio.file.endswith(".wav") and probe(audio.file).duration > 1.0
+
+
+@pytest.mark.parametrize("args, words", [
+    (["missing.wav"], "missing.wav: file not found — give an audio file (.mp3, .wav) or a notice (.yaml)"),
+    (["{garbage}"], "not a playable audio file"),
+    (["{wav}", "--mode", "later"], "unknown mode 'later' — use --mode cut, --mode next or --mode wait:SECONDS"),
+    (["{wav}", "--sink", "aplya"], "unknown sink 'aplya' — did you mean `aplay`?"),
+    (["{wav}", "--priority", "normal"], "Invalid value for '--priority'"),
+])
+def test_play_mistakes_exit_2_with_one_line_and_play_nothing(run, tmp_path, wav, args, words, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    garbage = tmp_path / "garbage.mp3"
+    garbage.write_bytes(b"\x00not audio" * 100)
+    args = [a.format(garbage=garbage, wav=wav) for a in args]
+    res = run("play", *args, "--log", tmp_path / "asrun.sqlite", "--sink", f"file:{tmp_path / 'out'}") \
+        if "--sink" not in args else run("play", *args, "--log", tmp_path / "asrun.sqlite")
+    assert res.code == 2, res.err
+    assert words in res.err and len(res.err.strip().splitlines()) == 1
+    assert not (tmp_path / "out").exists()
+
+
+def test_play_on_a_sink_that_is_not_there_fails_with_exit_1_and_is_logged(run, tmp_path, wav, monkeypatch):
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+    log = tmp_path / "asrun.sqlite"
+    res = run("play", wav, "--log", log)  # auto finds no player here
+    assert res.code == 1
+    assert "no audio player found on PATH" in res.err
+    rows = json.loads(run("log", "--log", log, "--json").out)["rows"]
+    assert [r["status"] for r in rows] == ["failed"] and "no audio player" in rows[0]["reason"]
+
+
+def test_sinks_lists_what_works_here(run):
+    res = run("sinks", "--json")
+    got = {r["name"]: r["available"] for r in json.loads(res.out)}
+    assert got["file:DIR"] is True and got["null"] is True and "aplay" in got
