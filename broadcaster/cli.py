@@ -176,24 +176,39 @@ def say(text: str, out: str, voice: str | None, engine: str) -> None:
 
 @cli.command()
 @click.argument("text")
-@click.option("--voice", default=None, help="Voice profile whose dialect words apply.")
-@click.option("--json", "as_json", is_flag=True, help="Also show each step.")
-def normalize(text: str, voice: str | None, as_json: bool) -> None:
-    """Print exactly the text the engine will be given.
+@click.option("--voice", default=None, help="Voice profile whose dialect words apply (see `broadcaster voices`).")
+@click.option("--engine", type=click.Choice(["espeak", "neural", "edge"]), default=None,
+              help="Also apply the pronunciation fixes in this engine's form.")
+@click.option("--json", "as_json", is_flag=True, help="Also show each step and every rewrite.")
+def normalize(text: str, voice: str | None, engine: str | None, as_json: bool) -> None:
+    """Print exactly the text the engine will be given (TEXT '-' reads standard input).
 
     \b
     Examples:
       broadcaster normalize "核酸检测时间7:30-10:00，咨询电话13911112222"
+        -> 核酸检测时间七点半到十点，咨询电话幺三九幺幺幺幺二二二二
       broadcaster normalize --voice sichuan_chongqing "不要出门，在家里待着"
+        -> 莫出门，在屋头待着
+      broadcaster normalize --voice cantonese "我们现在不要出门"
+      broadcaster normalize --engine edge "已接种疫苗"      # homophones for the online voice
+      broadcaster normalize --json "体温37.3℃以上"
+    An invalid time or date (25:00, 2月30日) is refused with exit 2.
     """
     from broadcaster.speech.spoken import spoken_text
     from broadcaster.speech.voices import get_profile
 
-    result = spoken_text(text, get_profile(voice))
+    if text == "-":
+        text = sys.stdin.read().strip()
+    profile = get_profile(voice)
+    result = spoken_text(text, profile, engine=engine)
     if as_json:
-        click.echo(json.dumps({"text": result.text, "written": result.written,
-                               "steps": [{"step": s, "text": t} for s, t in result.steps]},
-                              ensure_ascii=False, indent=2))
+        doc = {"text": result.text, "written": result.written, "voice": profile.name, "engine": engine,
+               "steps": [{"step": s, "text": t} for s, t in result.steps],
+               "rewrites": [{"rule": h.rule, "written": h.written, "spoken": h.spoken} for h in result.hits]}
+        if engine == "neural":
+            from broadcaster.speech.pronounce import pinyin_for
+            doc["pinyin"] = pinyin_for(result.text)
+        click.echo(json.dumps(doc, ensure_ascii=False, indent=2))
     else:
         click.echo(result.text)
 
@@ -236,8 +251,10 @@ def voices(as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps({
             "engines": [{"name": n, "available": ok, "reason": why} for n, ok, why in engines],
-            "voices": [{"name": p.name, "display": p.display, "region": p.region,
-                        "engines": p.engines, "stand_in": p.stand_in} for p in profiles.values()]},
+            "voices": [{"name": p.name, "display": p.display, "region": p.region, "dialect": p.dialect,
+                        "rate": p.rate, "lead": p.lead, "lexicon_words": len(p.lexicon),
+                        "engines": p.engines, "stand_in": p.stand_in,
+                        "heard": {e: p.honest(e) for e in p.engines}} for p in profiles.values()]},
             ensure_ascii=False, indent=2))
         return
     click.echo("engines:")
@@ -245,11 +262,11 @@ def voices(as_json: bool) -> None:
         click.echo(f"  {name:7s} {'available' if ok else 'not available: ' + why}")
     click.echo("voices:")
     for p in profiles.values():
-        click.echo(f"  {p.name:18s} {p.display}  {p.region}")
+        words = f", {len(p.lexicon)} dialect words" if p.lexicon else ""
+        click.echo(f"  {p.name:18s} {p.display}  {p.region}  (rate {p.rate:g}{words})")
         for engine, settings in p.engines.items():
-            note = p.stand_in.get(engine)
             voice = settings.get("voice", "default")
-            click.echo(f"      {engine:7s} {voice}" + (f"  (stand-in: {note})" if note else ""))
+            click.echo(f"      {engine:7s} {voice:30s} {p.display}: {p.honest(engine)}")
 
 
 # ---------------------------------------------------------------- jingles (顺口溜)
