@@ -74,4 +74,5 @@ def for_engine(text: str, engine: str | None, extra: tuple[Pronunciation, ...] =
         pairs = {w: p.say for w, p in table.items() if p.say}
     else:  # neural and any engine that takes pinyin: the text stays, pinyin_for carries the fix
         return text
-    return replace_words(text, pairs)
+    out = replace_words(text, pairs)
+    return re.sub(r" *([，。！？、；：]) *", r"\1", re.sub(r" {2,}", " ", out)).strip()
