@@ -19,7 +19,21 @@ def _samples(clip: Clip, sample_rate: int) -> np.ndarray:
     seg = pydub()(data=clip.pcm, sample_width=2, frame_rate=clip.sample_rate, channels=1)
     if seg.frame_rate != sample_rate:
         seg = seg.set_frame_rate(sample_rate)
-    return np.frombuffer(seg.raw_data, dtype=np.int16).astype(np.float32) / 32768.0
+    return _trimmed(np.frombuffer(seg.raw_data, dtype=np.int16).astype(np.float32) / 32768.0, sample_rate)
+
+
+def _trimmed(samples: np.ndarray, rate: int, floor_db: float = -45.0, keep_ms: int = 30) -> np.ndarray:
+    """Without the silence engines put around a clip: the beat, not the engine, sets the pauses."""
+    win = max(1, rate // 100)
+    n = len(samples) // win
+    if n == 0:
+        return samples
+    rms = np.sqrt((samples[: n * win].reshape(n, win) ** 2).mean(axis=1) + 1e-12)
+    loud = np.nonzero(20 * np.log10(rms) > floor_db)[0]
+    if len(loud) == 0:
+        return samples
+    keep = rate * keep_ms // 1000
+    return samples[max(0, loud[0] * win - keep):min(len(samples), (loud[-1] + 1) * win + keep)]
 
 
 def _line_audio(line: BeatLine, clip_for: Callable[[Speech], Clip], rate: int) -> tuple[np.ndarray, list]:
