@@ -94,13 +94,16 @@ def _expand(files: tuple[str, ...]) -> list[Path]:
               help="Folder for <id>.mp3, <id>.txt and manifest.json.")
 @click.option("--engine", type=click.Choice(["auto", "espeak", "neural", "edge"]), default="auto",
               show_default=True, help="Speech engine; auto tries edge, neural, then espeak.")
-@click.option("--format", "fmt", type=click.Choice(["mp3", "wav"]), default="mp3", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["mp3", "wav"]), default=None,
+              help="File format; default: the profile's (mp3, archive: wav).")
+@click.option("--profile", "profile", default="loudspeaker", show_default=True, metavar="NAME",
+              help="Output profile: loudspeaker, truck, loop-player or archive (see docs/audio.md).")
 @click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
 @click.option("--beat", is_flag=True, help="Jingles: strike a synthesized woodblock on every beat (快板 style).")
 @click.option("--concurrency", type=click.IntRange(1, 16), default=3, show_default=True,
               help="Requests to the online engine (edge) at once; the service blocks floods.")
-def render(files: tuple[str, ...], out_dir: str, engine: str, fmt: str, as_json: bool, beat: bool = False,
-           concurrency: int = 3) -> None:
+def render(files: tuple[str, ...], out_dir: str, engine: str, fmt: str | None, as_json: bool,
+           beat: bool = False, concurrency: int = 3, profile: str = "loudspeaker") -> None:
     """Render notices and jingles to audio.
 
     \b
@@ -108,15 +111,18 @@ def render(files: tuple[str, ...], out_dir: str, engine: str, fmt: str, as_json:
       broadcaster render examples/notices/*.yaml -o out/
       broadcaster render hesuan.yaml -o out/ --engine espeak --format wav
       broadcaster render notices/ -o out/ --engine edge --concurrency 2   # online voices, gently
+      broadcaster render hesuan.yaml -o truck/ --profile truck     # louder, for the truck's PA
     """
     from broadcaster.render import RenderOptions, render_files
 
-    options = RenderOptions(out_dir=Path(out_dir), engine=engine, fmt=fmt, beat=beat, concurrency=concurrency)
+    options = RenderOptions(out_dir=Path(out_dir), engine=engine, fmt=fmt, beat=beat, concurrency=concurrency,
+                            profile=profile)
 
     def report(r) -> None:
         if not as_json:
             skipped = "; ".join(f"{k} skipped: {v}" for k, v in r.skipped.items())
-            click.echo(f"{r.file}  {r.duration:6.1f} s  {r.engine:7s} {r.voice}  {r.title}"
+            level = f"{r.loudness_lufs:5.1f} LUFS  " if r.loudness_lufs is not None else ""
+            click.echo(f"{r.file}  {r.duration:6.1f} s  {level}{r.engine:7s} {r.voice}  {r.title}"
                        + (f"  ({skipped})" if skipped else ""))
 
     done, failed = render_files(_expand(files), options, on_done=report)
@@ -686,3 +692,46 @@ def cache_clear() -> None:
 
     removed = CACHE.clear()
     click.echo(f"removed {removed} clip(s) from {CACHE.root}")
+
+
+# ---------------------------------------------------------------- export-card (USB/TF loop players)
+@cli.command("export-card")
+@click.argument("files", nargs=-1, required=True)
+@click.option("-o", "--out", "target", required=True, type=click.Path(file_okay=False),
+              help="The card's folder, e.g. /media/TF or E:\\.")
+@click.option("--engine", type=click.Choice(["auto", "espeak", "neural", "edge"]), default="auto",
+              show_default=True, help="Speech engine for notice files.")
+@click.option("--replace", is_flag=True, help="Remove the NNN_*.mp3 files of an earlier export first.")
+@click.option("--json", "as_json", is_flag=True, help="Print the tracks as JSON.")
+def export_card_command(files: tuple[str, ...], target: str, engine: str, replace: bool, as_json: bool) -> None:
+    """Write notices (or finished audio) to a USB/TF card for MP3 loop players.
+
+    \b
+    Files are converted to the loop-player profile (MP3 44.1 kHz 128k CBR mono, no tags,
+    0.4 s of silence first), named 001_<id>.mp3, 002_... in the order given, and copied
+    one by one in that order, because the players play in the order files were written.
+    PLAYLIST.txt lists the numbers with their titles.
+
+    \b
+    Examples:
+      broadcaster export-card hesuan.yaml fanxiang.yaml -o /media/TF
+      broadcaster export-card out/hesuan-round8.mp3 out/closed.mp3 -o /media/TF
+      broadcaster export-card notices/ -o /media/TF --replace
+    Refuses, before writing anything, when the card is read-only or too small.
+    """
+    from broadcaster.audio.card import export_card
+
+    paths = [p for f in files for p in (_expand((f,)) if Path(f).is_dir() else [Path(f)])]
+
+    def report(t) -> None:
+        if not as_json:
+            click.echo(f"{t.name}  {t.duration:6.1f} s  {t.title}")
+
+    result = export_card(paths, Path(target), engine=engine, replace=replace, on_track=report)
+    if as_json:
+        from dataclasses import asdict
+        click.echo(json.dumps({"target": str(result.target), "playlist": result.playlist.name,
+                               "tracks": [asdict(t) for t in result.tracks]}, ensure_ascii=False, indent=2))
+    else:
+        click.echo(f"wrote {len(result.tracks)} file(s), {result.total_bytes / 1e6:.1f} MB, and "
+                   f"{result.playlist.name} to {target}")

@@ -36,7 +36,8 @@ class Prepared:
 class RenderOptions:
     out_dir: Path
     engine: str = "auto"
-    fmt: str = "mp3"
+    fmt: str | None = None  # None: the output profile's format
+    profile: str = "loudspeaker"  # output profile (audio/profiles.yaml): mastering, format, program parts
     concurrency: int = 3  # parallel requests to online engines (render --concurrency)
     beat: bool = False  # jingles: a synthesized woodblock on every beat
 
@@ -54,19 +55,22 @@ class Rendered:
     voice: str
     sha256: str
     skipped: dict = field(default_factory=dict)  # engine -> why it did not speak
+    profile: str = "loudspeaker"
+    loudness_lufs: float | None = None   # integrated, measured on the written file (ebur128)
+    true_peak_dbtp: float | None = None
 
 
 def is_folder_file(path: Path) -> bool:
     return path.name in FOLDER_FILES
 
 
-def prepare(notice: Notice, voice_override: str | None = None) -> Prepared:
+def prepare(notice: Notice, voice_override: str | None = None, program=None) -> Prepared:
     """Everything that can be checked without sound; BadInput on any mistake."""
     try:
         voice = get_profile(voice_override or notice.voice)
     except BadInput as exc:
         raise exc.located(notice.path, notice.doc.line("voice") if notice.doc else None) from None
-    script = build_script(notice, voice)
+    script = build_script(notice, voice, program)  # program: the output profile's ProgramDefaults
     from broadcaster.speech.lexicon import user_lexicon_for
     user = user_lexicon_for(notice.path)  # the folder's own lexicon.yaml, if any
     words, sounds = (user.words_for(voice.name), user.pronounce) if user else ((), ())
@@ -90,13 +94,13 @@ def _line_of_value(notice: Notice, sentence: str) -> int | None:
     return notice.doc.line("text") or notice.doc.line("vars") or notice.doc.line("template")
 
 
-def load_all(paths: list[Path]) -> tuple[list[Prepared], list[BadInput]]:
+def load_all(paths: list[Path], program=None) -> tuple[list[Prepared], list[BadInput]]:
     """Load and prepare every file; collect all bad-input errors rather than stopping at one."""
     prepared, errors = [], []
     seen: dict[str, Path] = {}
     for path in paths:
         try:
-            p = prepare(load_notice(path))
+            p = prepare(load_notice(path), program=program)
             if p.notice.id in seen:
                 raise p.notice.error(f"id '{p.notice.id}' is also used by {seen[p.notice.id]}",
                                      "give each notice its own id", "id")
@@ -149,16 +153,25 @@ def render_prepared(prepared: Prepared, options: RenderOptions, spoken=None) -> 
     if options.beat and prepared.notice.kind == "jingle":
         from broadcaster.jingle.rhythm import with_percussion
         script = with_percussion(script)
-    program = assemble(script, clip_for)
+    from broadcaster.audio.chime import chime_segment
+    from broadcaster.audio.master import master_program
+    from broadcaster.audio.profiles import output_profile
+    from broadcaster.audio.tags import tags_for
+
+    profile = output_profile(options.profile, options.fmt)
+    program = assemble(script, clip_for, chime_for=chime_segment)
     nid = prepared.notice.id
-    target = options.out_dir / f"{nid}.{options.fmt}"
+    target = options.out_dir / f"{nid}.{profile.format}"
     transcript = options.out_dir / f"{nid}.txt"
-    export(program.audio, target, options.fmt)
+    level = master_program(program, profile, target, music=script.music, tags=tags_for(prepared.notice))
+    if profile.keep_speech:  # archive: the speech as the engine gave it, no chime, bed or mastering
+        export(assemble(script, clip_for).audio, options.out_dir / f"{nid}.speech.wav", "wav")
     write_text(transcript, prepared.transcript() + "\n")
     _write_srt(options.out_dir / f"{nid}.srt", script, program, clips)
     return Rendered(id=nid, title=prepared.notice.title, file=target.name, transcript=transcript.name,
-                    duration=round(program.duration, 3), engine=engine, voice=prepared.voice.name,
-                    sha256=sha256_file(target), skipped=skipped)
+                    duration=level.duration, engine=engine, voice=prepared.voice.name,
+                    sha256=sha256_file(target), skipped=skipped, profile=profile.name,
+                    loudness_lufs=level.integrated, true_peak_dbtp=level.true_peak)
 
 
 def _write_srt(path: Path, script: Script, program, clips: dict) -> None:
@@ -204,7 +217,10 @@ def render_files(paths: list[Path], options: RenderOptions,
 
     Returns what was rendered and the per-notice failures (engine/device trouble).
     """
-    prepared, errors = load_all(paths)
+    from broadcaster.audio.profiles import output_profile
+
+    profile = output_profile(options.profile, options.fmt)  # a bad --profile/--format: before any work
+    prepared, errors = load_all(paths, program=profile.program)
     if errors:
         raise BadInputs(errors)
     from broadcaster.engines.speak import speak_then
@@ -248,7 +264,8 @@ def say_text(text: str, target: Path, voice: str | None = None, engine: str = "a
     if not text.strip():
         raise BadInput("the text is empty", "give the words to say in quotes")
     notice = Notice(path=Path("<say>"), id="say", title=text[:20], text=text, voice=voice, repeat=1,
-                    engine=None if engine == "auto" else engine)
+                    engine=None if engine == "auto" else engine,
+                    options={"chime": False, "lead": False})  # say exactly the text, nothing around it
     prepared = prepare(notice)
     name, clips, skipped = synthesize_all(prepared, engine_order(engine, notice))
     program = assemble(prepared.script, lambda s: clips[s.text])

@@ -42,12 +42,24 @@ Segment = Speech | Pause | Chime
 
 
 @dataclass(frozen=True)
+class ProgramDefaults:
+    """An output profile's program parts; a notice's own options (chime, lead, ...) override them."""
+
+    chime: bool = True
+    closing_chime: bool = False
+    lead: bool = True
+    emphasis_intro: str = "重要的事情说三遍"  # said before the emphasized sentences
+    emphasis_times: int = 3
+
+
+@dataclass(frozen=True)
 class Script:
     """A program as a sequence of segments; the audio stage turns it into sound."""
 
     notice_id: str
     segments: tuple[Segment, ...]
     body: str  # the filled-in text, as written
+    music: Path | None = None  # a music bed to lay under the program (the notice's `music:`)
 
     def speeches(self) -> tuple[Speech, ...]:
         out: list[Speech] = []
@@ -157,11 +169,12 @@ def sentences(text: str) -> list[str]:
     return [s.strip() for s in _SENTENCE_RE.findall(text) if s.strip(" \t，,、")]
 
 
-def build_script(notice: Notice, voice: VoiceProfile) -> Script:
-    """The program for a notice: body sentences with pauses, read `repeat` times."""
+def build_script(notice: Notice, voice: VoiceProfile, program: ProgramDefaults | None = None) -> Script:
+    """The program for a notice: body sentences with pauses, read `repeat` times, framed by
+    chime, lead line, emphasis and closing chime (`frame_program`)."""
     if notice.kind == "jingle":  # lines on a beat grid, not sentences (broadcaster/jingle/rhythm.py)
         from broadcaster.jingle.rhythm import build_jingle_script
-        return build_jingle_script(notice, voice)
+        return frame_program(notice, voice, build_jingle_script(notice, voice), program)
     body = fill(notice) if notice.kind == "notice" else "\n".join(notice.lines)
     parts = sentences(body)
     if not parts:
@@ -178,4 +191,88 @@ def build_script(notice: Notice, voice: VoiceProfile) -> Script:
         if n:
             segments.append(Pause(gap))
         segments.extend(reading)
-    return Script(notice_id=notice.id, segments=tuple(segments), body=body)
+    return frame_program(notice, voice, Script(notice_id=notice.id, segments=tuple(segments), body=body),
+                         program)
+
+
+# ---------------------------------------------------------------- program parts (issue 6)
+_PUNCT_RE = re.compile(r"[\s，,。.！!？?；;：:、…—～~“”\"'（）()]+")
+PAUSE_AFTER_CHIME_MS = 500
+URGENT_PRIORITIES = ("urgent", "emergency")
+
+
+def _bare(text: str) -> str:
+    return _PUNCT_RE.sub("", text)
+
+
+def lead_line(notice: Notice, voice: VoiceProfile, program: ProgramDefaults, body: str) -> str | None:
+    """The opening line to say after the chime, or None.
+
+    Built-in templates already open with 各位村民请注意: saying it again as a lead would
+    make three in a row, so the lead is skipped when the body starts with it.
+    """
+    option = notice.options.get("lead", program.lead)
+    if option is False:
+        return None
+    line = voice.lead if option is True else str(option).strip()
+    if not _bare(line) or _bare(body).startswith(_bare(line)):
+        return None
+    return line
+
+
+def _emphasis(notice: Notice) -> list[str]:
+    """The emphasized sentences, their variables filled in like the body."""
+    from dataclasses import replace
+
+    out = []
+    for i, item in enumerate(notice.options.get("emphasis") or []):
+        if not isinstance(item, str) or not item.strip():
+            raise notice.error(f"emphasis item {i + 1} is not a sentence",
+                               "write each sentence to repeat as text, e.g. - 不聚集", "emphasis", i)
+        filled = fill(replace(notice, template=None, text=item))
+        out.extend(sentences(filled))
+    return out
+
+
+def _music(notice: Notice) -> Path | None:
+    name = notice.options.get("music")
+    if not name:
+        return None
+    path = Path(name).expanduser()
+    if not path.is_absolute():
+        path = notice.path.parent / path
+    if not path.is_file():
+        raise notice.error(f"music file '{name}' not found",
+                           "give the path of an audio file relative to this notice", "music")
+    return path
+
+
+def frame_program(notice: Notice, voice: VoiceProfile, script: Script,
+                  program: ProgramDefaults | None = None) -> Script:
+    """Wrap the readings in the program parts: opening chime (urgent one for urgent/emergency
+    notices), lead line, "重要的事情说三遍" emphasis, closing chime; and the music bed."""
+    from dataclasses import replace
+
+    program = program or ProgramDefaults()
+    opts = notice.options
+    gap = int(opts.get("gap", voice.pauses.repeat_gap / 1000) * 1000)
+    head: list[Segment] = []
+    if opts.get("chime", program.chime):
+        head += [Chime("urgent" if notice.priority in URGENT_PRIORITIES else "attention"),
+                 Pause(PAUSE_AFTER_CHIME_MS)]
+    lead = lead_line(notice, voice, program, script.body)
+    if lead:
+        head += [Speech(lead, "lead"), Pause(voice.pauses.after_lead)]
+    tail: list[Segment] = []
+    emphasized = _emphasis(notice)
+    if emphasized:
+        tail += [Pause(gap), Speech(program.emphasis_intro, "lead"), Pause(voice.pauses.after_lead)]
+        for k, sentence in enumerate(emphasized):
+            for n in range(program.emphasis_times):
+                if k or n:
+                    tail.append(Pause(voice.pauses.sentence))
+                tail.append(Speech(sentence, "emphasis"))
+    if opts.get("closing_chime", program.closing_chime):
+        tail += [Pause(voice.pauses.after_lead), Chime("closing")]
+    return replace(script, segments=tuple(head) + tuple(script.segments) + tuple(tail),
+                   music=_music(notice))

@@ -1,0 +1,112 @@
+"""Output profiles (profiles.yaml): loudness target, band, compression and file format per playback."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+from broadcaster.errors import BadInput
+from broadcaster.script import ProgramDefaults
+
+DATA = Path(__file__).with_name("profiles.yaml")
+DEFAULT_PROFILE = "loudspeaker"
+
+
+@dataclass(frozen=True)
+class Compressor:
+    """ffmpeg acompressor settings: threshold in dBFS, ratio, times in ms, makeup in dB."""
+
+    threshold: float = -20.0
+    ratio: float = 2.5
+    attack: float = 10.0
+    release: float = 200.0
+    makeup: float = 2.0
+
+
+@dataclass(frozen=True)
+class OutputProfile:
+    """How a program is mastered and written for one kind of playback."""
+
+    name: str
+    description: str = ""
+    format: str = "mp3"
+    sample_rate: int = 22050
+    bitrate: str = "64k"
+    tags: bool = True
+    leading_silence: float = 0.0       # seconds of silence before the chime
+    target_lufs: float = -16.0
+    true_peak: float = -1.0
+    highpass: float | None = None      # Hz
+    lowpass: float | None = None       # Hz
+    compressor: Compressor | None = None
+    keep_speech: bool = False          # also write the unprocessed speech (<id>.speech.wav)
+    program: ProgramDefaults = field(default_factory=ProgramDefaults)
+
+
+@dataclass(frozen=True)
+class BedSettings:
+    """How a music bed sits under the speech (dB and seconds)."""
+
+    level: float = -8.0
+    duck: float = 18.0
+    duck_attack: float = 0.25
+    duck_release: float = 0.5
+    fade_in: float = 1.5
+    fade_out: float = 2.5
+
+
+@lru_cache(maxsize=1)
+def _data() -> dict:
+    return yaml.safe_load(DATA.read_text(encoding="utf-8"))
+
+
+def _profile(name: str, raw: dict) -> OutputProfile:
+    raw = dict(raw)
+    comp = raw.pop("compressor", None)
+    program = raw.pop("program", None) or {}
+    return OutputProfile(name=name, compressor=Compressor(**comp) if comp else None,
+                         program=ProgramDefaults(**program), **raw)
+
+
+@lru_cache(maxsize=1)
+def all_output_profiles() -> dict[str, OutputProfile]:
+    return {name: _profile(name, raw) for name, raw in _data()["profiles"].items()}
+
+
+def profile_names() -> tuple[str, ...]:
+    return tuple(all_output_profiles())
+
+
+def get_output_profile(name: str | None) -> OutputProfile:
+    """The output profile called `name` (None: loudspeaker); BadInput listing the choices."""
+    profiles = all_output_profiles()
+    name = name or DEFAULT_PROFILE
+    if name not in profiles:
+        from broadcaster.yamlsource import did_you_mean
+        hint = did_you_mean(name, list(profiles))
+        raise BadInput(f"unknown output profile '{name}'",
+                       (hint + " " if hint else "") + "use one of: " + ", ".join(profiles))
+    return profiles[name]
+
+
+@lru_cache(maxsize=1)
+def bed_settings() -> BedSettings:
+    return BedSettings(**(_data().get("bed") or {}))
+
+
+def output_profile(name: str | None, fmt: str | None = None) -> OutputProfile:
+    """The profile, with the file format the user asked for (loop-player and archive fix theirs)."""
+    from dataclasses import replace
+
+    profile = get_output_profile(name)
+    if fmt is None or fmt == profile.format:
+        return profile
+    if profile.name in FIXED_FORMAT:
+        raise BadInput(f"--format {fmt} does not go with --profile {profile.name}",
+                       f"leave out --format: {profile.name} always writes {profile.format}")
+    return replace(profile, format=fmt)
+
+
+FIXED_FORMAT = ("loop-player", "archive")
