@@ -24,6 +24,7 @@ class PairReport:
 
     def to_dict(self) -> dict:
         out = {"a": self.a.text, "b": self.b.text, "pinyin": [self.a.pinyin, self.b.pinyin],
+               "tones": [self.a.tone, self.b.tone],
                "group": self.group, "verdict": self.verdict.verdict, "why": self.verdict.why,
                "lines": [self.a_at.line + 1, self.b_at.line + 1],
                "positions": [self.a_at.index + 1, self.b_at.index + 1]}

@@ -216,7 +216,7 @@ def _kuaiban(c: _Composer, n: int) -> list[str]:
             break
         c.take(*pair)
         out.extend(x.text for x in pair)
-    return out[:n] if n % 2 == 0 else out[:n]
+    return out[:n]
 
 
 def compose(form: str, topic_names: list[str] | tuple[str, ...], place: str = "", lines: int | None = None,
