@@ -1,0 +1,175 @@
+"""Real time, real processes: kill -9 and restart, an emergency `play` cutting in, SIGTERM."""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import textwrap
+import time
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import numpy as np
+import pytest
+from player_fixtures import TZ, sink_files, speech_wav
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# The daemon as `broadcaster run` drives it (same Daemon, same signal handling), on a plan
+# listed in a JSON file instead of a schedule YAML, so these tests need only the player.
+RUNNER = textwrap.dedent("""
+    import json, sys
+    from datetime import datetime
+    from pathlib import Path
+    from broadcaster.cli import _print_event, _serve
+    from broadcaster.player.asrun import AsRunLog
+    from broadcaster.player.daemon import AirPlan, Daemon, Settings, StaticSource
+    from broadcaster.schedule.model import Play
+
+    doc = json.loads(Path(sys.argv[1]).read_text())
+    plays = tuple(Play(start=datetime.fromisoformat(p["start"]), end=datetime.fromisoformat(p["end"]),
+                       channel=p["channel"], notice=p["notice"], file=p["file"], slot=p["slot"]) for p in doc["plays"])
+    daemon = Daemon(StaticSource(AirPlan(plays, doc["sinks"]), sys.argv[1]), AsRunLog(sys.argv[2]),
+                    settings=Settings(grace=float(sys.argv[3])), on_event=lambda e: _print_event(e, False))
+    _serve(daemon)
+""")
+
+
+def start_daemon(tmp_path: Path, plan: Path, log: Path, grace: float) -> subprocess.Popen:
+    runner = tmp_path / "runner.py"
+    runner.write_text(RUNNER)
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    return subprocess.Popen([sys.executable, str(runner), str(plan), str(log), str(grace)], cwd=tmp_path, env=env,
+                            stdout=open(tmp_path / f"daemon-{time.time():.0f}.out", "w"), stderr=subprocess.STDOUT)
+
+
+def write_plan(path: Path, file: Path, first: datetime, every: float, count: int, out: Path) -> list[dict]:
+    plays = []
+    for i in range(count):
+        s = first + timedelta(seconds=every * i)
+        plays.append({"start": s.isoformat(), "end": (s + timedelta(seconds=2)).isoformat(), "channel": "village",
+                      "notice": f"n{i}", "file": str(file), "slot": f"village/n{i}/{s.isoformat()}"})
+    path.write_text(json.dumps({"plays": plays, "sinks": {"village": f"file:{out}"}}))
+    return plays
+
+
+def query(log: Path, sql: str, params: tuple = ()) -> list[dict]:
+    if not log.exists():
+        return []
+    db = sqlite3.connect(str(log))
+    db.row_factory = sqlite3.Row
+    try:
+        return [dict(r) for r in db.execute(sql, params)]
+    except sqlite3.OperationalError:
+        return []
+    finally:
+        db.close()
+
+
+def wait_until(predicate, timeout: float, what: str):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        got = predicate()
+        if got:
+            return got
+        time.sleep(0.02)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+@pytest.mark.slow
+def test_kill_9_and_restart_logs_every_slot_once_and_plays_none_twice(tmp_path):
+    clip = speech_wav(tmp_path / "short.wav", "注意")            # about 1.2 s of speech
+    out, log, plan = tmp_path / "onair", tmp_path / "asrun.sqlite", tmp_path / "plan.json"
+    first = datetime.fromtimestamp(time.time() + 2.5, TZ)
+    plays = write_plan(plan, clip, first, every=3, count=8, out=out)   # one item every 3 s, 24 s in all
+    grace = 3.0
+
+    daemon = start_daemon(tmp_path, plan, log, grace)
+    # kill it hard once the second item has aired, before the third
+    wait_until(lambda: len(query(log, "SELECT id FROM asrun")) >= 2, 20, "two plays")
+    os.kill(daemon.pid, signal.SIGKILL)
+    daemon.wait()
+    killed = time.time()
+    # down long enough that one slot is beyond the grace window and one inside it
+    restart_at = first.timestamp() + 9 + 1.5
+    time.sleep(max(0.0, restart_at - time.time()))
+    daemon = start_daemon(tmp_path, plan, log, grace)
+    wait_until(lambda: len(query(log, "SELECT DISTINCT slot FROM asrun")) >= len(plays), 40, "every slot")
+    daemon.send_signal(signal.SIGTERM)
+    assert daemon.wait(timeout=10) == 0
+
+    restarted = query(log, "SELECT started FROM daemons ORDER BY id")[-1]["started"]
+    rows = query(log, "SELECT * FROM asrun ORDER BY id")
+    by_slot: dict[str, list[dict]] = {}
+    for r in rows:
+        by_slot.setdefault(r["slot"], []).append(r)
+    assert set(by_slot) == {p["slot"] for p in plays}
+    assert all(len(v) == 1 for v in by_slot.values()), "each slot logged exactly once"
+    aired = [f[2] for f in sink_files(out)]
+    assert len(aired) == len(set(aired)), "no slot played twice"
+
+    errors = []
+    statuses = []
+    for p in plays:
+        r = by_slot[p["slot"]][0]
+        planned = datetime.fromisoformat(p["start"]).timestamp()
+        statuses.append(r["status"])
+        if planned < killed and r["daemon"] == 1:
+            expected = "played"
+        elif planned < restarted - grace:
+            expected = "missed"
+        elif planned < restarted:
+            expected = "late"
+        else:
+            expected = "played"
+        assert r["status"] == expected, (p["notice"], r)
+        if expected == "played":
+            errors.append(r["actual_start"] - planned)
+            assert p["notice"] in aired
+    assert {"played", "late", "missed"} <= set(statuses)
+    p95 = float(np.percentile(np.abs(errors), 95))
+    assert p95 <= 0.25, f"start-time error p95 {p95 * 1000:.0f} ms"
+    # the file sink's names carry the real start time: they agree with the log
+    for start, _, notice, _ in sink_files(out):
+        r = next(r for r in rows if r["notice"] == notice and r["actual_start"] is not None)
+        assert abs(start.timestamp() - r["actual_start"]) < 0.002
+
+
+@pytest.mark.slow
+def test_emergency_play_cuts_in_within_a_second_and_sigterm_stops_cleanly(tmp_path):
+    long = speech_wav(tmp_path / "long.wav", "各位村民请注意，今天下午三点在村委会门口发放物资，请大家带好证件。")
+    fire = speech_wav(tmp_path / "fire.wav", "请注意")
+    out, log, plan = tmp_path / "onair", tmp_path / "asrun.sqlite", tmp_path / "plan.json"
+    first = datetime.fromtimestamp(time.time() + 2.0, TZ)
+    write_plan(plan, long, first, every=60, count=1, out=out)
+    daemon = start_daemon(tmp_path, plan, log, 600)
+    wait_until(lambda: query(log, "SELECT id FROM onair"), 10, "the scheduled item on air")
+    time.sleep(1.0)
+    asked = time.time()
+    res = subprocess.run([sys.executable, "-m", "broadcaster", "play", str(fire), "--priority", "emergency",
+                          "--log", str(log), "--json"], capture_output=True, text=True, cwd=ROOT, timeout=30,
+                         env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert res.returncode == 0, res.stderr
+    answer = json.loads(res.stdout)
+    assert answer["sent_to_player"] is True
+    assert answer["answers"][0]["accepted"] and answer["answers"][0]["note"] == "cutting n0 now"
+
+    wait_until(lambda: len(query(log, "SELECT id FROM asrun")) >= 2, 10, "the emergency play")
+    wait_until(lambda: len(query(log, "SELECT id FROM onair")) >= 3, 10, "the replay on air")
+    daemon.send_signal(signal.SIGTERM)
+    assert daemon.wait(timeout=10) == 0
+    rows = query(log, "SELECT * FROM asrun ORDER BY id")
+    assert [(r["notice"], r["status"]) for r in rows] == [("n0", "interrupted"), ("fire", "played"),
+                                                          ("n0", "interrupted")]
+    request = query(log, "SELECT created FROM requests")[0]["created"]
+    cut, played, stopped = rows
+    assert cut["actual_end"] - request <= 1.0, "cut within 1 s of the request"
+    assert cut["actual_end"] - asked <= 2.0    # including starting the `play` command itself
+    assert "cut by emergency play fire" in cut["reason"] and cut["cut_by"] == "fire"
+    assert played["priority"] == "emergency" and played["actual_start"] - request <= 1.0
+    assert "replayed" not in stopped["reason"] and "SIGTERM" in stopped["reason"]
+    assert query(log, "SELECT stopped FROM daemons")[0]["stopped"] is not None
+    assert [f[2] for f in sink_files(out)] == ["n0", "fire", "n0"]
