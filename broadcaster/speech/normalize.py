@@ -29,6 +29,10 @@ _NUM = r"\d+(?:\.\d+)?"
 _RANGE = r"\s*(?:-|~|至|到)\s*"
 _FULLWIDTH = str.maketrans("０１２３４５６７８９％＋～／", "0123456789%+~/")
 _DASHES = re.compile(r"(?<=[\d:点时日号月%℃])\s*[−－–—~～〜]+\s*(?=[\d零上下])|(?<=\d)\s*[−－–—]\s*(?=\d)")
+_THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")
+_SIGNS = {"≥": "大于等于", "≤": "小于等于", "＞": "大于", "＜": "小于", ">": "大于", "<": "小于", "×": "乘"}
+_SIGN_RE = re.compile(r"\s*([≥≤＞＜><×])\s*(?=[\d零])")
+_HASH_RE = re.compile(r"(?<=\d)\s*[#＃](?=\s*[\u4e00-\u9fff])")
 _HOURS_WORDS = "上午|下午|中午|晚上|早上|早晨|凌晨|傍晚|夜里|夜间|晚间|今晚|明早|早|晚"
 
 
@@ -257,7 +261,7 @@ def _room_match(m: re.Match) -> str:
 
 
 # ---------------------------------------------------------------- quantities and symbols
-_TEMP_RE = re.compile(rf"(零下|[-−])?\s*({_NUM})\s*(?:(?:-|~|至|到)\s*(零下|[-−])?\s*({_NUM})\s*)?(℃|°C|°c|摄氏度|度)")
+_TEMP_RE = re.compile(rf"(零下|[-−])?\s*({_NUM})\s*(?:(?:-|~|至|到)\s*(零下|[-−])?\s*({_NUM})\s*)?(℃|°C|°c|摄氏度|度|°)")
 _PERCENT_RE = re.compile(rf"({_NUM})\s*(%|‰)?\s*(?:-|~|至|到)\s*({_NUM})\s*(%|‰)|({_NUM})\s*(%|‰)")
 _ORDINAL_RE = re.compile(rf"第\s*({_NUM})((?:\s*(?:、|,|，|和|及|与|至|到|-|~)\s*{_NUM})*)")
 _PLUS_RE = re.compile(r"(?<![\d.])(\d+)((?:\s*\+\s*\d+)+)")
@@ -283,7 +287,7 @@ def _signed(sign: str | None, value: str) -> str:
 def _temp_match(m: re.Match) -> str:
     unit = m.group(5)
     negative = bool(m.group(1)) or bool(m.group(3))
-    word = "度" if unit == "度" or negative else "摄氏度"
+    word = "度" if unit in ("度", "°") or negative else "摄氏度"
     first = _signed(m.group(1), m.group(2))
     if m.group(4) is None:
         return first + word
@@ -352,6 +356,9 @@ def normalize_with_hits(text: str) -> tuple[str, tuple[Hit, ...]]:
     p = _Pass(hits)
     text = text.translate(_FULLWIDTH)
     text = _DASHES.sub("-", text)
+    text = _THOUSANDS.sub("", text)  # 1,000 -> 1000
+    text = _HASH_RE.sub("号", text)  # 3#楼 -> 3号楼
+    text = p.sub("sign", _SIGN_RE, lambda m: _SIGNS[m.group(1)], text)
     cued, bare = _phone_res()
     text = p.sub("phone", bare, lambda m: phone(m.group(0)), text)
     text = p.sub("phone", cued, _cued_phone_match, text)
