@@ -192,3 +192,15 @@ def test_sanjuban_half_line_waits_a_beat_and_is_louder(run, tmp_path):
     lines = [level(onsets[i], onsets[i] + 1.0) for i in range(3)]
     half = level(onsets[3], min(onsets[3] + 1.0, spans[-1][1]))
     assert half > max(lines) + 1.0, (half, lines)
+
+
+def test_compose_with_the_sichuan_voice_uses_its_words(run):
+    texts = []
+    for seed in range(4):
+        r = run("jingle", "compose", "--form", "三三七", "--topics", "出门,聚集", "--voice", "sichuan_chongqing",
+                "--seed", seed, "--rhyme", "dialect", "--json")
+        assert r.code == 0, r.err
+        doc = json.loads(r.out)
+        assert doc["report"]["ok"] and doc["report"]["voice"] == "sichuan_chongqing"
+        texts.append("".join(doc["lines"]))
+    assert sum(any(w in t for w in ("莫", "屋头", "赶场", "晓得", "啥子", "没得", "外头")) for t in texts) >= 3

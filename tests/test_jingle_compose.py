@@ -116,14 +116,15 @@ def test_never_repeats_a_line_or_a_rhyme_word(form, n):
 def test_uses_dialect_words_when_the_profile_has_them():
     sichuan = sichuan_profile()
     local_words = {local for _, local in sichuan.lexicon}
-    mandarin_words = {m for m, _ in sichuan.lexicon}
+    # words whose dialect form has the same length (others would break the line's count)
+    mandarin_words = {m for m, local in sichuan.lexicon if len(m) == len(local) and len(m) > 1}
     with_local = 0
     for seed in range(10):
         c = compose("三三七", ["出门", "聚集", "隔离"], voice=sichuan, seed=seed, strictness="dialect")
         text = "".join(c.lines)
         with_local += any(w in text for w in local_words)
         # where a line had a Mandarin word the profile replaces, the dialect one is used
-        assert not any(m in text for m in mandarin_words if len(m) > 1), c.lines
+        assert not any(m in text for m in mandarin_words), c.lines
         plain = compose("三三七", ["出门", "聚集", "隔离"], seed=seed)
         assert not any(w in "".join(plain.lines) for w in ("莫", "屋头")), plain.lines
     assert with_local >= 8

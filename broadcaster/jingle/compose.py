@@ -52,13 +52,12 @@ class Composition:
 
 
 def dialect_words(text: str, voice) -> str:
-    """The text with the voice profile's dialect words (longest Mandarin word first)."""
-    lexicon = sorted(getattr(voice, "lexicon", ()) or (), key=lambda kv: -len(kv[0]))
-    out = text
-    for mandarin, local in lexicon:
-        if mandarin and mandarin in out and local not in out:
-            out = out.replace(mandarin, local)
-    return out
+    """The text with the voice profile's dialect words, on word boundaries (别人 keeps its 别),
+    exactly as the speech stage will replace them."""
+    from broadcaster.speech.lexicon import replace_words
+
+    lexicon = tuple(getattr(voice, "lexicon", ()) or ())
+    return replace_words(text, lexicon) if lexicon else text
 
 
 def _candidates(entries: tuple[Entry, ...], values: dict[str, str], voice, fits) -> list[Candidate]:
