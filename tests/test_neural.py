@@ -196,3 +196,10 @@ def test_render_a_notice_with_the_neural_engine(run, tmp_path):
     assert probe(out).channels == 1
     with wave.open(str(out)) as w:
         assert w.getnframes() / w.getframerate() > _hanzi(NOTICE) / 6.0
+
+
+@needs_models
+def test_digits_left_in_the_text_fail_this_engine_instead_of_vanishing():
+    # the model cannot read them and would drop them; auto then falls back to an engine that can
+    with pytest.raises(SynthesisFailed, match="010"):
+        ENGINE.synthesize("值班电话010", get_profile("mandarin"))

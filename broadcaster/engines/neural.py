@@ -32,6 +32,7 @@ SAMPLE_RATE = 24000
 FRONTEND_VERSION = "1"  # bump when the same text would give other symbols
 DATA = Path(__file__).resolve().parent / "data" / "neural_frontend.yaml"
 _HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+")
+_UNSPEAKABLE = re.compile(r"[0-9A-Za-z０-９Ａ-Ｚａ-ｚ]+")
 _ZH_CH_SH_R = {"zh", "ch", "sh", "r"}
 _Z_C_S = {"z", "c", "s"}
 
@@ -255,6 +256,11 @@ class NeuralEngine:
         params = self.parameters(voice)
         pauses = {"comma": voice.pauses.comma, "sentence": voice.pauses.sentence,
                   "breath": _frontend_data()["breath_ms"], "": 0}
+        unspeakable = _UNSPEAKABLE.search(text)
+        if unspeakable:
+            # the model would drop them silently; a vanished phone number is worse than eSpeak
+            raise SynthesisFailed(f"the neural voice cannot read '{unspeakable.group(0)}' (digits and "
+                                  "Latin letters must be written out in Chinese first)")
         parts = pieces(text)
         if not parts:
             raise SynthesisFailed(f"the neural voice has nothing to say in {text!r} "
