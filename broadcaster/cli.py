@@ -398,6 +398,8 @@ def jingle_compose(form: str, topics: str, place: str, who: str, n_lines: int | 
         click.echo(f"wrote {out}: {result.report.summary()}")
     else:
         click.echo(text, nl=False)
+    for warning in result.report.warnings:
+        click.echo(f"warning: {warning}", err=True)
 
 
 @jingle.command("topics")
