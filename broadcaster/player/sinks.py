@@ -182,7 +182,9 @@ class ProcessPlayback:
         if code is None:
             return False
         if code != 0:
-            raise PlayFailed(f"{Path(self.argv[0]).name} exited with status {code}: {self._last_error()}")
+            message = self._last_error()
+            self._err.close()
+            raise PlayFailed(f"{Path(self.argv[0]).name} exited with status {code}: {message}")
         self._err.close()
         return True
 
