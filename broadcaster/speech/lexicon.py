@@ -37,18 +37,20 @@ def segments(text: str) -> list[str]:
         return tk.lcut(text)
 
 
-def replace_words(text: str, pairs: tuple[tuple[str, str], ...] | dict[str, str]) -> str:
-    """Replace each key by its value where the key is a whole word or a run of whole words.
+def word_spans(text: str, keys) -> list[tuple[int, int, str]]:
+    """(start, end, key) for every key found as a whole word or a run of whole words.
 
-    Longer keys win (怎么办 before 怎么). Text without any key is returned unchanged and
-    cheaply, without segmenting.
+    Longer keys win (怎么办 before 怎么); spans never overlap.
     """
-    table = dict(pairs)
-    if not table or not any(k in text for k in table):
-        return text
-    longest = max(len(k) for k in table)
+    keys = set(keys)
+    if not keys or not any(k in text for k in keys):
+        return []
+    longest = max(len(k) for k in keys)
     words = segments(text)
-    out: list[str] = []
+    starts = [0]
+    for w in words:
+        starts.append(starts[-1] + len(w))
+    spans: list[tuple[int, int, str]] = []
     i = 0
     while i < len(words):
         best, end, joined = None, i, ""
@@ -56,15 +58,46 @@ def replace_words(text: str, pairs: tuple[tuple[str, str], ...] | dict[str, str]
             joined += words[j]
             if len(joined) > longest:
                 break
-            if joined in table:
+            if joined in keys:
                 best, end = joined, j
         if best is None:
-            out.append(words[i])
             i += 1
         else:
-            out.append(table[best])
+            spans.append((starts[i], starts[end + 1], best))
             i = end + 1
+    return spans
+
+
+def substring_spans(text: str, keys) -> list[tuple[int, int, str]]:
+    """(start, end, key) for every occurrence, longest keys first, never overlapping."""
+    taken = [False] * len(text)
+    spans = []
+    for key in sorted(set(keys), key=len, reverse=True):
+        start = text.find(key)
+        while start >= 0:
+            if not any(taken[start:start + len(key)]):
+                spans.append((start, start + len(key), key))
+                taken[start:start + len(key)] = [True] * len(key)
+            start = text.find(key, start + len(key))
+    return sorted(spans)
+
+
+def apply_spans(text: str, spans: list[tuple[int, int, str]], table: dict[str, str]) -> str:
+    out, last = [], 0
+    for start, end, key in sorted(spans):
+        if start < last:
+            continue
+        out.append(text[last:start])
+        out.append(table[key])
+        last = end
+    out.append(text[last:])
     return "".join(out)
+
+
+def replace_words(text: str, pairs: tuple[tuple[str, str], ...] | dict[str, str]) -> str:
+    """Replace each key by its value where the key is a whole word or a run of whole words."""
+    table = dict(pairs)
+    return apply_spans(text, word_spans(text, table), table)
 
 
 # ---------------------------------------------------------------- users' lexicon.yaml

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import yaml
 
-from broadcaster.speech.lexicon import Pronunciation, parse_pronunciation, replace_words
+from broadcaster.speech.lexicon import (Pronunciation, apply_spans, parse_pronunciation, substring_spans,
+                                       word_spans)
 
 DATA = Path(__file__).resolve().parent / "data"
 _HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
@@ -31,6 +32,16 @@ def _table(extra: tuple[Pronunciation, ...]) -> dict[str, Pronunciation]:
     return table
 
 
+def _spans(text: str, extra: tuple[Pronunciation, ...]) -> list[tuple[int, int, str]]:
+    """Where fixes apply: users' words anywhere they are written (names such as 曾家 inside
+    曾家村), ours only on word boundaries (你得 in 你得戴, not in 你得到)."""
+    mine = substring_spans(text, [p.word for p in extra])
+    taken = {i for s, e, _ in mine for i in range(s, e)}
+    ours = [sp for sp in word_spans(text, [p.word for p in builtin()])
+            if not taken.intersection(range(sp[0], sp[1]))]
+    return sorted(mine + ours)
+
+
 def pinyin_for(text: str, extra: tuple[Pronunciation, ...] = ()) -> list[str]:
     """One TONE3 reading per character of `text` (5 = neutral tone), with our fixes.
 
@@ -39,15 +50,15 @@ def pinyin_for(text: str, extra: tuple[Pronunciation, ...] = ()) -> list[str]:
     """
     if not extra:
         return list(_pinyin_cached(text))
-    return _pinyin(text, _table(extra))
+    return _pinyin(text, extra)
 
 
 @lru_cache(maxsize=4096)
 def _pinyin_cached(text: str) -> tuple[str, ...]:
-    return tuple(_pinyin(text, _table(())))
+    return tuple(_pinyin(text, ()))
 
 
-def _pinyin(text: str, table: dict[str, Pronunciation]) -> list[str]:
+def _pinyin(text: str, extra: tuple[Pronunciation, ...]) -> list[str]:
     from pypinyin import Style, lazy_pinyin
 
     out = lazy_pinyin(text, style=Style.TONE3, neutral_tone_with_five=True, strict=True,
@@ -55,12 +66,9 @@ def _pinyin(text: str, table: dict[str, Pronunciation]) -> list[str]:
     if len(out) != len(text):  # pypinyin keeps one item per Han character; be sure of it
         out = [lazy_pinyin(c, style=Style.TONE3, neutral_tone_with_five=True, strict=True)[0]
                if _HAN.match(c) else c for c in text]
-    # longest words first, so 接种点 wins over 接种
-    for word in sorted(table, key=len, reverse=True):
-        start = text.find(word)
-        while start >= 0:
-            out[start:start + len(word)] = list(table[word].pinyin)
-            start = text.find(word, start + len(word))
+    table = _table(extra)
+    for start, end, word in _spans(text, extra):
+        out[start:end] = list(table[word].pinyin)
     return out
 
 
@@ -74,5 +82,6 @@ def for_engine(text: str, engine: str | None, extra: tuple[Pronunciation, ...] =
         pairs = {w: p.say for w, p in table.items() if p.say}
     else:  # neural and any engine that takes pinyin: the text stays, pinyin_for carries the fix
         return text
-    out = replace_words(text, pairs)
+    spans = [sp for sp in _spans(text, extra) if sp[2] in pairs]
+    out = apply_spans(text, spans, pairs)
     return re.sub(r" *([，。！？、；：]) *", r"\1", re.sub(r" {2,}", " ", out)).strip()
