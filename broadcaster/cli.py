@@ -245,6 +245,17 @@ def templates(as_json: bool) -> None:
             click.echo(f"    {name:12s} {meaning} (可选)")
 
 
+def _engine_note(name: str) -> str:
+    """What users must know wherever an engine is offered (e.g. the neural voice's licence)."""
+    from broadcaster.engines.base import get_engine
+    from broadcaster.errors import EngineUnavailable
+
+    try:
+        return str(getattr(get_engine(name), "note", "") or "")
+    except EngineUnavailable:
+        return ""
+
+
 @cli.command()
 @click.option("--json", "as_json", is_flag=True)
 def voices(as_json: bool) -> None:
@@ -256,7 +267,8 @@ def voices(as_json: bool) -> None:
     profiles = all_profiles()
     if as_json:
         click.echo(json.dumps({
-            "engines": [{"name": n, "available": ok, "reason": why} for n, ok, why in engines],
+            "engines": [{"name": n, "available": ok, "reason": why, "note": _engine_note(n)}
+                        for n, ok, why in engines],
             "voices": [{"name": p.name, "display": p.display, "region": p.region, "dialect": p.dialect,
                         "rate": p.rate, "lead": p.lead, "lexicon_words": len(p.lexicon),
                         "engines": p.engines, "stand_in": p.stand_in,
@@ -266,6 +278,8 @@ def voices(as_json: bool) -> None:
     click.echo("engines:")
     for name, ok, why in engines:
         click.echo(f"  {name:7s} {'available' if ok else 'not available: ' + why}")
+        if _engine_note(name):
+            click.echo(f"          note: {_engine_note(name)}")
     click.echo("voices:")
     for p in profiles.values():
         words = f", {len(p.lexicon)} dialect words" if p.lexicon else ""

@@ -214,3 +214,12 @@ def test_polyphone_fixes_of_the_speech_stage_reach_the_model():
     assert fixed != lazy_pinyin("接种", style=Style.TONE3)  # pypinyin alone misreads it
     symbols = " ".join(neural.phonemes("接种疫苗"))
     assert " ".join(neural.split_syllable(fixed[1])) in symbols
+
+
+def test_voices_says_the_neural_voice_is_for_non_commercial_use(run):
+    r = run("voices")
+    assert r.code == 0, r.err
+    neural_lines = r.out[r.out.index("neural"):r.out.index("espeak")]
+    assert "non-commercial" in neural_lines
+    engines = {e["name"]: e for e in json.loads(run("voices", "--json").out)["engines"]}
+    assert "non-commercial" in engines["neural"]["note"]

