@@ -94,7 +94,8 @@ def check_target(target: Path, replace: bool) -> list[Path]:
     audio = [p for p in target.iterdir() if p.is_file() and p.suffix.lower() in AUDIO_SUFFIXES]
     ours = [p for p in audio if _OURS_RE.match(p.name)]
     if audio and not replace:
-        raise CouldNotDo(f"{target} already holds {len(audio)} audio file(s); players play in write order, "
+        raise CouldNotDo(f"{target} already holds {len(audio)} audio file(s) ({audio[0].name}, ...); "
+                         "players play in write order, "
                          "so a card must start empty — pass --replace to remove our old NNN_*.mp3 files first, "
                          "or empty the folder")
     others = [p for p in audio if p not in ours]
