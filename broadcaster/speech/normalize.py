@@ -240,9 +240,9 @@ def _cued_phone_match(m: re.Match) -> str:
     return m.group(1) + phone(number)
 
 
-_PHONE_LIST_RE = re.compile(r"(?<=[幺零二三四五六七八九])(\s*[、/或和及,，]\s*)(\d[\d\-]{2,}\d)(?![\d.])")
-_DECADE_RE = re.compile(r"(?<![\d.])([0-9]0)\s*(?=后)")
-_CODE_RE = re.compile(r"(?<![A-Za-z0-9])([A-Za-z]{1,6})\s*-?\s*(\d+)(?![\d.])")
+_PHONE_LIST_RE = re.compile(r"(?<=[幺零二三四五六七八九])(\s*[、/或和及,，转]\s*)(\d[\d\-]{1,}\d)(?![\d.])")
+_DECADE_RE = re.compile(r"(?<![\d.])([05-9]\d|10)\s*(?=后)")  # 90后, 95后, 00后, 10后
+_CODE_RE = re.compile(r"(?<![A-Za-z0-9])([A-Za-z]{1,6})\s*[-·]?\s*(\d+)(?![\d.])")
 
 
 @lru_cache(maxsize=1)
@@ -271,6 +271,12 @@ _CURRENCY_RE = re.compile(rf"([¥￥$])\s*({_NUM})(万|亿)?")
 _RANGE_RE = re.compile(rf"(?<![\d.])({_NUM})(万|亿)?\s*(?:-|~)\s*(?=\d)")
 _NUMBER_RE = re.compile(rf"(?<![\d.])({_NUM})(?![\d.])")
 _RATIO_RE = re.compile(r"(?<=\d)\s*[:：]\s*(?=\d)")
+
+
+@lru_cache(maxsize=1)
+def _name_re() -> re.Pattern:
+    alt = "|".join(re.escape(w) for w in number_data()["digit_names_before"])
+    return re.compile(rf"(?<![\d.])(\d+)(?=(?:{alt}))")
 
 
 @lru_cache(maxsize=1)
@@ -328,7 +334,10 @@ def _currency_match(m: re.Match) -> str:
 
 
 def _range_match(m: re.Match) -> str:
-    return cardinal(m.group(1)) + (m.group(2) or "") + "到"
+    # 2-3岁 -> 两到三岁: the first number takes 两 when the range is a count
+    after = re.sub(r"^[\d.]+", "", m.string[m.end():m.end() + 12])
+    first = count(m.group(1), (m.group(2) or "") + after)
+    return first + (m.group(2) or "") + "到"
 
 
 def _number_match(m: re.Match) -> str:
@@ -375,6 +384,7 @@ def normalize_with_hits(text: str) -> tuple[str, tuple[Hit, ...]]:
     text = p.sub("temperature", _TEMP_RE, _temp_match, text)
     text = p.sub("percent", _PERCENT_RE, _percent_match, text)
     text = p.sub("decade", _DECADE_RE, lambda m: digits(m.group(1)), text)
+    text = p.sub("name", _name_re(), lambda m: digits(m.group(1)), text)
     text = p.sub("code", _CODE_RE, lambda m: m.group(1) + digits(m.group(2)), text)
     text = p.sub("ordinal", _ORDINAL_RE, _ordinal_match, text)
     text = p.sub("plus", _PLUS_RE, _plus_match, text)
