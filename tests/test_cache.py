@@ -119,3 +119,15 @@ def test_cached_online_voice_needs_no_network(run, tmp_path, standin):
     assert r.code == 0, r.err
     entry = json.loads(r.out)["rendered"][0]
     assert entry["engine"] == "edge" and entry["skipped"] == {}
+
+
+def test_notices_sharing_a_sentence_request_it_once(run, tmp_path, standin):
+    server = standin(delay=0.2)  # slow enough that all notices ask at the same time
+    shared = "核酸检测请带好身份证。"
+    files = [write(tmp_path / f"n{i}.yaml", f"id: n{i}\ntitle: 通知{i}\ntext: {shared}第{i}组请到北门广场。\n")
+             for i in range(4)]
+    r = run("render", *files, "-o", tmp_path / "out", "--engine", "edge")
+    assert r.code == 0, r.err
+    assert server.max_parallel > 1
+    assert sum(shared in t for t in server.texts) == 1
+    assert len(server.texts) == len(set(server.texts))

@@ -48,6 +48,8 @@ class Limits:
 
     requests: asyncio.Semaphore
     cpu: asyncio.Lock
+    # cache key -> the request making that clip: notices sharing a sentence send it once
+    inflight: dict = field(default_factory=dict)
 
 
 async def all_or_nothing(coros: list) -> list:
@@ -83,8 +85,7 @@ async def speak_async(job: SpeakJob, limits: Limits, cache: ClipCache = CACHE) -
                 ok, why = await asyncio.to_thread(engine.available)
                 if not ok:
                     raise EngineUnavailable(why)
-                clips = await _synthesize(engine, missing, job.voice, limits)
-                await asyncio.to_thread(lambda: [cache.put(keys[s], c) for s, c in zip(missing, clips)])
+                clips = await _synthesize(engine, missing, [keys[s] for s in missing], job.voice, limits, cache)
                 made.update(zip(missing, clips))
             return Spoken(engine=name, clips={w: made[s] for w, s in job.texts.items()}, skipped=skipped,
                           synthesized=len(missing))
@@ -95,11 +96,28 @@ async def speak_async(job: SpeakJob, limits: Limits, cache: ClipCache = CACHE) -
     raise type(last or CouldNotDo)(f"{job.where}: no engine could speak it ({reasons})")
 
 
-async def _synthesize(engine, texts: list[str], voice: VoiceProfile, limits: Limits) -> list[Clip]:
-    if getattr(engine, "asynchronous", False):
-        return await all_or_nothing([engine.synthesize_async(t, voice, limits.requests) for t in texts])
-    async with limits.cpu:  # eSpeak is a process-wide singleton; neural wants the cores to itself
-        return await asyncio.to_thread(lambda: [engine.synthesize(t, voice) for t in texts])
+async def _synthesize(engine, texts: list[str], keys: list[str], voice: VoiceProfile, limits: Limits,
+                      cache: ClipCache) -> list[Clip]:
+    """Make and cache the clips: concurrently for asynchronous engines, else one at a time."""
+    if not getattr(engine, "asynchronous", False):
+        async with limits.cpu:  # eSpeak is a process-wide singleton; neural wants the cores to itself
+            clips = await asyncio.to_thread(lambda: [engine.synthesize(t, voice) for t in texts])
+        await asyncio.to_thread(lambda: [cache.put(k, c) for k, c in zip(keys, clips)])
+        return clips
+
+    async def make(text: str, key: str) -> Clip:
+        clip = await engine.synthesize_async(text, voice, limits.requests)
+        await asyncio.to_thread(cache.put, key, clip)  # cached before other notices stop waiting on us
+        return clip
+
+    def shared(text: str, key: str) -> asyncio.Future:
+        task = limits.inflight.get(key)
+        if task is None:
+            task = limits.inflight[key] = asyncio.ensure_future(make(text, key))
+            task.add_done_callback(lambda _t: limits.inflight.pop(key, None))
+        return asyncio.shield(task)  # one notice giving up must not cancel another's wait
+
+    return await all_or_nothing([shared(t, k) for t, k in zip(texts, keys)])
 
 
 def speak(job: SpeakJob, concurrency: int = DEFAULT_CONCURRENCY) -> Spoken:
