@@ -215,11 +215,18 @@ def _month_match(m: re.Match) -> str:
 
 # ---------------------------------------------------------------- phones, codes, rooms
 @lru_cache(maxsize=1)
-def _phone_res() -> tuple[re.Pattern, re.Pattern]:
-    cues = "|".join(sorted(number_data()["phone_cues"], key=len, reverse=True))
-    cued = re.compile(rf"((?:{cues})[^\d。；！？\n]{{0,8}}?)(\d[\d\- ]{{1,}}\d)(?![\d.])(?!\s*(?:{_measure_alt()}))")
-    bare = re.compile(r"(?<![\d.])(?:1[3-9]\d{9}|0\d{2,3}-\d{7,8}|[48]00-?\d{3}-?\d{4}|0\d{2,3}-?\d{7,8}(?=\D|$))(?![\d.])")
-    return cued, bare
+def _phone_res() -> tuple[re.Pattern, ...]:
+    data = number_data()
+    cues = "|".join(sorted(data["phone_cues"], key=len, reverse=True))
+    after = "|".join(sorted(data["phone_cues_after"], key=len, reverse=True))
+    hotlines = "|".join(sorted(data["hotlines"], key=len, reverse=True))
+    measure = _measure_alt()
+    cued = re.compile(rf"((?:{cues})[^\d。；！？\n]{{0,8}}?)(\d[\d\- ]{{1,}}\d)(?![\d.])(?!\s*(?:{measure}))")
+    bare = re.compile(r"(?<![\d.])(?:1[3-9]\d[ -]?\d{4}[ -]?\d{4}|[(（]0\d{2,3}[)）]\s*\d{7,8}|0\d{2,3}-\d{7,8}"
+                      r"|[48]00-?\d{3}-?\d{4}|0\d{2,3}-?\d{7,8}(?=\D|$))(?![\d.])")
+    post = re.compile(rf"(?<![\d.第])(\d{{3,}})(?=\s*(?:{after}))")
+    known = re.compile(rf"(?<![\d.第])({hotlines})(?![\d.])(?!\s*(?:{measure}|[%℃多余来几]|万|亿|[A-Za-z]))")
+    return cued, bare, post, known
 
 
 def _measure_alt() -> str:
@@ -229,7 +236,7 @@ def _measure_alt() -> str:
 
 def phone(number: str) -> str:
     """010-12345678 -> 零幺零，幺二三四五六七八 (groups kept as pauses)."""
-    groups = [g for g in re.split(r"[\s\-]+", number) if g]
+    groups = [g for g in re.split(r"\D+", number) if g]
     return "，".join(digits(g, yao=True) for g in groups)
 
 
@@ -368,9 +375,11 @@ def normalize_with_hits(text: str) -> tuple[str, tuple[Hit, ...]]:
     text = _THOUSANDS.sub("", text)  # 1,000 -> 1000
     text = _HASH_RE.sub("号", text)  # 3#楼 -> 3号楼
     text = p.sub("sign", _SIGN_RE, lambda m: _SIGNS[m.group(1)], text)
-    cued, bare = _phone_res()
+    cued, bare, post, known = _phone_res()
     text = p.sub("phone", bare, lambda m: phone(m.group(0)), text)
     text = p.sub("phone", cued, _cued_phone_match, text)
+    text = p.sub("phone", post, lambda m: phone(m.group(1)), text)
+    text = p.sub("phone", known, lambda m: phone(m.group(1)), text)
     text = p.sub("phone", _PHONE_LIST_RE, lambda m: m.group(1) + phone(m.group(2)), text)
     text = p.sub("date", _ISO_RE, _iso_match, text)
     text = p.sub("date", _SHORT_RANGE_RE, _short_range_match, text)
