@@ -72,3 +72,15 @@ def test_sinks_lists_what_works_here(run):
     res = run("sinks", "--json")
     got = {r["name"]: r["available"] for r in json.loads(res.out)}
     assert got["file:DIR"] is True and got["null"] is True and "aplay" in got
+
+
+@pytest.mark.parametrize("args, words", [
+    (["missing.yaml"], "missing.yaml: schedule file not found — check the path"),
+    (["missing.yaml", "--grace", "ten minutes"], "--grace 'ten minutes' is not a duration — write e.g. --grace 10m"),
+    (["missing.yaml", "--for", "1d"], "--for '1d' is not a duration"),
+])
+def test_run_mistakes_exit_2_with_one_line(run, tmp_path, monkeypatch, args, words):
+    monkeypatch.chdir(tmp_path)
+    res = run("run", *args, "--log", tmp_path / "asrun.sqlite")
+    assert res.code == 2 and words in res.err and len(res.err.strip().splitlines()) == 1
+    assert not (tmp_path / "asrun.sqlite").exists()
