@@ -190,3 +190,14 @@ def test_espeak_erhua_fix_measured(word):
     fixed = for_engine(word, "espeak")
     assert fixed != word
     assert _espeak(word).duration > 1.6 * _espeak(fixed).duration
+
+
+@pytest.mark.parametrize("engine", ["espeak", "edge", "neural"])
+@pytest.mark.parametrize("voice", ["mandarin", "sichuan_chongqing", "cantonese"])
+def test_engine_text_from_neutral_equals_spoken_text_for_that_engine(engine, voice):
+    from broadcaster.speech.spoken import engine_text
+
+    profile = get_profile(voice)
+    written = "大伙儿注意，已接种的村民不要出门，一会儿还钱，电话13911112222"
+    neutral = spoken_text(written, profile).text
+    assert engine_text(neutral, profile, engine) == spoken_text(written, profile, engine=engine).text

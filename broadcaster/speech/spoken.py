@@ -44,3 +44,15 @@ def spoken_text(text: str, voice: VoiceProfile, extra_lexicon: tuple[tuple[str, 
         out = for_engine(out, engine, extra_pronunciations)
         steps.append((f"pronounce:{engine}", out))
     return SpokenText(written=text, text=out, steps=tuple(steps), hits=hits, engine=engine)
+
+
+def engine_text(neutral: str, voice: VoiceProfile, engine: str,
+                extra_pronunciations: tuple[Pronunciation, ...] = ()) -> str:
+    """The engine-neutral spoken text (SpokenText.text with engine None) in `engine`'s form.
+
+    For a renderer that learns only at synthesis time which engine speaks: equal to
+    spoken_text(written, voice, ..., engine=engine).text.
+    """
+    if not voice.pronunciation:
+        return neutral
+    return for_engine(neutral, engine, extra_pronunciations)
