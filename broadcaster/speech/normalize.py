@@ -256,15 +256,19 @@ _CODE_RE = re.compile(r"(?<![A-Za-z0-9])([A-Za-z]{1,6})\s*[-·]?\s*(\d+)(?![\d.]
 def _room_re() -> re.Pattern:
     words = sorted(number_data()["identifier_words"], key=len, reverse=True)
     alt = "|".join(re.escape(w) for w in words)
-    return re.compile(rf"(?<![\d.])(\d+)\s*(?=(?:{alt}))")
+    return re.compile(rf"(?<![\d.])(\d+)((?:\s*[、，,和及]\s*\d+)*)\s*(?=(?:{alt}))")
 
 
 def _room_match(m: re.Match) -> str:
-    number = m.group(1)
+    """5号楼 -> 五号楼, 301室 -> 三零幺室, and lists sharing one word: 401、402室."""
     after = m.string[m.end():m.end() + 2]
-    if len(number) >= 3 and (after[:1] in "室房号岗门" or number.startswith("0")):
-        return digits(number, yao=True)  # room and gate numbers: 301室 -> 三零幺室
-    return ordinal(number)
+
+    def one(number: str) -> str:
+        if len(number) >= 3 and (after[:1] in "室房号岗门" or number.startswith("0")):
+            return digits(number, yao=True)  # room and gate numbers are read digit by digit
+        return ordinal(number)
+    rest = re.sub(r"\d+", lambda n: one(n.group(0)), m.group(2) or "")
+    return one(m.group(1)) + rest
 
 
 # ---------------------------------------------------------------- quantities and symbols
