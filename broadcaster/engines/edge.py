@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 
 from broadcaster.config import EdgeSettings, edge_settings, offline
 from broadcaster.engines.base import Boundary, Clip
-from broadcaster.engines.speak import all_or_nothing
+from broadcaster.engines.speak import all_or_nothing, run_async
 from broadcaster.errors import AudioError, BadInput, EngineUnavailable, SynthesisFailed
 
 if TYPE_CHECKING:
@@ -167,7 +167,7 @@ class EdgeEngine:
     # ------------------------------------------------------------------ synthesis
     def synthesize(self, text: str, voice: VoiceProfile) -> Clip:
         """Blocking form for callers without an event loop (one request at a time)."""
-        return asyncio.run(self.synthesize_async(text, voice))
+        return run_async(lambda: self.synthesize_async(text, voice))
 
     async def synthesize_async(self, text: str, voice: VoiceProfile,
                                limit: asyncio.Semaphore | None = None) -> Clip:

@@ -126,7 +126,7 @@ def speak(job: SpeakJob, concurrency: int = DEFAULT_CONCURRENCY) -> Spoken:
     async def main() -> Spoken:
         return await speak_async(job, Limits(asyncio.Semaphore(concurrency), asyncio.Lock()))
 
-    return asyncio.run(main())
+    return run_async(main)
 
 
 def speak_then(jobs: list[SpeakJob], finish: Callable[[int, Spoken], R], concurrency: int = DEFAULT_CONCURRENCY,
@@ -160,7 +160,18 @@ def speak_then(jobs: list[SpeakJob], finish: Callable[[int, Spoken], R], concurr
         await all_or_nothing([one(i) for i in range(len(jobs))])
         return outcomes
 
-    return asyncio.run(main())
+    return run_async(main)
+
+
+def run_async(main: Callable):
+    """asyncio.run(main()), also from code that already runs an event loop (in a thread of its own)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(main())
+    from concurrent.futures import ThreadPoolExecutor
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(lambda: asyncio.run(main())).result()
 
 
 def program_srt(pieces: list[tuple[float, Clip]]) -> str:
