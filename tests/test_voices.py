@@ -134,3 +134,23 @@ def test_bad_profile_value_names_its_line(tmp_path):
     with pytest.raises(BadInput) as info:
         load_profile(path)
     assert info.value.line == 3 and "rate" in info.value.what
+
+
+@pytest.mark.slow
+def test_render_a_dialect_notice_end_to_end(run, tmp_path):
+    """The transcript is what eSpeak was given: dialect words and numbers as words; audio is real."""
+    from audiotools import decode, probe
+
+    notice = write(tmp_path / "cq" / "hesuan.yaml",
+                   "title: 核酸检测\nrepeat: 1\nvoice: sichuan_chongqing\n"
+                   "text: 各位乡亲，10月27日8:00-11:30做核酸，不要乱跑，电话13911112222。\n")
+    out = tmp_path / "out"
+    r = run("render", notice, "-o", out, "--engine", "espeak", "--format", "wav")
+    assert r.code == 0, r.err
+    transcript = (out / "hesuan.txt").read_text(encoding="utf-8")
+    assert "十月二十七日八点到十一点半" in transcript and "莫乱跑" in transcript
+    assert "幺三九幺幺幺幺二二二二" in transcript
+    assert not re.search(r"[0-9:\-/%℃+~]", transcript)
+    wav = out / "hesuan.wav"
+    assert probe(wav).duration > 5.0  # the digits are read one by one: a long sentence
+    assert decode(wav).size > 0
