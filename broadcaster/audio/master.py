@@ -21,13 +21,15 @@ from broadcaster.errors import AudioError
 from broadcaster.fsutil import atomic_path
 
 # Lossy encoding adds inter-sample overs; keep this much below the profile's true-peak ceiling.
-_MARGIN_DB = {"mp3": 0.6, "wav": 0.3}
+_MARGIN_DB = {"mp3": 0.9, "wav": 0.5}  # sample-peak limit; true peaks run ~0.4 dB higher
 _SILENT_LUFS = -60.0  # quieter than this there is nothing to normalize
 _TOLERANCE_LU = 0.5   # pass 2 is repeated with a corrected gain when it lands further off
 # A decoded MP3 from libmp3lame measures 0.4 dB quieter than what went in (imageio-ffmpeg's
 # LAME 3.100); aiming this much higher saves a second encode. Another encoder that differs
 # is still caught by measuring the written file.
 _ENCODER_GAIN_DB = {"mp3": -0.4}
+# How far the true peak may rise in encoding; the samples handed to the encoder stay this far below.
+_ENCODER_PEAK_RISE_DB = {"mp3": 0.3}
 
 
 @dataclass(frozen=True)
@@ -88,8 +90,8 @@ def master(samples: np.ndarray, rate: int, profile: OutputProfile, target: Path,
            tags: dict | None = None) -> Loudness:
     """Master mono float samples at `rate` and write `target` atomically in the profile's format.
 
-    Returns the loudness measured on the written file. If the file misses the target by
-    more than the tolerance (an unusual encoder), the encode is redone with the correction.
+    Returns the loudness of the samples handed to the encoder (`measure` reads the written
+    file); when they miss the target the encode is redone with the correction.
     """
     chain = band_filters(profile)
     if rate != profile.sample_rate:
@@ -110,18 +112,22 @@ def master(samples: np.ndarray, rate: int, profile: OutputProfile, target: Path,
                             "-af", ",".join(_apply(gain, ceiling, 0.0) + ["ebur128=framelog=quiet"]),
                             "-f", "null", "-"], stdin=processed)
         miss = aim - _summary(trial.stderr)[0]
-        if abs(miss) <= 0.15:
+        if abs(miss) <= 0.4:
             break
         gain += miss
 
     with atomic_path(target) as tmp:
         for _attempt in range(3):
-            ffmpeg.run(["-nostats", "-f", "f32le", "-ar", str(profile.sample_rate), "-ac", "1", "-i", "-",
-                        "-af", ",".join(_apply(gain, ceiling if limit else None, profile.leading_silence)),
-                        *encode_args(profile), "-y", str(tmp)], stdin=processed)
-            got = measure(tmp)
-            off = profile.target_lufs - got.integrated
-            over = got.true_peak - profile.true_peak
+            # one ffmpeg: encode, and meter the very samples handed to the encoder
+            graph = ",".join(_apply(gain, ceiling if limit else None, profile.leading_silence))
+            proc = ffmpeg.run(["-nostats", "-f", "f32le", "-ar", str(profile.sample_rate), "-ac", "1", "-i", "-",
+                               "-filter_complex", f"[0:a]{graph},asplit=2[out][m];"
+                               "[m]ebur128=peak=true:framelog=quiet[metered]",
+                               "-map", "[out]", *encode_args(profile), "-y", str(tmp),
+                               "-map", "[metered]", "-f", "null", "-"], stdin=processed)
+            out_i, out_tp, out_lra = _summary(proc.stderr)
+            off = aim - out_i
+            over = out_tp - (profile.true_peak - _ENCODER_PEAK_RISE_DB.get(profile.format, 0.0))
             if silent or (abs(off) <= _TOLERANCE_LU and over <= 0):
                 break
             gain += off
@@ -130,7 +136,8 @@ def master(samples: np.ndarray, rate: int, profile: OutputProfile, target: Path,
         if tags and profile.tags and profile.format == "mp3":
             from broadcaster.audio.tags import write_tags
             write_tags(tmp, tags)
-    return got
+    duration = len(processed) / 4 / profile.sample_rate + profile.leading_silence
+    return Loudness(round(out_i, 2), round(out_tp, 2), round(out_lra, 2), round(duration, 3))
 
 
 def _apply(gain: float, ceiling: float | None, leading_silence: float) -> list[str]:
@@ -171,4 +178,5 @@ def master_program(program, profile: OutputProfile, target: Path, music: Path | 
         from broadcaster.audio.bed import lay_bed
         from broadcaster.audio.profiles import bed_settings
         samples = lay_bed(samples, rate, music, bed_settings())
-    return master(samples, rate, profile, target, tags)
+    master(samples, rate, profile, target, tags)
+    return measure(target)  # what the manifest reports is measured on the file itself
