@@ -170,7 +170,7 @@ _CN_DATE_RE = re.compile(
 _SHORT_RANGE_RE = re.compile(r"(?<!\d)(?:(\d{4})\s*年\s*)?(\d{1,2})\s*月\s*(\d{1,2})\s*(?:-|~)\s*(\d{1,2})\s*([日号])")
 _YEAR_MONTH_RE = re.compile(r"(?<!\d)(\d{4})\s*年\s*(\d{1,2})\s*月(?!\s*\d)")
 _YEAR_RE = re.compile(r"(?<![\d.])(\d{4})(?:(\s*(?:-|~|至|到)\s*)(\d{4}))?\s*(?=年)")
-_MONTH_RE = re.compile(r"(?<![\d.])(\d{1,2})\s*(?=月(?!\s*\d)(?!亮|饼|球|子|嫂))")
+_MONTH_RE = re.compile(r"(?<![\d.])(\d{1,2})\s*(?=月(?!\s*\d)(?!亮|饼|球|子|嫂|龄|薪|租))")
 
 
 def _iso_match(m: re.Match) -> str:
@@ -240,10 +240,14 @@ def phone(number: str) -> str:
     return "，".join(digits(g, yao=True) for g in groups)
 
 
+_DATE_SHAPED = re.compile(r"\d{4}\s*-\s*\d{1,2}\s*-\s*\d{1,2}")
+
+
 def _cued_phone_match(m: re.Match) -> str:
     number = m.group(2)
-    if len(re.sub(r"\D", "", number)) < 3:
-        return m.group(0)
+    follows = m.string[m.end():m.end() + 1]
+    if len(re.sub(r"\D", "", number)) < 3 or _DATE_SHAPED.fullmatch(number.strip()) or follows in "年月日号点时:：":
+        return m.group(0)  # a count, a date or a time after 咨询/联系, not a number to dial
     return m.group(1) + phone(number)
 
 
