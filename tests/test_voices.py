@@ -154,3 +154,15 @@ def test_render_a_dialect_notice_end_to_end(run, tmp_path):
     wav = out / "hesuan.wav"
     assert probe(wav).duration > 5.0  # the digits are read one by one: a long sentence
     assert decode(wav).size > 0
+
+
+def test_rate_sets_the_speeds_a_profile_leaves_out(tmp_path):
+    """A profile with only `rate` gets engine speeds from it; measured slower through eSpeak."""
+    slow = load_profile(write(tmp_path / "slow.yaml", "name: slow\ndisplay: 慢\nrate: 0.7\n"
+                              "engines: {espeak: {voice: cmn}, edge: {voice: zh-CN-XiaoxiaoNeural}, neural: {}}\n"))
+    plain = dataclasses.replace(slow, rate=1.0)
+    assert slow.engine_settings("edge")["rate"] == "-30%" and plain.engine_settings("edge")["rate"] == "+0%"
+    assert slow.engine_settings("neural")["speed"] == 0.7
+    assert slow.engine_settings("espeak")["speed"] < plain.engine_settings("espeak")["speed"]
+    text = "各位村民请注意，明天上午八点做核酸。"
+    assert _seconds(text, slow) > 1.25 * _seconds(text, plain)

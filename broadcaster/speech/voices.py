@@ -10,6 +10,7 @@ from broadcaster.errors import BadInput
 from broadcaster.resources import voices_dir
 
 DEFAULT_VOICE = "mandarin"
+NEWSREADER_WPM = 160  # eSpeak words a minute that sound like a newsreader in cmn
 
 
 @dataclass(frozen=True)
@@ -44,7 +45,15 @@ class VoiceProfile:
     pronunciation: bool = True  # apply the Mandarin polyphone fixes (not for 粤语)
 
     def engine_settings(self, engine: str) -> dict:
-        return dict(self.engines.get(engine) or {})
+        """The engine's settings; a speed the profile leaves out follows its `rate`."""
+        settings = dict(self.engines.get(engine) or {})
+        if engine == "espeak":
+            settings.setdefault("speed", round(NEWSREADER_WPM * self.rate))
+        elif engine == "edge":
+            settings.setdefault("rate", f"{round((self.rate - 1) * 100):+d}%")
+        elif engine == "neural":
+            settings.setdefault("speed", round(self.rate, 2))
+        return settings
 
     def honest(self, engine: str) -> str:
         """What listeners really hear from `engine`, e.g. "dialect words, Mandarin voice"."""
