@@ -39,7 +39,7 @@ def test_profile_holds_everything_a_broadcast_needs(name):
     assert re.fullmatch(r"[+-]\d+Hz", edge["pitch"]) and re.fullmatch(r"[+-]\d+%", edge["volume"])
     espeak = p.engine_settings("espeak")
     assert espeak["voice"] in ("cmn", "yue") and espeak["speed"] < 175 and "pitch" in espeak
-    assert 0.5 < p.engine_settings("neural")["speed"] < 1.0
+    assert 1.0 < p.engine_settings("neural")["speed"] < 1.5  # a duration ratio: above 1 is slower
     if name != "mandarin":
         assert p.dialect and len(p.lexicon) >= 10
         for engine in p.engines:  # a dialect with a Mandarin stand-in says so
@@ -162,7 +162,26 @@ def test_rate_sets_the_speeds_a_profile_leaves_out(tmp_path):
                               "engines: {espeak: {voice: cmn}, edge: {voice: zh-CN-XiaoxiaoNeural}, neural: {}}\n"))
     plain = dataclasses.replace(slow, rate=1.0)
     assert slow.engine_settings("edge")["rate"] == "-30%" and plain.engine_settings("edge")["rate"] == "+0%"
-    assert slow.engine_settings("neural")["speed"] == 0.7
+    assert slow.engine_settings("neural")["speed"] == round(1 / 0.7, 2)
     assert slow.engine_settings("espeak")["speed"] < plain.engine_settings("espeak")["speed"]
     text = "各位村民请注意，明天上午八点做核酸。"
     assert _seconds(text, slow) > 1.25 * _seconds(text, plain)
+
+
+@pytest.mark.slow
+def test_neural_speed_setting_slows_the_neural_voice():
+    """Measured: the profiles' neural speed (a duration ratio) makes speech longer than 1.0."""
+    from broadcaster.engines.base import get_engine
+    from broadcaster.errors import EngineUnavailable
+
+    try:
+        engine = get_engine("neural")
+        ok, why = engine.available()
+    except EngineUnavailable as exc:
+        ok, why = False, str(exc)
+    if not ok:
+        pytest.skip(f"neural engine not installed here: {why}")
+    p = get_profile("mandarin")
+    plain = dataclasses.replace(p, engines={**p.engines, "neural": {"speed": 1.0}})
+    text = "各位村民请注意，明天上午八点做核酸。"
+    assert engine.synthesize(text, p).duration > 1.08 * engine.synthesize(text, plain).duration

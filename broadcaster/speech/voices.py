@@ -51,8 +51,8 @@ class VoiceProfile:
             settings.setdefault("speed", round(NEWSREADER_WPM * self.rate))
         elif engine == "edge":
             settings.setdefault("rate", f"{round((self.rate - 1) * 100):+d}%")
-        elif engine == "neural":
-            settings.setdefault("speed", round(self.rate, 2))
+        elif engine == "neural":  # the model's speed is a duration ratio: 1/rate slows it down
+            settings.setdefault("speed", round(1 / self.rate, 2))
         return settings
 
     def honest(self, engine: str) -> str:
