@@ -12,9 +12,10 @@ LEAD = "各位村民请注意"
 BODY = "今天下午三点在村委会门口发放物资。请大家戴好口罩。"
 
 
-def render(run, tmp_path, name: str, body: str = BODY, extra: str = "", repeat: int = 1):
+def render(run, tmp_path, name: str, body: str = BODY, extra: str = "", repeat: int = 1,
+           profile: str = "loudspeaker"):
     path = write(tmp_path / f"{name}.yaml", f"id: {name}\ntitle: 测试\ntext: {body}\nrepeat: {repeat}\n{extra}")
-    r = run("render", path, "-o", tmp_path / "out", "--engine", "espeak")
+    r = run("render", path, "-o", tmp_path / "out", "--engine", "espeak", "--profile", profile)
     assert r.code == 0, r.err
     out = tmp_path / "out"
     return out / f"{name}.mp3", (out / f"{name}.txt").read_text(encoding="utf-8")
@@ -81,13 +82,16 @@ def _tone_level(x: np.ndarray, freq: float) -> float:
 
 
 @pytest.mark.slow
-def test_music_bed_is_ducked_15_db_under_the_voice(run, tmp_path):
+@pytest.mark.parametrize("profile", ["loudspeaker", "truck"])
+def test_music_bed_is_ducked_15_db_under_the_voice(run, tmp_path, profile):
     import subprocess
     bed_freq = 2500.0  # a steady tone as the "music", easy to measure under speech
     subprocess.run([FFMPEG, "-v", "error", "-f", "lavfi", "-i", f"sine=f={bed_freq}:d=7",
                     "-ac", "1", str(tmp_path / "bed.wav")], check=True)
-    quiet_path, _ = render(run, tmp_path, "q", repeat=2, extra="chime: false\n")
-    bed_path, _ = render(run, tmp_path, "w", repeat=2, extra="chime: false\nmusic: bed.wav\n")
+    quiet_path, _ = render(run, tmp_path, "q", repeat=2, extra="chime: false\nclosing_chime: false\n",
+                           profile=profile)
+    bed_path, _ = render(run, tmp_path, "w", repeat=2, extra="chime: false\nclosing_chime: false\nmusic: bed.wav\n",
+                         profile=profile)
     voice, mixed = decode(quiet_path, RATE), decode(bed_path, RATE)
     assert len(mixed) > len(voice) + RATE  # the bed runs on to fade out after the last word
 

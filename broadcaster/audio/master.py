@@ -177,6 +177,6 @@ def master_program(program, profile: OutputProfile, target: Path, music: Path | 
     if music is not None:
         from broadcaster.audio.bed import lay_bed
         from broadcaster.audio.profiles import bed_settings
-        samples = lay_bed(samples, rate, music, bed_settings())
+        samples = lay_bed(samples, rate, music, profile.bed or bed_settings())
     master(samples, rate, profile, target, tags)
     return measure(target)  # what the manifest reports is measured on the file itself

@@ -26,6 +26,18 @@ class Compressor:
 
 
 @dataclass(frozen=True)
+class BedSettings:
+    """How a music bed sits under the speech (dB and seconds)."""
+
+    level: float = -8.0
+    duck: float = 18.0
+    duck_attack: float = 0.25
+    duck_release: float = 0.5
+    fade_in: float = 1.5
+    fade_out: float = 2.5
+
+
+@dataclass(frozen=True)
 class OutputProfile:
     """How a program is mastered and written for one kind of playback."""
 
@@ -43,18 +55,7 @@ class OutputProfile:
     compressor: Compressor | None = None
     keep_speech: bool = False          # also write the unprocessed speech (<id>.speech.wav)
     program: ProgramDefaults = field(default_factory=ProgramDefaults)
-
-
-@dataclass(frozen=True)
-class BedSettings:
-    """How a music bed sits under the speech (dB and seconds)."""
-
-    level: float = -8.0
-    duck: float = 18.0
-    duck_attack: float = 0.25
-    duck_release: float = 0.5
-    fade_in: float = 1.5
-    fade_out: float = 2.5
+    bed: BedSettings | None = None     # None: the file's common `bed:` settings
 
 
 @lru_cache(maxsize=1)
@@ -66,8 +67,10 @@ def _profile(name: str, raw: dict) -> OutputProfile:
     raw = dict(raw)
     comp = raw.pop("compressor", None)
     program = raw.pop("program", None) or {}
+    bed = raw.pop("bed", None)
     return OutputProfile(name=name, compressor=Compressor(**comp) if comp else None,
-                         program=ProgramDefaults(**program), **raw)
+                         program=ProgramDefaults(**program),
+                         bed=BedSettings(**{**(_data().get("bed") or {}), **bed}) if bed else None, **raw)
 
 
 @lru_cache(maxsize=1)
