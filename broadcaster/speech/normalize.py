@@ -91,6 +91,8 @@ _CLOCK = r"(\d{1,2})\s*[:：]\s*(\d{2})(?:[:：](\d{2}))?"
 _CLOCK_RE = re.compile(rf"(?<![\d.:])({_HOURS_WORDS})?{_CLOCK}(?:(\s*(?:-|~|至|到)\s*)({_HOURS_WORDS})?{_CLOCK})?(?![\d:])")
 _DIAN_RE = re.compile(rf"(?<![\d.])({_HOURS_WORDS})?(\d{{1,2}})\s*([点时])\s*(?:(半|整)|(\d{{1,2}})\s*分)?"
                       rf"(?:(\s*(?:-|~|至|到)\s*)({_HOURS_WORDS})?(\d{{1,2}})\s*([点时])\s*(?:(半|整)|(\d{{1,2}})\s*分)?)?")
+_DOT_CLOCK_RE = re.compile(rf"({_HOURS_WORDS})(\d{{1,2}})\.(\d{{2}})(?![\d.])"
+                           rf"(?:(\s*(?:-|~|至|到)\s*)({_HOURS_WORDS})?(\d{{1,2}})\.(\d{{2}})(?![\d.]))?")
 _HOUR_RANGE_RE = re.compile(rf"(?<![\d.])({_HOURS_WORDS})?(\d{{1,2}})\s*(?:-|~|至|到)\s*(\d{{1,2}})\s*([点时])(?!钟)")
 
 
@@ -129,6 +131,14 @@ def _dian_match(m: re.Match) -> str:
         return first
     return first + _joiner(m.group(6)) + _dian(m.group(7), m.group(8), m.group(9), m.group(10), m.group(11),
                                                m.group(0))
+
+
+def _dot_clock_match(m: re.Match) -> str:
+    first = m.group(1) + clock(m.group(2), m.group(3), f"{m.group(1)}{m.group(2)}.{m.group(3)}")
+    if m.group(4) is None:
+        return first
+    return first + _joiner(m.group(4)) + (m.group(5) or "") + clock(m.group(6), m.group(7),
+                                                                     f"{m.group(6)}.{m.group(7)}")
 
 
 def _hour_range_match(m: re.Match) -> str:
@@ -276,7 +286,8 @@ def _room_match(m: re.Match) -> str:
 
 
 # ---------------------------------------------------------------- quantities and symbols
-_TEMP_RE = re.compile(rf"(零下|[-−])?\s*({_NUM})\s*(?:(?:-|~|至|到)\s*(零下|[-−])?\s*({_NUM})\s*)?(℃|°C|°c|摄氏度|度|°)")
+_TEMP_RE = re.compile(rf"(零下|(?<![\d℃度°A-Za-z])[-−])?\s*({_NUM})\s*(?:(?:℃|°C|°c|摄氏度|度|°)\s*)?"
+                      rf"(?:(?:-|~|至|到)\s*(零下|[-−])?\s*({_NUM})\s*)?(℃|°C|°c|摄氏度|度|°)")
 _PERCENT_RE = re.compile(rf"({_NUM})\s*(%|‰)?\s*(?:-|~|至|到)\s*({_NUM})\s*(%|‰)|({_NUM})\s*(%|‰)")
 _ORDINAL_RE = re.compile(rf"第\s*({_NUM})((?:\s*(?:、|,|，|和|及|与|至|到|-|~)\s*{_NUM})*)")
 _PLUS_RE = re.compile(r"(?<![\d.])(\d+)((?:\s*\+\s*\d+)+)")
@@ -312,6 +323,8 @@ def _temp_match(m: re.Match) -> str:
     first = _signed(m.group(1), m.group(2))
     if m.group(4) is None:
         return first + word
+    if negative:  # 零下三度到五度: each end says its own sign, so nobody hears 零下 for both
+        return first + "度到" + _signed(m.group(3), m.group(4)) + "度"
     return first + "到" + _signed(m.group(3), m.group(4)) + word
 
 
@@ -396,6 +409,7 @@ def normalize_with_hits(text: str) -> tuple[str, tuple[Hit, ...]]:
     text = p.sub("year", _YEAR_RE, _year_match, text)
     text = p.sub("month", _MONTH_RE, _month_match, text)
     text = p.sub("time", _CLOCK_RE, _clock_match, text)
+    text = p.sub("time", _DOT_CLOCK_RE, _dot_clock_match, text)
     text = p.sub("time", _HOUR_RANGE_RE, _hour_range_match, text)
     text = p.sub("time", _DIAN_RE, _dian_match, text)
     text = p.sub("temperature", _TEMP_RE, _temp_match, text)
