@@ -260,7 +260,8 @@ class NeuralEngine:
 
     def parameters(self, voice: VoiceProfile) -> dict:
         settings = voice.engine_settings("neural")
-        return {"speed": float(settings.get("speed", 0.9)), "variant": self.variant}
+        # speed is FastSpeech2's duration ratio: above 1 slower (profiles fill it from their rate)
+        return {"speed": float(settings.get("speed", 1.0)), "variant": self.variant}
 
     def synthesize(self, text: str, voice: VoiceProfile) -> Clip:
         import numpy as np
