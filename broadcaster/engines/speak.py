@@ -3,11 +3,12 @@
 Engines that declare `asynchronous = True` (edge) send their requests concurrently, bounded by
 one semaphore for the whole render (`--concurrency`); the others (espeak, neural) are CPU-bound
 and run one at a time in a worker thread. `speak_then` overlaps the speech of later notices
-with the assembly and export of earlier ones.
+with the assembly, mastering and export of earlier ones.
 """
 from __future__ import annotations
 
 import asyncio
+import os
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Callable, TypeVar
 
@@ -131,7 +132,7 @@ def speak(job: SpeakJob, concurrency: int = DEFAULT_CONCURRENCY) -> Spoken:
 
 def speak_then(jobs: list[SpeakJob], finish: Callable[[int, Spoken], R], concurrency: int = DEFAULT_CONCURRENCY,
                on_finished: Callable[[int, R | CouldNotDo], None] | None = None) -> list[R | CouldNotDo]:
-    """Speak every job, then `finish(i, spoken)` each (one at a time, in a worker thread).
+    """Speak every job, then `finish(i, spoken)` each (in worker threads, up to two at once).
 
     Returns per job what finish returned, or the CouldNotDo that stopped it; `on_finished` is
     called in the caller's thread as each job ends. Other errors (bad input, bugs) propagate.
@@ -142,7 +143,7 @@ def speak_then(jobs: list[SpeakJob], finish: Callable[[int, Spoken], R], concurr
     async def main() -> list:
         limits = Limits(asyncio.Semaphore(concurrency), asyncio.Lock())
         window = asyncio.Semaphore(2 * max(2, concurrency))  # notices held in memory at once
-        finishing = asyncio.Lock()
+        finishing = asyncio.Semaphore(min(2, os.cpu_count() or 1))  # mastering is CPU work: a core each
         outcomes: list = [None] * len(jobs)
 
         async def one(i: int) -> None:
