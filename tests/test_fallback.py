@@ -132,3 +132,15 @@ def test_requests_overlap_but_stay_bounded(run, tmp_path, standin, concurrency):
     r = run(*args)
     assert r.code == 0, r.err
     assert server.max_parallel == (concurrency or 3)
+
+
+@pytest.mark.parametrize("fault", ["403", "429", "503", "stall", "drop", "no-audio", "unknown"])
+def test_every_persistent_fault_exits_1_with_no_file(run, tmp_path, standin, edge_env, fault):
+    edge_env.setenv("BROADCASTER_EDGE_RETRIES", "1")
+    edge_env.setenv("BROADCASTER_EDGE_TIMEOUT", "1")
+    server = standin(fault=fault)
+    out = tmp_path / "out"
+    r = run("render", notice(tmp_path, "water", WATER), "-o", out, "--engine", "edge")
+    assert r.code == 1 and server.requests >= 1
+    assert r.err.startswith("error: ") and "water.yaml" in r.err and "Traceback" not in r.err
+    assert not out.exists() or list(out.iterdir()) == []
