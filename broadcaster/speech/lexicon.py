@@ -5,6 +5,7 @@ where the segmenter finds it (or a run of whole segments spells it), never insid
 """
 from __future__ import annotations
 
+import re
 import threading
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -37,15 +38,29 @@ def segments(text: str) -> list[str]:
         return tk.lcut(text)
 
 
+_CLAUSE = re.compile(r"[^，。！？；：、,.!?;:\s（）()“”\"]+")
+
+
 def word_spans(text: str, keys) -> list[tuple[int, int, str]]:
     """(start, end, key) for every key found as a whole word or a run of whole words.
 
-    Longer keys win (怎么办 before 怎么); spans never overlap.
+    Longer keys win (怎么办 before 怎么); spans never overlap. Words never cross punctuation,
+    so only the clauses that hold a key are segmented (the segmenter is the slow part).
     """
     keys = set(keys)
     if not keys or not any(k in text for k in keys):
         return []
     longest = max(len(k) for k in keys)
+    spans: list[tuple[int, int, str]] = []
+    for clause in _CLAUSE.finditer(text):
+        chunk = clause.group(0)
+        if any(k in chunk for k in keys):
+            spans.extend((clause.start() + s, clause.start() + e, k)
+                         for s, e, k in _spans_in(chunk, keys, longest))
+    return spans
+
+
+def _spans_in(text: str, keys: set[str], longest: int) -> list[tuple[int, int, str]]:
     words = segments(text)
     starts = [0]
     for w in words:

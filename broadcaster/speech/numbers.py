@@ -45,6 +45,7 @@ def cardinal(value: str) -> str:
     return spoken
 
 
+@lru_cache(maxsize=4096)
 def ordinal(value: str) -> str:
     """A number that names a position or label: keeps 二 (第二, 二号, 二单元, 十二)."""
     import cn2an
