@@ -271,7 +271,7 @@ def voices(as_json: bool) -> None:
                         for n, ok, why in engines],
             "voices": [{"name": p.name, "display": p.display, "region": p.region, "dialect": p.dialect,
                         "rate": p.rate, "lead": p.lead, "lexicon_words": len(p.lexicon),
-                        "engines": p.engines, "stand_in": p.stand_in,
+                        "engines": {e: p.engine_settings(e) for e in p.engines}, "stand_in": p.stand_in,
                         "heard": {e: p.honest(e) for e in p.engines}} for p in profiles.values()]},
             ensure_ascii=False, indent=2))
         return
