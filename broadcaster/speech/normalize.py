@@ -280,6 +280,8 @@ def _room_match(m: re.Match) -> str:
     def one(number: str) -> str:
         if len(number) >= 3 and (after[:1] in "室房号岗门" or number.startswith("0")):
             return digits(number, yao=True)  # room and gate numbers are read digit by digit
+        if number == "2" and not m.group(2):
+            return count(number, m.string[m.end():m.end() + 4])  # 2栋楼 is two buildings: 两栋楼
         return ordinal(number)
     rest = re.sub(r"\d+", lambda n: one(n.group(0)), m.group(2) or "")
     return one(m.group(1)) + rest
