@@ -192,7 +192,16 @@ def load_user_lexicon(path: Path) -> UserLexicon:
         raise doc.error("lexicon.yaml must be a mapping", "start with `words:`, `voices:` or `pronounce:`")
     yamlsource.check_keys(doc, data, USER_KEYS)
     voices = {}
-    for name, table in (data.get("voices") or {}).items():
+    given = data.get("voices") or {}
+    if not isinstance(given, dict):
+        raise doc.error("voices must be a mapping of profile name to words", USER_KEYS["voices"], "voices")
+    from broadcaster.speech.voices import all_profiles
+    known = list(all_profiles())
+    for name, table in given.items():
+        if str(name) not in known:
+            hint = yamlsource.did_you_mean(str(name), known)
+            raise doc.error(f"unknown voice '{name}'", (hint + " " if hint else "") + "choose one of: "
+                            + ", ".join(known), "voices", name)
         voices[str(name)] = _pairs(doc, table, "voices", name)
     items = data.get("pronounce") or []
     if not isinstance(items, list):
