@@ -200,7 +200,7 @@ def symbol_ids(symbols: list[str]) -> list[int]:
 
 
 class NeuralEngine:
-    """Natural offline Mandarin, female, 24 kHz; about 13x real time on one core."""
+    """Natural offline Mandarin, female, 24 kHz; about 12x real time on one core."""
 
     name = "neural"
     note = LICENCE_NOTE  # shown by `broadcaster voices` wherever the engine is offered
