@@ -151,7 +151,7 @@ def export_card(files: list[Path], target: Path, engine: str = "auto", replace: 
 
 def _convert(files: list[Path], by_path: dict, staging: Path, profile, engine: str) -> list[tuple]:
     """Each file as a loop-player MP3 in `staging`: (path, ascii id, title, size, duration)."""
-    from broadcaster.audio.master import decode, master
+    from broadcaster.audio.master import decode, master_checked
     from broadcaster.render import RenderOptions, render_prepared
 
     out = []
@@ -170,7 +170,7 @@ def _convert(files: list[Path], by_path: dict, staging: Path, profile, engine: s
             samples = decode(f, profile.sample_rate)
             if len(samples) == 0:
                 raise CouldNotDo(f"{f}: the file holds no sound")
-            duration = master(samples, profile.sample_rate, profile, src).duration
+            duration = master_checked(samples, profile.sample_rate, profile, src).duration
         ident = ascii_id(ident) if not re.match(r"^[a-z0-9_-]+$", ident) else ident
         base, n = ident, 2
         while ident in used:  # the same notice twice still gets two names

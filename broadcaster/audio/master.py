@@ -28,8 +28,6 @@ _TOLERANCE_LU = 0.5   # pass 2 is repeated with a corrected gain when it lands f
 # LAME 3.100); aiming this much higher saves a second encode. Another encoder that differs
 # is still caught by measuring the written file.
 _ENCODER_GAIN_DB = {"mp3": -0.4}
-# How far the true peak may rise in encoding; the samples handed to the encoder stay this far below.
-_ENCODER_PEAK_RISE_DB = {"mp3": 0.3}
 
 
 @dataclass(frozen=True)
@@ -86,12 +84,21 @@ def _f32(samples: np.ndarray) -> bytes:
     return np.ascontiguousarray(samples, dtype="<f4").tobytes()
 
 
+@dataclass(frozen=True)
+class Mastered:
+    """What pass 2 handed to the encoder: loudness, sample peak, and the program's length."""
+
+    integrated: float  # LUFS
+    sample_peak: float  # dBFS
+    duration: float    # seconds
+
+
 def master(samples: np.ndarray, rate: int, profile: OutputProfile, target: Path,
-           tags: dict | None = None) -> Loudness:
+           tags: dict | None = None, trim: float = 0.0, headroom: float = 0.0) -> Mastered:
     """Master mono float samples at `rate` and write `target` atomically in the profile's format.
 
-    Returns the loudness of the samples handed to the encoder (`measure` reads the written
-    file); when they miss the target the encode is redone with the correction.
+    `trim` (dB louder) and `headroom` (dB lower ceiling) are corrections for a second try
+    after the written file was measured (`master_checked`).
     """
     chain = band_filters(profile)
     if rate != profile.sample_rate:
@@ -103,41 +110,51 @@ def master(samples: np.ndarray, rate: int, profile: OutputProfile, target: Path,
     processed = first.stdout
     measured_i, measured_peak, _ = _summary(first.stderr)
     silent = measured_i < _SILENT_LUFS
-    gain = 0.0 if silent else profile.target_lufs - measured_i - _ENCODER_GAIN_DB.get(profile.format, 0.0)
-    ceiling = profile.true_peak - _MARGIN_DB.get(profile.format, 0.5)
+    aim = profile.target_lufs - _ENCODER_GAIN_DB.get(profile.format, 0.0) + trim
+    gain = 0.0 if silent else aim - measured_i
+    ceiling = profile.true_peak - _MARGIN_DB.get(profile.format, 0.5) - headroom
     limit = not silent and measured_peak + gain > ceiling
-    aim = profile.target_lufs - _ENCODER_GAIN_DB.get(profile.format, 0.0)
-    for _trial in range(3 if limit else 0):  # the limiter takes loudness away: measure it, ask it back
+    for _trial in range(2 if limit else 0):  # the limiter takes loudness away: measure it, ask it back
         trial = ffmpeg.run(["-nostats", "-f", "f32le", "-ar", str(profile.sample_rate), "-ac", "1", "-i", "-",
                             "-af", ",".join(_apply(gain, ceiling, 0.0) + ["ebur128=framelog=quiet"]),
                             "-f", "null", "-"], stdin=processed)
         miss = aim - _summary(trial.stderr)[0]
-        if abs(miss) <= 0.4:
-            break
         gain += miss
+        if abs(miss) <= 1.0:  # asking back this little changes the limiting only a little more
+            break
 
     with atomic_path(target) as tmp:
-        for _attempt in range(3):
+        for _attempt in range(2):
             # one ffmpeg: encode, and meter the very samples handed to the encoder
             graph = ",".join(_apply(gain, ceiling if limit else None, profile.leading_silence))
             proc = ffmpeg.run(["-nostats", "-f", "f32le", "-ar", str(profile.sample_rate), "-ac", "1", "-i", "-",
                                "-filter_complex", f"[0:a]{graph},asplit=2[out][m];"
-                               "[m]ebur128=peak=true:framelog=quiet[metered]",
+                               "[m]ebur128=peak=sample:framelog=quiet[metered]",
                                "-map", "[out]", *encode_args(profile), "-y", str(tmp),
                                "-map", "[metered]", "-f", "null", "-"], stdin=processed)
-            out_i, out_tp, out_lra = _summary(proc.stderr)
-            off = aim - out_i
-            over = out_tp - (profile.true_peak - _ENCODER_PEAK_RISE_DB.get(profile.format, 0.0))
-            if silent or (abs(off) <= _TOLERANCE_LU and over <= 0):
+            out_i, out_peak, _ = _summary(proc.stderr)
+            if silent or abs(aim - out_i) <= _TOLERANCE_LU:
                 break
-            gain += off
-            if over > 0 or limit:
-                limit, ceiling = True, ceiling - max(over, 0.0)
+            gain += aim - out_i
         if tags and profile.tags and profile.format == "mp3":
             from broadcaster.audio.tags import write_tags
             write_tags(tmp, tags)
     duration = len(processed) / 4 / profile.sample_rate + profile.leading_silence
-    return Loudness(round(out_i, 2), round(out_tp, 2), round(out_lra, 2), round(duration, 3))
+    return Mastered(round(out_i, 2), round(out_peak, 2), round(duration, 3))
+
+
+def master_checked(samples: np.ndarray, rate: int, profile: OutputProfile, target: Path,
+                   tags: dict | None = None) -> Loudness:
+    """`master`, then the written file measured (ebur128, true peak); one corrected second
+    try if it missed the target or the true-peak ceiling. Returns the file's measurement."""
+    master(samples, rate, profile, target, tags)
+    level = measure(target)
+    trim = profile.target_lufs - level.integrated
+    over = level.true_peak - profile.true_peak
+    if level.integrated > _SILENT_LUFS and (abs(trim) > _TOLERANCE_LU or over > 0):
+        master(samples, rate, profile, target, tags, trim=trim, headroom=max(over, 0.0) + (0.2 if over > 0 else 0))
+        level = measure(target)
+    return level
 
 
 def _apply(gain: float, ceiling: float | None, leading_silence: float) -> list[str]:
@@ -178,5 +195,4 @@ def master_program(program, profile: OutputProfile, target: Path, music: Path | 
         from broadcaster.audio.bed import lay_bed
         from broadcaster.audio.profiles import bed_settings
         samples = lay_bed(samples, rate, music, profile.bed or bed_settings())
-    master(samples, rate, profile, target, tags)
-    return measure(target)  # what the manifest reports is measured on the file itself
+    return master_checked(samples, rate, profile, target, tags)  # the manifest reports the file itself

@@ -29,8 +29,8 @@ class Compressor:
 class BedSettings:
     """How a music bed sits under the speech (dB and seconds)."""
 
-    level: float = -8.0
-    duck: float = 18.0
+    level: float = -10.0
+    duck: float = 20.0
     duck_attack: float = 0.25
     duck_release: float = 0.5
     fade_in: float = 1.5
