@@ -167,6 +167,10 @@ def render_prepared(prepared: Prepared, options: RenderOptions, spoken=None) -> 
     if profile.keep_speech:  # archive: the speech as the engine gave it, no chime, bed or mastering
         export(assemble(script, clip_for).audio, options.out_dir / f"{nid}.speech.wav", "wav")
     write_text(transcript, prepared.transcript() + "\n")
+    if profile.leading_silence:  # subtitles follow the silence the loop-player profile puts first
+        from dataclasses import replace
+        program = replace(program, speech_spans=tuple((a + profile.leading_silence, b + profile.leading_silence)
+                                                      for a, b in program.speech_spans))
     _write_srt(options.out_dir / f"{nid}.srt", script, program, clips)
     return Rendered(id=nid, title=prepared.notice.title, file=target.name, transcript=transcript.name,
                     duration=level.duration, engine=engine, voice=prepared.voice.name,
