@@ -116,3 +116,10 @@ def test_music_bed_is_ducked_15_db_under_the_voice(run, tmp_path, profile):
                                      for s in range(0, len(voice) - win, win)]) > 8
     # fades: the very end is far below the bed's level between readings
     assert _tone_level(mixed[-win:], bed_freq) < max(between) - 12
+
+
+def test_emphasis_item_that_is_not_a_sentence_is_bad_input(run, tmp_path):
+    path = write(tmp_path / "x.yaml", f"id: x\ntitle: t\ntext: {BODY}\nemphasis:\n  - 不聚集\n  - 3\n")
+    r = run("check", path)
+    assert r.code == 2 and f"{path}:6:" in r.err and "emphasis" in r.err
+    assert len(r.err.strip().splitlines()) == 1
