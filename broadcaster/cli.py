@@ -751,3 +751,30 @@ def export_card_command(files: tuple[str, ...], target: str, engine: str, replac
     else:
         click.echo(f"wrote {len(result.tracks)} file(s), {result.total_bytes / 1e6:.1f} MB, and "
                    f"{result.playlist.name} to {target}")
+
+
+@cli.command("profiles")
+@click.option("--json", "as_json", is_flag=True)
+def profiles_command(as_json: bool) -> None:
+    """List the output profiles for `render --profile` (loudness, format, program parts).
+
+    \b
+    Example:
+      broadcaster profiles
+      broadcaster render hesuan.yaml -o out/ --profile truck
+    """
+    from dataclasses import asdict
+
+    from broadcaster.audio.profiles import all_output_profiles
+
+    profiles = all_output_profiles()
+    if as_json:
+        click.echo(json.dumps([asdict(p) for p in profiles.values()], ensure_ascii=False, indent=2))
+        return
+    for p in profiles.values():
+        fmt = f"{p.format} {p.sample_rate} Hz" + (f" {p.bitrate}" if p.format == "mp3" else "")
+        parts = [name for name in ("chime", "lead", "closing_chime") if getattr(p.program, name)]
+        click.echo(f"{p.name:12s} {p.target_lufs:g} LUFS, peak <= {p.true_peak:g} dBTP, {fmt}"
+                   f"{'' if p.tags or p.format != 'mp3' else ', no tags'}  [{', '.join(parts)}]")
+        if p.description:
+            click.echo(f"    {p.description}")

@@ -119,3 +119,13 @@ def test_mp3_carries_id3_tags_and_loop_player_none(run, tmp_path):
     assert run("render", path, "-o", tmp_path / "lp", "--engine", "espeak", "--profile", "loop-player").code == 0
     data = (tmp_path / "lp" / "hesuan-8.mp3").read_bytes()
     assert not data.startswith(b"ID3") and data[-128:-125] != b"TAG"
+
+
+def test_profiles_listed(run):
+    import json as _json
+    r = run("profiles", "--json")
+    assert r.code == 0
+    listed = {p["name"]: p for p in _json.loads(r.out)}
+    assert set(listed) == set(PROFILES)
+    assert {n: (p["target_lufs"], p["sample_rate"]) for n, p in listed.items()} == \
+        {n: (t[0], t[1]) for n, t in PROFILES.items()}
