@@ -185,8 +185,10 @@ def say(text: str, out: str, voice: str | None, engine: str) -> None:
 @click.option("--voice", default=None, help="Voice profile whose dialect words apply (see `broadcaster voices`).")
 @click.option("--engine", type=click.Choice(["espeak", "neural", "edge"]), default=None,
               help="Also apply the pronunciation fixes in this engine's form.")
+@click.option("--lexicon", "lexicon", type=click.Path(dir_okay=False), default=None,
+              help="Also apply a folder's lexicon.yaml (its words and pronunciations).")
 @click.option("--json", "as_json", is_flag=True, help="Also show each step and every rewrite.")
-def normalize(text: str, voice: str | None, engine: str | None, as_json: bool) -> None:
+def normalize(text: str, voice: str | None, engine: str | None, lexicon: str | None, as_json: bool) -> None:
     """Print exactly the text the engine will be given (TEXT '-' reads standard input).
 
     \b
@@ -198,6 +200,7 @@ def normalize(text: str, voice: str | None, engine: str | None, as_json: bool) -
       broadcaster normalize --voice cantonese "我们现在不要出门"
       broadcaster normalize --engine edge "已接种疫苗"      # homophones for the online voice
       broadcaster normalize --json "体温37.3℃以上"
+      broadcaster normalize --lexicon village/lexicon.yaml --engine edge "曾家村的村民"
     An invalid time or date (25:00, 2月30日) is refused with exit 2.
     """
     from broadcaster.speech.spoken import spoken_text
@@ -206,14 +209,21 @@ def normalize(text: str, voice: str | None, engine: str | None, as_json: bool) -
     if text == "-":
         text = sys.stdin.read().strip()
     profile = get_profile(voice)
-    result = spoken_text(text, profile, engine=engine)
+    words, sounds = (), ()
+    if lexicon:
+        from broadcaster.speech.lexicon import load_user_lexicon
+        if not Path(lexicon).is_file():
+            raise BadInput(f"no lexicon file '{lexicon}'", "give the path of a lexicon.yaml")
+        user = load_user_lexicon(Path(lexicon))
+        words, sounds = user.words_for(profile.name), user.pronounce
+    result = spoken_text(text, profile, words, engine=engine, extra_pronunciations=sounds)
     if as_json:
         doc = {"text": result.text, "written": result.written, "voice": profile.name, "engine": engine,
                "steps": [{"step": s, "text": t} for s, t in result.steps],
                "rewrites": [{"rule": h.rule, "written": h.written, "spoken": h.spoken} for h in result.hits]}
         if engine == "neural":
             from broadcaster.speech.pronounce import pinyin_for
-            doc["pinyin"] = pinyin_for(result.text)
+            doc["pinyin"] = pinyin_for(result.text, sounds)
         click.echo(json.dumps(doc, ensure_ascii=False, indent=2))
     else:
         click.echo(result.text)

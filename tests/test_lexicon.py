@@ -1,6 +1,8 @@
 """Dialect words on word boundaries, users' lexicon.yaml, and pronunciation fixes per engine."""
 from __future__ import annotations
 
+import json
+
 import pytest
 from pypinyin import Style, lazy_pinyin
 
@@ -202,3 +204,14 @@ def test_engine_text_from_neutral_equals_spoken_text_for_that_engine(engine, voi
     written = "大伙儿注意，已接种的村民不要出门，一会儿还钱，电话13911112222"
     neutral = spoken_text(written, profile).text
     assert engine_text(neutral, profile, engine) == spoken_text(written, profile, engine=engine).text
+
+
+def test_normalize_cli_with_a_folder_lexicon(run, tmp_path):
+    lexicon = write(tmp_path / "lexicon.yaml", "words: {宏福苑: 宏福院}\n"
+                    "pronounce:\n  - {word: 曾家, pinyin: zeng1 jia1, say: 增家}\n")
+    r = run("normalize", "--lexicon", lexicon, "--engine", "edge", "宏福苑曾家村的村民")
+    assert r.code == 0 and r.out.strip() == "宏福院增家村的村民"
+    r = run("normalize", "--lexicon", lexicon, "--engine", "neural", "--json", "曾家村")
+    assert json.loads(r.out)["pinyin"][:2] == ["zeng1", "jia1"]
+    r = run("normalize", "--lexicon", tmp_path / "missing.yaml", "你好")
+    assert r.code == 2 and "missing.yaml" in r.err
