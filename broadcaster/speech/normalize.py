@@ -293,12 +293,18 @@ _TEMP_RE = re.compile(rf"(零下|(?<![\d℃度°A-Za-z])[-−])?\s*({_NUM})\s*(?
 _PERCENT_RE = re.compile(rf"({_NUM})\s*(%|‰)?\s*(?:-|~|至|到)\s*({_NUM})\s*(%|‰)|({_NUM})\s*(%|‰)")
 _ORDINAL_RE = re.compile(rf"第\s*({_NUM})((?:\s*(?:、|,|，|和|及|与|至|到|-|~)\s*{_NUM})*)")
 _PLUS_RE = re.compile(r"(?<![\d.])(\d+)((?:\s*\+\s*\d+)+)")
-_PER_RE = re.compile(r"(?<=[\u4e00-\u9fffA-Za-z\d])\s*/\s*(?=[\u4e00-\u9fff])")
+
 _FRACTION_RE = re.compile(r"(?<![\d.])(\d+)\s*/\s*(\d+)(?![\d.])")
 _CURRENCY_RE = re.compile(rf"([¥￥$])\s*({_NUM})(万|亿)?")
 _RANGE_RE = re.compile(rf"(?<![\d.])({_NUM})(万|亿)?\s*(?:-|~)\s*(?=\d)")
 _NUMBER_RE = re.compile(rf"(?<![\d.])({_NUM})(?![\d.])")
 _RATIO_RE = re.compile(r"(?<=\d)\s*[:：]\s*(?=\d)")
+
+
+@lru_cache(maxsize=1)
+def _per_re() -> re.Pattern:
+    """2元/斤, 1人/次: a slash before a measure word or unit means 每 (not in 记者 / 高磊)."""
+    return re.compile(rf"(?<=[\u4e00-\u9fffA-Za-z\d])/(?=(?:{_measure_alt()}|日|周|月|年|人次|双|盒|亩|台|辆))")
 
 
 @lru_cache(maxsize=1)
@@ -380,7 +386,7 @@ def _number_match(m: re.Match) -> str:
 def _leftover(text: str) -> str:
     text = re.sub(r"(?<=[\u4e00-\u9fff])\s*[-~～]\s*(?=[\u4e00-\u9fff])", "到", text)
     text = text.replace("℃", "摄氏度").replace("+", "加").replace(":", "：").replace("%", "")
-    text = text.replace("/", "、").replace("~", "").replace("-", "，")
+    text = re.sub(r"\s*/\s*", "、", text).replace("~", "").replace("-", "，")
     return digits(text)  # a digit no rule claimed is still better read than spelled in English
 
 
@@ -423,7 +429,7 @@ def normalize_with_hits(text: str) -> tuple[str, tuple[Hit, ...]]:
     text = p.sub("plus", _PLUS_RE, _plus_match, text)
     text = p.sub("currency", _CURRENCY_RE, _currency_match, text)
     text = p.sub("unit", _unit_re(), _unit_match, text)
-    text = p.sub("per", _PER_RE, lambda m: "每", text)
+    text = p.sub("per", _per_re(), lambda m: "每", text)
     text = p.sub("fraction", _FRACTION_RE, lambda m: cardinal(m.group(2)) + "分之" + cardinal(m.group(1)), text)
     text = p.sub("room", _room_re(), _room_match, text)
     text = p.sub("ratio", _RATIO_RE, lambda m: "比", text)
