@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -80,14 +81,19 @@ def prepare(notice: Notice, voice_override: str | None = None, program=None) -> 
             try:
                 spoken[speech.text] = spoken_text(speech.text, voice, words, extra_pronunciations=sounds)
             except BadInput as exc:
-                raise exc.located(notice.path, _line_of_value(notice, speech.text)) from None
+                named = re.findall(r"'([^']+)'", exc.what)  # the value it names, e.g. '25:00'
+                raise exc.located(notice.path, _line_of_value(notice, speech.text, named)) from None
     return Prepared(notice=notice, voice=voice, script=script, spoken=spoken)
 
 
-def _line_of_value(notice: Notice, sentence: str) -> int | None:
-    """Best guess of the line that produced a sentence: a var whose value it contains."""
+def _line_of_value(notice: Notice, sentence: str, named: list[str] | None = None) -> int | None:
+    """Best guess of the line that produced a sentence: the var holding the value an error
+    names, else a var whose value it contains."""
     if notice.doc is None:
         return None
+    for name, value in notice.vars.items():
+        if named and isinstance(value, (str, int, float)) and any(n in str(value) for n in named):
+            return notice.doc.line("vars", name)
     for name, value in notice.vars.items():
         if isinstance(value, str) and value and value in sentence:
             return notice.doc.line("vars", name)

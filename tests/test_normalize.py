@@ -143,3 +143,16 @@ def test_render_refuses_invalid_time_at_its_line_and_writes_nothing(run, tmp_pat
     line = int(r.err.split(str(notice) + ":")[1].split(":")[0])
     assert line == 3  # the `text:` key
     assert not out.exists() or not any(out.iterdir())
+
+
+@pytest.mark.parametrize("var,bad", [("start", '"25:00"'), ("date", "2月30日")])
+def test_check_points_at_the_var_holding_the_invalid_value(run, tmp_path, var, bad):
+    body = {"village": "宏福苑社区", "round": "8", "date": "10月27日", "start": '"8:00"', "end": '"11:30"',
+            "place": "北门广场", "bring": "身份证", "phone": '"13911112222"'}
+    body[var] = bad
+    lines = ["title: 核酸检测", "template: nucleic-test", "vars:"] + [f"  {k}: {v}" for k, v in body.items()]
+    notice = write(tmp_path / "n.yaml", "\n".join(lines) + "\n")
+    r = run("check", notice)
+    assert r.code == 2
+    expected = 4 + list(body).index(var)
+    assert r.err.startswith(f"{notice}:{expected}: ") and bad.strip('"') in r.err
