@@ -27,7 +27,8 @@ class Prepared:
     notice: Notice
     voice: VoiceProfile
     script: Script
-    spoken: dict  # written sentence -> SpokenText
+    spoken: dict  # written sentence -> SpokenText (engine-neutral: also the transcript)
+    pronunciations: tuple = ()  # the folder's lexicon.yaml pronunciations, applied per engine
 
     def transcript(self) -> str:
         return "\n".join(self.spoken[s.text].text for s in self.script.speeches())
@@ -83,7 +84,7 @@ def prepare(notice: Notice, voice_override: str | None = None, program=None) -> 
             except BadInput as exc:
                 named = re.findall(r"'([^']+)'", exc.what)  # the value it names, e.g. '25:00'
                 raise exc.located(notice.path, _line_of_value(notice, speech.text, named)) from None
-    return Prepared(notice=notice, voice=voice, script=script, spoken=spoken)
+    return Prepared(notice=notice, voice=voice, script=script, spoken=spoken, pronunciations=tuple(sounds))
 
 
 def _line_of_value(notice: Notice, sentence: str, named: list[str] | None = None) -> int | None:
@@ -140,7 +141,8 @@ def speak_job(prepared: Prepared, engines: tuple[str, ...]):
     from broadcaster.engines.speak import SpeakJob
 
     return SpeakJob(texts={text: s.text for text, s in prepared.spoken.items()}, voice=prepared.voice,
-                    engines=engines, where=str(prepared.notice.path))
+                    engines=engines, where=str(prepared.notice.path),
+                    pronunciations=prepared.pronunciations)
 
 
 def render_prepared(prepared: Prepared, options: RenderOptions, spoken=None) -> Rendered:

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Callable, TypeVar
 from broadcaster.engines.base import Clip, get_engine
 from broadcaster.engines.cache import CACHE, ClipCache, clip_key
 from broadcaster.errors import CouldNotDo, EngineUnavailable, SynthesisFailed
+from broadcaster.speech.spoken import engine_text
 
 if TYPE_CHECKING:
     from broadcaster.speech.voices import VoiceProfile
@@ -31,6 +32,7 @@ class SpeakJob:
     voice: VoiceProfile
     engines: tuple[str, ...]
     where: str  # the notice file, for the message when no engine manages it
+    pronunciations: tuple = ()  # the user's polyphone fixes, put in each engine's form
 
 
 @dataclass(frozen=True)
@@ -78,7 +80,9 @@ async def speak_async(job: SpeakJob, limits: Limits, cache: ClipCache = CACHE) -
             engine = get_engine(name)
             params = engine.parameters(job.voice)
             version = await asyncio.to_thread(engine.version)
-            keys = {spoken: clip_key(name, version, params, spoken) for spoken in set(job.texts.values())}
+            # the engine is known only now, so its form of the pronunciation fixes is applied here
+            texts = {w: engine_text(s, job.voice, name, job.pronunciations) for w, s in job.texts.items()}
+            keys = {spoken: clip_key(name, version, params, spoken) for spoken in set(texts.values())}
             found = await asyncio.to_thread(lambda: {s: cache.get(k) for s, k in keys.items()})
             made = {s: c for s, c in found.items() if c is not None}
             missing = sorted(s for s in keys if s not in made)
@@ -88,7 +92,7 @@ async def speak_async(job: SpeakJob, limits: Limits, cache: ClipCache = CACHE) -
                     raise EngineUnavailable(why)
                 clips = await _synthesize(engine, missing, [keys[s] for s in missing], job.voice, limits, cache)
                 made.update(zip(missing, clips))
-            return Spoken(engine=name, clips={w: made[s] for w, s in job.texts.items()}, skipped=skipped,
+            return Spoken(engine=name, clips={w: made[s] for w, s in texts.items()}, skipped=skipped,
                           synthesized=len(missing))
         except (EngineUnavailable, SynthesisFailed) as exc:
             skipped[name] = str(exc)
