@@ -44,7 +44,8 @@ def main(argv: list[str] | None = None) -> int:
     except BroadcasterError as exc:
         if traceback:
             raise
-        for line in getattr(exc, "lines", lambda: [str(exc)])():
+        lines = exc.lines() if hasattr(exc, "lines") else [str(exc)]  # BadInputs: one line each
+        for line in lines:
             click.echo(line if isinstance(exc, BadInput) else f"error: {line}", err=True)
         return exc.exit_code
     except KeyboardInterrupt:

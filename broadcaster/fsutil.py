@@ -1,6 +1,7 @@
 """Atomic file writes: a temporary name in the same folder, renamed when complete."""
 from __future__ import annotations
 
+import hashlib
 import os
 import tempfile
 from contextlib import contextmanager
@@ -44,3 +45,12 @@ def write_bytes(target: str | Path, data: bytes) -> None:
 
 def write_text(target: str | Path, text: str) -> None:
     write_bytes(target, text.encode("utf-8"))
+
+
+def sha256_file(path: str | Path) -> str:
+    """Hex sha256 of a file's bytes (manifests and the as-run log record it)."""
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()

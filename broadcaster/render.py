@@ -1,7 +1,6 @@
 """The render pipeline: notice files -> checked programs -> audio files, transcript, manifest."""
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 from dataclasses import asdict, dataclass, field
@@ -9,9 +8,9 @@ from pathlib import Path
 from typing import Callable
 
 from broadcaster import __version__
-from broadcaster.engines.base import AUTO_ORDER, Clip, get_engine
-from broadcaster.errors import BadInput, CouldNotDo, EngineUnavailable, SynthesisFailed
-from broadcaster.fsutil import write_text
+from broadcaster.engines.base import AUTO_ORDER, Clip
+from broadcaster.errors import BadInput, CouldNotDo
+from broadcaster.fsutil import sha256_file, write_text
 from broadcaster.notice import FOLDER_FILES, Notice, load_notice
 from broadcaster.script import Script, Speech, build_script
 from broadcaster.speech.spoken import spoken_text
@@ -195,14 +194,6 @@ def _write_srt(path: Path, script: Script, program, clips: dict) -> None:
         write_text(path, program_srt(pieces))
     elif path.exists():
         path.unlink()  # an older render's subtitles would not match this audio
-
-
-def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def write_manifest(out_dir: Path, rendered: list[Rendered]) -> Path:

@@ -1,7 +1,6 @@
 """Pronunciation fixes reach each engine in its own form, chosen when the engine is known."""
 from __future__ import annotations
 
-from pathlib import Path
 
 from broadcaster.engines.espeak import ENGINE
 from broadcaster.notice import Notice

@@ -1,12 +1,12 @@
 """What the player needs to know about an audio file before it goes on air."""
 from __future__ import annotations
 
-import hashlib
 import os
 from dataclasses import dataclass
 from pathlib import Path
 
 from broadcaster.errors import CouldNotDo
+from broadcaster.fsutil import sha256_file
 
 
 class Unplayable(CouldNotDo):
@@ -53,14 +53,6 @@ def inspect(path: str | Path) -> AudioInfo:
     info = AudioInfo(str(p), length, sha256_file(p), st.st_size, st.st_mtime_ns)
     _cache[key] = info
     return info
-
-
-def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def convert(path: Path, fmt: str, cache_dir: Path) -> Path:
