@@ -119,9 +119,13 @@ def render(files: tuple[str, ...], out_dir: str, engine: str, fmt: str | None, a
     options = RenderOptions(out_dir=Path(out_dir), engine=engine, fmt=fmt, beat=beat, concurrency=concurrency,
                             profile=profile)
 
+    said: set = set()  # a skip reason is explained once, then only named
+
     def report(r) -> None:
         if not as_json:
-            skipped = "; ".join(f"{k} skipped: {v}" for k, v in r.skipped.items())
+            skipped = "; ".join(f"{k} skipped" + ("" if (k, v) in said else f": {v}")
+                                for k, v in r.skipped.items())
+            said.update(r.skipped.items())
             level = f"{r.loudness_lufs:5.1f} LUFS  " if r.loudness_lufs is not None else ""
             click.echo(f"{r.file}  {r.duration:6.1f} s  {level}{r.engine:7s} {r.voice}  {r.title}"
                        + (f"  ({skipped})" if skipped else ""))
