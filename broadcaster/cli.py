@@ -493,9 +493,11 @@ def _serve(daemon, until: float | None = None) -> None:
 @click.option("--grace", default="10m", show_default=True,
               help="A slot missed by less than this (after a restart) is played late; older ones are logged missed.")
 @click.option("--for", "run_for", default=None, help="Stop after this long (e.g. 90s, 2h); default: until stopped.")
+@click.option("--sink", "sinks", multiple=True, metavar="CHANNEL=SINK",
+              help="Override a channel's sink, e.g. --sink village=aplay or --sink village=file:out/onair.")
 @click.option("--json", "as_json", is_flag=True, help="Print events as JSON lines.")
 def run_cmd(schedule: str, log_path: str | None, channels: tuple[str, ...], grace: str, run_for: str | None,
-            as_json: bool) -> None:
+            sinks: tuple[str, ...], as_json: bool) -> None:
     """Play a schedule on air: each item at its time on its channel's sink, logged as it airs.
 
     \b
@@ -503,6 +505,7 @@ def run_cmd(schedule: str, log_path: str | None, channels: tuple[str, ...], grac
       broadcaster run schedule.yaml                     # until Ctrl-C or SIGTERM
       broadcaster run schedule.yaml --channel village --log /var/lib/broadcaster/asrun.sqlite
       broadcaster run schedule.yaml --for 2h --grace 5m
+      broadcaster plan schedule.yaml --json > plan.json && broadcaster run plan.json --sink village=aplay
     \b
     The channel's `sink:` in the schedule says where audio goes: aplay, paplay, pw-play,
     ffplay, mpg123 (or a list with their options, e.g. [aplay, -D, "plughw:1,0"]),
@@ -514,11 +517,19 @@ def run_cmd(schedule: str, log_path: str | None, channels: tuple[str, ...], grac
     from broadcaster.player.asrun import AsRunLog
     from broadcaster.player.control import parse_duration
     from broadcaster.player.daemon import Daemon, Settings
+    from broadcaster.player.sinks import parse_spec
     from broadcaster.player.source import ScheduleSource
 
     settings = Settings(grace=parse_duration(grace, "--grace"), channels=tuple(channels))
     limit = parse_duration(run_for, "--for") if run_for else None
-    source = ScheduleSource(Path(schedule))
+    overrides: dict[str, object] = {}
+    for item in sinks:
+        name, sep, spec = item.partition("=")
+        if not sep or not name.strip():
+            raise BadInput(f"--sink '{item}' names no channel", "write --sink CHANNEL=SINK, e.g. --sink village=aplay")
+        parse_spec(spec.strip())
+        overrides[name.strip()] = spec.strip()
+    source = ScheduleSource(Path(schedule), sinks=overrides)
     daemon = Daemon(source, AsRunLog(_log_path(log_path)), settings=settings,
                     on_event=lambda e: _print_event(e, as_json, daemon.tz.key))
     import time as _time
@@ -685,7 +696,6 @@ def sinks_cmd(as_json: bool) -> None:
         return
     for name, ok, why in rows:
         click.echo(f"  {name:9s} {'available    ' if ok else 'not available'}  {why}")
-
 
 # ---------------------------------------------------------------- clip cache (engines/cache.py)
 @cli.group()

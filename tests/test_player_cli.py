@@ -84,3 +84,47 @@ def test_run_mistakes_exit_2_with_one_line(run, tmp_path, monkeypatch, args, wor
     res = run("run", *args, "--log", tmp_path / "asrun.sqlite")
     assert res.code == 2 and words in res.err and len(res.err.strip().splitlines()) == 1
     assert not (tmp_path / "asrun.sqlite").exists()
+
+
+PLAN = """{
+ "quiet_hours": ["22:00-06:00"],
+ "channels": {"village": {"name": "大喇叭", "sink": "file:onair"}},
+ "plays": [
+  {"start": "2021-10-27T07:00:00+08:00", "end": "2021-10-27T07:00:30+08:00", "channel": "village",
+   "notice": "hesuan", "file": "out/hesuan.wav", "priority": "normal", "status": "planned", "reason": ""},
+  {"start": "%s", "end": "2021-10-27T12:00:30+08:00", "channel": "village",
+   "notice": "supplies", "file": "/abs/supplies.wav", "priority": "%s"}
+ ]
+}"""
+
+
+def test_a_saved_plan_json_is_read_with_its_sinks_and_quiet_hours(tmp_path):
+    from broadcaster.player.source import ScheduleSource
+
+    path = write(tmp_path / "plan.json", PLAN % ("2021-10-27T12:00:00+08:00", "urgent"))
+    plan = ScheduleSource(path, sinks={"truck": "null"}).load(0)
+    assert [p.notice for p in plan.plays] == ["hesuan", "supplies"]
+    assert plan.plays[0].file == str(tmp_path / "out" / "hesuan.wav") and plan.plays[1].priority == "urgent"
+    assert plan.plays[0].start.isoformat() == "2021-10-27T07:00:00+08:00"
+    assert plan.sinks == {"village": "file:onair", "truck": "null"} and plan.base_dir == tmp_path
+    assert plan.quiet_hours == ((22 * 3600, 6 * 3600),) and plan.names == {"village": "大喇叭"}
+
+
+@pytest.mark.parametrize("start, priority, words", [
+    ("12:00", "urgent", "plan.json:7: '12:00' is not an ISO 8601 time — write e.g. 2021-10-27T07:00:00+08:00"),
+    ("2021-10-27T12:00:00", "urgent", "plan.json:7: '2021-10-27T12:00:00' has no UTC offset"),
+    ("2021-10-27T12:00:00+08:00", "top", "plan.json:7: unknown priority 'top'"),
+])
+def test_run_a_broken_plan_json_exits_2_with_file_and_line(run, tmp_path, start, priority, words):
+    path = write(tmp_path / "plan.json", PLAN % (start, priority))
+    res = run("run", path, "--log", tmp_path / "asrun.sqlite")
+    assert res.code == 2 and words in res.err and len(res.err.strip().splitlines()) == 1
+    assert not (tmp_path / "asrun.sqlite").exists()
+    write(path, PLAN[:60])
+    res = run("run", path, "--log", tmp_path / "asrun.sqlite")
+    assert res.code == 2 and "plan.json:3: not valid JSON" in res.err
+
+
+def test_run_sink_override_needs_a_channel(run, tmp_path):
+    res = run("run", write(tmp_path / "plan.json", "[]"), "--sink", "aplay")
+    assert res.code == 2 and "--sink 'aplay' names no channel — write --sink CHANNEL=SINK" in res.err

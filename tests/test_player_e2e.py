@@ -1,4 +1,5 @@
-"""Real time, real processes: kill -9 and restart, an emergency `play` cutting in, SIGTERM."""
+"""Real time, real processes (`broadcaster run plan.json`): kill -9 and restart, an emergency
+`play` cutting in, SIGTERM, edits to the plan file while it runs."""
 from __future__ import annotations
 
 import json
@@ -7,7 +8,6 @@ import signal
 import sqlite3
 import subprocess
 import sys
-import textwrap
 import time
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -18,32 +18,12 @@ from player_fixtures import TZ, sink_files, speech_wav
 
 ROOT = Path(__file__).resolve().parent.parent
 
-# The daemon as `broadcaster run` drives it (same Daemon, same signal handling), on a plan
-# listed in a JSON file instead of a schedule YAML, so these tests need only the player.
-RUNNER = textwrap.dedent("""
-    import json, sys
-    from datetime import datetime
-    from pathlib import Path
-    from broadcaster.cli import _print_event, _serve
-    from broadcaster.player.asrun import AsRunLog
-    from broadcaster.player.daemon import AirPlan, Daemon, Settings, StaticSource
-    from broadcaster.schedule.model import Play
-
-    doc = json.loads(Path(sys.argv[1]).read_text())
-    plays = tuple(Play(start=datetime.fromisoformat(p["start"]), end=datetime.fromisoformat(p["end"]),
-                       channel=p["channel"], notice=p["notice"], file=p["file"], slot=p["slot"]) for p in doc["plays"])
-    daemon = Daemon(StaticSource(AirPlan(plays, doc["sinks"]), sys.argv[1]), AsRunLog(sys.argv[2]),
-                    settings=Settings(grace=float(sys.argv[3])), on_event=lambda e: _print_event(e, False))
-    _serve(daemon)
-""")
-
-
 def start_daemon(tmp_path: Path, plan: Path, log: Path, grace: float) -> subprocess.Popen:
-    runner = tmp_path / "runner.py"
-    runner.write_text(RUNNER)
+    """`broadcaster run plan.json` as a real process."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    return subprocess.Popen([sys.executable, str(runner), str(plan), str(log), str(grace)], cwd=tmp_path, env=env,
-                            stdout=open(tmp_path / f"daemon-{time.time():.0f}.out", "w"), stderr=subprocess.STDOUT)
+    return subprocess.Popen([sys.executable, "-m", "broadcaster", "run", str(plan), "--log", str(log),
+                             "--grace", f"{grace}s"], cwd=tmp_path, env=env,
+                            stdout=open(tmp_path / f"daemon-{time.time():.3f}.out", "w"), stderr=subprocess.STDOUT)
 
 
 def write_plan(path: Path, file: Path, first: datetime, every: float, count: int, out: Path) -> list[dict]:
@@ -52,7 +32,10 @@ def write_plan(path: Path, file: Path, first: datetime, every: float, count: int
         s = first + timedelta(seconds=every * i)
         plays.append({"start": s.isoformat(), "end": (s + timedelta(seconds=2)).isoformat(), "channel": "village",
                       "notice": f"n{i}", "file": str(file), "slot": f"village/n{i}/{s.isoformat()}"})
-    path.write_text(json.dumps({"plays": plays, "sinks": {"village": f"file:{out}"}}))
+    # no quiet hours: the test must pass at any time of day
+    path.write_text(json.dumps({"timezone": "Asia/Shanghai", "quiet_hours": [],
+                                "channels": {"village": {"name": "大喇叭", "sink": f"file:{out}"}},
+                                "plays": plays}, ensure_ascii=False, indent=1))
     return plays
 
 
@@ -84,7 +67,7 @@ def test_kill_9_and_restart_logs_every_slot_once_and_plays_none_twice(tmp_path):
     clip = speech_wav(tmp_path / "short.wav", "注意")            # about 1.2 s of speech
     out, log, plan = tmp_path / "onair", tmp_path / "asrun.sqlite", tmp_path / "plan.json"
     first = datetime.fromtimestamp(time.time() + 2.5, TZ)
-    plays = write_plan(plan, clip, first, every=3, count=8, out=out)   # one item every 3 s, 24 s in all
+    plays = write_plan(plan, clip, first, every=3, count=7, out=out)   # one item every 3 s, 21 s in all
     grace = 3.0
 
     daemon = start_daemon(tmp_path, plan, log, grace)
@@ -173,3 +156,30 @@ def test_emergency_play_cuts_in_within_a_second_and_sigterm_stops_cleanly(tmp_pa
     assert "replayed" not in stopped["reason"] and "SIGTERM" in stopped["reason"]
     assert query(log, "SELECT stopped FROM daemons")[0]["stopped"] is not None
     assert [f[2] for f in sink_files(out)] == ["n0", "fire", "n0"]
+
+
+@pytest.mark.slow
+def test_an_edit_takes_effect_without_restart_and_a_broken_edit_keeps_the_old_plan(tmp_path):
+    clip = speech_wav(tmp_path / "short.wav", "注意")
+    out, log, plan = tmp_path / "onair", tmp_path / "asrun.sqlite", tmp_path / "plan.json"
+    first = datetime.fromtimestamp(time.time() + 2.0, TZ)
+    write_plan(plan, clip, first, every=2.5, count=4, out=out)            # n0 .. n3
+    daemon = start_daemon(tmp_path, plan, log, 600)
+    wait_until(lambda: query(log, "SELECT id FROM asrun"), 10, "the first play")
+    # the edit: the same times, other notices (new0 .. new3); n1 onwards are replaced
+    doc = json.loads(plan.read_text())
+    for p in doc["plays"]:
+        p["notice"] = p["notice"].replace("n", "new")
+        p["slot"] = "edited/" + p["slot"]
+    plan.write_text(json.dumps(doc))
+    wait_until(lambda: query(log, "SELECT id FROM asrun WHERE notice = 'new2'"), 10, "the edited plan")
+    plan.write_text(plan.read_text()[:-40])                               # a save cut short: broken JSON
+    wait_until(lambda: query(log, "SELECT id FROM asrun WHERE notice = 'new3'"), 10, "the last play")
+    daemon.send_signal(signal.SIGTERM)
+    assert daemon.wait(timeout=10) == 0
+    aired = [f[2] for f in sink_files(out)]
+    assert aired[0] == "n0" and aired[-2:] == ["new2", "new3"] and "n3" not in aired
+    errors = query(log, "SELECT message FROM events WHERE level = 'error'")
+    assert len(errors) == 1
+    assert "schedule edit not used, still playing the previous plan" in errors[0]["message"]
+    assert f"{plan}:" in errors[0]["message"] and "not valid JSON" in errors[0]["message"]

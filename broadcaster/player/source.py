@@ -1,19 +1,34 @@
-"""The daemon's plan source: a schedule file, loaded and planned around now by broadcaster.schedule."""
+"""The daemon's plan source: a schedule file planned around now, or a plan saved as JSON.
+
+`broadcaster run schedule.yaml` plans with broadcaster.schedule; `broadcaster run plan.json`
+plays a plan written by `broadcaster plan --json` (planned on another machine, or by hand).
+Either file is watched: a saved edit is reloaded.
+"""
 from __future__ import annotations
 
 import hashlib
+import json
+import re
+from datetime import datetime
 from pathlib import Path
 
 from broadcaster.errors import BadInput, CouldNotDo
 from broadcaster.player.daemon import AirPlan
+from broadcaster.player.sinks import parse_spec
+from broadcaster.schedule.model import PRIORITY_RANK, Play
+
+DEFAULT_QUIET = ("22:00-06:00",)
+_RANGE = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
 
 
 class ScheduleSource:
-    """A schedule file; `stamp` is a hash of its bytes, so any saved edit is noticed."""
+    """A schedule (or plan JSON) file; `stamp` is a hash of its bytes, so any saved edit is noticed."""
 
-    def __init__(self, path: Path, days_before: int = 1, days_after: int = 1) -> None:
+    def __init__(self, path: Path, sinks: dict[str, object] | None = None, days_before: int = 1,
+                 days_after: int = 1) -> None:
         self.path = path
         self.name = str(path)
+        self.sinks = dict(sinks or {})  # --sink CHANNEL=SPEC overrides
         self.days_before = days_before
         self.days_after = days_after
 
@@ -26,14 +41,108 @@ class ScheduleSource:
     def load(self, now: float) -> AirPlan:
         if not self.path.is_file():
             raise BadInput("schedule file not found", "check the path given to `broadcaster run`", self.path)
-        return plan_source(self.path, now, self.days_before, self.days_after)
+        if self.path.suffix.lower() == ".json":
+            plan = plan_from_json(self.path)
+        else:
+            plan = plan_source(self.path, now, self.days_before, self.days_after)
+        if self.sinks:
+            plan = AirPlan(plan.plays, {**plan.sinks, **self.sinks}, plan.quiet_hours, plan.timezone,
+                           plan.base_dir, plan.names)
+        return plan
 
 
 def plan_source(schedule_path: Path, now: float, days_before: int = 1, days_after: int = 1) -> AirPlan:
     """The plays around `now` (yesterday..tomorrow) with the channels' sinks and quiet hours."""
     try:
-        from broadcaster.schedule import load as schedule_load  # noqa: F401
-        from broadcaster.schedule import plan as schedule_plan  # noqa: F401
+        from broadcaster.schedule import plan as schedule_plan  # noqa: F401  (issue 7, being written)
     except ImportError:
-        raise CouldNotDo("the schedule planner is not installed in this build") from None
-    raise CouldNotDo("the schedule planner is not connected yet")
+        raise CouldNotDo(f"{schedule_path}: this build cannot plan schedule files yet; plan it elsewhere with "
+                         "`broadcaster plan --json > plan.json` and run `broadcaster run plan.json`") from None
+    raise CouldNotDo(f"{schedule_path}: the schedule planner is not connected to the player yet; "
+                     "run a saved plan instead: `broadcaster run plan.json`")
+
+
+def parse_quiet(ranges: object, where: Path, line: int | None = None) -> tuple[tuple[int, int], ...]:
+    """["22:00-06:00", "12:30-14:30"] -> ((79200, 21600), (45000, 52200))."""
+    if isinstance(ranges, str):
+        ranges = [ranges]
+    if not isinstance(ranges, (list, tuple)):
+        raise BadInput("quiet_hours must be a list of ranges", 'write e.g. quiet_hours: ["22:00-06:00"]', where,
+                       line)
+    out = []
+    for r in ranges:
+        m = _RANGE.match(str(r))
+        if not m or int(m.group(1)) > 23 or int(m.group(3)) > 24 or int(m.group(2)) > 59 or int(m.group(4)) > 59:
+            raise BadInput(f"quiet hours '{r}' is not a range of times", 'write it as "22:00-06:00"', where, line)
+        out.append(((int(m.group(1)) * 60 + int(m.group(2))) * 60, (int(m.group(3)) * 60 + int(m.group(4))) * 60))
+    return tuple(out)
+
+
+def plan_from_json(path: Path) -> AirPlan:
+    """A plan saved as JSON: a list of plays, or {plays: [...], channels: {..: {sink}}, quiet_hours, timezone}."""
+    text = path.read_text(encoding="utf-8-sig")
+    try:
+        doc = json.loads(text)
+    except ValueError as exc:
+        raise BadInput(f"not valid JSON ({getattr(exc, 'msg', exc)})",
+                       "fix the file, or write it again with `broadcaster plan --json`", path,
+                       getattr(exc, "lineno", None)) from None
+    lines = _play_lines(text)
+    if isinstance(doc, list):
+        doc = {"plays": doc}
+    if not isinstance(doc, dict) or not isinstance(doc.get("plays"), list):
+        raise BadInput("a plan file holds a list of plays (or an object with `plays`)",
+                       "write it with `broadcaster plan --json`", path, 1)
+    timezone = str(doc.get("timezone", "Asia/Shanghai"))
+    try:
+        from zoneinfo import ZoneInfo
+        ZoneInfo(timezone)
+    except Exception:
+        raise BadInput(f"unknown time zone '{timezone}'", "use e.g. Asia/Shanghai", path) from None
+    quiet = parse_quiet(doc.get("quiet_hours", list(DEFAULT_QUIET)), path)
+    sinks: dict[str, object] = {}
+    names: dict[str, str] = {}
+    for name, conf in (doc.get("channels") or {}).items():
+        conf = conf if isinstance(conf, dict) else {}
+        try:
+            parse_spec(conf.get("sink"))
+        except BadInput as exc:
+            raise exc.located(path) from None
+        sinks[name] = conf.get("sink") or "auto"
+        names[name] = str(conf.get("name", name))
+    plays = []
+    for i, p in enumerate(doc["plays"]):
+        line = lines[i] if i < len(lines) else None
+        plays.append(_play(p, path, line))
+    return AirPlan(tuple(plays), sinks, quiet, timezone, path.parent, names)
+
+
+def _play_lines(text: str) -> list[int]:
+    """Line of each play object's `"start"` key, in order (for line-numbered errors)."""
+    return [text.count("\n", 0, m.start()) + 1 for m in re.finditer(r'"start"\s*:', text)]
+
+
+def _play(p: object, path: Path, line: int | None) -> Play:
+    if not isinstance(p, dict):
+        raise BadInput("each play must be an object with start, end, channel, notice and file",
+                       "write the plan with `broadcaster plan --json`", path, line)
+    missing = [k for k in ("start", "channel", "notice", "file") if not p.get(k)]
+    if missing:
+        raise BadInput(f"a play has no {missing[0]}", "give start, end, channel, notice and file", path, line)
+    try:
+        start = datetime.fromisoformat(str(p["start"]))
+        end = datetime.fromisoformat(str(p.get("end") or p["start"]))
+    except ValueError:
+        raise BadInput(f"'{p['start']}' is not an ISO 8601 time", "write e.g. 2021-10-27T07:00:00+08:00",
+                       path, line) from None
+    if start.tzinfo is None:
+        raise BadInput(f"'{p['start']}' has no UTC offset", "write e.g. 2021-10-27T07:00:00+08:00", path, line)
+    priority = str(p.get("priority", "normal"))
+    if priority not in PRIORITY_RANK:
+        raise BadInput(f"unknown priority '{priority}'", f"use one of {', '.join(PRIORITY_RANK)}", path, line)
+    file = Path(str(p["file"]))
+    if not file.is_absolute():
+        file = path.parent / file
+    return Play(start=start, end=end, channel=str(p["channel"]), notice=str(p["notice"]), file=str(file),
+                priority=priority, status=str(p.get("status", "planned")), reason=str(p.get("reason", "")),
+                title=str(p.get("title", "")), slot=str(p.get("slot", "")))
