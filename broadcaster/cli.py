@@ -697,6 +697,7 @@ def sinks_cmd(as_json: bool) -> None:
     for name, ok, why in rows:
         click.echo(f"  {name:9s} {'available    ' if ok else 'not available'}  {why}")
 
+
 # ---------------------------------------------------------------- clip cache (engines/cache.py)
 @cli.group()
 def cache() -> None:
