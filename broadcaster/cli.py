@@ -143,6 +143,30 @@ def render(files: tuple[str, ...], out_dir: str, engine: str, fmt: str | None, a
         raise click.exceptions.Exit(EXIT_FAILED)
 
 
+def _split_schedules(paths: list[Path]) -> tuple[list[Path], list[Path]]:
+    """Schedule files (a mapping with `programs:`) apart from notices and jingles."""
+    from broadcaster import yamlsource
+    from broadcaster.schedule.load import is_schedule_data
+
+    notices, schedules = [], []
+    for path in paths:
+        try:
+            is_schedule = is_schedule_data(yamlsource.load(path).data)
+        except BadInput:
+            is_schedule = False  # the notice loader reports it
+        (schedules if is_schedule else notices).append(path)
+    return notices, schedules
+
+
+def _check_schedule(path: Path) -> None:
+    from broadcaster.schedule.load import load_schedule
+    from broadcaster.schedule.media import check_notices
+
+    schedule = load_schedule(path)
+    check_notices(schedule)
+    click.echo(f"ok  {path}  (schedule: {len(schedule.channels)} channel(s), {len(schedule.programs)} program(s))")
+
+
 @cli.command()
 @click.argument("files", nargs=-1, required=True)
 def check(files: tuple[str, ...]) -> None:
@@ -155,8 +179,13 @@ def check(files: tuple[str, ...]) -> None:
     """
     from broadcaster.render import BadInputs, load_all
 
-    paths = _expand(files)
+    paths, schedules = _split_schedules(_expand(files))
     prepared, errors = load_all(paths)
+    for path in schedules:
+        try:
+            _check_schedule(path)
+        except BadInput as exc:
+            errors.append(exc)
     if errors:
         raise BadInputs(errors)
     for p in prepared:
@@ -804,3 +833,123 @@ def profiles_command(as_json: bool) -> None:
                    f"{'' if p.tags or p.format != 'mp3' else ', no tags'}  [{', '.join(parts)}]")
         if p.description:
             click.echo(f"    {p.description}")
+
+
+# ---------------------------------------------------------------- schedules: plan / export
+def _plan_for(schedule_path: str, start: str | None, days: int, audio: str | None, engine: str):
+    """Load, render what is needed (incrementally), and plan: (schedule, plays)."""
+    from datetime import date, datetime
+
+    from broadcaster.errors import BadInput
+    from broadcaster.schedule.load import load_schedule
+    from broadcaster.schedule.media import render_media
+    from broadcaster.schedule.plan import plan
+
+    schedule = load_schedule(schedule_path)
+    if start is None:
+        first = datetime.now(schedule.tz).date()
+    else:
+        try:
+            first = date.fromisoformat(start)
+        except ValueError:
+            raise BadInput(f"invalid date '{start}'", "write --from as 2021-10-27") from None
+    media = render_media(schedule, Path(audio) if audio else None, engine=engine)
+    return schedule, plan(schedule, media, first, days)
+
+
+def _plan_json(schedule, plays) -> dict:
+    from broadcaster.schedule.plan import clock_range
+    return {"timezone": schedule.timezone,
+            "quiet_hours": [clock_range(a, b) for a, b in schedule.quiet_hours],
+            "channels": {c.id: {"name": c.name, "kind": c.kind, "sink": c.sink} for c in schedule.channels.values()},
+            "plays": [p.as_json() for p in plays]}
+
+
+_PLAN_OPTIONS = [
+    click.argument("schedule", type=click.Path(dir_okay=False)),
+    click.option("--from", "start", default=None, metavar="DATE", help="First day, e.g. 2021-10-27 (default: today)."),
+    click.option("--days", type=click.IntRange(1, 3660), default=1, show_default=True),
+    click.option("--audio", default=None, type=click.Path(file_okay=False),
+                 help="Folder for the rendered programs (default: <schedule>-audio/ beside it)."),
+    click.option("--engine", type=click.Choice(["auto", "espeak", "neural", "edge"]), default="auto",
+                 show_default=True),
+]
+
+
+def _plan_options(f):
+    for option in reversed(_PLAN_OPTIONS):
+        f = option(f)
+    return f
+
+
+@cli.command("plan")
+@_plan_options
+@click.option("--json", "as_json", is_flag=True, help="Print the plan as JSON (`broadcaster run` plays it).")
+@click.option("--svg", "svg", default=None, type=click.Path(dir_okay=False),
+              help="Also draw the first day as an SVG timeline (open it in a browser).")
+def plan_cmd(schedule: str, start: str | None, days: int, audio: str | None, engine: str, as_json: bool,
+             svg: str | None) -> None:
+    """Compile a schedule into concrete plays: times, moves, drops and why.
+
+    \b
+    Examples:
+      broadcaster plan examples/schedules/village.yaml --from 2021-10-27 --days 3
+      broadcaster plan village.yaml --from 2021-10-27 --svg day.svg     # a picture of the day
+      broadcaster plan village.yaml --json > plan.json                  # for scripts and `run`
+    """
+    from broadcaster.fsutil import write_text
+    from broadcaster.schedule.svg import timeline
+
+    sched, plays = _plan_for(schedule, start, days, audio, engine)
+    if svg:
+        day = plays[0].start.date() if plays else None
+        if day is not None:
+            names = {c.id: c.name for c in sched.channels.values()}
+            write_text(svg, timeline(plays, day, names, sched.quiet_hours, sched.tz))
+    if as_json:
+        click.echo(json.dumps(_plan_json(sched, plays), ensure_ascii=False, indent=2))
+        return
+    for p in plays:
+        mark = {"planned": " ", "moved": "→", "dropped": "✕"}[p.status]
+        click.echo(f"{mark} {p.start:%Y-%m-%d %H:%M:%S}-{p.end:%H:%M:%S}  {p.channel:10s} {p.priority:10s} "
+                   f"{p.title or p.notice}" + (f"  ({p.reason})" if p.reason else ""))
+    counts = {s: sum(p.status == s for p in plays) for s in ("planned", "moved", "dropped")}
+    click.echo(f"{len(plays)} plays: {counts['planned']} planned, {counts['moved']} moved, "
+               f"{counts['dropped']} dropped" + (f"; timeline in {svg}" if svg else ""))
+
+
+@cli.command("export")
+@_plan_options
+@click.option("--to", "fmt", type=click.Choice(["m3u", "ics", "crontab", "systemd", "card"]), required=True)
+@click.option("-o", "--out", "out_dir", required=True, type=click.Path(file_okay=False))
+def export_cmd(schedule: str, start: str | None, days: int, audio: str | None, engine: str, fmt: str,
+               out_dir: str) -> None:
+    """Export a schedule's plan for broadcast hardware.
+
+    \b
+    Examples:
+      broadcaster export village.yaml --from 2021-10-27 --days 3 --to ics -o export/      # calendar import
+      broadcaster export village.yaml --to crontab -o export/ && crontab export/broadcaster.crontab
+      broadcaster export village.yaml --to systemd -o /etc/systemd/system/
+      broadcaster export village.yaml --to m3u -o export/        # one playlist per channel per day
+      broadcaster export village.yaml --to card -o /media/TF     # a folder per channel and day
+    """
+    from broadcaster.schedule import exports
+
+    sched, plays = _plan_for(schedule, start, days, audio, engine)
+    out = Path(out_dir)
+    if fmt == "card":
+        from broadcaster.audio.card import export_card
+        written = []
+        groups: dict = {}
+        for p in exports.on_air(plays):
+            groups.setdefault((p.channel, p.start.date()), []).append(Path(p.file))
+        for (channel, day), files in sorted(groups.items()):
+            result = export_card(files, out / f"{exports._ascii(channel)}-{day.isoformat()}", engine=engine,
+                                 replace=True)
+            written.append(result.playlist)
+    elif fmt == "ics":
+        written = exports.ics(plays, out, {c.id: c.name for c in sched.channels.values()})
+    else:
+        written = getattr(exports, fmt)(plays, out)
+    click.echo(f"wrote {len(written)} file(s) to {out_dir}/ for {len(exports.on_air(plays))} plays")

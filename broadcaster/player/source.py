@@ -52,14 +52,23 @@ class ScheduleSource:
 
 
 def plan_source(schedule_path: Path, now: float, days_before: int = 1, days_after: int = 1) -> AirPlan:
-    """The plays around `now` (yesterday..tomorrow) with the channels' sinks and quiet hours."""
-    try:
-        from broadcaster.schedule import plan as schedule_plan  # noqa: F401  (issue 7, being written)
-    except ImportError:
-        raise CouldNotDo(f"{schedule_path}: this build cannot plan schedule files yet; plan it elsewhere with "
-                         "`broadcaster plan --json > plan.json` and run `broadcaster run plan.json`") from None
-    raise CouldNotDo(f"{schedule_path}: the schedule planner is not connected to the player yet; "
-                     "run a saved plan instead: `broadcaster run plan.json`")
+    """The plays around `now` (yesterday..tomorrow) with the channels' sinks and quiet hours.
+
+    Programs are rendered first where they changed (through the clip cache, so this is cheap).
+    """
+    from datetime import timedelta
+
+    from broadcaster.schedule.load import load_schedule
+    from broadcaster.schedule.media import render_media
+    from broadcaster.schedule.plan import plan
+
+    schedule = load_schedule(schedule_path)
+    today = datetime.fromtimestamp(now, schedule.tz).date()
+    media = render_media(schedule)
+    plays = plan(schedule, media, today - timedelta(days=days_before), days_before + 1 + days_after)
+    return AirPlan(plays=tuple(plays), sinks={c.id: c.sink for c in schedule.channels.values()},
+                   quiet_hours=schedule.quiet_hours, timezone=schedule.timezone, base_dir=schedule.path.parent,
+                   names={c.id: c.name for c in schedule.channels.values()})
 
 
 def parse_quiet(ranges: object, where: Path, line: int | None = None) -> tuple[tuple[int, int], ...]:

@@ -1,0 +1,318 @@
+"""schedule.yaml -> Schedule: channels, programs and quiet hours, every error with file and line."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from broadcaster import yamlsource
+from broadcaster.errors import BadInput
+from broadcaster.notice import PRIORITIES
+from broadcaster.yamlsource import YamlDoc
+
+SCHEDULE_KEYS = {"timezone", "quiet_hours", "channels", "programs", "max_delay"}
+CHANNEL_KEYS = {"name", "kind", "sink"}
+CHANNEL_KINDS = ("loudspeaker", "truck")
+PROGRAM_KEYS = {"notice", "notices", "channel", "channels", "dates", "weekdays", "times", "every", "between",
+                "until", "loop", "cron", "priority", "route", "between_stops"}
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_TIME = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2}))?$")
+_DURATION = re.compile(r"^(\d+)\s*(s|m|min|h)$")
+
+
+@dataclass(frozen=True)
+class Channel:
+    id: str
+    name: str
+    kind: str = "loudspeaker"
+    sink: object = "auto"  # a sink name or an argument list (the player resolves it)
+
+
+@dataclass(frozen=True)
+class Stop:
+    """One stop of a truck route: its time and the variables the notice gets there."""
+
+    at: time
+    vars: dict
+
+
+@dataclass(frozen=True)
+class Program:
+    """One rule of the schedule: what plays, where, when."""
+
+    index: int
+    line: int
+    notices: tuple[Path, ...]
+    channels: tuple[str, ...]
+    priority: str = "normal"
+    dates: frozenset | None = None          # None: every day
+    date_range: tuple[date, date] | None = None
+    weekdays: frozenset | None = None        # 0 = Monday
+    times: tuple[time, ...] = ()
+    every: timedelta | None = None
+    between: tuple[time, time] | None = None
+    until: datetime | None = None
+    loop: bool = False
+    cron: str | None = None
+    route: tuple[Stop, ...] = ()
+    between_stops: Path | None = None
+
+    def on(self, day: date) -> bool:
+        if self.dates is not None and day not in self.dates:
+            return False
+        if self.date_range is not None and not self.date_range[0] <= day <= self.date_range[1]:
+            return False
+        return self.weekdays is None or day.weekday() in self.weekdays
+
+
+@dataclass(frozen=True)
+class Schedule:
+    path: Path
+    timezone: str = "Asia/Shanghai"
+    quiet_hours: tuple[tuple[int, int], ...] = ((22 * 3600, 6 * 3600),)  # seconds after midnight
+    max_delay: timedelta = timedelta(minutes=10)
+    channels: dict = field(default_factory=dict)   # id -> Channel
+    programs: tuple[Program, ...] = ()
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+def is_schedule_data(data: object) -> bool:
+    return isinstance(data, dict) and "programs" in data
+
+
+def load_schedule(path: str | Path) -> Schedule:
+    """Load and validate a schedule; notice files must exist (their contents are checked by render)."""
+    doc = yamlsource.load(path)
+    return schedule_from_doc(doc)
+
+
+def schedule_from_doc(doc: YamlDoc) -> Schedule:
+    data = doc.data
+    if not isinstance(data, dict):
+        raise doc.error("a schedule is a mapping with `channels:` and `programs:`", "see docs/schedules.md")
+    yamlsource.check_keys(doc, data, SCHEDULE_KEYS)
+    tzname = data.get("timezone", "Asia/Shanghai")
+    try:
+        ZoneInfo(str(tzname))
+    except (ZoneInfoNotFoundError, ValueError):
+        raise doc.error(f"unknown time zone '{tzname}'", "use e.g. Asia/Shanghai", "timezone") from None
+    quiet = parse_quiet_hours(doc, data.get("quiet_hours", ["22:00-06:00"]))
+    max_delay = parse_duration(doc, data.get("max_delay", "10m"), "max_delay")
+    channels = _channels(doc, data.get("channels"))
+    programs = data.get("programs")
+    if not isinstance(programs, list) or not programs:
+        raise doc.error("`programs:` must be a list with at least one program", "add `- notice: ...` items",
+                        "programs")
+    progs = tuple(_program(doc, i, p, channels) for i, p in enumerate(programs))
+    return Schedule(path=doc.path, timezone=str(tzname), quiet_hours=quiet, max_delay=max_delay,
+                    channels=channels, programs=progs)
+
+
+def parse_clock(doc: YamlDoc, value: object, *keys) -> time:
+    text = str(doc.raw.get(tuple(keys), value)).strip()
+    m = _TIME.match(text)
+    if not m:
+        raise doc.error(f"'{text}' is not a time of day", 'write it as "07:00" or "18:30:30", in quotes', *keys)
+    h, mi, s = int(m.group(1)), int(m.group(2)), int(m.group(3) or 0)
+    if h > 23 or mi > 59 or s > 59:
+        raise doc.error(f"invalid time '{text}'", "hours 0-23, minutes and seconds 0-59", *keys)
+    return time(h, mi, s)
+
+
+def parse_window(doc: YamlDoc, value: object, *keys) -> tuple[time, time]:
+    text = str(doc.raw.get(tuple(keys), value))
+    parts = [p.strip() for p in text.split("-")]
+    if len(parts) != 2:
+        raise doc.error(f"'{text}' is not a time range", 'write it as "08:00-11:00"', *keys)
+    start = _clock_text(doc, parts[0], keys)
+    end = _clock_text(doc, parts[1], keys)
+    return start, end
+
+
+def _clock_text(doc: YamlDoc, text: str, keys) -> time:
+    m = _TIME.match(text)
+    if not m or int(m.group(1)) > 24 or int(m.group(2)) > 59:
+        raise doc.error(f"invalid time '{text}'", 'write times as "08:00"', *keys)
+    if int(m.group(1)) == 24:
+        return time(23, 59, 59)
+    return time(int(m.group(1)), int(m.group(2)), int(m.group(3) or 0))
+
+
+def parse_quiet_hours(doc: YamlDoc, value: object) -> tuple[tuple[int, int], ...]:
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list):
+        raise doc.error("quiet_hours must be a list of ranges", 'write e.g. quiet_hours: ["22:00-06:00"]',
+                        "quiet_hours")
+    out = []
+    for i, item in enumerate(value):
+        a, b = parse_window(doc, item, "quiet_hours", i)
+        sa, sb = _sec(a), _sec(b)
+        if sa == sb:
+            raise doc.error(f"quiet hours '{item}' is an empty range", "give different start and end times",
+                            "quiet_hours", i)
+        out.append((sa, sb))
+    for i, r1 in enumerate(out):
+        for r2 in out[:i]:
+            if _ranges_overlap(r1, r2):
+                raise doc.error(f"quiet hours '{value[i]}' overlap another range",
+                                "merge the overlapping ranges into one", "quiet_hours", i)
+    return tuple(out)
+
+
+def _ranges_overlap(a: tuple[int, int], b: tuple[int, int]) -> bool:
+    def spans(r):
+        return [(r[0], r[1])] if r[0] < r[1] else [(r[0], 86400), (0, r[1])]
+    return any(x0 < y1 and y0 < x1 for x0, x1 in spans(a) for y0, y1 in spans(b))
+
+
+def parse_duration(doc: YamlDoc, value: object, *keys) -> timedelta:
+    m = _DURATION.match(str(value).strip())
+    if not m or int(m.group(1)) == 0:
+        raise doc.error(f"'{value}' is not a duration", 'write e.g. "30m", "90s" or "2h"', *keys)
+    n, unit = int(m.group(1)), m.group(2)
+    return timedelta(seconds=n * {"s": 1, "m": 60, "min": 60, "h": 3600}[unit])
+
+
+def _sec(t: time) -> int:
+    return t.hour * 3600 + t.minute * 60 + t.second
+
+
+def _channels(doc: YamlDoc, value: object) -> dict:
+    if not isinstance(value, dict) or not value:
+        raise doc.error("a schedule needs `channels:`", "e.g. channels: {village: {name: 大喇叭, kind: loudspeaker}}",
+                        "channels")
+    out = {}
+    for cid, conf in value.items():
+        conf = conf or {}
+        if not isinstance(conf, dict):
+            raise doc.error(f"channel '{cid}' must be a mapping", "write {name: ..., kind: loudspeaker}",
+                            "channels", cid)
+        yamlsource.check_keys(doc, conf, CHANNEL_KEYS, ("channels", cid))
+        kind = conf.get("kind", "loudspeaker")
+        if kind not in CHANNEL_KINDS:
+            raise doc.error(f"unknown channel kind '{kind}'", "use loudspeaker or truck", "channels", cid, "kind")
+        out[str(cid)] = Channel(id=str(cid), name=str(conf.get("name", cid)), kind=kind,
+                                sink=conf.get("sink", "auto"))
+    return out
+
+
+def _notice_path(doc: YamlDoc, value: object, *keys) -> Path:
+    if not isinstance(value, str) or not value.strip():
+        raise doc.error("a notice must be a file path", "write e.g. notice: notices/hesuan.yaml", *keys)
+    path = (doc.path.parent / value).resolve()
+    if not path.is_file():
+        raise doc.error(f"notice file '{value}' not found", "paths are relative to the schedule file", *keys)
+    return path
+
+
+def _program(doc: YamlDoc, i: int, p: object, channels: dict) -> Program:
+    k = ("programs", i)
+    if not isinstance(p, dict):
+        raise doc.error("each program must be a mapping", "start it with `- notice: ...`", *k)
+    yamlsource.check_keys(doc, p, PROGRAM_KEYS, k)
+    if ("notice" in p) == ("notices" in p):
+        raise doc.error("give a program either `notice:` or `notices:`", "one file, or a list for a playlist", *k)
+    if "notice" in p:
+        notices = (_notice_path(doc, p["notice"], *k, "notice"),)
+    else:
+        if not isinstance(p["notices"], list) or not p["notices"]:
+            raise doc.error("`notices:` must be a list of files", "write notices: [a.yaml, b.yaml]", *k, "notices")
+        notices = tuple(_notice_path(doc, n, *k, "notices", j) for j, n in enumerate(p["notices"]))
+    if ("channel" in p) == ("channels" in p):
+        raise doc.error("give a program either `channel:` or `channels:`", "name a channel from `channels:`", *k)
+    names = [p["channel"]] if "channel" in p else p["channels"]
+    if not isinstance(names, list):
+        raise doc.error("`channels:` must be a list", "write channels: [village, truck]", *k, "channels")
+    for j, name in enumerate(names):
+        if name not in channels:
+            hint = yamlsource.did_you_mean(str(name), list(channels))
+            raise doc.error(f"unknown channel '{name}'", (hint + " " if hint else "") + "channels: " +
+                            ", ".join(channels), *k, "channel" if "channel" in p else "channels")
+    priority = p.get("priority", "normal")
+    if priority not in PRIORITIES:
+        raise doc.error(f"unknown priority '{priority}'", "use emergency, urgent, normal or background",
+                        *k, "priority")
+    dates, date_range = _dates(doc, p.get("dates"), k)
+    weekdays = None
+    if "weekdays" in p:
+        wd = p["weekdays"] if isinstance(p["weekdays"], list) else [p["weekdays"]]
+        bad = [w for w in wd if str(w).lower()[:3] not in WEEKDAYS]
+        if bad:
+            raise doc.error(f"unknown weekday '{bad[0]}'", "use mon tue wed thu fri sat sun", *k, "weekdays")
+        weekdays = frozenset(WEEKDAYS.index(str(w).lower()[:3]) for w in wd)
+    times = ()
+    if "times" in p:
+        tv = p["times"] if isinstance(p["times"], list) else [p["times"]]
+        times = tuple(parse_clock(doc, t, *k, "times", j) if isinstance(p["times"], list)
+                      else parse_clock(doc, t, *k, "times") for j, t in enumerate(tv))
+    every = parse_duration(doc, p["every"], *k, "every") if "every" in p else None
+    between = parse_window(doc, p["between"], *k, "between") if "between" in p else None
+    if between and between[0] >= between[1]:
+        raise doc.error(f"window '{p['between']}' is empty", "the end must be after the start (same day)",
+                        *k, "between")
+    loop = bool(p.get("loop", False))
+    cron = p.get("cron")
+    if cron is not None:
+        from croniter import croniter
+        if not croniter.is_valid(str(cron)):
+            raise doc.error(f"invalid cron rule '{cron}'", 'use five fields, e.g. "0 19 * * 6"', *k, "cron")
+    until = None
+    if "until" in p:
+        text = str(doc.raw.get(k + ("until",), p["until"]))
+        try:
+            until = datetime.fromisoformat(text)
+        except ValueError:
+            raise doc.error(f"invalid until '{text}'", "write e.g. 2021-10-28T11:00", *k, "until") from None
+    route = ()
+    if "route" in p:
+        if not isinstance(p["route"], list) or not p["route"]:
+            raise doc.error("`route:` must be a list of stops", 'write [{at: "09:00", place: 1号楼}, ...]', *k, "route")
+        stops = []
+        for j, s in enumerate(p["route"]):
+            if not isinstance(s, dict) or "at" not in s:
+                raise doc.error("each stop needs `at:`", 'write {at: "09:00", place: 1号楼}', *k, "route", j)
+            at = parse_clock(doc, s["at"], *k, "route", j, "at")
+            vars_ = {key: str(doc.raw.get(k + ("route", j, key), v)) for key, v in s.items() if key != "at"}
+            stops.append(Stop(at=at, vars=vars_))
+        route = tuple(sorted(stops, key=lambda s: s.at))
+    between_stops = _notice_path(doc, p["between_stops"], *k, "between_stops") if "between_stops" in p else None
+    kinds = sum(bool(x) for x in (times, every, loop, cron, route))
+    if kinds != 1:
+        raise doc.error("a program needs exactly one of times, every, loop, cron or route",
+                        'e.g. times: ["07:00", "12:00"]', *k)
+    if (every or loop) and not between:
+        raise doc.error("`every:` and `loop:` need a window", 'add between: "08:00-11:00"', *k)
+    return Program(index=i, line=doc.line(*k) or 0, notices=notices, channels=tuple(names), priority=priority,
+                   dates=dates, date_range=date_range, weekdays=weekdays, times=times, every=every,
+                   between=between, until=until, loop=loop, cron=str(cron) if cron else None, route=route,
+                   between_stops=between_stops)
+
+
+def _dates(doc: YamlDoc, value: object, k: tuple) -> tuple[frozenset | None, tuple[date, date] | None]:
+    if value is None:
+        return None, None
+
+    def one(v: object, *keys) -> date:
+        if isinstance(v, date):
+            return v
+        try:
+            return date.fromisoformat(str(v).strip())
+        except ValueError:
+            raise doc.error(f"invalid date '{v}'", "write dates as 2021-10-27", *keys) from None
+
+    if isinstance(value, list):
+        return frozenset(one(v, *k, "dates", j) for j, v in enumerate(value)), None
+    text = str(doc.raw.get(k + ("dates",), value))
+    if ".." in text:
+        a, b = (one(x, *k, "dates") for x in text.split("..", 1))
+        if b < a:
+            raise doc.error(f"date range '{text}' ends before it starts", "write the earlier date first",
+                            *k, "dates")
+        return None, (a, b)
+    return frozenset({one(value, *k, "dates")}), None
