@@ -8,7 +8,6 @@ from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from broadcaster import yamlsource
-from broadcaster.errors import BadInput
 from broadcaster.notice import PRIORITIES
 from broadcaster.yamlsource import YamlDoc
 

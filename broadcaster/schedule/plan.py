@@ -8,7 +8,8 @@ inside quiet hours; loops fill their window back to back and never run past it.
 from __future__ import annotations
 
 import bisect
-from dataclasses import dataclass, replace
+from functools import lru_cache
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
@@ -24,56 +25,64 @@ class Media:
     title: str
     file: str
     duration: float
+    length: timedelta = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "length", timedelta(seconds=self.duration))  # added to every play's start
 
 
 MediaKey = tuple  # (notice path, route stop index or None)
 
 
-@dataclass(frozen=True)
-class _Candidate:
-    play: Play
-    window_end: datetime | None  # loops and route fillers must end by this
-    order: int
+# A candidate play, as a plain tuple (the planner handles one per play of the year):
+# (-priority rank, start, schedule order, end, channel, media, priority, slot, window end or None),
+# laid out so that a plain sort puts the higher priority first, then time, then schedule order.
+# Times carry the schedule's zone; Python adds and compares datetimes of one zone as
+# wall-clock times, which is what a broadcast schedule means.
+_Candidate = tuple
 
 
 def plan(schedule: Schedule, media: dict, start: date, days: int) -> list[Play]:
     """Every play from `start` for `days` days, sorted by start then channel."""
     tz = schedule.tz
     candidates: list[_Candidate] = []
+    media = {(str(k[0]), k[1]): v for k, v in media.items()}  # str keys hash far faster than Paths
     for day_offset in range(days):
         day = start + timedelta(days=day_offset)
         for program in schedule.programs:
             if program.on(day):
                 candidates.extend(_expand(program, day, tz, media, len(candidates)))
-    placed: list[Play] = []
-    by_channel: dict[str, list[tuple[datetime, datetime]]] = {}
-    # higher priority first; then time, then the schedule's own order: deterministic
-    candidates.sort(key=lambda c: (-PRIORITY_RANK[c.play.priority], c.play.start, c.order))
+    by_channel: dict[str, list] = {}
+    candidates.sort()  # higher priority first; then time, then the schedule's own order: deterministic
+    placed = []
     for cand in candidates:
-        placed.append(_place(cand, schedule, by_channel))
+        begin, finish, status, reason = _place(cand, schedule, by_channel)
+        channel, m, priority, slot = cand[4:8]
+        placed.append(Play(begin, finish, channel, m.notice, m.file,
+                           priority, status, reason, m.title, slot))
     placed.sort(key=lambda p: (p.start, p.channel, p.slot))
     return placed
 
 
 def _expand(program: Program, day: date, tz, media: dict, base: int) -> list[_Candidate]:
     out: list[_Candidate] = []
+    rank = -PRIORITY_RANK[program.priority]
 
     def at(t: time) -> datetime:
         return datetime.combine(day, t, tzinfo=tz)
 
-    def add(key: MediaKey, start: datetime, channel: str, window_end: datetime | None = None) -> datetime:
-        m: Media = media[key]
-        end = start + timedelta(seconds=m.duration)
+    def add(m: Media, start: datetime, channel: str, window_end: datetime | None = None) -> datetime:
+        end = start + m.length
         slot = f"p{program.index}:{channel}:{start.isoformat()}:{m.notice}"
-        out.append(_Candidate(Play(start=start, end=end, channel=channel, notice=m.notice, file=m.file,
-                                   priority=program.priority, title=m.title, slot=slot),
-                              window_end, base + len(out)))
+        out.append((rank, start, base + len(out), end, channel, m, program.priority, slot, window_end))
         return end
 
     def sequence(start: datetime, channel: str) -> None:
         t = start
-        for path in program.notices:
-            t = add((path, None), t, channel)
+        for m in playlist:
+            t = add(m, t, channel)
+
+    playlist = [] if program.route else [media[(str(p), None)] for p in program.notices]
 
     for channel in program.channels:
         if program.times:
@@ -88,10 +97,10 @@ def _expand(program: Program, day: date, tz, media: dict, base: int) -> list[_Ca
             t, end = at(program.between[0]), at(program.between[1])
             i = 0
             while True:
-                key = (program.notices[i % len(program.notices)], None)
-                if t + timedelta(seconds=media[key].duration) > end:
+                m = playlist[i % len(playlist)]
+                if t + m.length > end:
                     break
-                t = add(key, t, channel, end)
+                t = add(m, t, channel, end)
                 i += 1
         elif program.cron:
             from croniter import croniter
@@ -103,48 +112,49 @@ def _expand(program: Program, day: date, tz, media: dict, base: int) -> list[_Ca
                 sequence(nxt, channel)
         elif program.route:
             for n, stop in enumerate(program.route):
-                end = add((program.notices[0], n), at(stop.at), channel)
+                end = add(media[(str(program.notices[0]), n)], at(stop.at), channel)
                 if program.between_stops and n + 1 < len(program.route):
                     nxt = at(program.route[n + 1].at)
-                    key = (program.between_stops, None)
-                    while end + timedelta(seconds=media[key].duration) <= nxt:
-                        end = add(key, end, channel, nxt)
+                    filler = media[(str(program.between_stops), None)]
+                    while end + filler.length <= nxt:
+                        end = add(filler, end, channel, nxt)
     if program.until is not None:
         until = program.until if program.until.tzinfo else program.until.replace(tzinfo=tz)
-        out = [c for c in out if c.play.start < until]
+        out = [c for c in out if c[1] < until]
     return out
 
 
-def _place(cand: _Candidate, schedule: Schedule, by_channel: dict) -> Play:
-    play = cand.play
-    busy = by_channel.setdefault(play.channel, [])
-    length = play.end - play.start
-    quiet = _quiet_reason(play.start, play.end, schedule)
-    if quiet and play.priority != "emergency":
-        return replace(play, status="dropped", reason=f"inside quiet hours {quiet}")
-    start = play.start
+def _place(cand: _Candidate, schedule: Schedule, by_channel: dict) -> tuple:
+    """(start, end, status, reason) for one candidate, booking its channel time when it airs."""
+    _rank, first, _order, end, channel, m, priority, _slot, window_end = cand
+    busy = by_channel.setdefault(channel, [])
+    length = end - first
+    quiet = _quiet_reason(first, end, schedule)
+    if quiet and priority != "emergency":
+        return first, end, "dropped", f"inside quiet hours {quiet}"
+    start = first
     blocker = None
     while True:
         clash = _clash(busy, start, start + length)
-        if clash is None:
+        if clash is None or clash[1] - first > schedule.max_delay:
+            blocker = clash or blocker
+            start = clash[1] if clash else start
             break
         blocker = clash
         start = clash[1]
-    if start == play.start:
-        _book(busy, play)
-        return play
-    moved = replace(play, start=start, end=start + length)
-    reason_at = f"{blocker[2]} ({blocker[3]}) holds {blocker[0].strftime('%H:%M:%S')}-{blocker[1].strftime('%H:%M:%S')}"
-    if start - play.start > schedule.max_delay:
-        return replace(play, status="dropped",
-                       reason=f"{reason_at}; moving after it would delay more than {_fmt(schedule.max_delay)}")
-    if cand.window_end is not None and moved.end > cand.window_end:
-        return replace(play, status="dropped", reason=f"{reason_at}; after it the loop would run past its window")
-    quiet = _quiet_reason(moved.start, moved.end, schedule)
-    if quiet and play.priority != "emergency":
-        return replace(play, status="dropped", reason=f"{reason_at}; after it would be inside quiet hours {quiet}")
-    _book(busy, moved)
-    return replace(moved, status="moved", reason=f"moved {_fmt(start - play.start)} later: {reason_at}")
+    if start == first:
+        bisect.insort(busy, (first, end, m.notice, priority))
+        return first, end, "planned", ""
+    reason_at = f"{blocker[2]} ({blocker[3]}) holds {blocker[0].time().isoformat()}-{blocker[1].time().isoformat()}"
+    if start - first > schedule.max_delay:
+        return first, end, "dropped", f"{reason_at}; moving after it would delay more than {_fmt(schedule.max_delay)}"
+    if window_end is not None and start + length > window_end:
+        return first, end, "dropped", f"{reason_at}; after it the loop would run past its window"
+    quiet = _quiet_reason(start, start + length, schedule)
+    if quiet and priority != "emergency":
+        return first, end, "dropped", f"{reason_at}; after it would be inside quiet hours {quiet}"
+    bisect.insort(busy, (start, start + length, m.notice, priority))
+    return start, start + length, "moved", f"moved {_fmt(start - first)} later: {reason_at}"
 
 
 def _clash(busy: list, start: datetime, end: datetime):
@@ -162,23 +172,29 @@ def _clash(busy: list, start: datetime, end: datetime):
     return None
 
 
-def _book(busy: list, play: Play) -> None:
-    """Mark a channel busy for a placed play (kept sorted by start for bisect)."""
-    bisect.insort(busy, (play.start, play.end, play.notice, play.priority))
-
-
 def _quiet_reason(start: datetime, end: datetime, schedule: Schedule) -> str:
     """The quiet-hours range a play touches, as text ('' when none)."""
-    midnight = start.replace(hour=0, minute=0, second=0, microsecond=0)
-    s = (start - midnight).total_seconds()
-    e = s + (end - start).total_seconds()
-    for a, b in schedule.quiet_hours:
-        spans = [(a, b)] if a < b else [(a, 86400), (0, b)]
-        for day in (-86400, 0, 86400):
-            for x, y in spans:
-                if x + day < e and s < y + day:
-                    return clock_range(a, b)
+    s = start.hour * 3600 + start.minute * 60 + start.second
+    return _quiet_at(s, s + (end - start).total_seconds(), schedule.quiet_hours)
+
+
+@lru_cache(maxsize=4096)  # a year of plays repeats the same few times of day
+def _quiet_at(s: int, e: float, quiet: tuple) -> str:
+    for x, y, label in _quiet_spans(quiet):
+        if x < e and s < y:
+            return label
     return ""
+
+
+@lru_cache(maxsize=32)
+def _quiet_spans(quiet: tuple) -> tuple:
+    """Quiet ranges as (start, end, label) spans in seconds from a play's midnight (today and tomorrow)."""
+    out = []
+    for a, b in quiet:
+        spans = [(a, b)] if a < b else [(a, 86400), (0, b)]
+        for day in (0, 86400):  # a play starts within its day and may run past midnight
+            out.extend((x + day, y + day, clock_range(a, b)) for x, y in spans)
+    return tuple(out)
 
 
 def clock_range(a: int, b: int) -> str:
