@@ -12,7 +12,6 @@ from pathlib import Path
 import pytest
 
 from broadcaster.schedule.load import load_schedule
-from broadcaster.schedule.model import PRIORITY_RANK
 from broadcaster.schedule.plan import Media, needed_media, plan
 from conftest import EXAMPLES, ROOT, write
 

@@ -12,7 +12,7 @@ import re
 from datetime import datetime
 from pathlib import Path
 
-from broadcaster.errors import BadInput, CouldNotDo
+from broadcaster.errors import BadInput
 from broadcaster.player.daemon import AirPlan
 from broadcaster.player.sinks import parse_spec
 from broadcaster.schedule.model import PRIORITY_RANK, Play
