@@ -103,8 +103,14 @@ def _expand(files: tuple[str, ...]) -> list[Path]:
 @click.option("--beat", is_flag=True, help="Jingles: strike a synthesized woodblock on every beat (快板 style).")
 @click.option("--concurrency", type=click.IntRange(1, 16), default=3, show_default=True,
               help="Requests to the online engine (edge) at once; the service blocks floods.")
+@click.option("--villages", default=None, type=click.Path(dir_okay=False),
+              help="A CSV with one row per village: renders out/<village_id>/<id>.mp3 for each.")
+@click.option("-j", "--jobs", type=click.IntRange(1, 64), default=None,
+              help="With --villages: processes at once (default: all cores).")
+@click.option("--quiet", is_flag=True, help="With --villages: no progress display.")
 def render(files: tuple[str, ...], out_dir: str, engine: str, fmt: str | None, as_json: bool,
-           beat: bool = False, concurrency: int = 3, profile: str = "loudspeaker") -> None:
+           beat: bool = False, concurrency: int = 3, profile: str = "loudspeaker", villages: str | None = None,
+           jobs: int | None = None, quiet: bool = False) -> None:
     """Render notices and jingles to audio.
 
     \b
@@ -113,7 +119,10 @@ def render(files: tuple[str, ...], out_dir: str, engine: str, fmt: str | None, a
       broadcaster render hesuan.yaml -o out/ --engine espeak --format wav
       broadcaster render notices/ -o out/ --engine edge --concurrency 2   # online voices, gently
       broadcaster render hesuan.yaml -o truck/ --profile truck     # louder, for the truck's PA
+      broadcaster render hesuan.yaml --villages villages.csv -o out/ -j 2   # one per village
     """
+    if villages:
+        return _render_villages(files, villages, out_dir, engine, profile, jobs, quiet, as_json)
     from broadcaster.render import RenderOptions, render_files
 
     options = RenderOptions(out_dir=Path(out_dir), engine=engine, fmt=fmt, beat=beat, concurrency=concurrency,
@@ -165,6 +174,53 @@ def _check_schedule(path: Path) -> None:
     schedule = load_schedule(path)
     check_notices(schedule)
     click.echo(f"ok  {path}  (schedule: {len(schedule.channels)} channel(s), {len(schedule.programs)} program(s))")
+
+
+def _render_villages(files: tuple[str, ...], villages: str, out_dir: str, engine: str, profile: str,
+                     jobs: int | None, quiet: bool, as_json: bool) -> None:
+    import time
+
+    from broadcaster.batch import read_villages, render_batch
+
+    if len(files) != 1:
+        raise click.UsageError("--villages renders one notice: give exactly one notice file")
+    total = len(read_villages(Path(villages)))
+    done = {"n": 0}
+    started = time.monotonic()
+    interactive = sys.stderr.isatty() and not quiet and not as_json
+    progress = task = None
+    if interactive:
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+        progress = Progress(TextColumn("villages"), BarColumn(), MofNCompleteColumn(),
+                            TextColumn("{task.fields[rate]}"), TimeRemainingColumn(), transient=True)
+        task = progress.add_task("render", total=total, rate="")
+        progress.start()
+
+    def on_row(r) -> None:
+        done["n"] += 1
+        rate = done["n"] / max(time.monotonic() - started, 1e-6)
+        if progress is not None:
+            progress.update(task, advance=1, rate=f"{rate:.1f}/s")
+        elif not quiet and not as_json and (done["n"] % max(1, total // 10) == 0 or done["n"] == total):
+            click.echo(f"{done['n']}/{total} villages ({rate:.1f}/s)", err=True)
+
+    try:
+        results = render_batch(Path(files[0]), Path(villages), Path(out_dir), jobs, engine, profile, on_row)
+    finally:
+        if progress is not None:
+            progress.stop()
+    failed = [r for r in results if r.status == "failed"]
+    counts = {s: sum(r.status == s for r in results) for s in ("rendered", "unchanged", "failed")}
+    if as_json:
+        click.echo(json.dumps({"counts": counts, "failed": [r.message for r in failed]}, ensure_ascii=False,
+                              indent=2))
+    else:
+        click.echo(f"{counts['rendered']} rendered, {counts['unchanged']} unchanged, {counts['failed']} failed "
+                   f"in {time.monotonic() - started:.1f} s; {out_dir}/manifest.json lists them")
+    for r in failed:
+        click.echo(r.message, err=True)
+    if failed:
+        raise click.exceptions.Exit(EXIT_BAD_INPUT if all(r.bad_input for r in failed) else EXIT_FAILED)
 
 
 @cli.command()

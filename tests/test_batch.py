@@ -1,0 +1,108 @@
+"""County scale: one notice per CSV row, in parallel processes, incremental and resumable."""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from audiotools import probe
+from conftest import ROOT, write
+
+NOTICE = "id: kaifang\ntitle: 核酸检测\ntext: 各位村民请注意，{{ village }}明天在{{ place }}做核酸检测。\nrepeat: 1\nengine: espeak\n"
+ROWS = [("v1", "宏福苑", "北门广场"), ("v2", "芙蓉里", "西区北门"), ("v3", "黔江", "卫生院"),
+        ("v4", "丽湾", "服务中心")]
+
+
+def csv_text(rows=ROWS) -> str:
+    return "village_id,village,place\n" + "".join(f"{a},{b},{c}\n" for a, b, c in rows)
+
+
+def test_each_village_gets_its_own_program(run, tmp_path):
+    notice = write(tmp_path / "n.yaml", NOTICE)
+    villages = write(tmp_path / "v.csv", csv_text())
+    r = run("render", notice, "--villages", villages, "-o", tmp_path / "out", "-j", "2", "--quiet")
+    assert r.code == 0, r.err
+    for vid, name, place in ROWS:
+        audio = tmp_path / "out" / vid / "kaifang.mp3"
+        assert probe(audio).duration > 2
+        assert place in (tmp_path / "out" / vid / "kaifang.txt").read_text(encoding="utf-8")
+        assert json.loads((tmp_path / "out" / vid / "manifest.json").read_text())["notices"][0]["id"] == "kaifang"
+    overall = json.loads((tmp_path / "out" / "manifest.json").read_text(encoding="utf-8"))
+    assert [e["village"] for e in overall["villages"]] == [v for v, _, _ in ROWS]
+
+
+def test_gbk_csv_from_excel(run, tmp_path):
+    notice = write(tmp_path / "n.yaml", NOTICE)
+    villages = write(tmp_path / "v.csv", csv_text(ROWS[:2]), "gbk")
+    r = run("render", notice, "--villages", villages, "-o", tmp_path / "out", "-j", "1", "--quiet")
+    assert r.code == 0, r.err
+    assert "西区北门" in (tmp_path / "out" / "v2" / "kaifang.txt").read_text(encoding="utf-8")
+
+
+def test_a_bad_row_is_reported_with_its_line_and_the_rest_render(run, tmp_path):
+    notice = write(tmp_path / "n.yaml", NOTICE)
+    villages = write(tmp_path / "v.csv", csv_text([ROWS[0], ("v2", "芙蓉里", ""), ROWS[2]]))
+    r = run("render", notice, "--villages", villages, "-o", tmp_path / "out", "-j", "2", "--quiet")
+    assert r.code == 2
+    lines = r.err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"{villages}:3: missing variable 'place'"), r.err
+    assert (tmp_path / "out" / "v1" / "kaifang.mp3").is_file() and (tmp_path / "out" / "v3" / "kaifang.mp3").is_file()
+    assert not (tmp_path / "out" / "v2").exists()
+
+
+def test_unchanged_rows_are_not_rendered_again(run, tmp_path):
+    notice = write(tmp_path / "n.yaml", NOTICE)
+    villages = write(tmp_path / "v.csv", csv_text())
+    out = tmp_path / "out"
+    assert run("render", notice, "--villages", villages, "-o", out, "-j", "2", "--quiet").code == 0
+    mtimes = {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file() and p.name != "manifest.json"}
+    r = run("render", notice, "--villages", villages, "-o", out, "-j", "2", "--quiet")
+    assert r.code == 0 and r.out.startswith("0 rendered, 4 unchanged")
+    assert mtimes == {p: p.stat().st_mtime_ns for p in mtimes}
+    # one changed row is the only one rendered again
+    rows = list(ROWS)
+    rows[1] = ("v2", "芙蓉里", "东门")
+    write(tmp_path / "v.csv", csv_text(rows))
+    r = run("render", notice, "--villages", villages, "-o", out, "-j", "2", "--quiet")
+    assert r.out.startswith("1 rendered, 3 unchanged"), r.out
+    assert "东门" in (out / "v2" / "kaifang.txt").read_text(encoding="utf-8")
+
+
+def test_csv_mistakes_are_one_line(run, tmp_path):
+    notice = write(tmp_path / "n.yaml", NOTICE)
+    no_id = write(tmp_path / "a.csv", "village,place\n宏福苑,北门\n")
+    dup = write(tmp_path / "b.csv", "village_id,village,place\nv1,甲,乙\nv1,丙,丁\n")
+    bad = write(tmp_path / "c.csv", "village_id,village,place\n宏福苑,甲,乙\n")
+    for path, line, needle in ((no_id, 1, "no village_id"), (dup, 3, "also on line 2"), (bad, 2, "may use only")):
+        r = run("render", notice, "--villages", path, "-o", tmp_path / "out")
+        assert r.code == 2 and r.err.strip().startswith(f"{path}:{line}: ") and needle in r.err, r.err
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.slow
+def test_killed_batch_resumes_and_every_file_decodes(tmp_path):
+    from audiotools import FFMPEG
+    notice = write(tmp_path / "n.yaml", NOTICE)
+    rows = [(f"v{i:02d}", f"村{i}", f"{i}号楼") for i in range(12)]
+    villages = write(tmp_path / "v.csv", csv_text(rows))
+    out = tmp_path / "out"
+    cmd = [sys.executable, "-m", "broadcaster", "render", str(notice), "--villages", str(villages), "-o", str(out),
+           "-j", "2", "--quiet"]
+    env = {**os.environ, "BROADCASTER_OFFLINE": "1"}
+    proc = subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            start_new_session=True)
+    time.sleep(2.5)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    r = subprocess.run(cmd, env=env, cwd=ROOT, capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    for vid, _, _ in rows:
+        mp3 = out / vid / "kaifang.mp3"
+        check = subprocess.run([FFMPEG, "-v", "error", "-xerror", "-i", str(mp3), "-f", "null", "-"],
+                               capture_output=True, text=True)
+        assert check.returncode == 0 and not check.stderr, (mp3, check.stderr)
