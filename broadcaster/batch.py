@@ -19,7 +19,7 @@ from typing import Callable
 
 from broadcaster import __version__
 from broadcaster.errors import BadInput, CouldNotDo
-from broadcaster.fsutil import write_text
+from broadcaster.fsutil import read_stamp, write_text
 from broadcaster.notice import ID_RE, load_notice
 from broadcaster.yamlsource import read_text
 
@@ -104,7 +104,7 @@ def render_row(notice_path: str, csv_path: str, row: Row, out_dir: str, engine: 
     try:
         inputs = row_inputs(Path(notice_path), row, engine, profile)
         stamp = folder / ".inputs.json"
-        known = _read_json(stamp)
+        known = read_stamp(stamp)
         if known.get("inputs") == inputs and (folder / known.get("file", "-")).is_file():
             return RowResult(row.line, row.village, "unchanged", entry=known.get("entry"))
         notice = load_notice(notice_path)
@@ -149,10 +149,3 @@ def render_batch(notice_path: Path, csv_path: Path, out_dir: Path, jobs: int | N
         write_text(out_dir / "manifest.json", json.dumps({"generator": f"broadcaster {__version__}",
                                                           "villages": entries}, ensure_ascii=False, indent=2) + "\n")
     return results
-
-
-def _read_json(path: Path) -> dict:
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from broadcaster import __version__
 from broadcaster.errors import BadInput
-from broadcaster.fsutil import write_text
+from broadcaster.fsutil import read_stamp, write_text
 from broadcaster.notice import load_notice
 from broadcaster.schedule.load import Schedule
 from broadcaster.schedule.plan import Media, needed_media
@@ -55,7 +55,7 @@ def render_media(schedule: Schedule, audio_dir: Path | None = None, engine: str 
                                             notice.options, notice.repeat, prepared.voice.name],
                                            default=str, sort_keys=True).encode()).hexdigest()
         stamp = audio_dir / f".{notice.id}.inputs.json"
-        known = _read(stamp)
+        known = read_stamp(stamp)
         audio = audio_dir / known.get("file", "-") if known else None
         if known.get("inputs") == inputs and audio is not None and audio.is_file():
             out[key] = Media(notice.id, notice.title, str(audio), float(known["duration"]))
@@ -64,10 +64,3 @@ def render_media(schedule: Schedule, audio_dir: Path | None = None, engine: str 
         write_text(stamp, json.dumps({"inputs": inputs, "file": rendered.file, "duration": rendered.duration}))
         out[key] = Media(notice.id, notice.title, str(audio_dir / rendered.file), rendered.duration)
     return out
-
-
-def _read(path: Path) -> dict:
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
