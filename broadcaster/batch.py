@@ -13,18 +13,19 @@ import io
 import json
 import os
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Callable
 
 from broadcaster import __version__
 from broadcaster.errors import BadInput, CouldNotDo
-from broadcaster.fsutil import read_stamp, write_text
+from broadcaster.fsutil import atomic_path, read_stamp, write_text
 from broadcaster.notice import ID_RE, load_notice
 from broadcaster.yamlsource import read_text
 
 OPTION_COLUMNS = ("voice", "engine", "profile")
 ID_COLUMNS = ("village_id", "id")
+STAMP = ".inputs.json"  # per village folder: the inputs its audio was made from
 
 
 @dataclass(frozen=True)
@@ -78,74 +79,205 @@ def read_villages(path: Path) -> list[Row]:
     return rows
 
 
-def row_inputs(notice_path: Path, row: Row, engine: str, profile: str) -> str:
+@dataclass(frozen=True)
+class NoticeBundle:
+    """A notice and the files beside it that shape its audio, as bytes: all a remote worker needs."""
+
+    name: str     # the notice's file name
+    files: dict   # path relative to the notice's folder -> bytes (the notice itself included)
+    elsewhere: tuple = ()  # (file name, sha256) of inputs outside the folder: a built-in template, music
+
+    def digest(self) -> str:
+        h = hashlib.sha256()
+        for rel in sorted(self.files):
+            h.update(rel.encode() + b"\0" + hashlib.sha256(self.files[rel]).digest())
+        h.update(json.dumps(sorted(self.elsewhere)).encode())
+        return h.hexdigest()
+
+    def unpack(self, folder: Path) -> Path:
+        """Write the files under `folder`; returns the notice's path there."""
+        for rel, data in self.files.items():
+            target = folder / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
+        return folder / self.name
+
+
+def bundle_notice(notice_path: Path, portable: bool = False) -> NoticeBundle:
+    """The notice's input files; `portable` (for a cluster) refuses music outside its folder.
+
+    Built-in templates are not shipped (every worker has the same broadcaster) but are hashed.
+    """
+    from broadcaster.render import input_files
+    from broadcaster.resources import templates_dir
+
+    notice = load_notice(notice_path)
+    folder = notice_path.parent.resolve()
+    builtin = templates_dir().resolve()
+    files, elsewhere = {}, []
+    for path in input_files(notice):
+        resolved = path.resolve()
+        if resolved.is_relative_to(folder):
+            files[resolved.relative_to(folder).as_posix()] = path.read_bytes()
+            continue
+        if portable and not resolved.is_relative_to(builtin):
+            raise notice.error(f"music file '{notice.options.get('music')}' is outside the notice's folder",
+                               f"copy it beside the notice and write `music: {path.name}` "
+                               "(cluster workers receive only that folder's files)", "music")
+        elsewhere.append((path.name, hashlib.sha256(path.read_bytes()).hexdigest()))
+    return NoticeBundle(name=notice_path.name, files=files, elsewhere=tuple(elsewhere))
+
+
+def row_inputs(notice_digest: str, row: Row, engine: str, profile: str) -> str:
     """A hash of everything that decides a row's audio."""
-    notice_bytes = notice_path.read_bytes()
-    h = hashlib.sha256()
-    h.update(notice_bytes)
-    template = load_notice(notice_path).template
-    if template:
-        from broadcaster.resources import templates_dir
-        for candidate in (notice_path.parent / template, templates_dir() / f"{template}.j2"):
-            if candidate.is_file():
-                h.update(candidate.read_bytes())
-    h.update(json.dumps([__version__, engine, profile, asdict(row) | {"line": 0}], sort_keys=True,
-                        ensure_ascii=False).encode())
-    return h.hexdigest()
+    return hashlib.sha256(json.dumps([__version__, notice_digest, engine, profile, asdict(row) | {"line": 0}],
+                                     sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
 
-def render_row(notice_path: str, csv_path: str, row: Row, out_dir: str, engine: str, profile: str) -> RowResult:
-    """Render one village (runs in a worker process)."""
-    from broadcaster.render import RenderOptions, prepare, render_prepared, write_manifest
+def _stamp_matches(folder: Path, inputs: str) -> dict | None:
+    known = read_stamp(folder / STAMP)
+    if known.get("inputs") == inputs and (folder / known.get("file", "-")).is_file():
+        return known
+    return None
 
+
+def _render_into(notice_path: Path, row: Row, out: Path, engine: str, profile: str):
+    from broadcaster.audio.profiles import get_output_profile
+    from broadcaster.render import RenderOptions, prepare, render_prepared
+
+    notice = load_notice(notice_path)
+    notice = replace(notice, vars={**notice.vars, **row.vars})
+    prepared = prepare(notice, row.voice, program=get_output_profile(profile).program)
+    return render_prepared(prepared, RenderOptions(out_dir=out, engine=engine, profile=profile))
+
+
+def _failed(csv_path: str, row: Row, exc: Exception) -> RowResult:
+    if isinstance(exc, BadInput):
+        return RowResult(row.line, row.village, "failed", f"{csv_path}:{row.line}: {exc.what}"
+                         + (f" — {exc.fix}" if exc.fix else ""), bad_input=True)
+    return RowResult(row.line, row.village, "failed", f"{csv_path}:{row.line}: {exc}")
+
+
+def _finish(folder: Path, row: Row, rendered, inputs: str) -> RowResult:
+    """The village's manifest, then the input stamp last: a kill before it means "render again"."""
+    from broadcaster.render import write_manifest
+
+    write_manifest(folder, [rendered])
+    entry = {"village": row.village, **asdict(rendered), "file": f"{row.village}/{rendered.file}"}
+    write_text(folder / STAMP, json.dumps({"inputs": inputs, "file": rendered.file, "entry": entry},
+                                          ensure_ascii=False))
+    return RowResult(row.line, row.village, "rendered", entry=entry)
+
+
+def render_row(notice_path: str, csv_path: str, row: Row, out_dir: str, engine: str, profile: str,
+               notice_digest: str) -> RowResult:
+    """Render one village into its folder (runs in a worker process)."""
     folder = Path(out_dir) / row.village
     engine = row.engine or engine
     profile = row.profile or profile
+    inputs = row_inputs(notice_digest, row, engine, profile)
+    known = _stamp_matches(folder, inputs)
+    if known:
+        return RowResult(row.line, row.village, "unchanged", entry=known.get("entry"))
     try:
-        inputs = row_inputs(Path(notice_path), row, engine, profile)
-        stamp = folder / ".inputs.json"
-        known = read_stamp(stamp)
-        if known.get("inputs") == inputs and (folder / known.get("file", "-")).is_file():
-            return RowResult(row.line, row.village, "unchanged", entry=known.get("entry"))
-        notice = load_notice(notice_path)
-        notice = replace(notice, vars={**notice.vars, **row.vars})
-        from broadcaster.audio.profiles import get_output_profile
-        prepared = prepare(notice, row.voice, program=get_output_profile(profile).program)
-        rendered = render_prepared(prepared, RenderOptions(out_dir=folder, engine=engine, profile=profile))
-        write_manifest(folder, [rendered])
-        entry = {"village": row.village, **asdict(rendered), "file": f"{row.village}/{rendered.file}"}
-        write_text(stamp, json.dumps({"inputs": inputs, "file": rendered.file, "entry": entry}, ensure_ascii=False))
-        return RowResult(row.line, row.village, "rendered", entry=entry)
-    except BadInput as exc:
-        return RowResult(row.line, row.village, "failed", f"{csv_path}:{row.line}: {exc.what}"
-                         + (f" — {exc.fix}" if exc.fix else ""), bad_input=True)
-    except CouldNotDo as exc:
-        return RowResult(row.line, row.village, "failed", f"{csv_path}:{row.line}: {exc}")
+        return _finish(folder, row, _render_into(Path(notice_path), row, folder, engine, profile), inputs)
+    except (BadInput, CouldNotDo) as exc:
+        return _failed(csv_path, row, exc)
+
+
+@dataclass(frozen=True)
+class RemoteRow:
+    """What a cluster worker sends back for one village: its result and the files it made."""
+
+    result: RowResult
+    rendered: object = None   # render.Rendered
+    files: dict = field(default_factory=dict)  # file name -> bytes
+
+
+def render_bundle_row(bundle: NoticeBundle, csv_path: str, row: Row, engine: str, profile: str) -> RemoteRow:
+    """Render one village from a shipped notice in a scratch folder (runs on a cluster worker)."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="broadcaster-row-") as tmp:
+        notice_path = bundle.unpack(Path(tmp) / "notice")
+        out = Path(tmp) / "out"
+        try:
+            rendered = _render_into(notice_path, row, out, row.engine or engine, row.profile or profile)
+        except (BadInput, CouldNotDo) as exc:
+            return RemoteRow(_failed(csv_path, row, exc))
+        files = {p.name: p.read_bytes() for p in out.iterdir() if p.is_file() and p.name != "manifest.json"}
+    return RemoteRow(RowResult(row.line, row.village, "rendered"), rendered, files)
+
+
+def _store(folder: Path, row: Row, remote: RemoteRow, inputs: str) -> RowResult:
+    """Write a worker's files into the village folder, each atomically, as a local render would."""
+    for name, data in remote.files.items():
+        with atomic_path(folder / name) as tmp:
+            tmp.write_bytes(data)
+    return _finish(folder, row, remote.rendered, inputs)
 
 
 def render_batch(notice_path: Path, csv_path: Path, out_dir: Path, jobs: int | None = None, engine: str = "auto",
-                 profile: str = "loudspeaker", on_row: Callable[[RowResult], None] | None = None) -> list[RowResult]:
-    """Render every row; returns the results in CSV order and writes out/manifest.json."""
-    load_notice(notice_path)  # a broken notice is one error, not one per village
+                 profile: str = "loudspeaker", on_row: Callable[[RowResult], None] | None = None,
+                 cluster: str | None = None) -> list[RowResult]:
+    """Render every row; returns the results in CSV order and writes out/manifest.json.
+
+    `cluster`: a Dask scheduler address (or "local") to render on instead of local processes.
+    """
+    bundle = bundle_notice(notice_path, portable=cluster is not None)  # a broken notice: one error, not 300
+    digest = bundle.digest()
     rows = read_villages(csv_path)
     jobs = jobs or os.cpu_count() or 1
     results: list[RowResult] = []
+
+    def report(result: RowResult) -> None:
+        results.append(result)
+        if on_row:
+            on_row(result)
+
     args = (str(notice_path), str(csv_path))
-    if jobs == 1:
+    if cluster:
+        _render_on_cluster(cluster, jobs, bundle, digest, str(csv_path), rows, out_dir, engine, profile, report)
+    elif jobs == 1:
         for row in rows:
-            results.append(render_row(*args, row, str(out_dir), engine, profile))
-            if on_row:
-                on_row(results[-1])
+            report(render_row(*args, row, str(out_dir), engine, profile, digest))
     else:
         with ProcessPoolExecutor(max_workers=jobs) as pool:
-            futures = [pool.submit(render_row, *args, row, str(out_dir), engine, profile) for row in rows]
+            futures = [pool.submit(render_row, *args, row, str(out_dir), engine, profile, digest) for row in rows]
             for future in as_completed(futures):
-                results.append(future.result())
-                if on_row:
-                    on_row(results[-1])
+                report(future.result())
     results.sort(key=lambda r: r.line)
     entries = [r.entry for r in results if r.entry]
     if entries:
         write_text(out_dir / "manifest.json", json.dumps({"generator": f"broadcaster {__version__}",
                                                           "villages": entries}, ensure_ascii=False, indent=2) + "\n")
     return results
+
+
+def _render_on_cluster(address: str, jobs: int, bundle: NoticeBundle, digest: str, csv_path: str, rows: list[Row],
+                       out_dir: Path, engine: str, profile: str, report: Callable[[RowResult], None]) -> None:
+    """Unchanged rows are settled here; the rest render on the workers and are written here."""
+    from broadcaster.cluster import connect, map_unordered
+
+    todo: list[tuple[Row, str]] = []
+    for row in rows:
+        inputs = row_inputs(digest, row, row.engine or engine, row.profile or profile)
+        known = _stamp_matches(out_dir / row.village, inputs)
+        if known:
+            report(RowResult(row.line, row.village, "unchanged", entry=known.get("entry")))
+        else:
+            todo.append((row, inputs))
+    if not todo:
+        return
+    with connect(address, local_workers=jobs) as client:
+        items = [(csv_path, row, engine, profile) for row, _ in todo]
+        for i, outcome in map_unordered(client, render_bundle_row, bundle, items):
+            row, inputs = todo[i]
+            if isinstance(outcome, Exception):
+                report(RowResult(row.line, row.village, "failed",
+                                 f"{csv_path}:{row.line}: the cluster could not render this village "
+                                 f"({type(outcome).__name__}: {outcome}) — run the same command again to retry it"))
+            elif outcome.rendered is None:
+                report(outcome.result)
+            else:
+                report(_store(out_dir / row.village, row, outcome, inputs))

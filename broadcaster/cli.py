@@ -108,9 +108,11 @@ def _expand(files: tuple[str, ...]) -> list[Path]:
 @click.option("-j", "--jobs", type=click.IntRange(1, 64), default=None,
               help="With --villages: processes at once (default: all cores).")
 @click.option("--quiet", is_flag=True, help="With --villages: no progress display.")
+@click.option("--cluster", default=None, metavar="ADDRESS",
+              help="With --villages: render on a Dask cluster (tcp://scheduler:8786, or 'local').")
 def render(files: tuple[str, ...], out_dir: str, engine: str, fmt: str | None, as_json: bool,
            beat: bool = False, concurrency: int = 3, profile: str = "loudspeaker", villages: str | None = None,
-           jobs: int | None = None, quiet: bool = False) -> None:
+           jobs: int | None = None, quiet: bool = False, cluster: str | None = None) -> None:
     """Render notices and jingles to audio.
 
     \b
@@ -120,9 +122,19 @@ def render(files: tuple[str, ...], out_dir: str, engine: str, fmt: str | None, a
       broadcaster render notices/ -o out/ --engine edge --concurrency 2   # online voices, gently
       broadcaster render hesuan.yaml -o truck/ --profile truck     # louder, for the truck's PA
       broadcaster render hesuan.yaml --villages villages.csv -o out/ -j 2   # one per village
+      broadcaster render hesuan.yaml --villages villages.csv -o out/ --cluster tcp://10.0.0.5:8786
     """
     if villages:
-        return _render_villages(files, villages, out_dir, engine, profile, jobs, quiet, as_json)
+        if cluster:
+            from broadcaster.cluster import check_address
+            if check_address(cluster):
+                raise click.BadParameter(check_address(cluster), param_hint="--cluster")
+        if fmt or beat:
+            raise click.UsageError("--format and --beat do not apply with --villages: choose the output with "
+                                   "--profile (or a `profile` column)")
+        return _render_villages(files, villages, out_dir, engine, profile, jobs, quiet, as_json, cluster)
+    if cluster:
+        raise click.UsageError("--cluster renders a villages batch: add --villages villages.csv")
     from broadcaster.render import RenderOptions, render_files
 
     options = RenderOptions(out_dir=Path(out_dir), engine=engine, fmt=fmt, beat=beat, concurrency=concurrency,
@@ -177,7 +189,7 @@ def _check_schedule(path: Path) -> None:
 
 
 def _render_villages(files: tuple[str, ...], villages: str, out_dir: str, engine: str, profile: str,
-                     jobs: int | None, quiet: bool, as_json: bool) -> None:
+                     jobs: int | None, quiet: bool, as_json: bool, cluster: str | None = None) -> None:
     import time
 
     from broadcaster.batch import read_villages, render_batch
@@ -205,7 +217,7 @@ def _render_villages(files: tuple[str, ...], villages: str, out_dir: str, engine
             click.echo(f"{done['n']}/{total} villages ({rate:.1f}/s)", err=True)
 
     try:
-        results = render_batch(Path(files[0]), Path(villages), Path(out_dir), jobs, engine, profile, on_row)
+        results = render_batch(Path(files[0]), Path(villages), Path(out_dir), jobs, engine, profile, on_row, cluster)
     finally:
         if progress is not None:
             progress.stop()

@@ -86,6 +86,31 @@ def prepare(notice: Notice, voice_override: str | None = None, program=None) -> 
     return Prepared(notice=notice, voice=voice, script=script, spoken=spoken, pronunciations=tuple(sounds))
 
 
+def input_files(notice: Notice) -> list[Path]:
+    """Every file that shapes a notice's audio besides broadcaster itself: the notice, its folder's
+    defaults.yaml, lexicon.yaml and templates, its built-in template and its music.
+
+    Batch and schedule renders hash these to skip unchanged work; a cluster ships them to workers.
+    """
+    from broadcaster.resources import templates_dir
+    from broadcaster.speech.lexicon import USER_LEXICON
+
+    folder = notice.path.parent
+    found = [notice.path, folder / "defaults.yaml", folder / USER_LEXICON, *sorted(folder.glob("*.j2"))]
+    if notice.template:
+        name = notice.template
+        found.append(folder / name if name.endswith(".j2") else templates_dir() / f"{name}.j2")
+    music = notice.options.get("music")
+    if music:
+        path = Path(music).expanduser()
+        found.append(path if path.is_absolute() else folder / path)
+    unique: dict[Path, None] = {}
+    for path in found:
+        if path.is_file():
+            unique.setdefault(path, None)
+    return list(unique)
+
+
 def _line_of_value(notice: Notice, sentence: str, named: list[str] | None = None) -> int | None:
     """Best guess of the line that produced a sentence: the var holding the value an error
     names, else a var whose value it contains."""

@@ -106,3 +106,15 @@ def test_killed_batch_resumes_and_every_file_decodes(tmp_path):
         check = subprocess.run([FFMPEG, "-v", "error", "-xerror", "-i", str(mp3), "-f", "null", "-"],
                                capture_output=True, text=True)
         assert check.returncode == 0 and not check.stderr, (mp3, check.stderr)
+
+
+def test_files_beside_the_notice_are_inputs_too(run, tmp_path):
+    # a changed lexicon.yaml or template must reach the air, not be skipped as "unchanged"
+    notice = write(tmp_path / "n" / "n.yaml", NOTICE)
+    villages = write(tmp_path / "v.csv", csv_text(ROWS[:1]))
+    out = tmp_path / "out"
+    assert run("render", notice, "--villages", villages, "-o", out, "-j", "1", "--quiet").code == 0
+    write(tmp_path / "n" / "lexicon.yaml", "words:\n  北门广场: 北大门广场\n")
+    r = run("render", notice, "--villages", villages, "-o", out, "-j", "1", "--quiet")
+    assert r.out.startswith("1 rendered, 0 unchanged"), r.out
+    assert "北大门广场" in (out / "v1" / "kaifang.txt").read_text(encoding="utf-8")

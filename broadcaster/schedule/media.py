@@ -8,7 +8,7 @@ from pathlib import Path
 
 from broadcaster import __version__
 from broadcaster.errors import BadInput
-from broadcaster.fsutil import read_stamp, write_text
+from broadcaster.fsutil import read_stamp, sha256_file, write_text
 from broadcaster.notice import load_notice
 from broadcaster.schedule.load import Schedule
 from broadcaster.schedule.plan import Media, needed_media
@@ -42,7 +42,7 @@ def render_media(schedule: Schedule, audio_dir: Path | None = None, engine: str 
 
     Returns {(notice path, stop index or None): Media}. BadInput for a broken notice.
     """
-    from broadcaster.render import RenderOptions, prepare, render_prepared
+    from broadcaster.render import RenderOptions, input_files, prepare, render_prepared
 
     audio_dir = audio_dir or default_audio_dir(schedule)
     options = RenderOptions(out_dir=audio_dir, engine=engine, profile=profile)
@@ -50,7 +50,8 @@ def render_media(schedule: Schedule, audio_dir: Path | None = None, engine: str 
     for key, path, extra in needed_media(schedule):
         prepared = _prepare(path, extra, key[1], prepare)
         notice = prepared.notice
-        inputs = hashlib.sha256(json.dumps([__version__, engine, profile, path.read_bytes().hex(),
+        files = [sha256_file(p) for p in input_files(notice)]  # the notice, its template, lexicon, music
+        inputs = hashlib.sha256(json.dumps([__version__, engine, profile, files, prepared.pronunciations,
                                             prepared.transcript(), sorted(notice.vars.items(), key=str),
                                             notice.options, notice.repeat, prepared.voice.name],
                                            default=str, sort_keys=True).encode()).hexdigest()
