@@ -13,6 +13,7 @@ import pytest
 
 from broadcaster.schedule.load import load_schedule
 from broadcaster.schedule.plan import Media, needed_media, plan
+from audiotools import probe
 from conftest import EXAMPLES, ROOT, write
 
 DATA = ROOT / "tests" / "data" / "schedules"
@@ -206,6 +207,8 @@ def test_plan_cli_json_svg_and_exports(run, tmp_path):
 
     def export(fmt):
         out = tmp_path / fmt
+        if fmt == "card":
+            out.mkdir()  # a card is a mounted folder that exists; export-card refuses a missing one
         r = run("export", src, "--from", "2021-10-27", "--days", "2", "--engine", "espeak", "--audio", audio,
                 "--to", fmt, "-o", out)
         assert r.code == 0, r.err
@@ -240,6 +243,22 @@ def test_plan_cli_json_svg_and_exports(run, tmp_path):
                                            "truck-2021-10-27.m3u", "truck-2021-10-28.m3u"}
     entries = sum(p.read_text().count("#EXTINF:") for p in playlists)
     assert entries == len(aired)
+
+    # card: a folder per channel and day whose numbered tracks follow that day's plays in order
+    card = export("card")
+    days: dict = {}
+    for p in sorted(aired, key=lambda p: p["start"]):
+        days.setdefault(f"{p['channel']}-{p['start'][:10]}", []).append(p)
+    assert sorted(d.name for d in card.iterdir()) == sorted(days)
+    for folder, day in days.items():
+        tracks = sorted((card / folder).glob("*.mp3"))
+        assert [t.name[:3] for t in tracks] == [f"{n:03d}" for n in range(1, len(day) + 1)]
+        for track, play in zip(tracks, day):
+            assert re.fullmatch(rf"\d{{3}}_{re.escape(Path(play['file']).stem)}(-\d+)?\.mp3", track.name), \
+                (track.name, play["file"])
+        assert abs(sum(probe(t).duration for t in tracks) - sum(
+            (datetime.fromisoformat(p["end"]) - datetime.fromisoformat(p["start"])).total_seconds()
+            for p in day)) < 2.0 * len(day)
 
 
 def test_player_plans_a_schedule_file(tmp_path):

@@ -156,9 +156,12 @@ def _convert(files: list[Path], by_path: dict, staging: Path, profile, engine: s
 
     out = []
     used: set[str] = set()
+    done: dict[Path, tuple] = {}  # a schedule airs the same file many times a day: convert it once
     for i, f in enumerate(files):
         work = staging / f"{i:03d}"
-        if f.suffix.lower() in NOTICE_SUFFIXES:
+        if f in done:
+            src, ident, title, duration = done[f]
+        elif f.suffix.lower() in NOTICE_SUFFIXES:
             p = by_path[f]
             r = render_prepared(p, RenderOptions(out_dir=work, engine=engine, profile=profile.name))
             src, ident, title, duration = work / r.file, p.notice.id, p.notice.title, r.duration
@@ -171,6 +174,7 @@ def _convert(files: list[Path], by_path: dict, staging: Path, profile, engine: s
             if len(samples) == 0:
                 raise CouldNotDo(f"{f}: the file holds no sound")
             duration = master_checked(samples, profile.sample_rate, profile, src).duration
+        done[f] = (src, ident, title, duration)
         ident = ascii_id(ident) if not re.match(r"^[a-z0-9_-]+$", ident) else ident
         base, n = ident, 2
         while ident in used:  # the same notice twice still gets two names
