@@ -128,3 +128,17 @@ def test_run_a_broken_plan_json_exits_2_with_file_and_line(run, tmp_path, start,
 def test_run_sink_override_needs_a_channel(run, tmp_path):
     res = run("run", write(tmp_path / "plan.json", "[]"), "--sink", "aplay")
     assert res.code == 2 and "--sink 'aplay' names no channel — write --sink CHANNEL=SINK" in res.err
+
+
+@pytest.mark.parametrize("quiet, words", [
+    ('["22:00-06:00", "05:00-07:00"]', "quiet hours '05:00-07:00' overlap another range — merge"),
+    ('["12:00-12:00"]', "quiet hours '12:00-12:00' is an empty range"),
+    ('["22:00-25:00"]', "invalid time '25:00'"),
+    ('"all night"', "'all night' is not a time range"),
+])
+def test_a_saved_plan_has_the_schedules_quiet_hour_rules(run, tmp_path, quiet, words):
+    # the same rules, and the same words, as quiet_hours in a schedule file
+    plan = PLAN % ("2021-10-27T12:00:00+08:00", "urgent")
+    path = write(tmp_path / "plan.json", plan.replace('["22:00-06:00"]', quiet))
+    res = run("run", path, "--log", tmp_path / "asrun.sqlite")
+    assert res.code == 2 and f"plan.json: {words}" in res.err and len(res.err.strip().splitlines()) == 1, res.err

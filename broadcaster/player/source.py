@@ -18,7 +18,6 @@ from broadcaster.player.sinks import parse_spec
 from broadcaster.schedule.model import PRIORITY_RANK, Play
 
 DEFAULT_QUIET = ("22:00-06:00",)
-_RANGE = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
 
 
 class ScheduleSource:
@@ -72,19 +71,18 @@ def plan_source(schedule_path: Path, now: float, days_before: int = 1, days_afte
 
 
 def parse_quiet(ranges: object, where: Path, line: int | None = None) -> tuple[tuple[int, int], ...]:
-    """["22:00-06:00", "12:30-14:30"] -> ((79200, 21600), (45000, 52200))."""
+    """A saved plan's quiet hours, read by the same rules as a schedule's."""
+    from broadcaster.schedule.load import RangeMistake, quiet_ranges
+
     if isinstance(ranges, str):
         ranges = [ranges]
     if not isinstance(ranges, (list, tuple)):
         raise BadInput("quiet_hours must be a list of ranges", 'write e.g. quiet_hours: ["22:00-06:00"]', where,
                        line)
-    out = []
-    for r in ranges:
-        m = _RANGE.match(str(r))
-        if not m or int(m.group(1)) > 23 or int(m.group(3)) > 24 or int(m.group(2)) > 59 or int(m.group(4)) > 59:
-            raise BadInput(f"quiet hours '{r}' is not a range of times", 'write it as "22:00-06:00"', where, line)
-        out.append(((int(m.group(1)) * 60 + int(m.group(2))) * 60, (int(m.group(3)) * 60 + int(m.group(4))) * 60))
-    return tuple(out)
+    try:
+        return quiet_ranges([str(r) for r in ranges])
+    except RangeMistake as exc:
+        raise BadInput(exc.what, exc.fix, where, line) from None
 
 
 def plan_from_json(path: Path) -> AirPlan:

@@ -123,23 +123,60 @@ def parse_clock(doc: YamlDoc, value: object, *keys) -> time:
     return time(h, mi, s)
 
 
-def parse_window(doc: YamlDoc, value: object, *keys) -> tuple[time, time]:
-    text = str(doc.raw.get(tuple(keys), value))
+class RangeMistake(ValueError):
+    """A time range that cannot be read: what is wrong and how to fix it (placed by the caller)."""
+
+    def __init__(self, what: str, fix: str, index: int | None = None) -> None:
+        super().__init__(what)
+        self.what, self.fix, self.index = what, fix, index
+
+
+def window(text: str) -> tuple[time, time]:
+    """"08:00-11:00" -> (08:00, 11:00); "24:00" is the last second of the day."""
     parts = [p.strip() for p in text.split("-")]
     if len(parts) != 2:
-        raise doc.error(f"'{text}' is not a time range", 'write it as "08:00-11:00"', *keys)
-    start = _clock_text(doc, parts[0], keys)
-    end = _clock_text(doc, parts[1], keys)
-    return start, end
+        raise RangeMistake(f"'{text}' is not a time range", 'write it as "08:00-11:00"')
+    return _clock_of(parts[0]), _clock_of(parts[1])
 
 
-def _clock_text(doc: YamlDoc, text: str, keys) -> time:
+def _clock_of(text: str) -> time:
     m = _TIME.match(text)
     if not m or int(m.group(1)) > 24 or int(m.group(2)) > 59:
-        raise doc.error(f"invalid time '{text}'", 'write times as "08:00"', *keys)
+        raise RangeMistake(f"invalid time '{text}'", 'write times as "08:00"')
     if int(m.group(1)) == 24:
         return time(23, 59, 59)
     return time(int(m.group(1)), int(m.group(2)), int(m.group(3) or 0))
+
+
+def parse_window(doc: YamlDoc, value: object, *keys) -> tuple[time, time]:
+    text = str(doc.raw.get(tuple(keys), value))  # as written: YAML 1.1 reads 22:00 as a number
+    try:
+        return window(text)
+    except RangeMistake as exc:
+        raise doc.error(exc.what, exc.fix, *keys) from None
+
+
+def quiet_ranges(texts: list[str]) -> tuple[tuple[int, int], ...]:
+    """["22:00-06:00", "12:30-14:30"] -> seconds after midnight; RangeMistake names the bad item.
+
+    Shared by schedule files and saved plans, so both refuse the same mistakes.
+    """
+    out = []
+    for i, text in enumerate(texts):
+        try:
+            a, b = window(text)
+        except RangeMistake as exc:
+            raise RangeMistake(exc.what, exc.fix, i) from None
+        sa, sb = _sec(a), _sec(b)
+        if sa == sb:
+            raise RangeMistake(f"quiet hours '{text}' is an empty range", "give different start and end times", i)
+        out.append((sa, sb))
+    for i, r1 in enumerate(out):
+        for r2 in out[:i]:
+            if _ranges_overlap(r1, r2):
+                raise RangeMistake(f"quiet hours '{texts[i]}' overlap another range",
+                                   "merge the overlapping ranges into one", i)
+    return tuple(out)
 
 
 def parse_quiet_hours(doc: YamlDoc, value: object) -> tuple[tuple[int, int], ...]:
@@ -148,20 +185,10 @@ def parse_quiet_hours(doc: YamlDoc, value: object) -> tuple[tuple[int, int], ...
     if not isinstance(value, list):
         raise doc.error("quiet_hours must be a list of ranges", 'write e.g. quiet_hours: ["22:00-06:00"]',
                         "quiet_hours")
-    out = []
-    for i, item in enumerate(value):
-        a, b = parse_window(doc, item, "quiet_hours", i)
-        sa, sb = _sec(a), _sec(b)
-        if sa == sb:
-            raise doc.error(f"quiet hours '{item}' is an empty range", "give different start and end times",
-                            "quiet_hours", i)
-        out.append((sa, sb))
-    for i, r1 in enumerate(out):
-        for r2 in out[:i]:
-            if _ranges_overlap(r1, r2):
-                raise doc.error(f"quiet hours '{value[i]}' overlap another range",
-                                "merge the overlapping ranges into one", "quiet_hours", i)
-    return tuple(out)
+    try:
+        return quiet_ranges([str(doc.raw.get(("quiet_hours", i), v)) for i, v in enumerate(value)])
+    except RangeMistake as exc:
+        raise doc.error(exc.what, exc.fix, "quiet_hours", exc.index) from None
 
 
 def _ranges_overlap(a: tuple[int, int], b: tuple[int, int]) -> bool:
