@@ -215,3 +215,25 @@ def test_normalize_cli_with_a_folder_lexicon(run, tmp_path):
     assert json.loads(r.out)["pinyin"][:2] == ["zeng1", "jia1"]
     r = run("normalize", "--lexicon", tmp_path / "missing.yaml", "你好")
     assert r.code == 2 and "missing.yaml" in r.err
+
+
+@pytest.mark.slow
+def test_neural_engine_speaks_the_users_pinyin(run, tmp_path):
+    """lexicon.yaml's pinyin reaches the neural voice (it takes pinyin, not a rewritten text)."""
+    from audiotools import decode
+    from broadcaster.engines.neural import phonemes
+    from broadcaster.speech.lexicon import Pronunciation
+
+    fix = (Pronunciation("曾家", ("zeng1", "jia1")),)
+    assert phonemes("曾家村的村民")[1:3] == ["c", "eng2"] and phonemes("曾家村的村民", fix)[1:3] == ["z", "eng1"]
+    notice = "id: n\ntext: 曾家村的村民请注意。\nrepeat: 1\nengine: neural\nchime: false\n"
+    write(tmp_path / "fixed" / "lexicon.yaml", "pronounce:\n  - {word: 曾家, pinyin: zeng1 jia1, say: 增家}\n")
+    for folder in ("fixed", "plain", "again"):
+        write(tmp_path / folder / "n.yaml", notice)
+        assert run("render", tmp_path / folder / "n.yaml", "-o", tmp_path / "out" / folder).code == 0
+        if folder == "plain":  # the clip cache must not hand the plain reading to the fixed notice
+            write(tmp_path / "again" / "lexicon.yaml", (tmp_path / "fixed" / "lexicon.yaml").read_text())
+    fixed, plain, again = (decode(tmp_path / "out" / f / "n.mp3") for f in ("fixed", "plain", "again"))
+    assert len(fixed) == len(again) and (fixed == again).all()
+    n = min(len(fixed), len(plain))
+    assert abs(len(fixed) - len(plain)) < 0.2 * n and not (fixed[:n] == plain[:n]).all()

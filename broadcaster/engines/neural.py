@@ -131,16 +131,17 @@ def _jieba():
     return jieba
 
 
-def pinyin_for(run: str) -> list[str]:
+def pinyin_for(run: str, extra: tuple = ()) -> list[str]:
     """One TONE3 reading (neutral tone 5) per character of a run of Han characters, with the
-    speech stage's polyphone fixes (the one place to swap the pinyin source)."""
+    speech stage's polyphone fixes and the user's (`extra`, from lexicon.yaml): the one place
+    to swap the pinyin source."""
     try:
         from broadcaster.speech.pronounce import pinyin_for as with_fixes
     except ImportError:  # a trimmed install without the speech stage: plain pypinyin
         from pypinyin import Style, lazy_pinyin
 
         return lazy_pinyin(run, style=Style.TONE3, neutral_tone_with_five=True)
-    return with_fixes(run)
+    return with_fixes(run, extra)
 
 
 def split_syllable(syllable: str) -> tuple[str, str]:
@@ -161,14 +162,14 @@ def split_syllable(syllable: str) -> tuple[str, str]:
     return initial, final + tone
 
 
-def phonemes(text: str) -> list[str]:
+def phonemes(text: str, extra: tuple = ()) -> list[str]:
     """The model's symbol sequence for one piece: sil, initials/finals with #0 inside a word and
     #1 between words (as the Baker labels mark prosodic words), sil."""
     standalone_er = _frontend_data()["standalone_er"]
     out = ["sil"]
     for match in _HAN.finditer(text):
         run = match.group(0)
-        readings = pinyin_for(run)
+        readings = pinyin_for(run, extra)
         i = 0
         for word in _words(run):
             if out[-1] != "sil":
@@ -263,7 +264,9 @@ class NeuralEngine:
         # speed is FastSpeech2's duration ratio: above 1 slower (profiles fill it from their rate)
         return {"speed": float(settings.get("speed", 1.0)), "variant": self.variant}
 
-    def synthesize(self, text: str, voice: VoiceProfile) -> Clip:
+    takes_pinyin = True  # speak.py hands it the user's pronunciations, not a rewritten text
+
+    def synthesize(self, text: str, voice: VoiceProfile, pronunciations: tuple = ()) -> Clip:
         import numpy as np
 
         params = self.parameters(voice)
@@ -282,7 +285,7 @@ class NeuralEngine:
         with self._lock:
             acoustic, vocoder = self._load()
             for part in parts:
-                ids = symbol_ids(phonemes(part.text))
+                ids = symbol_ids(phonemes(part.text, pronunciations))
                 mel = _run_acoustic(acoustic, ids, params["speed"])
                 audio.append(_run_vocoder(vocoder, mel))
                 audio.append(np.zeros(int(SAMPLE_RATE * pauses[part.pause] / 1000), dtype=np.float32))

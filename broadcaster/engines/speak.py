@@ -82,7 +82,9 @@ async def speak_async(job: SpeakJob, limits: Limits, cache: ClipCache = CACHE) -
             version = await asyncio.to_thread(engine.version)
             # the engine is known only now, so its form of the pronunciation fixes is applied here
             texts = {w: engine_text(s, job.voice, name, job.pronunciations) for w, s in job.texts.items()}
-            keys = {spoken: clip_key(name, version, params, spoken) for spoken in set(texts.values())}
+            fixes = _pinyin_fixes(engine, job.pronunciations, set(texts.values()))
+            keys = {spoken: clip_key(name, version, _with_fixes(params, fixes.get(spoken)), spoken)
+                    for spoken in set(texts.values())}
             found = await asyncio.to_thread(lambda: {s: cache.get(k) for s, k in keys.items()})
             made = {s: c for s, c in found.items() if c is not None}
             missing = sorted(s for s in keys if s not in made)
@@ -90,7 +92,8 @@ async def speak_async(job: SpeakJob, limits: Limits, cache: ClipCache = CACHE) -
                 ok, why = await asyncio.to_thread(engine.available)
                 if not ok:
                     raise EngineUnavailable(why)
-                clips = await _synthesize(engine, missing, [keys[s] for s in missing], job.voice, limits, cache)
+                clips = await _synthesize(engine, missing, [keys[s] for s in missing], job.voice, limits, cache,
+                                          fixes)
                 made.update(zip(missing, clips))
             return Spoken(engine=name, clips={w: made[s] for w, s in texts.items()}, skipped=skipped,
                           synthesized=len(missing))
@@ -101,12 +104,34 @@ async def speak_async(job: SpeakJob, limits: Limits, cache: ClipCache = CACHE) -
     raise type(last or CouldNotDo)(f"{job.where}: no engine could speak it ({reasons})")
 
 
+def _pinyin_fixes(engine, pronunciations: tuple, texts: set[str]) -> dict[str, tuple]:
+    """For an engine that reads pinyin (neural): the user's fixes whose word each text holds.
+
+    Such an engine gets its text unchanged, so the fixes go with it, and into the clip's key.
+    """
+    if not pronunciations or not getattr(engine, "takes_pinyin", False):
+        return {}
+    return {t: tuple(p for p in pronunciations if p.word in t) for t in texts}
+
+
+def _with_fixes(params: dict, fixes: tuple | None) -> dict:
+    """The parameters a clip's key covers: the engine's, plus the pinyin fixes it was spoken with."""
+    if not fixes:
+        return params
+    return {**params, "pronounce": [[p.word, *p.pinyin] for p in fixes]}
+
+
 async def _synthesize(engine, texts: list[str], keys: list[str], voice: VoiceProfile, limits: Limits,
-                      cache: ClipCache) -> list[Clip]:
+                      cache: ClipCache, fixes: dict[str, tuple] | None = None) -> list[Clip]:
     """Make and cache the clips: concurrently for asynchronous engines, else one at a time."""
+    fixes = fixes or {}
     if not getattr(engine, "asynchronous", False):
+        def make_all() -> list[Clip]:
+            return [engine.synthesize(t, voice, fixes[t]) if fixes.get(t) else engine.synthesize(t, voice)
+                    for t in texts]
+
         async with limits.cpu:  # eSpeak is a process-wide singleton; neural wants the cores to itself
-            clips = await asyncio.to_thread(lambda: [engine.synthesize(t, voice) for t in texts])
+            clips = await asyncio.to_thread(make_all)
         await asyncio.to_thread(lambda: [cache.put(k, c) for k, c in zip(keys, clips)])
         return clips
 
