@@ -5,6 +5,7 @@ The only module that imports click. Errors are caught in `main` alone (httpie's 
 """
 from __future__ import annotations
 
+import functools
 import json
 import sys
 from pathlib import Path
@@ -89,6 +90,21 @@ def _expand(files: tuple[str, ...]) -> list[Path]:
 
 
 # ---------------------------------------------------------------- render / check / say
+def _trims_cache(command):
+    """After the command, trim the clip cache to its limit (the limit is checked before any work)."""
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        from broadcaster.config import cache_settings
+
+        limit = int(cache_settings().max_mb * 1e6)
+        try:
+            return command(*args, **kwargs)
+        finally:
+            from broadcaster.engines.cache import CACHE
+            CACHE.trim(limit)
+    return wrapper
+
+
 @cli.command()
 @click.argument("files", nargs=-1, required=True)
 @click.option("-o", "--out", "out_dir", required=True, type=click.Path(file_okay=False),
@@ -110,6 +126,7 @@ def _expand(files: tuple[str, ...]) -> list[Path]:
 @click.option("--quiet", is_flag=True, help="With --villages: no progress display.")
 @click.option("--cluster", default=None, metavar="ADDRESS",
               help="With --villages: render on a Dask cluster (tcp://scheduler:8786, or 'local').")
+@_trims_cache
 def render(files: tuple[str, ...], out_dir: str, engine: str, fmt: str | None, as_json: bool,
            beat: bool = False, concurrency: int = 3, profile: str = "loudspeaker", villages: str | None = None,
            jobs: int | None = None, quiet: bool = False, cluster: str | None = None) -> None:
@@ -269,6 +286,7 @@ def check(files: tuple[str, ...]) -> None:
 @click.option("--voice", default=None, help="Voice profile (see `broadcaster voices`).")
 @click.option("--engine", type=click.Choice(["auto", "espeak", "neural", "edge"]), default="auto",
               show_default=True)
+@_trims_cache
 def say(text: str, out: str, voice: str | None, engine: str) -> None:
     """Speak one line of text into an audio file.
 
@@ -804,6 +822,11 @@ def cache() -> None:
     Examples:
       broadcaster cache info          # where it is, how many clips, how big
       broadcaster cache clear         # delete every clip (they are made again when needed)
+      broadcaster cache trim --max-mb 500   # keep the 500 MB used most recently
+
+    \b
+    The cache is trimmed to its limit after every render (2000 MB unless config.yaml says
+    `cache: {max_mb: N}` or BROADCASTER_CACHE_MAX_MB=N), least recently used clips first.
     """
 
 
@@ -831,6 +854,25 @@ def cache_clear() -> None:
 
     removed = CACHE.clear()
     click.echo(f"removed {removed} clip(s) from {CACHE.root}")
+
+
+@cache.command("trim")
+@click.option("--max-mb", type=click.FloatRange(0, 1e7), default=None,
+              help="Size to trim to (default: the configured limit).")
+@click.option("--json", "as_json", is_flag=True)
+def cache_trim(max_mb: float | None, as_json: bool) -> None:
+    """Delete the least recently used clips until the cache fits its limit."""
+    from broadcaster.config import cache_settings
+    from broadcaster.engines.cache import CACHE
+
+    limit = cache_settings().max_mb if max_mb is None else max_mb
+    done = CACHE.trim(int(limit * 1e6))
+    if as_json:
+        click.echo(json.dumps({"removed": done.removed, "freed_bytes": done.freed, "left_bytes": done.left,
+                               "max_mb": limit}))
+        return
+    click.echo(f"removed {done.removed} clip(s) ({done.freed / 1e6:.1f} MB); {done.left / 1e6:.1f} MB left "
+               f"(limit {limit:g} MB)")
 
 
 # ---------------------------------------------------------------- export-card (USB/TF loop players)

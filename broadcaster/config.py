@@ -6,6 +6,8 @@ config.yaml lives in the platform's user config folder (`broadcaster cache info`
       url: wss://tts.example.org/edge/v1?TrustedClientToken=abc   # a self-hosted compatible endpoint
       timeout: 20      # seconds allowed for one request
       retries: 3       # attempts after the first, for transient failures only
+    cache:
+      max_mb: 2000     # the clip cache is trimmed to this size, least recently used first
 """
 from __future__ import annotations
 
@@ -45,7 +47,8 @@ class EdgeSettings:
     configured: bool = False      # url came from the user (env or config), not the default
 
 
-def _file_settings() -> tuple[dict, Path]:
+def _file_settings(section: str = "edge") -> tuple[dict, Path]:
+    """One section of config.yaml (empty when the file or the section is absent)."""
     path = config_path()
     if not path.is_file():
         return {}, path
@@ -55,10 +58,11 @@ def _file_settings() -> tuple[dict, Path]:
         line = getattr(getattr(exc, "problem_mark", None), "line", None)
         raise BadInput("the config file is not valid YAML", "fix it or delete it", path,
                        line + 1 if line is not None else None) from None
-    edge = data.get("edge") if isinstance(data, dict) else None
-    if edge is not None and not isinstance(edge, dict):
-        raise BadInput("'edge' must be a mapping", "write `edge:` then indented `url:`, `timeout:`", path)
-    return dict(edge or {}), path
+    part = data.get(section) if isinstance(data, dict) else None
+    if part is not None and not isinstance(part, dict):
+        example = {"edge": "`url:`, `timeout:`", "cache": "`max_mb:`"}.get(section, "its settings")
+        raise BadInput(f"'{section}' must be a mapping", f"write `{section}:` then indented {example}", path)
+    return dict(part or {}), path
 
 
 def _number(raw, kind, name: str, where: str | Path, lo: float, hi: float):
@@ -90,3 +94,21 @@ def edge_settings() -> EdgeSettings:
         elif key in conf:
             values[key] = _number(conf[key], kind, f"edge {key}", path, lo, hi)
     return EdgeSettings(url=url, configured=url is not None, **values)
+
+
+@dataclass(frozen=True)
+class CacheSettings:
+    """How big the clip cache may grow before the least recently used clips are deleted."""
+
+    max_mb: float = 2000.0
+
+
+def cache_settings() -> CacheSettings:
+    """BROADCASTER_CACHE_MAX_MB over config.yaml's `cache: max_mb:` over 2000 MB."""
+    conf, path = _file_settings("cache")
+    var = "BROADCASTER_CACHE_MAX_MB"
+    if os.environ.get(var):
+        return CacheSettings(max_mb=_number(os.environ[var], float, var, var, 0, 1e7))
+    if "max_mb" in conf:
+        return CacheSettings(max_mb=_number(conf["max_mb"], float, "cache max_mb", path, 0, 1e7))
+    return CacheSettings()

@@ -75,6 +75,39 @@ def test_info_and_clear(run):
     assert "0 clip(s)" in run("cache", "info").out
 
 
+def test_trim_keeps_the_most_recently_used_clips(run, monkeypatch):
+    cache = ClipCache()
+    keys = [clip_key("edge", "v1", {}, f"第{n}句。") for n in range(5)]
+    for age, key in zip((500, 400, 300, 200, 100), keys):  # keys[0] is the oldest
+        cache.put(key, sample_clip())
+        os.utime(cache._path(key), (1e9 - age, 1e9 - age))
+    size = cache._path(keys[0]).stat().st_size
+    assert cache.get(keys[0]) is not None  # used just now: it must outlive older ones
+    done = cache.trim(3 * size)
+    assert (done.removed, done.left) == (2, 3 * size)
+    assert [cache.get(k) is not None for k in keys] == [True, False, False, True, True]
+    # the command, and the limit from the environment checked like any setting
+    r = run("cache", "trim", "--max-mb", "0", "--json")
+    assert r.code == 0 and json.loads(r.out)["removed"] == 3 and cache.info().entries == 0
+    monkeypatch.setenv("BROADCASTER_CACHE_MAX_MB", "lots")
+    r = run("cache", "trim")
+    assert r.code == 2 and "BROADCASTER_CACHE_MAX_MB is 'lots'" in r.err and "give a number" in r.err, r.err
+
+
+def test_render_trims_the_cache_to_its_limit(run, tmp_path, monkeypatch):
+    notice = write(tmp_path / "n.yaml", "id: n\ntext: 各位村民请注意，今天下午三点发放物资。\nrepeat: 1\nengine: espeak\n")
+    assert run("render", notice, "-o", tmp_path / "a").code == 0
+    grown = ClipCache().info()
+    assert grown.entries >= 1
+    monkeypatch.setenv("BROADCASTER_CACHE_MAX_MB", "0")
+    assert run("render", notice, "-o", tmp_path / "b").code == 0
+    assert ClipCache().info().entries == 0  # trimmed after the render, which still wrote its audio
+    assert (tmp_path / "b" / "n.mp3").is_file()
+    monkeypatch.setenv("BROADCASTER_CACHE_MAX_MB", "-1")
+    r = run("render", notice, "-o", tmp_path / "c")
+    assert r.code == 2 and "BROADCASTER_CACHE_MAX_MB" in r.err and not (tmp_path / "c").exists()
+
+
 def test_second_speak_synthesizes_nothing():
     voice = get_profile("mandarin")
     job = SpeakJob(texts={"甲": "各位村民请注意。", "乙": "请戴好口罩。"}, voice=voice, engines=("espeak",), where="t")

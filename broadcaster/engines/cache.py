@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -59,6 +60,13 @@ def decode(data: bytes) -> Clip | None:
         return None
 
 
+@dataclass(frozen=True)
+class Trimmed:
+    removed: int
+    freed: int     # bytes
+    left: int      # bytes still in the cache
+
+
 class ClipCache:
     """Clips on disk under the user cache folder (looked up each time: tests move it per test)."""
 
@@ -79,11 +87,13 @@ class ClipCache:
         except OSError:
             return None
         clip = decode(data)
-        if clip is None:  # damaged (disk, crash, hand edit): drop it so it is made again
-            try:
+        try:
+            if clip is None:  # damaged (disk, crash, hand edit): drop it so it is made again
                 path.unlink()
-            except OSError:
-                pass
+            else:
+                os.utime(path)  # used now: trim() deletes the least recently used first
+        except OSError:
+            pass
         return clip
 
     def put(self, key: str, clip: Clip) -> None:
@@ -107,6 +117,27 @@ class ClipCache:
             except OSError:
                 pass
         return CacheInfo(path=self.root, entries=len(files), bytes=size)
+
+    def trim(self, max_bytes: int) -> Trimmed:
+        """Delete the least recently used clips until the cache holds at most `max_bytes`."""
+        entries = []
+        for p in self._files():
+            try:
+                st = p.stat()
+            except OSError:
+                continue
+            entries.append((st.st_mtime, st.st_size, p))
+        total = sum(size for _, size, _ in entries)
+        removed = freed = 0
+        for _, size, p in sorted(entries, key=lambda e: e[0]):
+            if total - freed <= max_bytes:
+                break
+            try:
+                p.unlink()
+            except OSError:
+                continue
+            removed, freed = removed + 1, freed + size
+        return Trimmed(removed=removed, freed=freed, left=total - freed)
 
     def clear(self) -> int:
         """Delete every clip (and stray temporary files); the number of clips removed."""
