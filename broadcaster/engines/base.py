@@ -50,7 +50,11 @@ class Engine(Protocol):
         """The engine's settings for this voice profile (part of the cache key)."""
 
     def synthesize(self, text: str, voice: VoiceProfile) -> Clip:
-        """Speak normalized text; raises SynthesisFailed or EngineUnavailable."""
+        """Speak normalized text; raises SynthesisFailed or EngineUnavailable.
+
+        An engine that reads pinyin sets `takes_pinyin = True` and accepts a third argument,
+        the user's pronunciation fixes (lexicon.yaml) for words in the text.
+        """
 
 
 # name -> module that defines `ENGINE` (imported lazily: heavy engines cost nothing unused)
