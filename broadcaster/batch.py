@@ -187,11 +187,11 @@ def render_row(notice_path: str, csv_path: str, row: Row, out_dir: str, engine: 
 
 @dataclass(frozen=True)
 class RemoteRow:
-    """What a cluster worker sends back for one village: its result and the files it made."""
+    """What a cluster worker sends back for one village: what it rendered and the files, or why not."""
 
-    result: RowResult
     rendered: object = None   # render.Rendered
     files: dict = field(default_factory=dict)  # file name -> bytes
+    failed: RowResult | None = None
 
 
 def render_bundle_row(bundle: NoticeBundle, csv_path: str, row: Row, engine: str, profile: str) -> RemoteRow:
@@ -204,9 +204,9 @@ def render_bundle_row(bundle: NoticeBundle, csv_path: str, row: Row, engine: str
         try:
             rendered = _render_into(notice_path, row, out, row.engine or engine, row.profile or profile)
         except (BadInput, CouldNotDo) as exc:
-            return RemoteRow(_failed(csv_path, row, exc))
+            return RemoteRow(failed=_failed(csv_path, row, exc))
         files = {p.name: p.read_bytes() for p in out.iterdir() if p.is_file() and p.name != "manifest.json"}
-    return RemoteRow(RowResult(row.line, row.village, "rendered"), rendered, files)
+    return RemoteRow(rendered, files)
 
 
 def _store(folder: Path, row: Row, remote: RemoteRow, inputs: str) -> RowResult:
@@ -277,7 +277,7 @@ def _render_on_cluster(address: str, jobs: int, bundle: NoticeBundle, digest: st
                 report(RowResult(row.line, row.village, "failed",
                                  f"{csv_path}:{row.line}: the cluster could not render this village "
                                  f"({type(outcome).__name__}: {outcome}) — run the same command again to retry it"))
-            elif outcome.rendered is None:
-                report(outcome.result)
+            elif outcome.failed:
+                report(outcome.failed)
             else:
                 report(_store(out_dir / row.village, row, outcome, inputs))

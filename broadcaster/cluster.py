@@ -7,6 +7,7 @@ the incremental check and writes every file itself, atomically.
 from __future__ import annotations
 
 import contextlib
+import logging
 import re
 from typing import Any, Callable, Iterator
 
@@ -23,6 +24,21 @@ def check_address(address: str) -> str | None:
     if address == "local" or ADDRESS_RE.match(address):
         return None
     return f"'{address}' is not a scheduler address — give e.g. tcp://10.0.0.5:8786, or 'local'"
+
+
+@contextlib.contextmanager
+def _quiet_logger(name: str) -> Iterator[None]:
+    """Silence a logger and its children (dask gives some of them levels of their own)."""
+    loggers = [logging.getLogger(name)] + [logging.getLogger(n) for n in list(logging.root.manager.loggerDict)
+                                           if n.startswith(name + ".")]
+    levels = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        for logger, level in zip(loggers, levels):
+            logger.setLevel(level)
 
 
 def _worker_version() -> str:
@@ -48,6 +64,8 @@ def connect(address: str, local_workers: int = 2) -> Iterator[Any]:
     except ImportError:
         raise CouldNotDo(f"--cluster needs Dask distributed: {INSTALL_HINT}") from None
     with contextlib.ExitStack() as stack:
+        # dask logs connection trouble as tracebacks on stderr; our one-line errors say it instead
+        stack.enter_context(_quiet_logger("distributed"))
         if address == "local":
             # one thread per worker process: eSpeak NG is a process-wide library
             cluster = stack.enter_context(LocalCluster(n_workers=local_workers, threads_per_worker=1,
@@ -86,7 +104,7 @@ def map_unordered(client: Any, fn: Callable, shared: Any, items: list[tuple]) ->
     """Run fn(shared, *item) for every item on the cluster; yield (index, result or exception) as each ends.
 
     `shared` is sent to the workers once, not once per item. An exception (a worker lost, a
-    bug) belongs to its item; the others go on.
+    bug) belongs to its item and the others go on; losing the scheduler is CouldNotDo.
     """
     from distributed import as_completed
 
@@ -94,8 +112,12 @@ def map_unordered(client: Any, fn: Callable, shared: Any, items: list[tuple]) ->
     futures = {client.submit(fn, shared_future, *item, pure=False): i for i, item in enumerate(items)}
     for future in as_completed(futures):
         try:
-            yield futures[future], future.result()
-        except Exception as exc:  # noqa: BLE001 - reported against its own item
-            yield futures[future], exc
+            outcome = future.result()
+        except Exception as exc:  # noqa: BLE001 - a lost worker or a bug: reported against its own item
+            if client.status != "running":  # the scheduler is gone: every item still out is lost with it
+                raise CouldNotDo(f"lost the Dask scheduler at {client.scheduler.address} ({type(exc).__name__}) — "
+                                 "what finished is written; run the same command again for the rest") from None
+            outcome = exc
         finally:
             future.release()
+        yield futures[future], outcome

@@ -39,10 +39,8 @@ def _tree(folder: Path) -> dict[str, str]:
             for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
-@pytest.fixture(scope="module")
-def scheduler(tmp_path_factory):
-    """tcp://127.0.0.1:PORT with two single-threaded worker processes, started as a user would."""
-    home = tmp_path_factory.mktemp("dask")
+def _start_cluster(home: Path, workers: int) -> tuple[str, list[subprocess.Popen]]:
+    """A scheduler and `workers` single-threaded worker processes on loopback, started as a user would."""
     port = _free_port()
     address = f"tcp://127.0.0.1:{port}"
     env = {**os.environ, "BROADCASTER_OFFLINE": "1", "XDG_CACHE_HOME": str(home / "cache")}
@@ -53,30 +51,42 @@ def scheduler(tmp_path_factory):
     worker_dir = home / "worker"  # not the test's folder: workers get the notice as bytes
     worker_dir.mkdir()
     procs.append(subprocess.Popen([sys.executable, "-m", "distributed.cli.dask_worker", address, "--nthreads", "1",
-                                   "--nworkers", "2", "--no-dashboard", "--local-directory", str(worker_dir)],
-                                  cwd=worker_dir, env=env, stdout=log, stderr=subprocess.STDOUT))
+                                   "--nworkers", str(workers), "--no-dashboard", "--local-directory",
+                                   str(worker_dir)], cwd=worker_dir, env=env, stdout=log, stderr=subprocess.STDOUT))
+    log.close()
+    from distributed import Client
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            with Client(address, timeout="2s") as client:
+                client.wait_for_workers(workers, timeout=30)
+            return address, procs
+        except (OSError, TimeoutError):
+            if time.monotonic() > deadline:
+                _stop(procs)
+                raise RuntimeError((home / "dask.log").read_text())
+            time.sleep(0.5)
+
+
+def _stop(procs: list[subprocess.Popen]) -> None:
+    for p in reversed(procs):
+        p.terminate()
+    for p in procs:
+        try:
+            p.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait()
+
+
+@pytest.fixture(scope="module")
+def scheduler(tmp_path_factory):
+    """tcp://127.0.0.1:PORT with two worker processes."""
+    address, procs = _start_cluster(tmp_path_factory.mktemp("dask"), 2)
     try:
-        from distributed import Client
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with Client(address, timeout="2s") as client:
-                    client.wait_for_workers(2, timeout=30)
-                break
-            except (OSError, TimeoutError):
-                if time.monotonic() > deadline:
-                    raise RuntimeError((home / "dask.log").read_text())
-                time.sleep(0.5)
         yield address
     finally:
-        for p in reversed(procs):
-            p.terminate()
-        for p in procs:
-            try:
-                p.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                p.kill()
-        log.close()
+        _stop(procs)
 
 
 def _folder(tmp_path: Path) -> tuple[Path, Path]:
@@ -163,3 +173,40 @@ def test_cluster_mistakes_are_exit_2_before_any_work(run, tmp_path):
     r = run("render", notice, "--villages", villages, "-o", tmp_path / "out", "--cluster", "local")
     assert r.code == 2 and r.err.startswith(f"{notice}:7: music file") and "beside the notice" in r.err, r.err
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.slow
+def test_losing_the_scheduler_is_exit_1_and_what_finished_stays(run, tmp_path):
+    from audiotools import FFMPEG
+
+    address, procs = _start_cluster(tmp_path, 1)
+    notice, villages = _folder(tmp_path)
+    rows = [(f"v{i:02d}", f"村{i}", f"{i}号楼", "") for i in range(12)]
+    write(villages, _csv(rows))
+    out = tmp_path / "out"
+    env = {**os.environ, "BROADCASTER_OFFLINE": "1", "DASK_DISTRIBUTED__COMM__TIMEOUTS__CONNECT": "3s"}
+    batch = subprocess.Popen([sys.executable, "-m", "broadcaster", "render", str(notice), "--villages", str(villages),
+                              "-o", str(out), "--engine", "espeak", "--cluster", address, "--quiet"],
+                             cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 90
+        while not list(out.glob("*/.inputs.json")) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        procs[0].kill()  # the scheduler machine goes away mid-batch
+        _, err = batch.communicate(timeout=180)
+    finally:
+        batch.kill()
+        _stop(procs)
+    assert batch.returncode == 1, err
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and "lost the Dask scheduler" in lines[0] and "run the same command again" in lines[0]
+    finished = sorted(p.parent.name for p in out.glob("*/.inputs.json"))
+    assert 1 <= len(finished) < len(rows)
+    assert not list(out.rglob("*.tmp"))
+    for mp3 in out.glob("*/kaifang.mp3"):
+        check = subprocess.run([FFMPEG, "-v", "error", "-xerror", "-i", str(mp3), "-f", "null", "-"],
+                               capture_output=True, text=True)
+        assert check.returncode == 0 and not check.stderr, (mp3, check.stderr)
+    # here, without the cluster, it picks up where it stopped
+    r = run("render", notice, "--villages", villages, "-o", out, "--engine", "espeak", "-j", "2", "--quiet")
+    assert r.code == 0 and r.out.startswith(f"{len(rows) - len(finished)} rendered, {len(finished)} unchanged"), r.out
