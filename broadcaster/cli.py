@@ -14,6 +14,7 @@ import click
 
 from broadcaster import __version__
 from broadcaster.errors import BadInput, BroadcasterError
+from broadcaster.i18n import _, translate_click
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -22,6 +23,8 @@ def main(argv: list[str] | None = None) -> int:
     """Run the CLI; return the exit status. Only here are errors turned into messages."""
     argv = list(sys.argv[1:] if argv is None else argv)
     traceback = "--traceback" in argv
+    translate_click()
+    _localize_help(cli)
     try:
         # without standalone mode click returns (not raises) a command's Exit status
         status = cli.main(args=argv, prog_name="broadcaster", standalone_mode=False)
@@ -29,36 +32,48 @@ def main(argv: list[str] | None = None) -> int:
     except click.exceptions.Exit as exc:
         return exc.exit_code
     except click.exceptions.Abort:
-        click.echo("aborted", err=True)
+        click.echo(_("aborted"), err=True)
         return 130
     except click.UsageError as exc:
         if traceback:
             raise
-        hint = f" — see `{exc.ctx.command_path} --help`" if exc.ctx else ""
-        click.echo(f"error: {exc.format_message()}{hint}", err=True)
+        hint = _(" — see `{command} --help`").format(command=exc.ctx.command_path) if exc.ctx else ""
+        click.echo(_("error: {message}").format(message=exc.format_message()) + hint, err=True)
         return EXIT_BAD_INPUT
     except click.ClickException as exc:
         if traceback:
             raise
-        click.echo(f"error: {exc.format_message()}", err=True)
+        click.echo(_("error: {message}").format(message=exc.format_message()), err=True)
         return EXIT_BAD_INPUT
     except BroadcasterError as exc:
         if traceback:
             raise
         lines = exc.lines() if hasattr(exc, "lines") else [str(exc)]  # BadInputs: one line each
         for line in lines:
-            click.echo(line if isinstance(exc, BadInput) else f"error: {line}", err=True)
+            click.echo(line if isinstance(exc, BadInput) else _("error: {message}").format(message=line), err=True)
         return exc.exit_code
     except KeyboardInterrupt:
-        click.echo("interrupted", err=True)
+        click.echo(_("interrupted"), err=True)
         return 130
     except Exception as exc:  # a bug of ours: one line, and the way to a full report
         if traceback:
             raise
         first = (str(exc).strip().splitlines() or [""])[0]
-        click.echo(f"internal error: {type(exc).__name__}: {first} — please report it; "
-                   "run again with --traceback for details", err=True)
+        click.echo(_("internal error: {kind}: {message} — please report it; "
+                     "run again with --traceback for details").format(kind=type(exc).__name__, message=first),
+                   err=True)
         return EXIT_FAILED
+
+
+def _localize_help(command: click.Command) -> None:
+    """Put every command's and option's help in the user's language (kept in English in the source)."""
+    for obj in [command, *command.params]:
+        for attr in ("help", "short_help", "epilog"):
+            source = obj.__dict__.setdefault(f"_source_{attr}", getattr(obj, attr, None))
+            if source:
+                setattr(obj, attr, _(source))
+    for sub in getattr(command, "commands", {}).values():
+        _localize_help(sub)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
