@@ -10,6 +10,8 @@ PACKAGE = Path(__file__).parent
 KEYWORDS = {"_": None, "N_": None, "ngettext": (1, 2)}
 # click's own modules whose messages reach our users (usage errors, help headings)
 CLICK_MODULES = ("core", "exceptions", "formatting", "parser", "types", "decorators", "termui", "utils")
+# click translates these through a variable, so no extractor sees them
+CLICK_DYNAMIC = ("required",)
 
 
 def source_messages() -> dict[str | tuple[str, str], list[str]]:
@@ -25,6 +27,8 @@ def source_messages() -> dict[str | tuple[str, str], list[str]]:
             if message:
                 where = f"{path.relative_to(path.parents[1])}:{lineno}"
                 found.setdefault(message, []).append(where)
+    for message in CLICK_DYNAMIC:
+        found.setdefault(message, []).append("click/core.py:0")
     return found
 
 
@@ -98,3 +102,24 @@ def update(lang: str = "zh_CN") -> tuple[int, int]:
         write_po(f, new, width=100, omit_header=False, sort_output=False)
     tmp.replace(path)
     return len(new), len(untranslated(lang))
+
+
+def add_translations(pairs: dict, lang: str = "zh_CN") -> int:
+    """Write translations {msgid or (singular, plural): text or [texts]} into the catalog; how many."""
+    from babel.messages.pofile import read_po, write_po
+
+    path = po_path(lang)
+    with path.open("rb") as f:
+        catalog = read_po(f)
+    for msgid, string in pairs.items():
+        key = msgid[0] if isinstance(msgid, tuple) else msgid
+        entry = catalog.get(key)
+        if entry is None:
+            catalog.add(msgid, tuple(string) if isinstance(string, list) else string)
+        else:
+            entry.string = tuple(string) if isinstance(string, list) else string
+    tmp = path.with_name(f".{path.name}.tmp")
+    with tmp.open("wb") as f:
+        write_po(f, catalog, width=100)
+    tmp.replace(path)
+    return len(pairs)

@@ -72,6 +72,8 @@ def _localize_help(command: click.Command) -> None:
             source = obj.__dict__.setdefault(f"_source_{attr}", getattr(obj, attr, None))
             if source:
                 setattr(obj, attr, _(source))
+    if hasattr(command, "_help_option"):
+        command._help_option = None  # click caches --help's own option text in the first language asked
     for sub in getattr(command, "commands", {}).values():
         _localize_help(sub)
 
