@@ -163,6 +163,7 @@ def test_wheel_install_finds_templates_and_voices(tmp_path):
     names = zipfile.ZipFile(wheel).namelist()
     assert any(n.startswith("broadcaster/templates/") and n.endswith(".j2") for n in names)
     assert "broadcaster/voices/mandarin.yaml" in names
+    assert "broadcaster/locale/zh_CN/LC_MESSAGES/broadcaster.mo" in names  # compiled by the build hook
     target = tmp_path / "site"
     subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(target),
                     str(wheel)], check=True, capture_output=True)
@@ -173,3 +174,9 @@ def test_wheel_install_finds_templates_and_voices(tmp_path):
                          capture_output=True, text=True, cwd=tmp_path, check=True).stdout
     where, count, voices = json.loads(out)
     assert where.startswith(str(target)) and count >= 12 and "mandarin" in voices
+    # the installed catalog speaks Chinese with no .po beside it
+    (target / "broadcaster/locale/zh_CN/LC_MESSAGES/broadcaster.po").unlink(missing_ok=True)
+    zh = subprocess.run([sys.executable, "-c", "from broadcaster.i18n import _; print(_('Usage:'))"],
+                        env={"PYTHONPATH": str(target), "PATH": "/usr/bin:/bin", "BROADCASTER_LANG": "zh_CN"},
+                        capture_output=True, text=True, cwd=tmp_path, check=True).stdout
+    assert zh.strip() == "用法："
