@@ -31,6 +31,8 @@ def _isolated_dirs(tmp_path_factory, monkeypatch):
     for var in ("http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY", "all_proxy", "ALL_PROXY"):
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("BROADCASTER_OFFLINE", os.environ.get("BROADCASTER_OFFLINE", "1"))
+    # messages in English unless a test asks for Chinese, whatever the machine's locale
+    monkeypatch.setenv("BROADCASTER_LANG", "en")
 
 
 @pytest.fixture
