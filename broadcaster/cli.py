@@ -984,6 +984,18 @@ def _plan_for(schedule_path: str, start: str | None, days: int, audio: str | Non
     return schedule, plan(schedule, media, first, days)
 
 
+def _explain_empty(schedule, start: str | None, days: int, plays) -> None:
+    """Say on stderr why a window airs nothing (dates all past, everything in quiet hours...)."""
+    from datetime import date, datetime
+
+    from broadcaster.schedule.plan import why_no_plays
+
+    first = date.fromisoformat(start) if start else datetime.now(schedule.tz).date()
+    reason = why_no_plays(schedule, first, days, plays)
+    if reason:
+        click.echo(_("note: {reason}").format(reason=reason), err=True)
+
+
 def _plan_json(schedule, plays) -> dict:
     from broadcaster.schedule.plan import clock_range
     return {"timezone": schedule.timezone,
@@ -1043,6 +1055,7 @@ def plan_cmd(schedule: str, start: str | None, days: int, audio: str | None, eng
     counts = {s: sum(p.status == s for p in plays) for s in ("planned", "moved", "dropped")}
     click.echo(f"{len(plays)} plays: {counts['planned']} planned, {counts['moved']} moved, "
                f"{counts['dropped']} dropped" + (f"; timeline in {svg}" if svg else ""))
+    _explain_empty(sched, start, days, plays)
 
 
 @cli.command("export")

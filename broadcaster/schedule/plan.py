@@ -224,3 +224,43 @@ def needed_media(schedule: Schedule) -> list[tuple[MediaKey, Path, dict]]:
             for path in program.notices:
                 out[(path, None)] = (path, {})
     return [(k, p, v) for k, (p, v) in out.items()]
+
+
+def _runs_on(program: Program, day: date) -> bool:
+    if not program.on(day) or (program.until is not None and day > program.until.date()):
+        return False
+    if program.cron:
+        from croniter import croniter
+        midnight = datetime.combine(day, time(0, 0))
+        return croniter(program.cron, midnight - timedelta(seconds=1)).get_next(datetime).date() == day
+    return True
+
+
+def why_no_plays(schedule: Schedule, start: date, days: int, plays: list[Play]) -> str:
+    """One line that says why a window airs nothing ('' when something airs), in the user's language."""
+    from broadcaster.i18n import _
+
+    if any(p.status != "dropped" for p in plays):
+        return ""
+    if plays:
+        return _("nothing airs: every play falls in quiet hours or clashes (the reasons are shown above)")
+    if not schedule.programs:
+        return _("the schedule has no programs — add one under `programs:`")
+    end = start + timedelta(days=days - 1)
+    horizon = 400  # a year and a bit covers yearly dates and weekly cron lines
+    later = next((start + timedelta(days=n) for n in range(days, days + horizon)
+                  if any(_runs_on(p, start + timedelta(days=n)) for p in schedule.programs)), None)
+    earlier = next((start - timedelta(days=n) for n in range(1, horizon)
+                    if any(_runs_on(p, start - timedelta(days=n)) for p in schedule.programs)), None)
+    if later is not None:
+        return _("no plays from {start} to {end}: the next play day is {day} — try --from {day}").format(
+            start=start, end=end, day=later)
+    if earlier is not None:
+        first = earlier
+        while any(_runs_on(p, first - timedelta(days=1)) for p in schedule.programs):
+            first -= timedelta(days=1)
+        return _("no plays from {start} on: every program's dates are in the past (the last play day was "
+                 "{last}) — try --from {first}, or give the programs new dates").format(
+            start=start, last=earlier, first=first)
+    return _("no plays from {start} to {end}: no program runs on these days — check the programs' "
+             "dates, weekdays and cron lines").format(start=start, end=end)
