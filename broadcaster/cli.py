@@ -1032,8 +1032,10 @@ def plan_cmd(schedule: str, start: str | None, days: int, audio: str | None, eng
 @_plan_options
 @click.option("--to", "fmt", type=click.Choice(["m3u", "ics", "crontab", "systemd", "card"]), required=True)
 @click.option("-o", "--out", "out_dir", required=True, type=click.Path(file_okay=False))
+@click.option("--log", "log_path", default=None, type=click.Path(dir_okay=False),
+              help="As-run log the crontab/systemd lines write to (default: the one `run` and `play` use).")
 def export_cmd(schedule: str, start: str | None, days: int, audio: str | None, engine: str, fmt: str,
-               out_dir: str) -> None:
+               out_dir: str, log_path: str | None) -> None:
     """Export a schedule's plan for broadcast hardware.
 
     \b
@@ -1043,6 +1045,11 @@ def export_cmd(schedule: str, start: str | None, days: int, audio: str | None, e
       broadcaster export village.yaml --to systemd -o /etc/systemd/system/
       broadcaster export village.yaml --to m3u -o export/        # one playlist per channel per day
       broadcaster export village.yaml --to card -o /media/TF     # a folder per channel and day
+    \b
+    crontab and systemd lines call this broadcaster by its full path with the audio file, the
+    channel's sink and the as-run log (--log) as full paths, so they work from cron's empty
+    environment; a crontab line checks its year, a systemd timer fires once. m3u entries are
+    relative to the playlist's folder.
     """
     from broadcaster.schedule import exports
 
@@ -1060,6 +1067,9 @@ def export_cmd(schedule: str, start: str | None, days: int, audio: str | None, e
             written.append(result.playlist)
     elif fmt == "ics":
         written = exports.ics(plays, out, {c.id: c.name for c in sched.channels.values()})
+    elif fmt == "m3u":
+        written = exports.m3u(plays, out)
     else:
-        written = getattr(exports, fmt)(plays, out)
+        how = exports.invocation(_log_path(log_path), sched.channels, sched.path.parent)
+        written = getattr(exports, fmt)(plays, out, how)
     click.echo(f"wrote {len(written)} file(s) to {out_dir}/ for {len(exports.on_air(plays))} plays")
