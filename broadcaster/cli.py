@@ -1051,10 +1051,15 @@ def export_cmd(schedule: str, start: str | None, days: int, audio: str | None, e
     environment; a crontab line checks its year, a systemd timer fires once. m3u entries are
     relative to the playlist's folder.
     """
+    from broadcaster.fsutil import CONTROL_RE
+    from broadcaster.i18n import _
     from broadcaster.schedule import exports
 
     sched, plays = _plan_for(schedule, start, days, audio, engine)
     out = Path(out_dir)
+    for notice in sorted({p.notice for p in exports.on_air(plays) if CONTROL_RE.search(p.title)}):
+        click.echo(_("note: the title of '{notice}' holds line breaks or tabs; the export writes them as spaces")
+                   .format(notice=notice), err=True)
     if fmt == "card":
         from broadcaster.audio.card import export_card
         written = []

@@ -112,7 +112,7 @@ def test_every_writer_keeps_a_title_with_control_characters_on_one_line(run, tmp
     written = {}
     for fmt in ("m3u", "ics", "crontab", "systemd"):
         r = export(run, src, fmt, tmp_path / fmt)
-        assert r.code == 0, r.err
+        assert r.code == 0 and "'short'" in r.err and "spaces" in r.err, r.err  # said, not silent
         written[fmt] = sorted((tmp_path / fmt).iterdir())
     for fmt, files in written.items():
         for f in files:
@@ -142,6 +142,15 @@ def test_a_writer_refuses_a_file_path_it_cannot_write_safely(tmp_path):
         with pytest.raises(BadInput):
             writer([play], out)
         assert not out.exists() or not any(out.iterdir())
+
+
+def test_a_sink_with_arguments_is_refused_where_play_cannot_take_it(run, tmp_path):
+    """`play --sink` takes one word: a line that played on the default device instead would be wrong."""
+    src = schedule(tmp_path, '  village: {name: 大喇叭, sink: [aplay, -D, "plughw:1,0"]}')
+    for fmt in ("crontab", "systemd"):
+        r = export(run, src, fmt, tmp_path / fmt)
+        assert r.code == 2 and "aplay -D plughw:1,0" in r.err and not (tmp_path / fmt).exists(), (r.out, r.err)
+    assert export(run, src, "m3u", tmp_path / "m3u").code == 0
 
 
 # ---------------------------------------------------------------- what the exports wrote works on the box
