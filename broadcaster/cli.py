@@ -1062,8 +1062,10 @@ def plan_cmd(schedule: str, start: str | None, days: int, audio: str | None, eng
 @_plan_options
 @click.option("--to", "fmt", type=click.Choice(["m3u", "ics", "crontab", "systemd", "card"]), required=True)
 @click.option("-o", "--out", "out_dir", required=True, type=click.Path(file_okay=False))
+@click.option("--log", "log_path", default=None, type=click.Path(dir_okay=False),
+              help="As-run log the crontab/systemd lines write to (default: the one `run` and `play` use).")
 def export_cmd(schedule: str, start: str | None, days: int, audio: str | None, engine: str, fmt: str,
-               out_dir: str) -> None:
+               out_dir: str, log_path: str | None) -> None:
     """Export a schedule's plan for broadcast hardware.
 
     \b
@@ -1073,11 +1075,21 @@ def export_cmd(schedule: str, start: str | None, days: int, audio: str | None, e
       broadcaster export village.yaml --to systemd -o /etc/systemd/system/
       broadcaster export village.yaml --to m3u -o export/        # one playlist per channel per day
       broadcaster export village.yaml --to card -o /media/TF     # a folder per channel and day
+    \b
+    crontab and systemd lines call this broadcaster by its full path with the audio file, the
+    channel's sink and the as-run log (--log) as full paths, so they work from cron's empty
+    environment; a crontab line checks its year, a systemd timer fires once. m3u entries are
+    relative to the playlist's folder.
     """
+    from broadcaster.fsutil import CONTROL_RE
+    from broadcaster.i18n import _
     from broadcaster.schedule import exports
 
     sched, plays = _plan_for(schedule, start, days, audio, engine)
     out = Path(out_dir)
+    for notice in sorted({p.notice for p in exports.on_air(plays) if CONTROL_RE.search(p.title)}):
+        click.echo(_("note: the title of '{notice}' holds line breaks or tabs; the export writes them as spaces")
+                   .format(notice=notice), err=True)
     if fmt == "card":
         from broadcaster.audio.card import export_card
         written = []
@@ -1090,6 +1102,9 @@ def export_cmd(schedule: str, start: str | None, days: int, audio: str | None, e
             written.append(result.playlist)
     elif fmt == "ics":
         written = exports.ics(plays, out, {c.id: c.name for c in sched.channels.values()})
+    elif fmt == "m3u":
+        written = exports.m3u(plays, out)
     else:
-        written = getattr(exports, fmt)(plays, out)
+        how = exports.invocation(_log_path(log_path), sched.channels, sched.path.parent)
+        written = getattr(exports, fmt)(plays, out, how)
     click.echo(f"wrote {len(written)} file(s) to {out_dir}/ for {len(exports.on_air(plays))} plays")

@@ -15,13 +15,13 @@ from broadcaster import __version__
 from broadcaster.errors import CouldNotDo
 
 INSTALL_HINT = "pip install 'broadcaster[cluster]' on this machine and on every worker"
-ADDRESS_RE = re.compile(r"^[a-z]+://[^/\s]+:\d+$")
+ADDRESS_RE = re.compile(r"[a-z]+://[^/\s]+:\d+")  # used with fullmatch
 WORKER_WAIT_S = 60  # a scheduler with no workers would otherwise wait forever
 
 
 def check_address(address: str) -> str | None:
     """Why `address` cannot be a scheduler address, or None when it can."""
-    if address == "local" or ADDRESS_RE.match(address):
+    if address == "local" or ADDRESS_RE.fullmatch(address):
         return None
     return f"'{address}' is not a scheduler address — give e.g. tcp://10.0.0.5:8786, or 'local'"
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
@@ -63,3 +64,13 @@ def read_stamp(path: str | Path) -> dict:
         return json.loads(Path(path).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
+
+
+# Line breaks (incl. U+2028/9 and NEL), tabs, escapes and other C0/C1 controls: in a crontab,
+# unit file, playlist or calendar one of these starts a new line or hides what follows.
+CONTROL_RE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def one_line(text: str) -> str:
+    """Text for a single line of a written file: each run of control characters becomes one space."""
+    return re.sub(r"\s*" + CONTROL_RE.pattern + r"+\s*", " ", text).strip() if CONTROL_RE.search(text) else text

@@ -10,7 +10,7 @@ from broadcaster import yamlsource
 from broadcaster.errors import BadInput
 from broadcaster.yamlsource import YamlDoc
 
-ID_RE = re.compile(r"^[a-z0-9_-]+$")
+ID_RE = re.compile(r"\A[a-z0-9_-]+\Z")  # \Z, not $: "$" also matches before a final newline
 PRIORITIES = ("background", "normal", "urgent", "emergency")
 JINGLE_FORMS = ("三三七", "三句半", "七言", "快板")
 ENGINES = ("auto", "espeak", "neural", "edge")

@@ -227,7 +227,7 @@ def test_plan_cli_json_svg_and_exports(run, tmp_path):
     assert len(cron_lines) == len(aired)
     for line in cron_lines:
         assert croniter.is_valid(" ".join(line.split()[:5])), line
-        assert " broadcaster play " in line
+        assert re.search(r" && /\S*broadcaster play /\S+ --channel ", line), line  # full paths: cron has no PATH
 
     timers = sorted((export("systemd")).glob("*.timer"))
     assert len(timers) == len(aired)

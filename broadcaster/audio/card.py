@@ -20,11 +20,12 @@ from pathlib import Path
 from typing import Callable
 
 from broadcaster.errors import BadInput, CouldNotDo
+from broadcaster.fsutil import one_line
 
 AUDIO_SUFFIXES = (".mp3", ".wav", ".m4a", ".aac", ".ogg", ".opus", ".flac")
 NOTICE_SUFFIXES = (".yaml", ".yml")
 PLAYLIST = "PLAYLIST.txt"
-_OURS_RE = re.compile(r"^\d{3}_[a-z0-9_-]+\.mp3$")
+_OURS_RE = re.compile(r"\d{3}_[a-z0-9_-]+\.mp3")  # fullmatch: `$` lets "001_a.mp3\n" pass
 _SLACK = 64 * 1024  # per file: FAT allocates whole clusters (up to 32-64 KiB on cards)
 
 
@@ -92,7 +93,7 @@ def check_target(target: Path, replace: bool) -> list[Path]:
     if not target.exists():
         return []
     audio = [p for p in target.iterdir() if p.is_file() and p.suffix.lower() in AUDIO_SUFFIXES]
-    ours = [p for p in audio if _OURS_RE.match(p.name)]
+    ours = [p for p in audio if _OURS_RE.fullmatch(p.name)]
     if audio and not replace:
         raise CouldNotDo(f"{target} already holds {len(audio)} audio file(s) ({audio[0].name}, ...); "
                          "players play in write order, "
@@ -175,7 +176,7 @@ def _convert(files: list[Path], by_path: dict, staging: Path, profile, engine: s
                 raise CouldNotDo(f"{f}: the file holds no sound")
             duration = master_checked(samples, profile.sample_rate, profile, src).duration
         done[f] = (src, ident, title, duration)
-        ident = ascii_id(ident) if not re.match(r"^[a-z0-9_-]+$", ident) else ident
+        ident = ident if re.fullmatch(r"[a-z0-9_-]+", ident) else ascii_id(ident)
         base, n = ident, 2
         while ident in used:  # the same notice twice still gets two names
             ident, n = f"{base}-{n}", n + 1
@@ -220,11 +221,13 @@ def _fsync_dir(folder: Path) -> None:
 
 
 def playlist_text(tracks: list[CardTrack]) -> str:
-    """PLAYLIST.txt: number, file, length and title; CRLF and a BOM so Windows Notepad shows it."""
+    """PLAYLIST.txt: number, file, length and title; CRLF and a BOM so Windows Notepad shows it.
+
+    A title is one row: its tabs and line breaks become spaces."""
     lines = ["编号\t文件\t时长\t标题"]
     for t in tracks:
         minutes, seconds = divmod(int(round(t.duration)), 60)
-        lines.append(f"{t.number:03d}\t{t.name}\t{minutes}:{seconds:02d}\t{t.title}")
+        lines.append(f"{t.number:03d}\t{t.name}\t{minutes}:{seconds:02d}\t{one_line(t.title)}")
     return "\r\n".join(lines) + "\r\n"
 
 

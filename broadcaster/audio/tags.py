@@ -6,7 +6,7 @@ from pathlib import Path
 
 from mutagen.id3 import ID3, TDRC, TIT2, TPE1, TXXX, COMM
 
-_ISO_DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
+_ISO_DATE = re.compile(r"\d{4}(-\d{2}(-\d{2})?)?")  # used with fullmatch
 
 
 def tags_for(notice) -> dict:
@@ -29,7 +29,7 @@ def write_tags(path: Path, tags: dict) -> None:
         id3.add(TXXX(encoding=3, desc="village", text=tags["village"]))
     if "date" in tags:
         id3.add(TXXX(encoding=3, desc="date", text=tags["date"]))
-        if _ISO_DATE.match(tags["date"]):
+        if _ISO_DATE.fullmatch(tags["date"]):
             id3.add(TDRC(encoding=3, text=tags["date"]))
     id3.add(COMM(encoding=3, lang="chi", desc="", text="broadcaster"))
     id3.save(str(path), v2_version=3)

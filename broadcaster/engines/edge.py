@@ -35,8 +35,8 @@ REACH_TTL = 30.0             # seconds a reachability verdict is trusted
 DOWN_TTL = 60.0              # seconds the engine stays skipped after the service proved unusable
 DEFAULT_VOICES = {"zh-CN": "zh-CN-XiaoxiaoNeural", "zh-HK": "zh-HK-HiuGaaiNeural",
                   "zh-TW": "zh-TW-HsiaoChenNeural"}
-_PERCENT = re.compile(r"^[+-]\d+%$")
-_HERTZ = re.compile(r"^[+-]\d+Hz$")
+_PERCENT = re.compile(r"[+-]\d+%")  # used with fullmatch (a `$` lets a final newline through)
+_HERTZ = re.compile(r"[+-]\d+Hz")
 _SENTENCE_END = re.compile(r"(?<=[。！？!?；;])")
 _SOFT_BREAK = "，,、：:"
 
@@ -125,7 +125,7 @@ class EdgeEngine:
                   "pitch": str(settings.get("pitch", "+0Hz"))}
         for key, pattern, example in (("rate", _PERCENT, "-15%"), ("volume", _PERCENT, "+0%"),
                                       ("pitch", _HERTZ, "+0Hz")):
-            if not pattern.match(params[key]):
+            if not pattern.fullmatch(params[key]):
                 raise BadInput(f"edge {key} '{params[key]}' is not in edge-tts form",
                                f"write it with a sign, like \"{example}\"", voice.path)
         return params

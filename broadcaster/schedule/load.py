@@ -8,7 +8,9 @@ from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from broadcaster import yamlsource
-from broadcaster.notice import PRIORITIES
+from broadcaster.fsutil import CONTROL_RE
+from broadcaster.i18n import _
+from broadcaster.notice import ID_RE, PRIORITIES
 from broadcaster.yamlsource import YamlDoc
 
 SCHEDULE_KEYS = {"timezone", "quiet_hours", "channels", "programs", "max_delay"}
@@ -17,8 +19,9 @@ CHANNEL_KINDS = ("loudspeaker", "truck")
 PROGRAM_KEYS = {"notice", "notices", "channel", "channels", "dates", "weekdays", "times", "every", "between",
                 "until", "loop", "cron", "priority", "route", "between_stops"}
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-_TIME = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2}))?$")
-_DURATION = re.compile(r"^(\d+)\s*(s|m|min|h)$")
+# matched with fullmatch: `$` also matches before a final newline, so "07:00\n" would pass
+_TIME = re.compile(r"(\d{1,2}):(\d{2})(?::(\d{2}))?")
+_DURATION = re.compile(r"(\d+)\s*(s|m|min|h)")
 
 
 @dataclass(frozen=True)
@@ -114,7 +117,7 @@ def schedule_from_doc(doc: YamlDoc) -> Schedule:
 
 def parse_clock(doc: YamlDoc, value: object, *keys) -> time:
     text = str(doc.raw.get(tuple(keys), value)).strip()
-    m = _TIME.match(text)
+    m = _TIME.fullmatch(text)
     if not m:
         raise doc.error(f"'{text}' is not a time of day", 'write it as "07:00" or "18:30:30", in quotes', *keys)
     h, mi, s = int(m.group(1)), int(m.group(2)), int(m.group(3) or 0)
@@ -140,7 +143,7 @@ def window(text: str) -> tuple[time, time]:
 
 
 def _clock_of(text: str) -> time:
-    m = _TIME.match(text)
+    m = _TIME.fullmatch(text)
     if not m or int(m.group(1)) > 24 or int(m.group(2)) > 59:
         raise RangeMistake(f"invalid time '{text}'", 'write times as "08:00"')
     if int(m.group(1)) == 24:
@@ -198,7 +201,7 @@ def _ranges_overlap(a: tuple[int, int], b: tuple[int, int]) -> bool:
 
 
 def parse_duration(doc: YamlDoc, value: object, *keys) -> timedelta:
-    m = _DURATION.match(str(value).strip())
+    m = _DURATION.fullmatch(str(value).strip())
     if not m or int(m.group(1)) == 0:
         raise doc.error(f"'{value}' is not a duration", 'write e.g. "30m", "90s" or "2h"', *keys)
     n, unit = int(m.group(1)), m.group(2)
@@ -215,6 +218,11 @@ def _channels(doc: YamlDoc, value: object) -> dict:
                         "channels")
     out = {}
     for cid, conf in value.items():
+        # channel ids go into file names, unit names and commands: the notice-id rule, whole string
+        if not isinstance(cid, str) or not ID_RE.fullmatch(cid):
+            suggestion = re.sub(r"[^a-z0-9_-]+", "-", str(cid).lower()).strip("-") or "village"
+            raise doc.error(_("channel id '{id}' may use only a-z, 0-9, - and _").format(id=cid),
+                            _("write it as e.g. {suggestion}").format(suggestion=suggestion), "channels", cid)
         conf = conf or {}
         if not isinstance(conf, dict):
             raise doc.error(f"channel '{cid}' must be a mapping", "write {name: ..., kind: loudspeaker}",
@@ -223,7 +231,11 @@ def _channels(doc: YamlDoc, value: object) -> dict:
         kind = conf.get("kind", "loudspeaker")
         if kind not in CHANNEL_KINDS:
             raise doc.error(f"unknown channel kind '{kind}'", "use loudspeaker or truck", "channels", cid, "kind")
-        out[str(cid)] = Channel(id=str(cid), name=str(conf.get("name", cid)), kind=kind,
+        name = str(conf.get("name", cid))
+        if CONTROL_RE.search(name):
+            raise doc.error(_("the name of channel '{id}' must be one line of text").format(id=cid),
+                            _("remove the line breaks and tabs from `name:`"), "channels", cid, "name")
+        out[str(cid)] = Channel(id=str(cid), name=name, kind=kind,
                                 sink=conf.get("sink", "auto"))
     return out
 
