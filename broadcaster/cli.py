@@ -1108,3 +1108,7 @@ def export_cmd(schedule: str, start: str | None, days: int, audio: str | None, e
         how = exports.invocation(_log_path(log_path), sched.channels, sched.path.parent)
         written = getattr(exports, fmt)(plays, out, how)
     click.echo(f"wrote {len(written)} file(s) to {out_dir}/ for {len(exports.on_air(plays))} plays")
+
+
+if __name__ == "__main__":  # python -m broadcaster.cli, as the tests spawn it
+    sys.exit(main())
