@@ -341,9 +341,9 @@ def normalize(text: str, voice: str | None, engine: str | None, lexicon: str | N
         doc = {"text": result.text, "written": result.written, "voice": profile.name, "engine": engine,
                "steps": [{"step": s, "text": t} for s, t in result.steps],
                "rewrites": [{"rule": h.rule, "written": h.written, "spoken": h.spoken} for h in result.hits]}
-        if engine == "neural":
-            from broadcaster.speech.pronounce import pinyin_for
-            doc["pinyin"] = pinyin_for(result.text, sounds)
+        if engine and getattr(get_engine(engine), "takes_pinyin", False):
+            from broadcaster.speech.pinyin import mandarin_pinyin  # what a pinyin-reading voice is given
+            doc["pinyin"] = mandarin_pinyin(result.text, sounds)
         click.echo(json.dumps(doc, ensure_ascii=False, indent=2))
     else:
         click.echo(result.text)
