@@ -165,7 +165,7 @@ def render(files: tuple[str, ...], out_dir: str, engine: str, fmt: str | None, a
                                 for k, v in r.skipped.items())
             said.update(r.skipped.items())
             level = f"{r.loudness_lufs:5.1f} LUFS  " if r.loudness_lufs is not None else ""
-            click.echo(f"{r.file}  {r.duration:6.1f} s  {level}{r.engine:7s} {r.voice}  {r.title}"
+            click.echo(f"{r.file}  {r.duration:6.1f} s  {level}{r.engine:7s} {r.voice} ({_heard(r)})  {r.title}"
                        + (f"  ({skipped})" if skipped else ""))
 
     done, failed = render_files(_expand(files), options, on_done=report)
@@ -297,7 +297,15 @@ def say(text: str, out: str, voice: str | None, engine: str) -> None:
     from broadcaster.render import say_text
 
     result = say_text(text, Path(out), voice=voice, engine=engine)
-    click.echo(f"wrote {out} ({result.duration:.1f} s, {result.engine}, voice {result.voice})")
+    click.echo(f"wrote {out} ({result.duration:.1f} s, {result.engine}, voice {result.voice}: {_heard(result)})")
+
+
+def _heard(rendered) -> str:
+    """Which voice spoke and whether it was the dialect's own or Mandarin, e.g. "dialect voice yue"."""
+    from broadcaster.i18n import _
+
+    kind = _("dialect voice") if rendered.spoken_as == "dialect" else _("Mandarin voice")
+    return f"{kind} {rendered.engine_voice}"
 
 
 @cli.command()

@@ -34,6 +34,7 @@ _NUMBER_WORDS = _DIGIT_WORDS | set("十百千万亿两")
 _MULTIPLIERS = set("百千万亿")                    # 一百, 一千, 一万: the cardinal takes sandhi
 _YI_LABEL_NEXT = ("月", "号", "楼", "单元")       # 一月, 一号楼, 一单元: a label, not a count
 _WEEKDAY_NEXT = set("至到、上下中早晚和及与，。；")   # 周一上午, 周一至周五 (每周一次 is a count)
+_YI_ENDS_WORD_AFTER = set("统唯之万专归划合初如")   # 统一安排, 之一, 万一: 一 ends a word
 
 
 @dataclass(frozen=True)
@@ -114,14 +115,27 @@ def tone_sandhi(text: str, syllables: list[str], keep: frozenset[int] = frozense
         elif i not in keep and char == "不" and out[i].startswith("bu"):
             out[i] = "bu4"
     citation = list(out)
+    word_final = _word_ends(text) if "一" in text else set()
     for i, char in enumerate(text):
         if i in keep:
             continue
         if char == "一" and out[i] == "yi1":
-            out[i] = _yi(text, citation, i)
+            out[i] = "yi1" if i in word_final else _yi(text, citation, i)  # 统一/安排, 之一
         elif char == "不" and out[i] == "bu4":
             out[i] = _bu(text, citation, i)
     return _third_tones(text, out, keep)
+
+
+def _word_ends(text: str) -> set[int]:
+    """Positions of the last character of each word of two or more characters."""
+    from broadcaster.speech.lexicon import segments
+
+    ends, start = set(), 0
+    for word in segments(text):
+        start += len(word)
+        if len(word) > 1:
+            ends.add(start - 1)
+    return ends
 
 
 def _tone(syllable: str) -> str:
@@ -139,8 +153,8 @@ def _yi(text: str, tones: list[str], i: int) -> str:
         return "yi1"  # 统一, 唯一, 第一
     if text[:i].endswith(("星期", "礼拜")) or (prev == "周" and nxt in _WEEKDAY_NEXT):
         return "yi1"  # 星期一, 周一上午
-    if nxt not in _MULTIPLIERS and (prev in _NUMBER_WORDS or nxt in _DIGIT_WORDS):
-        return "yi1"  # 十一, 二十一天, 一二三 (一百, 三千一百 take the sandhi below)
+    if nxt not in _MULTIPLIERS and (prev in _NUMBER_WORDS or nxt in _DIGIT_WORDS or prev in _YI_ENDS_WORD_AFTER):
+        return "yi1"  # 十一, 二十一天, 一二三, 统一 (一百, 三千一百 take the sandhi below)
     if text[i + 1:].startswith(_YI_LABEL_NEXT):
         return "yi1"  # 一月一日, 一号楼
     if prev == "月" and nxt in ("日", "号"):
