@@ -182,7 +182,7 @@ def render(files: tuple[str, ...], out_dir: str, engine: str, fmt: str | None, a
                                 for k, v in r.skipped.items())
             said.update(r.skipped.items())
             level = f"{r.loudness_lufs:5.1f} LUFS  " if r.loudness_lufs is not None else ""
-            click.echo(f"{r.file}  {r.duration:6.1f} s  {level}{r.engine:7s} {r.voice}  {r.title}"
+            click.echo(f"{r.file}  {r.duration:6.1f} s  {level}{r.engine:7s} {r.voice} ({_heard(r)})  {r.title}"
                        + (f"  ({skipped})" if skipped else ""))
 
     done, failed = render_files(_expand(files), options, on_done=report)
@@ -314,7 +314,15 @@ def say(text: str, out: str, voice: str | None, engine: str) -> None:
     from broadcaster.render import say_text
 
     result = say_text(text, Path(out), voice=voice, engine=engine)
-    click.echo(f"wrote {out} ({result.duration:.1f} s, {result.engine}, voice {result.voice})")
+    click.echo(f"wrote {out} ({result.duration:.1f} s, {result.engine}, voice {result.voice}: {_heard(result)})")
+
+
+def _heard(rendered) -> str:
+    """Which voice spoke and whether it was the dialect's own or Mandarin, e.g. "dialect voice yue"."""
+    from broadcaster.i18n import _
+
+    kind = _("dialect voice") if rendered.spoken_as == "dialect" else _("Mandarin voice")
+    return f"{kind} {rendered.engine_voice}"
 
 
 @cli.command()
@@ -331,7 +339,7 @@ def normalize(text: str, voice: str | None, engine: str | None, lexicon: str | N
     \b
     Examples:
       broadcaster normalize "核酸检测时间7:30-10:00，咨询电话13911112222"
-        -> 核酸检测时间七点半到十点，咨询电话幺三九幺幺幺幺二二二二
+        -> 核酸检测时间七点半到十点，咨询电话幺三九，幺幺幺幺，二二二二
       broadcaster normalize --voice sichuan_chongqing "不要出门，在家里待着"
         -> 莫出门，在屋头待着
       broadcaster normalize --voice cantonese "我们现在不要出门"
@@ -358,9 +366,10 @@ def normalize(text: str, voice: str | None, engine: str | None, lexicon: str | N
         doc = {"text": result.text, "written": result.written, "voice": profile.name, "engine": engine,
                "steps": [{"step": s, "text": t} for s, t in result.steps],
                "rewrites": [{"rule": h.rule, "written": h.written, "spoken": h.spoken} for h in result.hits]}
-        if engine == "neural":
-            from broadcaster.speech.pronounce import pinyin_for
-            doc["pinyin"] = pinyin_for(result.text, sounds)
+        from broadcaster.engines.base import get_engine
+        if engine and getattr(get_engine(engine), "takes_pinyin", False):
+            from broadcaster.speech.pinyin import mandarin_pinyin  # what a pinyin-reading voice is given
+            doc["pinyin"] = mandarin_pinyin(result.text, sounds)
         click.echo(json.dumps(doc, ensure_ascii=False, indent=2))
     else:
         click.echo(result.text)

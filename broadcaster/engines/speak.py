@@ -76,6 +76,11 @@ async def speak_async(job: SpeakJob, limits: Limits, cache: ClipCache = CACHE) -
     skipped: dict[str, str] = {}
     last: CouldNotDo | None = None
     for name in job.engines:
+        refused = job.voice.cannot_say(name)
+        if refused:  # dialect text never goes to a Mandarin-only voice, cached or not
+            skipped[name] = refused
+            last = EngineUnavailable(refused)
+            continue
         try:
             engine = get_engine(name)
             params = engine.parameters(job.voice)

@@ -20,7 +20,9 @@ from functools import lru_cache
 from typing import Callable
 
 from broadcaster.errors import BadInput
-from broadcaster.speech.numbers import cardinal, count, digits, number_data, ordinal
+import yaml
+
+from broadcaster.speech.numbers import DATA, cardinal, count, digits, group_digits, number_data, ordinal
 
 # Engines read these badly or in English; none may be left after normalization.
 FORBIDDEN = re.compile(r"[0-9:\-/%℃+~]")
@@ -247,6 +249,10 @@ def _measure_alt() -> str:
 def phone(number: str) -> str:
     """010-12345678 -> 零幺零，幺二三四五六七八 (groups kept as pauses)."""
     groups = [g for g in re.split(r"\D+", number) if g]
+    if len(groups) == 1 or all(len(g) <= 4 for g in groups[1:]):
+        groups = [part for g in groups for part in group_digits(g)]  # 13812345678: 3-4-4
+    else:
+        groups = [groups[0]] + [part for g in groups[1:] for part in group_digits(g)]  # 0851-1234 5678
     return "，".join(digits(g, yao=True) for g in groups)
 
 
@@ -295,7 +301,9 @@ _ORDINAL_RE = re.compile(rf"第\s*({_NUM})((?:\s*(?:、|,|，|和|及|与|至|�
 _PLUS_RE = re.compile(r"(?<![\d.])(\d+)((?:\s*\+\s*\d+)+)")
 
 _FRACTION_RE = re.compile(r"(?<![\d.])(\d+)\s*/\s*(\d+)(?![\d.])")
-_CURRENCY_RE = re.compile(rf"([¥￥$])\s*({_NUM})(万|亿)?")
+# the unit written after the number too (¥120元, $5美元) is said once, as written
+_CURRENCY_RE = re.compile(rf"([¥￥$])\s*({_NUM})(万|亿)?(?:\s*(元|块钱|块|美元))?")
+_NUMBER_SIGN_RE = re.compile(r"(?<![A-Za-z])(?:No\.|NO\.|no\.|№)\s*(\d+)")  # No.3 -> 三号
 _RANGE_RE = re.compile(rf"(?<![\d.])({_NUM})(万|亿)?\s*(?:-|~)\s*(?=\d)")
 _NUMBER_RE = re.compile(rf"(?<![\d.])({_NUM})(?![\d.])")
 _RATIO_RE = re.compile(r"(?<=\d)\s*[:：]\s*(?=\d)")
@@ -365,8 +373,17 @@ def _unit_match(m: re.Match) -> str:
 
 def _currency_match(m: re.Match) -> str:
     big = m.group(3) or ""
-    word = number_data()["currency_before"][m.group(1)]
+    word = m.group(4) or number_data()["currency_before"][m.group(1)]
     return count(m.group(2), big + word) + big + word
+
+
+@lru_cache(maxsize=1)
+def latin_words() -> tuple[re.Pattern, dict[str, str]]:
+    """data/latin.yaml as one pattern (longest first, whole words, any case) and its table."""
+    table = yaml.safe_load((DATA / "latin.yaml").read_text(encoding="utf-8")) or {}
+    table = {str(k).lower(): str(v) for k, v in table.items()}
+    alt = "|".join(re.escape(k) for k in sorted(table, key=len, reverse=True))
+    return re.compile(rf"(?<![A-Za-z0-9])(?:{alt})(?![A-Za-z])", re.IGNORECASE), table
 
 
 def _range_match(m: re.Match) -> str:
@@ -395,11 +412,19 @@ def normalize(text: str) -> str:
     return normalize_with_hits(text)[0]
 
 
-def normalize_with_hits(text: str) -> tuple[str, tuple[Hit, ...]]:
-    """The spoken form of `text` and the rewrites that produced it, in order."""
+def normalize_with_hits(text: str, latin: bool = True) -> tuple[str, tuple[Hit, ...]]:
+    """The spoken form of `text` and the rewrites that produced it, in order.
+
+    `latin`: say the Latin words of data/latin.yaml the Chinese way (WiFi, APP, CT, COVID-19);
+    off for voices that read English letters as English (Cantonese).
+    """
     hits: list[Hit] = []
     p = _Pass(hits)
     text = text.translate(_FULLWIDTH)
+    if latin:
+        pattern, table = latin_words()
+        text = p.sub("latin", pattern, lambda m: table[m.group(0).lower()], text)
+    text = p.sub("number sign", _NUMBER_SIGN_RE, lambda m: ordinal(m.group(1)) + "号", text)
     text = _DASHES.sub("-", text)
     text = _THOUSANDS.sub("", text)  # 1,000 -> 1000
     text = _HASH_RE.sub("号", text)  # 3#楼 -> 3号楼

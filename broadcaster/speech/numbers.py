@@ -29,6 +29,31 @@ def digits(value: str, yao: bool = False) -> str:
     return "".join(table[int(c)] if c.isdigit() else c for c in value)
 
 
+def group_digits(value: str) -> list[str]:
+    """A long digit string cut where listeners expect the pauses, so no digit gets lost.
+
+    Mobile numbers 3-4-4 (138 1234 5678); 7 and 8 digits 3-4 and 4-4; a landline with its area
+    code (0851 1234 5678; 010, 02x take 3 digits); an identity number 6-8-4 (region, birth
+    date, serial); other long strings in fours. Up to 6 digits stay whole (12345, 110).
+    """
+    n = len(value)
+    if n <= 6:
+        return [value]
+    if n == 11 and value.startswith("1"):
+        return [value[:3], value[3:7], value[7:]]
+    if n == 18:
+        return [value[:6], value[6:14], value[14:]]
+    if value.startswith("0") and 10 <= n <= 12:
+        area = 3 if value[1] in "12" else 4
+        return [value[:area]] + group_digits(value[area:])
+    if n == 7:
+        return [value[:3], value[3:]]
+    parts = [value[i:i + 4] for i in range(0, n, 4)]
+    if len(parts[-1]) == 1:  # never a lone digit at the end: 123456789 -> 1234 56789
+        parts[-2:] = [parts[-2] + parts[-1]]
+    return parts
+
+
 @lru_cache(maxsize=4096)
 def cardinal(value: str) -> str:
     """A number as a quantity: 12 -> 十二, 2.5 -> 二点五, 2000 -> 两千, 0.5 -> 零点五."""
@@ -36,8 +61,8 @@ def cardinal(value: str) -> str:
 
     whole, _, frac = value.partition(".")
     whole = whole.lstrip("0") or "0"
-    if len(whole) > 12:  # beyond 千亿 nobody reads it as a quantity
-        return digits(value.replace(".", "点"))
+    if len(whole) > 12:  # beyond 千亿 nobody reads it as a quantity: digits, in groups
+        return "，".join(digits(g) for g in group_digits(whole)) + ("点" + digits(frac) if frac else "")
     spoken = cn2an.an2cn(whole, "low")
     spoken = _LIANG_AFTER.sub("两", _LIANG_START.sub("两", spoken))
     if frac:
@@ -53,7 +78,7 @@ def ordinal(value: str) -> str:
     whole, _, frac = value.partition(".")
     whole = whole.lstrip("0") or "0"
     if len(whole) > 12:
-        return digits(value)
+        return "，".join(digits(g) for g in group_digits(whole)) + ("点" + digits(frac) if frac else "")
     spoken = cn2an.an2cn(whole, "low")
     return spoken + ("点" + digits(frac) if frac else "")
 

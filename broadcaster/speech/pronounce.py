@@ -45,31 +45,45 @@ def _spans(text: str, extra: tuple[Pronunciation, ...]) -> list[tuple[int, int, 
 def pinyin_for(text: str, extra: tuple[Pronunciation, ...] = ()) -> list[str]:
     """One TONE3 reading per character of `text` (5 = neutral tone), with our fixes.
 
+    These are dictionary (citation) tones, as rhymes want them; what a pinyin-reading voice
+    says, with tone sandhi, is `speech.pinyin.mandarin_pinyin`.
     Characters that are not Han (punctuation, Latin letters) come back unchanged, so the
     result always lines up with `text` character by character.
     """
     if not extra:
         return list(_pinyin_cached(text))
-    return _pinyin(text, extra)
+    return readings(text, extra)[0]
 
 
 @lru_cache(maxsize=4096)
 def _pinyin_cached(text: str) -> tuple[str, ...]:
-    return tuple(_pinyin(text, ()))
+    return tuple(readings(text, ())[0])
 
 
-def _pinyin(text: str, extra: tuple[Pronunciation, ...]) -> list[str]:
+def readings(text: str, extra: tuple[Pronunciation, ...] = ()) -> tuple[list[str], frozenset[int]]:
+    """Citation readings of `text` in context and the positions the user's fixes decided.
+
+    pypinyin's phrases first, then the context rules (data/polyphones.yaml), then our word
+    fixes (data/pronunciations.yaml), then the user's: each later step wins.
+    """
     from pypinyin import Style, lazy_pinyin
+
+    from broadcaster.speech.pinyin import apply_context_rules
 
     out = lazy_pinyin(text, style=Style.TONE3, neutral_tone_with_five=True, strict=True,
                       errors=lambda chars: list(chars))
     if len(out) != len(text):  # pypinyin keeps one item per Han character; be sure of it
         out = [lazy_pinyin(c, style=Style.TONE3, neutral_tone_with_five=True, strict=True)[0]
                if _HAN.match(c) else c for c in text]
+    out = apply_context_rules(text, out)
     table = _table(extra)
+    users = {p.word for p in extra}
+    mine: set[int] = set()
     for start, end, word in _spans(text, extra):
         out[start:end] = list(table[word].pinyin)
-    return out
+        if word in users:
+            mine.update(range(start, end))
+    return out, frozenset(mine)
 
 
 def for_engine(text: str, engine: str | None, extra: tuple[Pronunciation, ...] = ()) -> str:

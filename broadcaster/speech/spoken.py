@@ -31,7 +31,7 @@ def spoken_text(text: str, voice: VoiceProfile, extra_lexicon: tuple[tuple[str, 
     The engine-neutral text (engine None) is also the transcript: it holds no pinyin.
     """
     steps: list[tuple[str, str]] = []
-    out, hits = normalize_with_hits(text)
+    out, hits = normalize_with_hits(text, latin=voice.pronunciation)  # Latin words the Mandarin way
     if voice.digit_one != "幺" and "幺" not in text:
         out = out.replace("幺", voice.digit_one)  # 幺 for 1 is Mandarin radio usage, not Cantonese
     steps.append(("normalize", out))

@@ -43,6 +43,9 @@ class VoiceProfile:
     dialect: str = ""           # the dialect its words are in, e.g. 川渝话; "" for 普通话
     digit_one: str = "幺"       # how 1 is read in phone and room numbers (粤语: 一)
     pronunciation: bool = True  # apply the Mandarin polyphone fixes (not for 粤语)
+    # the lexicon writes words only a dialect voice can read (粤语 唔/喺/哋/冇): an engine whose
+    # voice here is a Mandarin stand-in must not speak it
+    needs_dialect_voice: bool = False
 
     def engine_settings(self, engine: str) -> dict:
         """The engine's settings; a speed the profile leaves out follows its `rate`."""
@@ -55,12 +58,35 @@ class VoiceProfile:
             settings.setdefault("speed", round(1 / self.rate, 2))
         return settings
 
+    def speaks_dialect(self, engine: str) -> bool:
+        """Whether `engine`'s voice for this profile is a voice of its dialect (not a stand-in)."""
+        return bool(self.dialect) and engine in self.engines and engine not in self.stand_in
+
+    def spoken_as(self, engine: str) -> str:
+        """"dialect" when `engine` speaks this profile with a dialect voice, else "mandarin"."""
+        return "dialect" if self.speaks_dialect(engine) else "mandarin"
+
+    def engine_voice(self, engine: str) -> str:
+        """The engine's own name of the voice that speaks this profile (yue, zh-HK-HiuGaaiNeural)."""
+        settings = self.engines.get(engine) or {}
+        return str(settings.get("voice") or settings.get("speaker") or f"{engine} Mandarin")
+
+    def cannot_say(self, engine: str) -> str:
+        """Why `engine` must not speak this profile's text ("" when it may)."""
+        if self.needs_dialect_voice and not self.speaks_dialect(engine):
+            return (f"its voice is Mandarin only and cannot read {self.dialect or self.display} text; "
+                    f"a {self.dialect or self.display} voice is needed (engines: "
+                    + ", ".join(e for e in self.engines if self.speaks_dialect(e)) + ")")
+        return ""
+
     def honest(self, engine: str) -> str:
         """What listeners really hear from `engine`, e.g. "dialect words, Mandarin voice"."""
         settings = self.engines.get(engine)
         stand_in = self.stand_in.get(engine)
         if settings is None:
             return "no voice for this engine"
+        if self.cannot_say(engine):
+            return f"not used: a Mandarin-only voice cannot read {self.dialect} text"
         if not self.dialect:
             return "Mandarin words, Mandarin voice" if not stand_in else f"stand-in: {stand_in}"
         if stand_in:
@@ -69,7 +95,8 @@ class VoiceProfile:
 
 
 PROFILE_KEYS = {"name", "display", "region", "lead", "language", "pauses", "engines", "stand_in",
-                "lexicon", "rhyme", "description", "rate", "dialect", "digit_one", "pronunciation"}
+                "lexicon", "rhyme", "description", "rate", "dialect", "digit_one", "pronunciation",
+                "needs_dialect_voice"}
 
 
 def load_profile(path: Path) -> VoiceProfile:
@@ -93,7 +120,8 @@ def load_profile(path: Path) -> VoiceProfile:
         lexicon=tuple((str(k), str(v)) for k, v in lexicon.items()),
         rhyme=str(data.get("rhyme", "mandarin")), path=path, rate=_rate(doc, data.get("rate", 0.85)),
         dialect=str(data.get("dialect", "")), digit_one=str(data.get("digit_one", "幺")),
-        pronunciation=bool(data.get("pronunciation", True)))
+        pronunciation=bool(data.get("pronunciation", True)),
+        needs_dialect_voice=bool(data.get("needs_dialect_voice", False)))
 
 
 def _rate(doc: yamlsource.YamlDoc, value) -> float:

@@ -1,0 +1,198 @@
+"""The shared Mandarin front end of every engine that reads pinyin (neural, kokoro).
+
+`mandarin_pinyin(text, fixes)` is the one function such an engine calls: one TONE3 syllable per
+character of the spoken text, exactly as the voice must say it.
+
+1. readings in context: pypinyin's phrases, then the context rules of data/polyphones.yaml
+   (还要 hai2, 为准 wei2, 接种率 zhong4, 打的去 di1 but 打的疫苗 de5 ...), then the word fixes of
+   data/pronunciations.yaml, then the user's (lexicon.yaml) — `pronounce.readings`;
+2. tone sandhi, which the models were trained on (the Baker labels carry surface tones) and
+   which no library in reach applies (misaki leaves it to the caller):
+   - 一: yi1 alone, at the end of a word, after 第, inside numbers and dates (十一, 一月一日,
+     幺/一 in digit strings); yi2 before a 4th (or neutral) tone; yi4 before 1st/2nd/3rd;
+     neutral between a doubled verb (看一看);
+   - 不: bu2 before a 4th tone, neutral between a doubled word (去不去), else bu4;
+   - 3-3: in a run of 3rd tones inside a word all but the last become 2nd (展览馆 zhan2 lan2 guan3);
+     across a word boundary when one side is a single character (很好, 请你, 小/老鼠 stays 3).
+   A user's pinyin is said as written: sandhi never changes a syllable the user fixed.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+from broadcaster.speech.lexicon import Pronunciation
+
+DATA = Path(__file__).resolve().parent / "data"
+_HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+_DIGIT_WORDS = set("零一二三四五六七八九幺")      # a digit read out: 一 next to one is a digit too
+_NUMBER_WORDS = _DIGIT_WORDS | set("十百千万亿两")
+_MULTIPLIERS = set("百千万亿")                    # 一百, 一千, 一万: the cardinal takes sandhi
+_YI_LABEL_NEXT = ("月", "号", "楼", "单元")       # 一月, 一号楼, 一单元: a label, not a count
+_WEEKDAY_NEXT = set("至到、上下中早晚和及与，。；")   # 周一上午, 周一至周五 (每周一次 is a count)
+_YI_ENDS_WORD_AFTER = set("统唯之万专归划合初如")   # 统一安排, 之一, 万一: 一 ends a word
+
+
+@dataclass(frozen=True)
+class Rule:
+    """Read `char` as `reading` when its neighbours match (see data/polyphones.yaml)."""
+
+    char: str
+    reading: str
+    prev: tuple[str, ...] = ()
+    next: tuple[str, ...] = ()
+    not_prev: tuple[str, ...] = ()
+    not_next: tuple[str, ...] = ()
+
+    def matches(self, text: str, i: int) -> bool:
+        before, after = text[:i], text[i + 1:]
+        if self.prev and not before.endswith(self.prev):
+            return False
+        if self.next and not after.startswith(self.next):
+            return False
+        if self.not_prev and before.endswith(self.not_prev):
+            return False
+        return not (self.not_next and after.startswith(self.not_next))
+
+
+@lru_cache(maxsize=1)
+def context_rules() -> dict[str, tuple[Rule, ...]]:
+    """data/polyphones.yaml by character, in the file's order (the first match wins)."""
+    items = yaml.safe_load((DATA / "polyphones.yaml").read_text(encoding="utf-8")) or []
+    table: dict[str, list[Rule]] = {}
+    for item in items:
+        rule = Rule(char=item["char"], reading=item["reading"],
+                    **{k: tuple(str(v) for v in item.get(k) or ()) for k in ("prev", "next", "not_prev", "not_next")})
+        table.setdefault(rule.char, []).append(rule)
+    return {c: tuple(rules) for c, rules in table.items()}
+
+
+def apply_context_rules(text: str, syllables: list[str]) -> list[str]:
+    """`syllables` (one per character of `text`) with the context rules applied."""
+    rules = context_rules()
+    out = list(syllables)
+    for i, char in enumerate(text):
+        for rule in rules.get(char, ()):
+            if rule.matches(text, i):
+                out[i] = rule.reading
+                break
+    return out
+
+
+def mandarin_pinyin(text: str, fixes: tuple[Pronunciation, ...] = ()) -> list[str]:
+    """One TONE3 syllable (5 = neutral) per character of `text`, as a pinyin-reading voice must
+    say it: readings in context with our and the user's fixes, then tone sandhi.
+
+    Characters that are not Han come back unchanged, so the result lines up with `text`.
+    """
+    if not fixes:
+        return list(_cached(text))
+    return _mandarin(text, tuple(fixes))
+
+
+@lru_cache(maxsize=4096)
+def _cached(text: str) -> tuple[str, ...]:
+    return tuple(_mandarin(text, ()))
+
+
+def _mandarin(text: str, fixes: tuple[Pronunciation, ...]) -> list[str]:
+    from broadcaster.speech.pronounce import readings
+
+    syllables, keep = readings(text, fixes)
+    return tone_sandhi(text, syllables, keep)
+
+
+def tone_sandhi(text: str, syllables: list[str], keep: frozenset[int] = frozenset()) -> list[str]:
+    """Surface tones for citation `syllables` of `text`; positions in `keep` stay as they are."""
+    out = list(syllables)
+    for i, char in enumerate(text):  # pypinyin's phrases carry some 一/不 sandhi, unevenly: start clean
+        if i not in keep and char == "一" and out[i].startswith("yi"):
+            out[i] = "yi1"
+        elif i not in keep and char == "不" and out[i].startswith("bu"):
+            out[i] = "bu4"
+    citation = list(out)
+    word_final = _word_ends(text) if "一" in text else set()
+    for i, char in enumerate(text):
+        if i in keep:
+            continue
+        if char == "一" and out[i] == "yi1":
+            out[i] = "yi1" if i in word_final else _yi(text, citation, i)  # 统一/安排, 之一
+        elif char == "不" and out[i] == "bu4":
+            out[i] = _bu(text, citation, i)
+    return _third_tones(text, out, keep)
+
+
+def _word_ends(text: str) -> set[int]:
+    """Positions of the last character of each word of two or more characters."""
+    from broadcaster.speech.lexicon import segments
+
+    ends, start = set(), 0
+    for word in segments(text):
+        start += len(word)
+        if len(word) > 1:
+            ends.add(start - 1)
+    return ends
+
+
+def _tone(syllable: str) -> str:
+    return syllable[-1] if syllable[-1:] in "12345" else ""
+
+
+def _han(text: str, i: int) -> bool:
+    return 0 <= i < len(text) and bool(_HAN.match(text[i]))
+
+
+def _yi(text: str, tones: list[str], i: int) -> str:
+    prev = text[i - 1] if i > 0 else ""
+    nxt = text[i + 1] if i + 1 < len(text) else ""
+    if not _han(text, i + 1) or prev == "第":
+        return "yi1"  # 统一, 唯一, 第一
+    if text[:i].endswith(("星期", "礼拜")) or (prev == "周" and nxt in _WEEKDAY_NEXT):
+        return "yi1"  # 星期一, 周一上午
+    if nxt not in _MULTIPLIERS and (prev in _NUMBER_WORDS or nxt in _DIGIT_WORDS or prev in _YI_ENDS_WORD_AFTER):
+        return "yi1"  # 十一, 二十一天, 一二三, 统一 (一百, 三千一百 take the sandhi below)
+    if text[i + 1:].startswith(_YI_LABEL_NEXT):
+        return "yi1"  # 一月一日, 一号楼
+    if prev == "月" and nxt in ("日", "号"):
+        return "yi1"
+    if prev and prev == nxt:
+        return "yi5"  # 看一看, 试一试
+    return "yi2" if _tone(tones[i + 1]) in ("4", "5") else "yi4"
+
+
+def _bu(text: str, tones: list[str], i: int) -> str:
+    if not _han(text, i + 1):
+        return "bu4"
+    if i > 0 and text[i - 1] == text[i + 1]:
+        return "bu5"  # 去不去, 是不是
+    return "bu2" if _tone(tones[i + 1]) == "4" else "bu4"
+
+
+def _third_tones(text: str, out: list[str], keep: frozenset[int]) -> list[str]:
+    from broadcaster.speech.lexicon import segments
+
+    words, start = [], 0
+    for word in segments(text) if any(s.endswith("3") for s in out) else ():
+        words.append((start, start + len(word)))
+        start += len(word)
+
+    def third(i: int) -> bool:
+        return _han(text, i) and out[i].endswith("3")
+
+    def lower(i: int) -> None:
+        if i not in keep:
+            out[i] = out[i][:-1] + "2"
+
+    for a, b in words:  # inside a word: every 3rd tone before another 3rd tone becomes 2nd
+        for i in range(a, b - 1):
+            if third(i) and third(i + 1):
+                lower(i)
+    for (a1, b1), (a2, b2) in reversed(list(zip(words, words[1:]))):
+        # across a boundary only where a single character leans on its neighbour (很好, 请你)
+        if (b1 - a1 == 1 or b2 - a2 == 1) and third(b1 - 1) and third(a2):
+            lower(b1 - 1)
+    return out
