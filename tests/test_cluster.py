@@ -20,8 +20,8 @@ NOTICE = "id: kaifang\ntitle: 核酸检测\ntemplate: round.j2\nrepeat: 1\nvars:
 # the folder's own template and lexicon: a worker has them only if they were shipped to it
 TEMPLATE = "各位村民请注意，{{ village }}明天在{{ place }}做核酸检测，请带好身份证。\n"
 LEXICON = "words:\n  身份证: 身份证件\n"
-ROWS = [("v1", "宏福苑", "北门广场", ""), ("v2", "芙蓉里", "西区北门", ""), ("v3", "黔江", "卫生院", "sichuan_chongqing"),
-        ("v4", "丽湾", "", ""), ("v5", "丹棱", "文化广场", "")]
+ROWS = [("v1", "宏福苑", "北门广场", "-"), ("v2", "芙蓉里", "西区北门", "-"), ("v3", "黔江", "卫生院", "sichuan_chongqing"),
+        ("v4", "丽湾", "-", "-"), ("v5", "丹棱", "文化广场", "-")]
 
 
 def _csv(rows=ROWS) -> str:
