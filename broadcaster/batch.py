@@ -21,7 +21,7 @@ from typing import Callable
 
 from broadcaster import __version__
 from broadcaster.errors import BadInput, CouldNotDo
-from broadcaster.fsutil import atomic_path, ensure_folder, read_stamp, remove_stale_temps, write_text, \
+from broadcaster.fsutil import atomic_path, check_folder, read_stamp, remove_stale_temps, write_text, \
     write_text_if_changed
 from broadcaster.i18n import _
 from broadcaster.notice import ID_RE, load_notice
@@ -293,7 +293,7 @@ def render_batch(notice_path: Path, csv_path: Path, out_dir: Path, jobs: int | N
         if on_row:
             on_row(result)
 
-    ensure_folder(out_dir)  # read-only, or under a file: one line now, not one per village
+    check_folder(out_dir)  # read-only, or under a file: one line now, not one per village
     remove_stale_temps(out_dir, started)  # what a killed run left
     for row in rows:
         remove_stale_temps(out_dir / row.village, started)

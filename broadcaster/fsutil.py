@@ -112,8 +112,7 @@ def could_not_write(exc: OSError, target: str | Path) -> CouldNotDo | BadInput:
         return CouldNotDo(_("cannot write {file}: permission denied — choose a folder you may write to")
                           .format(file=target))
     if code in (errno.ENOTDIR, errno.EEXIST):
-        blocker = next((p for p in [target.parent, *target.parent.parents] if p.exists() and not p.is_dir()),
-                       target.parent)
+        blocker = next((p for p in [target, *target.parents] if p.exists() and not p.is_dir()), target.parent)
         return BadInput(_("'{path}' is a file, not a folder").format(path=blocker),
                         _("choose another output folder"))
     if code == errno.ENAMETOOLONG:
@@ -131,12 +130,17 @@ def os_error_line(exc: OSError) -> str:
     return f"{where}{exc.strerror or exc}"
 
 
-def ensure_folder(folder: str | Path) -> Path:
-    """Make the output folder and prove it takes files, before any work: one line if it does not."""
+def check_folder(folder: str | Path) -> Path:
+    """Prove before any work that files can be made in `folder` (or where it would be made),
+    creating nothing: one line if not (read-only disk, no permission, a file in the way)."""
     folder = Path(folder)
+    existing = folder
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryFile(dir=folder):
+        if not existing.is_dir():
+            raise NotADirectoryError(errno.ENOTDIR, os.strerror(errno.ENOTDIR), str(folder))
+        with tempfile.TemporaryFile(dir=existing):  # unnamed where the system allows: nothing appears
             pass
     except OSError as exc:
         raise could_not_write(exc, folder) from None

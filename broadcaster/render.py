@@ -10,7 +10,7 @@ from typing import Callable
 from broadcaster import __version__
 from broadcaster.engines.base import AUTO_ORDER, Clip
 from broadcaster.errors import BadInput, CouldNotDo
-from broadcaster.fsutil import (ensure_folder, locked, remove_stale_temps, sha256_file, write_text,
+from broadcaster.fsutil import (check_folder, locked, remove_stale_temps, sha256_file, write_text,
                                  write_text_if_changed)
 from broadcaster.notice import FOLDER_FILES, Notice, load_notice
 from broadcaster.script import Script, Speech, build_script
@@ -261,7 +261,7 @@ def render_files(paths: list[Path], options: RenderOptions,
     prepared, errors = load_all(paths, program=profile.program)
     if errors:
         raise BadInputs(errors)
-    ensure_folder(options.out_dir)  # read-only, or under a file: one line now, not one per notice
+    check_folder(options.out_dir)  # read-only, or under a file: one line now, not one per notice
     remove_stale_temps(options.out_dir, started)  # what a killed run left
     from broadcaster.engines.speak import speak_then
 

@@ -181,7 +181,7 @@ def test_losing_the_scheduler_is_exit_1_and_what_finished_stays(run, tmp_path):
 
     address, procs = _start_cluster(tmp_path, 1)
     notice, villages = _folder(tmp_path)
-    rows = [(f"v{i:02d}", f"村{i}", f"{i}号楼", "") for i in range(12)]
+    rows = [(f"v{i:02d}", f"村{i}", f"{i}号楼", "-") for i in range(12)]
     write(villages, _csv(rows))
     out = tmp_path / "out"
     env = {**os.environ, "BROADCASTER_OFFLINE": "1", "DASK_DISTRIBUTED__COMM__TIMEOUTS__CONNECT": "3s"}
