@@ -12,6 +12,8 @@ import hashlib
 import io
 import json
 import os
+import re
+import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
@@ -19,7 +21,9 @@ from typing import Callable
 
 from broadcaster import __version__
 from broadcaster.errors import BadInput, CouldNotDo
-from broadcaster.fsutil import atomic_path, read_stamp, write_text
+from broadcaster.fsutil import atomic_path, check_folder, read_stamp, remove_stale_temps, write_text, \
+    write_text_if_changed
+from broadcaster.i18n import _
 from broadcaster.notice import ID_RE, load_notice
 from broadcaster.yamlsource import read_text
 
@@ -38,6 +42,7 @@ class Row:
     voice: str | None = None
     engine: str | None = None
     profile: str | None = None
+    refused: str = ""  # why this row cannot be rendered (a blank or damaged cell): reported, not rendered
 
 
 @dataclass(frozen=True)
@@ -50,33 +55,84 @@ class RowResult:
     entry: dict | None = None
 
 
+MAX_ID = 64  # a village id is a folder name: long ones break paths on FAT cards and Windows
+KEEP = "-"   # a cell that means "the notice's own value"; a blank cell is refused instead
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
 def read_villages(path: Path) -> list[Row]:
-    """Rows of a villages CSV (UTF-8 with or without BOM, or GBK as Excel saves it)."""
-    text = read_text(path)
-    reader = csv.DictReader(io.StringIO(text))
-    columns = [c.strip() for c in reader.fieldnames or []]
-    id_column = next((c for c in ID_COLUMNS if c in columns), None)
-    if id_column is None:
-        raise BadInput("the CSV has no village_id column", "add a first column `village_id` (a-z, 0-9, - and _)",
-                       path, 1)
-    rows, seen = [], {}
-    for n, record in enumerate(reader, start=2):
-        record = {(k or "").strip(): (v or "").strip() for k, v in record.items()}
-        if not any(record.values()):
-            continue
-        line = reader.line_num
-        vid = record.get(id_column, "")
-        if not ID_RE.match(vid):
-            raise BadInput(f"village id '{vid}' may use only a-z, 0-9, - and _", "e.g. hongfuyuan", path, line)
-        if vid in seen:
-            raise BadInput(f"village id '{vid}' is also on line {seen[vid]}", "give each village its own id",
-                           path, line)
-        seen[vid] = line
-        values = {k: v for k, v in record.items() if k and k != id_column and k not in OPTION_COLUMNS and v != ""}
-        rows.append(Row(line=line, village=vid, vars=values, **{k: record.get(k) or None for k in OPTION_COLUMNS}))
+    """Rows of a villages CSV (UTF-8 with or without BOM, or GBK as Excel saves it).
+
+    Mistakes in the file as a whole (no id column, a bad or repeated id) raise BadInput; a
+    row with a damaged cell (blank, extra or missing cells, control characters) comes back
+    with `refused` set, so the other villages still render. A blank cell is never taken to
+    mean the notice's own value: that is how another village's phone number went on air.
+    """
+    reader = csv.reader(io.StringIO(read_text(path)))
+    try:
+        header = next(reader, [])
+        columns = [c.strip() for c in header]
+        id_column = next((c for c in ID_COLUMNS if c in columns), None)
+        if id_column is None:
+            raise BadInput("the CSV has no village_id column",
+                           "add a first column `village_id` (a-z, 0-9, - and _)", path, 1)
+        id_index = columns.index(id_column)
+        rows, seen = [], {}
+        last = reader.line_num
+        for cells in reader:
+            line, last = last + 1, reader.line_num  # a quoted cell may span lines: report where the row starts
+            if not any(c.strip() for c in cells):
+                continue
+            vid = cells[id_index].strip() if id_index < len(cells) else ""
+            if len(vid) > MAX_ID:
+                raise BadInput(_("village id '{id}…' is {n} characters long, too long (at most {max})")
+                               .format(id=vid[:16], n=len(vid), max=MAX_ID),
+                               _("use a short id such as hongfuyuan"), path, line)
+            if not ID_RE.match(vid):
+                raise BadInput(f"village id '{vid}' may use only a-z, 0-9, - and _", "e.g. hongfuyuan", path, line)
+            if vid in seen:
+                raise BadInput(f"village id '{vid}' is also on line {seen[vid]}", "give each village its own id",
+                               path, line)
+            seen[vid] = line
+            rows.append(_row(line, vid, columns, id_index, cells))
+    except csv.Error as exc:
+        raise BadInput(_("the CSV cannot be read here ({reason})").format(reason=exc),
+                       _("open it in Excel or a text editor and save it again as CSV"), path,
+                       reader.line_num) from None
     if not rows:
         raise BadInput("the CSV has no villages", "add one row per village under the header", path, 2)
     return rows
+
+
+def _row(line: int, vid: str, columns: list[str], id_index: int, cells: list[str]) -> Row:
+    """One village from its cells; `refused` says what is wrong with them, if anything."""
+    if len(cells) != len(columns):
+        fix = (_("a comma inside a value? put that value in double quotes, or remove the extra cells")
+               if len(cells) > len(columns) else _("fill every column (`-` for the notice's own value)"))
+        return Row(line, vid, {}, refused=_("this line has {n} cells but the header has {m} columns — {fix}")
+                   .format(n=len(cells), m=len(columns), fix=fix))
+    values, options = {}, {}
+    for k, (name, raw) in enumerate(zip(columns, cells), start=1):
+        value = raw.strip()
+        if k - 1 == id_index:
+            continue
+        where = _("column '{name}' (column {k})").format(name=name, k=k) if name else _("column {k}").format(k=k)
+        if _CONTROL.search(raw):
+            return Row(line, vid, {}, refused=_("the cell in {where} holds a control character — type the value "
+                                                "again (copying from other programs can bring them in)")
+                       .format(where=where))
+        if not name:
+            if value:
+                return Row(line, vid, {}, refused=_("a value in {where}, which has no name in the header — "
+                                                    "name the column or remove the value").format(where=where))
+            continue
+        if not value:
+            return Row(line, vid, {}, refused=_("the cell in {where} is empty — write the value, or `-` to use "
+                                                "the notice's own value").format(where=where))
+        if value == KEEP:
+            continue
+        (options if name in OPTION_COLUMNS else values)[name] = value
+    return Row(line=line, village=vid, vars=values, **{k: options.get(k) for k in OPTION_COLUMNS})
 
 
 @dataclass(frozen=True)
@@ -130,7 +186,8 @@ def bundle_notice(notice_path: Path, portable: bool = False) -> NoticeBundle:
 
 def row_inputs(notice_digest: str, row: Row, engine: str, profile: str) -> str:
     """A hash of everything that decides a row's audio."""
-    return hashlib.sha256(json.dumps([__version__, notice_digest, engine, profile, asdict(row) | {"line": 0}],
+    values = {k: v for k, v in asdict(row).items() if k != "refused"} | {"line": 0}
+    return hashlib.sha256(json.dumps([__version__, notice_digest, engine, profile, values],
                                      sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
 
@@ -224,6 +281,7 @@ def render_batch(notice_path: Path, csv_path: Path, out_dir: Path, jobs: int | N
 
     `cluster`: a Dask scheduler address (or "local") to render on instead of local processes.
     """
+    started = time.time()
     bundle = bundle_notice(notice_path, portable=cluster is not None)  # a broken notice: one error, not 300
     digest = bundle.digest()
     rows = read_villages(csv_path)
@@ -234,6 +292,15 @@ def render_batch(notice_path: Path, csv_path: Path, out_dir: Path, jobs: int | N
         results.append(result)
         if on_row:
             on_row(result)
+
+    check_folder(out_dir)  # read-only, or under a file: one line now, not one per village
+    remove_stale_temps(out_dir, started)  # what a killed run left
+    for row in rows:
+        remove_stale_temps(out_dir / row.village, started)
+        if row.refused:
+            report(RowResult(row.line, row.village, "failed", f"{csv_path}:{row.line}: {row.refused}",
+                             bad_input=True))
+    rows = [row for row in rows if not row.refused]
 
     args = (str(notice_path), str(csv_path))
     if cluster:
@@ -249,8 +316,9 @@ def render_batch(notice_path: Path, csv_path: Path, out_dir: Path, jobs: int | N
     results.sort(key=lambda r: r.line)
     entries = [r.entry for r in results if r.entry]
     if entries:
-        write_text(out_dir / "manifest.json", json.dumps({"generator": f"broadcaster {__version__}",
-                                                          "villages": entries}, ensure_ascii=False, indent=2) + "\n")
+        # an unchanged re-run leaves it alone (its mtime tells watchers and rsync nothing changed)
+        write_text_if_changed(out_dir / "manifest.json", json.dumps(
+            {"generator": f"broadcaster {__version__}", "villages": entries}, ensure_ascii=False, indent=2) + "\n")
     return results
 
 

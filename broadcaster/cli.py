@@ -55,6 +55,12 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         click.echo(_("interrupted"), err=True)
         return 130
+    except OSError as exc:  # the disk or the system refused (read-only, full, no permission): not a bug
+        if traceback:
+            raise
+        from broadcaster.fsutil import os_error_line
+        click.echo(f"error: {os_error_line(exc)}", err=True)
+        return EXIT_FAILED
     except Exception as exc:  # a bug of ours: one line, and the way to a full report
         if traceback:
             raise

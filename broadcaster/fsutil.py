@@ -1,6 +1,13 @@
-"""Atomic file writes: a temporary name in the same folder, renamed when complete."""
+"""Atomic file writes: a temporary name in the same folder, renamed when complete.
+
+Also what keeps an output folder safe when several runs share it or one was killed: a lock
+around read-modify-write files (manifest.json), writes that leave an unchanged file alone,
+and the removal of temporary files that a killed run left behind. Failed writes become one
+plain CouldNotDo line that names the file (read-only disk, full disk, no permission).
+"""
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
@@ -10,28 +17,187 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
+from broadcaster.errors import BadInput, CouldNotDo
+from broadcaster.i18n import _
+
+try:  # POSIX: a writer holds a lock on its temporary file, so a cleaning run can tell it is alive
+    import fcntl
+except ImportError:  # Windows: an open file cannot be deleted, which protects a live writer
+    fcntl = None  # type: ignore[assignment]
+
+# `.name.xxxxxxxx.tmp`: what tempfile.mkstemp makes with our prefix and suffix (8 of [a-z0-9_])
+TEMP_NAME = re.compile(r"^\..+\.[a-z0-9_]{8}\.tmp$")
+_NEARLY_FULL = 1 << 20  # bytes: a write that failed with less than this free ran out of space
+
 
 @contextmanager
 def atomic_path(target: str | Path) -> Iterator[Path]:
     """Yield a temporary path beside `target`; on success it replaces `target` in one step.
 
     A crash or kill leaves only a `.name.xxxx.tmp` file, never a half file under the
-    real name that a player could broadcast.
+    real name that a player could broadcast; the next render in that folder removes it
+    (`remove_stale_temps`). OSError (and a writer such as ffmpeg failing on a full disk)
+    becomes a CouldNotDo that names `target`.
     """
     target = Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    os.close(fd)
-    tmp_path = Path(tmp)
-    os.chmod(tmp_path, 0o666 & ~_umask())  # mkstemp makes 0600; players and shares need to read
     try:
-        yield tmp_path
-        with open(tmp_path, "rb") as fh:
-            os.fsync(fh.fileno())
-        os.replace(tmp_path, target)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    except OSError as exc:
+        raise could_not_write(exc, target) from None
+    if fcntl is not None:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)  # released by the kernel when this process dies, even by kill -9
+        except OSError:
+            pass  # a file system without locks: the cleaner then goes by age alone
+    tmp_path = Path(tmp)
+    try:
+        try:
+            os.chmod(tmp_path, 0o666 & ~_umask())  # mkstemp makes 0600; players and shares need to read
+            yield tmp_path
+            with open(tmp_path, "rb") as fh:
+                os.fsync(fh.fileno())
+            if fcntl is None:  # Windows cannot rename a file that is open
+                os.close(fd)
+                fd = -1
+            os.replace(tmp_path, target)
+        except OSError as exc:
+            raise could_not_write(exc, target) from None
+        except CouldNotDo as exc:  # e.g. ffmpeg writing the temporary file stopped on a full disk
+            if _out_of_space(exc, target.parent):
+                raise could_not_write(OSError(errno.ENOSPC, os.strerror(errno.ENOSPC)), target) from None
+            raise
     finally:
-        if tmp_path.exists():
-            tmp_path.unlink()
+        try:
+            if tmp_path.exists():
+                tmp_path.unlink()
+        except OSError:
+            pass  # a disk that turned read-only keeps it; the next run there removes it
+        if fd >= 0:
+            os.close(fd)
+
+
+def _out_of_space(exc: Exception, folder: Path) -> bool:
+    """Whether a failed write ran out of space (ffmpeg's message does not always say so)."""
+    if "No space left on device" in str(exc):
+        return True
+    try:
+        st = os.statvfs(folder)
+    except (OSError, AttributeError):
+        return False
+    free = st.f_bfree if hasattr(os, "geteuid") and os.geteuid() == 0 else st.f_bavail  # root may use the reserve
+    return free * st.f_frsize < _NEARLY_FULL
+
+
+def _mount_point(path: Path) -> Path:
+    path = path.resolve()
+    while not path.exists() and path != path.parent:
+        path = path.parent
+    while not os.path.ismount(path) and path != path.parent:
+        path = path.parent
+    return path
+
+
+def could_not_write(exc: OSError, target: str | Path) -> CouldNotDo | BadInput:
+    """One plain line for a failed write of `target` (BadInput when a folder in its path is a file)."""
+    target = Path(target)
+    code = exc.errno
+    if code in (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)):
+        return CouldNotDo(_("no space left on {disk} while writing {file} — free some space there or "
+                            "write to another disk").format(disk=_mount_point(target.parent), file=target))
+    if code == errno.EROFS:
+        return CouldNotDo(_("cannot write {file}: the disk is read-only — make it writable (is the card's lock "
+                            "switch on?) or choose another folder").format(file=target))
+    if code in (errno.EACCES, errno.EPERM):
+        return CouldNotDo(_("cannot write {file}: permission denied — choose a folder you may write to")
+                          .format(file=target))
+    if code in (errno.ENOTDIR, errno.EEXIST):
+        blocker = next((p for p in [target, *target.parents] if p.exists() and not p.is_dir()), target.parent)
+        return BadInput(_("'{path}' is a file, not a folder").format(path=blocker),
+                        _("choose another output folder"))
+    if code == errno.ENAMETOOLONG:
+        return CouldNotDo(_("cannot write {file}: the name is too long — use a shorter id or folder name")
+                          .format(file=target))
+    return CouldNotDo(_("cannot write {file}: {reason}").format(file=target, reason=exc.strerror or exc))
+
+
+def os_error_line(exc: OSError) -> str:
+    """One plain line for an OSError that reached the CLI (it names the file when the error does)."""
+    if exc.filename is not None and exc.errno in (errno.ENOSPC, errno.EROFS, errno.EACCES, errno.EPERM,
+                                                  errno.ENOTDIR, errno.ENAMETOOLONG):
+        return str(could_not_write(exc, exc.filename))
+    where = f"{exc.filename}: " if exc.filename is not None else ""
+    return f"{where}{exc.strerror or exc}"
+
+
+def check_folder(folder: str | Path) -> Path:
+    """Prove before any work that files can be made in `folder` (or where it would be made),
+    creating nothing: one line if not (read-only disk, no permission, a file in the way)."""
+    folder = Path(folder)
+    existing = folder
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    try:
+        if not existing.is_dir():
+            raise NotADirectoryError(errno.ENOTDIR, os.strerror(errno.ENOTDIR), str(folder))
+        with tempfile.TemporaryFile(dir=existing):  # unnamed where the system allows: nothing appears
+            pass
+    except OSError as exc:
+        raise could_not_write(exc, folder) from None
+    return folder
+
+
+def remove_stale_temps(folder: str | Path, started: float) -> list[Path]:
+    """Remove temporary files (our `.name.xxxxxxxx.tmp` only) that a killed run left in `folder`.
+
+    Only files last changed before `started` (this run's start) and not held by a live
+    writer: another render still running in the same folder keeps its files.
+    """
+    removed: list[Path] = []
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return removed  # no folder yet: nothing left over
+    for entry in entries:
+        if not TEMP_NAME.match(entry.name):
+            continue
+        try:
+            if not entry.is_file(follow_symlinks=False) or entry.stat().st_mtime >= started:
+                continue
+            path = Path(entry.path)
+            if fcntl is not None:
+                with open(path, "rb") as fh:
+                    try:
+                        fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    except BlockingIOError:
+                        continue  # a live writer holds it
+                    except OSError:
+                        pass  # a file system without locks: its age alone decides
+                    path.unlink()
+            else:
+                path.unlink()  # fails while a writer has it open
+            removed.append(path)
+        except OSError:
+            continue  # gone already, held, or not ours to remove: leave it
+    return removed
+
+
+@contextmanager
+def locked(path: str | Path) -> Iterator[None]:
+    """Hold a lock beside `path` (`.name.lock`) for a read-modify-write that parallel runs share.
+
+    filelock, not fcntl alone: broadcaster also runs on the Windows PCs of village offices.
+    """
+    from filelock import FileLock
+
+    path = Path(path)
+    lock_file = path.with_name(f".{path.name}.lock")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with FileLock(str(lock_file)):
+            yield
+    except OSError as exc:
+        raise could_not_write(exc, path) from None
 
 
 def _umask() -> int:
@@ -47,6 +213,18 @@ def write_bytes(target: str | Path, data: bytes) -> None:
 
 def write_text(target: str | Path, text: str) -> None:
     write_bytes(target, text.encode("utf-8"))
+
+
+def write_text_if_changed(target: str | Path, text: str) -> bool:
+    """write_text unless the file already holds exactly this text (its mtime then stays); True if written."""
+    data = text.encode("utf-8")
+    try:
+        if Path(target).read_bytes() == data:
+            return False
+    except OSError:
+        pass
+    write_bytes(target, data)
+    return True
 
 
 def sha256_file(path: str | Path) -> str:

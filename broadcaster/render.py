@@ -10,7 +10,8 @@ from typing import Callable
 from broadcaster import __version__
 from broadcaster.engines.base import AUTO_ORDER, Clip
 from broadcaster.errors import BadInput, CouldNotDo
-from broadcaster.fsutil import sha256_file, write_text
+from broadcaster.fsutil import (check_folder, locked, remove_stale_temps, sha256_file, write_text,
+                                 write_text_if_changed)
 from broadcaster.notice import FOLDER_FILES, Notice, load_notice
 from broadcaster.script import Script, Speech, build_script
 from broadcaster.speech.spoken import spoken_text
@@ -225,20 +226,26 @@ def _write_srt(path: Path, script: Script, program, clips: dict) -> None:
 
 
 def write_manifest(out_dir: Path, rendered: list[Rendered]) -> Path:
-    """manifest.json: this run's notices, plus earlier entries whose audio is still there."""
+    """manifest.json: this run's notices, plus earlier entries whose audio is still there.
+
+    Read, merged and written under a lock: renders running in parallel into one folder
+    would otherwise each write back what they read and drop each other's entries.
+    """
     path = out_dir / "manifest.json"
-    entries: dict[str, dict] = {}
-    if path.exists():
-        try:
-            for item in json.loads(path.read_text(encoding="utf-8")).get("notices", []):
-                if (out_dir / item.get("file", "")).exists():
-                    entries[item["id"]] = item
-        except (ValueError, KeyError, AttributeError):
-            entries = {}  # a damaged manifest is rebuilt from this run
-    for r in rendered:
-        entries[r.id] = asdict(r)
-    doc = {"generator": f"broadcaster {__version__}", "notices": sorted(entries.values(), key=lambda e: e["id"])}
-    write_text(path, json.dumps(doc, ensure_ascii=False, indent=2) + "\n")
+    with locked(path):
+        entries: dict[str, dict] = {}
+        if path.exists():
+            try:
+                for item in json.loads(path.read_text(encoding="utf-8")).get("notices", []):
+                    if (out_dir / item.get("file", "")).exists():
+                        entries[item["id"]] = item
+            except (ValueError, KeyError, AttributeError):
+                entries = {}  # a damaged manifest is rebuilt from this run
+        for r in rendered:
+            entries[r.id] = asdict(r)
+        doc = {"generator": f"broadcaster {__version__}",
+               "notices": sorted(entries.values(), key=lambda e: e["id"])}
+        write_text_if_changed(path, json.dumps(doc, ensure_ascii=False, indent=2) + "\n")
     return path
 
 
@@ -248,12 +255,17 @@ def render_files(paths: list[Path], options: RenderOptions,
 
     Returns what was rendered and the per-notice failures (engine/device trouble).
     """
+    import time
+
     from broadcaster.audio.profiles import output_profile
 
+    started = time.time()
     profile = output_profile(options.profile, options.fmt)  # a bad --profile/--format: before any work
     prepared, errors = load_all(paths, program=profile.program)
     if errors:
         raise BadInputs(errors)
+    check_folder(options.out_dir)  # read-only, or under a file: one line now, not one per notice
+    remove_stale_temps(options.out_dir, started)  # what a killed run left
     from broadcaster.engines.speak import speak_then
 
     # speech for later notices (online requests in parallel) overlaps export of earlier ones
@@ -268,7 +280,10 @@ def render_files(paths: list[Path], options: RenderOptions,
     done = [o for o in outcomes if isinstance(o, Rendered)]
     failed = [o for o in outcomes if isinstance(o, CouldNotDo)]
     if done:
-        write_manifest(options.out_dir, done)
+        try:
+            write_manifest(options.out_dir, done)
+        except CouldNotDo as exc:  # e.g. the disk filled up: reported with the notices that failed
+            failed.append(exc)
     return done, failed
 
 

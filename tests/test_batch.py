@@ -46,7 +46,7 @@ def test_gbk_csv_from_excel(run, tmp_path):
 
 def test_a_bad_row_is_reported_with_its_line_and_the_rest_render(run, tmp_path):
     notice = write(tmp_path / "n.yaml", NOTICE)
-    villages = write(tmp_path / "v.csv", csv_text([ROWS[0], ("v2", "芙蓉里", ""), ROWS[2]]))
+    villages = write(tmp_path / "v.csv", csv_text([ROWS[0], ("v2", "芙蓉里", "-"), ROWS[2]]))
     r = run("render", notice, "--villages", villages, "-o", tmp_path / "out", "-j", "2", "--quiet")
     assert r.code == 2
     lines = r.err.strip().splitlines()
@@ -60,7 +60,8 @@ def test_unchanged_rows_are_not_rendered_again(run, tmp_path):
     villages = write(tmp_path / "v.csv", csv_text())
     out = tmp_path / "out"
     assert run("render", notice, "--villages", villages, "-o", out, "-j", "2", "--quiet").code == 0
-    mtimes = {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file() and p.name != "manifest.json"}
+    mtimes = {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()}
+    assert out / "manifest.json" in mtimes
     r = run("render", notice, "--villages", villages, "-o", out, "-j", "2", "--quiet")
     assert r.code == 0 and r.out.startswith("0 rendered, 4 unchanged")
     assert mtimes == {p: p.stat().st_mtime_ns for p in mtimes}
@@ -118,3 +119,68 @@ def test_files_beside_the_notice_are_inputs_too(run, tmp_path):
     r = run("render", notice, "--villages", villages, "-o", out, "-j", "1", "--quiet")
     assert r.out.startswith("1 rendered, 0 unchanged"), r.out
     assert "北大门广场" in (out / "v1" / "kaifang.txt").read_text(encoding="utf-8")
+
+
+def test_a_blank_cell_is_refused_with_its_line_and_column(run, tmp_path):
+    # a blank cell used to take the notice's own value: another village's phone number went on air
+    notice = write(tmp_path / "n.yaml", NOTICE.replace("repeat: 1", "repeat: 1\nvars: {place: 村委会}"))
+    villages = write(tmp_path / "v.csv", csv_text([ROWS[0], ("v2", "芙蓉里", ""), ("v3", "黔江", "-")]))
+    r = run("render", notice, "--villages", villages, "-o", tmp_path / "out", "-j", "1", "--quiet")
+    assert r.code == 2
+    lines = r.err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"{villages}:3: ") and "'place'" in lines[0], r.err
+    assert "column 3" in lines[0] and "-" in lines[0]
+    assert r.out.startswith("2 rendered, 0 unchanged, 1 failed"), r.out
+    assert not (tmp_path / "out" / "v2").exists()
+    # `-` is the way to say "the notice's own value"
+    assert "村委会" in (tmp_path / "out" / "v3" / "kaifang.txt").read_text(encoding="utf-8")
+
+
+def test_the_example_villages_csv_renders_no_blank_refusals():
+    from broadcaster.batch import read_villages
+    from conftest import EXAMPLES
+    rows = read_villages(EXAMPLES / "villages.csv")
+    assert rows and not [r.refused for r in rows if r.refused]
+
+
+@pytest.mark.parametrize("body, line, needles", [
+    ("v1,甲,北门,多出来的\n", 2, ("4 cells", "3 columns")),
+    ("v1,甲,北门\nv2,乙\n", 3, ("2 cells", "3 columns")),
+    ("v1,甲,北\x00门\n", 2, ("'place'", "column 3", "control character")),
+    ('v1,"甲\n乙",北门\n', 2, ("'village'", "column 2", "control character")),
+    ("v1,甲\x07,北门\n", 2, ("'village'", "column 2", "control character")),
+])
+def test_bad_cells_are_refused_per_row(run, tmp_path, body, line, needles):
+    notice = write(tmp_path / "n.yaml", NOTICE)
+    villages = write(tmp_path / "v.csv", "village_id,village,place\n" + body + "v9,丙,南门\n")
+    r = run("render", notice, "--villages", villages, "-o", tmp_path / "out", "-j", "1", "--quiet")
+    assert r.code == 2, r.err
+    lines = r.err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"{villages}:{line}: "), r.err
+    assert all(n in lines[0] for n in needles), r.err
+    assert "internal error" not in r.err
+    assert (tmp_path / "out" / "v9" / "kaifang.mp3").is_file()
+
+
+def test_a_very_long_village_id_is_bad_input(run, tmp_path):
+    notice = write(tmp_path / "n.yaml", NOTICE)
+    villages = write(tmp_path / "v.csv", "village_id,village,place\n" + "v" * 300 + ",甲,北门\n")
+    r = run("render", notice, "--villages", villages, "-o", tmp_path / "out", "-j", "1", "--quiet")
+    assert r.code == 2
+    lines = r.err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"{villages}:2: ") and "too long" in lines[0], r.err
+    assert "64" in lines[0] and not (tmp_path / "out").exists()
+
+
+def test_leftover_temporary_files_in_village_folders_are_removed(run, tmp_path):
+    notice = write(tmp_path / "n.yaml", NOTICE)
+    villages = write(tmp_path / "v.csv", csv_text(ROWS[:2]))
+    out = tmp_path / "out"
+    assert run("render", notice, "--villages", villages, "-o", out, "-j", "1", "--quiet").code == 0
+    stale = [out / "v1" / ".kaifang.mp3.ab12cd34.tmp", out / ".manifest.json.zz99yy88.tmp"]
+    for p in stale:
+        p.write_bytes(b"half")
+        os.utime(p, (time.time() - 60, time.time() - 60))
+    r = run("render", notice, "--villages", villages, "-o", out, "-j", "1", "--quiet")
+    assert r.code == 0 and r.out.startswith("0 rendered, 2 unchanged"), r.out
+    assert not [p for p in stale if p.exists()]

@@ -20,8 +20,8 @@ NOTICE = "id: kaifang\ntitle: 核酸检测\ntemplate: round.j2\nrepeat: 1\nvars:
 # the folder's own template and lexicon: a worker has them only if they were shipped to it
 TEMPLATE = "各位村民请注意，{{ village }}明天在{{ place }}做核酸检测，请带好身份证。\n"
 LEXICON = "words:\n  身份证: 身份证件\n"
-ROWS = [("v1", "宏福苑", "北门广场", ""), ("v2", "芙蓉里", "西区北门", ""), ("v3", "黔江", "卫生院", "sichuan_chongqing"),
-        ("v4", "丽湾", "", ""), ("v5", "丹棱", "文化广场", "")]
+ROWS = [("v1", "宏福苑", "北门广场", "-"), ("v2", "芙蓉里", "西区北门", "-"), ("v3", "黔江", "卫生院", "sichuan_chongqing"),
+        ("v4", "丽湾", "-", "-"), ("v5", "丹棱", "文化广场", "-")]
 
 
 def _csv(rows=ROWS) -> str:
@@ -181,7 +181,7 @@ def test_losing_the_scheduler_is_exit_1_and_what_finished_stays(run, tmp_path):
 
     address, procs = _start_cluster(tmp_path, 1)
     notice, villages = _folder(tmp_path)
-    rows = [(f"v{i:02d}", f"村{i}", f"{i}号楼", "") for i in range(12)]
+    rows = [(f"v{i:02d}", f"村{i}", f"{i}号楼", "-") for i in range(12)]
     write(villages, _csv(rows))
     out = tmp_path / "out"
     env = {**os.environ, "BROADCASTER_OFFLINE": "1", "DASK_DISTRIBUTED__COMM__TIMEOUTS__CONNECT": "3s"}
