@@ -12,7 +12,7 @@ from typing import Any
 
 import yaml
 
-from broadcaster.errors import BadInput
+from broadcaster.errors import BadInput, raise_all
 from broadcaster.i18n import _
 
 Key = tuple  # path of keys/indexes from the document root
@@ -268,6 +268,10 @@ def _build(node: yaml.Node, key: Key, lines: dict, raw: dict, path: Path) -> Any
     except yaml.constructor.ConstructorError as exc:
         raise BadInput(f"invalid value: {exc.problem}", "quote it as text", path,
                        node.start_mark.line + 1) from None
+    except (ValueError, OverflowError):  # 2021-02-30 looks like a date to YAML but is none
+        name = next((k for k in reversed(key) if isinstance(k, str)), "value")
+        raise BadInput(_("'{name}' is not a real date ({value})").format(name=name, value=node.value),
+                       _("check the day and the month"), path, node.start_mark.line + 1) from None
 
 
 def _refuse_bad_characters(node: yaml.ScalarNode, path: Path) -> None:
@@ -292,13 +296,21 @@ def did_you_mean(word: str, choices: list[str] | tuple[str, ...]) -> str:
 
 def check_keys(doc: YamlDoc, mapping: dict, allowed: dict | set | list, where: Key = (),
                what: str = "key") -> None:
-    """Refuse unknown keys with a did-you-mean hint."""
+    """Refuse unknown keys with a did-you-mean hint (all of them at once)."""
+    raise_all(unknown_keys(doc, mapping, allowed, where, what))
+
+
+def unknown_keys(doc: YamlDoc, mapping: dict, allowed: dict | set | list, where: Key = (),
+                 what: str = "key") -> list[BadInput]:
+    """One error per unknown key, each with a did-you-mean hint."""
+    errors = []
     for k in mapping:
         if k not in allowed:
             hint = did_you_mean(k, sorted(allowed))
             listed = "allowed: " + ", ".join(sorted(allowed))
-            raise doc.error(f"unknown {what} '{k}'", f"{hint} {listed}" if hint else listed,
-                            *where, k)
+            errors.append(doc.error(f"unknown {what} '{k}'", f"{hint} {listed}" if hint else listed,
+                                    *where, k))
+    return errors
 
 
 # ---------------------------------------------------------------- syntax errors in plain words
