@@ -34,7 +34,8 @@ CASES = {
     "unknown voice": ("id: a\ntext: 你好。\nvoice: mandrin\n", 3, "did you mean 'mandarin'"),
     "unknown engine": ("id: a\ntext: 你好。\nengine: espek\n", 3, "unknown engine"),
     "unknown priority": ("id: a\ntext: 你好。\npriority: high\n", 3, "unknown priority"),
-    "missing variable": ("id: a\ntemplate: nucleic-test\nvars:\n  village: 宏福苑\n", 3, "missing variable"),
+    "missing variable": ("id: a\ntemplate: nucleic-test\nvars:\n  village: 宏福苑\n  date: 10月27日\n"
+                         "  start: '8:00'\n  end: '11:30'\n", 3, "missing variable 'place'"),
     "missing variable in text": ("id: a\ntext: 请到{{ place }}集合。\n", None, "missing variable 'place'"),
     "empty variable value": ("id: a\ntext: 请到{{ place }}集合。\nvars:\n  place:\n", 4, "has no value"),
     "bad variable name": ("id: a\ntext: 你好。\nvars:\n  开始: 8:00\n", 4, "not usable"),

@@ -183,7 +183,7 @@ def test_impossible_date_in_vars_is_bad_input(run, tmp_path):
 
 
 @pytest.mark.parametrize("expression", ["{% for i in range(10**8) %}{% endfor %}",
-                                        "{{ '好' * 10**9 }}", "{{ 2 ** 10 ** 10 }}",
+                                        "{{ '好' * 10**9 }}", "{{ 2 ** (10 ** 10) }}",
                                         "{{ '好'|center(10**9) }}",
                                         "{% for a in range(1000) %}{% for b in range(1000) %}"
                                         "{% for c in range(1000) %}{% endfor %}{% endfor %}{% endfor %}",
