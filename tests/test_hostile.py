@@ -10,7 +10,7 @@ import pytest
 
 from conftest import write
 
-JARGON = ("could not find expected", "mapping values are not allowed", "scanner", "block mapping",
+JARGON = ("could not find expected", "but found", "expected <", "mapping values are not allowed", "scanner", "block mapping",
           "simple key", "<block", "unacceptable character", "Error")
 
 
@@ -40,6 +40,8 @@ SYNTAX = {
                          "line it up with the fields above it (2 spaces)"),
     "indented too little": ("id: a\nvars:\n    place: 北门\n  date: 3月5日\ntext: 你好。\n", 4,
                             "line it up with the fields above it (4 spaces)"),
+    "text after the closing quote": ("id: a\ntext: \"请注意\"明天停水\n", 2,
+                                     "put the whole value in quotes: `text: '\"请注意\"明天停水'`"),
     "unclosed bracket": ("id: a\nemphasis: [不聚集, 戴口罩\ntext: 你好。\n", 2, "add the closing ]"),
 }
 
@@ -57,7 +59,7 @@ def test_syntax_error_names_the_line_of_the_mistake_in_plain_words(run, tmp_path
 
 
 def test_unexplained_syntax_error_is_plain_too(run, tmp_path):
-    path = write(tmp_path / "bad.yaml", "id: a\ntext: 你好。\n? [a]\n: ]\n")
+    path = write(tmp_path / "bad.yaml", "id: a\ntext: 你好。\n- 不聚集\n")
     code, message = check_one(run, path)
     assert code == 2 and re.match(rf"^{re.escape(str(path))}:\d: ", message), message
     assert not any(j in message for j in JARGON), message
