@@ -8,7 +8,7 @@ from typing import Any
 
 from broadcaster import yamlsource
 from broadcaster.errors import BadInput, raise_all
-from broadcaster.i18n import _
+from broadcaster.i18n import N_, _
 from broadcaster.yamlsource import YamlDoc
 
 ID_RE = re.compile(r"^[a-z0-9_-]+$")
@@ -129,7 +129,7 @@ def notice_from_doc(doc: YamlDoc, defaults: dict | None = None) -> Notice:
                if k in data}
     if isinstance(options.get("emphasis"), str):
         options["emphasis"] = [options["emphasis"]]
-    attempt(_sizes, doc, options.get("emphasis") or [], "emphasis", "emphasized sentence")
+    attempt(_sizes, doc, options.get("emphasis") or [], "emphasis", N_("emphasized sentence"))
 
     if kind == "jingle":
         lines = attempt(_jingle_lines, doc, data)
@@ -216,7 +216,7 @@ def _jingle_lines(doc: YamlDoc, data: dict) -> list:
         if not isinstance(line, str) or not line.strip():
             raise doc.error(f"line {i + 1} of the jingle is not text", "write each line as text",
                             "lines", i)
-    _sizes(doc, lines, "lines", "jingle line")
+    _sizes(doc, lines, "lines", N_("jingle line"))
     return lines
 
 
