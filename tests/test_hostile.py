@@ -190,7 +190,9 @@ def test_impossible_date_in_vars_is_bad_input(run, tmp_path):
                                         "{% for a in range(1000) %}{% for b in range(1000) %}"
                                         "{% for c in range(1000) %}{% endfor %}{% endfor %}{% endfor %}",
                                         "{% for a in x %}{% for b in x %}{% for c in x %}{% for d in x %}"
-                                        "{% endfor %}{% endfor %}{% endfor %}{% endfor %}"])
+                                        "{% endfor %}{% endfor %}{% endfor %}{% endfor %}",
+                                        "{% macro f() %}{{ f() }}{% endmacro %}{{ f() }}",
+                                        "{% set a = x * 40 %}{{ a.replace('好', a) }}"])
 def test_runaway_template_refused(run, tmp_path, expression):
     path = write(tmp_path / "loop.yaml", f'id: a\ntext: "你好。{expression}"\nvars:\n  x: "{"好" * 400}"\n')
     code, message = check_one(run, path)
