@@ -285,7 +285,8 @@ def check(files: tuple[str, ...]) -> None:
       broadcaster check examples/notices/*.yaml
     Exit 0 when all are fine, 2 with one line per mistake otherwise.
     """
-    from broadcaster.render import BadInputs, load_all
+    from broadcaster.errors import BadInputs
+    from broadcaster.render import load_all
 
     paths, schedules = _split_schedules(_expand(files))
     prepared, errors = load_all(paths)

@@ -43,6 +43,33 @@ class BadInput(BroadcasterError):
         return self
 
 
+class BadInputs(BadInput):
+    """Several independent bad-input errors at once; the CLI prints one line each (`lines()`)."""
+
+    def __init__(self, errors: list[BadInput]) -> None:
+        flat: list[BadInput] = []
+        for e in errors:  # a file's own collection inside a run's collection: one flat list
+            flat.extend(e.errors if isinstance(e, BadInputs) else [e])
+        self.errors = flat
+        first = flat[0]
+        super().__init__(first.what, first.fix, first.path, first.line)
+
+    def lines(self) -> list[str]:
+        return [e.message() for e in self.errors]
+
+    def located(self, path: str | Path, line: int | None = None) -> "BadInput":
+        return BadInputs([e.located(path, line) for e in self.errors])
+
+
+def raise_all(errors: list[BadInput]) -> None:
+    """Raise the one error, or all of them in the order of their lines; nothing when empty."""
+    if not errors:
+        return
+    if len(errors) == 1:
+        raise errors[0]
+    raise BadInputs(sorted(errors, key=lambda e: (e.path or "", e.line or 0)))
+
+
 class CouldNotDo(BroadcasterError):
     """The input was fine but the work could not be done (network, device, disk): exit 1."""
 

@@ -7,7 +7,8 @@ from pathlib import Path
 from typing import Any
 
 from broadcaster import yamlsource
-from broadcaster.errors import BadInput
+from broadcaster.errors import BadInput, raise_all
+from broadcaster.i18n import N_, _
 from broadcaster.yamlsource import YamlDoc
 
 ID_RE = re.compile(r"\A[a-z0-9_-]+\Z")  # \Z, not $: "$" also matches before a final newline
@@ -75,7 +76,17 @@ def load_notice(path: str | Path) -> Notice:
     return notice_from_doc(doc)
 
 
+# Caps on what a person writes: a notice read slowly runs about 4 characters a second, so 10,000
+# characters is some forty minutes of speech; anything longer is a pasted file, not a notice.
+MAX_TEXT = 10_000
+MAX_TITLE = 200
+MAX_VAR = 500
+MAX_LINE = 500       # a jingle line or an emphasized sentence
+MAX_ITEMS = 200      # jingle lines, emphasis items, variables
+
+
 def notice_from_doc(doc: YamlDoc, defaults: dict | None = None) -> Notice:
+    """Validate a loaded file; independent mistakes are reported together (BadInputs)."""
     data = doc.data
     if isinstance(data, list):
         raise doc.error("file holds a list, but a notice is one mapping",
@@ -87,16 +98,66 @@ def notice_from_doc(doc: YamlDoc, defaults: dict | None = None) -> Notice:
     if kind not in ("notice", "jingle"):
         raise doc.error(f"unknown kind '{kind}'", "use kind: notice or kind: jingle", "kind")
     fields = JINGLE_FIELDS if kind == "jingle" else NOTICE_FIELDS
-    yamlsource.check_keys(doc, data, fields, what="field")
-    for name, value in data.items():
+    problems: list[BadInput] = yamlsource.unknown_keys(doc, data, fields, what="field")
+    data = {k: v for k, v in data.items() if k in fields}
+    for name, value in list(data.items()):
         types, hint = fields[name]
         ok = isinstance(value, types) and not (isinstance(value, bool) and bool not in types)
         if not ok and str in types and isinstance(value, (int, float)) and name in ("title", "text"):
             ok = True  # a title like 2022 is still text
         if not ok:
-            raise doc.error(f"'{name}' has the wrong type ({_type_name(value)})", f"write {hint}", name)
+            problems.append(doc.error(f"'{name}' has the wrong type ({_type_name(value)})", f"write {hint}", name))
+            del data[name]  # checked no further; the other fields still are
     defaults = defaults if defaults is not None else folder_defaults(doc.path)
 
+    def attempt(check, *args):
+        """Run one independent check, keeping its error for the report instead of stopping."""
+        try:
+            return check(*args)
+        except BadInput as exc:
+            problems.append(exc)
+            return None
+
+    nid = attempt(_id, doc, data)
+    repeat = attempt(_repeat, doc, data, defaults)
+    engine = attempt(_one_of, doc, data, "engine", ENGINES, defaults.get("engine"), "unknown engine")
+    priority = attempt(_one_of, doc, data, "priority", PRIORITIES, "normal", "unknown priority")
+    attempt(_gap, doc, data)
+    variables = attempt(_vars, doc, data.get("vars", {}))
+    title = attempt(_title, doc, data)
+    options = {k: data[k] for k in ("emphasis", "lead", "chime", "closing_chime", "music", "gap")
+               if k in data}
+    if isinstance(options.get("emphasis"), str):
+        options["emphasis"] = [options["emphasis"]]
+    attempt(_sizes, doc, options.get("emphasis") or [], "emphasis", N_("emphasized sentence"))
+
+    if kind == "jingle":
+        lines = attempt(_jingle_lines, doc, data)
+        form = data.get("form")
+        if form is not None and form not in JINGLE_FORMS:
+            problems.append(doc.error(f"unknown jingle form '{form}'", _choices(form, JINGLE_FORMS), "form"))
+        raise_all(problems)
+        return Notice(path=doc.path, id=nid, title=title or nid, kind="jingle",
+                      lines=tuple(line.strip() for line in lines), form=form,
+                      voice=data.get("voice", defaults.get("voice")), repeat=repeat,
+                      vars=variables, engine=engine, priority=priority, options=options, doc=doc)
+
+    has_template, has_text = "template" in doc.data, "text" in doc.data
+    text = data.get("text")
+    if has_template == has_text:
+        what = "both 'template' and 'text' are given" if has_text else "neither 'template' nor 'text' is given"
+        problems.append(doc.error(what, "give exactly one: a template name (see `broadcaster templates`) or "
+                                  "the text itself", "template" if has_template else ()))
+    elif has_text and "text" in data:
+        attempt(_text, doc, text)
+    raise_all(problems)
+    return Notice(path=doc.path, id=nid, title=title or nid, template=data.get("template"),
+                  text=None if text is None else str(text), voice=data.get("voice", defaults.get("voice")),
+                  repeat=repeat, vars=variables, engine=engine, priority=priority,
+                  options=options, doc=doc)
+
+
+def _id(doc: YamlDoc, data: dict) -> str:
     nid = data.get("id")
     if nid is None:
         nid = doc.path.stem.lower()
@@ -106,65 +167,88 @@ def notice_from_doc(doc: YamlDoc, defaults: dict | None = None) -> Notice:
     elif not ID_RE.match(nid):
         suggestion = re.sub(r"[^a-z0-9_-]+", "-", nid.lower()).strip("-") or "notice-1"
         raise doc.error(f"id '{nid}' may use only a-z, 0-9, - and _", f"e.g. id: {suggestion}", "id")
+    return nid
 
+
+def _repeat(doc: YamlDoc, data: dict, defaults: dict) -> int:
     repeat = data.get("repeat", defaults.get("repeat", 2))
     if not 1 <= repeat <= 10:
         raise doc.error(f"repeat {repeat} is out of range", "use a whole number from 1 to 10", "repeat")
-    engine = data.get("engine", defaults.get("engine"))
-    if engine is not None and engine not in ENGINES:
-        raise doc.error(f"unknown engine '{engine}'", _choices(engine, ENGINES), "engine")
-    priority = data.get("priority", "normal")
-    if priority not in PRIORITIES:
-        raise doc.error(f"unknown priority '{priority}'", _choices(priority, PRIORITIES), "priority")
+    return repeat
+
+
+def _one_of(doc: YamlDoc, data: dict, name: str, choices: tuple[str, ...], default: str | None,
+            what: str) -> str | None:
+    value = data.get(name, default)
+    if value is not None and value not in choices:
+        raise doc.error(f"{what} '{value}'", _choices(value, choices), name)
+    return value
+
+
+def _gap(doc: YamlDoc, data: dict) -> None:
     gap = data.get("gap")
     if gap is not None and not 0 <= gap <= 30:
         raise doc.error(f"gap {gap} is out of range", "use seconds from 0 to 30", "gap")
-    variables = _vars(doc, data.get("vars", {}))
+
+
+def _title(doc: YamlDoc, data: dict) -> str:
     title = str(data.get("title", "")).strip()
-    options = {k: data[k] for k in ("emphasis", "lead", "chime", "closing_chime", "music", "gap")
-               if k in data}
-    if isinstance(options.get("emphasis"), str):
-        options["emphasis"] = [options["emphasis"]]
+    if len(title) > MAX_TITLE:
+        raise doc.error(_("the title is too long ({n} characters; at most {limit})").format(
+            n=len(title), limit=MAX_TITLE), _("keep it to one short line"), "title")
+    return title
 
-    if kind == "jingle":
-        lines = data.get("lines")
-        if not lines:
-            raise doc.error("a jingle needs its lines", "add `lines:` with one line per item", "lines"
-                            if "lines" in data else ())
-        for i, line in enumerate(lines):
-            if not isinstance(line, str) or not line.strip():
-                raise doc.error(f"line {i + 1} of the jingle is not text", "write each line as text",
-                                "lines", i)
-        form = data.get("form")
-        if form is not None and form not in JINGLE_FORMS:
-            raise doc.error(f"unknown jingle form '{form}'", _choices(form, JINGLE_FORMS), "form")
-        return Notice(path=doc.path, id=nid, title=title or nid, kind="jingle",
-                      lines=tuple(line.strip() for line in lines), form=form,
-                      voice=data.get("voice", defaults.get("voice")), repeat=repeat,
-                      vars=variables, engine=engine, priority=priority, options=options, doc=doc)
 
-    has_template, has_text = "template" in data, "text" in data
-    if has_template == has_text:
-        what = "both 'template' and 'text' are given" if has_text else "neither 'template' nor 'text' is given"
-        raise doc.error(what, "give exactly one: a template name (see `broadcaster templates`) or the text itself",
-                        "template" if has_template else ())
-    text = data.get("text")
-    if has_text and not str(text).strip():
+def _text(doc: YamlDoc, text: Any) -> None:
+    if not str(text).strip():
         raise doc.error("'text' is empty", "write what should be read out", "text")
-    return Notice(path=doc.path, id=nid, title=title or nid, template=data.get("template"),
-                  text=None if text is None else str(text), voice=data.get("voice", defaults.get("voice")),
-                  repeat=repeat, vars=variables, engine=engine, priority=priority,
-                  options=options, doc=doc)
+    if len(str(text)) > MAX_TEXT:
+        raise doc.error(_("the text is too long ({n} characters; at most {limit})").format(
+            n=len(str(text)), limit=MAX_TEXT), _("split it into several notices"), "text")
+
+
+def _jingle_lines(doc: YamlDoc, data: dict) -> list:
+    lines = data.get("lines")
+    if not lines:
+        raise doc.error("a jingle needs its lines", "add `lines:` with one line per item", "lines"
+                        if "lines" in data else ())
+    for i, line in enumerate(lines):
+        if not isinstance(line, str) or not line.strip():
+            raise doc.error(f"line {i + 1} of the jingle is not text", "write each line as text",
+                            "lines", i)
+    _sizes(doc, lines, "lines", N_("jingle line"))
+    return lines
+
+
+def _sizes(doc: YamlDoc, items: list, key: str, what: str) -> None:
+    """Refuse too many items, or an item too long to be one sentence."""
+    if len(items) > MAX_ITEMS:
+        raise doc.error(_("too many items under '{key}' ({n}; at most {limit})").format(
+            key=key, n=len(items), limit=MAX_ITEMS), _("keep the ones that matter"), key)
+    for i, item in enumerate(items):
+        if isinstance(item, str) and len(item) > MAX_LINE:
+            raise doc.error(_("{what} {i} is too long ({n} characters; at most {limit})").format(
+                what=_(what), i=i + 1, n=len(item), limit=MAX_LINE), _("split it into shorter sentences"),
+                key, i)
 
 
 def _vars(doc: YamlDoc, raw_vars: dict) -> dict:
     """Template variables as text exactly as written (YAML would turn 8:00 into 480)."""
     out: dict = {}
+    problems: list[BadInput] = []
+    if len(raw_vars) > MAX_ITEMS:
+        raise doc.error(_("too many items under '{key}' ({n}; at most {limit})").format(
+            key="vars", n=len(raw_vars), limit=MAX_ITEMS), _("keep the ones that matter"), "vars")
     for name, value in raw_vars.items():
         if not isinstance(name, str) or not re.match(r"^[A-Za-z_][A-Za-z0-9_]*$", name):
-            raise doc.error(f"variable name '{name}' is not usable in a template",
-                            "use letters, digits and _ (e.g. start_time)", "vars", name)
-        out[name] = _text_value(doc, ("vars", name), value)
+            problems.append(doc.error(f"variable name '{name}' is not usable in a template",
+                                      "use letters, digits and _ (e.g. start_time)", "vars", name))
+            continue
+        try:
+            out[name] = _text_value(doc, ("vars", name), value)
+        except BadInput as exc:
+            problems.append(exc)
+    raise_all(problems)
     return out
 
 
@@ -175,7 +259,12 @@ def _text_value(doc: YamlDoc, key: tuple, value: Any) -> Any:
         return [_text_value(doc, key + (i,), v) for i, v in enumerate(value)]
     if value is None:
         raise doc.error(f"variable '{key[-1]}' has no value", "write its value after the colon", *key)
-    return doc.raw.get(key, str(value))
+    text = doc.raw.get(key, str(value))
+    if len(text) > MAX_VAR:
+        name = next(k for k in reversed(key) if isinstance(k, str))
+        raise doc.error(_("variable '{name}' is too long ({n} characters; at most {limit})").format(
+            name=name, n=len(text), limit=MAX_VAR), _("shorten it, or write the long part in the text"), *key)
+    return text
 
 
 def folder_defaults(notice_path: Path) -> dict:

@@ -9,7 +9,7 @@ from typing import Callable
 
 from broadcaster import __version__
 from broadcaster.engines.base import AUTO_ORDER, Clip
-from broadcaster.errors import BadInput, CouldNotDo
+from broadcaster.errors import BadInput, BadInputs, CouldNotDo  # noqa: F401 (BadInputs: callers import it from here too)
 from broadcaster.fsutil import (check_folder, locked, remove_stale_temps, sha256_file, write_text,
                                  write_text_if_changed)
 from broadcaster.notice import FOLDER_FILES, Notice, load_notice
@@ -285,18 +285,6 @@ def render_files(paths: list[Path], options: RenderOptions,
         except CouldNotDo as exc:  # e.g. the disk filled up: reported with the notices that failed
             failed.append(exc)
     return done, failed
-
-
-class BadInputs(BadInput):
-    """Several bad-input errors at once (each printed on its own line)."""
-
-    def __init__(self, errors: list[BadInput]) -> None:
-        self.errors = errors
-        first = errors[0]
-        super().__init__(first.what, first.fix, first.path, first.line)
-
-    def lines(self) -> list[str]:
-        return [e.message() for e in self.errors]
 
 
 def say_text(text: str, target: Path, voice: str | None = None, engine: str = "auto") -> Rendered:

@@ -1,6 +1,8 @@
 """Notice -> Script: the template filled in and cut into the parts of a program."""
 from __future__ import annotations
 
+import contextvars
+import functools
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -8,10 +10,13 @@ from pathlib import Path
 
 import jinja2
 import jinja2.meta
+import jinja2.nodes
+import jinja2.runtime
 import jinja2.sandbox
 import yaml
 
-from broadcaster.errors import BadInput
+from broadcaster.errors import BadInput, raise_all
+from broadcaster.i18n import _
 from broadcaster.notice import Notice
 from broadcaster.resources import templates_dir
 from broadcaster.speech.voices import VoiceProfile
@@ -83,15 +88,180 @@ class TemplateInfo:
     path: Path
 
 
+# A template is the user's program: it may loop and multiply, but never without end. Every loop
+# item, every produced string and the whole output are counted (numbers, not a timer).
+MAX_LOOP_ITEMS = 10_000   # loop items in one filling, over all loops
+MAX_RANGE = 1_000         # items in one range()
+MAX_STRING = 20_000       # characters in any string a template makes (MAX_TEXT is 10,000)
+MAX_POWER = 64            # exponent of ** (2 ** 10 ** 10 would never finish)
+MAX_MISSING = 20          # missing variables reported from one template
+
+_budget: contextvars.ContextVar[list[int]] = contextvars.ContextVar("template_budget")
+
+
+class _Runaway(Exception):
+    """A template wanted more than a notice can hold; reported as bad input with its line."""
+
+
+class _OutsideFolder(jinja2.TemplateNotFound):
+    """A template file that is, or links to, a file outside the notice's folder."""
+
+
+def _spend(items: int) -> None:
+    budget = _budget.get(None)
+    if budget is None:
+        return
+    budget[0] -= items
+    if budget[0] < 0:
+        raise _Runaway(_("the template loops more than {n} times").format(n=MAX_LOOP_ITEMS))
+
+
+@jinja2.pass_context  # never folded at compile time: it counts while the template runs
+def _counted(_context, iterable):
+    for item in iterable:
+        _spend(1)
+        yield item
+
+
+def _safe_range(*args: int) -> range:
+    items = range(*args)
+    if len(items) > MAX_RANGE:
+        raise _Runaway(_("range() of {n} items (at most {limit})").format(n=len(items), limit=MAX_RANGE))
+    return items
+
+
+def _too_long() -> _Runaway:
+    return _Runaway(_("the template makes a text of more than {n} characters").format(n=MAX_STRING))
+
+
+def _refuse_big(value):
+    if isinstance(value, (str, list, tuple)) and len(value) > MAX_STRING:
+        raise _too_long()
+    return value
+
+
+def _check_args(name: str, args: tuple, kwargs: dict) -> None:
+    """Refuse the arguments that make huge strings: widths and counts, and replace() blow-ups."""
+    for arg in (*args, *kwargs.values()):
+        if isinstance(arg, int) and not isinstance(arg, bool) and abs(arg) > MAX_STRING:
+            raise _Runaway(_("the template asks for {n} of something (at most {limit})").format(
+                n=arg, limit=MAX_STRING))
+        _refuse_big(arg)
+    if name == "replace" and len(args) >= 3 and all(isinstance(a, str) for a in args[:3]):
+        text, old, new = args[:3]
+        grown = len(text) + (text.count(old) if old else len(text) + 1) * max(0, len(new) - len(old))
+        if grown > MAX_STRING:
+            raise _too_long()
+
+
+def _guarded_filter(name: str, func):
+    @functools.wraps(func)  # keeps jinja's pass_context marks
+    def guarded(*args, **kwargs):
+        _check_args(name, tuple(a for a in args if not isinstance(a, jinja2.runtime.Context)), kwargs)
+        return _refuse_big(func(*args, **kwargs))
+    return guarded
+
+
+class _BoundedEnvironment(jinja2.sandbox.SandboxedEnvironment):
+    """The sandbox (no attribute tricks) plus bounds on loops, ranges, strings and powers."""
+
+    intercepted_binops = frozenset({"*", "**"})
+
+    def __init__(self, **options) -> None:
+        super().__init__(**options)
+        self.filters = {name: _guarded_filter(name, f) for name, f in self.filters.items()}
+        self.filters["_counted"] = _counted
+        self.globals["range"] = _safe_range
+
+    def _parse(self, source, name, filename):
+        """Every `{% for %}` loop goes through `_counted`, so nested loops share one budget."""
+        tree = super()._parse(source, name, filename)
+        for loop in tree.find_all(jinja2.nodes.For):
+            loop.iter = jinja2.nodes.Filter(loop.iter, "_counted", [], [], None, None, lineno=loop.lineno)
+        return tree
+
+    def call_binop(self, context, operator, left, right):
+        if operator == "**" and isinstance(right, int) and right > MAX_POWER and abs(left) > 1:
+            raise _Runaway(_("the template raises a number to the power {n} (at most {limit})").format(
+                n=right, limit=MAX_POWER))
+        if operator == "*":
+            for seq, times in ((left, right), (right, left)):
+                if isinstance(seq, (str, list, tuple)) and isinstance(times, int) and len(seq) * times > MAX_STRING:
+                    raise _too_long()
+        return super().call_binop(context, operator, left, right)
+
+    def call(__self, __context, __obj, *args, **kwargs):  # noqa: N805 (jinja's own signature)
+        name = getattr(__obj, "__name__", "")
+        owner = getattr(__obj, "__self__", None)
+        _check_args(name, ((owner,) if isinstance(owner, str) else ()) + args, kwargs)
+        return _refuse_big(super().call(__context, __obj, *args, **kwargs))
+
+
+class _FolderLoader(jinja2.FileSystemLoader):
+    """Templates from the given folders only: a symlink leading out of its folder is refused."""
+
+    def get_source(self, environment, template):
+        source, filename, uptodate = super().get_source(environment, template)
+        real = Path(filename).resolve()
+        if not any(real.is_relative_to(Path(folder).resolve()) for folder in self.searchpath):
+            raise _OutsideFolder(template)
+        return source, filename, uptodate
+
+
 def _environment(search: tuple[str, ...]) -> jinja2.sandbox.SandboxedEnvironment:
-    return jinja2.sandbox.SandboxedEnvironment(
-        loader=jinja2.FileSystemLoader(list(search)), undefined=jinja2.StrictUndefined,
+    return _BoundedEnvironment(
+        loader=_FolderLoader(list(search)), undefined=jinja2.StrictUndefined,
         autoescape=False, keep_trailing_newline=False, trim_blocks=True, lstrip_blocks=True)
 
 
 @lru_cache(maxsize=64)
 def _env_for(search: tuple[str, ...]) -> jinja2.sandbox.SandboxedEnvironment:
     return _environment(search)
+
+
+def _render(template: jinja2.Template, variables: dict) -> str:
+    """Fill a template within the budget: loop items, string sizes and the whole output."""
+    token = _budget.set([MAX_LOOP_ITEMS])
+    try:
+        out: list[str] = []
+        size = 0
+        for chunk in template.generate(**variables):
+            size += len(chunk)
+            if size > MAX_STRING:
+                raise _too_long()
+            out.append(chunk)
+        return "".join(out)
+    finally:
+        _budget.reset(token)
+
+
+def _render_all_missing(template: jinja2.Template, variables: dict) -> tuple[str, list[str]]:
+    """Fill the template; with variables missing, every missing name (first use first), not only one."""
+    values = dict(variables)
+    missing: list[str] = []
+    while True:
+        try:
+            return _render(template, values), missing
+        except jinja2.UndefinedError as exc:
+            found = re.search(r"'([^']+)' is undefined", str(exc))
+            if missing and (not found or found.group(1) in values or len(missing) >= MAX_MISSING):
+                return "", missing  # a follow-on of a name already reported
+            if not found or found.group(1) in values:
+                raise
+            missing.append(found.group(1))
+            values[found.group(1)] = ""  # stands in so the rest of the template can be checked
+
+
+def _template_place(exc: BaseException) -> tuple[str | None, int | None]:
+    """(template file or '<template>', line) of the innermost template frame of an error."""
+    place: tuple[str | None, int | None] = (None, None)
+    tb = exc.__traceback__
+    while tb is not None:
+        name = tb.tb_frame.f_code.co_filename
+        if name.endswith(".j2") or name == "<template>":
+            place = (name, tb.tb_lineno)
+        tb = tb.tb_next
+    return place
 
 
 def template_info(path: Path) -> TemplateInfo:
@@ -114,6 +284,7 @@ def fill(notice: Notice) -> str:
     """The notice's text with its variables filled in; BadInput for anything missing or unsafe."""
     builtin = str(templates_dir())
     here = str(notice.path.parent.resolve())
+    where_key = "template" if notice.template else "text"
     try:
         if notice.template is not None:
             name = notice.template
@@ -137,25 +308,39 @@ def fill(notice: Notice) -> str:
         else:
             env = _env_for((here, builtin))
             template = env.from_string(notice.text or "")
-        text = template.render(**notice.vars)
+        text, missing = _render_all_missing(template, notice.vars)
     except jinja2.UndefinedError as exc:
-        missing = re.search(r"'([^']+)' is undefined", str(exc))
-        var = missing.group(1) if missing else str(exc)
-        where = notice.template or "the text"
-        raise notice.error(f"missing variable '{var}' (needed by {where})",
-                           f"add `{var}: ...` under vars", "vars" if notice.vars else ()) from None
+        # not a plain missing name: e.g. {{ place.name }} where place is text
+        raise notice.error(_("the template uses something that is not there ({what})").format(what=exc),
+                           _("check the names in {{ }} against the vars"), where_key) from None
     except jinja2.exceptions.SecurityError as exc:
         raise notice.error(f"the template tried something unsafe ({exc})",
-                           "use only variables and simple filters", "template" if notice.template else "text") from None
+                           "use only variables and simple filters", where_key) from None
+    except _OutsideFolder as exc:
+        raise notice.error(_("template '{name}' leads outside the notice's folder").format(name=exc.name),
+                           _("copy the .j2 file into this notice's folder instead of linking to it"),
+                           where_key) from None
     except jinja2.TemplateNotFound as exc:
         raise notice.error(f"template file '{exc.name}' not found (or outside the template folders)",
-                           "put the .j2 file in this notice's folder", "template" if notice.template else "text") from None
+                           "put the .j2 file in this notice's folder", where_key) from None
     except jinja2.TemplateSyntaxError as exc:
         place = exc.filename or str(notice.path)
         raise BadInput(f"template syntax error: {exc.message}", "check the {{ }} and {% %} pairs",
                        place, exc.lineno if exc.filename else notice.doc.line("text") if notice.doc else None) from None
     except jinja2.TemplateError as exc:
-        raise notice.error(f"template error: {exc}", "check the template", "template") from None
+        raise notice.error(f"template error: {exc}", "check the template", where_key) from None
+    except (_Runaway, OverflowError, MemoryError, RecursionError) as exc:
+        what = str(exc) if isinstance(exc, _Runaway) else _("the template runs without end")
+        fix = _("a notice needs only a few short loops: check the template")
+        filename, line = _template_place(exc)
+        if filename and filename.endswith(".j2"):
+            raise BadInput(what, fix, filename, line) from None
+        raise notice.error(what, fix, where_key) from None
+    if missing:
+        where = notice.template or "the text"
+        raise_all([notice.error(f"missing variable '{var}' (needed by {where})",
+                                f"add `{var}: ...` under vars", "vars" if notice.vars else ())
+                   for var in missing])
     return _tidy(text)
 
 
@@ -241,6 +426,10 @@ def _music(notice: Notice) -> Path | None:
     path = Path(name).expanduser()
     if not path.is_absolute():
         path = notice.path.parent / path
+    if not path.resolve().is_relative_to(notice.path.parent.resolve()):
+        # a notice folder travels (batch, cluster, TF card): it may only use what is inside it
+        raise notice.error(_("music file '{name}' is outside the notice's folder").format(name=name),
+                           _("copy it into this notice's folder and name it relatively"), "music")
     if not path.is_file():
         raise notice.error(f"music file '{name}' not found",
                            "give the path of an audio file relative to this notice", "music")

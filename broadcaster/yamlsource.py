@@ -2,15 +2,21 @@
 from __future__ import annotations
 
 import difflib
+import os
+import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from broadcaster.errors import BadInput
+from broadcaster.errors import BadInput, raise_all
+from broadcaster.i18n import _
 
 Key = tuple  # path of keys/indexes from the document root
+# libyaml when present: the pure-Python parser needs ~30 s for a 1 MB file, libyaml about 1 s.
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 @dataclass(frozen=True)
@@ -35,16 +41,48 @@ class YamlDoc:
         return BadInput(what, fix, self.path, self.line(*keys))
 
 
-def read_text(path: Path) -> str:
-    """File text as UTF-8 (BOM allowed); GBK/GB18030 from Windows editors is read too."""
+# A notice is a page of text; a county's schedule a few hundred lines. Anything bigger is a
+# mistake (or an attack): PyYAML needed 113 s and 1.7 GB for 50 MB, so refuse before reading.
+MAX_YAML_BYTES = 1_000_000
+# Real files nest 3-6 levels (schedule > programs > item > rules); deep nesting only serves to
+# make the parser recurse (RecursionError) or go quadratic (100k `[`).
+MAX_NESTING = 20
+
+
+def read_text(path: Path, max_bytes: int | None = None) -> str:
+    """File text as UTF-8 (BOM allowed); GBK/GB18030 from Windows editors is read too.
+
+    Only regular files are read: a FIFO or a device would block or never end. With `max_bytes`,
+    a bigger file is refused before it is read.
+    """
     try:
-        data = path.read_bytes()
+        # O_NONBLOCK: opening a FIFO must not wait for a writer; fstat then refuses it.
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     except FileNotFoundError:
         raise BadInput("file not found", "check the path and the file name", path) from None
     except IsADirectoryError:
         raise BadInput("is a folder, not a file", "name a .yaml file inside it", path) from None
     except OSError as exc:
         raise BadInput(f"cannot read file ({exc.strerror})", "check its permissions", path) from None
+    with os.fdopen(fd, "rb") as handle:
+        info = os.fstat(handle.fileno())
+        if stat.S_ISDIR(info.st_mode):
+            raise BadInput("is a folder, not a file", "name a .yaml file inside it", path)
+        if not stat.S_ISREG(info.st_mode):
+            raise BadInput(_("is not an ordinary file (a pipe or a device)"),
+                           _("name a file saved on disk"), path)
+        if max_bytes is not None and info.st_size > max_bytes:
+            raise BadInput(_("file is too big ({size} bytes; at most {limit})").format(
+                size=f"{info.st_size:,}", limit=f"{max_bytes:,}"),
+                _("a notice is a page of text: check that this is the right file"), path)
+        try:
+            data = handle.read() if max_bytes is None else handle.read(max_bytes + 1)
+        except OSError as exc:
+            raise BadInput(f"cannot read file ({exc.strerror})", "check its permissions", path) from None
+    if max_bytes is not None and len(data) > max_bytes:  # grew after the stat
+        raise BadInput(_("file is too big ({size} bytes; at most {limit})").format(
+            size=f"{len(data):,}+", limit=f"{max_bytes:,}"),
+            _("a notice is a page of text: check that this is the right file"), path)
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     try:
@@ -64,31 +102,146 @@ def load(path: str | Path, text: str | None = None) -> YamlDoc:
     """Parse one YAML document safely; every problem is a BadInput with file and line."""
     path = Path(path)
     if text is None:
-        text = read_text(path)
+        text = read_text(path, MAX_YAML_BYTES)
+    elif len(text) > MAX_YAML_BYTES:
+        raise BadInput(_("file is too big ({size} characters; at most {limit})").format(
+            size=f"{len(text):,}", limit=f"{MAX_YAML_BYTES:,}"),
+            _("a notice is a page of text: check that this is the right file"), path)
     if not text.strip():
         raise BadInput("file is empty", "write the notice fields (see `broadcaster templates`)", path, 1)
+    _refuse_unreadable_characters(text, path)
+    _refuse_deep_nesting(text, path)
     try:
         # Aliases are refused before anything is built, so alias bombs cannot expand.
-        for event in yaml.parse(text, Loader=yaml.SafeLoader):
+        for event in yaml.parse(text, Loader=_LOADER):
             if isinstance(event, yaml.AliasEvent):
                 raise BadInput("YAML aliases (*name) are not supported",
                                "write the value out in full", path, event.start_mark.line + 1)
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        node = yaml.compose(text, Loader=_LOADER)
     except yaml.MarkedYAMLError as exc:
+        escape = _SURROGATE_ESCAPE_RE.search(text)
+        if escape:  # libyaml refuses "\ud800" itself (the Python parser lets it through to _build)
+            raise BadInput(_("the value holds {what}").format(what=describe_character(chr(int(escape.group(1), 16)))),
+                           _("delete it (check for escapes like \\0 or \\u in quotes)"), path,
+                           text.count("\n", 0, escape.start()) + 1) from None
         mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark else None
-        problem = exc.problem or "invalid YAML"
-        raise BadInput(f"invalid YAML: {problem}",
-                       "check indentation and quote values that contain ': ' or '#'",
-                       path, line) from None
-    except yaml.YAMLError as exc:
-        raise BadInput(f"invalid YAML: {exc}", "check the file's syntax", path) from None
+        raise syntax_error(text, mark.line + 1 if mark else None, path) from None
+    except yaml.YAMLError:
+        raise syntax_error(text, None, path) from None
+    except RecursionError:  # the nesting scan should have caught it; never a traceback
+        raise BadInput(_("the file nests too deeply"), _("write at most {n} levels").format(n=MAX_NESTING),
+                       path) from None
     if node is None:
         raise BadInput("file is empty", "write the notice fields", path, 1)
     lines: dict = {}
     raw: dict = {}
     data = _build(node, (), lines, raw, path)
     return YamlDoc(path=path, data=data, lines=lines, raw=raw)
+
+
+# ---------------------------------------------------------------- characters and nesting
+# What PyYAML's reader refuses in a file (it would say "unacceptable character #x0000").
+_UNREADABLE_RE = re.compile("[^\x09\x0A\x0D\x20-\x7E\x85\xA0-\uD7FF\uE000-\uFFFD\U00010000-\U0010FFFF]")
+
+
+def describe_character(ch: str) -> str:
+    """'an invisible control character (U+0000)' and the like, for messages."""
+    code = f"U+{ord(ch):04X}"
+    if 0xD800 <= ord(ch) <= 0xDFFF:
+        return _("a broken character (half of a surrogate pair, {code})").format(code=code)
+    return _("an invisible control character ({code})").format(code=code)
+
+
+# Control characters (category Cc) but line break and tab, and lone surrogates (Cs).
+_BAD_CHARACTER_RE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+def bad_character(value: str) -> tuple[int, str] | None:
+    """(index, char) of the first character a speech engine cannot be given, or None.
+
+    Control characters (a NUL cut the speech at that point, silently) and lone surrogates;
+    line breaks and tabs are ordinary text.
+    """
+    match = _BAD_CHARACTER_RE.search(value)
+    return (match.start(), match.group()) if match else None
+
+
+def _refuse_unreadable_characters(text: str, path: Path) -> None:
+    match = _UNREADABLE_RE.search(text)
+    if match:
+        line = text.count("\n", 0, match.start()) + 1
+        raise BadInput(_("line holds {what}").format(what=describe_character(match.group())),
+                       _("delete it (retype the line if you cannot see it)"), path, line)
+
+
+_SURROGATE_ESCAPE_RE = re.compile(r"\\u([dD][89a-fA-F][0-9a-fA-F]{2})")
+_FLOW_OPEN, _FLOW_CLOSE = "[{", "]}"
+
+
+def _refuse_deep_nesting(text: str, path: Path) -> None:
+    """Refuse nesting deeper than MAX_NESTING before PyYAML sees it.
+
+    A cheap line scan: block levels by indentation and `- ` items, flow levels by brackets
+    outside quotes and comments. It may over-count odd but valid files a little; it never
+    under-counts the brackets a parser would see.
+    """
+    indents: list[int] = []
+    block_indent: int | None = None  # inside a `|` / `>` block: its key's indentation
+    flow = 0
+    for n, line in enumerate(text.splitlines(), 1):
+        stripped = line.lstrip(" ")
+        indent = len(line) - len(stripped)
+        if block_indent is not None:
+            if not stripped.strip() or indent > block_indent:
+                continue
+            block_indent = None
+        if not stripped or stripped.startswith("#"):
+            continue
+        if flow == 0:
+            while indents and indents[-1] >= indent:
+                indents.pop()
+            indents.append(indent)
+            rest = stripped
+            while rest.startswith("- ") or rest == "-":  # `- - - x` nests on one line
+                indents.append(indent)
+                rest = rest[2:].lstrip(" ")
+        depth = 0
+        if flow or "[" in stripped or "{" in stripped:
+            depth, flow = _flow_depth(stripped, flow)
+        if len(indents) + depth > MAX_NESTING:
+            raise BadInput(_("the file nests more than {n} levels deep").format(n=MAX_NESTING),
+                           _("a notice needs only a few levels: check the brackets and indentation"),
+                           path, n)
+        if flow == 0 and re.search(r"(^|[:\-]\s)[|>][-+0-9]*\s*(#.*)?$", stripped):
+            block_indent = indent
+
+
+def _flow_depth(line: str, flow: int) -> tuple[int, int]:
+    """(deepest bracket level reached on the line, level at its end), from `flow` at its start."""
+    deepest = flow
+    quote = ""
+    prev = " "
+    i = 0
+    while i < len(line):
+        ch = line[i]
+        if quote:
+            if ch == "\\" and quote == '"':
+                i += 2
+                continue
+            if ch == quote:
+                quote = ""
+        elif ch in "\"'" and (prev in " \t[{,:-" or i == 0):
+            quote = ch  # quotes open only where a value starts, not inside `村民's`
+        elif ch == "#" and prev in " \t":
+            break
+        elif ch in _FLOW_OPEN:
+            flow += 1
+            deepest = max(deepest, flow)
+        elif ch in _FLOW_CLOSE:
+            flow = max(0, flow - 1)
+        prev = ch
+        i += 1
+    return deepest, flow
 
 
 _constructor = yaml.constructor.SafeConstructor()
@@ -102,6 +255,7 @@ def _build(node: yaml.Node, key: Key, lines: dict, raw: dict, path: Path) -> Any
             if not isinstance(knode, yaml.ScalarNode):
                 raise BadInput("a key must be plain text", "write `name: value`", path,
                                knode.start_mark.line + 1)
+            _refuse_bad_characters(knode, path)
             k = "<<" if knode.tag == "tag:yaml.org,2002:merge" else _constructor.construct_object(knode)
             if k == "<<":
                 raise BadInput("YAML merge keys (<<) are not supported", "write the keys out", path,
@@ -115,12 +269,31 @@ def _build(node: yaml.Node, key: Key, lines: dict, raw: dict, path: Path) -> Any
         return out
     if isinstance(node, yaml.SequenceNode):
         return [_build(item, key + (i,), lines, raw, path) for i, item in enumerate(node.value)]
+    _refuse_bad_characters(node, path)
     raw[key] = node.value
     try:
         return _constructor.construct_object(node)
     except yaml.constructor.ConstructorError as exc:
         raise BadInput(f"invalid value: {exc.problem}", "quote it as text", path,
                        node.start_mark.line + 1) from None
+    except (ValueError, OverflowError):  # 2021-02-30 looks like a date to YAML but is none
+        name = next((k for k in reversed(key) if isinstance(k, str)), "value")
+        raise BadInput(_("'{name}' is not a real date ({value})").format(name=name, value=node.value),
+                       _("check the day and the month"), path, node.start_mark.line + 1) from None
+
+
+def _refuse_bad_characters(node: yaml.ScalarNode, path: Path) -> None:
+    """Escapes like "\\0" or "\\ud800" make characters the file itself cannot hold: a NUL cut the
+    speech there, silently (105 s became 82 s), and a lone surrogate cannot be encoded at all."""
+    found = bad_character(node.value)
+    if found is None:
+        return
+    index, ch = found
+    line = node.start_mark.line + 1
+    if node.style in ("|", ">", None):  # the value's lines are the file's lines
+        line += node.value.count("\n", 0, index) + (1 if node.style in ("|", ">") else 0)
+    raise BadInput(_("the value holds {what}").format(what=describe_character(ch)),
+                   _("delete it (check for escapes like \\0 or \\u in quotes)"), path, line)
 
 
 def did_you_mean(word: str, choices: list[str] | tuple[str, ...]) -> str:
@@ -131,10 +304,185 @@ def did_you_mean(word: str, choices: list[str] | tuple[str, ...]) -> str:
 
 def check_keys(doc: YamlDoc, mapping: dict, allowed: dict | set | list, where: Key = (),
                what: str = "key") -> None:
-    """Refuse unknown keys with a did-you-mean hint."""
+    """Refuse unknown keys with a did-you-mean hint (all of them at once)."""
+    raise_all(unknown_keys(doc, mapping, allowed, where, what))
+
+
+def unknown_keys(doc: YamlDoc, mapping: dict, allowed: dict | set | list, where: Key = (),
+                 what: str = "key") -> list[BadInput]:
+    """One error per unknown key, each with a did-you-mean hint."""
+    errors = []
     for k in mapping:
         if k not in allowed:
             hint = did_you_mean(k, sorted(allowed))
             listed = "allowed: " + ", ".join(sorted(allowed))
-            raise doc.error(f"unknown {what} '{k}'", f"{hint} {listed}" if hint else listed,
-                            *where, k)
+            errors.append(doc.error(f"unknown {what} '{k}'", f"{hint} {listed}" if hint else listed,
+                                    *where, k))
+    return errors
+
+
+# ---------------------------------------------------------------- syntax errors in plain words
+# PyYAML notices a mistake where it stops making sense, often a line or more later (an unclosed
+# quote on line 6 is noticed at line 7; a line without a colon at the end of the file), and in
+# its own words ("could not find expected ':'"). Each diagnosis below finds a likely culprit
+# line at or before that point, and is kept only when repairing that line lets the parser get
+# further: so a guess that does not explain the error is never shown.
+_KEY_RE = re.compile(r"^(- +)?([^\s:#'\"{}\[\],&*!|>%@`-][^:#]*?|'[^']*'|\"[^\"]*\"):(\s|$)")
+_PLAIN_WORD_RE = re.compile(r"^([A-Za-z_\u4e00-\u9fff][\w\u4e00-\u9fff-]*)(\s+)(\S.*)$")
+_BLOCK_RE = re.compile(r"(^|[:\-]\s)[|>][-+0-9]*\s*(#.*)?$")
+_MAX_REPAIRS = 8  # each check is one more parse of the file
+
+
+@dataclass(frozen=True)
+class _Culprit:
+    line: int       # 1-based
+    what: str
+    fix: str
+    repaired: str   # the whole line as it should be
+
+
+def syntax_error(text: str, mark_line: int | None, path: Path) -> BadInput:
+    """A BadInput for text PyYAML refused: the culprit line and the fix in plain words."""
+    lines = text.splitlines()
+    limit = min(mark_line or len(lines), len(lines))
+    base = _parse_reach(text)
+    tried = 0
+    for culprit in _culprits(lines, limit):
+        tried += 1
+        if tried > _MAX_REPAIRS:
+            break
+        fixed = lines[:culprit.line - 1] + [culprit.repaired] + lines[culprit.line:]
+        reach = _parse_reach("\n".join(fixed) + "\n")
+        if reach is None or (base is not None and reach > base):
+            return BadInput(culprit.what, culprit.fix, path, culprit.line)
+    return BadInput(_("this line is not valid YAML"),
+                    _("write each field as `name: value` with an ordinary colon and a space, indented "
+                      "like the fields around it; put text that holds ': ' or ' #' in quotes"),
+                    path, limit or None)
+
+
+def _parse_reach(text: str) -> int | None:
+    """The line where the parser stops, or None when the text parses."""
+    try:
+        yaml.compose(text, Loader=_LOADER)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        return mark.line + 1 if mark else 0
+    except (yaml.YAMLError, RecursionError):
+        return 0
+    return None
+
+
+def _culprits(lines: list[str], limit: int):
+    """Likely culprit lines among the first `limit`, top first."""
+    levels: list[int] = [0]     # indentations of the enclosing keys
+    opened: int | None = None   # indentation of a `key:` whose value starts on the next line
+    block: int | None = None    # inside a `|`/`>` block: the key's indentation
+    skip_to = 0                 # inside a quoted value begun on an earlier line
+    flow = 0
+    for n, line in enumerate(lines[:limit], 1):
+        stripped = line.lstrip(" ")
+        indent = len(line) - len(stripped)
+        if n <= skip_to:
+            continue
+        if block is not None:
+            if not stripped.strip() or indent > block:
+                continue
+            block = None
+        if not stripped.strip() or stripped.startswith("#"):
+            continue
+        if stripped.startswith("\t"):
+            yield _Culprit(n, _("line starts with a tab"),
+                           _("replace the tab with two spaces (YAML indents with spaces only)"),
+                           re.sub(r"^[ \t]+", lambda m: m.group().replace("\t", "  "), line))
+            continue
+        if flow:
+            flow = _flow_depth(stripped, flow)[1]
+            continue
+        body = stripped[2:].lstrip(" ") if stripped.startswith("- ") else stripped
+        key = _KEY_RE.match(stripped)
+        value = stripped[key.end(0):].strip() if key else body
+        if "：" in body and not key:
+            head, _sep, tail = body.partition("：")
+            repaired = line.replace("：", ":" if tail.startswith(" ") else ": ", 1)
+            yield _Culprit(n, _("the colon after '{name}' is a full-width '：'").format(name=head.strip()),
+                           _("type an ordinary colon and a space: `{fixed}`").format(fixed=repaired.strip()),
+                           repaired)
+        if value[:1] in ("\"", "'") and _quote_closed(value):
+            after = value[_quote_closed(value):].strip()
+            if after and not after.startswith(("#", ",", "]", "}")):
+                whole = "'" + value.replace("'", "''") + "'"
+                repaired = line[:len(line) - len(line.lstrip(" ")) + len(stripped) - len(value)] + whole
+                yield _Culprit(n, _("the value goes on after its closing quote"),
+                               _("put the whole value in quotes: `{fixed}`").format(fixed=repaired.strip()),
+                               repaired)
+        if value[:1] in ("\"", "'") and not _quote_closed(value):
+            yield _Culprit(n, _("a quote ({q}) is opened but not closed").format(q=value[0]),
+                           _("add the closing {q} at the end of line {n}").format(q=value[0], n=n),
+                           line.rstrip() + value[0])
+            skip_to = _quote_end(lines, n, value[0], limit) or limit
+            continue
+        if key is None and "：" not in body and not value.startswith(("[", "{", "- ")) and value != "-":
+            continuing = opened is None and indent > levels[-1]  # a plain value's next line
+            if not continuing and not stripped.startswith("- "):
+                words = _PLAIN_WORD_RE.match(body)
+                if words:
+                    repaired = " " * indent + f"{words.group(1)}: {words.group(3)}"
+                else:
+                    repaired = line.rstrip() + ":"
+                yield _Culprit(n, _("line has no ':' after the name"),
+                               _("write it as `{fixed}`").format(fixed=repaired.strip()), repaired)
+        if key is not None:
+            key_indent = indent + (len(stripped) - len(body))
+            if opened is not None and key_indent > opened:
+                levels.append(key_indent)
+            else:
+                above = levels[-1]
+                while len(levels) > 1 and levels[-1] > key_indent:
+                    levels.pop()
+                if levels[-1] != key_indent and not stripped.startswith("- "):
+                    target = above  # the fields just above are the ones it was meant to join
+                    fix = (_("line it up with the fields above it ({k} spaces)").format(k=target) if target
+                           else _("start it at the beginning of the line, like the fields above it"))
+                    yield _Culprit(n, _("line is indented differently from the fields around it"), fix,
+                                   " " * target + stripped)
+                elif stripped.startswith("- ") and levels[-1] != key_indent:
+                    levels.append(key_indent)
+            opened = key_indent if not value or value.startswith("#") else None
+            if _BLOCK_RE.search(stripped):
+                block, opened = indent, None
+            elif value.startswith(("[", "{")):
+                flow = _flow_depth(value, 0)[1]
+                if flow:
+                    closing = "".join("]" if c == "[" else "}" for c in reversed(
+                        [c for c in value if c in "[{"]))[:flow]
+                    yield _Culprit(n, _("a bracket ({b}) is opened but not closed").format(b=value[0]),
+                                   _("add the closing {c} at the end of line {n}").format(c=closing, n=n),
+                                   line.rstrip() + closing)
+        else:
+            opened = indent if stripped.startswith("- ") and not body else None
+
+
+def _quote_closed(value: str) -> int:
+    """Where the quote a value starts with closes on the same line (index after it), or 0."""
+    q = value[0]
+    i = 1
+    while i < len(value):
+        if q == '"' and value[i] == "\\":
+            i += 2
+            continue
+        if value[i] == q:
+            if q == "'" and value[i + 1:i + 2] == "'":
+                i += 2
+                continue
+            return i + 1
+        i += 1
+    return 0
+
+
+def _quote_end(lines: list[str], n: int, q: str, limit: int) -> int | None:
+    """The line (after line n, up to `limit`) holding the quote that closes one opened on line n."""
+    for m in range(n + 1, limit + 1):
+        if q in lines[m - 1]:
+            return m
+    return None
