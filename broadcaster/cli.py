@@ -346,7 +346,7 @@ def normalize(text: str, voice: str | None, engine: str | None, lexicon: str | N
     \b
     Examples:
       broadcaster normalize "核酸检测时间7:30-10:00，咨询电话13911112222"
-        -> 核酸检测时间七点半到十点，咨询电话幺三九，幺幺幺幺，二二二二
+        -> 核酸检测时间七点半到十点，咨询电话幺三九幺幺幺幺二二二二
       broadcaster normalize --voice sichuan_chongqing "不要出门，在家里待着"
         -> 莫出门，在屋头待着
       broadcaster normalize --voice cantonese "我们现在不要出门"

@@ -20,7 +20,9 @@ def notice(folder: Path, nid: str, text: str, extra: str = "") -> Path:
 
 
 def leftovers(out: Path) -> list[str]:
-    return sorted(p.name for p in out.iterdir() if p.name.startswith(".") or p.suffix == ".tmp") if out.exists() else []
+    # .manifest.json.lock is the lasting, empty lock file of parallel renders (README), not a leftover
+    return sorted(p.name for p in out.iterdir() if (p.name.startswith(".") or p.suffix == ".tmp")
+                  and p.name != ".manifest.json.lock") if out.exists() else []
 
 
 def srt_cues(path: Path) -> list[tuple[float, float, str]]:

@@ -102,19 +102,19 @@ def test_rewrites_are_recorded_in_order():
     text, hits = normalize_with_hits("5月8号8:00-11:30，电话13911112222")
     assert [h.rule for h in hits] == ["phone", "date", "time"]
     assert hits[2].written == "8:00-11:30" and hits[2].spoken == "八点到十一点半"
-    assert text == "五月八号八点到十一点半，电话幺三九，幺幺幺幺，二二二二"
+    assert text == "五月八号八点到十一点半，电话幺三九幺幺幺幺二二二二"
 
 
 def test_cantonese_reads_one_as_yat_not_yao():
     got = spoken_text("电话13911112222", get_profile("cantonese")).text
-    assert "幺" not in got and "一三九，一一一一" in got
+    assert "幺" not in got and "一三九一一一一" in got
 
 
 # ---------------------------------------------------------------- CLI and render
 def test_cli_prints_what_the_engine_gets(run):
     r = run("normalize", "核酸检测时间7:30-10:00，咨询电话13911112222")
     assert r.code == 0
-    assert r.out.strip() == "核酸检测时间七点半到十点，咨询电话幺三九，幺幺幺幺，二二二二"
+    assert r.out.strip() == "核酸检测时间七点半到十点，咨询电话幺三九幺幺幺幺二二二二"
 
 
 def test_cli_json_shows_steps_and_rewrites(run):
@@ -156,3 +156,17 @@ def test_check_points_at_the_var_holding_the_invalid_value(run, tmp_path, var, b
     assert r.code == 2
     expected = 4 + list(body).index(var)
     assert r.err.startswith(f"{notice}:{expected}: ") and bad.strip('"') in r.err
+
+
+def test_engines_hear_long_digit_runs_in_groups_while_the_transcript_keeps_them_whole():
+    voice = get_profile("mandarin")
+    neutral = spoken_text("电话13911112222，身份证号110101199003071234", voice)
+    assert "幺三九幺幺幺幺二二二二" in neutral.text
+    for engine in ("espeak", "neural", "edge"):
+        heard = spoken_text("电话13911112222，身份证号110101199003071234", voice, engine=engine).text
+        assert "幺三九，幺幺幺幺，二二二二" in heard, engine
+        assert "一一零一零一，一九九零零三零七，一二三四" in heard, engine
+    from broadcaster.speech.spoken import engine_text
+    assert engine_text(neutral.text, voice, "neural") == spoken_text(
+        "电话13911112222，身份证号110101199003071234", voice, engine="neural").text
+    assert "二零二一" in spoken_text("2021年", voice, engine="neural").text  # short runs stay whole

@@ -22,7 +22,7 @@ from typing import Callable
 from broadcaster.errors import BadInput
 import yaml
 
-from broadcaster.speech.numbers import DATA, cardinal, count, digits, group_digits, number_data, ordinal
+from broadcaster.speech.numbers import DATA, cardinal, count, digits, number_data, ordinal
 
 # Engines read these badly or in English; none may be left after normalization.
 FORBIDDEN = re.compile(r"[0-9:\-/%℃+~]")
@@ -247,13 +247,8 @@ def _measure_alt() -> str:
 
 
 def phone(number: str) -> str:
-    """010-12345678 -> 零幺零，幺二三四五六七八 (groups kept as pauses)."""
-    groups = [g for g in re.split(r"\D+", number) if g]
-    if len(groups) == 1 or all(len(g) <= 4 for g in groups[1:]):
-        groups = [part for g in groups for part in group_digits(g)]  # 13812345678: 3-4-4
-    else:
-        groups = [groups[0]] + [part for g in groups[1:] for part in group_digits(g)]  # 0851-1234 5678
-    return "，".join(digits(g, yao=True) for g in groups)
+    """010-12345678 -> 零幺零，幺二三四五六七八 (written groups kept as pauses; the engine stage adds 3-4-4)."""
+    return "，".join(digits(g, yao=True) for g in re.split(r"\D+", number) if g)
 
 
 _DATE_SHAPED = re.compile(r"\d{4}\s*-\s*\d{1,2}\s*-\s*\d{1,2}")

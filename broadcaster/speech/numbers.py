@@ -54,6 +54,29 @@ def group_digits(value: str) -> list[str]:
     return parts
 
 
+_DIGIT_NAMES = "零幺一二三四五六七八九"
+_DIGIT_RUN = re.compile(f"[{_DIGIT_NAMES}]{{7,}}")
+_DIGIT_VALUE = {"零": "0", "幺": "1", "一": "1", "二": "2", "三": "3", "四": "4", "五": "5", "六": "6",
+                "七": "7", "八": "8", "九": "9"}
+
+
+def pause_digit_runs(text: str) -> str:
+    """Long runs of digits read one by one (phones, ID numbers) get a short pause between groups.
+
+    幺三九幺幺幺幺二二二二 -> 幺三九，幺幺幺幺，二二二二 (3-4-4). Done at the engine stage, not in the
+    written-to-spoken text: the transcript keeps the number whole, the voice breathes in it.
+    """
+    def cut(m: re.Match) -> str:
+        run = m.group(0)
+        parts, at = [], 0
+        for group in group_digits("".join(_DIGIT_VALUE[c] for c in run)):
+            parts.append(run[at:at + len(group)])
+            at += len(group)
+        return "，".join(parts)
+
+    return _DIGIT_RUN.sub(cut, text)
+
+
 @lru_cache(maxsize=4096)
 def cardinal(value: str) -> str:
     """A number as a quantity: 12 -> 十二, 2.5 -> 二点五, 2000 -> 两千, 0.5 -> 零点五."""
@@ -61,8 +84,8 @@ def cardinal(value: str) -> str:
 
     whole, _, frac = value.partition(".")
     whole = whole.lstrip("0") or "0"
-    if len(whole) > 12:  # beyond 千亿 nobody reads it as a quantity: digits, in groups
-        return "，".join(digits(g) for g in group_digits(whole)) + ("点" + digits(frac) if frac else "")
+    if len(whole) > 12:  # beyond 千亿 nobody reads it as a quantity: digits (paused in groups by the engine stage)
+        return digits(whole) + ("点" + digits(frac) if frac else "")
     spoken = cn2an.an2cn(whole, "low")
     spoken = _LIANG_AFTER.sub("两", _LIANG_START.sub("两", spoken))
     if frac:
@@ -78,7 +101,7 @@ def ordinal(value: str) -> str:
     whole, _, frac = value.partition(".")
     whole = whole.lstrip("0") or "0"
     if len(whole) > 12:
-        return "，".join(digits(g) for g in group_digits(whole)) + ("点" + digits(frac) if frac else "")
+        return digits(whole) + ("点" + digits(frac) if frac else "")
     spoken = cn2an.an2cn(whole, "low")
     return spoken + ("点" + digits(frac) if frac else "")
 

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 from broadcaster.speech.lexicon import Pronunciation, replace_words
 from broadcaster.speech.normalize import Hit, normalize_with_hits
+from broadcaster.speech.numbers import pause_digit_runs
 from broadcaster.speech.pronounce import for_engine
 from broadcaster.speech.voices import VoiceProfile
 
@@ -40,8 +41,10 @@ def spoken_text(text: str, voice: VoiceProfile, extra_lexicon: tuple[tuple[str, 
     if extra_lexicon:
         out = replace_words(out, extra_lexicon)
     steps.append(("lexicon", out))
-    if voice.pronunciation and engine is not None:
-        out = for_engine(out, engine, extra_pronunciations)
+    if engine is not None:
+        out = pause_digit_runs(out)
+        if voice.pronunciation:
+            out = for_engine(out, engine, extra_pronunciations)
         steps.append((f"pronounce:{engine}", out))
     return SpokenText(written=text, text=out, steps=tuple(steps), hits=hits, engine=engine)
 
@@ -53,6 +56,7 @@ def engine_text(neutral: str, voice: VoiceProfile, engine: str,
     For a renderer that learns only at synthesis time which engine speaks: equal to
     spoken_text(written, voice, ..., engine=engine).text.
     """
+    paused = pause_digit_runs(neutral)
     if not voice.pronunciation:
-        return neutral
-    return for_engine(neutral, engine, extra_pronunciations)
+        return paused
+    return for_engine(paused, engine, extra_pronunciations)
