@@ -18,7 +18,7 @@ import json
 import socket
 import threading
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Protocol
@@ -107,6 +107,7 @@ class RouteStop:
     place: str
     circle: Circle
     planned: float     # the stop's clock time (epoch seconds): the fallback
+    at: str            # the same, as written in the schedule ("15:20")
     file: str
     notice: str
     title: str
@@ -181,7 +182,7 @@ def gps_routes(schedule, media: dict, plays) -> tuple[GpsRoute, ...]:
                         pos = stop.position
                         stops.append(RouteStop(p.slot, stop.place, Circle(pos.lat, pos.lon, pos.radius),
                                                datetime.combine(day, stop.at, tzinfo=schedule.tz).timestamp(),
-                                               p.file, p.notice, p.title))
+                                               stop.at.isoformat(), p.file, p.notice, p.title))
                 stops.sort(key=lambda s: s.planned)
                 out.append(GpsRoute(key=f"{prefix}{day.isoformat()}", channel=channel, priority=program.priority,
                                     stops=tuple(stops), filler=filler,
@@ -321,11 +322,14 @@ class RoutePlayer:
             for i, s in enumerate(r.stops):
                 if s.slot in st.done:
                     continue
+                if s.planned + self.settings.late < (self._started_at or now):
+                    st.done.add(s.slot)  # an earlier day's stop, over before this player started: not ours
+                    continue
                 cue = None
                 if gps and i == reached:
                     cue = self._cue("stop", r, s, fix.at, fix, _("the truck entered the {radius:g} m circle of "
-                                                                 "{place}").format(radius=s.circle.radius,
-                                                                                   place=s.place))
+                                                                 "{place} (clock time {at})").format(
+                                                                     radius=s.circle.radius, place=s.place, at=s.at))
                 elif gps and i < reached:
                     cue = self._cue("missed", r, s, s.planned, fix,
                                     _("the truck reached {later} without coming within {radius:g} m of {place}")
@@ -363,10 +367,6 @@ class RoutePlayer:
                 return Cue("fill", channel, f"{r.key}:fill:{now:.3f}", f.notice, f.title, r.priority, now, f.file,
                            _("fills the drive between stops"), self.where(channel, now))
         return None
-
-
-def with_fix(cue: Cue, fix: Fix | None) -> Cue:
-    return replace(cue, fix=fix)
 
 
 # ---------------------------------------------------------------- gpsd
