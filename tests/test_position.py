@@ -139,3 +139,37 @@ def test_a_route_cannot_mix_stops_with_and_without_positions(run, tmp_path):
     (tmp_path / "s.yaml").write_text(SCHED.replace(", %s", ""), encoding="utf-8")
     r = run("check", str(tmp_path / "s.yaml"))
     assert r.code == 2 and "s.yaml:7: stop '3号楼' has no position" in r.err, r.err
+
+
+def test_route_svg_draws_circles_and_where_each_notice_played(run, tmp_path):
+    import xml.etree.ElementTree as ET
+    (tmp_path / "stop.yaml").write_text("id: stop\ntitle: 到站\ntext: 物资车到{{ place }}了。\n", encoding="utf-8")
+    (tmp_path / "s.yaml").write_text(SCHED % "lat: 29.5340, lon: 108.7700, radius: 80", encoding="utf-8")
+    log = AsRunLog(tmp_path / "asrun.sqlite")
+    for n, (lat, status) in enumerate([(29.5303, "played"), (29.5338, "late")], 1):
+        log.append(Entry(slot=f"s{n}", channel="truck", notice=f"stop-stop0{n}", status=status, planned=1e9 + n,
+                         actual_start=1e9 + n, actual_end=1e9 + n + 2, lat=lat, lon=108.7701, speed=4.0))
+    log.append(Entry(slot="v", channel="village", notice="other", status="played", planned=1e9, actual_start=1e9,
+                     actual_end=1e9 + 1, lat=30.0, lon=109.0))  # not this route's: not drawn
+    r = run("route", str(tmp_path / "s.yaml"), "--svg", str(tmp_path / "map.svg"), "--log", str(tmp_path / "asrun.sqlite"))
+    assert r.code == 0, r.err
+    svg = ET.parse(tmp_path / "map.svg").getroot()
+    ns = "{http://www.w3.org/2000/svg}"
+    stops = [c for c in svg.iter(ns + "circle") if c.get("class") == "stop"]
+    plays = [c for c in svg.iter(ns + "circle") if "stop-play" in (c.get("class") or "")]
+    assert len(stops) == 2 and len(plays) == 2
+    # each play is drawn inside its stop's circle (north is up)
+    for stop, play in zip(stops, plays):
+        d = ((float(stop.get("cx")) - float(play.get("cx"))) ** 2 + (float(stop.get("cy")) - float(play.get("cy"))) ** 2) ** .5
+        assert d < float(stop.get("r"))
+    assert float(stops[1].get("cy")) < float(stops[0].get("cy"))
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []  # no temporary file left
+
+
+def test_route_svg_without_positions_is_bad_input_and_writes_nothing(run, tmp_path):
+    (tmp_path / "stop.yaml").write_text("title: 到站\ntext: 物资车到了。\n", encoding="utf-8")
+    (tmp_path / "s.yaml").write_text("channels: {truck: {kind: truck}}\nprograms:\n"
+                                     "  - {route: [{at: '15:00'}], notice: stop.yaml, channel: truck}\n",
+                                     encoding="utf-8")
+    r = run("route", str(tmp_path / "s.yaml"), "--svg", str(tmp_path / "map.svg"))
+    assert r.code == 2 and "no route with positions" in r.err and not (tmp_path / "map.svg").exists()
