@@ -644,8 +644,12 @@ def _serve(daemon, until: float | None = None) -> None:
 @click.option("--sink", "sinks", multiple=True, metavar="CHANNEL=SINK",
               help="Override a channel's sink, e.g. --sink village=aplay or --sink village=file:out/onair.")
 @click.option("--json", "as_json", is_flag=True, help="Print events as JSON lines.")
+@click.option("--gpsd", "gpsd", default="127.0.0.1:2947", show_default=True, metavar="HOST:PORT",
+              help="gpsd to ask where the truck is (routes whose stops have positions).")
+@click.option("--gps-timeout", "gps_timeout", default="60s", show_default=True,
+              help="With no GPS fix for this long, route stops play at their clock times.")
 def run_cmd(schedule: str, log_path: str | None, channels: tuple[str, ...], grace: str, run_for: str | None,
-            sinks: tuple[str, ...], as_json: bool) -> None:
+            sinks: tuple[str, ...], as_json: bool, gpsd: str, gps_timeout: str) -> None:
     """Play a schedule on air: each item at its time on its channel's sink, logged as it airs.
 
     \b
@@ -679,9 +683,24 @@ def run_cmd(schedule: str, log_path: str | None, channels: tuple[str, ...], grac
         overrides[name.strip()] = spec.strip()
     source = ScheduleSource(Path(schedule), sinks=overrides)
     daemon = Daemon(source, AsRunLog(_log_path(log_path)), settings=settings,
-                    on_event=lambda e: _print_event(e, as_json, daemon.tz.key))
+                    on_event=lambda e: _print_event(e, as_json, daemon.tz.key),
+                    route=_route_player(gpsd, gps_timeout))
     import time as _time
     _serve(daemon, until=_time.time() + limit if limit is not None else None)
+
+
+def _route_player(gpsd: str, timeout: str):
+    """The GPS side of `run`: it connects to gpsd only once the plan has a route with positions."""
+    from broadcaster.i18n import _
+    from broadcaster.player.control import parse_duration
+    from broadcaster.player.position import GpsdClient, RoutePlayer, RouteSettings, parse_address
+
+    try:
+        host, port = parse_address(gpsd)
+    except ValueError:
+        raise BadInput(_("--gpsd '{value}' is not HOST:PORT").format(value=gpsd),
+                       _("write e.g. --gpsd 127.0.0.1:2947")) from None
+    return RoutePlayer(GpsdClient(host, port), RouteSettings(timeout=parse_duration(timeout, "--gps-timeout")))
 
 
 @cli.command("play")
@@ -1072,6 +1091,53 @@ def plan_cmd(schedule: str, start: str | None, days: int, audio: str | None, eng
     click.echo(f"{len(plays)} plays: {counts['planned']} planned, {counts['moved']} moved, "
                f"{counts['dropped']} dropped" + (f"; timeline in {svg}" if svg else ""))
     _explain_empty(sched, start, days, plays)
+
+
+@cli.command("route")
+@click.argument("schedule", type=click.Path(dir_okay=False))
+@click.option("--svg", "svg", required=True, type=click.Path(dir_okay=False),
+              help="Where to write the map (an SVG file; open it in a browser).")
+@click.option("--log", "log_path", default=None, type=click.Path(dir_okay=False),
+              help="As-run log whose plays are drawn where they started (default: none, stops only).")
+def route_cmd(schedule: str, svg: str, log_path: str | None) -> None:
+    """Draw a schedule's GPS routes: stops, their circles, and where each notice played.
+
+    \b
+    Examples:
+      broadcaster route examples/schedules/truck-gps.yaml --svg route.svg
+      broadcaster route truck.yaml --svg today.svg --log /var/lib/broadcaster/asrun.sqlite
+    """
+    from broadcaster.fsutil import write_text
+    from broadcaster.i18n import _
+    from broadcaster.notice import load_notice
+    from broadcaster.player.asrun import AsRunLog
+    from broadcaster.schedule.load import load_schedule
+    from broadcaster.schedule.routemap import MapRoute, MapStop, route_map
+
+    sched = load_schedule(Path(schedule))
+    routes = []
+    for p in sched.programs:
+        if not p.route or p.route[0].position is None:
+            continue
+        base = load_notice(p.notices[0])
+        stops = tuple(MapStop(s.place, s.at.strftime("%H:%M:%S" if s.at.second else "%H:%M"), s.position.lat,
+                              s.position.lon, s.position.radius, f"{base.id}-stop{n + 1:02d}")
+                      for n, s in enumerate(p.route))
+        filler = load_notice(p.between_stops).id if p.between_stops else ""
+        routes.append(MapRoute(base.title or base.id, p.channels, stops, filler))
+    if not routes:
+        raise BadInput(_("this schedule has no route with positions"),
+                       _("give the stops of a `route:` lat, lon and radius (see docs/schedules.md)"), Path(schedule))
+    rows = []
+    if log_path:
+        if not Path(log_path).is_file():
+            raise BadInput(_("no as-run log at this path"), _("give the --log that `broadcaster run` wrote"),
+                           Path(log_path))
+        rows = AsRunLog(log_path, sched.timezone).report().rows
+    write_text(svg, route_map(routes, rows))
+    drawn = sum(r.get("lat") is not None for r in rows)
+    click.echo(_("{routes} route(s), {stops} stop(s), {plays} play(s) with a position; map in {svg}").format(
+        routes=len(routes), stops=sum(len(r.stops) for r in routes), plays=drawn, svg=svg))
 
 
 @cli.command("export")

@@ -22,7 +22,9 @@ from broadcaster.errors import CouldNotDo
 
 STATUSES = ("played", "late", "missed", "skipped", "failed", "interrupted")
 ON_AIR = ("played", "late", "interrupted")  # outcomes whose seconds count as air time
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+# Version 1's tables, as first released; later versions are the migrations below, applied in
+# order on open, so a log written by an older version keeps its rows and stays readable.
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
 CREATE TABLE IF NOT EXISTS asrun (
@@ -72,6 +74,14 @@ CREATE TABLE IF NOT EXISTS events (
 );
 """
 
+# version -> statements that bring a log from the version before up to it
+_MIGRATIONS = {
+    2: ("ALTER TABLE asrun ADD COLUMN lat REAL",      # where the truck was as the play started
+        "ALTER TABLE asrun ADD COLUMN lon REAL",      # (GPS routes; null on fixed loudspeakers)
+        "ALTER TABLE asrun ADD COLUMN speed REAL"),   # metres per second
+}
+POSITION_COLUMNS = ("lat", "lon", "speed")
+
 HEARTBEAT_STALE = 5.0  # seconds without a heartbeat after which a daemon counts as gone
 
 
@@ -106,6 +116,9 @@ class Entry:
     replay: bool = False      # True: the slot may still be played again (cut by an urgent play)
     onair: int | None = None  # the onair journal row this closes
     logged: float = field(default=0.0)
+    lat: float | None = None    # the truck's position and speed (m/s) as it started, from GPS
+    lon: float | None = None
+    speed: float | None = None
 
 
 @dataclass(frozen=True)
@@ -169,7 +182,8 @@ class AsRunLog:
                 raise sqlite3.OperationalError(f"cannot switch to WAL mode (got {mode})")
             db.execute("PRAGMA synchronous=NORMAL")
             db.executescript(_SCHEMA)
-            db.execute("INSERT OR IGNORE INTO meta VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
+            db.execute("INSERT OR IGNORE INTO meta VALUES ('schema', '1')")
+            _migrate(db)
         except (sqlite3.Error, OSError) as exc:
             raise LogUnavailable(f"cannot open the as-run log {self.path}: {exc}") from None
         self._db = db
@@ -225,11 +239,11 @@ class AsRunLog:
         self._write(
             "INSERT INTO asrun (slot, channel, notice, title, priority, planned, planned_iso, actual_start,"
             " actual_start_iso, actual_end, actual_end_iso, status, reason, file, sha256, sink, cut_by, replay,"
-            " onair, daemon, logged) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            " onair, daemon, logged, lat, lon, speed) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             (e.slot, e.channel, e.notice, e.title, e.priority, e.planned, iso(e.planned, self.tz),
              e.actual_start, iso(e.actual_start, self.tz), e.actual_end, iso(e.actual_end, self.tz),
              e.status, e.reason, e.file, e.sha256, e.sink, e.cut_by, int(e.replay), e.onair, self.daemon_id,
-             e.logged or time.time()))
+             e.logged or time.time(), e.lat, e.lon, e.speed))
 
     def journal_start(self, slot: str, channel: str, notice: str, title: str, priority: str,
                       planned: float | None, started: float, file: str, sha256: str, sink: str) -> int | None:
@@ -361,10 +375,28 @@ class AsRunLog:
                 "title": r["title"], "priority": r["priority"], "status": r["status"], "reason": r["reason"],
                 "sha256": r["sha256"], "file": r["file"], "sink": r["sink"], "slot": r["slot"],
                 "day": day.isoformat(),
+                **{c: r[c] if c in r.keys() else None for c in POSITION_COLUMNS},
                 "seconds": round(r["actual_end"] - r["actual_start"], 3)
                 if r["actual_end"] is not None and r["actual_start"] is not None else 0.0,
             })
         return Report(rows=rows, totals=daily_totals(rows))
+
+
+def _migrate(db: sqlite3.Connection) -> None:
+    """Bring an older log up to SCHEMA_VERSION (adding nullable columns only: old rows stay as they were)."""
+    version = int(db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()[0])
+    for target in range(version + 1, SCHEMA_VERSION + 1):
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            have = {r[1] for r in db.execute("PRAGMA table_info(asrun)")}
+            for sql in _MIGRATIONS[target]:
+                if sql.split()[5] not in have:  # ADD COLUMN <name>: another process may have added it
+                    db.execute(sql)
+            db.execute("UPDATE meta SET value = ? WHERE key = 'schema'", (str(target),))
+            db.execute("COMMIT")
+        except sqlite3.Error:
+            db.execute("ROLLBACK")
+            raise
 
 
 def daily_totals(rows: list[dict]) -> list[dict]:

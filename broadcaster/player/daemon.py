@@ -36,6 +36,7 @@ class AirPlan:
     timezone: str = "Asia/Shanghai"
     base_dir: Path | None = None                  # relative `file:` sinks are resolved here
     names: Mapping[str, str] = field(default_factory=dict)  # channel -> display name
+    routes: tuple = ()                            # GPS routes (player/position.py GpsRoute)
 
     def channels(self) -> list[str]:
         seen = dict.fromkeys(self.sinks)
@@ -112,9 +113,11 @@ class Item:
     priority: str
     planned: float
     file: str
-    kind: str = "scheduled"  # scheduled | replay | manual
+    kind: str = "scheduled"  # scheduled | replay | manual | fill (a GPS route's between-stops loop)
     request: int | None = None
     cut_by: str = ""
+    note: str = ""           # why it started now (GPS routes: the circle the truck entered)
+    where: object = None     # position.Fix at the start, on channels with a GPS route
 
     @property
     def rank(self) -> int:
@@ -157,8 +160,9 @@ class Daemon:
 
     def __init__(self, source: PlanSource, log: AsRunLog, clock: Clock | None = None,
                  settings: Settings = Settings(), on_event: Callable[[Event], None] | None = None,
-                 initial: list[Item] | None = None, cache_dir: Path | None = None) -> None:
+                 initial: list[Item] | None = None, cache_dir: Path | None = None, route=None) -> None:
         self.source = source
+        self.route = route  # position.RoutePlayer: starts GPS route stops by position (None: no GPS)
         self.log = log
         self.clock = clock or SystemClock()
         self.settings = settings
@@ -202,6 +206,8 @@ class Daemon:
                 if now >= self._next_housekeeping:
                     self._housekeeping(now)
                 self._take_requests(now)
+                if self.route is not None:
+                    self._route_step(now)
                 for ch in list(self.channels.values()):
                     self._advance(ch, self.clock.now())
                 if self.settings.exit_when_idle and self._idle():
@@ -288,6 +294,8 @@ class Daemon:
             ch.queue.clear()
         if self._executor is not None:
             self._executor.shutdown(wait=False, cancel_futures=True)
+        if self.route is not None:
+            self.route.close()
         if self.daemon_id is not None:
             try:
                 self.log.retry()
@@ -308,6 +316,8 @@ class Daemon:
         self.plan = plan
         self.tz = ZoneInfo(plan.timezone)
         self.log.tz = self.tz
+        if self.route is not None:
+            self.route.set_routes(plan.routes, self.clock.now())
         names = wanted if wanted is not None else (list(self.settings.channels) or plan.channels())
         for name in names:
             ch = self.channels.setdefault(name, Channel(name))
@@ -478,7 +488,7 @@ class Daemon:
     def _finish(self, oa: OnAir, status: str | None, reason: str) -> None:
         end = self.clock.now()
         item = oa.item
-        notes = [n for n in (oa.note, reason) if n]
+        notes = [n for n in (item.note, oa.note, reason) if n]
         if status is None:
             lateness = oa.started - item.planned
             if item.kind != "manual" and lateness > self.settings.late_after:
@@ -491,7 +501,7 @@ class Daemon:
         self._record(Entry(slot=item.slot, channel=item.channel, notice=item.notice, title=item.title,
                            priority=item.priority, planned=item.planned, actual_start=oa.started,
                            actual_end=end, status=status, reason="; ".join(notes), file=item.file,
-                           sha256=oa.sha256, sink=oa.sink, onair=oa.onair_id))
+                           sha256=oa.sha256, sink=oa.sink, onair=oa.onair_id, **_position(item)))
         self._emit("info" if status in ("played", "late") else "error", item.channel,
                    f"{'■' if status in ('played', 'late') else '✗'} {item.notice} {status} "
                    f"({end - oa.started:.1f} s){': ' + '; '.join(notes) if notes else ''}", "end")
@@ -510,7 +520,7 @@ class Daemon:
                            priority=item.priority, planned=item.planned, actual_start=oa.started,
                            actual_end=end, status="interrupted", reason=reason, file=item.file,
                            sha256=oa.sha256, sink=oa.sink, cut_by=by.notice if by else "", replay=replay,
-                           onair=oa.onair_id))
+                           onair=oa.onair_id, **_position(item)))
         self._emit("warn", ch.name, f"⏹ {item.notice} interrupted after {end - oa.started:.1f} s: {reason}",
                    "end")
 
@@ -532,6 +542,8 @@ class Daemon:
         ch.cursor += 1
         item = Item(slot=slot_of(play), channel=play.channel, notice=play.notice, title=play.title,
                     priority=play.priority, planned=play.start.timestamp(), file=play.file)
+        if self.route is not None and self.route.claims(item.slot):
+            return True  # a GPS route's play: the truck's position (or the clock fallback) starts it
         if play.status == "dropped":
             self._record(self._entry(item, "skipped", play.reason or "dropped by the plan"))
             return True
@@ -574,6 +586,8 @@ class Daemon:
             self._emit("error", ch.name, f"✗ {item.notice} failed: {exc}", "end")
             return False
         started = self.clock.now()
+        if self.route is not None and item.where is None:
+            item = replace(item, where=self.route.where(ch.name, started))
         try:
             playback = ch.sink.start(path, ch.name, item.notice, started)
         except PlayFailed as exc:
@@ -604,7 +618,7 @@ class Daemon:
     def _entry(self, item: Item, status: str, reason: str, sha256: str = "", sink: str = "") -> Entry:
         return Entry(slot=item.slot, channel=item.channel, notice=item.notice, title=item.title,
                      priority=item.priority, planned=item.planned, status=status, reason=reason,
-                     file=item.file, sha256=sha256, sink=sink)
+                     file=item.file, sha256=sha256, sink=sink, **_position(item))
 
     def _record(self, entry: Entry) -> None:
         self.seen.add(entry.slot)
@@ -695,6 +709,45 @@ class Daemon:
             deadline = self.clock.now() + max(0.0, wait)
             if ch.cut_at is None or deadline < ch.cut_at:
                 ch.cut_at, ch.cut_for = deadline, item
+
+
+    # ------------------------------------------------------------ GPS routes
+    def _route_step(self, now: float) -> None:
+        """Start route stops the truck has reached and fill the drive (player/position.py decides)."""
+        for level, message in self.route.notes(now):
+            self._emit(level, "", message, "route")
+        for cue in self.route.due(now, self.settled):
+            ch = self.channels.get(cue.channel)
+            if ch is None:
+                continue
+            item = Item(slot=cue.slot, channel=cue.channel, notice=cue.notice, title=cue.title,
+                        priority=cue.priority, planned=cue.planned, file=cue.file, note=cue.reason, where=cue.fix)
+            quiet = self._quiet(now)
+            if cue.kind == "missed" or (quiet and item.priority != "emergency"):
+                why = cue.reason if cue.kind == "missed" else f"quiet hours {quiet} (only emergency plays then)"
+                self._record(self._entry(item, "missed" if cue.kind == "missed" else "skipped", why))
+                self._emit("warn", ch.name, f"{item.notice} not played: {why}", "end")
+                continue
+            self._enqueue(ch, item, "cut" if cue.urgent else "next")
+            oa = ch.onair
+            if oa is not None and oa.item.kind == "fill":  # the drive's loop gives way to the stop
+                if cue.urgent:
+                    self._interrupt(ch, f"cut: {cue.reason}", by=item)
+                else:
+                    ch.cut_at, ch.cut_for = self.route.cut_at(oa.item.file, oa.started, now), item
+        for ch in self.channels.values():
+            if ch.onair is None and not ch.queue and not ch.replays and not self._quiet(now):
+                cue = self.route.fill(ch.name, now)
+                if cue is not None:
+                    self._begin(ch, Item(slot=cue.slot, channel=cue.channel, notice=cue.notice, title=cue.title,
+                                         priority=cue.priority, planned=cue.planned, file=cue.file, kind="fill",
+                                         where=cue.fix))
+
+
+def _position(item: Item) -> dict:
+    """The as-run log's position columns for an item (empty when it has no fix)."""
+    fix = item.where
+    return {"lat": fix.lat, "lon": fix.lon, "speed": fix.speed} if fix is not None else {}
 
 
 def manual_item(file: str, channel: str, notice: str, title: str, priority: str, now: float) -> Item:

@@ -46,7 +46,7 @@ class ScheduleSource:
             plan = plan_source(self.path, now, self.days_before, self.days_after)
         if self.sinks:
             plan = AirPlan(plan.plays, {**plan.sinks, **self.sinks}, plan.quiet_hours, plan.timezone,
-                           plan.base_dir, plan.names)
+                           plan.base_dir, plan.names, plan.routes)
         return plan
 
 
@@ -57,6 +57,7 @@ def plan_source(schedule_path: Path, now: float, days_before: int = 1, days_afte
     """
     from datetime import timedelta
 
+    from broadcaster.player.position import gps_routes
     from broadcaster.schedule.load import load_schedule
     from broadcaster.schedule.media import render_media
     from broadcaster.schedule.plan import plan
@@ -67,7 +68,8 @@ def plan_source(schedule_path: Path, now: float, days_before: int = 1, days_afte
     plays = plan(schedule, media, today - timedelta(days=days_before), days_before + 1 + days_after)
     return AirPlan(plays=tuple(plays), sinks={c.id: c.sink for c in schedule.channels.values()},
                    quiet_hours=schedule.quiet_hours, timezone=schedule.timezone, base_dir=schedule.path.parent,
-                   names={c.id: c.name for c in schedule.channels.values()})
+                   names={c.id: c.name for c in schedule.channels.values()},
+                   routes=gps_routes(schedule, media, plays))
 
 
 def parse_quiet(ranges: object, where: Path, line: int | None = None) -> tuple[tuple[int, int], ...]:

@@ -32,12 +32,38 @@ class Channel:
     sink: object = "auto"  # a sink name or an argument list (the player resolves it)
 
 
+# GPS receivers in the open are good to about 5-15 m, but a truck between buildings sees
+# 20-30 m; a circle smaller than this would be missed or entered and left on noise alone.
+GPS_ACCURACY_M = 30.0
+DEFAULT_RADIUS_M = 100.0
+POSITION_KEYS = ("lat", "lon", "radius")
+
+
+@dataclass(frozen=True)
+class Position:
+    """Where a route stop is: a circle around a point (WGS84 degrees, metres)."""
+
+    lat: float
+    lon: float
+    radius: float = DEFAULT_RADIUS_M
+
+
 @dataclass(frozen=True)
 class Stop:
-    """One stop of a truck route: its time and the variables the notice gets there."""
+    """One stop of a truck route: its time and the variables the notice gets there.
+
+    With a position the stop's notice plays when the truck enters the circle; `at` stays the
+    time it plays when there is no GPS fix (the route's clock fallback).
+    """
 
     at: time
     vars: dict
+    position: Position | None = None
+    line: int = 0
+
+    @property
+    def place(self) -> str:
+        return str(self.vars.get("place", self.at.isoformat()))
 
 
 @dataclass(frozen=True)
@@ -316,8 +342,11 @@ def _program(doc: YamlDoc, i: int, p: object, channels: dict) -> Program:
             if not isinstance(s, dict) or "at" not in s:
                 raise doc.error("each stop needs `at:`", 'write {at: "09:00", place: 1号楼}', *k, "route", j)
             at = parse_clock(doc, s["at"], *k, "route", j, "at")
-            vars_ = {key: str(doc.raw.get(k + ("route", j, key), v)) for key, v in s.items() if key != "at"}
-            stops.append(Stop(at=at, vars=vars_))
+            vars_ = {key: str(doc.raw.get(k + ("route", j, key), v)) for key, v in s.items()
+                     if key != "at" and key not in POSITION_KEYS}
+            stops.append(Stop(at=at, vars=vars_, position=_position(doc, s, *k, "route", j),
+                              line=doc.line(*k, "route", j) or 0))
+        _check_positions(doc, stops, k)
         route = tuple(sorted(stops, key=lambda s: s.at))
     between_stops = _notice_path(doc, p["between_stops"], *k, "between_stops") if "between_stops" in p else None
     kinds = sum(bool(x) for x in (times, every, loop, cron, route))
@@ -354,3 +383,62 @@ def _dates(doc: YamlDoc, value: object, k: tuple) -> tuple[frozenset | None, tup
                             *k, "dates")
         return None, (a, b)
     return frozenset({one(value, *k, "dates")}), None
+
+
+def _number(doc: YamlDoc, value: object, *keys) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise doc.error(_("'{value}' is not a number").format(value=value),
+                        _("write degrees as decimals, e.g. lat: 29.53, and the radius in metres, e.g. radius: 80"),
+                        *keys)
+    return float(value)
+
+
+def _position(doc: YamlDoc, s: dict, *keys) -> Position | None:
+    """A stop's `lat`/`lon`/`radius` as a Position (None when it has none); BadInput on nonsense."""
+    given = [key for key in POSITION_KEYS if key in s]
+    if not given:
+        return None
+    if "lat" not in s or "lon" not in s:
+        missing = "lon" if "lat" in s else "lat"
+        raise doc.error(_("this stop has a position but no `{key}:`").format(key=missing),
+                        _("give both lat and lon in decimal degrees, e.g. {lat: 29.53, lon: 108.77}"), *keys)
+    lat = _number(doc, s["lat"], *keys, "lat")
+    lon = _number(doc, s["lon"], *keys, "lon")
+    if not -90 <= lat <= 90:
+        raise doc.error(_("latitude {value} is outside -90..90").format(value=s["lat"]),
+                        _("lat is degrees north (China: about 18 to 54); check that lat and lon are not swapped"),
+                        *keys, "lat")
+    if not -180 <= lon <= 180:
+        raise doc.error(_("longitude {value} is outside -180..180").format(value=s["lon"]),
+                        _("lon is degrees east (China: about 73 to 135)"), *keys, "lon")
+    radius = _number(doc, s.get("radius", DEFAULT_RADIUS_M), *keys, "radius")
+    if radius < GPS_ACCURACY_M:
+        raise doc.error(_("radius {radius:g} m is smaller than GPS accuracy ({accuracy:g} m)").format(
+                            radius=radius, accuracy=GPS_ACCURACY_M),
+                        _("give the stop a radius of at least {accuracy:g} m, e.g. radius: 80").format(
+                            accuracy=GPS_ACCURACY_M), *keys, "radius")
+    return Position(lat=lat, lon=lon, radius=radius)
+
+
+def _check_positions(doc: YamlDoc, stops: list[Stop], k: tuple) -> None:
+    """Every stop of a route has a position or none does, and no two circles overlap."""
+    from broadcaster.geo import distance_m
+
+    placed = [s.position is not None for s in stops]
+    if any(placed) and not all(placed):
+        j = placed.index(False)
+        raise doc.error(_("stop '{place}' has no position, but other stops of this route do").format(
+                            place=stops[j].place),
+                        _("give every stop lat, lon and radius, or none of them"), *k, "route", j)
+    for j, a in enumerate(stops):
+        for b in stops[:j]:
+            if a.position is None or b.position is None:
+                continue
+            d = distance_m(a.position.lat, a.position.lon, b.position.lat, b.position.lon)
+            if d < a.position.radius + b.position.radius:
+                raise doc.error(
+                    _("the circle of stop '{place}' overlaps the circle of '{other}' ({distance:.0f} m apart, "
+                      "radii {r1:g} m + {r2:g} m)").format(place=a.place, other=b.place, distance=d,
+                                                           r1=a.position.radius, r2=b.position.radius),
+                    _("make the radii smaller than half the distance, or merge the two stops into one"),
+                    *k, "route", j)

@@ -1,0 +1,445 @@
+"""Where the truck is: a gpsd client, and the route logic that turns fixes into stop notices.
+
+The plan stays pure: it still gives every route stop a clock time. For a route whose stops
+have positions, the player hands those plays to a RoutePlayer, which starts a stop's notice
+when the truck enters the stop's circle (once per visit), loops the `between_stops` filler
+while the truck drives, and falls back to the stops' clock times when gpsd has given no fix
+for `timeout` seconds. The decisions are pure functions of (circles, state, fix, now); only
+GpsdClient does I/O (a socket to gpsd, in its own thread).
+
+gpsd speaks newline-delimited JSON on TCP port 2947: after `?WATCH={"enable":true,"json":true}`
+it sends a TPV ("time-position-velocity") object per fix. That is all we need, so the client
+is our own ~50 lines rather than a PyPI package: the packages there are unmaintained
+(gps3, gpsd-py3) or asyncio-only, and none reconnects by itself after gpsd restarts.
+"""
+from __future__ import annotations
+
+import json
+import socket
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Protocol
+
+from broadcaster.geo import distance_m
+from broadcaster.i18n import _
+
+GPSD_PORT = 2947
+
+
+# ---------------------------------------------------------------- fixes and visits (pure)
+@dataclass(frozen=True)
+class Fix:
+    """One position from the receiver."""
+
+    at: float                   # wall-clock time it arrived (epoch seconds)
+    lat: float
+    lon: float
+    speed: float | None = None  # metres per second over ground
+    gps_time: str = ""          # the receiver's own timestamp, as gpsd gave it
+
+
+@dataclass(frozen=True)
+class Circle:
+    lat: float
+    lon: float
+    radius: float
+
+
+@dataclass(frozen=True)
+class Visits:
+    """Which circles the truck is in. `left` remembers when it last left each, for the hold-off."""
+
+    inside: frozenset = frozenset()
+    left: tuple = ()  # ((circle index, time it left), ...)
+
+    def left_at(self, i: int) -> float | None:
+        return dict(self.left).get(i)
+
+
+@dataclass(frozen=True)
+class RouteSettings:
+    timeout: float = 60.0     # no fix for this long: stops play by their clock times (logged)
+    hysteresis: float = 25.0  # metres beyond the radius before the truck counts as gone
+    hold_off: float = 120.0   # a re-entry this soon after leaving is the same visit
+    early: float = 1800.0     # a stop can be reached this long before its clock time ...
+    late: float = 1800.0      # ... and this long after; outside that window it is another day's stop
+    boundary_wait: float = 8.0  # longest wait for the filler's sentence to end before a stop notice
+
+
+def visit_step(circles: tuple[Circle, ...], state: Visits, fix: Fix, settings: RouteSettings) \
+        -> tuple[Visits, tuple[int, ...]]:
+    """The truck's visits after one fix, and the circles it has newly entered (a new visit).
+
+    Inside means within the radius; gone means beyond radius + hysteresis, so a truck parked
+    at the edge, whose fixes wander across the line, stays inside. A re-entry within
+    `hold_off` seconds of leaving continues the previous visit.
+    """
+    inside = set(state.inside)
+    left = dict(state.left)
+    entered = []
+    for i, c in enumerate(circles):
+        d = distance_m(fix.lat, fix.lon, c.lat, c.lon)
+        if i in inside:
+            if d > c.radius + settings.hysteresis:
+                inside.discard(i)
+                left[i] = fix.at
+        elif d <= c.radius:
+            inside.add(i)
+            gone = left.get(i)
+            if gone is None or fix.at - gone > settings.hold_off:
+                entered.append(i)
+    return Visits(frozenset(inside), tuple(sorted(left.items()))), tuple(entered)
+
+
+def gps_mode(last_fix: Fix | None, started: float, now: float, timeout: float) -> bool:
+    """True while fixes are fresh (or until `timeout` after start, waiting for the first one)."""
+    since = last_fix.at if last_fix is not None else started
+    return now - since <= timeout
+
+
+# ---------------------------------------------------------------- routes (pure data)
+@dataclass(frozen=True)
+class RouteStop:
+    slot: str          # the plan's slot for this stop's play
+    place: str
+    circle: Circle
+    planned: float     # the stop's clock time (epoch seconds): the fallback
+    at: str            # the same, as written in the schedule ("15:20")
+    file: str
+    notice: str
+    title: str
+
+
+@dataclass(frozen=True)
+class Filler:
+    file: str
+    notice: str
+    title: str
+
+
+@dataclass(frozen=True)
+class GpsRoute:
+    """One day's run of a route program on one channel."""
+
+    key: str
+    channel: str
+    priority: str
+    stops: tuple[RouteStop, ...]
+    filler: Filler | None = None
+    slots: frozenset = frozenset()  # every plan slot this route takes over (stops and planned fillers)
+
+    @property
+    def urgent(self) -> bool:
+        return self.priority in ("urgent", "emergency")
+
+
+@dataclass(frozen=True)
+class Cue:
+    """Something a route wants on air now (kind stop or fill), or a stop to log as missed."""
+
+    kind: str           # stop | fill | missed
+    channel: str
+    slot: str
+    notice: str
+    title: str
+    priority: str
+    planned: float
+    file: str
+    reason: str = ""
+    fix: Fix | None = None
+    urgent: bool = False
+
+
+def gps_routes(schedule, media: dict, plays) -> tuple[GpsRoute, ...]:
+    """The plan's route plays whose stops have positions, grouped into one GpsRoute per day and channel."""
+    out = []
+    for program in schedule.programs:
+        if not program.route or program.route[0].position is None:
+            continue
+        stop_of = {}
+        for n, stop in enumerate(program.route):
+            m = media[(program.notices[0], n)] if (program.notices[0], n) in media else \
+                media[(str(program.notices[0]), n)]
+            stop_of[m.notice] = (n, stop, m)
+        filler = None
+        if program.between_stops is not None:
+            fm = media.get((program.between_stops, None)) or media.get((str(program.between_stops), None))
+            filler = Filler(fm.file, fm.notice, fm.title) if fm else None
+        for channel in program.channels:
+            prefix = f"p{program.index}:{channel}:"
+            days: dict = {}
+            for p in plays:
+                if p.slot.startswith(prefix) and p.status != "dropped":
+                    days.setdefault(p.start.date(), []).append(p)
+            for day, day_plays in sorted(days.items()):
+                stops = []
+                for p in day_plays:
+                    if p.notice in stop_of:
+                        n, stop, m = stop_of[p.notice]
+                        pos = stop.position
+                        stops.append(RouteStop(p.slot, stop.place, Circle(pos.lat, pos.lon, pos.radius),
+                                               datetime.combine(day, stop.at, tzinfo=schedule.tz).timestamp(),
+                                               stop.at.isoformat(), p.file, p.notice, p.title))
+                stops.sort(key=lambda s: s.planned)
+                out.append(GpsRoute(key=f"{prefix}{day.isoformat()}", channel=channel, priority=program.priority,
+                                    stops=tuple(stops), filler=filler,
+                                    slots=frozenset(p.slot for p in day_plays)))
+    return tuple(out)
+
+
+# ---------------------------------------------------------------- the route player
+class PositionFeed(Protocol):
+    problem: str
+
+    def latest(self) -> Fix | None:
+        """The newest fix (None before the first)."""
+
+    def start(self) -> None: ...
+
+    def stop(self) -> None: ...
+
+
+@dataclass
+class _RouteState:
+    visits: Visits = field(default_factory=Visits)
+    done: set = field(default_factory=set)  # stop slots handed out or logged missed
+    started: bool = False
+
+
+class RoutePlayer:
+    """The daemon's hook for GPS routes: decides when each stop's notice starts.
+
+    Lives on the daemon's thread; only the feed reads gpsd in its own thread.
+    """
+
+    def __init__(self, feed: PositionFeed, settings: RouteSettings = RouteSettings()) -> None:
+        self.feed = feed
+        self.settings = settings
+        self.routes: tuple[GpsRoute, ...] = ()
+        self._state: dict[str, _RouteState] = {}
+        self._claimed: frozenset = frozenset()
+        self._started_at: float | None = None
+        self._feeding = False
+        self._seen_fix: Fix | None = None
+        self._gps: bool | None = None
+        self._breaks: dict[str, tuple[float, ...]] = {}
+        self._breaks_lock = threading.Lock()
+
+    # -- set up
+    def set_routes(self, routes: tuple[GpsRoute, ...], now: float) -> None:
+        """A new plan's routes; what was already decided for a route (same key) is kept."""
+        self.routes = tuple(routes)
+        self._state = {r.key: self._state.get(r.key, _RouteState()) for r in self.routes}
+        self._claimed = frozenset().union(*(r.slots for r in self.routes)) if self.routes else frozenset()
+        if self.routes and not self._feeding:
+            self._feeding = True
+            self._started_at = now
+            self.feed.start()
+        fillers = {r.filler.file for r in self.routes if r.filler}
+        todo = [f for f in fillers if f not in self._breaks]
+        if todo:  # find the filler's sentence ends off the daemon's thread: ffmpeg takes a moment
+            threading.Thread(target=self._find_breaks, args=(todo,), daemon=True).start()
+
+    def _find_breaks(self, files: list[str]) -> None:
+        from broadcaster.audio.pauses import sentence_ends
+        for f in files:
+            try:
+                found = sentence_ends(Path(f))
+            except Exception:  # an unreadable filler is reported when it plays; cut at its end then
+                found = ()
+            with self._breaks_lock:
+                self._breaks[f] = found
+
+    def close(self) -> None:
+        if self._feeding:
+            self.feed.stop()
+            self._feeding = False
+
+    # -- questions from the daemon
+    def claims(self, slot: str) -> bool:
+        """True for plan plays that belong to a GPS route (the route starts them, not the clock)."""
+        return slot in self._claimed
+
+    def channels(self) -> set[str]:
+        return {r.channel for r in self.routes}
+
+    def where(self, channel: str, now: float) -> Fix | None:
+        """The truck's fresh position, for the log (None when the channel has no GPS route or no fix)."""
+        fix = self.feed.latest()
+        if fix is None or channel not in self.channels() or now - fix.at > self.settings.timeout:
+            return None
+        return fix
+
+    def cut_at(self, file: str, started: float, now: float) -> float:
+        """When a filler that started at `started` reaches its next sentence end after `now`."""
+        with self._breaks_lock:
+            breaks = self._breaks.get(file, ())
+        for b in breaks:
+            if started + b >= now:
+                return min(started + b, now + self.settings.boundary_wait)
+        return now + self.settings.boundary_wait
+
+    # -- decisions
+    def notes(self, now: float) -> list[tuple[str, str]]:
+        """Changes between GPS and clock fallback, as (level, message) to show and log."""
+        if not self.routes or self._started_at is None:
+            return []
+        fix = self.feed.latest()
+        gps = gps_mode(fix, self._started_at, now, self.settings.timeout)
+        out = []
+        if gps != self._gps:
+            if not gps:
+                out.append(("warn", _("no GPS fix for {seconds:g} s ({problem}): route stops play at their "
+                                      "clock times").format(seconds=self.settings.timeout,
+                                                            problem=self.feed.problem or _("gpsd sends no fix"))))
+            elif self._gps is not None:
+                out.append(("info", _("GPS fix again: route stops play where the truck is")))
+        self._gps = gps
+        return out
+
+    def due(self, now: float, settled: set) -> list[Cue]:
+        """Stops to start (or log missed) now, in route order."""
+        if not self.routes:
+            return []
+        fix = self.feed.latest()
+        gps = gps_mode(fix, self._started_at or now, now, self.settings.timeout)
+        entered: dict[str, tuple[int, ...]] = {}
+        if fix is not None and fix is not self._seen_fix:
+            self._seen_fix = fix
+            for r in self.routes:
+                st = self._state[r.key]
+                st.visits, entered[r.key] = visit_step(tuple(s.circle for s in r.stops), st.visits, fix,
+                                                       self.settings)
+        out = []
+        for r in self.routes:
+            st = self._state[r.key]
+            st.done |= {s.slot for s in r.stops if s.slot in settled}
+            new = set(entered.get(r.key, ()))
+            reached = max((i for i in new if self._armed(r.stops[i], now)), default=-1) if gps else -1
+            for i, s in enumerate(r.stops):
+                if s.slot in st.done:
+                    continue
+                if s.planned + self.settings.late < (self._started_at or now):
+                    st.done.add(s.slot)  # an earlier day's stop, over before this player started: not ours
+                    continue
+                cue = None
+                if gps and i == reached:
+                    cue = self._cue("stop", r, s, fix.at, fix, _("the truck entered the {radius:g} m circle of "
+                                                                 "{place} (clock time {at})").format(
+                                                                     radius=s.circle.radius, place=s.place, at=s.at))
+                elif gps and i < reached:
+                    cue = self._cue("missed", r, s, s.planned, fix,
+                                    _("the truck reached {later} without coming within {radius:g} m of {place}")
+                                    .format(later=r.stops[reached].place, radius=s.circle.radius, place=s.place))
+                elif now > s.planned + self.settings.late:
+                    cue = self._cue("missed", r, s, s.planned, fix if gps else None,
+                                    _("the truck did not come within {radius:g} m of {place} by {minutes:g} min "
+                                      "after its time").format(radius=s.circle.radius, place=s.place,
+                                                               minutes=self.settings.late / 60))
+                elif not gps and now >= s.planned:
+                    cue = self._cue("stop", r, s, s.planned, None,
+                                    _("no GPS fix: played at its clock time"))
+                if cue is not None:
+                    st.done.add(s.slot)
+                    st.started = True
+                    out.append(cue)
+        return out
+
+    def _armed(self, s: RouteStop, now: float) -> bool:
+        return s.planned - self.settings.early <= now <= s.planned + self.settings.late
+
+    def _cue(self, kind: str, r: GpsRoute, s: RouteStop, planned: float, fix: Fix | None, reason: str) -> Cue:
+        return Cue(kind, r.channel, s.slot, s.notice, s.title, r.priority, planned, s.file, reason, fix, r.urgent)
+
+    def fill(self, channel: str, now: float) -> Cue | None:
+        """The filler to play on an idle channel while its route is under way (between its stops)."""
+        for r in self.routes:
+            if r.channel != channel or r.filler is None or not r.stops:
+                continue
+            st = self._state[r.key]
+            started = st.started or now >= r.stops[0].planned
+            finished = all(s.slot in st.done for s in r.stops) or now > r.stops[-1].planned + self.settings.late
+            if started and not finished:
+                f = r.filler
+                return Cue("fill", channel, f"{r.key}:fill:{now:.3f}", f.notice, f.title, r.priority, now, f.file,
+                           _("fills the drive between stops"), self.where(channel, now))
+        return None
+
+
+# ---------------------------------------------------------------- gpsd
+def parse_tpv(line: str, now: float) -> Fix | None:
+    """A gpsd JSON line -> Fix when it is a TPV report with a 2D/3D fix; None for anything else."""
+    try:
+        msg = json.loads(line)
+    except ValueError:
+        return None
+    if not isinstance(msg, dict) or msg.get("class") != "TPV" or int(msg.get("mode", 0) or 0) < 2:
+        return None
+    lat, lon = msg.get("lat"), msg.get("lon")
+    if not isinstance(lat, (int, float)) or not isinstance(lon, (int, float)):
+        return None
+    speed = msg.get("speed")
+    return Fix(at=now, lat=float(lat), lon=float(lon),
+               speed=float(speed) if isinstance(speed, (int, float)) else None, gps_time=str(msg.get("time", "")))
+
+
+class GpsdClient:
+    """Reads TPV reports from gpsd in a thread; `latest()` is the newest fix. Reconnects on its own."""
+
+    def __init__(self, host: str = "127.0.0.1", port: int = GPSD_PORT, retry: float = 1.0) -> None:
+        self.host, self.port, self.retry = host, port, retry
+        self.problem = ""
+        self._fix: Fix | None = None
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def latest(self) -> Fix | None:
+        return self._fix
+
+    def start(self) -> None:
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, name="gpsd", daemon=True)
+            self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                with socket.create_connection((self.host, self.port), timeout=5) as sock:
+                    sock.sendall(b'?WATCH={"enable":true,"json":true}\n')
+                    sock.settimeout(1.0)
+                    self._read(sock)
+            except OSError as exc:
+                self.problem = _("gpsd at {host}:{port} cannot be reached ({error})").format(
+                    host=self.host, port=self.port, error=exc.strerror or exc)
+            self._stop.wait(self.retry)
+
+    def _read(self, sock: socket.socket) -> None:
+        buf = b""
+        while not self._stop.is_set():
+            try:
+                chunk = sock.recv(65536)
+            except socket.timeout:
+                continue
+            if not chunk:
+                self.problem = _("gpsd at {host}:{port} closed the connection").format(host=self.host,
+                                                                                       port=self.port)
+                return
+            buf += chunk
+            *lines, buf = buf.split(b"\n")
+            for line in lines:
+                fix = parse_tpv(line.decode("utf-8", "replace"), time.time())
+                if fix is not None:
+                    self._fix = fix
+                    self.problem = ""
+
+
+def parse_address(text: str) -> tuple[str, int]:
+    """'HOST:PORT', 'HOST' or ':PORT' -> (host, port); ValueError when the port is not a number."""
+    host, _sep, port = text.rpartition(":") if ":" in text else (text, "", "")
+    return host or "127.0.0.1", int(port) if port else GPSD_PORT
