@@ -197,10 +197,10 @@ def _split_schedules(paths: list[Path]) -> tuple[list[Path], list[Path]]:
 
 
 def _check_schedule(path: Path) -> None:
-    from broadcaster.schedule.load import load_schedule
+    from broadcaster.player.source import load_with_sinks
     from broadcaster.schedule.media import check_notices
 
-    schedule = load_schedule(path)
+    schedule, _sinks = load_with_sinks(path, _named_sinks())  # a sink it may not use is a mistake too
     check_notices(schedule)
     click.echo(f"ok  {path}  (schedule: {len(schedule.channels)} channel(s), {len(schedule.programs)} program(s))")
 
@@ -571,6 +571,15 @@ def _log_path(path: str | None) -> Path:
     return Path(path) if path else default_log_path()
 
 
+def _named_sinks() -> dict[str, object]:
+    """The sinks config.yaml defines by name (the only place, with --sink, for `command`)."""
+    from broadcaster.config import named_sinks
+    from broadcaster.player.sinks import check_named
+
+    conf, where = named_sinks()
+    return check_named(conf, where)
+
+
 def _print_event(event, as_json: bool, timezone: str = "Asia/Shanghai") -> None:
     from broadcaster.player.control import local_time
 
@@ -609,7 +618,8 @@ def _serve(daemon, until: float | None = None) -> None:
               help="A slot missed by less than this (after a restart) is played late; older ones are logged missed.")
 @click.option("--for", "run_for", default=None, help="Stop after this long (e.g. 90s, 2h); default: until stopped.")
 @click.option("--sink", "sinks", multiple=True, metavar="CHANNEL=SINK",
-              help="Override a channel's sink, e.g. --sink village=aplay or --sink village=file:out/onair.")
+              help="Override a channel's sink, e.g. --sink village=aplay, --sink village=file:out/onair "
+                   "or --sink 'village=[command, cvlc, --play-and-exit, \"{file}\"]'.")
 @click.option("--json", "as_json", is_flag=True, help="Print events as JSON lines.")
 def run_cmd(schedule: str, log_path: str | None, channels: tuple[str, ...], grace: str, run_for: str | None,
             sinks: tuple[str, ...], as_json: bool) -> None:
@@ -623,28 +633,29 @@ def run_cmd(schedule: str, log_path: str | None, channels: tuple[str, ...], grac
       broadcaster plan schedule.yaml --json > plan.json && broadcaster run plan.json --sink village=aplay
     \b
     The channel's `sink:` in the schedule says where audio goes: aplay, paplay, pw-play,
-    ffplay, mpg123 (or a list with their options, e.g. [aplay, -D, "plughw:1,0"]),
-    file:DIR for a dry run, null, or auto. Edits to the schedule are picked up while it
-    runs; a broken edit is reported and the previous plan keeps playing. After a restart
+    ffplay, mpg123 (or a list with their output device, e.g. [aplay, -D, "plughw:1,0"]),
+    file:DIR for a dry run, null, auto, or a name from config.yaml `sinks:` (the only
+    place, with --sink, for a `command` sink: a schedule cannot run programs). Edits to
+    the schedule are picked up while it runs; a broken edit is reported and the previous plan keeps playing. After a restart
     nothing plays twice: slots missed by less than --grace play late, older ones are
     logged missed. Break in with `broadcaster play`; report with `broadcaster log`.
     """
     from broadcaster.player.asrun import AsRunLog
     from broadcaster.player.control import parse_duration
     from broadcaster.player.daemon import Daemon, Settings
-    from broadcaster.player.sinks import parse_spec
+    from broadcaster.player.sinks import from_option
     from broadcaster.player.source import ScheduleSource
 
     settings = Settings(grace=parse_duration(grace, "--grace"), channels=tuple(channels))
     limit = parse_duration(run_for, "--for") if run_for else None
+    named = _named_sinks()
     overrides: dict[str, object] = {}
     for item in sinks:
         name, sep, spec = item.partition("=")
         if not sep or not name.strip():
             raise BadInput(f"--sink '{item}' names no channel", "write --sink CHANNEL=SINK, e.g. --sink village=aplay")
-        parse_spec(spec.strip())
-        overrides[name.strip()] = spec.strip()
-    source = ScheduleSource(Path(schedule), sinks=overrides)
+        overrides[name.strip()] = from_option(spec, named)
+    source = ScheduleSource(Path(schedule), sinks=overrides, named=named)
     daemon = Daemon(source, AsRunLog(_log_path(log_path)), settings=settings,
                     on_event=lambda e: _print_event(e, as_json, daemon.tz.key))
     import time as _time
@@ -680,11 +691,10 @@ def play_cmd(what: str, channel: str | None, priority: str, mode: str | None, lo
     from broadcaster.player.asrun import AsRunLog
     from broadcaster.player.control import daemons_for, resolve_audio, send, wait_for_outcome
     from broadcaster.player.daemon import AirPlan, Daemon, Settings, StaticSource, manual_item, parse_mode
-    from broadcaster.player.sinks import parse_spec
+    from broadcaster.player.sinks import from_option
 
     mode_name, wait = parse_mode(mode or ("cut" if priority == "emergency" else "next"))
-    if sink is not None:
-        parse_spec(sink)
+    sink_spec = from_option(sink, _named_sinks()) if sink is not None else "auto"
     audio = resolve_audio(what)
     log = AsRunLog(_log_path(log_path))
     targets = daemons_for(log, channel)
@@ -711,7 +721,7 @@ def play_cmd(what: str, channel: str | None, priority: str, mode: str | None, lo
         return
     import time as _time
     name = channel or "local"
-    plan = AirPlan(plays=(), sinks={name: sink or "auto"}, base_dir=Path.cwd())
+    plan = AirPlan(plays=(), sinks={name: sink_spec}, base_dir=Path.cwd())
     item = manual_item(audio.file, name, audio.notice, audio.title, priority, _time.time())
     outcome: list = []
 
