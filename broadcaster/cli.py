@@ -14,6 +14,7 @@ import click
 
 from broadcaster import __version__
 from broadcaster.errors import BadInput, BroadcasterError
+from broadcaster.i18n import _
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -751,23 +752,25 @@ def play_cmd(what: str, channel: str | None, priority: str, mode: str | None, lo
 @click.option("--json", "as_json", is_flag=True, help="Rows and daily totals as JSON.")
 @click.option("--totals", is_flag=True, help="Only the daily totals per channel.")
 @click.option("--log", "log_path", default=None, type=click.Path(dir_okay=False), help=_LOG_HELP)
+@click.option("-o", "--out", "out", default=None, type=click.Path(dir_okay=False),
+              help="With --csv: write the CSV into this file instead of printing it.")
 def log_cmd(start: str | None, end: str | None, channel: str | None, as_csv: bool, as_json: bool, totals: bool,
-            log_path: str | None) -> None:
+            log_path: str | None, out: str | None) -> None:
     """Report what went on air (播出记录), with daily totals per channel.
 
     \b
     Examples:
       broadcaster log --from 2021-10-27 --to 2021-10-29
-      broadcaster log --from yesterday --channel village --csv > 播出记录.csv
+      broadcaster log --from yesterday --channel village --csv -o 播出记录.csv
       broadcaster log --json | jq '.totals'
+    CSV is UTF-8 with a BOM (so Excel reads the Chinese), one row per line.
     Statuses: played, late, missed, skipped, failed, interrupted (with the reason).
     """
-    import csv
-    import io
-
-    from broadcaster.player.asrun import STATUSES, AsRunLog
+    from broadcaster.player.asrun import ROW_FIELDS, STATUSES, TOTAL_FIELDS, AsRunLog, csv_text
     from broadcaster.player.control import parse_day
 
+    if out and not as_csv:
+        raise BadInput(_("-o is for --csv"), _("add --csv, or leave out -o to print the report"))
     first = parse_day(start, "--from") if start else None
     last = parse_day(end, "--to") if end else None
     if first and last and last < first:
@@ -777,20 +780,19 @@ def log_cmd(start: str | None, end: str | None, channel: str | None, as_csv: boo
         raise BroadcasterError(f"no as-run log at {path} yet: `broadcaster run` or `play` creates it "
                                "(or give --log PATH)")
     report = AsRunLog(path).report(first, last, channel)
-    columns = ["planned", "actual_start", "actual_end", "channel", "notice", "title", "priority", "status",
-               "reason", "sha256"]
-    total_columns = ["day", "channel", *STATUSES, "total", "seconds_on_air"]
     if as_json:
         click.echo(json.dumps({"totals": report.totals} if totals else
                               {"rows": report.rows, "totals": report.totals}, ensure_ascii=False, indent=2))
         return
     if as_csv:
-        buf = io.StringIO()
-        cols = total_columns if totals else columns
-        writer = csv.DictWriter(buf, fieldnames=cols, extrasaction="ignore", lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(report.totals if totals else report.rows)
-        click.echo(buf.getvalue(), nl=False)
+        # bytes, not text: the BOM and the Chinese must survive a Windows console's code page
+        data = ("\ufeff" + csv_text(report.totals if totals else report.rows,
+                                    TOTAL_FIELDS if totals else ROW_FIELDS)).encode("utf-8")
+        if out:
+            from broadcaster.fsutil import write_bytes
+            write_bytes(out, data)
+        else:
+            click.echo(data, nl=False)  # bytes go to the binary stream as they are
         return
     if not totals:
         for r in report.rows:

@@ -72,6 +72,13 @@ CREATE TABLE IF NOT EXISTS events (
 );
 """
 
+# a report row's fields, in the order docs/player.md lists them (and `log --csv` writes them)
+ROW_FIELDS = ("planned", "actual_start", "actual_end", "channel", "notice", "title", "priority", "status",
+              "reason", "sha256", "file", "sink", "slot")
+TOTAL_FIELDS = ("day", "channel", *STATUSES, "total", "seconds_on_air")
+# a spreadsheet takes a cell starting with one of these as a formula (or strips the blank and then does)
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
 HEARTBEAT_STALE = 5.0  # seconds without a heartbeat after which a daemon counts as gone
 
 
@@ -379,6 +386,30 @@ def daily_totals(rows: list[dict]) -> list[dict]:
         if r["status"] in ON_AIR:
             t["seconds_on_air"] = round(t["seconds_on_air"] + r["seconds"], 3)
     return [out[k] for k in sorted(out)]
+
+
+def spreadsheet_safe(value: object) -> object:
+    """A text cell a spreadsheet will show as text: a leading ' where it would start a formula.
+
+    Titles, reasons and file names come from files and error messages anyone may have
+    written; `=HYPERLINK(...)` in a title must not become a live link in the report.
+    """
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+def csv_text(rows: list[dict], columns: tuple[str, ...]) -> str:
+    """Rows as CSV for a spreadsheet: Excel's CRLF lines, formula-like cells neutralised (no BOM)."""
+    import csv
+    import io
+
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\r\n")  # CR and LF inside a cell are then quoted too
+    writer.writerow(columns)
+    for r in rows:
+        writer.writerow([spreadsheet_safe(r.get(c)) for c in columns])
+    return buf.getvalue()
 
 
 def _pid_alive(pid: int) -> bool:
