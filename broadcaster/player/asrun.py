@@ -19,6 +19,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from broadcaster.errors import CouldNotDo
+from broadcaster.i18n import _
 
 STATUSES = ("played", "late", "missed", "skipped", "failed", "interrupted")
 ON_AIR = ("played", "late", "interrupted")  # outcomes whose seconds count as air time
@@ -79,7 +80,8 @@ TOTAL_FIELDS = ("day", "channel", *STATUSES, "total", "seconds_on_air")
 # a spreadsheet takes a cell starting with one of these as a formula (or strips the blank and then does)
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
-HEARTBEAT_STALE = 5.0  # seconds without a heartbeat after which a daemon counts as gone
+HEARTBEAT_STALE = 5.0
+_SQLITE_HEADER = b"SQLite format 3\x00"  # seconds without a heartbeat after which a daemon counts as gone
 
 
 class LogUnavailable(CouldNotDo):
@@ -181,6 +183,62 @@ class AsRunLog:
             raise LogUnavailable(f"cannot open the as-run log {self.path}: {exc}") from None
         self._db = db
         return db
+
+    def damage(self) -> str:
+        """Why the file is not a readable as-run log ("" when it is, or is absent, locked or busy).
+
+        Empty, not SQLite, corrupt or unreadable are damage; a lock held by another program is
+        not (that passes), so a busy log is never moved aside.
+        """
+        try:
+            with open(self.path, "rb") as f:
+                head = f.read(len(_SQLITE_HEADER))
+        except FileNotFoundError:
+            return ""
+        except PermissionError:
+            return _("it cannot be read (permission denied)")
+        except OSError:
+            return ""  # a folder, a device: connect() says what is wrong
+        if not head:
+            return _("it is empty (0 bytes)")
+        if head != _SQLITE_HEADER:
+            return _("it is not an SQLite database")
+        db = None
+        try:
+            db = sqlite3.connect(str(self.path), timeout=self.busy_ms / 1000, isolation_level=None)
+            problems = [r[0] for r in db.execute("PRAGMA quick_check").fetchall()]
+        except sqlite3.OperationalError:
+            return ""  # locked, busy, read-only: not damage
+        except sqlite3.DatabaseError as exc:  # SQLITE_CORRUPT, SQLITE_NOTADB
+            return _("it is damaged ({problem})").format(problem=exc)
+        finally:
+            if db is not None:
+                db.close()
+        if problems != ["ok"]:
+            return _("it is damaged ({problem})").format(problem=problems[0])
+        return ""
+
+    def set_aside(self, now: float) -> Path:
+        """Rename the log (with its -wal and -shm) to `<name>.damaged-<local time>`; overwrite nothing.
+
+        The -wal goes too: left beside a new database, SQLite would replay its pages into it.
+        LogUnavailable when it cannot be renamed.
+        """
+        self.close()
+        stamp = datetime.fromtimestamp(now, self.tz).strftime("%Y%m%dT%H%M%S")
+        target, n = self.path.with_name(f"{self.path.name}.damaged-{stamp}"), 1
+        while any(Path(f"{target}{s}").exists() for s in ("", "-wal", "-shm")):
+            n += 1
+            target = self.path.with_name(f"{self.path.name}.damaged-{stamp}-{n}")
+        try:
+            for suffix in ("-wal", "-shm", ""):  # the database last: while it stays, nothing is lost
+                part = Path(f"{self.path}{suffix}")
+                if part.exists():
+                    os.rename(part, f"{target}{suffix}")
+        except OSError as exc:
+            raise LogUnavailable(_("cannot move the damaged as-run log {path} aside: {error}").format(
+                path=self.path, error=exc.strerror or exc)) from None
+        return target
 
     def close(self) -> None:
         if self._db is not None:

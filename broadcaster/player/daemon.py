@@ -17,6 +17,7 @@ from typing import Callable, Mapping, Protocol
 from zoneinfo import ZoneInfo
 
 from broadcaster.errors import BadInput, BroadcasterError, CouldNotDo
+from broadcaster.i18n import _
 from broadcaster.player.asrun import AsRunLog, Entry, LogUnavailable
 from broadcaster.player.clock import Clock, SystemClock
 from broadcaster.player.media import Unplayable, inspect
@@ -184,6 +185,7 @@ class Daemon:
         self._loud_at = 0.0
         self._problem = ""
         self._plan_day: str = ""
+        self._history_lost = ""  # why the log's history could not be read at start ("" when it could)
 
     # ------------------------------------------------------------ public
     def stop(self, reason: str = "stopped") -> None:
@@ -236,6 +238,7 @@ class Daemon:
                            f"use one of: {', '.join(plan.channels()) or '(none)'}")
         history = None
         try:
+            self._history_lost = self._check_log(now)
             live = self.log.live_daemons(now)
             clash = [d for d in live if set(d.channels) & set(wanted)]
             if clash:
@@ -250,9 +253,11 @@ class Daemon:
             self.daemon_id = self.log.register(wanted, self.source.name, now)
             self._account_orphans(wanted, [d.id for d in live])
         except LogUnavailable as exc:
+            self._history_lost = self._history_lost or str(exc)
             self._loud(f"{exc} — playing anyway, but without a log slots may repeat after a restart", now)
         # after a restart, slots since the last daemon was seen are accounted for (late or missed);
-        # on a first start only those inside the grace window
+        # on a first start only those inside the grace window (and with the history lost, those are
+        # logged skipped rather than played: they may have aired)
         if history is not None:
             self.lookback = max(now - self.settings.history, min(history, now))
         else:
@@ -264,6 +269,17 @@ class Daemon:
             self._enqueue(self.channels[item.channel], item)
         self._emit("info", "", f"on air: {len(self.channels)} channel(s) "
                    f"({', '.join(self.channels)}), log {self.log.path}", "start")
+
+    def _check_log(self, now: float) -> str:
+        """Move a damaged log aside before anything reads it; why the history is lost ("" if it is not)."""
+        why = self.log.damage()
+        if not why:
+            return ""
+        moved = self.log.set_aside(now)  # LogUnavailable when it cannot be
+        self._emit("warn", "", _("the as-run log {path} could not be read ({why}): moved it to {moved} and "
+                                 "started a new one; slots before now are not replayed").format(
+                                     path=self.log.path, why=why, moved=moved), "history")
+        return _("the as-run log was damaged ({why})").format(why=why)
 
     def _account_orphans(self, channels: list[str], live: list[int]) -> None:
         """Plays that were on air when an earlier daemon died: logged interrupted, not replayed."""
@@ -534,6 +550,11 @@ class Daemon:
                     priority=play.priority, planned=play.start.timestamp(), file=play.file)
         if play.status == "dropped":
             self._record(self._entry(item, "skipped", play.reason or "dropped by the plan"))
+            return True
+        if self._history_lost and item.planned < self.started_at:
+            self._record(self._entry(item, "skipped", _("{why} when the player started, so it is not known "
+                                                        "whether it aired; not replayed").format(
+                                                            why=self._history_lost)))
             return True
         lateness = now - item.planned
         if lateness > self.settings.grace:
