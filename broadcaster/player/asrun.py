@@ -332,13 +332,31 @@ class AsRunLog:
         return [r for r in rows if r["daemon"] not in live]
 
     def history_start(self, channels: list[str]) -> float | None:
-        """When a daemon last started for any of these channels before now (None: never)."""
+        """When a daemon first started for any of these channels (None: never).
+
+        From then on every planned slot has an outcome here or is still owed one: a slot that
+        fell due while an urgent play held the channel, and then the player was killed, has
+        no row yet, and the next start must still account for it.
+        """
+        rows = self._read("SELECT channels, started FROM daemons ORDER BY id")
+        starts = [r["started"] for r in rows if set(json.loads(r["channels"])) & set(channels)]
+        return min(starts) if starts else None
+
+    def daemon_spans(self, channels: list[str]) -> list[tuple[float, float]]:
+        """(started, last heartbeat) of each earlier daemon on any of these channels."""
         rows = self._read("SELECT channels, started, heartbeat FROM daemons ORDER BY id")
-        last = None
-        for r in rows:
-            if set(json.loads(r["channels"])) & set(channels):
-                last = r["heartbeat"] if last is None else max(last, r["heartbeat"])
-        return last
+        return [(r["started"], r["heartbeat"]) for r in rows if set(json.loads(r["channels"])) & set(channels)]
+
+    def unfinished_requests(self, channels: list[str], live: list[int]) -> list[sqlite3.Row]:
+        """Play requests a daemon accepted (its answer is written before `play` sees it) that have
+        no outcome, because that daemon died before it played them; not those of live daemons."""
+        marks = ",".join("?" * len(channels))
+        rows = self._read(
+            f"SELECT r.* FROM requests r JOIN answers a ON a.request = r.id AND a.accepted = 1"
+            f" WHERE r.channel IN ({marks}) AND NOT EXISTS (SELECT 1 FROM asrun s"
+            f" WHERE s.slot = 'request:' || r.daemon || ':' || r.id AND s.replay = 0) ORDER BY r.id",
+            tuple(channels))
+        return [r for r in rows if r["daemon"] not in live]
 
     # ------------------------------------------------------------ daemons and requests
     def register(self, channels: list[str], schedule: str, now: float) -> int:
