@@ -674,9 +674,11 @@ def run_cmd(schedule: str, log_path: str | None, channels: tuple[str, ...], grac
 @click.option("--log", "log_path", default=None, type=click.Path(dir_okay=False), help=_LOG_HELP)
 @click.option("--sink", default=None, help="Without a running player: where to play (default: auto).")
 @click.option("--wait", "wait_done", is_flag=True, help="With a running player: wait until it has aired.")
+@click.option("--here", is_flag=True,
+              help="Play on this machine's --sink even though a player is registered (one that does not answer).")
 @click.option("--json", "as_json", is_flag=True, help="Print the answers as JSON.")
 def play_cmd(what: str, channel: str | None, priority: str, mode: str | None, log_path: str | None,
-             sink: str | None, wait_done: bool, as_json: bool) -> None:
+             sink: str | None, wait_done: bool, here: bool, as_json: bool) -> None:
     """Play an audio file or a notice now, breaking into the running player.
 
     \b
@@ -687,7 +689,8 @@ def play_cmd(what: str, channel: str | None, priority: str, mode: str | None, lo
     \b
     With `broadcaster run` going (same --log), the play is handed to it; the item it cuts
     is logged interrupted and replayed afterwards if still within its grace window. When
-    no player runs, it plays here on --sink and is logged all the same.
+    no player runs, it plays here on --sink and is logged all the same. If the registered
+    player does not answer (hung, or killed), it says so and exits 1; --here plays here anyway.
     """
     from broadcaster.player.asrun import AsRunLog
     from broadcaster.player.control import daemons_for, resolve_audio, send, wait_for_outcome
@@ -698,7 +701,7 @@ def play_cmd(what: str, channel: str | None, priority: str, mode: str | None, lo
     sink_spec = from_option(sink, _named_sinks()) if sink is not None else "auto"
     audio = resolve_audio(what)
     log = AsRunLog(_log_path(log_path))
-    targets = daemons_for(log, channel)
+    targets = [] if here else daemons_for(log, channel)
     if targets:
         answers = send(log, targets, audio, priority, mode_name, wait)
         if as_json:

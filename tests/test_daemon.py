@@ -419,3 +419,62 @@ def test_a_locked_log_at_start_is_not_moved_aside_and_nothing_is_replayed(tmp_pa
         holder.execute("COMMIT")
     assert [f[2] for f in sink_files(tmp_path / "out")] == ["n1"]
     assert not list(tmp_path.glob("asrun.sqlite.damaged-*"))
+
+
+def _run_guarded(daemon: Daemon, until: float, fifos: list[Path], timeout: float = 30.0) -> None:
+    """Run the daemon in a thread; if it blocks (on a FIFO), unblock it and fail."""
+    import threading
+
+    t = threading.Thread(target=daemon.run, kwargs={"until": until}, daemon=True)
+    t.start()
+    t.join(timeout)
+    if t.is_alive():
+        daemon.stop("test timeout")
+        for f in fifos:  # a writer that opens and closes releases a reader blocked on open
+            try:
+                fd = os.open(f, os.O_WRONLY | os.O_NONBLOCK)
+                os.close(fd)
+            except OSError:
+                pass
+        t.join(10)
+        pytest.fail("the play loop blocked on a file that is not a regular file")
+
+
+def test_a_schedule_replaced_by_a_fifo_is_a_broken_edit_and_the_loop_goes_on(tmp_path, audio):
+    from broadcaster.player.source import ScheduleSource
+
+    path = tmp_path / "plan.json"
+    ps = plays(audio.short, T0, every=5, count=4)
+    doc = {"quiet_hours": [], "channels": {"village": {"sink": f"file:{tmp_path / 'out'}"}},
+           "plays": [{"start": p.start.isoformat(), "channel": p.channel, "notice": p.notice, "file": p.file,
+                      "slot": p.slot} for p in ps]}
+    path.write_text(__import__("json").dumps(doc))
+    clock = ManualClock((T0 - timedelta(seconds=1)).timestamp())
+    events = []
+    daemon = Daemon(ScheduleSource(path), AsRunLog(tmp_path / "asrun.sqlite"), clock,
+                    Settings(background_reload=False), on_event=events.append)
+
+    def to_fifo():
+        path.unlink()
+        os.mkfifo(path)
+
+    clock.at((T0 + timedelta(seconds=6)).timestamp(), to_fifo)
+    _run_guarded(daemon, (T0 + timedelta(seconds=20)).timestamp(), [path])
+    assert [f[2] for f in sink_files(tmp_path / "out")] == ["n0", "n1", "n2", "n3"]
+    broken = [e.message for e in events if e.kind == "reload" and e.level == "error"]
+    assert len(broken) == 1 and "not a regular file" in broken[0] and str(path) in broken[0]
+
+
+def test_an_audio_file_that_is_a_fifo_is_skipped_and_the_next_airs_on_time(tmp_path, audio):
+    fifo = tmp_path / "pipe.wav"
+    os.mkfifo(fifo)
+    ps = plays(audio.short, T0, every=5, count=3)
+    ps = (ps[0], replace(ps[1], file=str(fifo)), ps[2])
+    clock = ManualClock((T0 - timedelta(seconds=1)).timestamp())
+    log = AsRunLog(tmp_path / "asrun.sqlite")
+    daemon = Daemon(StaticSource(AirPlan(ps, {"village": f"file:{tmp_path / 'out'}"})), log, clock,
+                    Settings(background_reload=False))
+    _run_guarded(daemon, (T0 + timedelta(seconds=15)).timestamp(), [fifo])
+    status = {r["notice"]: (r["status"], r["reason"]) for r in rows(log)}
+    assert status["n1"][0] == "skipped" and "not a regular file" in status["n1"][1]
+    assert [f[2] for f in sink_files(tmp_path / "out")] == ["n0", "n2"]

@@ -385,6 +385,14 @@ class AsRunLog:
                                   r["heartbeat"], r["schedule"]))
         return out
 
+    def owners(self) -> dict[str, sqlite3.Row]:
+        """channel -> the latest player registered for it (running or not): who `play` should reach."""
+        out: dict[str, sqlite3.Row] = {}
+        for r in self._read("SELECT * FROM daemons ORDER BY id"):
+            for ch in json.loads(r["channels"]):
+                out[ch] = r
+        return out
+
     def send(self, channel: str, file: str, notice: str, title: str, priority: str, mode: str,
              wait: float, daemon_id: int, now: float | None = None) -> int:
         return self._write("INSERT INTO requests (created, channel, file, notice, title, priority, mode, wait,"
@@ -486,6 +494,11 @@ def csv_text(rows: list[dict], columns: tuple[str, ...]) -> str:
     for r in rows:
         writer.writerow([spreadsheet_safe(r.get(c)) for c in columns])
     return buf.getvalue()
+
+
+def pid_alive(pid: int) -> bool:
+    """Whether a process with this id exists on this machine."""
+    return _pid_alive(pid)
 
 
 def _pid_alive(pid: int) -> bool:

@@ -7,14 +7,16 @@ through `sinks.from_file`: such a file may not run programs (see docs/player.md)
 """
 from __future__ import annotations
 
-import hashlib
 import json
+import os
 import re
+import stat
 from datetime import datetime
 from pathlib import Path
 from typing import Mapping
 
 from broadcaster.errors import BadInput
+from broadcaster.i18n import _
 from broadcaster.player.daemon import AirPlan
 from broadcaster.player.sinks import from_file
 from broadcaster.schedule.model import PRIORITY_RANK, Play
@@ -35,14 +37,20 @@ class ScheduleSource:
         self.days_after = days_after
 
     def stamp(self) -> object:
+        """The file's identity and times, from stat alone: the play loop calls this, and reading
+        there could block it (a FIFO put in the file's place blocks a read forever)."""
         try:
-            return hashlib.sha256(self.path.read_bytes()).hexdigest()
+            st = os.stat(self.path)
         except OSError as exc:
             return f"unreadable: {exc}"
+        if not stat.S_ISREG(st.st_mode):
+            return f"not a regular file: {stat.filemode(st.st_mode)}"
+        return (st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
 
     def load(self, now: float) -> AirPlan:
-        if not self.path.is_file():
+        if not self.path.exists():
             raise BadInput("schedule file not found", "check the path given to `broadcaster run`", self.path)
+        regular_file(self.path)
         if self.path.suffix.lower() == ".json":
             plan = plan_from_json(self.path, self.named)
         else:
@@ -51,6 +59,25 @@ class ScheduleSource:
             plan = AirPlan(plan.plays, {**plan.sinks, **self.sinks}, plan.quiet_hours, plan.timezone,
                            plan.base_dir, plan.names)
         return plan
+
+
+def regular_file(path: Path) -> None:
+    """BadInput unless `path` is a regular file; checked without blocking (a FIFO is opened non-blocking)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except IsADirectoryError:
+        raise BadInput(_("is a folder, not a schedule file"), _("name a schedule .yaml or plan .json file"),
+                       path) from None
+    except OSError as exc:
+        raise BadInput(_("cannot read the file ({error})").format(error=exc.strerror or exc),
+                       _("check its permissions"), path) from None
+    try:
+        mode = os.fstat(fd).st_mode
+    finally:
+        os.close(fd)
+    if not stat.S_ISREG(mode):
+        raise BadInput(_("is not a regular file (it is a pipe, a device or a socket)"),
+                       _("save the schedule as an ordinary file"), path)
 
 
 def load_with_sinks(schedule_path: Path, named: Mapping[str, object] | None = None):
