@@ -220,10 +220,10 @@ def _split_schedules(paths: list[Path]) -> tuple[list[Path], list[Path]]:
 
 
 def _check_schedule(path: Path) -> None:
-    from broadcaster.schedule.load import load_schedule
+    from broadcaster.player.source import load_with_sinks
     from broadcaster.schedule.media import check_notices
 
-    schedule = load_schedule(path)
+    schedule, _sinks = load_with_sinks(path, _named_sinks())  # a sink it may not use is a mistake too
     check_notices(schedule)
     click.echo(f"ok  {path}  (schedule: {len(schedule.channels)} channel(s), {len(schedule.programs)} program(s))")
 
@@ -604,6 +604,15 @@ def _log_path(path: str | None) -> Path:
     return Path(path) if path else default_log_path()
 
 
+def _named_sinks() -> dict[str, object]:
+    """The sinks config.yaml defines by name (the only place, with --sink, for `command`)."""
+    from broadcaster.config import named_sinks
+    from broadcaster.player.sinks import check_named
+
+    conf, where = named_sinks()
+    return check_named(conf, where)
+
+
 def _print_event(event, as_json: bool, timezone: str = "Asia/Shanghai") -> None:
     from broadcaster.player.control import local_time
 
@@ -642,7 +651,8 @@ def _serve(daemon, until: float | None = None) -> None:
               help="A slot missed by less than this (after a restart) is played late; older ones are logged missed.")
 @click.option("--for", "run_for", default=None, help="Stop after this long (e.g. 90s, 2h); default: until stopped.")
 @click.option("--sink", "sinks", multiple=True, metavar="CHANNEL=SINK",
-              help="Override a channel's sink, e.g. --sink village=aplay or --sink village=file:out/onair.")
+              help="Override a channel's sink, e.g. --sink village=aplay, --sink village=file:out/onair "
+                   "or --sink 'village=[command, cvlc, --play-and-exit, \"{file}\"]'.")
 @click.option("--json", "as_json", is_flag=True, help="Print events as JSON lines.")
 @click.option("--gpsd", "gpsd", default="127.0.0.1:2947", show_default=True, metavar="HOST:PORT",
               help="gpsd to ask where the truck is (routes whose stops have positions).")
@@ -660,28 +670,29 @@ def run_cmd(schedule: str, log_path: str | None, channels: tuple[str, ...], grac
       broadcaster plan schedule.yaml --json > plan.json && broadcaster run plan.json --sink village=aplay
     \b
     The channel's `sink:` in the schedule says where audio goes: aplay, paplay, pw-play,
-    ffplay, mpg123 (or a list with their options, e.g. [aplay, -D, "plughw:1,0"]),
-    file:DIR for a dry run, null, or auto. Edits to the schedule are picked up while it
-    runs; a broken edit is reported and the previous plan keeps playing. After a restart
+    ffplay, mpg123 (or a list with their output device, e.g. [aplay, -D, "plughw:1,0"]),
+    file:DIR for a dry run, null, auto, or a name from config.yaml `sinks:` (the only
+    place, with --sink, for a `command` sink: a schedule cannot run programs). Edits to
+    the schedule are picked up while it runs; a broken edit is reported and the previous plan keeps playing. After a restart
     nothing plays twice: slots missed by less than --grace play late, older ones are
     logged missed. Break in with `broadcaster play`; report with `broadcaster log`.
     """
     from broadcaster.player.asrun import AsRunLog
     from broadcaster.player.control import parse_duration
     from broadcaster.player.daemon import Daemon, Settings
-    from broadcaster.player.sinks import parse_spec
+    from broadcaster.player.sinks import from_option
     from broadcaster.player.source import ScheduleSource
 
     settings = Settings(grace=parse_duration(grace, "--grace"), channels=tuple(channels))
     limit = parse_duration(run_for, "--for") if run_for else None
+    named = _named_sinks()
     overrides: dict[str, object] = {}
     for item in sinks:
         name, sep, spec = item.partition("=")
         if not sep or not name.strip():
             raise BadInput(f"--sink '{item}' names no channel", "write --sink CHANNEL=SINK, e.g. --sink village=aplay")
-        parse_spec(spec.strip())
-        overrides[name.strip()] = spec.strip()
-    source = ScheduleSource(Path(schedule), sinks=overrides)
+        overrides[name.strip()] = from_option(spec, named)
+    source = ScheduleSource(Path(schedule), sinks=overrides, named=named)
     daemon = Daemon(source, AsRunLog(_log_path(log_path)), settings=settings,
                     on_event=lambda e: _print_event(e, as_json, daemon.tz.key),
                     route=_route_player(gpsd, gps_timeout))
@@ -714,9 +725,11 @@ def _route_player(gpsd: str, timeout: str):
 @click.option("--log", "log_path", default=None, type=click.Path(dir_okay=False), help=_LOG_HELP)
 @click.option("--sink", default=None, help="Without a running player: where to play (default: auto).")
 @click.option("--wait", "wait_done", is_flag=True, help="With a running player: wait until it has aired.")
+@click.option("--here", is_flag=True,
+              help="Play on this machine's --sink even though a player is registered (one that does not answer).")
 @click.option("--json", "as_json", is_flag=True, help="Print the answers as JSON.")
 def play_cmd(what: str, channel: str | None, priority: str, mode: str | None, log_path: str | None,
-             sink: str | None, wait_done: bool, as_json: bool) -> None:
+             sink: str | None, wait_done: bool, here: bool, as_json: bool) -> None:
     """Play an audio file or a notice now, breaking into the running player.
 
     \b
@@ -727,19 +740,19 @@ def play_cmd(what: str, channel: str | None, priority: str, mode: str | None, lo
     \b
     With `broadcaster run` going (same --log), the play is handed to it; the item it cuts
     is logged interrupted and replayed afterwards if still within its grace window. When
-    no player runs, it plays here on --sink and is logged all the same.
+    no player runs, it plays here on --sink and is logged all the same. If the registered
+    player does not answer (hung, or killed), it says so and exits 1; --here plays here anyway.
     """
     from broadcaster.player.asrun import AsRunLog
     from broadcaster.player.control import daemons_for, resolve_audio, send, wait_for_outcome
     from broadcaster.player.daemon import AirPlan, Daemon, Settings, StaticSource, manual_item, parse_mode
-    from broadcaster.player.sinks import parse_spec
+    from broadcaster.player.sinks import from_option
 
     mode_name, wait = parse_mode(mode or ("cut" if priority == "emergency" else "next"))
-    if sink is not None:
-        parse_spec(sink)
+    sink_spec = from_option(sink, _named_sinks()) if sink is not None else "auto"
     audio = resolve_audio(what)
     log = AsRunLog(_log_path(log_path))
-    targets = daemons_for(log, channel)
+    targets = [] if here else daemons_for(log, channel)
     if targets:
         answers = send(log, targets, audio, priority, mode_name, wait)
         if as_json:
@@ -763,7 +776,7 @@ def play_cmd(what: str, channel: str | None, priority: str, mode: str | None, lo
         return
     import time as _time
     name = channel or "local"
-    plan = AirPlan(plays=(), sinks={name: sink or "auto"}, base_dir=Path.cwd())
+    plan = AirPlan(plays=(), sinks={name: sink_spec}, base_dir=Path.cwd())
     item = manual_item(audio.file, name, audio.notice, audio.title, priority, _time.time())
     outcome: list = []
 
@@ -793,23 +806,25 @@ def play_cmd(what: str, channel: str | None, priority: str, mode: str | None, lo
 @click.option("--json", "as_json", is_flag=True, help="Rows and daily totals as JSON.")
 @click.option("--totals", is_flag=True, help="Only the daily totals per channel.")
 @click.option("--log", "log_path", default=None, type=click.Path(dir_okay=False), help=_LOG_HELP)
+@click.option("-o", "--out", "out", default=None, type=click.Path(dir_okay=False),
+              help="With --csv: write the CSV into this file instead of printing it.")
 def log_cmd(start: str | None, end: str | None, channel: str | None, as_csv: bool, as_json: bool, totals: bool,
-            log_path: str | None) -> None:
+            log_path: str | None, out: str | None) -> None:
     """Report what went on air (播出记录), with daily totals per channel.
 
     \b
     Examples:
       broadcaster log --from 2021-10-27 --to 2021-10-29
-      broadcaster log --from yesterday --channel village --csv > 播出记录.csv
+      broadcaster log --from yesterday --channel village --csv -o 播出记录.csv
       broadcaster log --json | jq '.totals'
+    CSV is UTF-8 with a BOM (so Excel reads the Chinese), one row per line.
     Statuses: played, late, missed, skipped, failed, interrupted (with the reason).
     """
-    import csv
-    import io
-
-    from broadcaster.player.asrun import STATUSES, AsRunLog
+    from broadcaster.player.asrun import ROW_FIELDS, STATUSES, TOTAL_FIELDS, AsRunLog, csv_text
     from broadcaster.player.control import parse_day
 
+    if out and not as_csv:
+        raise BadInput(_("-o is for --csv"), _("add --csv, or leave out -o to print the report"))
     first = parse_day(start, "--from") if start else None
     last = parse_day(end, "--to") if end else None
     if first and last and last < first:
@@ -819,20 +834,19 @@ def log_cmd(start: str | None, end: str | None, channel: str | None, as_csv: boo
         raise BroadcasterError(f"no as-run log at {path} yet: `broadcaster run` or `play` creates it "
                                "(or give --log PATH)")
     report = AsRunLog(path).report(first, last, channel)
-    columns = ["planned", "actual_start", "actual_end", "channel", "notice", "title", "priority", "status",
-               "reason", "sha256"]
-    total_columns = ["day", "channel", *STATUSES, "total", "seconds_on_air"]
     if as_json:
         click.echo(json.dumps({"totals": report.totals} if totals else
                               {"rows": report.rows, "totals": report.totals}, ensure_ascii=False, indent=2))
         return
     if as_csv:
-        buf = io.StringIO()
-        cols = total_columns if totals else columns
-        writer = csv.DictWriter(buf, fieldnames=cols, extrasaction="ignore", lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(report.totals if totals else report.rows)
-        click.echo(buf.getvalue(), nl=False)
+        # bytes, not text: the BOM and the Chinese must survive a Windows console's code page
+        data = ("\ufeff" + csv_text(report.totals if totals else report.rows,
+                                    TOTAL_FIELDS if totals else ROW_FIELDS)).encode("utf-8")
+        if out:
+            from broadcaster.fsutil import write_bytes
+            write_bytes(out, data)
+        else:
+            click.echo(data, nl=False)  # bytes go to the binary stream as they are
         return
     if not totals:
         for r in report.rows:

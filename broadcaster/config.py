@@ -8,6 +8,8 @@ config.yaml lives in the platform's user config folder (`broadcaster cache info`
       retries: 3       # attempts after the first, for transient failures only
     cache:
       max_mb: 2000     # the clip cache is trimmed to this size, least recently used first
+    sinks:             # sinks a schedule may name; the only place (besides --sink) for `command`
+      hall: [command, cvlc, --play-and-exit, "{file}"]
 """
 from __future__ import annotations
 
@@ -60,7 +62,8 @@ def _file_settings(section: str = "edge") -> tuple[dict, Path]:
                        line + 1 if line is not None else None) from None
     part = data.get(section) if isinstance(data, dict) else None
     if part is not None and not isinstance(part, dict):
-        example = {"edge": "`url:`, `timeout:`", "cache": "`max_mb:`"}.get(section, "its settings")
+        example = {"edge": "`url:`, `timeout:`", "cache": "`max_mb:`",
+                   "sinks": "`NAME: [command, PROGRAM, ARGS...]`"}.get(section, "its settings")
         raise BadInput(f"'{section}' must be a mapping", f"write `{section}:` then indented {example}", path)
     return dict(part or {}), path
 
@@ -112,3 +115,8 @@ def cache_settings() -> CacheSettings:
     if "max_mb" in conf:
         return CacheSettings(max_mb=_number(conf["max_mb"], float, "cache max_mb", path, 0, 1e7))
     return CacheSettings()
+
+
+def named_sinks() -> tuple[dict[str, object], Path]:
+    """config.yaml's `sinks:` (name -> sink spec) and the file's path; checked by the player."""
+    return _file_settings("sinks")

@@ -5,6 +5,7 @@ import csv
 import io
 import json
 import sqlite3
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 
 import pytest
@@ -75,11 +76,11 @@ def test_log_json_and_csv_carry_the_contract_fields(run, filled):
             assert key in row
         datetime.fromisoformat(row["actual_start"]).utcoffset() == timedelta(hours=8)
     res = run("log", "--log", filled.path, "--csv", "--channel", "truck")
-    got = list(csv.DictReader(io.StringIO(res.out)))
+    got = list(csv.DictReader(io.StringIO(res.out.removeprefix("\ufeff"))))
     assert [(r["notice"], r["status"], r["actual_end"]) for r in got] == [
         ("supplies", "played", "2021-10-27T08:01:00.020+08:00")]
     res = run("log", "--log", filled.path, "--csv", "--totals")
-    got = list(csv.DictReader(io.StringIO(res.out)))
+    got = list(csv.DictReader(io.StringIO(res.out.removeprefix("\ufeff"))))
     assert [(r["day"], r["channel"], r["total"]) for r in got] == [
         ("2021-10-27", "truck", "1"), ("2021-10-27", "village", "2"), ("2021-10-28", "village", "3")]
     res = run("log", "--log", filled.path)
@@ -123,3 +124,46 @@ def test_timezone_of_the_rows_is_explicit(tmp_path):
     log = AsRunLog(tmp_path / "asrun.sqlite", timezone="Asia/Urumqi")
     log.append(entry("x/1", datetime(2021, 10, 27, 8, 0, tzinfo=TZ)))
     assert log.report().rows[0]["planned"] == "2021-10-27T06:00:00.000+06:00"
+
+
+def _doc_row_fields() -> list[str]:
+    """The row fields docs/player.md promises for `--json` rows and `--csv` columns, in order."""
+    import re
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parent.parent / "docs" / "player.md").read_text(encoding="utf-8")
+    table = text.split("Each row (`--json` rows, `--csv` columns):", 1)[1].split("\n\n", 2)[1]
+    fields = []
+    for line in table.splitlines()[2:]:
+        fields += re.findall(r"`([a-z_0-9]+)`", line.split("|")[1])
+    return fields
+
+
+def test_log_csv_opens_safely_in_a_spreadsheet_with_the_documented_columns(run, tmp_path):
+    log = AsRunLog(tmp_path / "asrun.sqlite")
+    hostile = replace(entry("x/1", T0), title='=HYPERLINK("http://evil.example","点这里")',
+                      reason="+cmd|' /C calc'!A0", file="-2+3", sink="@SUM(A1:A9)")
+    assert log.append(hostile)
+    assert log.append(replace(entry("y/1", T0 + timedelta(minutes=1)), title="\t=1+1", reason="\r=2"))
+    res = run("log", "--log", log.path, "--csv")
+    assert res.code == 0, res.err
+    assert res.out.startswith("\ufeff"), "Excel on Chinese Windows reads UTF-8 only after a BOM"
+    got = list(csv.DictReader(io.StringIO(res.out[1:])))
+    assert list(got[0]) == _doc_row_fields()
+    first, second = got
+    assert first["title"] == '\'=HYPERLINK("http://evil.example","点这里")'
+    assert first["reason"] == "'+cmd|' /C calc'!A0" and first["file"] == "'-2+3" and first["sink"] == "'@SUM(A1:A9)"
+    assert second["title"] == "'\t=1+1" and second["reason"] == "'\r=2"
+    assert first["notice"] == "x" and first["planned"] == "2021-10-27T08:00:00.000+08:00"
+    # the same bytes into a file with -o, written whole
+    res = run("log", "--log", log.path, "--csv", "-o", tmp_path / "播出记录.csv")
+    assert res.code == 0 and res.out == ""
+    data = (tmp_path / "播出记录.csv").read_bytes()
+    assert data.startswith(b"\xef\xbb\xbf") and "点这里".encode() in data
+    totals = run("log", "--log", log.path, "--csv", "--totals").out
+    assert totals.startswith("\ufeffday,channel,")
+
+
+def test_log_json_rows_have_the_documented_fields(run, filled):
+    rows = json.loads(run("log", "--log", filled.path, "--json").out)["rows"]
+    assert set(_doc_row_fields()) <= set(rows[0])

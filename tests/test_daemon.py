@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import sqlite3
 import sys
 import textwrap
@@ -16,7 +17,7 @@ from audiotools import probe
 from player_fixtures import T0, TZ, plays, sink_files, speech_wav, wav_seconds
 
 from broadcaster.errors import BadInput
-from broadcaster.player.asrun import AsRunLog
+from broadcaster.player.asrun import AsRunLog, Entry
 from broadcaster.player.clock import ManualClock, SystemClock
 from broadcaster.player.daemon import AirPlan, Daemon, Settings, StaticSource
 
@@ -352,3 +353,128 @@ def test_a_locked_log_keeps_rows_and_writes_them_when_free(tmp_path, audio):
     assert all(r["status"] == "played" for r in rows(log))
     assert any("AS-RUN LOG PROBLEM" in e.message and "locked" in e.message for e in events)
     assert any("writable again" in e.message for e in events)
+
+
+def _damaged(kind: str, path: Path, audio) -> bytes:
+    if kind == "empty":
+        path.write_bytes(b"")
+    elif kind == "garbage":
+        path.write_bytes(b"\x00\x17 not a database at all " * 300)
+    else:  # a real log whose pages were overwritten in the middle (a bad SD card)
+        log = AsRunLog(path)
+        for i in range(300):
+            log.append(Entry(slot=f"old/{i}", channel="village", notice="old", status="played",
+                             planned=T0.timestamp() - 86400 + i, reason="x" * 200))
+        log.close()
+        data = bytearray(path.read_bytes())
+        data[4096:len(data) - 4096] = b"\xde\xad" * ((len(data) - 8192) // 2)
+        path.write_bytes(bytes(data))
+    return path.read_bytes()
+
+
+@pytest.mark.parametrize("kind", ["empty", "garbage", "corrupt"])
+def test_a_damaged_log_is_moved_aside_and_nothing_from_the_past_is_replayed(tmp_path, audio, kind):
+    path = tmp_path / "asrun.sqlite"
+    before = _damaged(kind, path, audio)
+    # two slots just before the start (inside the grace window) and one after it
+    ps = plays(audio.short, T0 - timedelta(seconds=120), every=60, count=3)   # 07:58, 07:59, 08:00
+    start = T0 - timedelta(seconds=10)
+    log, events, *_ = drive(tmp_path, AirPlan(ps, {"village": f"file:{tmp_path / 'out'}"}), start,
+                            T0 + timedelta(seconds=10))
+    assert [f[2] for f in sink_files(tmp_path / "out")] == ["n2"], "nothing from before the start airs"
+    aside = sorted(tmp_path.glob("asrun.sqlite.damaged-*"))
+    assert [p.name for p in aside if not p.name.endswith(("-wal", "-shm"))] == [
+        "asrun.sqlite.damaged-" + start.strftime("%Y%m%dT%H%M%S")]
+    assert aside[0].read_bytes() == before, "the damaged file is kept as it was"
+    warn = [e for e in events if e.level == "warn" and "moved it to" in e.message]
+    assert warn and str(aside[0]) in warn[0].message
+    status = {r["notice"]: (r["status"], r["reason"]) for r in rows(log)}
+    assert status["n2"][0] == "played"
+    assert status["n0"][0] == status["n1"][0] == "skipped" and "not known whether it aired" in status["n0"][1]
+    assert any("moved it to" in e["message"] for e in log.events())
+
+
+@pytest.mark.skipif(hasattr(os, "geteuid") and os.geteuid() == 0, reason="root reads any file")
+def test_an_unreadable_log_is_moved_aside_too(tmp_path, audio):
+    path = tmp_path / "asrun.sqlite"
+    AsRunLog(path).connect()
+    path.chmod(0)
+    ps = plays(audio.short, T0 - timedelta(seconds=60), every=60, count=2)
+    log, events, *_ = drive(tmp_path, AirPlan(ps, {"village": f"file:{tmp_path / 'out'}"}),
+                            T0 - timedelta(seconds=10), T0 + timedelta(seconds=10))
+    assert [f[2] for f in sink_files(tmp_path / "out")] == ["n1"]
+    assert list(tmp_path.glob("asrun.sqlite.damaged-*"))
+
+
+def test_a_locked_log_at_start_is_not_moved_aside_and_nothing_is_replayed(tmp_path, audio):
+    path = tmp_path / "asrun.sqlite"
+    AsRunLog(path).connect()
+    holder = sqlite3.connect(str(path), isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")
+    ps = plays(audio.short, T0 - timedelta(seconds=60), every=60, count=2)
+    try:
+        drive(tmp_path, AirPlan(ps, {"village": f"file:{tmp_path / 'out'}"}),
+              T0 - timedelta(seconds=10), T0 + timedelta(seconds=10))
+    finally:
+        holder.execute("COMMIT")
+    assert [f[2] for f in sink_files(tmp_path / "out")] == ["n1"]
+    assert not list(tmp_path.glob("asrun.sqlite.damaged-*"))
+
+
+def _run_guarded(daemon: Daemon, until: float, fifos: list[Path], timeout: float = 30.0) -> None:
+    """Run the daemon in a thread; if it blocks (on a FIFO), unblock it and fail."""
+    import threading
+
+    t = threading.Thread(target=daemon.run, kwargs={"until": until}, daemon=True)
+    t.start()
+    t.join(timeout)
+    if t.is_alive():
+        daemon.stop("test timeout")
+        for f in fifos:  # a writer that opens and closes releases a reader blocked on open
+            try:
+                fd = os.open(f, os.O_WRONLY | os.O_NONBLOCK)
+                os.close(fd)
+            except OSError:
+                pass
+        t.join(10)
+        pytest.fail("the play loop blocked on a file that is not a regular file")
+
+
+def test_a_schedule_replaced_by_a_fifo_is_a_broken_edit_and_the_loop_goes_on(tmp_path, audio):
+    from broadcaster.player.source import ScheduleSource
+
+    path = tmp_path / "plan.json"
+    ps = plays(audio.short, T0, every=5, count=4)
+    doc = {"quiet_hours": [], "channels": {"village": {"sink": f"file:{tmp_path / 'out'}"}},
+           "plays": [{"start": p.start.isoformat(), "channel": p.channel, "notice": p.notice, "file": p.file,
+                      "slot": p.slot} for p in ps]}
+    path.write_text(__import__("json").dumps(doc))
+    clock = ManualClock((T0 - timedelta(seconds=1)).timestamp())
+    events = []
+    daemon = Daemon(ScheduleSource(path), AsRunLog(tmp_path / "asrun.sqlite"), clock,
+                    Settings(background_reload=False), on_event=events.append)
+
+    def to_fifo():
+        path.unlink()
+        os.mkfifo(path)
+
+    clock.at((T0 + timedelta(seconds=6)).timestamp(), to_fifo)
+    _run_guarded(daemon, (T0 + timedelta(seconds=20)).timestamp(), [path])
+    assert [f[2] for f in sink_files(tmp_path / "out")] == ["n0", "n1", "n2", "n3"]
+    broken = [e.message for e in events if e.kind == "reload" and e.level == "error"]
+    assert len(broken) == 1 and "not a regular file" in broken[0] and str(path) in broken[0]
+
+
+def test_an_audio_file_that_is_a_fifo_is_skipped_and_the_next_airs_on_time(tmp_path, audio):
+    fifo = tmp_path / "pipe.wav"
+    os.mkfifo(fifo)
+    ps = plays(audio.short, T0, every=5, count=3)
+    ps = (ps[0], replace(ps[1], file=str(fifo)), ps[2])
+    clock = ManualClock((T0 - timedelta(seconds=1)).timestamp())
+    log = AsRunLog(tmp_path / "asrun.sqlite")
+    daemon = Daemon(StaticSource(AirPlan(ps, {"village": f"file:{tmp_path / 'out'}"})), log, clock,
+                    Settings(background_reload=False))
+    _run_guarded(daemon, (T0 + timedelta(seconds=15)).timestamp(), [fifo])
+    status = {r["notice"]: (r["status"], r["reason"]) for r in rows(log)}
+    assert status["n1"][0] == "skipped" and "not a regular file" in status["n1"][1]
+    assert [f[2] for f in sink_files(tmp_path / "out")] == ["n0", "n2"]

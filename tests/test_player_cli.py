@@ -142,3 +142,52 @@ def test_a_saved_plan_has_the_schedules_quiet_hour_rules(run, tmp_path, quiet, w
     path = write(tmp_path / "plan.json", plan.replace('["22:00-06:00"]', quiet))
     res = run("run", path, "--log", tmp_path / "asrun.sqlite")
     assert res.code == 2 and f"plan.json: {words}" in res.err and len(res.err.strip().splitlines()) == 1, res.err
+
+
+def _registered(log_path, channels, pid, heartbeat_age: float) -> None:
+    """A player's registration in the log, as `broadcaster run` writes it."""
+    import sqlite3
+    import time
+
+    from broadcaster.player.asrun import AsRunLog
+
+    log = AsRunLog(log_path)
+    did = log.register(list(channels), "schedule.yaml", time.time())
+    log.close()
+    db = sqlite3.connect(str(log_path), isolation_level=None)
+    db.execute("UPDATE daemons SET pid = ?, heartbeat = ? WHERE id = ?", (pid, time.time() - heartbeat_age, did))
+    db.close()
+
+
+def test_play_to_a_channel_the_running_player_does_not_serve_is_exit_2_with_did_you_mean(run, tmp_path, wav):
+    import os
+    log = tmp_path / "asrun.sqlite"
+    _registered(log, ["village", "truck"], os.getpid(), 0)
+    res = run("play", wav, "--channel", "vilage", "--log", log, "--sink", f"file:{tmp_path / 'out'}")
+    assert res.code == 2, res.err
+    assert "vilage" in res.err and "did you mean `village`?" in res.err and len(res.err.strip().splitlines()) == 1
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("alive, words", [(True, "may be hung"), (False, "stopped without signing off")])
+def test_play_while_the_registered_player_does_not_answer_is_exit_1_not_a_local_play(run, tmp_path, wav, alive,
+                                                                                    words):
+    import os
+    import subprocess
+    import sys
+    if alive:
+        pid = os.getpid()
+    else:
+        gone = subprocess.Popen([sys.executable, "-c", "pass"])
+        gone.wait()
+        pid = gone.pid
+    log = tmp_path / "asrun.sqlite"
+    _registered(log, ["village"], pid, 60)
+    res = run("play", wav, "--log", log, "--sink", f"file:{tmp_path / 'out'}")
+    assert res.code == 1, res.err
+    assert words in res.err and f"pid {pid}" in res.err and "village" in res.err
+    assert not (tmp_path / "out").exists()
+    if not alive:  # the way out, on purpose
+        res = run("play", wav, "--log", log, "--sink", f"file:{tmp_path / 'out'}", "--here")
+        assert res.code == 0, res.err
+        assert (tmp_path / "out").exists()

@@ -19,6 +19,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from broadcaster.errors import CouldNotDo
+from broadcaster.i18n import _
 
 STATUSES = ("played", "late", "missed", "skipped", "failed", "interrupted")
 ON_AIR = ("played", "late", "interrupted")  # outcomes whose seconds count as air time
@@ -82,7 +83,15 @@ _MIGRATIONS = {
 }
 POSITION_COLUMNS = ("lat", "lon", "speed")
 
+# a report row's fields, in the order docs/player.md lists them (and `log --csv` writes them)
+ROW_FIELDS = ("planned", "actual_start", "actual_end", "channel", "notice", "title", "priority", "status",
+              "reason", "sha256", "file", "sink", "slot")
+TOTAL_FIELDS = ("day", "channel", *STATUSES, "total", "seconds_on_air")
+# a spreadsheet takes a cell starting with one of these as a formula (or strips the blank and then does)
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
 HEARTBEAT_STALE = 5.0  # seconds without a heartbeat after which a daemon counts as gone
+_SQLITE_HEADER = b"SQLite format 3\x00"
 
 
 class LogUnavailable(CouldNotDo):
@@ -189,6 +198,62 @@ class AsRunLog:
         self._db = db
         return db
 
+    def damage(self) -> str:
+        """Why the file is not a readable as-run log ("" when it is, or is absent, locked or busy).
+
+        Empty, not SQLite, corrupt or unreadable are damage; a lock held by another program is
+        not (that passes), so a busy log is never moved aside.
+        """
+        try:
+            with open(self.path, "rb") as f:
+                head = f.read(len(_SQLITE_HEADER))
+        except FileNotFoundError:
+            return ""
+        except PermissionError:
+            return _("it cannot be read (permission denied)")
+        except OSError:
+            return ""  # a folder, a device: connect() says what is wrong
+        if not head:
+            return _("it is empty (0 bytes)")
+        if head != _SQLITE_HEADER:
+            return _("it is not an SQLite database")
+        db = None
+        try:
+            db = sqlite3.connect(str(self.path), timeout=self.busy_ms / 1000, isolation_level=None)
+            problems = [r[0] for r in db.execute("PRAGMA quick_check").fetchall()]
+        except sqlite3.OperationalError:
+            return ""  # locked, busy, read-only: not damage
+        except sqlite3.DatabaseError as exc:  # SQLITE_CORRUPT, SQLITE_NOTADB
+            return _("it is damaged ({problem})").format(problem=exc)
+        finally:
+            if db is not None:
+                db.close()
+        if problems != ["ok"]:
+            return _("it is damaged ({problem})").format(problem=problems[0])
+        return ""
+
+    def set_aside(self, now: float) -> Path:
+        """Rename the log (with its -wal and -shm) to `<name>.damaged-<local time>`; overwrite nothing.
+
+        The -wal goes too: left beside a new database, SQLite would replay its pages into it.
+        LogUnavailable when it cannot be renamed.
+        """
+        self.close()
+        stamp = datetime.fromtimestamp(now, self.tz).strftime("%Y%m%dT%H%M%S")
+        target, n = self.path.with_name(f"{self.path.name}.damaged-{stamp}"), 1
+        while any(Path(f"{target}{s}").exists() for s in ("", "-wal", "-shm")):
+            n += 1
+            target = self.path.with_name(f"{self.path.name}.damaged-{stamp}-{n}")
+        try:
+            for suffix in ("-wal", "-shm", ""):  # the database last: while it stays, nothing is lost
+                part = Path(f"{self.path}{suffix}")
+                if part.exists():
+                    os.rename(part, f"{target}{suffix}")
+        except OSError as exc:
+            raise LogUnavailable(_("cannot move the damaged as-run log {path} aside: {error}").format(
+                path=self.path, error=exc.strerror or exc)) from None
+        return target
+
     def close(self) -> None:
         if self._db is not None:
             self._db.close()
@@ -281,13 +346,31 @@ class AsRunLog:
         return [r for r in rows if r["daemon"] not in live]
 
     def history_start(self, channels: list[str]) -> float | None:
-        """When a daemon last started for any of these channels before now (None: never)."""
+        """When a daemon first started for any of these channels (None: never).
+
+        From then on every planned slot has an outcome here or is still owed one: a slot that
+        fell due while an urgent play held the channel, and then the player was killed, has
+        no row yet, and the next start must still account for it.
+        """
+        rows = self._read("SELECT channels, started FROM daemons ORDER BY id")
+        starts = [r["started"] for r in rows if set(json.loads(r["channels"])) & set(channels)]
+        return min(starts) if starts else None
+
+    def daemon_spans(self, channels: list[str]) -> list[tuple[float, float]]:
+        """(started, last heartbeat) of each earlier daemon on any of these channels."""
         rows = self._read("SELECT channels, started, heartbeat FROM daemons ORDER BY id")
-        last = None
-        for r in rows:
-            if set(json.loads(r["channels"])) & set(channels):
-                last = r["heartbeat"] if last is None else max(last, r["heartbeat"])
-        return last
+        return [(r["started"], r["heartbeat"]) for r in rows if set(json.loads(r["channels"])) & set(channels)]
+
+    def unfinished_requests(self, channels: list[str], live: list[int]) -> list[sqlite3.Row]:
+        """Play requests a daemon accepted (its answer is written before `play` sees it) that have
+        no outcome, because that daemon died before it played them; not those of live daemons."""
+        marks = ",".join("?" * len(channels))
+        rows = self._read(
+            f"SELECT r.* FROM requests r JOIN answers a ON a.request = r.id AND a.accepted = 1"
+            f" WHERE r.channel IN ({marks}) AND NOT EXISTS (SELECT 1 FROM asrun s"
+            f" WHERE s.slot = 'request:' || r.daemon || ':' || r.id AND s.replay = 0) ORDER BY r.id",
+            tuple(channels))
+        return [r for r in rows if r["daemon"] not in live]
 
     # ------------------------------------------------------------ daemons and requests
     def register(self, channels: list[str], schedule: str, now: float) -> int:
@@ -314,6 +397,14 @@ class AsRunLog:
                 continue
             out.append(DaemonInfo(r["id"], r["pid"], r["host"], tuple(json.loads(r["channels"])),
                                   r["heartbeat"], r["schedule"]))
+        return out
+
+    def owners(self) -> dict[str, sqlite3.Row]:
+        """channel -> the latest player registered for it (running or not): who `play` should reach."""
+        out: dict[str, sqlite3.Row] = {}
+        for r in self._read("SELECT * FROM daemons ORDER BY id"):
+            for ch in json.loads(r["channels"]):
+                out[ch] = r
         return out
 
     def send(self, channel: str, file: str, notice: str, title: str, priority: str, mode: str,
@@ -411,6 +502,35 @@ def daily_totals(rows: list[dict]) -> list[dict]:
         if r["status"] in ON_AIR:
             t["seconds_on_air"] = round(t["seconds_on_air"] + r["seconds"], 3)
     return [out[k] for k in sorted(out)]
+
+
+def spreadsheet_safe(value: object) -> object:
+    """A text cell a spreadsheet will show as text: a leading ' where it would start a formula.
+
+    Titles, reasons and file names come from files and error messages anyone may have
+    written; `=HYPERLINK(...)` in a title must not become a live link in the report.
+    """
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+def csv_text(rows: list[dict], columns: tuple[str, ...]) -> str:
+    """Rows as CSV for a spreadsheet: Excel's CRLF lines, formula-like cells neutralised (no BOM)."""
+    import csv
+    import io
+
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\r\n")  # CR and LF inside a cell are then quoted too
+    writer.writerow(columns)
+    for r in rows:
+        writer.writerow([spreadsheet_safe(r.get(c)) for c in columns])
+    return buf.getvalue()
+
+
+def pid_alive(pid: int) -> bool:
+    """Whether a process with this id exists on this machine."""
+    return _pid_alive(pid)
 
 
 def _pid_alive(pid: int) -> bool:

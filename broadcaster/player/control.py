@@ -9,6 +9,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from broadcaster.errors import BadInput, CouldNotDo
+from broadcaster.i18n import _
 from broadcaster.player.asrun import AsRunLog, DaemonInfo
 from broadcaster.player.media import Unplayable, inspect
 
@@ -107,15 +108,54 @@ class Answer:
 
 
 def daemons_for(log: AsRunLog, channel: str | None) -> list[tuple[DaemonInfo, str]]:
-    """(daemon, channel) pairs that would take this play; [] when no daemon runs for it."""
+    """(daemon, channel) pairs that take this play; [] when no player is registered for it.
+
+    A channel belongs to the player that registered for it last. If that one has not signed
+    off but does not answer (no heartbeat: hung, or killed without a trace), playing here
+    instead would be a surprise on air: CouldNotDo says so (`play --here` plays here anyway).
+    A channel no running player serves, while one runs, is most likely a typo: BadInput.
+    """
     if not log.path.exists():
         return []
+    owners = log.owners()
+    running = {ch: r for ch, r in owners.items() if r["stopped"] is None}
+    if channel is not None and channel not in running:
+        if running and channel not in owners:
+            raise BadInput(_("the running player does not serve channel '{channel}'").format(channel=channel),
+                           _("{hint}use one of: {channels}").format(
+                               hint=did_you_mean(channel, list(running)), channels=", ".join(running)))
+        return []
+    live = {d.id: d for d in log.live_daemons()}
     pairs = []
-    for d in log.live_daemons():
-        for ch in d.channels:
-            if channel is None or ch == channel:
-                pairs.append((d, ch))
+    for ch, r in running.items():
+        if channel is not None and ch != channel:
+            continue
+        if r["id"] not in live:
+            raise CouldNotDo(_not_answering(r, ch))
+        pairs.append((live[r["id"]], ch))
     return pairs
+
+
+def did_you_mean(word: str, choices: list[str]) -> str:
+    import difflib
+
+    close = difflib.get_close_matches(word, choices, n=1)
+    return _("did you mean `{word}`? ").format(word=close[0]) if close else ""
+
+
+def _not_answering(r, channel: str) -> str:
+    import socket
+
+    from broadcaster.player.asrun import pid_alive
+
+    age = max(0.0, time.time() - r["heartbeat"])
+    if r["host"] == socket.gethostname() and not pid_alive(r["pid"]):
+        return _("the player (pid {pid}) registered for channel {channel} stopped without signing off "
+                 "{age:.0f} s ago (crash, kill or power cut); start `broadcaster run` again, or add --here "
+                 "to play on this machine anyway").format(pid=r["pid"], channel=channel, age=age)
+    return _("the player (pid {pid} on {host}) running channel {channel} has not answered for {age:.0f} s; "
+             "it may be hung: check it (its output, `systemctl status`) and restart it, or add --here to play "
+             "on this machine anyway").format(pid=r["pid"], host=r["host"], channel=channel, age=age)
 
 
 def send(log: AsRunLog, targets: list[tuple[DaemonInfo, str]], audio: Audio, priority: str, mode: str,

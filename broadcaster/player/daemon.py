@@ -17,6 +17,7 @@ from typing import Callable, Mapping, Protocol
 from zoneinfo import ZoneInfo
 
 from broadcaster.errors import BadInput, BroadcasterError, CouldNotDo
+from broadcaster.i18n import _
 from broadcaster.player.asrun import AsRunLog, Entry, LogUnavailable
 from broadcaster.player.clock import Clock, SystemClock
 from broadcaster.player.media import Unplayable, inspect
@@ -188,6 +189,8 @@ class Daemon:
         self._loud_at = 0.0
         self._problem = ""
         self._plan_day: str = ""
+        self._history_lost = ""  # why the log's history could not be read at start ("" when it could)
+        self._spans: list[tuple[float, float]] = []  # (start, last heartbeat) of earlier daemons
 
     # ------------------------------------------------------------ public
     def stop(self, reason: str = "stopped") -> None:
@@ -242,6 +245,7 @@ class Daemon:
                            f"use one of: {', '.join(plan.channels()) or '(none)'}")
         history = None
         try:
+            self._history_lost = self._check_log(now)
             live = self.log.live_daemons(now)
             clash = [d for d in live if set(d.channels) & set(wanted)]
             if clash:
@@ -250,15 +254,19 @@ class Daemon:
                                  f"{', '.join(sorted(set(d.channels) & set(wanted)))} with this log; "
                                  "stop it first, or send it plays with `broadcaster play`")
             history = self.log.history_start(wanted)
+            self._spans = self.log.daemon_spans(wanted)
             states = self.log.slot_states()
             self.seen = set(states)
             self.settled = {s for s, settled in states.items() if settled}
             self.daemon_id = self.log.register(wanted, self.source.name, now)
             self._account_orphans(wanted, [d.id for d in live])
+            self._account_requests(wanted, [d.id for d in live])
         except LogUnavailable as exc:
+            self._history_lost = self._history_lost or str(exc)
             self._loud(f"{exc} — playing anyway, but without a log slots may repeat after a restart", now)
         # after a restart, slots since the last daemon was seen are accounted for (late or missed);
-        # on a first start only those inside the grace window
+        # on a first start only those inside the grace window (and with the history lost, those are
+        # logged skipped rather than played: they may have aired)
         if history is not None:
             self.lookback = max(now - self.settings.history, min(history, now))
         else:
@@ -271,6 +279,17 @@ class Daemon:
         self._emit("info", "", f"on air: {len(self.channels)} channel(s) "
                    f"({', '.join(self.channels)}), log {self.log.path}", "start")
 
+    def _check_log(self, now: float) -> str:
+        """Move a damaged log aside before anything reads it; why the history is lost ("" if it is not)."""
+        why = self.log.damage()
+        if not why:
+            return ""
+        moved = self.log.set_aside(now)  # LogUnavailable when it cannot be
+        self._emit("warn", "", _("the as-run log {path} could not be read ({why}): moved it to {moved} and "
+                                 "started a new one; slots before now are not replayed").format(
+                                     path=self.log.path, why=why, moved=moved), "history")
+        return _("the as-run log was damaged ({why})").format(why=why)
+
     def _account_orphans(self, channels: list[str], live: list[int]) -> None:
         """Plays that were on air when an earlier daemon died: logged interrupted, not replayed."""
         for o in self.log.orphans(channels, live):
@@ -281,6 +300,17 @@ class Daemon:
                                sink=o["sink"], onair=o["id"],
                                reason="the player stopped during this play (crash, kill or power cut); "
                                       "not replayed so that no slot airs twice"))
+
+    def _account_requests(self, channels: list[str], live: list[int]) -> None:
+        """Requests an earlier daemon accepted but died before playing: logged skipped, not played late
+        (an urgent notice asked for minutes ago may be wrong now; ask again)."""
+        for r in self.log.unfinished_requests(channels, live):
+            item = Item(slot=f"request:{r['daemon']}:{r['id']}", channel=r["channel"], notice=r["notice"],
+                        title=r["title"], priority=r["priority"], planned=r["created"], file=r["file"],
+                        kind="manual", request=r["id"])
+            self._record(self._entry(item, "skipped", _("the player stopped before it could play this request "
+                                                        "(crash, kill or power cut); not played late — ask "
+                                                        "again with `broadcaster play`")))
 
     def _shutdown(self) -> None:
         reason = self._stop_reason or "stopped"
@@ -331,7 +361,19 @@ class Daemon:
         for name, ch in self.channels.items():
             ch.plays = sorted(by_channel.get(name, []), key=lambda p: (p.start.timestamp(), slot_of(p)))
             ch.cursor = 0
+            if first:
+                self._resume_replays(ch)
             self._skip_decided(ch)
+
+    def _resume_replays(self, ch: Channel) -> None:
+        """Slots an urgent play cut before the last daemon died were owed a replay: owe it again
+        (played if still within the grace window, else logged missed)."""
+        for p in ch.plays:
+            slot = slot_of(p)
+            if slot in self.seen and slot not in self.settled and p.start.timestamp() >= self.lookback:
+                ch.replays.append(Item(slot=slot, channel=p.channel, notice=p.notice, title=p.title,
+                                       priority=p.priority, planned=p.start.timestamp(), file=p.file,
+                                       kind="replay", cut_by=_("an urgent play")))
 
     def _set_sink(self, ch: Channel, spec: object, plan: AirPlan) -> None:
         ch.spec = spec
@@ -532,9 +574,10 @@ class Daemon:
             item = ch.replays.pop(0)
             if now - item.planned <= self.settings.grace:
                 return self._begin(ch, item) or True
-            self._emit("info", ch.name, f"{item.notice} not replayed: more than "
-                       f"{self.settings.grace / 60:g} min past its time", "end")
-            self.settled.add(item.slot)
+            why = _("cut by {by} and not replayed: more than {minutes} min past its time").format(
+                by=item.cut_by, minutes=f"{self.settings.grace / 60:g}")
+            self._record(self._entry(item, "missed", why))
+            self._emit("info", ch.name, f"{item.notice} {why}", "end")
         self._skip_decided(ch)
         if ch.cursor >= len(ch.plays) or ch.plays[ch.cursor].start.timestamp() > now:
             return False
@@ -547,9 +590,16 @@ class Daemon:
         if play.status == "dropped":
             self._record(self._entry(item, "skipped", play.reason or "dropped by the plan"))
             return True
+        if self._history_lost and item.planned < self.started_at:
+            self._record(self._entry(item, "skipped", _("{why} when the player started, so it is not known "
+                                                        "whether it aired; not replayed").format(
+                                                            why=self._history_lost)))
+            return True
         lateness = now - item.planned
         if lateness > self.settings.grace:
-            if item.planned < self.started_at:
+            if item.planned < self.started_at and any(a <= item.planned <= b for a, b in self._spans):
+                why = _("the player stopped (crash, kill or power cut) before it could play this")
+            elif item.planned < self.started_at:
                 why = (f"the player was not running at {self._hms(item.planned)} (started "
                        f"{self._hms(self.started_at)})")
             else:

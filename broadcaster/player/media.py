@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
 from broadcaster.errors import CouldNotDo
 from broadcaster.fsutil import sha256_file
+from broadcaster.i18n import _
 
 
 class Unplayable(CouldNotDo):
@@ -38,6 +40,9 @@ def inspect(path: str | Path) -> AudioInfo:
         st = p.stat()
     except OSError:
         raise Unplayable(f"audio file not found: {p}") from None
+    if not stat.S_ISREG(st.st_mode):  # reading a FIFO would block the play loop
+        raise Unplayable(_("audio file is not a regular file (a pipe, a device or a folder): {path}").format(
+            path=p))
     key = (str(p), st.st_size, st.st_mtime_ns)
     if key in _cache:
         return _cache[key]

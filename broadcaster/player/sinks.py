@@ -3,6 +3,9 @@
 A sink spec in a channel config is a name or an argument list (no shell):
 `aplay`, `[aplay, -D, "plughw:1,0"]`, `file:out/onair`, `null`, `auto`, or
 `[command, cvlc, --play-and-exit, "{file}"]` for any other player.
+A schedule or plan file (which anyone who can edit it controls) may name only the built-in
+sinks, a player's output device, or a sink defined by name in config.yaml (`sinks:`);
+`command` and other player options come only from config.yaml or `--sink`.
 Two kinds of failure, as for engines: PlayFailed (this play failed; retry or log it)
 and SinkUnavailable (the sink cannot be used here at all).
 """
@@ -18,13 +21,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
-from typing import Protocol
+from typing import Mapping, Protocol
 from zoneinfo import ZoneInfo
 
 import yaml
 
 from broadcaster.errors import BadInput, DeviceError
 from broadcaster.fsutil import write_bytes
+from broadcaster.i18n import _
 from broadcaster.player.clock import Clock
 from broadcaster.player.media import Unplayable, convert, inspect, truncate
 
@@ -75,6 +79,7 @@ class Player:
     args: tuple[str, ...]
     formats: tuple[str, ...]
     about: str
+    device: tuple[str, ...] = ()  # options that choose the output device (allowed in schedules)
 
 
 @lru_cache(maxsize=1)
@@ -82,7 +87,7 @@ def players() -> dict[str, Player]:
     """The players from sinks.yaml, in `auto` order."""
     doc = yaml.safe_load((Path(__file__).with_name("sinks.yaml")).read_text(encoding="utf-8"))
     return {name: Player(name, tuple(str(a) for a in d.get("args", [])), tuple(d.get("formats", [])),
-                         d.get("about", "")) for name, d in doc["players"].items()}
+                         d.get("about", ""), tuple(d.get("device", []))) for name, d in doc["players"].items()}
 
 
 def sink_names() -> tuple[str, ...]:
@@ -117,6 +122,66 @@ def parse_spec(spec: object) -> tuple[str, tuple[str, ...]]:
     hint = f"did you mean `{close[0]}`? " if close else ""
     raise BadInput(f"unknown sink '{head}'",
                    f"{hint}use one of {', '.join(sink_names())}")
+
+
+def is_builtin(name: str) -> bool:
+    return name in players() or name in SPECIAL or name.startswith("file:")
+
+
+def check_named(conf: Mapping[str, object], where: Path) -> dict[str, object]:
+    """config.yaml's `sinks:` checked: names that are not built-in, specs that parse (commands allowed)."""
+    out: dict[str, object] = {}
+    for name, spec in conf.items():
+        name = str(name)
+        if is_builtin(name):
+            raise BadInput(_("sink name '{name}' is a built-in sink").format(name=name),
+                           _("give your sink another name in config.yaml `sinks:`"), where)
+        try:
+            parse_spec(spec)
+        except BadInput as exc:
+            raise exc.located(where) from None
+        out[name] = spec
+    return out
+
+
+def from_file(spec: object, named: Mapping[str, object]) -> object:
+    """A `sink:` written in a schedule or plan file, resolved to the spec to use.
+
+    Such files are edited by many hands (and copied between villages), so they may name a
+    built-in sink, give a player's output device, or name a sink from config.yaml; never run
+    a program or pass other options. BadInput (without a place: the caller adds it) otherwise.
+    """
+    if isinstance(spec, str) and spec.strip() in named:
+        return named[spec.strip()]
+    name, args = parse_spec(spec)
+    fix = _("define it in config.yaml under `sinks:` and give its name here, or give it with --sink")
+    if name == "command":
+        raise BadInput(_("a schedule or plan cannot run a program as its sink"), fix)
+    if name in players() and args:
+        device = players()[name].device
+        pairs = [args[i:i + 2] for i in range(0, len(args), 2)]
+        if not all(len(p) == 2 and p[0] in device and not p[1].startswith("-") for p in pairs):
+            allowed = _(" (only {options} DEVICE)").format(options=" or ".join(device)) if device else ""
+            raise BadInput(_("a schedule or plan may only choose {player}'s output device{allowed}").format(
+                player=name, allowed=allowed), fix)
+    return spec
+
+
+def from_option(text: str, named: Mapping[str, object]) -> object:
+    """A `--sink` value (trusted: the operator typed it): a config name, a sink, or a list such as
+    `[command, cvlc, --play-and-exit, "{file}"]` written as in YAML."""
+    text = text.strip()
+    if text in named:
+        return named[text]
+    spec: object = text
+    if text.startswith("["):
+        try:
+            spec = yaml.safe_load(text)
+        except yaml.YAMLError:
+            raise BadInput(_("--sink '{text}' is not a list of words").format(text=text),
+                           _('write e.g. --sink "[command, cvlc, --play-and-exit, \'{file}\']"')) from None
+    parse_spec(spec)
+    return spec
 
 
 def make_sink(spec: object, clock: Clock, timezone: str = "Asia/Shanghai",

@@ -2,19 +2,23 @@
 
 `broadcaster run schedule.yaml` plans with broadcaster.schedule; `broadcaster run plan.json`
 plays a plan written by `broadcaster plan --json` (planned on another machine, or by hand).
-Either file is watched: a saved edit is reloaded.
+Either file is watched: a saved edit is reloaded. A channel's `sink:` in either file goes
+through `sinks.from_file`: such a file may not run programs (see docs/player.md).
 """
 from __future__ import annotations
 
-import hashlib
 import json
+import os
 import re
+import stat
 from datetime import datetime
 from pathlib import Path
+from typing import Mapping
 
 from broadcaster.errors import BadInput
+from broadcaster.i18n import _
 from broadcaster.player.daemon import AirPlan
-from broadcaster.player.sinks import parse_spec
+from broadcaster.player.sinks import from_file
 from broadcaster.schedule.model import PRIORITY_RANK, Play
 
 DEFAULT_QUIET = ("22:00-06:00",)
@@ -24,33 +28,76 @@ class ScheduleSource:
     """A schedule (or plan JSON) file; `stamp` is a hash of its bytes, so any saved edit is noticed."""
 
     def __init__(self, path: Path, sinks: dict[str, object] | None = None, days_before: int = 1,
-                 days_after: int = 1) -> None:
+                 days_after: int = 1, named: Mapping[str, object] | None = None) -> None:
         self.path = path
         self.name = str(path)
-        self.sinks = dict(sinks or {})  # --sink CHANNEL=SPEC overrides
+        self.sinks = dict(sinks or {})  # --sink CHANNEL=SPEC overrides (trusted: the operator's own)
+        self.named = dict(named or {})  # config.yaml `sinks:` a file may name
         self.days_before = days_before
         self.days_after = days_after
 
     def stamp(self) -> object:
+        """The file's identity and times, from stat alone: the play loop calls this, and reading
+        there could block it (a FIFO put in the file's place blocks a read forever)."""
         try:
-            return hashlib.sha256(self.path.read_bytes()).hexdigest()
+            st = os.stat(self.path)
         except OSError as exc:
             return f"unreadable: {exc}"
+        if not stat.S_ISREG(st.st_mode):
+            return f"not a regular file: {stat.filemode(st.st_mode)}"
+        return (st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
 
     def load(self, now: float) -> AirPlan:
-        if not self.path.is_file():
+        if not self.path.exists():
             raise BadInput("schedule file not found", "check the path given to `broadcaster run`", self.path)
+        regular_file(self.path)
         if self.path.suffix.lower() == ".json":
-            plan = plan_from_json(self.path)
+            plan = plan_from_json(self.path, self.named)
         else:
-            plan = plan_source(self.path, now, self.days_before, self.days_after)
+            plan = plan_source(self.path, now, self.days_before, self.days_after, self.named)
         if self.sinks:
             plan = AirPlan(plan.plays, {**plan.sinks, **self.sinks}, plan.quiet_hours, plan.timezone,
                            plan.base_dir, plan.names, plan.routes)
         return plan
 
 
-def plan_source(schedule_path: Path, now: float, days_before: int = 1, days_after: int = 1) -> AirPlan:
+def regular_file(path: Path) -> None:
+    """BadInput unless `path` is a regular file; checked without blocking (a FIFO is opened non-blocking)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except IsADirectoryError:
+        raise BadInput(_("is a folder, not a schedule file"), _("name a schedule .yaml or plan .json file"),
+                       path) from None
+    except OSError as exc:
+        raise BadInput(_("cannot read the file ({error})").format(error=exc.strerror or exc),
+                       _("check its permissions"), path) from None
+    try:
+        mode = os.fstat(fd).st_mode
+    finally:
+        os.close(fd)
+    if not stat.S_ISREG(mode):
+        raise BadInput(_("is not a regular file (it is a pipe, a device or a socket)"),
+                       _("save the schedule as an ordinary file"), path)
+
+
+def load_with_sinks(schedule_path: Path, named: Mapping[str, object] | None = None):
+    """(Schedule, its channel sinks resolved); BadInput at the `sink:` line for one it may not use."""
+    from broadcaster import yamlsource
+    from broadcaster.schedule.load import schedule_from_doc
+
+    doc = yamlsource.load(schedule_path)
+    schedule = schedule_from_doc(doc)
+    sinks = {}
+    for c in schedule.channels.values():
+        try:
+            sinks[c.id] = from_file(c.sink, named or {})
+        except BadInput as exc:
+            raise exc.located(schedule.path, doc.line("channels", c.id, "sink")) from None
+    return schedule, sinks
+
+
+def plan_source(schedule_path: Path, now: float, days_before: int = 1, days_after: int = 1,
+                named: Mapping[str, object] | None = None) -> AirPlan:
     """The plays around `now` (yesterday..tomorrow) with the channels' sinks and quiet hours.
 
     Programs are rendered first where they changed (through the clip cache, so this is cheap).
@@ -58,15 +105,14 @@ def plan_source(schedule_path: Path, now: float, days_before: int = 1, days_afte
     from datetime import timedelta
 
     from broadcaster.player.position import gps_routes
-    from broadcaster.schedule.load import load_schedule
     from broadcaster.schedule.media import render_media
     from broadcaster.schedule.plan import plan
 
-    schedule = load_schedule(schedule_path)
+    schedule, sinks = load_with_sinks(schedule_path, named)  # refused before anything is rendered
     today = datetime.fromtimestamp(now, schedule.tz).date()
     media = render_media(schedule)
     plays = plan(schedule, media, today - timedelta(days=days_before), days_before + 1 + days_after)
-    return AirPlan(plays=tuple(plays), sinks={c.id: c.sink for c in schedule.channels.values()},
+    return AirPlan(plays=tuple(plays), sinks=sinks,
                    quiet_hours=schedule.quiet_hours, timezone=schedule.timezone, base_dir=schedule.path.parent,
                    names={c.id: c.name for c in schedule.channels.values()},
                    routes=gps_routes(schedule, media, plays))
@@ -87,7 +133,7 @@ def parse_quiet(ranges: object, where: Path, line: int | None = None) -> tuple[t
         raise BadInput(exc.what, exc.fix, where, line) from None
 
 
-def plan_from_json(path: Path) -> AirPlan:
+def plan_from_json(path: Path, named: Mapping[str, object] | None = None) -> AirPlan:
     """A plan saved as JSON: a list of plays, or {plays: [...], channels: {..: {sink}}, quiet_hours, timezone}."""
     text = path.read_text(encoding="utf-8-sig")
     try:
@@ -114,16 +160,22 @@ def plan_from_json(path: Path) -> AirPlan:
     for name, conf in (doc.get("channels") or {}).items():
         conf = conf if isinstance(conf, dict) else {}
         try:
-            parse_spec(conf.get("sink"))
+            sinks[name] = from_file(conf.get("sink") or "auto", named or {})
         except BadInput as exc:
-            raise exc.located(path) from None
-        sinks[name] = conf.get("sink") or "auto"
+            raise exc.located(path, _sink_line(text, name)) from None
         names[name] = str(conf.get("name", name))
     plays = []
     for i, p in enumerate(doc["plays"]):
         line = lines[i] if i < len(lines) else None
         plays.append(_play(p, path, line))
     return AirPlan(tuple(plays), sinks, quiet, timezone, path.parent, names)
+
+
+def _sink_line(text: str, channel: str) -> int | None:
+    """Line of a channel's `"sink"` key in a plan's JSON text (the first after the channel's name)."""
+    at = text.find(json.dumps(channel, ensure_ascii=False), max(text.find('"channels"'), 0))
+    m = re.compile(r'"sink"\s*:').search(text, at) if at >= 0 else None
+    return text.count("\n", 0, m.start()) + 1 if m else None
 
 
 def _play_lines(text: str) -> list[int]:
