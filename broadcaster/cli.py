@@ -190,7 +190,7 @@ def render(files: tuple[str, ...], out_dir: str, engine: str, fmt: str | None, a
             said.update(r.skipped.items())
             level = f"{r.loudness_lufs:5.1f} LUFS  " if r.loudness_lufs is not None else ""
             click.echo(f"{r.file}  {r.duration:6.1f} s  {level}{r.engine:7s} {r.voice} ({_heard(r)})  {r.title}"
-                       + (f"  ({skipped})" if skipped else ""))
+                       + ("  " + _("({reason})").format(reason=skipped) if skipped else ""))
 
     done, failed = render_files(_expand(files), options, on_done=report)
     if as_json:
@@ -1076,7 +1076,7 @@ def plan_cmd(schedule: str, start: str | None, days: int, audio: str | None, eng
     for p in plays:
         mark = {"planned": " ", "moved": "→", "dropped": "✕"}[p.status]
         click.echo(f"{mark} {p.start:%Y-%m-%d %H:%M:%S}-{p.end:%H:%M:%S}  {p.channel:10s} {p.priority:10s} "
-                   f"{p.title or p.notice}" + (f"  ({p.reason})" if p.reason else ""))
+                   f"{p.title or p.notice}" + ("  " + _("({reason})").format(reason=p.reason) if p.reason else ""))
     counts = {s: sum(p.status == s for p in plays) for s in ("planned", "moved", "dropped")}
     summary = (_("{plays} plays: {planned} planned, {moved} moved, {dropped} dropped; timeline in {svg}") if svg
                else _("{plays} plays: {planned} planned, {moved} moved, {dropped} dropped"))

@@ -146,8 +146,8 @@ def _place(cand: _Candidate, schedule: Schedule, by_channel: dict) -> tuple:
     if start == first:
         bisect.insort(busy, (first, end, m.notice, priority))
         return first, end, "planned", ""
-    held = {"notice": blocker[2], "priority": blocker[3], "start": blocker[0].time().isoformat(),
-            "end": blocker[1].time().isoformat()}
+    held = {"notice": blocker[2], "priority": blocker[3], "start": blocker[0].time().isoformat("seconds"),
+            "end": blocker[1].time().isoformat("seconds")}
     if start - first > schedule.max_delay:
         return first, end, "dropped", _("{notice} ({priority}) holds {start}-{end}; moving after it would delay "
                                         "more than {delay}").format(**held, delay=_fmt(schedule.max_delay))
