@@ -74,8 +74,8 @@ def read_villages(path: Path) -> list[Row]:
         columns = [c.strip() for c in header]
         id_column = next((c for c in ID_COLUMNS if c in columns), None)
         if id_column is None:
-            raise BadInput("the CSV has no village_id column",
-                           "add a first column `village_id` (a-z, 0-9, - and _)", path, 1)
+            raise BadInput(_("the CSV has no village_id column"),
+                           _("add a first column `village_id` (a-z, 0-9, - and _)"), path, 1)
         id_index = columns.index(id_column)
         rows, seen = [], {}
         last = reader.line_num
@@ -89,10 +89,11 @@ def read_villages(path: Path) -> list[Row]:
                                .format(id=vid[:16], n=len(vid), max=MAX_ID),
                                _("use a short id such as hongfuyuan"), path, line)
             if not ID_RE.match(vid):
-                raise BadInput(f"village id '{vid}' may use only a-z, 0-9, - and _", "e.g. hongfuyuan", path, line)
+                raise BadInput(_("village id '{id}' may use only a-z, 0-9, - and _").format(id=vid),
+                               _("e.g. hongfuyuan"), path, line)
             if vid in seen:
-                raise BadInput(f"village id '{vid}' is also on line {seen[vid]}", "give each village its own id",
-                               path, line)
+                raise BadInput(_("village id '{id}' is also on line {line}").format(id=vid, line=seen[vid]),
+                               _("give each village its own id"), path, line)
             seen[vid] = line
             rows.append(_row(line, vid, columns, id_index, cells))
     except csv.Error as exc:
@@ -100,7 +101,7 @@ def read_villages(path: Path) -> list[Row]:
                        _("open it in Excel or a text editor and save it again as CSV"), path,
                        reader.line_num) from None
     if not rows:
-        raise BadInput("the CSV has no villages", "add one row per village under the header", path, 2)
+        raise BadInput(_("the CSV has no villages"), _("add one row per village under the header"), path, 2)
     return rows
 
 
@@ -177,9 +178,11 @@ def bundle_notice(notice_path: Path, portable: bool = False) -> NoticeBundle:
             files[resolved.relative_to(folder).as_posix()] = path.read_bytes()
             continue
         if portable and not resolved.is_relative_to(builtin):
-            raise notice.error(f"music file '{notice.options.get('music')}' is outside the notice's folder",
-                               f"copy it beside the notice and write `music: {path.name}` "
-                               "(cluster workers receive only that folder's files)", "music")
+            raise notice.error(_("music file '{music}' is outside the notice's folder")
+                               .format(music=notice.options.get("music")),
+                               _("copy it beside the notice and write `music: {name}` "
+                                 "(cluster workers receive only that folder's files)").format(name=path.name),
+                               "music")
         elsewhere.append((path.name, hashlib.sha256(path.read_bytes()).hexdigest()))
     return NoticeBundle(name=notice_path.name, files=files, elsewhere=tuple(elsewhere))
 
@@ -342,9 +345,9 @@ def _render_on_cluster(address: str, jobs: int, bundle: NoticeBundle, digest: st
         for i, outcome in map_unordered(client, render_bundle_row, bundle, items):
             row, inputs = todo[i]
             if isinstance(outcome, Exception):
-                report(RowResult(row.line, row.village, "failed",
-                                 f"{csv_path}:{row.line}: the cluster could not render this village "
-                                 f"({type(outcome).__name__}: {outcome}) — run the same command again to retry it"))
+                report(RowResult(row.line, row.village, "failed", f"{csv_path}:{row.line}: " + _(
+                    "the cluster could not render this village ({reason}) — run the same command again to "
+                    "retry it").format(reason=f"{type(outcome).__name__}: {outcome}")))
             elif outcome.failed:
                 report(outcome.failed)
             else:

@@ -14,7 +14,7 @@ import click
 
 from broadcaster import __version__
 from broadcaster.errors import BadInput, BroadcasterError
-from broadcaster.i18n import _, translate_click
+from broadcaster.i18n import _, ngettext, translate_click
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -59,7 +59,7 @@ def main(argv: list[str] | None = None) -> int:
         if traceback:
             raise
         from broadcaster.fsutil import os_error_line
-        click.echo(f"error: {os_error_line(exc)}", err=True)
+        click.echo(_("error: {message}").format(message=os_error_line(exc)), err=True)
         return EXIT_FAILED
     except Exception as exc:  # a bug of ours: one line, and the way to a full report
         if traceback:
@@ -170,11 +170,11 @@ def render(files: tuple[str, ...], out_dir: str, engine: str, fmt: str | None, a
             if check_address(cluster):
                 raise click.BadParameter(check_address(cluster), param_hint="--cluster")
         if fmt or beat:
-            raise click.UsageError("--format and --beat do not apply with --villages: choose the output with "
-                                   "--profile (or a `profile` column)")
+            raise click.UsageError(_("--format and --beat do not apply with --villages: choose the output with "
+                                     "--profile (or a `profile` column)"))
         return _render_villages(files, villages, out_dir, engine, profile, jobs, quiet, as_json, cluster)
     if cluster:
-        raise click.UsageError("--cluster renders a villages batch: add --villages villages.csv")
+        raise click.UsageError(_("--cluster renders a villages batch: add --villages villages.csv"))
     from broadcaster.render import RenderOptions, render_files
 
     options = RenderOptions(out_dir=Path(out_dir), engine=engine, fmt=fmt, beat=beat, concurrency=concurrency,
@@ -184,12 +184,13 @@ def render(files: tuple[str, ...], out_dir: str, engine: str, fmt: str | None, a
 
     def report(r) -> None:
         if not as_json:
-            skipped = "; ".join(f"{k} skipped" + ("" if (k, v) in said else f": {v}")
+            skipped = "; ".join(_("{engine} skipped").format(engine=k) if (k, v) in said
+                                else _("{engine} skipped: {reason}").format(engine=k, reason=v)
                                 for k, v in r.skipped.items())
             said.update(r.skipped.items())
             level = f"{r.loudness_lufs:5.1f} LUFS  " if r.loudness_lufs is not None else ""
             click.echo(f"{r.file}  {r.duration:6.1f} s  {level}{r.engine:7s} {r.voice} ({_heard(r)})  {r.title}"
-                       + (f"  ({skipped})" if skipped else ""))
+                       + ("  " + _("({reason})").format(reason=skipped) if skipped else ""))
 
     done, failed = render_files(_expand(files), options, on_done=report)
     if as_json:
@@ -197,9 +198,11 @@ def render(files: tuple[str, ...], out_dir: str, engine: str, fmt: str | None, a
         click.echo(json.dumps({"rendered": [asdict(r) for r in done],
                                "failed": [str(e) for e in failed]}, ensure_ascii=False, indent=2))
     for exc in failed:
-        click.echo(f"error: {exc}", err=True)
+        click.echo(_("error: {message}").format(message=exc), err=True)
     if done and not as_json:
-        click.echo(f"wrote {len(done)} program(s) to {out_dir}/ (manifest.json lists them)")
+        click.echo(ngettext("wrote {n} program to {folder}/ (manifest.json lists it)",
+                            "wrote {n} programs to {folder}/ (manifest.json lists them)", len(done))
+                   .format(n=len(done), folder=out_dir))
     if failed:
         raise click.exceptions.Exit(EXIT_FAILED)
 
@@ -235,7 +238,7 @@ def _render_villages(files: tuple[str, ...], villages: str, out_dir: str, engine
     from broadcaster.batch import read_villages, render_batch
 
     if len(files) != 1:
-        raise click.UsageError("--villages renders one notice: give exactly one notice file")
+        raise click.UsageError(_("--villages renders one notice: give exactly one notice file"))
     total = len(read_villages(Path(villages)))
     done = {"n": 0}
     started = time.monotonic()
@@ -243,7 +246,7 @@ def _render_villages(files: tuple[str, ...], villages: str, out_dir: str, engine
     progress = task = None
     if interactive:
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-        progress = Progress(TextColumn("villages"), BarColumn(), MofNCompleteColumn(),
+        progress = Progress(TextColumn(_("villages")), BarColumn(), MofNCompleteColumn(),
                             TextColumn("{task.fields[rate]}"), TimeRemainingColumn(), transient=True)
         task = progress.add_task("render", total=total, rate="")
         progress.start()
@@ -254,7 +257,8 @@ def _render_villages(files: tuple[str, ...], villages: str, out_dir: str, engine
         if progress is not None:
             progress.update(task, advance=1, rate=f"{rate:.1f}/s")
         elif not quiet and not as_json and (done["n"] % max(1, total // 10) == 0 or done["n"] == total):
-            click.echo(f"{done['n']}/{total} villages ({rate:.1f}/s)", err=True)
+            click.echo(_("{done}/{total} villages ({rate:.1f}/s)").format(done=done["n"], total=total, rate=rate),
+                       err=True)
 
     try:
         results = render_batch(Path(files[0]), Path(villages), Path(out_dir), jobs, engine, profile, on_row, cluster)
@@ -267,8 +271,9 @@ def _render_villages(files: tuple[str, ...], villages: str, out_dir: str, engine
         click.echo(json.dumps({"counts": counts, "failed": [r.message for r in failed]}, ensure_ascii=False,
                               indent=2))
     else:
-        click.echo(f"{counts['rendered']} rendered, {counts['unchanged']} unchanged, {counts['failed']} failed "
-                   f"in {time.monotonic() - started:.1f} s; {out_dir}/manifest.json lists them")
+        click.echo(_("{rendered} rendered, {unchanged} unchanged, {failed} failed in {seconds:.1f} s; "
+                     "{folder}/manifest.json lists them").format(**counts, seconds=time.monotonic() - started,
+                                                                 folder=out_dir))
     for r in failed:
         click.echo(r.message, err=True)
     if failed:
@@ -321,7 +326,8 @@ def say(text: str, out: str, voice: str | None, engine: str) -> None:
     from broadcaster.render import say_text
 
     result = say_text(text, Path(out), voice=voice, engine=engine)
-    click.echo(f"wrote {out} ({result.duration:.1f} s, {result.engine}, voice {result.voice}: {_heard(result)})")
+    click.echo(_("wrote {file} ({seconds:.1f} s, {engine}, voice {voice}: {heard})").format(
+        file=out, seconds=result.duration, engine=result.engine, voice=result.voice, heard=_heard(result)))
 
 
 def _heard(rendered) -> str:
@@ -980,8 +986,10 @@ def export_card_command(files: tuple[str, ...], target: str, engine: str, replac
         click.echo(json.dumps({"target": str(result.target), "playlist": result.playlist.name,
                                "tracks": [asdict(t) for t in result.tracks]}, ensure_ascii=False, indent=2))
     else:
-        click.echo(f"wrote {len(result.tracks)} file(s), {result.total_bytes / 1e6:.1f} MB, and "
-                   f"{result.playlist.name} to {target}")
+        click.echo(ngettext("wrote {n} file, {mb:.1f} MB, and {playlist} to {target}",
+                            "wrote {n} files, {mb:.1f} MB, and {playlist} to {target}", len(result.tracks))
+                   .format(n=len(result.tracks), mb=result.total_bytes / 1e6, playlist=result.playlist.name,
+                           target=target))
 
 
 @cli.command("profiles")
@@ -1005,8 +1013,10 @@ def profiles_command(as_json: bool) -> None:
     for p in profiles.values():
         fmt = f"{p.format} {p.sample_rate} Hz" + (f" {p.bitrate}" if p.format == "mp3" else "")
         parts = [name for name in ("chime", "lead", "closing_chime") if getattr(p.program, name)]
-        click.echo(f"{p.name:12s} {p.target_lufs:g} LUFS, peak <= {p.true_peak:g} dBTP, {fmt}"
-                   f"{'' if p.tags or p.format != 'mp3' else ', no tags'}  [{', '.join(parts)}]")
+        line = (_("{name:12s} {lufs:g} LUFS, peak <= {peak:g} dBTP, {format}") if p.tags or p.format != "mp3"
+                else _("{name:12s} {lufs:g} LUFS, peak <= {peak:g} dBTP, {format}, no tags"))
+        click.echo(line.format(name=p.name, lufs=p.target_lufs, peak=p.true_peak, format=fmt)
+                   + f"  [{', '.join(parts)}]")
         if p.description:
             click.echo(f"    {p.description}")
 
@@ -1028,7 +1038,7 @@ def _plan_for(schedule_path: str, start: str | None, days: int, audio: str | Non
         try:
             first = date.fromisoformat(start)
         except ValueError:
-            raise BadInput(f"invalid date '{start}'", "write --from as 2021-10-27") from None
+            raise BadInput(_("invalid date '{date}'").format(date=start), _("write --from as 2021-10-27")) from None
     media = render_media(schedule, Path(audio) if audio else None, engine=engine)
     return schedule, plan(schedule, media, first, days)
 
@@ -1100,10 +1110,11 @@ def plan_cmd(schedule: str, start: str | None, days: int, audio: str | None, eng
     for p in plays:
         mark = {"planned": " ", "moved": "→", "dropped": "✕"}[p.status]
         click.echo(f"{mark} {p.start:%Y-%m-%d %H:%M:%S}-{p.end:%H:%M:%S}  {p.channel:10s} {p.priority:10s} "
-                   f"{p.title or p.notice}" + (f"  ({p.reason})" if p.reason else ""))
+                   f"{p.title or p.notice}" + ("  " + _("({reason})").format(reason=p.reason) if p.reason else ""))
     counts = {s: sum(p.status == s for p in plays) for s in ("planned", "moved", "dropped")}
-    click.echo(f"{len(plays)} plays: {counts['planned']} planned, {counts['moved']} moved, "
-               f"{counts['dropped']} dropped" + (f"; timeline in {svg}" if svg else ""))
+    summary = (_("{plays} plays: {planned} planned, {moved} moved, {dropped} dropped; timeline in {svg}") if svg
+               else _("{plays} plays: {planned} planned, {moved} moved, {dropped} dropped"))
+    click.echo(summary.format(plays=len(plays), **counts, svg=svg))
     _explain_empty(sched, start, days, plays)
 
 
@@ -1203,7 +1214,8 @@ def export_cmd(schedule: str, start: str | None, days: int, audio: str | None, e
     else:
         how = exports.invocation(_log_path(log_path), sched.channels, sched.path.parent)
         written = getattr(exports, fmt)(plays, out, how)
-    click.echo(f"wrote {len(written)} file(s) to {out_dir}/ for {len(exports.on_air(plays))} plays")
+    click.echo(ngettext("wrote {n} file to {folder}/ for {plays} plays",
+                        "wrote {n} files to {folder}/ for {plays} plays", len(written)).format(n=len(written), folder=out_dir, plays=len(exports.on_air(plays))))
 
 
 if __name__ == "__main__":  # python -m broadcaster.cli, as the tests spawn it

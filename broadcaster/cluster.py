@@ -13,8 +13,9 @@ from typing import Any, Callable, Iterator
 
 from broadcaster import __version__
 from broadcaster.errors import CouldNotDo
+from broadcaster.i18n import N_, _
 
-INSTALL_HINT = "pip install 'broadcaster[cluster]' on this machine and on every worker"
+INSTALL_HINT = N_("pip install 'broadcaster[cluster]' on this machine and on every worker")
 ADDRESS_RE = re.compile(r"[a-z]+://[^/\s]+:\d+")  # used with fullmatch
 WORKER_WAIT_S = 60  # a scheduler with no workers would otherwise wait forever
 
@@ -23,7 +24,8 @@ def check_address(address: str) -> str | None:
     """Why `address` cannot be a scheduler address, or None when it can."""
     if address == "local" or ADDRESS_RE.fullmatch(address):
         return None
-    return f"'{address}' is not a scheduler address — give e.g. tcp://10.0.0.5:8786, or 'local'"
+    return _("'{address}' is not a scheduler address — give e.g. tcp://10.0.0.5:8786, or 'local'").format(
+        address=address)
 
 
 @contextlib.contextmanager
@@ -48,8 +50,8 @@ def _worker_version() -> str:
 
 
 def _setup_help(address: str) -> str:
-    return (f"start the scheduler with `dask scheduler`, then on each machine "
-            f"`dask worker {address} --nthreads 1 --nworkers N`")
+    return _("start the scheduler with `dask scheduler`, then on each machine "
+             "`dask worker {address} --nthreads 1 --nworkers N`").format(address=address)
 
 
 @contextlib.contextmanager
@@ -62,7 +64,7 @@ def connect(address: str, local_workers: int = 2) -> Iterator[Any]:
     try:
         from distributed import Client, LocalCluster
     except ImportError:
-        raise CouldNotDo(f"--cluster needs Dask distributed: {INSTALL_HINT}") from None
+        raise CouldNotDo(_("--cluster needs Dask distributed: {install}").format(install=_(INSTALL_HINT))) from None
     with contextlib.ExitStack() as stack:
         # dask logs connection trouble as tracebacks on stderr; our one-line errors say it instead
         stack.enter_context(_quiet_logger("distributed"))
@@ -76,13 +78,14 @@ def connect(address: str, local_workers: int = 2) -> Iterator[Any]:
                 # timeout: dask's own setting (distributed.comm.timeouts.connect, 30 s)
                 client = stack.enter_context(Client(address))
             except (OSError, TimeoutError, ValueError) as exc:
-                raise CouldNotDo(f"could not reach the Dask scheduler at {address} ({exc}) — "
-                                 f"{_setup_help(address)}") from None
+                raise CouldNotDo(_("could not reach the Dask scheduler at {address} ({reason}) — {fix}")
+                                 .format(address=address, reason=exc, fix=_setup_help(address))) from None
             try:
                 client.wait_for_workers(1, timeout=WORKER_WAIT_S)
             except (OSError, TimeoutError) as exc:
-                raise CouldNotDo(f"the Dask scheduler at {address} has no workers after {WORKER_WAIT_S} s "
-                                 f"({exc}) — {_setup_help(address)}") from None
+                raise CouldNotDo(_("the Dask scheduler at {address} has no workers after {seconds} s ({reason}) "
+                                   "— {fix}").format(address=address, seconds=WORKER_WAIT_S, reason=exc,
+                                                     fix=_setup_help(address))) from None
         _check_workers(client)
         yield client
 
@@ -91,13 +94,14 @@ def _check_workers(client: Any) -> None:
     try:
         versions = client.run(_worker_version)
     except Exception as exc:  # a worker without broadcaster fails to unpickle the function
-        raise CouldNotDo(f"a Dask worker cannot run broadcaster ({type(exc).__name__}: {exc}) — "
-                         f"{INSTALL_HINT}") from None
+        raise CouldNotDo(_("a Dask worker cannot run broadcaster ({reason}) — {install}").format(
+            reason=f"{type(exc).__name__}: {exc}", install=_(INSTALL_HINT))) from None
     other = {worker: v for worker, v in versions.items() if v != __version__}
     if other:
         worker, version = next(iter(other.items()))
-        raise CouldNotDo(f"Dask worker {worker} has broadcaster {version}, this machine {__version__} — "
-                         f"install the same version everywhere")
+        raise CouldNotDo(_("Dask worker {worker} has broadcaster {version}, this machine {here} — "
+                           "install the same version everywhere").format(worker=worker, version=version,
+                                                                         here=__version__))
 
 
 def map_unordered(client: Any, fn: Callable, shared: Any, items: list[tuple]) -> Iterator[tuple[int, Any]]:
@@ -115,8 +119,9 @@ def map_unordered(client: Any, fn: Callable, shared: Any, items: list[tuple]) ->
             outcome = future.result()
         except Exception as exc:  # noqa: BLE001 - a lost worker or a bug: reported against its own item
             if client.status != "running":  # the scheduler is gone: every item still out is lost with it
-                raise CouldNotDo(f"lost the Dask scheduler at {client.scheduler.address} ({type(exc).__name__}) — "
-                                 "what finished is written; run the same command again for the rest") from None
+                raise CouldNotDo(_("lost the Dask scheduler at {address} ({reason}) — what finished is written; "
+                                   "run the same command again for the rest").format(
+                    address=client.scheduler.address, reason=type(exc).__name__)) from None
             outcome = exc
         finally:
             future.release()

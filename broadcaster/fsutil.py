@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Iterator
 
 from broadcaster.errors import BadInput, CouldNotDo
-from broadcaster.i18n import _
+from broadcaster.i18n import N_, _
 
 try:  # POSIX: a writer holds a lock on its temporary file, so a cleaning run can tell it is alive
     import fcntl
@@ -118,7 +118,27 @@ def could_not_write(exc: OSError, target: str | Path) -> CouldNotDo | BadInput:
     if code == errno.ENAMETOOLONG:
         return CouldNotDo(_("cannot write {file}: the name is too long — use a shorter id or folder name")
                           .format(file=target))
-    return CouldNotDo(_("cannot write {file}: {reason}").format(file=target, reason=exc.strerror or exc))
+    return CouldNotDo(_("cannot write {file}: {reason}").format(file=target, reason=os_reason(exc)))
+
+
+# the system's own words for these are English whatever the locale: ours are translated
+_OS_REASONS = {
+    errno.ENOENT: N_("no such file or folder"),
+    errno.EISDIR: N_("that is a folder, not a file"),
+    errno.EIO: N_("the disk could not be read or written (is it failing, or was it removed?)"),
+    errno.EBUSY: N_("the file or device is busy"),
+    errno.ENODEV: N_("the device is not there"),
+    errno.ENXIO: N_("the device is not there"),
+    errno.EMFILE: N_("too many files are open"),
+    errno.ETXTBSY: N_("the file is in use"),
+}
+
+
+def os_reason(exc: OSError) -> str:
+    """Why an OSError happened, in the user's language where we know the words."""
+    if exc.errno in _OS_REASONS:
+        return _(_OS_REASONS[exc.errno])
+    return str(exc.strerror or exc)
 
 
 def os_error_line(exc: OSError) -> str:
@@ -126,8 +146,9 @@ def os_error_line(exc: OSError) -> str:
     if exc.filename is not None and exc.errno in (errno.ENOSPC, errno.EROFS, errno.EACCES, errno.EPERM,
                                                   errno.ENOTDIR, errno.ENAMETOOLONG):
         return str(could_not_write(exc, exc.filename))
-    where = f"{exc.filename}: " if exc.filename is not None else ""
-    return f"{where}{exc.strerror or exc}"
+    if exc.filename is not None:
+        return _("{file}: {reason}").format(file=exc.filename, reason=os_reason(exc))
+    return os_reason(exc)
 
 
 def check_folder(folder: str | Path) -> Path:

@@ -12,6 +12,7 @@ from broadcaster.engines.base import AUTO_ORDER, Clip
 from broadcaster.errors import BadInput, BadInputs, CouldNotDo  # noqa: F401 (BadInputs: callers import it from here too)
 from broadcaster.fsutil import (check_folder, locked, remove_stale_temps, sha256_file, write_text,
                                  write_text_if_changed)
+from broadcaster.i18n import _
 from broadcaster.notice import FOLDER_FILES, Notice, load_notice
 from broadcaster.script import Script, Speech, build_script
 from broadcaster.speech.spoken import spoken_text
@@ -136,8 +137,9 @@ def load_all(paths: list[Path], program=None) -> tuple[list[Prepared], list[BadI
         try:
             p = prepare(load_notice(path), program=program)
             if p.notice.id in seen:
-                raise p.notice.error(f"id '{p.notice.id}' is also used by {seen[p.notice.id]}",
-                                     "give each notice its own id", "id")
+                raise p.notice.error(_("id '{id}' is also used by {other}").format(id=p.notice.id,
+                                                                                   other=seen[p.notice.id]),
+                                     _("give each notice its own id"), "id")
             seen[p.notice.id] = path
             prepared.append(p)
         except BadInput as exc:
@@ -294,9 +296,10 @@ def say_text(text: str, target: Path, voice: str | None = None, engine: str = "a
 
     fmt = target.suffix.lstrip(".").lower() or "mp3"
     if fmt not in FORMATS:
-        raise BadInput(f"cannot write '{target.suffix}' files", "name the output .mp3 or .wav", target)
+        raise BadInput(_("cannot write '{suffix}' files").format(suffix=target.suffix),
+                       _("name the output .mp3 or .wav"), target)
     if not text.strip():
-        raise BadInput("the text is empty", "give the words to say in quotes")
+        raise BadInput(_("the text is empty"), _("give the words to say in quotes"))
     notice = Notice(path=Path("<say>"), id="say", title=text[:20], text=text, voice=voice, repeat=1,
                     engine=None if engine == "auto" else engine,
                     options={"chime": False, "lead": False})  # say exactly the text, nothing around it

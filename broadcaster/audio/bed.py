@@ -7,6 +7,7 @@ import numpy as np
 
 from broadcaster.audio.profiles import BedSettings
 from broadcaster.errors import AudioError
+from broadcaster.i18n import _
 
 _FRAME = 0.02          # s: the envelope follows the voice in 20 ms steps
 _VOICE_FLOOR_DB = -45  # a frame louder than this (dBFS) holds voice or chime
@@ -66,9 +67,10 @@ def lay_bed(voice: np.ndarray, rate: int, bed_path: Path, settings: BedSettings)
     try:
         bed = decode(bed_path, rate).astype(np.float32)
     except AudioError as exc:
-        raise AudioError(f"could not read the music file {bed_path}: {exc}") from None
+        raise AudioError(_("could not read the music file {file}: {reason}").format(file=bed_path, reason=exc)) \
+            from None
     if len(bed) == 0:
-        raise AudioError(f"the music file {bed_path} holds no sound")
+        raise AudioError(_("the music file {file} holds no sound").format(file=bed_path))
     length = len(voice) + int(settings.fade_out * rate)
     bed = np.tile(bed, -(-length // len(bed)))[:length]
     mask = voice_mask(voice, rate)

@@ -20,7 +20,8 @@ from pathlib import Path
 from typing import Callable
 
 from broadcaster.errors import BadInput, CouldNotDo
-from broadcaster.fsutil import one_line
+from broadcaster.fsutil import one_line, os_reason
+from broadcaster.i18n import _, ngettext
 
 AUDIO_SUFFIXES = (".mp3", ".wav", ".m4a", ".aac", ".ogg", ".opus", ".flac")
 NOTICE_SUFFIXES = (".yaml", ".yml")
@@ -73,36 +74,43 @@ def _manifest_entries(folder: Path) -> dict[str, dict]:
 def _check_inputs(files: list[Path]) -> None:
     for f in files:
         if not f.exists():
-            raise BadInput(f"no such file: {f}", "check the path (a folder means its notices)", f)
+            raise BadInput(_("no such file: {file}").format(file=f), _("check the path (a folder means its notices)"),
+                           f)
         suffix = f.suffix.lower()
         if suffix not in NOTICE_SUFFIXES + AUDIO_SUFFIXES:
-            raise BadInput(f"cannot put '{f.suffix}' files on a card",
-                           "give notice .yaml files or audio files (.mp3, .wav, ...)", f)
+            raise BadInput(_("cannot put '{suffix}' files on a card").format(suffix=f.suffix),
+                           _("give notice .yaml files or audio files (.mp3, .wav, ...)"), f)
 
 
 def check_target(target: Path, replace: bool) -> list[Path]:
     """Refuse an unusable card folder before anything is written; returns our old files to remove."""
     folder = target if target.exists() else target.parent
     if target.exists() and not target.is_dir():
-        raise BadInput(f"{target} is a file, not a folder", "give the card's folder, e.g. -o /media/TF")
+        raise BadInput(_("{path} is a file, not a folder").format(path=target),
+                       _("give the card's folder, e.g. -o /media/TF"))
     if not folder.exists():
-        raise CouldNotDo(f"cannot write to {target}: {folder} does not exist — is the card inserted and mounted?")
+        raise CouldNotDo(_("cannot write to {target}: {folder} does not exist — is the card inserted and mounted?")
+                         .format(target=target, folder=folder))
     if not os.access(folder, os.W_OK | os.X_OK):
-        raise CouldNotDo(f"cannot write to {folder}: it is read-only or not yours — "
-                         "check the card's lock switch and mount, or choose another folder")
+        raise CouldNotDo(_("cannot write to {folder}: it is read-only or not yours — "
+                           "check the card's lock switch and mount, or choose another folder").format(folder=folder))
     if not target.exists():
         return []
     audio = [p for p in target.iterdir() if p.is_file() and p.suffix.lower() in AUDIO_SUFFIXES]
     ours = [p for p in audio if _OURS_RE.fullmatch(p.name)]
     if audio and not replace:
-        raise CouldNotDo(f"{target} already holds {len(audio)} audio file(s) ({audio[0].name}, ...); "
-                         "players play in write order, "
-                         "so a card must start empty — pass --replace to remove our old NNN_*.mp3 files first, "
-                         "or empty the folder")
+        raise CouldNotDo(ngettext("{target} already holds {n} audio file ({first}); players play in write order, "
+                                  "so a card must start empty — pass --replace to remove our old NNN_*.mp3 files "
+                                  "first, or empty the folder",
+                                  "{target} already holds {n} audio files ({first}, ...); players play in write "
+                                  "order, so a card must start empty — pass --replace to remove our old NNN_*.mp3 "
+                                  "files first, or empty the folder", len(audio))
+                         .format(target=target, n=len(audio), first=audio[0].name))
     others = [p for p in audio if p not in ours]
     if others:
-        raise CouldNotDo(f"{target} holds audio that export-card did not write ({others[0].name}, ...) — "
-                         "move it away first: players would play it in between")
+        raise CouldNotDo(_("{target} holds audio that export-card did not write ({first}, ...) — "
+                           "move it away first: players would play it in between")
+                         .format(target=target, first=others[0].name))
     return ours + ([target / PLAYLIST] if (target / PLAYLIST).exists() else [])
 
 
@@ -115,7 +123,7 @@ def export_card(files: list[Path], target: Path, engine: str = "auto", replace: 
     from broadcaster.render import BadInputs, load_all
 
     if not files:
-        raise BadInput("no files to put on the card", "give notice .yaml files or audio files")
+        raise BadInput(_("no files to put on the card"), _("give notice .yaml files or audio files"))
     _check_inputs(files)
     profile = get_output_profile("loop-player")
     notice_paths = [f for f in files if f.suffix.lower() in NOTICE_SUFFIXES]
@@ -132,8 +140,9 @@ def export_card(files: list[Path], target: Path, engine: str = "auto", replace: 
         free = shutil.disk_usage(target if target.exists() else target.parent).free
         freed = sum(p.stat().st_size for p in stale)
         if need > free + freed:
-            raise CouldNotDo(f"the card is too small: these {len(staged)} files need {need / 1e6:.1f} MB, "
-                             f"{target} has {(free + freed) / 1e6:.1f} MB free — free some space or put fewer files")
+            raise CouldNotDo(_("the card is too small: these {n} files need {need:.1f} MB, {target} has "
+                               "{free:.1f} MB free — free some space or put fewer files")
+                             .format(n=len(staged), need=need / 1e6, target=target, free=(free + freed) / 1e6))
         for old in stale:
             old.unlink()
         target.mkdir(parents=True, exist_ok=True)
@@ -173,7 +182,7 @@ def _convert(files: list[Path], by_path: dict, staging: Path, profile, engine: s
             src = work / "track.mp3"
             samples = decode(f, profile.sample_rate)
             if len(samples) == 0:
-                raise CouldNotDo(f"{f}: the file holds no sound")
+                raise CouldNotDo(_("{file}: the file holds no sound").format(file=f))
             duration = master_checked(samples, profile.sample_rate, profile, src).duration
         done[f] = (src, ident, title, duration)
         ident = ident if re.fullmatch(r"[a-z0-9_-]+", ident) else ascii_id(ident)
@@ -204,7 +213,8 @@ def _write_in_order(dst: Path, fill: Callable) -> None:
             dst.unlink()
         except OSError:
             pass
-        raise CouldNotDo(f"writing {dst} failed: {exc.strerror or exc} — the card may be full or removed") from None
+        raise CouldNotDo(_("writing {file} failed: {reason} — the card may be full or removed")
+                         .format(file=dst, reason=os_reason(exc))) from None
 
 
 def _fsync_dir(folder: Path) -> None:

@@ -7,8 +7,9 @@ import warnings
 from functools import lru_cache
 
 from broadcaster.errors import AudioError
+from broadcaster.i18n import N_, _
 
-INSTALL_HINT = "install it with `pip install imageio-ffmpeg` (it bundles a static ffmpeg)"
+INSTALL_HINT = N_("install it with `pip install imageio-ffmpeg` (it bundles a static ffmpeg)")
 
 
 @lru_cache(maxsize=1)
@@ -20,7 +21,7 @@ def ffmpeg_exe() -> str:
         found = shutil.which("ffmpeg")
         if found:
             return found
-    raise AudioError(f"ffmpeg was not found: {INSTALL_HINT}")
+    raise AudioError(_("ffmpeg was not found: {install}").format(install=_(INSTALL_HINT)))
 
 
 def run(args: list[str], stdin: bytes | None = None, timeout: float = 600) -> subprocess.CompletedProcess:
@@ -29,10 +30,10 @@ def run(args: list[str], stdin: bytes | None = None, timeout: float = 600) -> su
     try:
         proc = subprocess.run(cmd, input=stdin, capture_output=True, timeout=timeout)
     except subprocess.TimeoutExpired:
-        raise AudioError(f"ffmpeg took longer than {timeout:.0f} s") from None
+        raise AudioError(_("ffmpeg took longer than {seconds:.0f} s").format(seconds=timeout)) from None
     if proc.returncode != 0:
-        last = (proc.stderr.decode("utf-8", "replace").strip().splitlines() or ["no message"])[-1]
-        raise AudioError(f"ffmpeg failed: {last}")
+        last = (proc.stderr.decode("utf-8", "replace").strip().splitlines() or [_("no message")])[-1]
+        raise AudioError(_("ffmpeg failed: {message}").format(message=last))
     return proc
 
 

@@ -76,7 +76,8 @@ def _summary(stderr: bytes) -> tuple[float, float, float]:
     lra = re.search(r"LRA:\s+(-?[\d.]+) LU", summary)
     peak = re.search(r"Peak:\s+(-?[\d.]+|-inf) dBFS", summary)
     if not i:
-        raise AudioError("ffmpeg did not report the loudness (is the ebur128 filter missing?)")
+        from broadcaster.i18n import _
+        raise AudioError(_("ffmpeg did not report the loudness (is the ebur128 filter missing?)"))
     return float(i.group(1)), float(peak.group(1)) if peak else float("-inf"), float(lra.group(1)) if lra else 0.0
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import yaml
 
 from broadcaster.errors import BadInput
+from broadcaster.i18n import _
 from broadcaster.script import ProgramDefaults
 
 DATA = Path(__file__).with_name("profiles.yaml")
@@ -89,8 +90,9 @@ def get_output_profile(name: str | None) -> OutputProfile:
     if name not in profiles:
         from broadcaster.yamlsource import did_you_mean
         hint = did_you_mean(name, list(profiles))
-        raise BadInput(f"unknown output profile '{name}'",
-                       (hint + " " if hint else "") + "use one of: " + ", ".join(profiles))
+        choices = _("use one of: {names}").format(names=", ".join(profiles))
+        raise BadInput(_("unknown output profile '{name}'").format(name=name),
+                       (hint + " " if hint else "") + choices)
     return profiles[name]
 
 
@@ -107,8 +109,10 @@ def output_profile(name: str | None, fmt: str | None = None) -> OutputProfile:
     if fmt is None or fmt == profile.format:
         return profile
     if profile.name in FIXED_FORMAT:
-        raise BadInput(f"--format {fmt} does not go with --profile {profile.name}",
-                       f"leave out --format: {profile.name} always writes {profile.format}")
+        raise BadInput(_("--format {format} does not go with --profile {profile}").format(format=fmt,
+                                                                                          profile=profile.name),
+                       _("leave out --format: {profile} always writes {format}").format(profile=profile.name,
+                                                                                        format=profile.format))
     return replace(profile, format=fmt)
 
 

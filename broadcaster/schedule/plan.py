@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
+from broadcaster.i18n import _
 from broadcaster.schedule.load import Program, Schedule
 from broadcaster.schedule.model import PRIORITY_RANK, Play
 
@@ -131,7 +132,7 @@ def _place(cand: _Candidate, schedule: Schedule, by_channel: dict) -> tuple:
     length = end - first
     quiet = _quiet_reason(first, end, schedule)
     if quiet and priority != "emergency":
-        return first, end, "dropped", f"inside quiet hours {quiet}"
+        return first, end, "dropped", _("inside quiet hours {hours}").format(hours=quiet)
     start = first
     blocker = None
     while True:
@@ -145,16 +146,21 @@ def _place(cand: _Candidate, schedule: Schedule, by_channel: dict) -> tuple:
     if start == first:
         bisect.insort(busy, (first, end, m.notice, priority))
         return first, end, "planned", ""
-    reason_at = f"{blocker[2]} ({blocker[3]}) holds {blocker[0].time().isoformat()}-{blocker[1].time().isoformat()}"
+    held = {"notice": blocker[2], "priority": blocker[3], "start": blocker[0].time().isoformat("seconds"),
+            "end": blocker[1].time().isoformat("seconds")}
     if start - first > schedule.max_delay:
-        return first, end, "dropped", f"{reason_at}; moving after it would delay more than {_fmt(schedule.max_delay)}"
+        return first, end, "dropped", _("{notice} ({priority}) holds {start}-{end}; moving after it would delay "
+                                        "more than {delay}").format(**held, delay=_fmt(schedule.max_delay))
     if window_end is not None and start + length > window_end:
-        return first, end, "dropped", f"{reason_at}; after it the loop would run past its window"
+        return first, end, "dropped", _("{notice} ({priority}) holds {start}-{end}; after it the loop would run "
+                                        "past its window").format(**held)
     quiet = _quiet_reason(start, start + length, schedule)
     if quiet and priority != "emergency":
-        return first, end, "dropped", f"{reason_at}; after it would be inside quiet hours {quiet}"
+        return first, end, "dropped", _("{notice} ({priority}) holds {start}-{end}; after it would be inside "
+                                        "quiet hours {hours}").format(**held, hours=quiet)
     bisect.insort(busy, (start, start + length, m.notice, priority))
-    return start, start + length, "moved", f"moved {_fmt(start - first)} later: {reason_at}"
+    return start, start + length, "moved", _("moved {delay} later: {notice} ({priority}) holds {start}-{end}").format(
+        **held, delay=_fmt(start - first))
 
 
 def _clash(busy: list, start: datetime, end: datetime):
@@ -208,7 +214,9 @@ def _clock(seconds: int) -> str:
 
 def _fmt(delta: timedelta) -> str:
     s = int(delta.total_seconds())
-    return f"{s // 60} min {s % 60} s" if s % 60 else f"{s // 60} min"
+    if s % 60:
+        return _("{minutes} min {seconds} s").format(minutes=s // 60, seconds=s % 60)
+    return _("{minutes} min").format(minutes=s // 60)
 
 
 def needed_media(schedule: Schedule) -> list[tuple[MediaKey, Path, dict]]:
@@ -238,8 +246,6 @@ def _runs_on(program: Program, day: date) -> bool:
 
 def why_no_plays(schedule: Schedule, start: date, days: int, plays: list[Play]) -> str:
     """One line that says why a window airs nothing ('' when something airs), in the user's language."""
-    from broadcaster.i18n import _
-
     if any(p.status != "dropped" for p in plays):
         return ""
     if plays:
