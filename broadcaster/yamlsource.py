@@ -12,7 +12,7 @@ from typing import Any
 import yaml
 
 from broadcaster.errors import BadInput, raise_all
-from broadcaster.i18n import _
+from broadcaster.i18n import N_, _
 
 Key = tuple  # path of keys/indexes from the document root
 # libyaml when present: the pure-Python parser needs ~30 s for a 1 MB file, libyaml about 1 s.
@@ -59,15 +59,15 @@ def read_text(path: Path, max_bytes: int | None = None) -> str:
         # O_NONBLOCK: opening a FIFO must not wait for a writer; fstat then refuses it.
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     except FileNotFoundError:
-        raise BadInput("file not found", "check the path and the file name", path) from None
+        raise BadInput(_("file not found"), _("check the path and the file name"), path) from None
     except IsADirectoryError:
-        raise BadInput("is a folder, not a file", "name a .yaml file inside it", path) from None
+        raise BadInput(_("is a folder, not a file"), _("name a .yaml file inside it"), path) from None
     except OSError as exc:
-        raise BadInput(f"cannot read file ({exc.strerror})", "check its permissions", path) from None
+        raise _unreadable(exc, path) from None
     with os.fdopen(fd, "rb") as handle:
         info = os.fstat(handle.fileno())
         if stat.S_ISDIR(info.st_mode):
-            raise BadInput("is a folder, not a file", "name a .yaml file inside it", path)
+            raise BadInput(_("is a folder, not a file"), _("name a .yaml file inside it"), path)
         if not stat.S_ISREG(info.st_mode):
             raise BadInput(_("is not an ordinary file (a pipe or a device)"),
                            _("name a file saved on disk"), path)
@@ -78,7 +78,7 @@ def read_text(path: Path, max_bytes: int | None = None) -> str:
         try:
             data = handle.read() if max_bytes is None else handle.read(max_bytes + 1)
         except OSError as exc:
-            raise BadInput(f"cannot read file ({exc.strerror})", "check its permissions", path) from None
+            raise _unreadable(exc, path) from None
     if max_bytes is not None and len(data) > max_bytes:  # grew after the stat
         raise BadInput(_("file is too big ({size} bytes; at most {limit})").format(
             size=f"{len(data):,}+", limit=f"{max_bytes:,}"),
@@ -94,8 +94,15 @@ def read_text(path: Path, max_bytes: int | None = None) -> str:
         return data.decode("gb18030")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
-        raise BadInput("file is neither UTF-8 nor GBK text",
-                       "save it as UTF-8 in your editor (另存为 → 编码 UTF-8)", path, line) from None
+        raise BadInput(_("file is neither UTF-8 nor GBK text"),
+                       _("save it as UTF-8 in your editor (另存为 → 编码 UTF-8)"), path, line) from None
+
+
+def _unreadable(exc: OSError, path: Path) -> BadInput:
+    if isinstance(exc, PermissionError):
+        return BadInput(_("no permission to read the file"), _("check who may read it (its permissions)"), path)
+    return BadInput(_("cannot read the file ({reason})").format(reason=exc.strerror or exc.__class__.__name__),
+                    _("check the disk and the file's permissions"), path)
 
 
 def load(path: str | Path, text: str | None = None) -> YamlDoc:
@@ -108,15 +115,15 @@ def load(path: str | Path, text: str | None = None) -> YamlDoc:
             size=f"{len(text):,}", limit=f"{MAX_YAML_BYTES:,}"),
             _("a notice is a page of text: check that this is the right file"), path)
     if not text.strip():
-        raise BadInput("file is empty", "write the notice fields (see `broadcaster templates`)", path, 1)
+        raise BadInput(_("file is empty"), _("write the notice fields (see `broadcaster templates`)"), path, 1)
     _refuse_unreadable_characters(text, path)
     _refuse_deep_nesting(text, path)
     try:
         # Aliases are refused before anything is built, so alias bombs cannot expand.
         for event in yaml.parse(text, Loader=_LOADER):
             if isinstance(event, yaml.AliasEvent):
-                raise BadInput("YAML aliases (*name) are not supported",
-                               "write the value out in full", path, event.start_mark.line + 1)
+                raise BadInput(_("copying a value with *name (YAML aliases) is not allowed"),
+                               _("write the value out in full"), path, event.start_mark.line + 1)
         node = yaml.compose(text, Loader=_LOADER)
     except yaml.MarkedYAMLError as exc:
         escape = _SURROGATE_ESCAPE_RE.search(text)
@@ -132,7 +139,7 @@ def load(path: str | Path, text: str | None = None) -> YamlDoc:
         raise BadInput(_("the file nests too deeply"), _("write at most {n} levels").format(n=MAX_NESTING),
                        path) from None
     if node is None:
-        raise BadInput("file is empty", "write the notice fields", path, 1)
+        raise BadInput(_("file is empty"), _("write the notice fields (see `broadcaster templates`)"), path, 1)
     lines: dict = {}
     raw: dict = {}
     data = _build(node, (), lines, raw, path)
@@ -253,16 +260,17 @@ def _build(node: yaml.Node, key: Key, lines: dict, raw: dict, path: Path) -> Any
         out: dict = {}
         for knode, vnode in node.value:
             if not isinstance(knode, yaml.ScalarNode):
-                raise BadInput("a key must be plain text", "write `name: value`", path,
-                               knode.start_mark.line + 1)
+                raise BadInput(_("a name before ':' must be plain text, not a list or brackets"),
+                               _("write `name: value`"), path, knode.start_mark.line + 1)
             _refuse_bad_characters(knode, path)
             k = "<<" if knode.tag == "tag:yaml.org,2002:merge" else _constructor.construct_object(knode)
             if k == "<<":
-                raise BadInput("YAML merge keys (<<) are not supported", "write the keys out", path,
-                               knode.start_mark.line + 1)
+                raise BadInput(_("copying fields with '<<' (YAML merge keys) is not allowed"),
+                               _("write the fields out in full"), path, knode.start_mark.line + 1)
             if k in out:
-                raise BadInput(f"duplicate key '{k}'", f"keep one '{k}:' line and delete the other "
-                               f"(first on line {lines[key + (k,)]})", path, knode.start_mark.line + 1)
+                raise BadInput(_("duplicate key '{key}'").format(key=k),
+                               _("keep one '{key}:' line and delete the other (first on line {line})").format(
+                                   key=k, line=lines[key + (k,)]), path, knode.start_mark.line + 1)
             lines[key + (k,)] = knode.start_mark.line + 1
             out[k] = _build(vnode, key + (k,), lines, raw, path)
             lines[key + (k,)] = knode.start_mark.line + 1
@@ -273,8 +281,11 @@ def _build(node: yaml.Node, key: Key, lines: dict, raw: dict, path: Path) -> Any
     raw[key] = node.value
     try:
         return _constructor.construct_object(node)
-    except yaml.constructor.ConstructorError as exc:
-        raise BadInput(f"invalid value: {exc.problem}", "quote it as text", path,
+    except yaml.constructor.ConstructorError:
+        # e.g. `!!python/object` or `!!binary` with bad content: a tag a notice has no use for
+        tag = str(node.tag or "").replace("tag:yaml.org,2002:", "!!")
+        raise BadInput(_("the value has a mark '{tag}' that is not allowed").format(tag=tag),
+                       _("remove the mark, or put the whole value in quotes"), path,
                        node.start_mark.line + 1) from None
     except (ValueError, OverflowError):  # 2021-02-30 looks like a date to YAML but is none
         name = next((k for k in reversed(key) if isinstance(k, str)), "value")
@@ -297,9 +308,29 @@ def _refuse_bad_characters(node: yaml.ScalarNode, path: Path) -> None:
 
 
 def did_you_mean(word: str, choices: list[str] | tuple[str, ...]) -> str:
-    """' (did you mean `x`?)' when a close choice exists, else ''."""
-    close = difflib.get_close_matches(str(word), list(choices), n=1, cutoff=0.6)
-    return f"did you mean '{close[0]}'?" if close else ""
+    """"did you mean 'x'?" (in the user's language) when a close choice exists, else ''."""
+    close = closest(word, choices)
+    return _("did you mean '{word}'?").format(word=close) if close else ""
+
+
+def closest(word: str, choices: list[str] | tuple[str, ...]) -> str | None:
+    """The choice closest to a misspelt word, or None when none is close."""
+    close = difflib.get_close_matches(str(word), [str(c) for c in choices], n=1, cutoff=0.6)
+    return close[0] if close else None
+
+
+def choices_fix(word: str, choices: list[str] | tuple[str, ...]) -> str:
+    """How to fix an unknown choice: "did you mean 'x'? Use one of a, b, c" (or only the list)."""
+    close = closest(word, choices)
+    listed = ", ".join(str(c) for c in choices)
+    if close:
+        return _("did you mean '{word}'? Use one of {choices}").format(word=close, choices=listed)
+    return _("use one of {choices}").format(choices=listed)
+
+
+# what unknown_keys calls the mapping's entries ("unknown field 'titel'")
+_UNKNOWN = {"key": N_("unknown key '{key}'"), "field": N_("unknown field '{key}'"),
+            "default": N_("unknown setting '{key}' in defaults.yaml")}
 
 
 def check_keys(doc: YamlDoc, mapping: dict, allowed: dict | set | list, where: Key = (),
@@ -314,10 +345,11 @@ def unknown_keys(doc: YamlDoc, mapping: dict, allowed: dict | set | list, where:
     errors = []
     for k in mapping:
         if k not in allowed:
-            hint = did_you_mean(k, sorted(allowed))
-            listed = "allowed: " + ", ".join(sorted(allowed))
-            errors.append(doc.error(f"unknown {what} '{k}'", f"{hint} {listed}" if hint else listed,
-                                    *where, k))
+            close = closest(k, sorted(allowed))
+            listed = ", ".join(sorted(allowed))
+            fix = (_("did you mean '{word}'? Allowed: {choices}").format(word=close, choices=listed) if close
+                   else _("allowed: {choices}").format(choices=listed))
+            errors.append(doc.error(_(_UNKNOWN.get(what, _UNKNOWN["key"])).format(key=k), fix, *where, k))
     return errors
 
 
