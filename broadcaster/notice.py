@@ -43,6 +43,12 @@ JINGLE_FIELDS = {**COMMON_FIELDS,
                  "form": ((str,), N_("one of {choices}")),
                  "lines": ((list,), N_("the lines, one a line, each after `- `"))}
 FIELD_CHOICES = {"engine": ENGINES, "priority": PRIORITIES, "form": JINGLE_FORMS}
+# Field names an official may write in Chinese -> the field meant ("标题: …" -> did you mean 'title'?)
+CHINESE_KEYS = {"标题": "title", "题目": "title", "正文": "text", "内容": "text", "文字": "text", "通知": "text",
+                "模板": "template", "变量": "vars", "声音": "voice", "语音": "voice", "口音": "voice",
+                "方言": "voice", "重复": "repeat", "遍数": "repeat", "次数": "repeat", "优先级": "priority",
+                "引擎": "engine", "编号": "id", "类型": "kind", "格式": "form", "句子": "lines", "音乐": "music",
+                "重点": "emphasis", "强调": "emphasis", "间隔": "gap", "停顿": "gap"}
 
 
 @dataclass(frozen=True)
@@ -103,17 +109,20 @@ def notice_from_doc(doc: YamlDoc, defaults: dict | None = None) -> Notice:
     if kind not in ("notice", "jingle"):
         raise doc.error(_("unknown kind '{kind}'").format(kind=kind), _("use kind: notice or kind: jingle"), "kind")
     fields = JINGLE_FIELDS if kind == "jingle" else NOTICE_FIELDS
-    problems: list[BadInput] = yamlsource.unknown_keys(doc, data, fields, what="field")
+    problems: list[BadInput] = yamlsource.unknown_keys(doc, data, fields, what="field", synonyms=CHINESE_KEYS)
     data = {k: v for k, v in data.items() if k in fields}
+    if isinstance(data.get("id"), int) and not isinstance(data["id"], bool):
+        data["id"] = doc.raw.get(("id",), str(data["id"]))  # id: 2022 is a fine id
     for name, value in list(data.items()):
         types, hint = fields[name]
         ok = isinstance(value, types) and not (isinstance(value, bool) and bool not in types)
         if not ok and str in types and isinstance(value, (int, float)) and name in ("title", "text"):
             ok = True  # a title like 2022 is still text
         if not ok:
-            hint = _(hint).format(choices=", ".join(FIELD_CHOICES.get(name, ())))
-            problems.append(doc.error(_("'{name}' has the wrong kind of value ({kind})").format(
-                name=name, kind=_kind_name(value)), _("write {hint}").format(hint=hint), name))
+            hint = _("write {hint}").format(hint=_(hint).format(choices=", ".join(FIELD_CHOICES.get(name, ()))))
+            what = (_("'{name}' has no value").format(name=name) if value is None else
+                    _("'{name}' has the wrong kind of value ({kind})").format(name=name, kind=_kind_name(value)))
+            problems.append(doc.error(what, hint, name))
             del data[name]  # checked no further; the other fields still are
     defaults = defaults if defaults is not None else folder_defaults(doc.path)
 
@@ -296,11 +305,16 @@ def folder_defaults(notice_path: Path) -> dict:
 
 _KIND_NAMES = {dict: N_("several fields"), list: N_("a list"), str: N_("text"), int: N_("a number"),
                float: N_("a decimal number"), bool: N_("true/false")}
+_A_DATE = N_("a date")
+_NOTHING = N_("nothing")
 
 
 def _kind_name(value: Any) -> str:
     """What a YAML value is, in plain words: "a list", "text", "several fields"."""
-    return _(_KIND_NAMES.get(type(value), N_("a date") if hasattr(value, "year") else N_("nothing")))
+    name = _KIND_NAMES.get(type(value))
+    if name is None:
+        name = _A_DATE if hasattr(value, "year") else _NOTHING
+    return _(name)
 
 
 def _choices(word: str, choices: tuple[str, ...]) -> str:

@@ -208,9 +208,18 @@ class _FolderLoader(jinja2.FileSystemLoader):
         return source, filename, uptodate
 
 
+def _spoken_value(value):
+    """`{{ place }}` with a list of places is read as 北门、南门, never as Python's ['北门', '南门']."""
+    if isinstance(value, (list, tuple)):
+        return "、".join(str(_spoken_value(v)) for v in value)
+    if isinstance(value, dict):
+        return "、".join(str(_spoken_value(v)) for v in value.values())
+    return value
+
+
 def _environment(search: tuple[str, ...]) -> jinja2.sandbox.SandboxedEnvironment:
     return _BoundedEnvironment(
-        loader=_FolderLoader(list(search)), undefined=jinja2.StrictUndefined,
+        loader=_FolderLoader(list(search)), undefined=jinja2.StrictUndefined, finalize=_spoken_value,
         autoescape=False, keep_trailing_newline=False, trim_blocks=True, lstrip_blocks=True)
 
 

@@ -85,6 +85,11 @@ def read_text(path: Path, max_bytes: int | None = None) -> str:
             _("a notice is a page of text: check that this is the right file"), path)
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
+    elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:  # Notepad's "Unicode" is UTF-16 with a byte order mark: fine to read as it is
+            return data.decode("utf-16")
+        except UnicodeDecodeError:
+            pass
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
@@ -334,18 +339,18 @@ _UNKNOWN = {"key": N_("unknown key '{key}'"), "field": N_("unknown field '{key}'
 
 
 def check_keys(doc: YamlDoc, mapping: dict, allowed: dict | set | list, where: Key = (),
-               what: str = "key") -> None:
+               what: str = "key", synonyms: dict | None = None) -> None:
     """Refuse unknown keys with a did-you-mean hint (all of them at once)."""
-    raise_all(unknown_keys(doc, mapping, allowed, where, what))
+    raise_all(unknown_keys(doc, mapping, allowed, where, what, synonyms))
 
 
 def unknown_keys(doc: YamlDoc, mapping: dict, allowed: dict | set | list, where: Key = (),
-                 what: str = "key") -> list[BadInput]:
-    """One error per unknown key, each with a did-you-mean hint."""
+                 what: str = "key", synonyms: dict | None = None) -> list[BadInput]:
+    """One error per unknown key, each with a did-you-mean hint (`synonyms`: other words for a key)."""
     errors = []
     for k in mapping:
         if k not in allowed:
-            close = closest(k, sorted(allowed))
+            close = (synonyms or {}).get(str(k).strip()) or closest(k, sorted(allowed))
             listed = ", ".join(sorted(allowed))
             fix = (_("did you mean '{word}'? Allowed: {choices}").format(word=close, choices=listed) if close
                    else _("allowed: {choices}").format(choices=listed))
@@ -411,6 +416,8 @@ def _culprits(lines: list[str], limit: int):
     opened: int | None = None   # indentation of a `key:` whose value starts on the next line
     block: int | None = None    # inside a `|`/`>` block: the key's indentation
     skip_to = 0                 # inside a quoted value begun on an earlier line
+    block_used = False          # the `|`/`>` block has had a line of its own
+    block_mark = "|"
     flow = 0
     for n, line in enumerate(lines[:limit], 1):
         stripped = line.lstrip(" ")
@@ -419,7 +426,13 @@ def _culprits(lines: list[str], limit: int):
             continue
         if block is not None:
             if not stripped.strip() or indent > block:
+                block_used = block_used or bool(stripped.strip())
                 continue
+            if not block_used and not _KEY_RE.match(stripped):  # `text: |` and the text not indented
+                repaired = " " * (block + 2) + stripped
+                yield _Culprit(n, _("the lines of the text after '{mark}' are not indented").format(mark=block_mark),
+                               _("put two spaces more before each of its lines: `{fixed}`").format(
+                                   fixed=repaired), repaired)
             block = None
         if not stripped.strip() or stripped.startswith("#"):
             continue
@@ -440,6 +453,22 @@ def _culprits(lines: list[str], limit: int):
             yield _Culprit(n, _("the colon after '{name}' is a full-width '：'").format(name=head.strip()),
                            _("type an ordinary colon and a space: `{fixed}`").format(fixed=repaired.strip()),
                            repaired)
+        if key is not None and value and value[0] not in "\"'[{|>#&*!" and (
+                ": " in value or value[0] in "@`"):
+            # `title: 通知: 今天` or `text: @全体`: the value needs quotes
+            name = key.group(2)
+            whole = "'" + value.replace("'", "''") + "'"
+            repaired = line[:len(line) - len(stripped)] + stripped[:key.end(0)].rstrip() + " " + whole
+            what = (_("the value of '{name}' holds ': '").format(name=name) if ": " in value
+                    else _("the value of '{name}' starts with '{c}'").format(name=name, c=value[0]))
+            yield _Culprit(n, what, _("put the whole value in quotes: `{fixed}`").format(fixed=repaired.strip()),
+                           repaired)
+        if key is not None and stripped.startswith("- ") and not any(
+                _KEY_RE.match(other.lstrip(" ")) and other.lstrip(" ").startswith("- ")
+                for other in lines[:n - 1] if len(other) - len(other.lstrip(" ")) == indent):
+            repaired = " " * indent + body
+            yield _Culprit(n, _("line starts with '- ', but the fields around it do not"),
+                           _("remove the '- ' at the start: `{fixed}`").format(fixed=repaired.strip()), repaired)
         if value[:1] in ("\"", "'") and _quote_closed(value):
             after = value[_quote_closed(value):].strip()
             if after and not after.startswith(("#", ",", "]", "}")):
@@ -454,6 +483,11 @@ def _culprits(lines: list[str], limit: int):
                            line.rstrip() + value[0])
             skip_to = _quote_end(lines, n, value[0], limit) or limit
             continue
+        tight = re.match(r"^([A-Za-z_\u4e00-\u9fff][\w\u4e00-\u9fff-]*):(?![\s/])(\S.*)$", body)
+        if key is None and tight and not stripped.startswith("- "):
+            repaired = " " * indent + f"{tight.group(1)}: {tight.group(2)}"
+            yield _Culprit(n, _("there is no space after the colon after '{name}'").format(name=tight.group(1)),
+                           _("type a space after the colon: `{fixed}`").format(fixed=repaired.strip()), repaired)
         if key is None and "：" not in body and not value.startswith(("[", "{", "- ")) and value != "-":
             continuing = opened is None and indent > levels[-1]  # a plain value's next line
             if not continuing and not stripped.startswith("- "):
@@ -482,7 +516,8 @@ def _culprits(lines: list[str], limit: int):
                     levels.append(key_indent)
             opened = key_indent if not value or value.startswith("#") else None
             if _BLOCK_RE.search(stripped):
-                block, opened = indent, None
+                block, opened, block_used = indent, None, False
+                block_mark = _BLOCK_RE.search(stripped).group().lstrip(":- ")[:1]
             elif value.startswith(("[", "{")):
                 flow = _flow_depth(value, 0)[1]
                 if flow:

@@ -50,6 +50,15 @@ CASES: dict[str, tuple[str | bytes, int, str, str]] = {
     "tab indentation": ("id: a\nvars:\n\tplace: 北门\ntext: 你好\n", 3, "Tab", "tab"),
     "full-width colon": ("id: a\ntitle：标题\ntext: 你好。\n", 2, "全角冒号", "full-width"),
     "unclosed quote": ("id: a\ntitle: \"标题\ntext: 你好。\n", 2, "引号", "quote"),
+    "empty title": ("id: a\ntitle:\ntext: 你好。\n", 2, "“title”后面没有写内容", "'title' has no value"),
+    "Chinese field name": ("id: a\n标题: 通知\ntext: 你好。\n", 2, "不认识的字段“标题” — 是不是想写“title”？",
+                           "did you mean 'title'?"),
+    "no space after the colon": ("id: a\ntext:你好。\n", 2, "冒号后少了一个空格", "no space after the colon"),
+    "': ' inside a value": ("id: a\ntitle: 通知: 今天\ntext: 你好。\n", 2, "的值里有“: ” — 把整个值放进引号里",
+                            "holds ': '"),
+    "value starting with @": ("id: a\ntext: @全体村民\n", 2, "的值以“@”开头", "starts with '@'"),
+    "'- ' before a field": ("id: a\n- text: 你好。\n", 2, "这一行以“- ”开头", "line starts with '- '"),
+    "text under | not indented": ("id: a\ntext: |\n各位村民请注意\n", 3, "下面的文字没有缩进", "are not indented"),
     "unclosed bracket": ("id: a\ntext: [你好\n", 2, "只有开头没有结尾", "opened but not closed"),
     "bad indentation": ("id: a\n text: 你好\ntitle: x\n", 2, "缩进", "indented differently"),
     "neither UTF-8 nor GBK": (b"id: a\ntext: \xff\xfe\xff\n", 2, "既不是 UTF-8 也不是 GBK", "neither UTF-8 nor GBK"),
@@ -219,3 +228,17 @@ def test_several_mistakes_in_one_file_each_in_chinese(run, tmp_path, monkeypatch
     assert [line.split(": ", 1)[0] for line in lines] == [f"{path}:{n}" for n in (1, 2, 4, 5)], lines
     for line in lines:
         assert not _prose(line) and not _python(line, chinese=True), line
+
+
+def test_a_notice_saved_as_utf16_by_notepad_is_read(run, tmp_path, monkeypatch):
+    _locale(monkeypatch, "zh_CN.UTF-8")
+    path, r = _check(run, tmp_path, "id: a\ntext: 各位村民请注意。\n".encode("utf-16"))
+    assert r.code == 0 and "没问题" in r.out, r.err
+
+
+def test_a_list_in_vars_is_read_as_words_not_as_python(tmp_path):
+    from broadcaster.notice import load_notice
+    from broadcaster.script import fill
+
+    path = write(tmp_path / "n.yaml", "id: a\ntext: 请到{{ place }}集合。\nvars:\n  place: [北门, 南门]\n")
+    assert fill(load_notice(path)) == "请到北门、南门集合。"
