@@ -377,8 +377,14 @@ def _missing(notice: Notice, var: str, missing: list[str]) -> BadInput:
     spare = [v for v in notice.vars if v not in missing and v not in _used(notice)]
     typo = closest(var, spare)
     if typo is not None and notice.doc is not None:
-        return notice.error(what, _("'{typo}' on line {line} looks misspelt: rename it to '{name}'").format(
-            typo=typo, line=notice.doc.line("vars", typo), name=var), "vars", typo)
+        line = notice.doc.line("vars", typo)
+        if notice.template and not notice.template.endswith(".j2"):  # a built-in's names are right
+            fix = _("'{typo}' on line {line} looks misspelt: rename it to '{name}'").format(
+                typo=typo, line=line, name=var)
+        else:  # the user wrote both names: either may be the slip
+            fix = _("vars has '{typo}' on line {line}: write the same name in vars and between {marks}").format(
+                typo=typo, line=line, marks="{{ }}")
+        return notice.error(what, fix, "vars", typo)
     if notice.vars:
         return notice.error(what, _("add a line `{name}: ...` under vars").format(name=var), "vars")
     return notice.error(what, _("add `vars:` and below it a line `  {name}: ...`").format(name=var),

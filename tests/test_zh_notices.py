@@ -72,6 +72,8 @@ CASES: dict[str, tuple[str | bytes, int, str, str]] = {
     "misspelt variable": (NUCLEIC.replace("  place:", "  plase:"), 8,
                           "缺少变量“place”（检测地点，如 北门广场） — 第 8 行的“plase”像是写错了：改成“place”",
                           "'plase' on line 8 looks misspelt: rename it to 'place'"),
+    "text and vars spell a name differently": ("id: a\ntext: 请到{{ plase }}集合。\nvars:\n  place: 北门\n", 4,
+                                               "vars 里第 4 行写的是“place”", "vars has 'place' on line 4"),
     "variable used by the text, no vars": ("id: a\ntext: 请到{{ place }}集合。\n", 2, "缺少变量“place”（正文里用到了）",
                                            "missing variable 'place' (the text uses it)"),
     "variable without value": ("id: a\ntext: 请到{{ place }}集合。\nvars:\n  place:\n", 4, "变量“place”没有写值",
