@@ -463,9 +463,7 @@ def _culprits(lines: list[str], limit: int):
                     else _("the value of '{name}' starts with '{c}'").format(name=name, c=value[0]))
             yield _Culprit(n, what, _("put the whole value in quotes: `{fixed}`").format(fixed=repaired.strip()),
                            repaired)
-        if key is not None and stripped.startswith("- ") and not any(
-                _KEY_RE.match(other.lstrip(" ")) and other.lstrip(" ").startswith("- ")
-                for other in lines[:n - 1] if len(other) - len(other.lstrip(" ")) == indent):
+        if key is not None and stripped.startswith("- ") and _after_a_field(lines, n, indent):
             repaired = " " * indent + body
             yield _Culprit(n, _("line starts with '- ', but the fields around it do not"),
                            _("remove the '- ' at the start: `{fixed}`").format(fixed=repaired.strip()), repaired)
@@ -528,6 +526,21 @@ def _culprits(lines: list[str], limit: int):
                                    line.rstrip() + closing)
         else:
             opened = indent if stripped.startswith("- ") and not body else None
+
+
+def _after_a_field(lines: list[str], n: int, indent: int) -> bool:
+    """Line n's nearest line above at its indentation or less is a `name: value` field at the same
+    indentation: so a `- ` on line n starts a list where fields were being written."""
+    for other in reversed(lines[:n - 1]):
+        text = other.lstrip(" ")
+        if not text.strip() or text.startswith("#"):
+            continue
+        if len(other) - len(text) > indent:
+            continue
+        key = _KEY_RE.match(text)
+        return (len(other) - len(text) == indent and key is not None and not text.startswith("- ")
+                and bool(text[key.end(0):].strip()) and not text[key.end(0):].strip().startswith(("#", "|", ">")))
+    return False
 
 
 def _quote_closed(value: str) -> int:

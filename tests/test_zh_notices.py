@@ -49,6 +49,8 @@ CASES: dict[str, tuple[str | bytes, int, str, str]] = {
     "gap too long": ("id: a\ntext: 你好。\ngap: 100\n", 3, "超出了范围", "gap 100 is out of range"),
     "tab indentation": ("id: a\nvars:\n\tplace: 北门\ntext: 你好\n", 3, "Tab", "tab"),
     "full-width colon": ("id: a\ntitle：标题\ntext: 你好。\n", 2, "全角冒号", "full-width"),
+    "full-width colon after a list": ("id: a\ntext: 你好。\nemphasis:\n  - 不聚集\n  - 戴口罩\ntitle：标题\n", 6,
+                                      "全角冒号", "full-width"),
     "unclosed quote": ("id: a\ntitle: \"标题\ntext: 你好。\n", 2, "引号", "quote"),
     "empty title": ("id: a\ntitle:\ntext: 你好。\n", 2, "“title”后面没有写内容", "'title' has no value"),
     "Chinese field name": ("id: a\n标题: 通知\ntext: 你好。\n", 2, "不认识的字段“标题” — 是不是想写“title”？",
