@@ -228,7 +228,8 @@ def _check_schedule(path: Path) -> None:
 
     schedule, _sinks = load_with_sinks(path, _named_sinks())  # a sink it may not use is a mistake too
     check_notices(schedule)
-    click.echo(f"ok  {path}  (schedule: {len(schedule.channels)} channel(s), {len(schedule.programs)} program(s))")
+    click.echo(_("ok  {path}  (schedule: {channels} channel(s), {programs} program(s))").format(
+        path=path, channels=len(schedule.channels), programs=len(schedule.programs)))
 
 
 def _render_villages(files: tuple[str, ...], villages: str, out_dir: str, engine: str, profile: str,
@@ -303,7 +304,9 @@ def check(files: tuple[str, ...]) -> None:
     if errors:
         raise BadInputs(errors)
     for p in prepared:
-        click.echo(f"ok  {p.notice.path}  ({p.notice.kind} '{p.notice.id}', voice {p.voice.name})")
+        line = (_("ok  {path}  (jingle '{id}', voice {voice})") if p.notice.kind == "jingle"
+                else _("ok  {path}  (notice '{id}', voice {voice})"))
+        click.echo(line.format(path=p.notice.path, id=p.notice.id, voice=p.voice.name))
         if p.notice.kind == "jingle":
             _echo_jingle_summary(p.notice, p.voice)
 

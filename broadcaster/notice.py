@@ -18,29 +18,37 @@ ENGINES = ("auto", "espeak", "neural", "edge")
 # Files that live beside notices but are not notices (render/check skip them by name).
 FOLDER_FILES = ("lexicon.yaml", "defaults.yaml")
 
-# field -> (python types accepted, what to write); shared by notices and jingles
+# field -> (python types accepted, what to write); shared by notices and jingles. The hints are
+# shown as "write {hint}", translated where shown; {choices} is filled in then.
 COMMON_FIELDS: dict[str, tuple[tuple[type, ...], str]] = {
-    "id": ((str,), "letters a-z, digits, - and _, e.g. hesuan-round8"),
-    "kind": ((str,), "notice or jingle"),
-    "title": ((str,), "a short title, e.g. 第八轮全员核酸检测通知"),
-    "voice": ((str,), "a voice profile name from `broadcaster voices`"),
-    "repeat": ((int,), "a whole number from 1 to 10"),
-    "vars": ((dict,), "a mapping, e.g. vars: {village: 宏福苑社区}"),
-    "engine": ((str,), "one of " + ", ".join(ENGINES)),
-    "priority": ((str,), "one of " + ", ".join(PRIORITIES)),
-    "emphasis": ((list, str), "sentences to read again, as a list"),
-    "lead": ((bool, str), "true, false, or the opening line to use"),
-    "chime": ((bool,), "true or false"),
-    "closing_chime": ((bool,), "true or false"),
-    "music": ((str,), "a path to a music file, relative to this file"),
-    "gap": ((int, float), "seconds between readings, e.g. 1.5"),
+    "id": ((str,), N_("letters a-z, digits, - and _, e.g. hesuan-round8")),
+    "kind": ((str,), N_("notice or jingle")),
+    "title": ((str,), N_("a short title, e.g. 第八轮全员核酸检测通知")),
+    "voice": ((str,), N_("a voice profile name from `broadcaster voices`")),
+    "repeat": ((int,), N_("a whole number from 1 to 10")),
+    "vars": ((dict,), N_("one variable a line below it, e.g. `vars:` then `  village: 宏福苑社区`")),
+    "engine": ((str,), N_("one of {choices}")),
+    "priority": ((str,), N_("one of {choices}")),
+    "emphasis": ((list, str), N_("the sentences to read again, one a line, each after `- `")),
+    "lead": ((bool, str), N_("true, false, or the opening line to use")),
+    "chime": ((bool,), N_("true or false")),
+    "closing_chime": ((bool,), N_("true or false")),
+    "music": ((str,), N_("the name of a music file in this notice's folder")),
+    "gap": ((int, float), N_("seconds between readings, e.g. 1.5")),
 }
 NOTICE_FIELDS = {**COMMON_FIELDS,
-                 "template": ((str,), "a built-in template name or a path to a .j2 file"),
-                 "text": ((str,), "the text to read, e.g. text: 各位村民请注意……")}
+                 "template": ((str,), N_("a built-in template name or the name of a .j2 file")),
+                 "text": ((str,), N_("the text to read, e.g. text: 各位村民请注意……"))}
 JINGLE_FIELDS = {**COMMON_FIELDS,
-                 "form": ((str,), "one of " + ", ".join(JINGLE_FORMS)),
-                 "lines": ((list,), "a list of lines, one string each")}
+                 "form": ((str,), N_("one of {choices}")),
+                 "lines": ((list,), N_("the lines, one a line, each after `- `"))}
+FIELD_CHOICES = {"engine": ENGINES, "priority": PRIORITIES, "form": JINGLE_FORMS}
+# Field names an official may write in Chinese -> the field meant ("标题: …" -> did you mean 'title'?)
+CHINESE_KEYS = {"标题": "title", "题目": "title", "正文": "text", "内容": "text", "文字": "text", "通知": "text",
+                "模板": "template", "变量": "vars", "声音": "voice", "语音": "voice", "口音": "voice",
+                "方言": "voice", "重复": "repeat", "遍数": "repeat", "次数": "repeat", "优先级": "priority",
+                "引擎": "engine", "编号": "id", "类型": "kind", "格式": "form", "句子": "lines", "音乐": "music",
+                "重点": "emphasis", "强调": "emphasis", "间隔": "gap", "停顿": "gap"}
 
 
 @dataclass(frozen=True)
@@ -89,24 +97,32 @@ def notice_from_doc(doc: YamlDoc, defaults: dict | None = None) -> Notice:
     """Validate a loaded file; independent mistakes are reported together (BadInputs)."""
     data = doc.data
     if isinstance(data, list):
-        raise doc.error("file holds a list, but a notice is one mapping",
-                        "remove the leading '- ' so the fields start at the line's beginning")
+        raise doc.error(_("the file is a list of items, but a notice is one set of fields"),
+                        _("remove the leading '- ' so the fields start at the line's beginning"))
     if not isinstance(data, dict):
-        raise doc.error("file holds a single value, but a notice is a mapping of fields",
-                        "write fields like `title: ...` and `text: ...`")
+        raise doc.error(_("the file holds only one value, not the fields of a notice"),
+                        _("write fields like `title: ...` and `text: ...`, one a line"))
     kind = data.get("kind", "notice")
+    if not isinstance(kind, str):
+        raise doc.error(_("'{name}' has the wrong kind of value ({kind})").format(name="kind", kind=_kind_name(kind)),
+                        _("use kind: notice or kind: jingle"), "kind")
     if kind not in ("notice", "jingle"):
-        raise doc.error(f"unknown kind '{kind}'", "use kind: notice or kind: jingle", "kind")
+        raise doc.error(_("unknown kind '{kind}'").format(kind=kind), _("use kind: notice or kind: jingle"), "kind")
     fields = JINGLE_FIELDS if kind == "jingle" else NOTICE_FIELDS
-    problems: list[BadInput] = yamlsource.unknown_keys(doc, data, fields, what="field")
+    problems: list[BadInput] = yamlsource.unknown_keys(doc, data, fields, what="field", synonyms=CHINESE_KEYS)
     data = {k: v for k, v in data.items() if k in fields}
+    if isinstance(data.get("id"), int) and not isinstance(data["id"], bool):
+        data["id"] = doc.raw.get(("id",), str(data["id"]))  # id: 2022 is a fine id
     for name, value in list(data.items()):
         types, hint = fields[name]
         ok = isinstance(value, types) and not (isinstance(value, bool) and bool not in types)
         if not ok and str in types and isinstance(value, (int, float)) and name in ("title", "text"):
             ok = True  # a title like 2022 is still text
         if not ok:
-            problems.append(doc.error(f"'{name}' has the wrong type ({_type_name(value)})", f"write {hint}", name))
+            hint = _("write {hint}").format(hint=_(hint).format(choices=", ".join(FIELD_CHOICES.get(name, ()))))
+            what = (_("'{name}' has no value").format(name=name) if value is None else
+                    _("'{name}' has the wrong kind of value ({kind})").format(name=name, kind=_kind_name(value)))
+            problems.append(doc.error(what, hint, name))
             del data[name]  # checked no further; the other fields still are
     defaults = defaults if defaults is not None else folder_defaults(doc.path)
 
@@ -120,8 +136,8 @@ def notice_from_doc(doc: YamlDoc, defaults: dict | None = None) -> Notice:
 
     nid = attempt(_id, doc, data)
     repeat = attempt(_repeat, doc, data, defaults)
-    engine = attempt(_one_of, doc, data, "engine", ENGINES, defaults.get("engine"), "unknown engine")
-    priority = attempt(_one_of, doc, data, "priority", PRIORITIES, "normal", "unknown priority")
+    engine = attempt(_one_of, doc, data, "engine", ENGINES, defaults.get("engine"), N_("unknown engine '{value}'"))
+    priority = attempt(_one_of, doc, data, "priority", PRIORITIES, "normal", N_("unknown priority '{value}'"))
     attempt(_gap, doc, data)
     variables = attempt(_vars, doc, data.get("vars", {}))
     title = attempt(_title, doc, data)
@@ -135,7 +151,8 @@ def notice_from_doc(doc: YamlDoc, defaults: dict | None = None) -> Notice:
         lines = attempt(_jingle_lines, doc, data)
         form = data.get("form")
         if form is not None and form not in JINGLE_FORMS:
-            problems.append(doc.error(f"unknown jingle form '{form}'", _choices(form, JINGLE_FORMS), "form"))
+            problems.append(doc.error(_("unknown jingle form '{form}'").format(form=form),
+                                      _choices(form, JINGLE_FORMS), "form"))
         raise_all(problems)
         return Notice(path=doc.path, id=nid, title=title or nid, kind="jingle",
                       lines=tuple(line.strip() for line in lines), form=form,
@@ -145,9 +162,10 @@ def notice_from_doc(doc: YamlDoc, defaults: dict | None = None) -> Notice:
     has_template, has_text = "template" in doc.data, "text" in doc.data
     text = data.get("text")
     if has_template == has_text:
-        what = "both 'template' and 'text' are given" if has_text else "neither 'template' nor 'text' is given"
-        problems.append(doc.error(what, "give exactly one: a template name (see `broadcaster templates`) or "
-                                  "the text itself", "template" if has_template else ()))
+        what = (_("both 'template' and 'text' are given") if has_text
+                else _("neither 'template' nor 'text' is given"))
+        problems.append(doc.error(what, _("give exactly one: a template name (see `broadcaster templates`) or "
+                                          "the text itself"), "template" if has_template else ()))
     elif has_text and "text" in data:
         attempt(_text, doc, text)
     raise_all(problems)
@@ -162,18 +180,20 @@ def _id(doc: YamlDoc, data: dict) -> str:
     if nid is None:
         nid = doc.path.stem.lower()
         if not ID_RE.match(nid):
-            raise doc.error(f"the file name '{doc.path.stem}' cannot be used as an id",
-                            "add a line `id: ...` using a-z, 0-9, - and _ (e.g. id: hesuan-round8)")
+            raise doc.error(_("the file name '{name}' cannot be used as an id").format(name=doc.path.stem),
+                            _("add a line `id: ...` using a-z, 0-9, - and _ (e.g. id: hesuan-round8)"))
     elif not ID_RE.match(nid):
         suggestion = re.sub(r"[^a-z0-9_-]+", "-", nid.lower()).strip("-") or "notice-1"
-        raise doc.error(f"id '{nid}' may use only a-z, 0-9, - and _", f"e.g. id: {suggestion}", "id")
+        raise doc.error(_("id '{id}' may use only a-z, 0-9, - and _").format(id=nid),
+                        _("for example `id: {suggestion}`").format(suggestion=suggestion), "id")
     return nid
 
 
 def _repeat(doc: YamlDoc, data: dict, defaults: dict) -> int:
     repeat = data.get("repeat", defaults.get("repeat", 2))
     if not 1 <= repeat <= 10:
-        raise doc.error(f"repeat {repeat} is out of range", "use a whole number from 1 to 10", "repeat")
+        raise doc.error(_("repeat {n} is out of range").format(n=repeat), _("use a whole number from 1 to 10"),
+                        "repeat")
     return repeat
 
 
@@ -181,14 +201,14 @@ def _one_of(doc: YamlDoc, data: dict, name: str, choices: tuple[str, ...], defau
             what: str) -> str | None:
     value = data.get(name, default)
     if value is not None and value not in choices:
-        raise doc.error(f"{what} '{value}'", _choices(value, choices), name)
+        raise doc.error(_(what).format(value=value), _choices(value, choices), name)
     return value
 
 
 def _gap(doc: YamlDoc, data: dict) -> None:
     gap = data.get("gap")
     if gap is not None and not 0 <= gap <= 30:
-        raise doc.error(f"gap {gap} is out of range", "use seconds from 0 to 30", "gap")
+        raise doc.error(_("gap {n} is out of range").format(n=gap), _("use seconds from 0 to 30"), "gap")
 
 
 def _title(doc: YamlDoc, data: dict) -> str:
@@ -201,7 +221,7 @@ def _title(doc: YamlDoc, data: dict) -> str:
 
 def _text(doc: YamlDoc, text: Any) -> None:
     if not str(text).strip():
-        raise doc.error("'text' is empty", "write what should be read out", "text")
+        raise doc.error(_("'text' is empty"), _("write what should be read out"), "text")
     if len(str(text)) > MAX_TEXT:
         raise doc.error(_("the text is too long ({n} characters; at most {limit})").format(
             n=len(str(text)), limit=MAX_TEXT), _("split it into several notices"), "text")
@@ -210,12 +230,13 @@ def _text(doc: YamlDoc, text: Any) -> None:
 def _jingle_lines(doc: YamlDoc, data: dict) -> list:
     lines = data.get("lines")
     if not lines:
-        raise doc.error("a jingle needs its lines", "add `lines:` with one line per item", "lines"
-                        if "lines" in data else ())
+        raise doc.error(_("a jingle needs its lines"), _("add `lines:` and below it one line of the jingle "
+                                                         "a line, each after `- `"),
+                        "lines" if "lines" in data else ("form" if "form" in data else ()))
     for i, line in enumerate(lines):
         if not isinstance(line, str) or not line.strip():
-            raise doc.error(f"line {i + 1} of the jingle is not text", "write each line as text",
-                            "lines", i)
+            raise doc.error(_("line {n} of the jingle is not text").format(n=i + 1),
+                            _("write each line as text after `- `"), "lines", i)
     _sizes(doc, lines, "lines", N_("jingle line"))
     return lines
 
@@ -241,8 +262,8 @@ def _vars(doc: YamlDoc, raw_vars: dict) -> dict:
             key="vars", n=len(raw_vars), limit=MAX_ITEMS), _("keep the ones that matter"), "vars")
     for name, value in raw_vars.items():
         if not isinstance(name, str) or not re.match(r"^[A-Za-z_][A-Za-z0-9_]*$", name):
-            problems.append(doc.error(f"variable name '{name}' is not usable in a template",
-                                      "use letters, digits and _ (e.g. start_time)", "vars", name))
+            problems.append(doc.error(_("variable name '{name}' is not usable in a template").format(name=name),
+                                      _("use English letters, digits and _ (e.g. start_time)"), "vars", name))
             continue
         try:
             out[name] = _text_value(doc, ("vars", name), value)
@@ -258,7 +279,9 @@ def _text_value(doc: YamlDoc, key: tuple, value: Any) -> Any:
     if isinstance(value, list):
         return [_text_value(doc, key + (i,), v) for i, v in enumerate(value)]
     if value is None:
-        raise doc.error(f"variable '{key[-1]}' has no value", "write its value after the colon", *key)
+        name = next(k for k in reversed(key) if isinstance(k, str))  # an item of a list: the list's name
+        raise doc.error(_("variable '{name}' has no value").format(name=name),
+                        _("write its value after the colon"), *key)
     text = doc.raw.get(key, str(value))
     if len(text) > MAX_VAR:
         name = next(k for k in reversed(key) if isinstance(k, str))
@@ -274,17 +297,25 @@ def folder_defaults(notice_path: Path) -> dict:
         return {}
     doc = yamlsource.load(path)
     if not isinstance(doc.data, dict):
-        raise doc.error("defaults.yaml must be a mapping", "write e.g. `voice: sichuan_chongqing`")
+        raise doc.error(_("defaults.yaml holds no settings"),
+                        _("write one setting a line, e.g. `voice: sichuan_chongqing`"))
     yamlsource.check_keys(doc, doc.data, {"voice", "engine", "repeat"}, what="default")
     return dict(doc.data)
 
 
-def _type_name(value: Any) -> str:
-    return {dict: "a mapping", list: "a list", str: "text", int: "a number", float: "a number",
-            bool: "true/false"}.get(type(value), type(value).__name__)
+_KIND_NAMES = {dict: N_("several fields"), list: N_("a list"), str: N_("text"), int: N_("a number"),
+               float: N_("a decimal number"), bool: N_("true/false")}
+_A_DATE = N_("a date")
+_NOTHING = N_("nothing")
+
+
+def _kind_name(value: Any) -> str:
+    """What a YAML value is, in plain words: "a list", "text", "several fields"."""
+    name = _KIND_NAMES.get(type(value))
+    if name is None:
+        name = _A_DATE if hasattr(value, "year") else _NOTHING
+    return _(name)
 
 
 def _choices(word: str, choices: tuple[str, ...]) -> str:
-    hint = yamlsource.did_you_mean(word, choices)
-    listed = "use one of " + ", ".join(choices)
-    return f"{hint} {listed}" if hint else listed
+    return yamlsource.choices_fix(word, choices)

@@ -85,8 +85,7 @@ def prepare(notice: Notice, voice_override: str | None = None, program=None) -> 
             try:
                 spoken[speech.text] = spoken_text(speech.text, voice, words, extra_pronunciations=sounds)
             except BadInput as exc:
-                named = re.findall(r"'([^']+)'", exc.what)  # the value it names, e.g. '25:00'
-                raise exc.located(notice.path, _line_of_value(notice, speech.text, named)) from None
+                raise _in_vars(notice, speech.text, exc) from None
     return Prepared(notice=notice, voice=voice, script=script, spoken=spoken, pronunciations=tuple(sounds))
 
 
@@ -113,6 +112,26 @@ def input_files(notice: Notice) -> list[Path]:
         if path.is_file():
             unique.setdefault(path, None)
     return list(unique)
+
+
+def _in_vars(notice: Notice, sentence: str, exc: BadInput) -> BadInput:
+    """A bad time or date placed at the var that holds it, and named: "… (variable date)"."""
+    # the value it names, e.g. '25:00' (“25:00” in Chinese messages)
+    named = re.findall(r"['“]([^'”]+)['”]", exc.what)
+    var = _var_of_value(notice, named)
+    if var is None or notice.doc is None:
+        return exc.located(notice.path, _line_of_value(notice, sentence, named))
+    from broadcaster.i18n import _
+    return type(exc)(_("{what} (variable {name})").format(what=exc.what, name=var), exc.fix, notice.path,
+                     notice.doc.line("vars", var))
+
+
+def _var_of_value(notice: Notice, named: list[str]) -> str | None:
+    """The var whose value holds one of the values an error names."""
+    for name, value in notice.vars.items():
+        if named and isinstance(value, (str, int, float)) and any(n in str(value) for n in named):
+            return name
+    return None
 
 
 def _line_of_value(notice: Notice, sentence: str, named: list[str] | None = None) -> int | None:

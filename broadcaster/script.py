@@ -208,9 +208,18 @@ class _FolderLoader(jinja2.FileSystemLoader):
         return source, filename, uptodate
 
 
+def _spoken_value(value):
+    """`{{ place }}` with a list of places is read as 北门、南门, never as Python's ['北门', '南门']."""
+    if isinstance(value, (list, tuple)):
+        return "、".join(str(_spoken_value(v)) for v in value)
+    if isinstance(value, dict):
+        return "、".join(str(_spoken_value(v)) for v in value.values())
+    return value
+
+
 def _environment(search: tuple[str, ...]) -> jinja2.sandbox.SandboxedEnvironment:
     return _BoundedEnvironment(
-        loader=_FolderLoader(list(search)), undefined=jinja2.StrictUndefined,
+        loader=_FolderLoader(list(search)), undefined=jinja2.StrictUndefined, finalize=_spoken_value,
         autoescape=False, keep_trailing_newline=False, trim_blocks=True, lstrip_blocks=True)
 
 
@@ -291,17 +300,18 @@ def fill(notice: Notice) -> str:
             if name.endswith(".j2"):
                 env = _env_for((here, builtin))
                 if Path(name).is_absolute() or ".." in Path(name).parts:
-                    raise notice.error(f"template path '{name}' leaves the notice's folder",
-                                       "put the .j2 file in this notice's folder and name it relatively",
+                    raise notice.error(_("template path '{name}' leaves the notice's folder").format(name=name),
+                                       _("put the .j2 file in this notice's folder and write only its name"),
                                        "template")
             else:
                 env = _env_for((builtin,))
                 known = [t.stem for t in templates_dir().glob("*.j2")]
                 if name not in known:
-                    from broadcaster.yamlsource import did_you_mean
-                    hint = did_you_mean(name, known)
-                    raise notice.error(f"unknown template '{name}'",
-                                       (hint + " " if hint else "") + "see `broadcaster templates`",
+                    from broadcaster.yamlsource import closest
+                    close = closest(name, known)
+                    raise notice.error(_("unknown template '{name}'").format(name=name),
+                                       _("did you mean '{word}'? See `broadcaster templates`").format(word=close)
+                                       if close else _("see `broadcaster templates` for the names"),
                                        "template")
                 name = name + ".j2"
             template = env.get_template(name)
@@ -311,24 +321,36 @@ def fill(notice: Notice) -> str:
         text, missing = _render_all_missing(template, notice.vars)
     except jinja2.UndefinedError as exc:
         # not a plain missing name: e.g. {{ place.name }} where place is text
-        raise notice.error(_("the template uses something that is not there ({what})").format(what=exc),
-                           _("check the names in {{ }} against the vars"), where_key) from None
-    except jinja2.exceptions.SecurityError as exc:
-        raise notice.error(f"the template tried something unsafe ({exc})",
-                           "use only variables and simple filters", where_key) from None
+        part = re.search(r"has no (?:attribute|element) '?([^']+?)'?$", str(exc))
+        what = (_("the template asks for the part '{part}' of a variable that has no such part").format(
+            part=part.group(1)) if part else _("the template uses a variable that is not there"))
+        raise notice.error(what, _("check the names in {{ }} against the vars"), where_key) from None
+    except jinja2.exceptions.SecurityError:
+        raise notice.error(_("the template tries something that is not allowed"),
+                           _("use only variables and simple filters, e.g. {{ place }}"), where_key) from None
     except _OutsideFolder as exc:
         raise notice.error(_("template '{name}' leads outside the notice's folder").format(name=exc.name),
                            _("copy the .j2 file into this notice's folder instead of linking to it"),
                            where_key) from None
     except jinja2.TemplateNotFound as exc:
-        raise notice.error(f"template file '{exc.name}' not found (or outside the template folders)",
-                           "put the .j2 file in this notice's folder", where_key) from None
+        raise notice.error(_("template file '{name}' not found (or outside the template folders)").format(
+            name=exc.name), _("put the .j2 file in this notice's folder"), where_key) from None
     except jinja2.TemplateSyntaxError as exc:
         place = exc.filename or str(notice.path)
-        raise BadInput(f"template syntax error: {exc.message}", "check the {{ }} and {% %} pairs",
-                       place, exc.lineno if exc.filename else notice.doc.line("text") if notice.doc else None) from None
-    except jinja2.TemplateError as exc:
-        raise notice.error(f"template error: {exc}", "check the template", where_key) from None
+        what, fix = _syntax_words(exc.message or "")
+        raise BadInput(what, fix, place, exc.lineno if exc.filename
+                       else notice.doc.line(where_key) if notice.doc else None) from None
+    except jinja2.TemplateError:
+        raise notice.error(_("the template cannot be filled in"),
+                           _("check the {{ }} and {% %} marks in it"), where_key) from None
+    except (TypeError, ValueError, ArithmeticError, LookupError) as exc:
+        # e.g. {{ start + 1 }} with text in start, or {{ n / 0 }}: the user's template, not our bug
+        filename, line = _template_place(exc)
+        what = _("the template cannot work something out with these values (text and numbers mixed?)")
+        fix = _("check the {{ }} on this line: a sum needs numbers, and nothing may be divided by 0")
+        if filename and filename.endswith(".j2"):
+            raise BadInput(what, fix, filename, line) from None
+        raise notice.error(what, fix, where_key) from None
     except (_Runaway, OverflowError, MemoryError, RecursionError) as exc:
         what = str(exc) if isinstance(exc, _Runaway) else _("the template runs without end")
         fix = _("a notice needs only a few short loops: check the template")
@@ -337,11 +359,87 @@ def fill(notice: Notice) -> str:
             raise BadInput(what, fix, filename, line) from None
         raise notice.error(what, fix, where_key) from None
     if missing:
-        where = notice.template or "the text"
-        raise_all([notice.error(f"missing variable '{var}' (needed by {where})",
-                                f"add `{var}: ...` under vars", "vars" if notice.vars else ())
-                   for var in missing])
+        raise_all([_missing(notice, var, missing) for var in missing])
     return _tidy(text)
+
+
+def _missing(notice: Notice, var: str, missing: list[str]) -> BadInput:
+    """A missing variable, with the template's own words for it and a misspelt var named."""
+    meaning = _meanings(notice).get(var, "")
+    if meaning:
+        what = _("missing variable '{name}' ({meaning})").format(name=var, meaning=meaning)
+    elif notice.template:
+        what = _("missing variable '{name}' (template {template} needs it)").format(name=var,
+                                                                                    template=notice.template)
+    else:
+        what = _("missing variable '{name}' (the text uses it)").format(name=var)
+    from broadcaster.yamlsource import closest
+    spare = [v for v in notice.vars if v not in missing and v not in _used(notice)]
+    typo = closest(var, spare)
+    if typo is not None and notice.doc is not None:
+        line = notice.doc.line("vars", typo)
+        if notice.template and not notice.template.endswith(".j2"):  # a built-in's names are right
+            fix = _("'{typo}' on line {line} looks misspelt: rename it to '{name}'").format(
+                typo=typo, line=line, name=var)
+        else:  # the user wrote both names: either may be the slip
+            fix = _("vars has '{typo}' on line {line}: write the same name in vars and between {marks}").format(
+                typo=typo, line=line, marks="{{ }}")
+        return notice.error(what, fix, "vars", typo)
+    if notice.vars:
+        return notice.error(what, _("add a line `{name}: ...` under vars").format(name=var), "vars")
+    return notice.error(what, _("add `vars:` and below it a line `  {name}: ...`").format(name=var),
+                        "template" if notice.template else "text")
+
+
+def _template_file(notice: Notice) -> Path | None:
+    name = notice.template
+    if not name:
+        return None
+    path = notice.path.parent / name if name.endswith(".j2") else templates_dir() / f"{name}.j2"
+    return path if path.is_file() else None
+
+
+def _meanings(notice: Notice) -> dict:
+    """var -> the template's own description of it ("开始时间，如 8:00"), when it has one."""
+    path = _template_file(notice)
+    if path is None:
+        return {}
+    try:
+        info = template_info(path)
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return {}  # a user's template with a broken header: no descriptions, still a message
+    return {str(k): str(v) for k, v in {**info.optional, **info.required}.items() if v}
+
+
+def _used(notice: Notice) -> set[str]:
+    """The variable names the notice's template or text uses."""
+    path = _template_file(notice)
+    try:
+        source = path.read_text(encoding="utf-8") if path else (notice.text or "")
+        return set(jinja2.meta.find_undeclared_variables(_env_for((str(templates_dir()),)).parse(source)))
+    except (OSError, UnicodeDecodeError, jinja2.TemplateError):
+        return set()
+
+
+# jinja's words for a broken template (its messages are English and technical) -> plain words
+def _syntax_words(message: str) -> tuple[str, str]:
+    found = re.search(r"No (filter|test) named '([^']+)'", message)
+    if found:
+        return (_("the template uses '{name}', which it does not know").format(name=found.group(2)),
+                _("remove `| {name}` or check its spelling").format(name=found.group(2)))
+    found = re.search(r"innermost block that needs to be closed is '(\w+)'", message)
+    if found:
+        return (_("a '{tag}' block in the template is not closed").format(tag=found.group(1)),
+                _("add `{end}` where it should end").format(end="{% end" + found.group(1) + " %}"))
+    found = re.search(r"Encountered unknown tag '(\w+)'", message)
+    if found:
+        return (_("the template has an unknown mark '{tag}'").format(tag="{% " + found.group(1) + " %}"),
+                _("use only if, for and set between {% %}, each closed with its end mark"))
+    if "print statement" in message:
+        return (_("a '{{' in the template is not closed with '}}', or holds more than a name"),
+                _("write one variable name between the marks, e.g. {{ place }}"))
+    return (_("the template's {{ }} or {% %} marks are not written right"),
+            _("check that every {{ has its }} and every {% if %} or {% for %} its {% endif %} or {% endfor %}"))
 
 
 def _tidy(text: str) -> str:
@@ -363,8 +461,8 @@ def build_script(notice: Notice, voice: VoiceProfile, program: ProgramDefaults |
     body = fill(notice) if notice.kind == "notice" else "\n".join(notice.lines)
     parts = sentences(body)
     if not parts:
-        raise notice.error("the notice has nothing to say after filling in the template",
-                           "write some text or check the variables", "text" if notice.text else "template")
+        raise notice.error(_("the notice has nothing to say after filling in the template"),
+                           _("write some text or check the variables"), "text" if notice.text else "template")
     gap = int(notice.options.get("gap", voice.pauses.repeat_gap / 1000) * 1000)
     reading: list[Segment] = []
     for i, sentence in enumerate(parts):
@@ -412,8 +510,8 @@ def _emphasis(notice: Notice) -> list[str]:
     out = []
     for i, item in enumerate(notice.options.get("emphasis") or []):
         if not isinstance(item, str) or not item.strip():
-            raise notice.error(f"emphasis item {i + 1} is not a sentence",
-                               "write each sentence to repeat as text, e.g. - 不聚集", "emphasis", i)
+            raise notice.error(_("emphasis item {n} is not a sentence").format(n=i + 1),
+                               _("write each sentence to repeat as text, e.g. - 不聚集"), "emphasis", i)
         filled = fill(replace(notice, template=None, text=item))
         out.extend(sentences(filled))
     return out
@@ -431,8 +529,8 @@ def _music(notice: Notice) -> Path | None:
         raise notice.error(_("music file '{name}' is outside the notice's folder").format(name=name),
                            _("copy it into this notice's folder and name it relatively"), "music")
     if not path.is_file():
-        raise notice.error(f"music file '{name}' not found",
-                           "give the path of an audio file relative to this notice", "music")
+        raise notice.error(_("music file '{name}' not found").format(name=name),
+                           _("put the audio file in this notice's folder and write its name"), "music")
     return path
 
 

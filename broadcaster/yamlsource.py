@@ -12,7 +12,7 @@ from typing import Any
 import yaml
 
 from broadcaster.errors import BadInput, raise_all
-from broadcaster.i18n import _
+from broadcaster.i18n import N_, _
 
 Key = tuple  # path of keys/indexes from the document root
 # libyaml when present: the pure-Python parser needs ~30 s for a 1 MB file, libyaml about 1 s.
@@ -59,15 +59,15 @@ def read_text(path: Path, max_bytes: int | None = None) -> str:
         # O_NONBLOCK: opening a FIFO must not wait for a writer; fstat then refuses it.
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     except FileNotFoundError:
-        raise BadInput("file not found", "check the path and the file name", path) from None
+        raise BadInput(_("file not found"), _("check the path and the file name"), path) from None
     except IsADirectoryError:
-        raise BadInput("is a folder, not a file", "name a .yaml file inside it", path) from None
+        raise BadInput(_("is a folder, not a file"), _("name a .yaml file inside it"), path) from None
     except OSError as exc:
-        raise BadInput(f"cannot read file ({exc.strerror})", "check its permissions", path) from None
+        raise _unreadable(exc, path) from None
     with os.fdopen(fd, "rb") as handle:
         info = os.fstat(handle.fileno())
         if stat.S_ISDIR(info.st_mode):
-            raise BadInput("is a folder, not a file", "name a .yaml file inside it", path)
+            raise BadInput(_("is a folder, not a file"), _("name a .yaml file inside it"), path)
         if not stat.S_ISREG(info.st_mode):
             raise BadInput(_("is not an ordinary file (a pipe or a device)"),
                            _("name a file saved on disk"), path)
@@ -78,13 +78,18 @@ def read_text(path: Path, max_bytes: int | None = None) -> str:
         try:
             data = handle.read() if max_bytes is None else handle.read(max_bytes + 1)
         except OSError as exc:
-            raise BadInput(f"cannot read file ({exc.strerror})", "check its permissions", path) from None
+            raise _unreadable(exc, path) from None
     if max_bytes is not None and len(data) > max_bytes:  # grew after the stat
         raise BadInput(_("file is too big ({size} bytes; at most {limit})").format(
             size=f"{len(data):,}+", limit=f"{max_bytes:,}"),
             _("a notice is a page of text: check that this is the right file"), path)
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
+    elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:  # Notepad's "Unicode" is UTF-16 with a byte order mark: fine to read as it is
+            return data.decode("utf-16")
+        except UnicodeDecodeError:
+            pass
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
@@ -94,8 +99,15 @@ def read_text(path: Path, max_bytes: int | None = None) -> str:
         return data.decode("gb18030")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
-        raise BadInput("file is neither UTF-8 nor GBK text",
-                       "save it as UTF-8 in your editor (另存为 → 编码 UTF-8)", path, line) from None
+        raise BadInput(_("file is neither UTF-8 nor GBK text"),
+                       _("save it as UTF-8 in your editor (另存为 → 编码 UTF-8)"), path, line) from None
+
+
+def _unreadable(exc: OSError, path: Path) -> BadInput:
+    if isinstance(exc, PermissionError):
+        return BadInput(_("no permission to read the file"), _("check who may read it (its permissions)"), path)
+    return BadInput(_("cannot read the file ({reason})").format(reason=exc.strerror or exc.__class__.__name__),
+                    _("check the disk and the file's permissions"), path)
 
 
 def load(path: str | Path, text: str | None = None) -> YamlDoc:
@@ -108,15 +120,15 @@ def load(path: str | Path, text: str | None = None) -> YamlDoc:
             size=f"{len(text):,}", limit=f"{MAX_YAML_BYTES:,}"),
             _("a notice is a page of text: check that this is the right file"), path)
     if not text.strip():
-        raise BadInput("file is empty", "write the notice fields (see `broadcaster templates`)", path, 1)
+        raise BadInput(_("file is empty"), _("write the notice fields (see `broadcaster templates`)"), path, 1)
     _refuse_unreadable_characters(text, path)
     _refuse_deep_nesting(text, path)
     try:
         # Aliases are refused before anything is built, so alias bombs cannot expand.
         for event in yaml.parse(text, Loader=_LOADER):
             if isinstance(event, yaml.AliasEvent):
-                raise BadInput("YAML aliases (*name) are not supported",
-                               "write the value out in full", path, event.start_mark.line + 1)
+                raise BadInput(_("copying a value with *name (YAML aliases) is not allowed"),
+                               _("write the value out in full"), path, event.start_mark.line + 1)
         node = yaml.compose(text, Loader=_LOADER)
     except yaml.MarkedYAMLError as exc:
         escape = _SURROGATE_ESCAPE_RE.search(text)
@@ -132,7 +144,7 @@ def load(path: str | Path, text: str | None = None) -> YamlDoc:
         raise BadInput(_("the file nests too deeply"), _("write at most {n} levels").format(n=MAX_NESTING),
                        path) from None
     if node is None:
-        raise BadInput("file is empty", "write the notice fields", path, 1)
+        raise BadInput(_("file is empty"), _("write the notice fields (see `broadcaster templates`)"), path, 1)
     lines: dict = {}
     raw: dict = {}
     data = _build(node, (), lines, raw, path)
@@ -253,16 +265,17 @@ def _build(node: yaml.Node, key: Key, lines: dict, raw: dict, path: Path) -> Any
         out: dict = {}
         for knode, vnode in node.value:
             if not isinstance(knode, yaml.ScalarNode):
-                raise BadInput("a key must be plain text", "write `name: value`", path,
-                               knode.start_mark.line + 1)
+                raise BadInput(_("a name before ':' must be plain text, not a list or brackets"),
+                               _("write `name: value`"), path, knode.start_mark.line + 1)
             _refuse_bad_characters(knode, path)
             k = "<<" if knode.tag == "tag:yaml.org,2002:merge" else _constructor.construct_object(knode)
             if k == "<<":
-                raise BadInput("YAML merge keys (<<) are not supported", "write the keys out", path,
-                               knode.start_mark.line + 1)
+                raise BadInput(_("copying fields with '<<' (YAML merge keys) is not allowed"),
+                               _("write the fields out in full"), path, knode.start_mark.line + 1)
             if k in out:
-                raise BadInput(f"duplicate key '{k}'", f"keep one '{k}:' line and delete the other "
-                               f"(first on line {lines[key + (k,)]})", path, knode.start_mark.line + 1)
+                raise BadInput(_("duplicate key '{key}'").format(key=k),
+                               _("keep one '{key}:' line and delete the other (first on line {line})").format(
+                                   key=k, line=lines[key + (k,)]), path, knode.start_mark.line + 1)
             lines[key + (k,)] = knode.start_mark.line + 1
             out[k] = _build(vnode, key + (k,), lines, raw, path)
             lines[key + (k,)] = knode.start_mark.line + 1
@@ -273,8 +286,11 @@ def _build(node: yaml.Node, key: Key, lines: dict, raw: dict, path: Path) -> Any
     raw[key] = node.value
     try:
         return _constructor.construct_object(node)
-    except yaml.constructor.ConstructorError as exc:
-        raise BadInput(f"invalid value: {exc.problem}", "quote it as text", path,
+    except yaml.constructor.ConstructorError:
+        # e.g. `!!python/object` or `!!binary` with bad content: a tag a notice has no use for
+        tag = str(node.tag or "").replace("tag:yaml.org,2002:", "!!")
+        raise BadInput(_("the value has a mark '{tag}' that is not allowed").format(tag=tag),
+                       _("remove the mark, or put the whole value in quotes"), path,
                        node.start_mark.line + 1) from None
     except (ValueError, OverflowError):  # 2021-02-30 looks like a date to YAML but is none
         name = next((k for k in reversed(key) if isinstance(k, str)), "value")
@@ -297,27 +313,48 @@ def _refuse_bad_characters(node: yaml.ScalarNode, path: Path) -> None:
 
 
 def did_you_mean(word: str, choices: list[str] | tuple[str, ...]) -> str:
-    """' (did you mean `x`?)' when a close choice exists, else ''."""
-    close = difflib.get_close_matches(str(word), list(choices), n=1, cutoff=0.6)
-    return f"did you mean '{close[0]}'?" if close else ""
+    """"did you mean 'x'?" (in the user's language) when a close choice exists, else ''."""
+    close = closest(word, choices)
+    return _("did you mean '{word}'?").format(word=close) if close else ""
+
+
+def closest(word: str, choices: list[str] | tuple[str, ...]) -> str | None:
+    """The choice closest to a misspelt word, or None when none is close."""
+    close = difflib.get_close_matches(str(word), [str(c) for c in choices], n=1, cutoff=0.6)
+    return close[0] if close else None
+
+
+def choices_fix(word: str, choices: list[str] | tuple[str, ...]) -> str:
+    """How to fix an unknown choice: "did you mean 'x'? Use one of a, b, c" (or only the list)."""
+    close = closest(word, choices)
+    listed = ", ".join(str(c) for c in choices)
+    if close:
+        return _("did you mean '{word}'? Use one of {choices}").format(word=close, choices=listed)
+    return _("use one of {choices}").format(choices=listed)
+
+
+# what unknown_keys calls the mapping's entries ("unknown field 'titel'")
+_UNKNOWN = {"key": N_("unknown key '{key}'"), "field": N_("unknown field '{key}'"),
+            "default": N_("unknown setting '{key}' in defaults.yaml")}
 
 
 def check_keys(doc: YamlDoc, mapping: dict, allowed: dict | set | list, where: Key = (),
-               what: str = "key") -> None:
+               what: str = "key", synonyms: dict | None = None) -> None:
     """Refuse unknown keys with a did-you-mean hint (all of them at once)."""
-    raise_all(unknown_keys(doc, mapping, allowed, where, what))
+    raise_all(unknown_keys(doc, mapping, allowed, where, what, synonyms))
 
 
 def unknown_keys(doc: YamlDoc, mapping: dict, allowed: dict | set | list, where: Key = (),
-                 what: str = "key") -> list[BadInput]:
-    """One error per unknown key, each with a did-you-mean hint."""
+                 what: str = "key", synonyms: dict | None = None) -> list[BadInput]:
+    """One error per unknown key, each with a did-you-mean hint (`synonyms`: other words for a key)."""
     errors = []
     for k in mapping:
         if k not in allowed:
-            hint = did_you_mean(k, sorted(allowed))
-            listed = "allowed: " + ", ".join(sorted(allowed))
-            errors.append(doc.error(f"unknown {what} '{k}'", f"{hint} {listed}" if hint else listed,
-                                    *where, k))
+            close = (synonyms or {}).get(str(k).strip()) or closest(k, sorted(allowed))
+            listed = ", ".join(sorted(allowed))
+            fix = (_("did you mean '{word}'? Allowed: {choices}").format(word=close, choices=listed) if close
+                   else _("allowed: {choices}").format(choices=listed))
+            errors.append(doc.error(_(_UNKNOWN.get(what, _UNKNOWN["key"])).format(key=k), fix, *where, k))
     return errors
 
 
@@ -379,6 +416,8 @@ def _culprits(lines: list[str], limit: int):
     opened: int | None = None   # indentation of a `key:` whose value starts on the next line
     block: int | None = None    # inside a `|`/`>` block: the key's indentation
     skip_to = 0                 # inside a quoted value begun on an earlier line
+    block_used = False          # the `|`/`>` block has had a line of its own
+    block_mark = "|"
     flow = 0
     for n, line in enumerate(lines[:limit], 1):
         stripped = line.lstrip(" ")
@@ -387,7 +426,13 @@ def _culprits(lines: list[str], limit: int):
             continue
         if block is not None:
             if not stripped.strip() or indent > block:
+                block_used = block_used or bool(stripped.strip())
                 continue
+            if not block_used and not _KEY_RE.match(stripped):  # `text: |` and the text not indented
+                repaired = " " * (block + 2) + stripped
+                yield _Culprit(n, _("the lines of the text after '{mark}' are not indented").format(mark=block_mark),
+                               _("put two spaces more before each of its lines: `{fixed}`").format(
+                                   fixed=repaired), repaired)
             block = None
         if not stripped.strip() or stripped.startswith("#"):
             continue
@@ -408,6 +453,20 @@ def _culprits(lines: list[str], limit: int):
             yield _Culprit(n, _("the colon after '{name}' is a full-width '：'").format(name=head.strip()),
                            _("type an ordinary colon and a space: `{fixed}`").format(fixed=repaired.strip()),
                            repaired)
+        if key is not None and value and value[0] not in "\"'[{|>#&*!" and (
+                ": " in value or value[0] in "@`"):
+            # `title: 通知: 今天` or `text: @全体`: the value needs quotes
+            name = key.group(2)
+            whole = "'" + value.replace("'", "''") + "'"
+            repaired = line[:len(line) - len(stripped)] + stripped[:key.end(0)].rstrip() + " " + whole
+            what = (_("the value of '{name}' holds ': '").format(name=name) if ": " in value
+                    else _("the value of '{name}' starts with '{c}'").format(name=name, c=value[0]))
+            yield _Culprit(n, what, _("put the whole value in quotes: `{fixed}`").format(fixed=repaired.strip()),
+                           repaired)
+        if key is not None and stripped.startswith("- ") and _after_a_field(lines, n, indent):
+            repaired = " " * indent + body
+            yield _Culprit(n, _("line starts with '- ', but the fields around it do not"),
+                           _("remove the '- ' at the start: `{fixed}`").format(fixed=repaired.strip()), repaired)
         if value[:1] in ("\"", "'") and _quote_closed(value):
             after = value[_quote_closed(value):].strip()
             if after and not after.startswith(("#", ",", "]", "}")):
@@ -422,6 +481,11 @@ def _culprits(lines: list[str], limit: int):
                            line.rstrip() + value[0])
             skip_to = _quote_end(lines, n, value[0], limit) or limit
             continue
+        tight = re.match(r"^([A-Za-z_\u4e00-\u9fff][\w\u4e00-\u9fff-]*):(?![\s/])(\S.*)$", body)
+        if key is None and tight and not stripped.startswith("- "):
+            repaired = " " * indent + f"{tight.group(1)}: {tight.group(2)}"
+            yield _Culprit(n, _("there is no space after the colon after '{name}'").format(name=tight.group(1)),
+                           _("type a space after the colon: `{fixed}`").format(fixed=repaired.strip()), repaired)
         if key is None and "：" not in body and not value.startswith(("[", "{", "- ")) and value != "-":
             continuing = opened is None and indent > levels[-1]  # a plain value's next line
             if not continuing and not stripped.startswith("- "):
@@ -450,7 +514,8 @@ def _culprits(lines: list[str], limit: int):
                     levels.append(key_indent)
             opened = key_indent if not value or value.startswith("#") else None
             if _BLOCK_RE.search(stripped):
-                block, opened = indent, None
+                block, opened, block_used = indent, None, False
+                block_mark = _BLOCK_RE.search(stripped).group().lstrip(":- ")[:1]
             elif value.startswith(("[", "{")):
                 flow = _flow_depth(value, 0)[1]
                 if flow:
@@ -461,6 +526,21 @@ def _culprits(lines: list[str], limit: int):
                                    line.rstrip() + closing)
         else:
             opened = indent if stripped.startswith("- ") and not body else None
+
+
+def _after_a_field(lines: list[str], n: int, indent: int) -> bool:
+    """Line n's nearest line above at its indentation or less is a `name: value` field at the same
+    indentation: so a `- ` on line n starts a list where fields were being written."""
+    for other in reversed(lines[:n - 1]):
+        text = other.lstrip(" ")
+        if not text.strip() or text.startswith("#"):
+            continue
+        if len(other) - len(text) > indent:
+            continue
+        key = _KEY_RE.match(text)
+        return (len(other) - len(text) == indent and key is not None and not text.startswith("- ")
+                and bool(text[key.end(0):].strip()) and not text[key.end(0):].strip().startswith(("#", "|", ">")))
+    return False
 
 
 def _quote_closed(value: str) -> int:
