@@ -84,7 +84,8 @@ def prepare(notice: Notice, voice_override: str | None = None, program=None) -> 
             try:
                 spoken[speech.text] = spoken_text(speech.text, voice, words, extra_pronunciations=sounds)
             except BadInput as exc:
-                named = re.findall(r"'([^']+)'", exc.what)  # the value it names, e.g. '25:00'
+                # the value it names, e.g. '25:00' (“25:00” in Chinese messages)
+                named = re.findall(r"['“]([^'”]+)['”]", exc.what)
                 raise exc.located(notice.path, _line_of_value(notice, speech.text, named)) from None
     return Prepared(notice=notice, voice=voice, script=script, spoken=spoken, pronunciations=tuple(sounds))
 
