@@ -446,12 +446,13 @@ def voices(as_json: bool) -> None:
             click.echo("          " + _("note: {reason}").format(reason=_engine_note(name)))
     click.echo(_("voices:"))
     for p in profiles.values():
-        about = (_("rate {rate}, {n} dialect words") if p.lexicon else _("rate {rate}")).format(
+        about = (_("(rate {rate}, {n} dialect words)") if p.lexicon else _("(rate {rate})")).format(
             rate=f"{p.rate:g}", n=len(p.lexicon))
-        click.echo(f"  {p.name:18s} {p.display}  {p.region}  ({about})")
+        click.echo(f"  {p.name:18s} {p.display}  {p.region}  {about}")
         for engine, settings in p.engines.items():
             voice = settings.get("voice", _("default"))
-            click.echo(f"      {engine:7s} {voice:30s} {p.display}: {p.honest(engine)}")
+            heard = _("{voice}: {heard}").format(voice=p.display, heard=p.honest(engine))
+            click.echo(f"      {engine:7s} {voice:30s} {heard}")
 
 
 # ---------------------------------------------------------------- jingles (顺口溜)

@@ -78,7 +78,7 @@ def get_engine(name: str) -> Engine:
 
     if name not in _MODULES:
         raise EngineUnavailable(_("unknown engine '{name}' (known: {known})").format(
-            name=name, known=", ".join(_MODULES)))
+            name=name, known=_(", ").join(_MODULES)))
     if name not in _instances:
         try:
             module = importlib.import_module(_MODULES[name])

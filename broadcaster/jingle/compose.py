@@ -224,7 +224,7 @@ def compose(form: str, topic_names: list[str] | tuple[str, ...], place: str = ""
     """A jingle of `lines` lines in `form` on the topics, passing the checker at `strictness`."""
     if form not in forms.FORMS:
         raise BadInput(_("unknown form '{form}'").format(form=form),
-                       _("use one of {forms}").format(forms=", ".join(forms.FORMS)))
+                       _("use one of {forms}").format(forms=_(", ").join(forms.FORMS)))
     if strictness not in rhyme.STRICTNESS:
         raise BadInput(_("unknown rhyme strictness '{strictness}'").format(strictness=strictness),
                        _("use strict, group or dialect"))

@@ -207,7 +207,7 @@ def load_user_lexicon(path: Path) -> UserLexicon:
         if str(name) not in known:
             hint = yamlsource.did_you_mean(str(name), known)
             raise doc.error(_("unknown voice '{name}'").format(name=name),
-                            (hint + " " if hint else "") + _("choose one of: {choices}").format(choices=", ".join(known)),
+                            (hint + " " if hint else "") + _("choose one of: {choices}").format(choices=_(", ").join(known)),
                             "voices", name)
         voices[str(name)] = _pairs(doc, table, "voices", name)
     items = data.get("pronounce") or []

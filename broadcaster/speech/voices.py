@@ -82,7 +82,7 @@ class VoiceProfile:
         if self.needs_dialect_voice and not self.speaks_dialect(engine):
             return _("its voice is Mandarin only and cannot read {dialect} text; a {dialect} voice is needed "
                      "(engines: {engines})").format(dialect=self.dialect or self.display,
-                                                    engines=", ".join(e for e in self.engines
+                                                    engines=_(", ").join(e for e in self.engines
                                                                       if self.speaks_dialect(e)))
         return ""
 
@@ -161,5 +161,5 @@ def get_profile(name: str | None) -> VoiceProfile:
     if name not in profiles:
         hint = yamlsource.did_you_mean(name, list(profiles))
         raise BadInput(_("unknown voice '{name}'").format(name=name),
-                       (hint + " " if hint else "") + _("choose one of: {choices}").format(choices=", ".join(profiles)))
+                       (hint + " " if hint else "") + _("choose one of: {choices}").format(choices=_(", ").join(profiles)))
     return profiles[name]
