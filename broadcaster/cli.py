@@ -374,7 +374,7 @@ def normalize(text: str, voice: str | None, engine: str | None, lexicon: str | N
     if lexicon:
         from broadcaster.speech.lexicon import load_user_lexicon
         if not Path(lexicon).is_file():
-            raise BadInput(f"no lexicon file '{lexicon}'", "give the path of a lexicon.yaml")
+            raise BadInput(_("no lexicon file '{path}'").format(path=lexicon), _("give the path of a lexicon.yaml"))
         user = load_user_lexicon(Path(lexicon))
         words, sounds = user.words_for(profile.name), user.pronounce
     result = spoken_text(text, profile, words, engine=engine, extra_pronunciations=sounds)
@@ -414,7 +414,7 @@ def templates(as_json: bool) -> None:
         for name, meaning in t.required.items():
             click.echo(f"    {name:12s} {meaning}")
         for name, meaning in t.optional.items():
-            click.echo(f"    {name:12s} {meaning} (可选)")
+            click.echo(f"    {name:12s} " + _("{meaning} (optional)").format(meaning=meaning))
 
 
 def _engine_note(name: str) -> str:
@@ -423,7 +423,8 @@ def _engine_note(name: str) -> str:
     from broadcaster.errors import EngineUnavailable
 
     try:
-        return str(getattr(get_engine(name), "note", "") or "")
+        note = str(getattr(get_engine(name), "note", "") or "")
+        return _(note) if note else ""
     except EngineUnavailable:
         return ""
 
@@ -447,18 +448,21 @@ def voices(as_json: bool) -> None:
                         "heard": {e: p.honest(e) for e in p.engines}} for p in profiles.values()]},
             ensure_ascii=False, indent=2))
         return
-    click.echo("engines:")
+    click.echo(_("engines:"))
     for name, ok, why in engines:
-        click.echo(f"  {name:7s} {'available' if ok else 'not available: ' + why}")
+        state = _("available") if ok else _("not available: {reason}").format(reason=why)
+        click.echo(f"  {name:7s} {state}")
         if _engine_note(name):
-            click.echo(f"          note: {_engine_note(name)}")
-    click.echo("voices:")
+            click.echo("          " + _("note: {reason}").format(reason=_engine_note(name)))
+    click.echo(_("voices:"))
     for p in profiles.values():
-        words = f", {len(p.lexicon)} dialect words" if p.lexicon else ""
-        click.echo(f"  {p.name:18s} {p.display}  {p.region}  (rate {p.rate:g}{words})")
+        about = (_("(rate {rate}, {n} dialect words)") if p.lexicon else _("(rate {rate})")).format(
+            rate=f"{p.rate:g}", n=len(p.lexicon))
+        click.echo(f"  {p.name:18s} {p.display}  {p.region}  {about}")
         for engine, settings in p.engines.items():
-            voice = settings.get("voice", "default")
-            click.echo(f"      {engine:7s} {voice:30s} {p.display}: {p.honest(engine)}")
+            voice = settings.get("voice", _("default"))
+            heard = _("{voice}: {heard}").format(voice=p.display, heard=p.honest(engine))
+            click.echo(f"      {engine:7s} {voice:30s} {heard}")
 
 
 # ---------------------------------------------------------------- jingles (顺口溜)
@@ -467,10 +471,11 @@ def _echo_jingle_summary(notice, voice) -> None:
     from broadcaster.jingle.check import check_jingle
 
     report = check_jingle(notice, voice=voice)
-    click.echo(f"    rhyme: {report.summary()}"
-               + ("" if report.rhymes_ok else " — see `broadcaster jingle check " + str(notice.path) + "`"))
+    line = (_("rhyme: {summary}") if report.rhymes_ok
+            else _("rhyme: {summary} — see `broadcaster jingle check {path}`"))
+    click.echo("    " + line.format(summary=report.summary(), path=notice.path))
     for warning in report.warnings:
-        click.echo(f"    warning: {warning}", err=True)
+        click.echo("    " + _("warning: {message}").format(message=warning), err=True)
 
 
 _STYLES = {"ok": {"fg": "green"}, "warn": {"fg": "yellow"}, "bad": {"fg": "red", "bold": True}}
@@ -517,7 +522,7 @@ def jingle_check(file: str, form: str | None, strictness: str, voice: str | None
 
     notice = load_notice(file)
     if notice.kind != "jingle":
-        raise notice.error("this file is a notice, not a jingle", "add `kind: jingle`, `form:` and `lines:`")
+        raise notice.error(_("this file is a notice, not a jingle"), _("add `kind: jingle`, `form:` and `lines:`"))
     if form:
         notice = replace(notice, form=form)
     profile = None
@@ -581,11 +586,11 @@ def jingle_compose(form: str, topics: str, place: str, who: str, n_lines: int | 
         click.echo(json.dumps({"file": out, "lines": list(result.lines), "seed": seed,
                                "report": result.report.to_dict()}, ensure_ascii=False, indent=2))
     elif out:
-        click.echo(f"wrote {out}: {result.report.summary()}")
+        click.echo(_("wrote {path}: {summary}").format(path=out, summary=result.report.summary()))
     else:
         click.echo(text, nl=False)
     for warning in result.report.warnings:
-        click.echo(f"warning: {warning}", err=True)
+        click.echo(_("warning: {message}").format(message=warning), err=True)
 
 
 @jingle.command("topics")
@@ -600,8 +605,9 @@ def jingle_topics(as_json: bool) -> None:
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return
     for r in rows:
-        click.echo(f"{r['topic']:4s}  三三七开头 {r['openings']:2d}  七字句 {r['lines']:2d}  半句 {r['half']:2d}  "
-                   f"(也可写: {'、'.join(r['aliases'])})")
+        click.echo(f"{r['topic']:4s}  " + _("三三七 openings {openings:2d}  7-character lines {lines:2d}  "
+                                           "half lines {half:2d}  (also: {aliases})").format(
+            openings=r["openings"], lines=r["lines"], half=r["half"], aliases="、".join(r["aliases"])))
 
 
 # ---------------------------------------------------------------- on air: run / play / log / sinks
@@ -917,9 +923,9 @@ def cache_info(as_json: bool) -> None:
         click.echo(json.dumps({"path": str(info.path), "entries": info.entries, "bytes": info.bytes,
                                "config": str(config_path())}, ensure_ascii=False, indent=2))
         return
-    click.echo(f"clip cache: {info.path}")
-    click.echo(f"  {info.entries} clip(s), {info.bytes / 1e6:.1f} MB")
-    click.echo(f"settings file: {config_path()}")
+    click.echo(_("clip cache: {path}").format(path=info.path))
+    click.echo("  " + _("{n} clip(s), {mb} MB").format(n=info.entries, mb=f"{info.bytes / 1e6:.1f}"))
+    click.echo(_("settings file: {path}").format(path=config_path()))
 
 
 @cache.command("clear")
@@ -928,7 +934,7 @@ def cache_clear() -> None:
     from broadcaster.engines.cache import CACHE
 
     removed = CACHE.clear()
-    click.echo(f"removed {removed} clip(s) from {CACHE.root}")
+    click.echo(_("removed {n} clip(s) from {path}").format(n=removed, path=CACHE.root))
 
 
 @cache.command("trim")
@@ -946,8 +952,8 @@ def cache_trim(max_mb: float | None, as_json: bool) -> None:
         click.echo(json.dumps({"removed": done.removed, "freed_bytes": done.freed, "left_bytes": done.left,
                                "max_mb": limit}))
         return
-    click.echo(f"removed {done.removed} clip(s) ({done.freed / 1e6:.1f} MB); {done.left / 1e6:.1f} MB left "
-               f"(limit {limit:g} MB)")
+    click.echo(_("removed {n} clip(s) ({freed} MB); {left} MB left (limit {limit} MB)").format(
+        n=done.removed, freed=f"{done.freed / 1e6:.1f}", left=f"{done.left / 1e6:.1f}", limit=f"{limit:g}"))
 
 
 # ---------------------------------------------------------------- export-card (USB/TF loop players)

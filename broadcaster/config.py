@@ -21,6 +21,7 @@ import platformdirs
 import yaml
 
 from broadcaster.errors import BadInput
+from broadcaster.i18n import _
 
 APP = "broadcaster"
 
@@ -58,13 +59,15 @@ def _file_settings(section: str = "edge") -> tuple[dict, Path]:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
         line = getattr(getattr(exc, "problem_mark", None), "line", None)
-        raise BadInput("the config file is not valid YAML", "fix it or delete it", path,
+        raise BadInput(_("the settings file is not valid YAML"), _("fix it or delete it"), path,
                        line + 1 if line is not None else None) from None
     part = data.get(section) if isinstance(data, dict) else None
     if part is not None and not isinstance(part, dict):
         example = {"edge": "`url:`, `timeout:`", "cache": "`max_mb:`",
-                   "sinks": "`NAME: [command, PROGRAM, ARGS...]`"}.get(section, "its settings")
-        raise BadInput(f"'{section}' must be a mapping", f"write `{section}:` then indented {example}", path)
+                   "sinks": "`NAME: [command, PROGRAM, ARGS...]`"}.get(section, "`...:`")
+        raise BadInput(_("'{section}' must hold settings, one `name: value` per line").format(section=section),
+                       _("write `{section}:` then indented {example}").format(section=section, example=example),
+                       path)
     return dict(part or {}), path
 
 
@@ -74,7 +77,8 @@ def _number(raw, kind, name: str, where: str | Path, lo: float, hi: float):
     except (TypeError, ValueError):
         value = None
     if value is None or not lo <= value <= hi:
-        raise BadInput(f"{name} is '{raw}'", f"give a number from {lo:g} to {hi:g}", where)
+        raise BadInput(_("{name} is '{value}'").format(name=name, value=raw),
+                       _("give a number from {lo} to {hi}").format(lo=f"{lo:g}", hi=f"{hi:g}"), where)
     return value
 
 
@@ -87,8 +91,8 @@ def edge_settings() -> EdgeSettings:
         url = str(url).strip()
         if not url.startswith(("ws://", "wss://")):
             where = "BROADCASTER_EDGE_URL" if env.get("BROADCASTER_EDGE_URL") else path
-            raise BadInput(f"edge url '{url}' is not a websocket address",
-                           "write it as wss://host/path?TrustedClientToken=... (or ws:// on a LAN)", where)
+            raise BadInput(_("edge url '{url}' is not a websocket address").format(url=url),
+                           _("write it as wss://host/path?TrustedClientToken=... (or ws:// on a LAN)"), where)
     values = {}
     for key, kind, lo, hi in (("timeout", float, 1, 600), ("retries", int, 0, 10), ("backoff", float, 0, 60)):
         var = f"BROADCASTER_EDGE_{key.upper()}"

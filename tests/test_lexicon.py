@@ -93,7 +93,7 @@ def _user_sounds(folder):
     ("words:\n  不要: 莫\nwrods: {}\n", 3, "unknown key 'wrods'"),
     ("pronounce:\n  - {word: 曾家, pinyin: zeng1}\n", 2, "2 characters but 1 pinyin"),
     ("pronounce:\n  - {word: 曾, pinyin: zeng}\n", 2, "not pinyin with a tone number"),
-    ("voices:\n  sichuan_chongqing: [莫]\n", 2, "expected a mapping"),
+    ("voices:\n  sichuan_chongqing: [莫]\n", 2, "written word: spoken word"),
     ("voices:\n  sichuan: {不要: 莫}\n", 2, "unknown voice 'sichuan'"),
 ])
 def test_bad_folder_lexicon_is_one_line_exit_2(run, tmp_path, body, line, what):

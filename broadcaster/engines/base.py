@@ -74,13 +74,17 @@ def engine_names() -> tuple[str, ...]:
 
 def get_engine(name: str) -> Engine:
     """The engine called `name`; EngineUnavailable if its module cannot load."""
+    from broadcaster.i18n import _
+
     if name not in _MODULES:
-        raise EngineUnavailable(f"unknown engine '{name}' (known: {', '.join(_MODULES)})")
+        raise EngineUnavailable(_("unknown engine '{name}' (known: {known})").format(
+            name=name, known=_(", ").join(_MODULES)))
     if name not in _instances:
         try:
             module = importlib.import_module(_MODULES[name])
         except ImportError as exc:
-            raise EngineUnavailable(f"engine '{name}' is not installed here ({exc})") from None
+            raise EngineUnavailable(_("engine '{name}' is not installed here ({error})").format(
+                name=name, error=exc)) from None
         _instances[name] = module.ENGINE
     return _instances[name]
 

@@ -21,6 +21,7 @@ from broadcaster.config import EdgeSettings, edge_settings, offline
 from broadcaster.engines.base import Boundary, Clip
 from broadcaster.engines.speak import all_or_nothing, run_async
 from broadcaster.errors import AudioError, BadInput, EngineUnavailable, SynthesisFailed
+from broadcaster.i18n import _, ngettext
 
 if TYPE_CHECKING:
     from broadcaster.speech.voices import VoiceProfile
@@ -107,7 +108,7 @@ class EdgeEngine:
             import edge_tts
             import edge_tts.communicate
         except ImportError:
-            raise EngineUnavailable("edge-tts is not installed: install it with `pip install edge-tts`") from None
+            raise EngineUnavailable(_("edge-tts is not installed: install it with `pip install edge-tts`")) from None
         return edge_tts
 
     def _url(self, settings: EdgeSettings) -> str:
@@ -126,8 +127,8 @@ class EdgeEngine:
         for key, pattern, example in (("rate", _PERCENT, "-15%"), ("volume", _PERCENT, "+0%"),
                                       ("pitch", _HERTZ, "+0Hz")):
             if not pattern.fullmatch(params[key]):
-                raise BadInput(f"edge {key} '{params[key]}' is not in edge-tts form",
-                               f"write it with a sign, like \"{example}\"", voice.path)
+                raise BadInput(_("edge {key} '{value}' is not in edge-tts form").format(key=key, value=params[key]),
+                               _("write it with a sign, like \"{example}\"").format(example=example), voice.path)
         return params
 
     # ------------------------------------------------------------------ availability
@@ -138,8 +139,8 @@ class EdgeEngine:
             return False, str(exc)
         settings = edge_settings()
         if offline() and not settings.configured:
-            return False, ("offline (BROADCASTER_OFFLINE is set); unset it, or set BROADCASTER_EDGE_URL "
-                           "to a reachable compatible endpoint")
+            return False, _("offline (BROADCASTER_OFFLINE is set); unset it, or set BROADCASTER_EDGE_URL "
+                            "to a reachable compatible endpoint")
         url = self._url(settings)
         now = time.monotonic()
         with self._guard:
@@ -177,7 +178,7 @@ class EdgeEngine:
         url = self._url(settings)
         pieces = split_pieces(text)
         if not pieces:
-            raise SynthesisFailed(f"edge: nothing speakable in '{text[:30]}'")
+            raise SynthesisFailed(_("edge: nothing speakable in '{text}'").format(text=text[:30]))
         results = await all_or_nothing([self._piece(p, params, url, settings, limit) for p in pieces])
         pcm_parts, bounds, at = [], [], 0.0
         for pcm, piece_bounds in results:
@@ -210,9 +211,11 @@ class EdgeEngine:
                 from broadcaster.audio.decode import decode_mp3
                 pcm = await asyncio.to_thread(decode_mp3, mp3, SAMPLE_RATE)
             except AudioError as exc:
-                raise SynthesisFailed(f"edge: the audio received could not be decoded ({exc})") from None
+                raise SynthesisFailed(_("edge: the audio received could not be decoded ({error})").format(
+                    error=exc)) from None
             return pcm, bounds
-        why = f"edge: {last} (gave up after {attempts} attempt{'s' if attempts > 1 else ''})"
+        why = ngettext("edge: {reason} (gave up after {n} attempt)", "edge: {reason} (gave up after {n} attempts)",
+                       attempts).format(reason=last, n=attempts)
         if last is not None and last.network:
             self._mark_down(url, why)
             raise EngineUnavailable(why)
@@ -248,7 +251,8 @@ class EdgeEngine:
         try:
             await asyncio.wait_for(stream(), timeout)
         except asyncio.TimeoutError:
-            raise _Transient(f"no complete answer from {host} within {timeout:g} s") from None
+            raise _Transient(_("no complete answer from {host} within {seconds} s").format(
+                host=host, seconds=f"{timeout:g}")) from None
         except aiohttp.WSServerHandshakeError as exc:
             wait = None
             if exc.status == 429 and exc.headers:
@@ -256,30 +260,35 @@ class EdgeEngine:
                     wait = float(exc.headers.get("Retry-After", ""))
                 except ValueError:
                     wait = None
-            raise _Transient(f"{host} refused the connection (HTTP {exc.status})", network=True,
-                             wait=wait) from None
+            raise _Transient(_("{host} refused the connection (HTTP {status})").format(host=host, status=exc.status),
+                             network=True, wait=wait) from None
         except aiohttp.ClientResponseError as exc:
-            raise _Transient(f"{host} answered HTTP {exc.status}", network=True) from None
+            raise _Transient(_("{host} answered HTTP {status}").format(host=host, status=exc.status),
+                             network=True) from None
         except (aiohttp.ClientError, OSError) as exc:
-            raise _Transient(f"cannot reach {host} ({type(exc).__name__}: {exc})", network=True) from None
+            raise _Transient(_("cannot reach {host} ({error})").format(host=host, error=f"{type(exc).__name__}: {exc}"),
+                             network=True) from None
         except ex.NoAudioReceived:
-            raise _Transient(f"{host} sent no audio (is voice '{params['voice']}' offered there?)") from None
+            raise _Transient(_("{host} sent no audio (is voice '{voice}' offered there?)").format(
+                host=host, voice=params["voice"])) from None
         except (ex.WebSocketError, ex.SkewAdjustmentError) as exc:
             raise _Transient(f"{host}: {type(exc).__name__}: {exc}", network=True) from None
         except (ex.UnknownResponse, ex.UnexpectedResponse) as exc:
-            raise SynthesisFailed(f"edge: {host} answered in a way edge-tts does not understand ({exc}); "
-                                  "the protocol may have changed — upgrade with `pip install -U edge-tts`") from None
+            raise SynthesisFailed(_("edge: {host} answered in a way edge-tts does not understand ({error}); "
+                                    "the protocol may have changed — upgrade with `pip install -U edge-tts`").format(
+                                        host=host, error=exc)) from None
         except (ValueError, TypeError) as exc:
-            raise SynthesisFailed(f"edge: bad request parameters ({exc})") from None
+            raise SynthesisFailed(_("edge: bad request parameters ({error})").format(error=exc)) from None
         # A dropped connection ends the stream quietly: compare the audio with the timings.
         if not audio:
-            raise _Transient(f"{host} sent no audio")
+            raise _Transient(_("{host} sent no audio").format(host=host))
         if not bounds:
-            raise _Transient(f"{host} sent no sentence timings, so the audio cannot be checked whole")
+            raise _Transient(_("{host} sent no sentence timings, so the audio cannot be checked whole").format(host=host))
         seconds = len(audio) / MP3_BYTES_PER_SECOND
         spoken_to = max(b.end for b in bounds)
         if seconds + TRUNCATION_SLACK < spoken_to:
-            raise _Transient(f"{host} cut the audio short ({seconds:.2f} s of {spoken_to:.2f} s)")
+            raise _Transient(_("{host} cut the audio short ({got} s of {expected} s)").format(
+                host=host, got=f"{seconds:.2f}", expected=f"{spoken_to:.2f}"))
         return bytes(audio), bounds
 
 
@@ -295,15 +304,17 @@ def _reachable(url: str) -> tuple[bool, str]:
             socket.create_connection((host, port), timeout=REACH_TIMEOUT).close()
             verdict.append((True, ""))
         except OSError as exc:
-            verdict.append((False, f"cannot reach {host}:{port} ({exc.strerror or exc}); "
-                                   "check the internet connection or BROADCASTER_EDGE_URL"))
+            verdict.append((False, _("cannot reach {host}:{port} ({error}); "
+                                     "check the internet connection or BROADCASTER_EDGE_URL").format(
+                                         host=host, port=port, error=exc.strerror or exc)))
 
     # a daemon thread, because a stuck DNS lookup cannot be interrupted
     thread = threading.Thread(target=probe, daemon=True, name="edge-reach")
     thread.start()
     thread.join(REACH_TIMEOUT)
     if not verdict:
-        return False, f"no answer from {host}:{port} within {REACH_TIMEOUT:g} s (offline?)"
+        return False, _("no answer from {host}:{port} within {seconds} s (offline?)").format(
+            host=host, port=port, seconds=f"{REACH_TIMEOUT:g}")
     return verdict[0]
 
 

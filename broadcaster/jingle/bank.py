@@ -9,6 +9,7 @@ from pathlib import Path
 import yaml
 
 from broadcaster.errors import BadInput
+from broadcaster.i18n import _
 from broadcaster.jingle.pinyin import DATA
 from broadcaster.yamlsource import did_you_mean
 
@@ -101,10 +102,11 @@ def find_topics(names: list[str] | tuple[str, ...]) -> list[Topic]:
             continue
         if name not in by_name:
             hint = did_you_mean(name, list(by_name))
-            raise BadInput(f"unknown jingle topic '{name}'",
-                           (hint + " " if hint else "") + "choose from: " + "、".join(topic_names()))
+            choices = _("choose from: {topics}").format(topics="、".join(topic_names()))
+            raise BadInput(_("unknown jingle topic '{name}'").format(name=name),
+                           (hint + " " if hint else "") + choices)
         if by_name[name] not in out:
             out.append(by_name[name])
     if not out:
-        raise BadInput("no topics given", "name some, e.g. --topics 口罩,洗手,聚集")
+        raise BadInput(_("no topics given"), _("name some, e.g. --topics 口罩,洗手,聚集"))
     return out

@@ -4,11 +4,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from broadcaster.errors import BadInput
+from broadcaster.i18n import N_, _
 from broadcaster.jingle import forms, rhyme
 from broadcaster.jingle.pinyin import Syllable
 
-CANTONESE_WARNING = ("voice '{voice}' reads Cantonese: most Mandarin rhymes are lost in Cantonese — "
-                     "check the rhymes by ear, or render this jingle with a Mandarin voice")
+CANTONESE_WARNING = N_("voice '{voice}' reads Cantonese: most Mandarin rhymes are lost in Cantonese — "
+                       "check the rhymes by ear, or render this jingle with a Mandarin voice")
 
 
 @dataclass(frozen=True)
@@ -100,8 +101,11 @@ class JingleReport:
 
     def summary(self) -> str:
         c = self.counts()
-        parts = [f"{n} {v}" for v, n in c.items() if n]
-        return f"{self.form}, {len(self.pairs)} rhyme pairs: " + ", ".join(parts or ["none"])
+        parts = [_(rhyme.VERDICT_COUNTS[v]).format(n=n) for v, n in c.items() if n]
+        if not parts:
+            return _("{form}, no rhyme pairs").format(form=self.form)
+        return _("{form}, {pairs} rhyme pairs: {counts}").format(
+            form=self.form, pairs=len(self.pairs), counts=_(", ").join(parts))
 
     def to_dict(self) -> dict:
         return {"ok": self.ok, "form": self.form, "form_given": self.form_given,
@@ -114,7 +118,8 @@ def check_lines(lines: list[str] | tuple[str, ...], form: str | None = None, str
                 voice=None) -> JingleReport:
     """Check a jingle's lines for its form (guessed when None) at a strictness, read by `voice`."""
     if strictness not in rhyme.STRICTNESS:
-        raise BadInput(f"unknown rhyme strictness '{strictness}'", "use strict, group or dialect")
+        raise BadInput(_("unknown rhyme strictness '{strictness}'").format(strictness=strictness),
+                       _("use strict, group or dialect"))
     system = getattr(voice, "rhyme", "mandarin") or "mandarin"
     voice_name = getattr(voice, "name", "mandarin")
     given = form is not None
@@ -134,12 +139,13 @@ def check_lines(lines: list[str] | tuple[str, ...], form: str | None = None, str
         for i, text in enumerate(lines))
     warnings = []
     if system == "cantonese":
-        warnings.append(CANTONESE_WARNING.format(voice=voice_name))
+        warnings.append(_(CANTONESE_WARNING).format(voice=voice_name))
     if system not in rhyme.RHYME_SYSTEMS:
-        warnings.append(f"voice '{voice_name}' has an unknown rhyme system '{system}'; Mandarin rhymes are used")
+        warnings.append(_("voice '{voice}' has an unknown rhyme system '{system}'; Mandarin rhymes are used")
+                        .format(voice=voice_name, system=system))
     for p in (p for line in reports for p in line.pairs):
         if p.verdict.dialect_note and system == "chuanyu":
-            warnings.append(f"line {p.b_at.line + 1}: {p.verdict.dialect_note}")
+            warnings.append(_("line {number}: {note}").format(number=p.b_at.line + 1, note=p.verdict.dialect_note))
     return JingleReport(form=form, form_given=given, strictness=strictness, voice=voice_name,
                         rhyme_system=system, lines=reports, warnings=tuple(warnings))
 
@@ -161,15 +167,17 @@ def form_error(notice, report: JingleReport) -> BadInput | None:
         return None
     p = report.problems[0]
     text = notice.lines[p.line] if p.line < len(notice.lines) else ""
-    return notice.error(f"jingle line {p.line + 1} '{text}' {p.what}" if p.what.startswith(("has ", "the "))
-                        else f"jingle: {p.what}", p.fix, "lines", p.line)
+    what = (_("jingle line {number} '{text}' {what}").format(number=p.line + 1, text=text, what=p.what)
+            if p.of_line else _("jingle: {what}").format(what=p.what))
+    return notice.error(what, p.fix, "lines", p.line)
 
 
 def render_text(report: JingleReport) -> list[tuple[str, str]]:
     """The readable report as (style, text) lines; style is '', 'ok', 'warn' or 'bad' for colour."""
     out: list[tuple[str, str]] = []
-    given = "" if report.form_given else " (guessed; set `form:` in the file)"
-    out.append(("", f"form {report.form}{given}, rhyme {report.strictness}, voice {report.voice}"))
+    head = (_("form {form}, rhyme {rhyme}, voice {voice}") if report.form_given
+            else _("form {form} (guessed; set `form:` in the file), rhyme {rhyme}, voice {voice}"))
+    out.append(("", head.format(form=report.form, rhyme=report.strictness, voice=report.voice)))
     mark = {"perfect": "ok", "group": "ok", "dialect": "warn", "none": "bad"}
     for line in report.lines:
         positions = {p.b_at.index for p in line.pairs}
@@ -179,13 +187,15 @@ def render_text(report: JingleReport) -> list[tuple[str, str]]:
         for p in line.pairs:
             accepted = rhyme.accepts(report.strictness, p.verdict.verdict)
             style = mark[p.verdict.verdict] if accepted else "bad"
-            where = "" if p.a_at.line == p.b_at.line else f" (line {p.a_at.line + 1})"
+            where = "" if p.a_at.line == p.b_at.line else _(" (line {number})").format(number=p.a_at.line + 1)
             out.append((style, f"     {p.a.text}{where} {p.a.pinyin} ~ {p.b.text} {p.b.pinyin}  "
-                               f"{p.group}  {p.verdict.verdict.upper()}: {p.verdict.why}"))
+                               f"{p.group}  " + _("{verdict}: {why}").format(
+                                   verdict=_(rhyme.VERDICT_LABELS[p.verdict.verdict]), why=p.verdict.why)))
         for prob in line.problems:
-            out.append(("bad", f"     FORM: {prob.what} — {prob.fix}"))
+            out.append(("bad", "     " + _("FORM: {what} — {fix}").format(what=prob.what, fix=prob.fix)))
     for w in report.warnings:
-        out.append(("warn", f"warning: {w}"))
-    verdict = "meets" if report.ok else "does NOT meet"
-    out.append(("ok" if report.ok else "bad", f"{report.summary()} — {verdict} --rhyme {report.strictness}"))
+        out.append(("warn", _("warning: {message}").format(message=w)))
+    verdict = (_("{summary} — meets --rhyme {rhyme}") if report.ok
+               else _("{summary} — does NOT meet --rhyme {rhyme}"))
+    out.append(("ok" if report.ok else "bad", verdict.format(summary=report.summary(), rhyme=report.strictness)))
     return out

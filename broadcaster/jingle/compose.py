@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import yaml
 
 from broadcaster.errors import BadInput
+from broadcaster.i18n import _
 from broadcaster.jingle import forms, rhyme
 from broadcaster.jingle.bank import Entry, Topic, find_topics, typical_values
 from broadcaster.jingle.check import JingleReport, check_lines
@@ -42,9 +43,9 @@ class Composition:
 
     def to_yaml(self, jingle_id: str | None = None, title: str | None = None, repeat: int = 2) -> str:
         """A `kind: jingle` file, ready for `broadcaster render`."""
-        head = (f"# composed by `broadcaster jingle compose` (seed {self.seed}, topics "
-                f"{','.join(self.topics)}, rhyme {self.strictness}); edit freely, then "
-                f"`broadcaster jingle check` it\n")
+        head = "# " + _("composed by `broadcaster jingle compose` (seed {seed}, topics {topics}, rhyme {rhyme}); "
+                        "edit freely, then `broadcaster jingle check` it").format(
+                            seed=self.seed, topics=",".join(self.topics), rhyme=self.strictness) + "\n"
         doc = {"kind": "jingle", "id": jingle_id or f"jingle-{self.seed}",
                "title": title or f"{self.place}防疫{self.form}", "form": self.form, "voice": self.voice,
                "repeat": repeat, "lines": list(self.lines)}
@@ -222,18 +223,21 @@ def compose(form: str, topic_names: list[str] | tuple[str, ...], place: str = ""
             voice=None, seed: int = 0, strictness: str = "group", who: str = "") -> Composition:
     """A jingle of `lines` lines in `form` on the topics, passing the checker at `strictness`."""
     if form not in forms.FORMS:
-        raise BadInput(f"unknown form '{form}'", "use one of " + ", ".join(forms.FORMS))
+        raise BadInput(_("unknown form '{form}'").format(form=form),
+                       _("use one of {forms}").format(forms=_(", ").join(forms.FORMS)))
     if strictness not in rhyme.STRICTNESS:
-        raise BadInput(f"unknown rhyme strictness '{strictness}'", "use strict, group or dialect")
+        raise BadInput(_("unknown rhyme strictness '{strictness}'").format(strictness=strictness),
+                       _("use strict, group or dialect"))
     n = DEFAULT_LINES[form] if lines is None else lines
     if not 2 <= n <= MAX_LINES:
-        raise BadInput(f"--lines {n} is out of range", f"use 2 to {MAX_LINES}")
+        raise BadInput(_("--lines {n} is out of range").format(n=n), _("use 2 to {max}").format(max=MAX_LINES))
     if form == "三句半" and n % 4:
-        raise BadInput(f"a 三句半 has 4 lines per stanza, not {n}", "use --lines 4, 8 or 12")
+        raise BadInput(_("a 三句半 has 4 lines per stanza, not {n}").format(n=n), _("use --lines 4, 8 or 12"))
     if form == "七言" and (n < 4 or n % 2):
-        raise BadInput(f"a 七言 has 4, 6, 8… lines, not {n}", "use an even number from 4")
+        raise BadInput(_("a 七言 has 4, 6, 8… lines, not {n}").format(n=n), _("use an even number from 4"))
     if form == "快板" and n % 2:
-        raise BadInput(f"a 快板 rhymes in couplets; {n} lines leaves one alone", f"use --lines {n + 1}")
+        raise BadInput(_("a 快板 rhymes in couplets; {n} lines leaves one alone").format(n=n),
+                       _("use --lines {n}").format(n=n + 1))
     chosen = find_topics(topic_names)
     values = {**typical_values(), **({"place": place} if place else {}), **({"who": who} if who else {})}
     system_name = getattr(voice, "name", "mandarin")
@@ -246,9 +250,11 @@ def compose(form: str, topic_names: list[str] | tuple[str, ...], place: str = ""
     else:
         out = _quatrains(c, n, half=form == "三句半")
     if len(out) < n:
-        raise BadInput(f"the bank has only enough rhyming lines for {len(out)} of the {n} lines asked "
-                       f"({form}, topics {'、'.join(t.name for t in chosen)}, --rhyme {strictness})",
-                       "ask for fewer --lines, add --topics, or loosen --rhyme")
+        raise BadInput(_("the bank has only enough rhyming lines for {found} of the {n} lines asked "
+                         "({form}, topics {topics}, --rhyme {rhyme})").format(
+                             found=len(out), n=n, form=form, topics="、".join(t.name for t in chosen),
+                             rhyme=strictness),
+                       _("ask for fewer --lines, add --topics, or loosen --rhyme"))
     report = check_lines(out, form, strictness, voice)
     if not report.ok:  # the composer only joins lines the checker accepts; this guards that promise
         raise AssertionError(f"composed jingle fails the checker: {report.summary()}")

@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from broadcaster.i18n import _, ngettext
 from broadcaster.jingle.pinyin import Syllable, syllables
 
 FORMS = ("三三七", "三句半", "七言", "快板")
@@ -36,6 +37,9 @@ class Problem:
     line: int      # 0-based
     what: str
     fix: str
+    # `what` speaks of the line itself and reads after it ("line 3 '…' has 8 characters");
+    # False: it is about the whole jingle (too few lines) and stands alone
+    of_line: bool = True
 
 
 @dataclass(frozen=True)
@@ -91,7 +95,7 @@ def layout(lines: list[str] | tuple[str, ...], form: str) -> Layout:
 
     for i, n in enumerate(counts):
         if n == 0:
-            problems.append(Problem(i, "the line has no Chinese characters", "write the line in 汉字"))
+            problems.append(Problem(i, _("has no Chinese characters"), _("write the line in 汉字")))
     if form == "三三七":
         for i, line in enumerate(lines):
             if counts[i] == 0:
@@ -100,8 +104,8 @@ def layout(lines: list[str] | tuple[str, ...], form: str) -> Layout:
             if got is None:
                 shown = "+".join(map(str, phrases[i])) if len(phrases[i]) > 1 else str(counts[i])
                 problems.append(Problem(
-                    i, f"has {shown} characters, but 三三七 needs 3+3+7",
-                    "write two 3-character phrases and a 7-character one, separated by 、"))
+                    i, _("has {shown} characters, but 三三七 needs 3+3+7").format(shown=shown),
+                    _("write two 3-character phrases and a 7-character one, separated by 、")))
             if len(phrases[i]) >= 2:
                 second_end = phrases[i][0] + phrases[i][1] - 1
             else:
@@ -110,31 +114,34 @@ def layout(lines: list[str] | tuple[str, ...], form: str) -> Layout:
                 pairs.append(PairSpec(Position(i, second_end), last(i)))
     elif form == "三句半":
         if len(lines) % 4:
-            problems.append(Problem(len(lines) - 1, f"三句半 comes in stanzas of 3 lines and a half line, "
-                                    f"but there are {len(lines)} lines",
-                                    "make the line count a multiple of 4 (the 4th of each is the half line)"))
+            problems.append(Problem(len(lines) - 1, _("三句半 comes in stanzas of 3 lines and a half line, "
+                                                      "but there are {n} lines").format(n=len(lines)),
+                                    _("make the line count a multiple of 4 (the 4th of each is the half line)"),
+                                    of_line=False))
         for i, n in enumerate(counts):
             if n == 0:
                 continue
             if i % 4 == 3 and not HALF_LINE[0] <= n <= HALF_LINE[1]:
-                problems.append(Problem(i, f"the half line has {n} characters, 三句半 needs 2 or 3",
-                                        "shorten it to a 2–3 character punch line like 要记到"))
+                problems.append(Problem(i, _("is the half line and has {n} characters, 三句半 needs 2 or 3")
+                                        .format(n=n),
+                                        _("shorten it to a 2–3 character punch line like 要记到")))
             elif i % 4 != 3 and not FULL_LINE[0] <= n <= FULL_LINE[1]:
-                problems.append(Problem(i, f"has {n} characters, a full 三句半 line has 5–11 (usually 7)",
-                                        "write it as one 7-character line"))
+                problems.append(Problem(i, _("has {n} characters, a full 三句半 line has 5–11 (usually 7)")
+                                        .format(n=n), _("write it as one 7-character line")))
         for start in range(0, len(lines), 4):
             for k in (1, 3):
                 if start + k < len(lines) and counts[start] and counts[start + k]:
                     pairs.append(PairSpec(last(start), last(start + k)))
     elif form == "七言":
         if len(lines) < 4 or len(lines) % 2:
-            problems.append(Problem(len(lines) - 1, f"七言 needs 4 or more lines in pairs, there are {len(lines)}",
-                                    "write 4, 6, 8… lines of 7 characters"))
+            problems.append(Problem(len(lines) - 1,
+                                    _("七言 needs 4 or more lines in pairs, there are {n}").format(n=len(lines)),
+                                    _("write 4, 6, 8… lines of 7 characters"), of_line=False))
         for i, n in enumerate(counts):
             if n and n != 7:
-                fix = (f"drop {n - 7} character{'s' if n - 7 > 1 else ''}" if n > 7
-                       else f"add {7 - n} character{'s' if 7 - n > 1 else ''}")
-                problems.append(Problem(i, f"has {n} characters, 七言 needs 7", fix))
+                fix = (ngettext("drop {k} character", "drop {k} characters", n - 7).format(k=n - 7) if n > 7
+                       else ngettext("add {k} character", "add {k} characters", 7 - n).format(k=7 - n))
+                problems.append(Problem(i, _("has {n} characters, 七言 needs 7").format(n=n), fix))
         for start in range(0, len(lines), 4):
             group = [start + k for k in range(4) if start + k < len(lines)]
             rhymed = [group[1]] if len(group) >= 2 else []
@@ -146,11 +153,12 @@ def layout(lines: list[str] | tuple[str, ...], form: str) -> Layout:
     elif form == "快板":
         for i, n in enumerate(counts):
             if n and not KUAIBAN_LINE[0] <= n <= KUAIBAN_LINE[1]:
-                problems.append(Problem(i, f"has {n} characters, a 快板 line has 3–14",
-                                        "split it into two lines that rhyme" if n > KUAIBAN_LINE[1]
-                                        else "make it a phrase of 3 or more characters"))
+                problems.append(Problem(i, _("has {n} characters, a 快板 line has 3–14").format(n=n),
+                                        _("split it into two lines that rhyme") if n > KUAIBAN_LINE[1]
+                                        else _("make it a phrase of 3 or more characters")))
         if len(lines) < 2:
-            problems.append(Problem(0, "a 快板 needs at least 2 lines", "add a line that rhymes with it"))
+            problems.append(Problem(0, _("a 快板 needs at least 2 lines"), _("add a line that rhymes with it"),
+                                    of_line=False))
         for start in range(0, len(lines) - 1, 2):
             b = start + 1
             if counts[start] and counts[b]:

@@ -5,6 +5,7 @@ import csv
 from dataclasses import dataclass
 from functools import lru_cache
 
+from broadcaster.i18n import N_, _
 from broadcaster.jingle.pinyin import DATA, Syllable
 
 # verdicts from strictest to loosest; a strictness accepts its own level and every stricter one
@@ -13,6 +14,10 @@ STRICTNESS = ("strict", "group", "dialect")
 _ACCEPTS = {"strict": {"perfect"}, "group": {"perfect", "group"},
             "dialect": {"perfect", "group", "dialect"}}
 RHYME_SYSTEMS = ("mandarin", "chuanyu", "cantonese")
+# how a verdict is shown to people (the JSON keeps the English ids above)
+VERDICT_LABELS = {"perfect": N_("PERFECT"), "group": N_("GROUP"), "dialect": N_("DIALECT"), "none": N_("NONE")}
+VERDICT_COUNTS = {"perfect": N_("{n} perfect"), "group": N_("{n} group"), "dialect": N_("{n} dialect"),
+                  "none": N_("{n} none")}
 _APICAL = {"z": "zcs", "c": "zcs", "s": "zcs", "zh": "zhchshr", "ch": "zhchshr", "sh": "zhchshr",
            "r": "zhchshr"}
 
@@ -60,7 +65,7 @@ class PairVerdict:
     """How two rhyme syllables rhyme, and why."""
 
     verdict: str                 # perfect | group | dialect | none
-    why: str                     # one short English reason
+    why: str                     # one short reason, in the user's language
     dialect_note: str = ""       # e.g. the pair may not rhyme when read in 川渝话
 
 
@@ -94,28 +99,30 @@ def compare(a: Syllable, b: Syllable, system: str = "mandarin") -> PairVerdict:
     """The verdict for a rhyme pair, read in Mandarin, and in the dialect `system` when it has one."""
     ra, rb = rhyme_of(a), rhyme_of(b)
     if ra.row is None or rb.row is None:
-        return PairVerdict("none", "no rhyming vowel")
+        return PairVerdict("none", _("no rhyming vowel"))
     one_erhua = a.erhua != b.erhua
-    verdict, why = "none", f"{ra.group or '?'} and {rb.group or '?'} are different groups"
+    verdict, why = "none", _("{a} and {b} are different groups").format(a=ra.group or "?", b=rb.group or "?")
     if ra.body == rb.body and not one_erhua:
-        verdict, why = "perfect", f"same rhyme ({ra.body})"
+        verdict, why = "perfect", _("same rhyme ({body})").format(body=ra.body)
     elif ra.group == rb.group and ra.group:
-        verdict, why = "group", f"same group {ra.group}, different rhyme ({ra.body}/{rb.body})"
+        verdict, why = "group", _("same group {group}, different rhyme ({a}/{b})").format(
+            group=ra.group, a=ra.body, b=rb.body)
     elif one_erhua and ra.row.shisan_zhe == rb.row.shisan_zhe:
-        verdict, why = "group", f"same group {ra.row.shisan_zhe}, but only one is 儿化"
+        verdict, why = "group", _("same group {group}, but only one is 儿化").format(group=ra.row.shisan_zhe)
     elif ra.row.xinyun == rb.row.xinyun:
-        verdict, why = "group", f"same 中华新韵 group {ra.row.xinyun}"
+        verdict, why = "group", _("same 中华新韵 group {group}").format(group=ra.row.xinyun)
     note = ""
     if system == "chuanyu":
         same_dialect = ra.row.chuanyu == rb.row.chuanyu
         if verdict == "none" and same_dialect:
-            verdict, why = "dialect", f"rhymes in 川渝话 ({ra.row.chuanyu}), not in Mandarin"
+            verdict, why = "dialect", _("rhymes in 川渝话 ({rhyme}), not in Mandarin").format(rhyme=ra.row.chuanyu)
         elif verdict == "group" and same_dialect and not one_erhua:
-            why += f"; rhymes fully in 川渝话 ({ra.row.chuanyu})"
+            why = _("{why}; rhymes fully in 川渝话 ({rhyme})").format(why=why, rhyme=ra.row.chuanyu)
         elif verdict in ("perfect", "group") and not same_dialect:
-            note = f"in 川渝话 {a.text} ({ra.row.chuanyu}) and {b.text} ({rb.row.chuanyu}) may not rhyme"
+            note = _("in 川渝话 {a} ({a_rhyme}) and {b} ({b_rhyme}) may not rhyme").format(
+                a=a.text, a_rhyme=ra.row.chuanyu, b=b.text, b_rhyme=rb.row.chuanyu)
     elif system == "cantonese" and verdict != "none":
-        note = "read in Cantonese this Mandarin rhyme may be lost"
+        note = _("read in Cantonese this Mandarin rhyme may be lost")
     return PairVerdict(verdict, why, note)
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from broadcaster import yamlsource
 from broadcaster.errors import BadInput
+from broadcaster.i18n import N_, _
 
 USER_LEXICON = "lexicon.yaml"
 _lock = threading.Lock()
@@ -139,20 +140,21 @@ class UserLexicon:
         return self.words + tuple(self.voices.get(voice, ()))
 
 
-USER_KEYS = {"words": "words to replace for every voice, e.g. words: {宏福苑: 宏福院}",
-             "voices": "per voice profile, e.g. voices: {sichuan_chongqing: {不要: 莫}}",
-             "pronounce": "a list like - {word: 曾家, pinyin: zeng1 jia1, say: 增家}"}
+USER_KEYS = {"words": N_("words to replace for every voice, e.g. words: {宏福苑: 宏福院}"),
+             "voices": N_("per voice profile, e.g. voices: {sichuan_chongqing: {不要: 莫}}"),
+             "pronounce": N_("a list like - {word: 曾家, pinyin: zeng1 jia1, say: 增家}")}
 
 
 def _pairs(doc: yamlsource.YamlDoc, value, *keys) -> tuple[tuple[str, str], ...]:
     if value is None:
         return ()
     if not isinstance(value, dict):
-        raise doc.error("expected a mapping of written word: spoken word", "e.g. 不要: 莫", *keys)
+        raise doc.error(_("expected lines of written word: spoken word"), _("e.g. 不要: 莫"), *keys)
     out = []
     for k, v in value.items():
         if not isinstance(v, (str, int)) or not str(k).strip() or not str(v).strip():
-            raise doc.error(f"'{k}' needs the word to say instead", f"write it as {k}: 新词", *keys, k)
+            raise doc.error(_("'{word}' needs the word to say instead").format(word=k),
+                            _("write it as {word}: 新词").format(word=k), *keys, k)
         out.append((str(k).strip(), str(v).strip()))
     return tuple(out)
 
@@ -166,18 +168,21 @@ def parse_pronunciation(doc: yamlsource.YamlDoc | None, item, *keys, espeak_defa
     def bad(what: str, fix: str) -> BadInput:
         return doc.error(what, fix, *keys) if doc else BadInput(what, fix)
     if not isinstance(item, dict) or "word" not in item or "pinyin" not in item:
-        raise bad("a pronunciation needs word and pinyin", "e.g. - {word: 接种, pinyin: jie1 zhong4, say: 接众}")
+        raise bad(_("a pronunciation needs word and pinyin"), _("e.g. - {word: 接种, pinyin: jie1 zhong4, say: 接众}"))
     word = str(item["word"]).strip()
     syllables = tuple(str(item["pinyin"]).split())
     if len(syllables) != len(word):
-        raise bad(f"'{word}' has {len(word)} characters but {len(syllables)} pinyin syllables",
-                  "give one syllable per character with its tone number, e.g. jie1 zhong4")
+        raise bad(_("'{word}' has {chars} characters but {syllables} pinyin syllables").format(
+                      word=word, chars=len(word), syllables=len(syllables)),
+                  _("give one syllable per character with its tone number, e.g. jie1 zhong4"))
     for s in syllables:
         if not (s[:-1].isascii() and s[:-1].isalpha() and s[-1] in "12345"):
-            raise bad(f"'{s}' is not pinyin with a tone number", "write it like zhong4 (5 for the neutral tone)")
+            raise bad(_("'{syllable}' is not pinyin with a tone number").format(syllable=s),
+                      _("write it like zhong4 (5 for the neutral tone)"))
     unknown = set(item) - {"word", "pinyin", "say", "espeak"}
     if unknown:
-        raise bad(f"unknown key '{sorted(unknown)[0]}' in a pronunciation", "use word, pinyin, say, espeak")
+        raise bad(_("unknown key '{key}' in a pronunciation").format(key=sorted(unknown)[0]),
+                  _("use word, pinyin, say, espeak"))
     return Pronunciation(word=word, pinyin=syllables, say=str(item.get("say") or "").strip(),
                          espeak=bool(item.get("espeak", espeak_default)))
 
@@ -189,23 +194,25 @@ def load_user_lexicon(path: Path) -> UserLexicon:
     if data is None:
         return UserLexicon(path=path)
     if not isinstance(data, dict):
-        raise doc.error("lexicon.yaml must be a mapping", "start with `words:`, `voices:` or `pronounce:`")
-    yamlsource.check_keys(doc, data, USER_KEYS)
+        raise doc.error(_("lexicon.yaml must list its parts as `key:` lines"),
+                        _("start with `words:`, `voices:` or `pronounce:`"))
+    yamlsource.check_keys(doc, data, {k: _(v) for k, v in USER_KEYS.items()})
     voices = {}
     given = data.get("voices") or {}
     if not isinstance(given, dict):
-        raise doc.error("voices must be a mapping of profile name to words", USER_KEYS["voices"], "voices")
+        raise doc.error(_("voices must list words under each voice profile's name"), _(USER_KEYS["voices"]), "voices")
     from broadcaster.speech.voices import all_profiles
     known = list(all_profiles())
     for name, table in given.items():
         if str(name) not in known:
             hint = yamlsource.did_you_mean(str(name), known)
-            raise doc.error(f"unknown voice '{name}'", (hint + " " if hint else "") + "choose one of: "
-                            + ", ".join(known), "voices", name)
+            raise doc.error(_("unknown voice '{name}'").format(name=name),
+                            (hint + " " if hint else "") + _("choose one of: {choices}").format(choices=_(", ").join(known)),
+                            "voices", name)
         voices[str(name)] = _pairs(doc, table, "voices", name)
     items = data.get("pronounce") or []
     if not isinstance(items, list):
-        raise doc.error("pronounce must be a list", USER_KEYS["pronounce"], "pronounce")
+        raise doc.error(_("pronounce must be a list"), _(USER_KEYS["pronounce"]), "pronounce")
     pronounce = tuple(parse_pronunciation(doc, item, "pronounce", i) for i, item in enumerate(items))
     return UserLexicon(path=path, words=_pairs(doc, data.get("words"), "words"), voices=voices,
                        pronounce=pronounce)

@@ -20,6 +20,7 @@ from functools import lru_cache
 from typing import Callable
 
 from broadcaster.errors import BadInput
+from broadcaster.i18n import _
 import yaml
 
 from broadcaster.speech.numbers import DATA, cardinal, count, digits, number_data, ordinal
@@ -63,12 +64,12 @@ class _Pass:
 
 
 def bad_time(value: str) -> BadInput:
-    return BadInput(f"invalid time '{value}'",
-                    "hours go from 0 to 24 and minutes from 00 to 59, e.g. 8:00 or 14:30")
+    return BadInput(_("invalid time '{value}'").format(value=value),
+                    _("hours go from 0 to 24 and minutes from 00 to 59, e.g. 8:00 or 14:30"))
 
 
 def bad_date(value: str, fix: str) -> BadInput:
-    return BadInput(f"invalid date '{value}'", fix)
+    return BadInput(_("invalid date '{value}'").format(value=value), fix)
 
 
 # ---------------------------------------------------------------- times
@@ -156,14 +157,14 @@ def _hour_range_match(m: re.Match) -> str:
 def _check_date(year: str | None, month: str, day: str | None, written: str) -> None:
     mo = int(month)
     if not 1 <= mo <= 12:
-        raise bad_date(written, "months go from 1 to 12")
+        raise bad_date(written, _("months go from 1 to 12"))
     if day is None:
         return
     d = int(day)
     last = calendar.monthrange(int(year), mo)[1] if year else (29 if mo == 2 else calendar.monthrange(2021, mo)[1])
     if not 1 <= d <= last:
         where = f"{year}年{mo}月" if year else f"{mo}月"
-        raise bad_date(written, f"{where} has {last} days; check the day")
+        raise bad_date(written, _("{month} has {days} days; check the day").format(month=where, days=last))
 
 
 def _ymd(year: str | None, month: str | None, day: str | None, mark: str = "日") -> str:

@@ -7,10 +7,16 @@ from pathlib import Path
 
 from broadcaster import yamlsource
 from broadcaster.errors import BadInput
+from broadcaster.i18n import N_, _
 from broadcaster.resources import voices_dir
 
 DEFAULT_VOICE = "mandarin"
 NEWSREADER_WPM = 160  # eSpeak words a minute that sound like a newsreader in cmn
+# the shipped profiles' `stand_in:` texts, so `broadcaster voices` can say them in the user's language
+# (a user's own profile is shown as written)
+STAND_INS = (N_("Mandarin voice (eSpeak has no 东北 voice)"), N_("Mandarin voice (eSpeak has no 陕西 voice)"),
+             N_("Mandarin voice (eSpeak has no 川渝 voice)"), N_("Mandarin voice (the neural model is Mandarin only)"),
+             N_("Mandarin voice (edge's 川渝 voice is not on the free service)"))
 
 
 @dataclass(frozen=True)
@@ -74,24 +80,27 @@ class VoiceProfile:
     def cannot_say(self, engine: str) -> str:
         """Why `engine` must not speak this profile's text ("" when it may)."""
         if self.needs_dialect_voice and not self.speaks_dialect(engine):
-            return (f"its voice is Mandarin only and cannot read {self.dialect or self.display} text; "
-                    f"a {self.dialect or self.display} voice is needed (engines: "
-                    + ", ".join(e for e in self.engines if self.speaks_dialect(e)) + ")")
+            return _("its voice is Mandarin only and cannot read {dialect} text; a {dialect} voice is needed "
+                     "(engines: {engines})").format(dialect=self.dialect or self.display,
+                                                    engines=_(", ").join(e for e in self.engines
+                                                                      if self.speaks_dialect(e)))
         return ""
 
     def honest(self, engine: str) -> str:
         """What listeners really hear from `engine`, e.g. "dialect words, Mandarin voice"."""
         settings = self.engines.get(engine)
         stand_in = self.stand_in.get(engine)
+        stand_in = _(str(stand_in)) if stand_in else stand_in
         if settings is None:
-            return "no voice for this engine"
+            return _("no voice for this engine")
         if self.cannot_say(engine):
-            return f"not used: a Mandarin-only voice cannot read {self.dialect} text"
+            return _("not used: a Mandarin-only voice cannot read {dialect} text").format(dialect=self.dialect)
         if not self.dialect:
-            return "Mandarin words, Mandarin voice" if not stand_in else f"stand-in: {stand_in}"
+            return (_("Mandarin words, Mandarin voice") if not stand_in
+                    else _("stand-in: {voice}").format(voice=stand_in))
         if stand_in:
-            return f"dialect words, {stand_in}"
-        return "dialect words, dialect voice"
+            return _("dialect words, {voice}").format(voice=stand_in)
+        return _("dialect words, dialect voice")
 
 
 PROFILE_KEYS = {"name", "display", "region", "lead", "language", "pauses", "engines", "stand_in",
@@ -103,14 +112,15 @@ def load_profile(path: Path) -> VoiceProfile:
     doc = yamlsource.load(path)
     data = doc.data
     if not isinstance(data, dict):
-        raise doc.error("a voice profile must be a mapping", "see voices/mandarin.yaml")
+        raise doc.error(_("a voice profile must list its settings as `key: value` lines"),
+                        _("see voices/mandarin.yaml"))
     yamlsource.check_keys(doc, data, PROFILE_KEYS)
     pauses = data.get("pauses") or {}
     try:
         pause_values = Pauses(**{k: int(v) for k, v in pauses.items()})
     except TypeError as exc:
-        raise doc.error(f"bad pauses: {exc}", "use comma, sentence, line, repeat_gap, after_lead in ms",
-                        "pauses") from None
+        raise doc.error(_("a pause has an unknown name or a value that is not a number"),
+                        _("use comma, sentence, line, repeat_gap, after_lead in ms"), "pauses") from None
     lexicon = data.get("lexicon") or {}
     return VoiceProfile(
         name=data.get("name", path.stem), display=str(data.get("display", path.stem)),
@@ -126,8 +136,8 @@ def load_profile(path: Path) -> VoiceProfile:
 
 def _rate(doc: yamlsource.YamlDoc, value) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0.5 <= value <= 1.5:
-        raise doc.error(f"rate {value!r} is out of range", "use a number from 0.5 to 1.5, e.g. rate: 0.85",
-                        "rate")
+        raise doc.error(_("rate {value} is out of range").format(value=value),
+                        _("use a number from 0.5 to 1.5, e.g. rate: 0.85"), "rate")
     return float(value)
 
 
@@ -150,6 +160,6 @@ def get_profile(name: str | None) -> VoiceProfile:
     name = name or DEFAULT_VOICE
     if name not in profiles:
         hint = yamlsource.did_you_mean(name, list(profiles))
-        raise BadInput(f"unknown voice '{name}'",
-                       (hint + " " if hint else "") + "choose one of: " + ", ".join(profiles))
+        raise BadInput(_("unknown voice '{name}'").format(name=name),
+                       (hint + " " if hint else "") + _("choose one of: {choices}").format(choices=_(", ").join(profiles)))
     return profiles[name]
