@@ -295,6 +295,12 @@ def _target(request: Request, data: dict) -> tuple[Path, str | None]:
     return _path(request, rel), None
 
 
+def _errors(request: Request, errors) -> list[dict]:
+    """Errors for the page: the same lines as `check`, with paths inside the folder written relative to it."""
+    prefix = str(_settings(request).folder) + "/"
+    return [{"field": e.field, "message": e.message.replace(prefix, "")} for e in errors]
+
+
 def _field_names(data: dict) -> list[str]:
     return ["title", "text", "voice", "repeat", "template", "name"] + [f"vars.{k}" for k in (data.get("vars") or {})]
 
@@ -305,8 +311,7 @@ async def api_check(request: Request) -> Response:
     path, existing = _target(request, data)
     text = editing.notice_yaml(existing, data)
     checked = editing.check_notice(path, text, _field_names(data))
-    return JSONResponse({"yaml": checked.text, "spoken": checked.spoken,
-                         "errors": [asdict(e) for e in checked.errors]})
+    return JSONResponse({"yaml": checked.text, "spoken": checked.spoken, "errors": _errors(request, checked.errors)})
 
 
 async def api_save(request: Request) -> Response:
@@ -316,8 +321,8 @@ async def api_save(request: Request) -> Response:
     text = editing.notice_yaml(existing, data)
     checked = editing.check_notice(path, text, _field_names(data))
     if not checked.ok:
-        return JSONResponse({"error": checked.errors[0].message, "errors": [asdict(e) for e in checked.errors]},
-                            status_code=422)
+        errors = _errors(request, checked.errors)
+        return JSONResponse({"error": errors[0]["message"], "errors": errors}, status_code=422)
     try:
         new_digest = editing.save_text(path, text, str(data.get("digest") or ""))
     except editing.Conflict:
@@ -563,8 +568,8 @@ async def api_schedule_add(request: Request) -> Response:
     text = editing.schedule_with(existing, path, notice, data)
     checked = editing.check_schedule(path, text, SCHEDULE_FIELDS)
     if not checked.ok:
-        return JSONResponse({"error": checked.errors[0].message, "errors": [asdict(e) for e in checked.errors]},
-                            status_code=422)
+        errors = _errors(request, checked.errors)
+        return JSONResponse({"error": errors[0]["message"], "errors": errors}, status_code=422)
     try:
         editing.save_text(path, text, str(data.get("digest") or editing.digest(existing.encode("utf-8"))
                                           if existing is not None else ""))
@@ -652,7 +657,7 @@ def _batch_work(notice: Path, csv_name: str, engine: str, profile: str):
         rows = []
         for r in results:
             entry = r.entry or {}
-            file = f"out/{r.village}/{entry['file']}" if entry.get("file") else ""
+            file = f"out/{entry['file']}" if entry.get("file") else ""  # the entry's file names the village folder
             rows.append({"village": r.village, "status": r.status, "message": r.message, "file": file})
         return {"rows": rows}
     return work
