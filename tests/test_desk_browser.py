@@ -160,4 +160,5 @@ def test_write_check_save_render_play_schedule_in_a_browser(desk, browser, tmp_p
     WebDriverWait(browser, 300).until(
         lambda d: "第九轮全员核酸检测通知" in d.find_element(By.ID, "timeline").get_attribute("innerHTML"))
     assert "hesuan-round9.yaml" in (folder / "schedules" / "village.yaml").read_text(encoding="utf-8")
+    browser.execute_script("arguments[0].scrollIntoView()", browser.find_element(By.ID, "timeline"))
     shot("timeline")

@@ -169,6 +169,10 @@ async function showPlan(job) {
     holder.className = "day";
     holder.dataset.day = d.day;
     holder.innerHTML = await res.text();  // SVG drawn by broadcaster.schedule.svg, text escaped there
+    const svg = holder.querySelector("svg");  // a viewBox lets the wide day shrink to the page, not be cut
+    if (svg && !svg.getAttribute("viewBox")) {
+      svg.setAttribute("viewBox", `0 0 ${svg.getAttribute("width")} ${svg.getAttribute("height")}`);
+    }
     box.appendChild(holder);
   }
 }
