@@ -1227,5 +1227,68 @@ def export_cmd(schedule: str, start: str | None, days: int, audio: str | None, e
                         "wrote {n} files to {folder}/ for {plays} plays", len(written)).format(n=len(written), folder=out_dir, plays=len(exports.on_air(plays))))
 
 
+# ---------------------------------------------------------------- the web desk (broadcaster/desk)
+@cli.command("serve")
+@click.argument("folder", default=".", type=click.Path(file_okay=False))
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on; another than 127.0.0.1 (e.g. 0.0.0.0 for the office LAN) needs a password.")
+@click.option("--port", type=click.IntRange(1, 65535), default=8750, show_default=True)
+@click.option("--password-file", default=None, type=click.Path(dir_okay=False),
+              help="Set the desk's password from the first line of this file (stored hashed), then serve.")
+@click.option("--set-password", "set_password", is_flag=True, help="Type a new password for the desk, then serve.")
+@click.option("--engine", type=click.Choice(["auto", "espeak", "neural", "edge"]), default="auto",
+              show_default=True, help="Speech engine the desk renders with unless a page chooses another.")
+@click.option("--log", "log_path", default=None, type=click.Path(dir_okay=False), help=_LOG_HELP)
+def serve_cmd(folder: str, host: str, port: int, password_file: str | None, set_password: bool, engine: str,
+              log_path: str | None) -> None:
+    """Open a web page to write, hear, schedule and check the notices in FOLDER.
+
+    \b
+    Examples:
+      broadcaster serve examples/          # then open http://127.0.0.1:8750
+      broadcaster serve notices/ --host 0.0.0.0 --set-password    # for the office LAN
+    \b
+    Every change is a YAML file in FOLDER (comments kept), checked as `broadcaster check`
+    does. Audio is made in the background into the user's cache folder.
+    Needs the `desk` extra: pip install 'broadcaster[desk]'.
+    """
+    try:
+        import uvicorn
+
+        from broadcaster.desk import security
+        from broadcaster.desk.app import DeskSettings, create_app, jobs_dir_for
+    except ImportError as exc:
+        raise BroadcasterError(_("the web desk is not installed ({reason}) — install it with "
+                                 "pip install 'broadcaster[desk]'").format(reason=exc)) from None
+    root = Path(folder)
+    if not root.is_dir():
+        raise BadInput(_("no folder '{folder}'").format(folder=folder), _("give the folder that holds your notices"))
+    if password_file and set_password:
+        raise click.UsageError("give --password-file or --set-password, not both")
+    if password_file:
+        try:
+            lines = Path(password_file).read_text(encoding="utf-8").splitlines()
+        except OSError as exc:
+            raise BadInput(_("cannot read the password file ({reason})").format(reason=exc.strerror),
+                           _("check its name and permissions"), password_file) from None
+        security.set_password(lines[0] if lines else "")
+    elif set_password:
+        security.set_password(click.prompt(_("new password for the desk"), hide_input=True,
+                                           confirmation_prompt=True))
+    loopback = security.is_loopback(host)
+    stored = security.stored_password_hash()
+    if not loopback and stored is None:
+        raise BadInput(_("--host {host} lets other computers in, but the desk has no password").format(host=host),
+                       _("run `broadcaster serve --host {host} --set-password` first").format(host=host))
+    settings = DeskSettings(folder=root.resolve(), jobs_dir=jobs_dir_for(root), engine=engine,
+                            log_path=Path(log_path) if log_path else None,
+                            password_hash=None if loopback and not (password_file or set_password) else stored,
+                            secret=security.session_secret(), loopback=loopback)
+    shown = f"[{host}]" if ":" in host else host
+    click.echo(_("the desk for {folder} is open at http://{host}:{port} (Ctrl-C stops it)").format(
+        folder=root, host=shown, port=port))
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
+
+
 if __name__ == "__main__":  # python -m broadcaster.cli, as the tests spawn it
     sys.exit(main())

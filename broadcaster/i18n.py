@@ -4,16 +4,26 @@ from __future__ import annotations
 import gettext
 import io
 import os
+from contextvars import ContextVar
 from functools import lru_cache
 from pathlib import Path
 
 DOMAIN = "broadcaster"
 LOCALE_DIR = Path(__file__).parent / "locale"
 LANGUAGES = ("en", "zh_CN")
+# The web desk answers each request in its browser's language; a context variable keeps
+# one request's choice from leaking into another served at the same time.
+_CHOSEN: ContextVar[str | None] = ContextVar("broadcaster_language", default=None)
 
 
 def language() -> str:
-    """'zh_CN' when BROADCASTER_LANG, else the locale (LC_ALL, LC_MESSAGES, LANG), says zh_*; else 'en'."""
+    """'zh_CN' when BROADCASTER_LANG, else the locale (LC_ALL, LC_MESSAGES, LANG), says zh_*; else 'en'.
+
+    Inside `use_language` (a web request) that language wins.
+    """
+    chosen = _CHOSEN.get()
+    if chosen:
+        return chosen
     for var in ("BROADCASTER_LANG", "LC_ALL", "LC_MESSAGES", "LANG"):
         value = os.environ.get(var, "")
         if value:
@@ -49,6 +59,11 @@ def _current() -> gettext.NullTranslations:
     po = LOCALE_DIR / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
     stamp = po.stat().st_mtime if lang != "en" and po.is_file() else 0.0
     return _catalog(lang, stamp)
+
+
+def use_language(lang: str | None) -> None:
+    """Answer in `lang` ('en' or 'zh_CN') in this context (one web request); None: the environment's."""
+    _CHOSEN.set(lang if lang in LANGUAGES else None)
 
 
 def _(message: str) -> str:

@@ -1,0 +1,1 @@
+"""The web desk: `broadcaster serve`."""

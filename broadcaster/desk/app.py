@@ -1,0 +1,783 @@
+"""The web desk (`broadcaster serve`): pages over a folder of notices, jingles and a schedule.
+
+It owns no rule of its own: every check, render, plan and report is the same function the
+CLI calls, and errors are shown with the same one-line messages. It writes only YAML files
+inside its folder (atomically); audio goes to the desk's job folders in the user's cache.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from dataclasses import asdict, dataclass
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.sessions import SessionMiddleware
+from starlette.requests import Request
+from starlette.responses import (FileResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response)
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+from starlette.templating import Jinja2Templates
+
+from broadcaster.desk import editing, security
+from broadcaster.desk.jobs import Jobs, Progress
+from broadcaster.desk.texts import page_texts
+from broadcaster.errors import BadInput, BroadcasterError
+from broadcaster.i18n import _, language, use_language
+
+HERE = Path(__file__).parent
+MAX_BODY = 1 << 20          # bytes: any request body (the villages CSV upload included)
+MAX_JSON = 256 << 10        # bytes: a form sent as JSON
+PRIORITIES = ("normal", "urgent", "emergency", "background")
+FORMS = ("三三七", "三句半", "七言", "快板")
+STRICTNESS = ("strict", "group", "dialect")
+
+
+@dataclass(frozen=True)
+class DeskSettings:
+    folder: Path
+    jobs_dir: Path
+    engine: str = "auto"              # default speech engine for renders and plans
+    log_path: Path | None = None      # the as-run log (default: the one `run` and `play` use)
+    password_hash: str | None = None  # None: no login (loopback only)
+    secret: str = ""
+    loopback: bool = True
+
+
+class RequestError(Exception):
+    """Refuse a request with an HTTP status and one plain line."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+# ---------------------------------------------------------------- middleware (plain ASGI)
+def _accept_language(header: str) -> str | None:
+    """'zh_CN' or 'en' from the browser's Accept-Language (its first zh or en), else None."""
+    tags = []
+    for part in header.split(","):
+        tag, _sep, q = part.strip().partition(";q=")
+        try:
+            weight = float(q) if q else 1.0
+        except ValueError:
+            weight = 0.0
+        tags.append((weight, tag.strip().lower()))
+    for _w, tag in sorted(tags, key=lambda t: -t[0]):
+        if tag.startswith("zh"):
+            return "zh_CN"
+        if tag.startswith("en"):
+            return "en"
+    return None
+
+
+class LanguageAndLimits:
+    """Per request: answer in the browser's language; refuse bodies over MAX_BODY (413)."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
+        use_language(_accept_language(headers.get("accept-language", "")))
+        length = headers.get("content-length", "")
+        if length.isdigit() and int(length) > MAX_BODY:
+            return await _too_large(send)
+        seen = 0
+        started = False
+
+        async def counted_receive():
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > MAX_BODY:
+                    raise _TooLarge()
+            return message
+
+        async def watched_send(message):
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, counted_receive, watched_send)
+        except _TooLarge:
+            if not started:
+                await _too_large(send)
+
+
+class _TooLarge(Exception):
+    pass
+
+
+async def _too_large(send) -> None:
+    body = _("the upload is larger than {mb} MB — send a smaller file").format(mb=MAX_BODY >> 20).encode()
+    await send({"type": "http.response.start", "status": 413,
+                "headers": [(b"content-type", b"text/plain; charset=utf-8")]})
+    await send({"type": "http.response.body", "body": body})
+
+
+# ---------------------------------------------------------------- helpers
+def _settings(request: Request) -> DeskSettings:
+    return request.app.state.settings
+
+
+def _csrf_token(request: Request) -> str:
+    token = request.session.get("csrf")
+    if not token:
+        token = security.new_csrf_token()
+        request.session["csrf"] = token
+    return token
+
+
+def _require_csrf(request: Request, given: str | None = None) -> None:
+    given = given or request.headers.get("x-csrf-token")
+    if not security.same_token(request.session.get("csrf"), given):
+        raise RequestError(403, _("this change was refused: the page's security token is missing or old — "
+                                  "reload the page and try again"))
+
+
+def _logged_in(request: Request) -> bool:
+    return _settings(request).password_hash is None or request.session.get("user") == "desk"
+
+
+async def _json(request: Request) -> dict:
+    body = await request.body()
+    if len(body) > MAX_JSON:
+        raise RequestError(413, _("the form is too large"))
+    try:
+        data = json.loads(body or b"{}")
+    except ValueError:
+        raise RequestError(400, _("the form could not be read — reload the page")) from None
+    if not isinstance(data, dict):
+        raise RequestError(400, _("the form could not be read — reload the page"))
+    return data
+
+
+def _path(request: Request, relative: str, suffixes: tuple[str, ...] = (".yaml", ".yml")) -> Path:
+    """A file named by the browser, inside the desk's folder or refused (400/403)."""
+    try:
+        return security.inside(_settings(request).folder, relative, suffixes)
+    except security.OutsideFolder:
+        raise RequestError(403, _("'{name}' is outside the desk's folder").format(name=relative)) from None
+    except BadInput as exc:
+        raise RequestError(400, exc.message()) from None
+
+
+def _existing(request: Request, relative: str) -> Path:
+    path = _path(request, relative)
+    if not path.is_file():
+        raise RequestError(404, _("'{name}' is not in the desk's folder").format(name=relative))
+    return path
+
+
+def _rel(request: Request, path: Path) -> str:
+    return editing.relative(_settings(request).folder, path)
+
+
+def _page(request: Request, name: str, **context) -> Response:
+    templates: Jinja2Templates = request.app.state.templates
+    lang = language()
+    context.update(t=page_texts(), csrf=_csrf_token(request), lang="zh-CN" if lang == "zh_CN" else "en",
+                   login=_settings(request).password_hash is not None, page=name.removesuffix(".html"))
+    return templates.TemplateResponse(request, name, context)
+
+
+def _voices() -> list[dict]:
+    from broadcaster.speech.voices import all_profiles
+
+    return [{"name": p.name, "display": p.display, "region": p.region} for p in all_profiles().values()]
+
+
+def _engines() -> list[dict]:
+    from broadcaster.engines.base import available_engines
+
+    return [{"name": n, "available": ok, "reason": why} for n, ok, why in available_engines()]
+
+
+def _output_profiles() -> list[dict]:
+    from broadcaster.audio.profiles import all_output_profiles
+
+    return [{"name": p.name, "description": p.description} for p in all_output_profiles().values()]
+
+
+def _files(request: Request, kind: str | None = None) -> list[editing.FileEntry]:
+    return [f for f in editing.list_files(_settings(request).folder) if kind is None or f.kind == kind]
+
+
+def _notices_dir(folder: Path, sub: str) -> str:
+    return f"{sub}/" if (folder / sub).is_dir() else ""
+
+
+# ---------------------------------------------------------------- login
+async def login_page(request: Request) -> Response:
+    if request.method == "POST":
+        form = await request.form()
+        _require_csrf(request, str(form.get("csrf_token", "")))
+        if security.verify_password(_settings(request).password_hash or "", str(form.get("password", ""))):
+            request.session["user"] = "desk"
+            request.session["csrf"] = security.new_csrf_token()  # a fresh token after login
+            return RedirectResponse("/write", status_code=303)
+        return _page(request, "login.html", error=True)
+    return _page(request, "login.html", error=False)
+
+
+async def logout(request: Request) -> Response:
+    _require_csrf(request, str((await request.form()).get("csrf_token", "")))
+    request.session.clear()
+    return RedirectResponse("/login", status_code=303)
+
+
+# ---------------------------------------------------------------- write
+def _form_for(request: Request, path: Path | None, template: str | None) -> dict:
+    """What the write page's form starts with: a file's fields, or a new notice's."""
+    from broadcaster import yamlsource
+
+    forms = {f.name: f for f in editing.template_forms()}
+    data: dict = {}
+    raw: dict = {}
+    if path is not None:
+        try:
+            doc = yamlsource.load(path)
+            data = doc.data if isinstance(doc.data, dict) else {}
+            raw = doc.raw
+        except BadInput:
+            data = {}
+        template = data.get("template") if "template" in data else None
+    form = forms.get(template) if template else None
+    fields = []
+    values = {k: str(raw.get(("vars", k), v)) for k, v in (data.get("vars") or {}).items()} \
+        if isinstance(data.get("vars"), dict) else {}
+    if form is not None:
+        for name, label, example, required in form.fields:
+            fields.append({"name": name, "label": label, "example": example, "required": required,
+                           "value": values.get(name, "")})
+    return {"template": template or "", "template_title": form.title if form else "",
+            "description": form.description if form else "",
+            "fields": fields, "title": str(data.get("title", "")), "text": str(data.get("text", "") or ""),
+            "voice": str(data.get("voice", "") or ""), "repeat": str(raw.get(("repeat",), data.get("repeat", ""))),
+            "free": not template}
+
+
+async def write_page(request: Request) -> Response:
+    folder = _settings(request).folder
+    rel = request.query_params.get("file")
+    path = _existing(request, rel) if rel else None
+    template = request.query_params.get("template")
+    free = request.query_params.get("free") == "1"
+    known = {f.name for f in editing.template_forms()}
+    if template and template not in known:
+        raise RequestError(400, _("unknown template '{name}'").format(name=template))
+    editing_form = _form_for(request, path, template) if (path or template or free) else None
+    return _page(request, "write.html", files=_files(request, "notice"), templates=editing.template_forms(),
+                 form=editing_form, file=rel or "", digest=editing.file_digest(path) if path else "",
+                 voices=_voices(), new_dir=_notices_dir(folder, "notices"))
+
+
+def _target(request: Request, data: dict) -> tuple[Path, str | None]:
+    """The notice file a form writes: the file being edited, or notices/<name>.yaml for a new one."""
+    if data.get("file"):
+        path = _path(request, str(data["file"]))
+        return path, path.read_text(encoding="utf-8") if path.is_file() else None
+    name = str(data.get("name") or "").strip()
+    if not re.fullmatch(r"[a-z0-9][a-z0-9_-]{0,63}", name):
+        raise RequestError(400, _("the file name may use only a-z, 0-9, - and _ (e.g. hesuan-round9)"))
+    rel = _notices_dir(_settings(request).folder, "notices") + name + ".yaml"
+    return _path(request, rel), None
+
+
+def _errors(request: Request, errors) -> list[dict]:
+    """Errors for the page: the same lines as `check`, with paths inside the folder written relative to it."""
+    prefix = str(_settings(request).folder) + "/"
+    return [{"field": e.field, "message": e.message.replace(prefix, "")} for e in errors]
+
+
+def _field_names(data: dict) -> list[str]:
+    return ["title", "text", "voice", "repeat", "template", "name"] + [f"vars.{k}" for k in (data.get("vars") or {})]
+
+
+async def api_check(request: Request) -> Response:
+    data = await _json(request)
+    _require_csrf(request)
+    path, existing = _target(request, data)
+    text = editing.notice_yaml(existing, data)
+    checked = editing.check_notice(path, text, _field_names(data))
+    return JSONResponse({"yaml": checked.text, "spoken": checked.spoken, "errors": _errors(request, checked.errors)})
+
+
+async def api_save(request: Request) -> Response:
+    data = await _json(request)
+    _require_csrf(request)
+    path, existing = _target(request, data)
+    text = editing.notice_yaml(existing, data)
+    checked = editing.check_notice(path, text, _field_names(data))
+    if not checked.ok:
+        errors = _errors(request, checked.errors)
+        return JSONResponse({"error": errors[0]["message"], "errors": errors}, status_code=422)
+    try:
+        new_digest = editing.save_text(path, text, str(data.get("digest") or ""))
+    except editing.Conflict:
+        message = (_("'{name}' was changed by someone else since you opened it — your change was not saved")
+                   if existing is not None else _("'{name}' already exists — choose another file name"))
+        return JSONResponse({"error": message.format(name=_rel(request, path)) + " "
+                             + page_texts()["conflict_reload"]}, status_code=409)
+    return JSONResponse({"file": _rel(request, path), "digest": new_digest, "spoken": checked.spoken})
+
+
+# ---------------------------------------------------------------- hear (render in the background)
+def _render_work(path: Path, voice: str | None, engine: str, profile: str):
+    def work(folder: Path, progress: Progress) -> dict:
+        from broadcaster.audio.profiles import output_profile
+        from broadcaster.fsutil import check_folder
+        from broadcaster.notice import load_notice
+        from broadcaster.render import RenderOptions, prepare, render_prepared
+
+        progress.update(0, 2, _("checking"))
+        chosen = output_profile(profile, None)
+        prepared = prepare(load_notice(path), voice_override=voice or None, program=chosen.program)
+        check_folder(folder)
+        progress.update(1, 2, _("speaking"))
+        rendered = render_prepared(prepared, RenderOptions(out_dir=folder, engine=engine, profile=profile))
+        progress.update(2, 2)
+        return {**asdict(rendered), "transcript_text": prepared.transcript(), "source": str(path)}
+    return work
+
+
+async def hear_page(request: Request) -> Response:
+    return _page(request, "hear.html", files=_files(request, "notice") + _files(request, "jingle"),
+                 file=request.query_params.get("file", ""), voices=_voices(), engines=_engines(),
+                 profiles=_output_profiles(), engine=_settings(request).engine)
+
+
+def _choice(value: object, allowed, what: str) -> str:
+    value = str(value or "")
+    if value not in allowed:
+        raise RequestError(400, _("unknown {what} '{value}'").format(what=what, value=value))
+    return value
+
+
+async def api_render(request: Request) -> Response:
+    data = await _json(request)
+    _require_csrf(request)
+    path = _existing(request, str(data.get("file") or ""))
+    engine = _choice(data.get("engine") or _settings(request).engine, ("auto", "espeak", "neural", "edge"),
+                     "engine")
+    voice = str(data.get("voice") or "")
+    if voice:
+        _choice(voice, [v["name"] for v in _voices()], "voice")
+    profile = _choice(data.get("profile") or "loudspeaker", [p["name"] for p in _output_profiles()], "profile")
+    job = request.app.state.jobs.submit("render", _render_work(path, voice, engine, profile))
+    return JSONResponse(job.to_dict())
+
+
+async def api_job(request: Request) -> Response:
+    job = request.app.state.jobs.get(request.path_params["job"])
+    if job is None:
+        return JSONResponse({"error": _("no such job (the desk may have been restarted)")}, status_code=404)
+    return JSONResponse(job.to_dict())
+
+
+async def job_file(request: Request) -> Response:
+    jobs: Jobs = request.app.state.jobs
+    job = jobs.get(request.path_params["job"])
+    if job is None:
+        raise RequestError(404, _("no such job (the desk may have been restarted)"))
+    folder = jobs.folder(job.id)
+    try:
+        path = security.inside(folder, request.path_params["name"], ())
+    except (security.OutsideFolder, BadInput):
+        raise RequestError(403, _("'{name}' is outside the desk's folder").format(
+            name=request.path_params["name"])) from None
+    if not path.is_file() or path.name.startswith("."):
+        raise RequestError(404, _("no such file"))
+    return FileResponse(path)
+
+
+# ---------------------------------------------------------------- jingles
+async def jingles_page(request: Request) -> Response:
+    from broadcaster.jingle.bank import topics
+    from broadcaster.jingle.check import check_jingle
+    from broadcaster.notice import load_notice
+
+    rel = request.query_params.get("file", "")
+    strictness = request.query_params.get("rhyme", "group")
+    report, error = None, ""
+    if rel:
+        strictness = _choice(strictness, STRICTNESS, "rhyme")
+        try:
+            notice = load_notice(_existing(request, rel))
+            if notice.kind != "jingle":
+                raise notice.error("this file is a notice, not a jingle", "add `kind: jingle`, `form:` and `lines:`")
+            report = check_jingle(notice, strictness).to_dict()
+        except BadInput as exc:
+            error = exc.message()
+    return _page(request, "jingles.html", files=_files(request, "jingle"), file=rel, report=report, error=error,
+                 strictness=strictness, all_strictness=STRICTNESS, forms=FORMS, voices=_voices(),
+                 topics=[t.name for t in topics()], new_dir=_notices_dir(_settings(request).folder, "jingles"))
+
+
+def _compose(data: dict):
+    from broadcaster.jingle.compose import compose
+    from broadcaster.speech.voices import get_profile
+
+    form = _choice(data.get("form"), FORMS, "form")
+    names = [t for t in re.split(r"[,，、\s]+", str(data.get("topics") or "")) if t]
+    seed = str(data.get("seed") or "0").strip()
+    if not seed.lstrip("-").isdigit():
+        raise BadInput(_("'{value}' is not a whole number").format(value=seed), _("write e.g. 0, 1 or 2"))
+    profile = get_profile(str(data.get("voice") or "") or None)
+    return compose(form, names, place=str(data.get("place") or ""), voice=profile, seed=int(seed))
+
+
+async def api_compose(request: Request) -> Response:
+    data = await _json(request)
+    _require_csrf(request)
+    result = _compose(data)
+    return JSONResponse({"lines": list(result.lines), "report": result.report.to_dict(),
+                         "yaml": result.to_yaml(None, None)})
+
+
+async def api_jingle_save(request: Request) -> Response:
+    data = await _json(request)
+    _require_csrf(request)
+    name = str(data.get("name") or "").strip()
+    if not re.fullmatch(r"[a-z0-9][a-z0-9_-]{0,63}", name):
+        raise RequestError(400, _("the file name may use only a-z, 0-9, - and _ (e.g. hesuan-round9)"))
+    path = _path(request, _notices_dir(_settings(request).folder, "jingles") + name + ".yaml")
+    text = _compose(data).to_yaml(name, str(data.get("title") or "") or None)
+    checked = editing.check_notice(path, text, [])
+    if not checked.ok:
+        return JSONResponse({"error": checked.errors[0].message}, status_code=422)
+    try:
+        editing.save_text(path, text, "")
+    except editing.Conflict:
+        return JSONResponse({"error": _("'{name}' already exists — choose another file name").format(
+            name=_rel(request, path))}, status_code=409)
+    return JSONResponse({"file": _rel(request, path)})
+
+
+# ---------------------------------------------------------------- schedule
+def _schedules(request: Request) -> list[editing.FileEntry]:
+    return _files(request, "schedule")
+
+
+def _schedule_path(request: Request, rel: str | None) -> Path:
+    """The schedule named, else the folder's first, else schedule.yaml (made on the first add)."""
+    if rel:
+        return _path(request, rel)
+    found = _schedules(request)
+    return _path(request, found[0].path if found else "schedule.yaml")
+
+
+def _channels_of(path: Path) -> list[dict]:
+    from broadcaster.schedule.load import load_schedule
+
+    try:
+        return [{"id": c.id, "name": c.name} for c in load_schedule(path).channels.values()]
+    except BadInput:
+        return [{"id": "village", "name": "village"}]
+
+
+def _daemons(request: Request) -> list:
+    from broadcaster.player.asrun import AsRunLog
+    from broadcaster.player.control import daemons_for
+
+    try:
+        return daemons_for(AsRunLog(_log_path(request)), None)
+    except BroadcasterError:
+        return []
+
+
+def _log_path(request: Request) -> Path:
+    from broadcaster.player.control import default_log_path
+
+    return _settings(request).log_path or default_log_path()
+
+
+async def schedule_page(request: Request) -> Response:
+    path = _schedule_path(request, request.query_params.get("file"))
+    return _page(request, "schedule.html", schedules=_schedules(request), file=_rel(request, path),
+                 exists=path.is_file(), channels=_channels_of(path) if path.is_file()
+                 else [{"id": "village", "name": "village"}],
+                 notices=_files(request, "notice") + _files(request, "jingle"), priorities=PRIORITIES,
+                 today=date.today().isoformat(), daemons=_daemons(request))
+
+
+def _plan_work(path: Path, first: date, days: int, engine: str):
+    def work(folder: Path, progress: Progress) -> dict:
+        from broadcaster.fsutil import write_text
+        from broadcaster.schedule.load import load_schedule
+        from broadcaster.schedule.media import render_media
+        from broadcaster.schedule.plan import plan, why_no_plays
+        from broadcaster.schedule.svg import timeline
+
+        progress.update(0, 2, _("making the audio the plan needs"))
+        schedule = load_schedule(path)
+        media = render_media(schedule, folder / "audio", engine=engine)
+        progress.update(1, 2, _("planning"))
+        plays = plan(schedule, media, first, days)
+        names = {c.id: c.name for c in schedule.channels.values()}
+        out = []
+        for offset in range(days):
+            day = first + timedelta(days=offset)
+            todays = [p for p in plays if p.start.astimezone(schedule.tz).date() == day]
+            if not todays:
+                continue
+            name = f"{day.isoformat()}.svg"
+            write_text(folder / name, timeline(todays, day, names, schedule.quiet_hours, schedule.tz))
+            out.append({"day": day.isoformat(), "svg": name, "plays": len(todays),
+                        "titles": sorted({p.title or p.notice for p in todays})})
+        progress.update(2, 2)
+        return {"days": out, "note": why_no_plays(schedule, first, days, plays) or ""}
+    return work
+
+
+async def api_plan(request: Request) -> Response:
+    data = await _json(request)
+    _require_csrf(request)
+    path = _existing(request, str(data.get("file") or ""))
+    try:
+        first = date.fromisoformat(str(data.get("from") or date.today().isoformat()))
+    except ValueError:
+        raise RequestError(400, _("invalid date '{value}' — write it as 2021-10-27").format(
+            value=data.get("from"))) from None
+    job = request.app.state.jobs.submit("plan", _plan_work(path, first, 7, _settings(request).engine))
+    return JSONResponse(job.to_dict())
+
+
+SCHEDULE_FIELDS = ["notice", "channel", "dates", "times", "priority"]
+
+
+async def api_schedule_add(request: Request) -> Response:
+    data = await _json(request)
+    _require_csrf(request)
+    path = _schedule_path(request, str(data.get("file") or "") or None)
+    notice = _existing(request, str(data.get("notice") or ""))
+    if str(data.get("priority") or "normal") not in PRIORITIES:
+        raise RequestError(400, _("unknown {what} '{value}'").format(what="priority", value=data.get("priority")))
+    existing = path.read_text(encoding="utf-8") if path.is_file() else None
+    text = editing.schedule_with(existing, path, notice, data)
+    checked = editing.check_schedule(path, text, SCHEDULE_FIELDS)
+    if not checked.ok:
+        errors = _errors(request, checked.errors)
+        return JSONResponse({"error": errors[0]["message"], "errors": errors}, status_code=422)
+    try:
+        editing.save_text(path, text, str(data.get("digest") or editing.digest(existing.encode("utf-8"))
+                                          if existing is not None else ""))
+    except editing.Conflict:
+        return JSONResponse({"error": _("'{name}' was changed by someone else since you opened it — your change "
+                                        "was not saved").format(name=_rel(request, path)) + " "
+                             + page_texts()["conflict_reload"]}, status_code=409)
+    return JSONResponse({"file": _rel(request, path)})
+
+
+async def api_emergency(request: Request) -> Response:
+    from broadcaster.player.asrun import AsRunLog
+    from broadcaster.player.control import resolve_audio, send
+
+    data = await _json(request)
+    _require_csrf(request)
+    path = _existing(request, str(data.get("file") or ""))
+    log = AsRunLog(_log_path(request))
+    targets = _daemons(request)
+    if not targets:
+        raise RequestError(409, page_texts()["no_player"])
+    audio = resolve_audio(str(path))
+    answers = send(log, targets, audio, "emergency", "cut", 0.0)
+    return JSONResponse({"answers": [{"channel": a.channel, "accepted": a.accepted, "note": a.note}
+                                     for a in answers]})
+
+
+# ---------------------------------------------------------------- report
+REPORT_COLUMNS = ["planned", "actual_start", "actual_end", "channel", "notice", "title", "priority", "status",
+                  "reason", "sha256"]
+
+
+def _report(request: Request) -> tuple[date, list[dict]]:
+    from broadcaster.player.asrun import AsRunLog
+    from broadcaster.player.control import parse_day
+
+    day = parse_day(request.query_params.get("day") or "today", "day")
+    path = _log_path(request)
+    if not path.exists():
+        return day, []
+    return day, AsRunLog(path).report(day, day).rows
+
+
+async def report_page(request: Request) -> Response:
+    try:
+        day, rows = _report(request)
+        error = ""
+    except BadInput as exc:
+        day, rows, error = date.today(), [], exc.message()
+    return _page(request, "report.html", day=day.isoformat(), rows=rows, error=error)
+
+
+async def report_csv(request: Request) -> Response:
+    day, rows = _report(request)
+    buf = io.StringIO()
+    buf.write("\ufeff")  # Excel on a village PC opens UTF-8 CSV correctly only with a BOM
+    writer = csv.DictWriter(buf, fieldnames=REPORT_COLUMNS, extrasaction="ignore", lineterminator="\r\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return Response(buf.getvalue(), media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="asrun-{day.isoformat()}.csv"'})
+
+
+# ---------------------------------------------------------------- batch
+async def batch_page(request: Request) -> Response:
+    return _page(request, "batch.html", files=_files(request, "notice"), engines=_engines(),
+                 profiles=_output_profiles(), engine=_settings(request).engine)
+
+
+def _batch_work(notice: Path, csv_name: str, engine: str, profile: str):
+    def work(folder: Path, progress: Progress) -> dict:
+        from broadcaster.batch import read_villages, render_batch
+
+        csv_path = folder / csv_name
+        total = len(read_villages(csv_path))
+        progress.update(0, total, _("rendering"))
+        count = {"n": 0}
+
+        def on_row(_row) -> None:
+            count["n"] += 1
+            progress.update(count["n"], total)
+
+        results = render_batch(notice, csv_path, folder / "out", jobs=1, engine=engine, profile=profile,
+                               on_row=on_row)
+        rows = []
+        for r in results:
+            entry = r.entry or {}
+            file = f"out/{entry['file']}" if entry.get("file") else ""  # the entry's file names the village folder
+            rows.append({"village": r.village, "status": r.status, "message": r.message, "file": file})
+        return {"rows": rows}
+    return work
+
+
+async def api_batch(request: Request) -> Response:
+    from broadcaster.fsutil import write_bytes
+
+    async with request.form(max_files=1, max_fields=10, max_part_size=MAX_BODY) as form:
+        _require_csrf(request, str(form.get("csrf_token", "")))
+        notice = _existing(request, str(form.get("notice") or ""))
+        engine = _choice(form.get("engine") or _settings(request).engine, ("auto", "espeak", "neural", "edge"),
+                         "engine")
+        profile = _choice(form.get("profile") or "loudspeaker", [p["name"] for p in _output_profiles()], "profile")
+        upload = form.get("villages")
+        if upload is None or isinstance(upload, str):
+            raise RequestError(400, _("choose a villages CSV file"))
+        data = await upload.read(MAX_BODY + 1)
+        if len(data) > MAX_BODY:
+            raise RequestError(413, _("the upload is larger than {mb} MB — send a smaller file").format(
+                mb=MAX_BODY >> 20))
+    jobs: Jobs = request.app.state.jobs
+
+    def work(folder: Path, progress: Progress) -> dict:
+        write_bytes(folder / "villages.csv", data)  # the upload is kept with the job's output
+        return _batch_work(notice, "villages.csv", engine, profile)(folder, progress)
+
+    job = jobs.submit("batch", work)
+    return JSONResponse(job.to_dict())
+
+
+# ---------------------------------------------------------------- app
+async def home(request: Request) -> Response:
+    return RedirectResponse("/write", status_code=303)
+
+
+PUBLIC = ("/login", "/static/")
+
+
+def create_app(settings: DeskSettings) -> Starlette:
+    """The desk as an ASGI app over `settings.folder`."""
+    routes = [
+        Route("/", home),
+        Route("/login", login_page, methods=["GET", "POST"]),
+        Route("/logout", logout, methods=["POST"]),
+        Route("/write", write_page),
+        Route("/hear", hear_page),
+        Route("/jingles", jingles_page),
+        Route("/schedule", schedule_page),
+        Route("/report", report_page),
+        Route("/report.csv", report_csv),
+        Route("/batch", batch_page),
+        Route("/api/check", api_check, methods=["POST"]),
+        Route("/api/save", api_save, methods=["POST"]),
+        Route("/api/render", api_render, methods=["POST"]),
+        Route("/api/jobs/{job}", api_job),
+        Route("/jobs/{job}/{name:path}", job_file),
+        Route("/api/compose", api_compose, methods=["POST"]),
+        Route("/api/jingle/save", api_jingle_save, methods=["POST"]),
+        Route("/api/plan", api_plan, methods=["POST"]),
+        Route("/api/schedule/add", api_schedule_add, methods=["POST"]),
+        Route("/api/emergency", api_emergency, methods=["POST"]),
+        Route("/api/batch", api_batch, methods=["POST"]),
+        Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
+    ]
+
+    async def refused(request: Request, exc: RequestError) -> Response:
+        if request.url.path.startswith("/api/"):
+            return JSONResponse({"error": exc.message}, status_code=exc.status)
+        return PlainTextResponse(exc.message, status_code=exc.status)
+
+    async def bad_input(request: Request, exc: BadInput) -> Response:
+        lines = exc.lines() if hasattr(exc, "lines") else [exc.message()]
+        return JSONResponse({"error": lines[0], "errors": [{"field": "", "message": m} for m in lines]},
+                            status_code=422)
+
+    async def could_not(request: Request, exc: BroadcasterError) -> Response:
+        return JSONResponse({"error": str(exc)}, status_code=500)
+
+    class LoginWall:
+        """Without a session, only the login page and static files answer (LAN mode)."""
+
+        def __init__(self, app) -> None:
+            self.app = app
+
+        async def __call__(self, scope, receive, send) -> None:
+            if scope["type"] == "http" and settings.password_hash is not None \
+                    and not scope["path"].startswith(PUBLIC) and scope.get("session", {}).get("user") != "desk":
+                if scope["path"].startswith("/api/") or scope["method"] != "GET":
+                    response: Response = JSONResponse({"error": _("log in first")}, status_code=401)
+                else:
+                    response = RedirectResponse("/login", status_code=303)
+                return await response(scope, receive, send)
+            return await self.app(scope, receive, send)
+
+    middleware = [
+        Middleware(LanguageAndLimits),
+        Middleware(SessionMiddleware, secret_key=settings.secret, session_cookie="broadcaster_desk",
+                   same_site="strict", https_only=False, max_age=12 * 3600),
+        Middleware(LoginWall),
+    ]
+    if settings.loopback:
+        from starlette.middleware.trustedhost import TrustedHostMiddleware
+        # a web page elsewhere cannot reach the desk through a name that resolves to 127.0.0.1
+        middleware.insert(1, Middleware(TrustedHostMiddleware,
+                                        allowed_hosts=["127.0.0.1", "localhost", "[::1]", "testserver"]))
+    app = Starlette(routes=routes, middleware=middleware,
+                    exception_handlers={RequestError: refused, BadInput: bad_input, BroadcasterError: could_not})
+    templates = Jinja2Templates(directory=str(HERE / "templates"))
+    app.state.templates = templates
+    app.state.settings = settings
+    app.state.jobs = Jobs(settings.jobs_dir)
+    return app
+
+
+def jobs_dir_for(folder: Path) -> Path:
+    """Audio and other job output for one folder, in the user's cache (not in the folder itself)."""
+    import hashlib
+
+    import platformdirs
+
+    key = hashlib.sha256(str(folder.resolve()).encode()).hexdigest()[:12]
+    return Path(platformdirs.user_cache_dir("broadcaster", appauthor=False)) / "desk" / key

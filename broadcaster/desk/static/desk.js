@@ -1,0 +1,255 @@
+// The desk's only script: sends forms as JSON with the page's CSRF token, shows the answers,
+// and follows background jobs by id (kept in the address, so a reload finds the job again).
+"use strict";
+
+const csrf = () => document.querySelector('meta[name="csrf-token"]').content;
+const $ = (sel, root = document) => root.querySelector(sel);
+const texts = () => { const el = $("#texts"); return el ? JSON.parse(el.textContent) : {}; };
+
+async function post(url, data) {
+  const res = await fetch(url, {method: "POST", headers: {"Content-Type": "application/json", "X-CSRF-Token": csrf()},
+                                body: JSON.stringify(data), credentials: "same-origin"});
+  let body = {};
+  try { body = await res.json(); } catch (e) { body = {error: await res.text().catch(() => String(res.status))}; }
+  return {status: res.status, ok: res.ok, body};
+}
+
+function debounce(fn, ms) {
+  let timer = null;
+  return (...args) => { clearTimeout(timer); timer = setTimeout(() => fn(...args), ms); };
+}
+
+function showErrors(form, errors) {
+  form.querySelectorAll(".err[data-for]").forEach(el => { el.textContent = ""; });
+  form.querySelectorAll(".field.bad").forEach(el => el.classList.remove("bad"));
+  for (const e of errors || []) {
+    let el = form.querySelector(`.err[data-for="${CSS.escape(e.field)}"]`) || form.querySelector('.err[data-for=""]');
+    if (!el) continue;
+    el.textContent = (el.textContent ? el.textContent + "\n" : "") + e.message;
+    const field = el.closest(".field");
+    if (field) field.classList.add("bad");
+  }
+}
+
+// ------------------------------------------------------------ background jobs
+function followJob(id, onDone) {
+  const t = texts();
+  const box = $("#job"), bar = $("#job-progress"), msg = $("#job-message");
+  box.classList.remove("hidden");
+  const url = new URL(location.href);
+  url.hash = "job=" + id;
+  history.replaceState(null, "", url);
+  const tick = async () => {
+    const res = await fetch("/api/jobs/" + id, {credentials: "same-origin"});
+    const job = await res.json();
+    if (!res.ok) { msg.textContent = (t.failed || "") + " " + job.error; return; }
+    if (job.total) { bar.max = job.total; bar.value = job.done; } else { bar.removeAttribute("value"); }
+    if (job.state === "running") {
+      msg.textContent = (t.working || "") + " " + (job.message || "") + (job.total ? ` ${job.done}/${job.total}` : "");
+      setTimeout(tick, 500);
+    } else if (job.state === "done") {
+      bar.max = 1; bar.value = 1; msg.textContent = t.done || "";
+      onDone(job);
+    } else {
+      msg.textContent = (t.failed || "") + " " + job.message;
+      msg.classList.add("err");
+    }
+  };
+  tick();
+}
+
+function jobInAddress() {
+  const m = location.hash.match(/job=([0-9a-f]{16})/);
+  return m ? m[1] : null;
+}
+
+// ------------------------------------------------------------ write
+function writePage() {
+  const form = $("#notice-form");
+  if (!form) return;
+  let digest = form.dataset.digest;
+  let file = form.dataset.file;
+  const collect = () => {
+    const data = {file, digest, template: form.dataset.template || null};
+    for (const name of ["name", "title", "text", "voice", "repeat"]) {
+      const el = form.elements[name];
+      if (el) data[name] = el.value;
+    }
+    if (form.dataset.template) {
+      data.vars = {};
+      form.querySelectorAll("[data-var]").forEach(el => { data.vars[el.dataset.var] = el.value; });
+    }
+    return data;
+  };
+  const check = async () => {
+    const data = collect();
+    if (!file && !data.name) data.name = "draft";  // a name only places the file; the check needs one
+    const res = await post("/api/check", data);
+    if (!res.ok) { showErrors(form, [{field: "", message: res.body.error}]); return; }
+    showErrors(form, res.body.errors);
+    $("#spoken").textContent = res.body.spoken || "";
+    $("#spoken").classList.toggle("stale", !res.body.spoken);
+  };
+  const later = debounce(check, 400);
+  form.addEventListener("input", later);
+  form.addEventListener("change", later);
+  form.addEventListener("submit", async ev => {
+    ev.preventDefault();
+    const status = $("#save-status");
+    status.textContent = "";
+    const res = await post("/api/save", collect());
+    if (res.ok) {
+      digest = res.body.digest;
+      file = res.body.file;
+      status.textContent = texts().saved || "✓";
+      status.className = "ok";
+      const link = $("#hear-link");
+      link.href = "/hear?file=" + encodeURIComponent(file);
+      link.classList.remove("hidden");
+      showErrors(form, []);
+    } else {
+      status.textContent = res.body.error || String(res.status);
+      status.className = "err";
+      if (res.body.errors) showErrors(form, res.body.errors);
+    }
+  });
+  check();
+}
+
+// ------------------------------------------------------------ hear
+function showRendered(job) {
+  const r = job.result;
+  const src = `/jobs/${job.id}/${encodeURIComponent(r.file)}`;
+  $("#player").src = src;
+  $("#download").href = src;
+  $("#result-info").textContent = `${r.duration.toFixed(1)} s · ${r.engine} · ${r.voice}`;
+  $("#transcript").textContent = r.transcript_text;
+  $("#result").classList.remove("hidden");
+}
+
+function hearPage() {
+  const form = $("#render-form");
+  form.addEventListener("submit", async ev => {
+    ev.preventDefault();
+    $("#result").classList.add("hidden");
+    const data = Object.fromEntries(new FormData(form).entries());
+    const res = await post("/api/render", data);
+    if (!res.ok) { $("#job").classList.remove("hidden"); $("#job-message").textContent = res.body.error; return; }
+    followJob(res.body.id, showRendered);
+  });
+  const id = jobInAddress();
+  if (id) followJob(id, showRendered);
+}
+
+// ------------------------------------------------------------ jingles
+function jinglesPage() {
+  const form = $("#compose-form");
+  const data = () => Object.fromEntries(new FormData(form).entries());
+  form.addEventListener("submit", async ev => {
+    ev.preventDefault();
+    const res = await post("/api/compose", data());
+    $("#compose-error").textContent = res.ok ? "" : res.body.error;
+    $("#composed").textContent = res.ok ? res.body.lines.join("\n") : "";
+  });
+  $("#save-jingle").addEventListener("click", async () => {
+    const res = await post("/api/jingle/save", data());
+    $("#jingle-status").textContent = res.ok ? res.body.file : res.body.error;
+    $("#jingle-status").className = res.ok ? "ok" : "err";
+  });
+}
+
+// ------------------------------------------------------------ schedule
+async function showPlan(job) {
+  const box = $("#timeline");
+  box.innerHTML = "";
+  $("#plan-note").textContent = job.result.note || (job.result.days.length ? "" : texts().no_plays);
+  for (const d of job.result.days) {
+    const res = await fetch(`/jobs/${job.id}/${d.svg}`, {credentials: "same-origin"});
+    const holder = document.createElement("div");
+    holder.className = "day";
+    holder.dataset.day = d.day;
+    holder.innerHTML = await res.text();  // SVG drawn by broadcaster.schedule.svg, text escaped there
+    const svg = holder.querySelector("svg");  // a viewBox lets the wide day shrink to the page, not be cut
+    if (svg && !svg.getAttribute("viewBox")) {
+      svg.setAttribute("viewBox", `0 0 ${svg.getAttribute("width")} ${svg.getAttribute("height")}`);
+    }
+    box.appendChild(holder);
+  }
+}
+
+function schedulePage() {
+  const plan = $("#plan-form");
+  const runPlan = async () => {
+    const res = await post("/api/plan", {file: plan.dataset.file, from: $("#plan-from").value});
+    if (!res.ok) { $("#plan-note").textContent = res.body.error; return; }
+    followJob(res.body.id, showPlan);
+  };
+  plan.addEventListener("submit", ev => { ev.preventDefault(); runPlan(); });
+  const add = $("#add-form");
+  add.addEventListener("submit", async ev => {
+    ev.preventDefault();
+    const data = Object.fromEntries(new FormData(add).entries());
+    data.file = add.dataset.file;
+    const res = await post("/api/schedule/add", data);
+    const status = $("#add-status");
+    if (res.ok) {
+      showErrors(add, []);
+      status.textContent = texts().added;
+      status.className = "ok";
+      plan.dataset.exists = "1";
+      const first = (data.dates || "").split("..")[0].trim();
+      if (first) $("#plan-from").value = first;
+      runPlan();
+    } else {
+      status.textContent = res.body.error;
+      status.className = "err";
+      showErrors(add, res.body.errors || []);
+    }
+  });
+  const emergency = $("#emergency");
+  if (emergency) emergency.addEventListener("click", async () => {
+    const res = await post("/api/emergency", {file: $("#emergency-file").value});
+    $("#emergency-status").textContent = res.ok
+      ? res.body.answers.map(a => `${a.channel}: ${a.note}`).join("; ") : res.body.error;
+  });
+  const id = jobInAddress();
+  if (id) followJob(id, showPlan);
+  else if (plan.dataset.exists === "1") runPlan();
+}
+
+// ------------------------------------------------------------ batch
+function showBatch(job) {
+  const table = $("#batch-rows");
+  table.classList.remove("hidden");
+  for (const r of job.result.rows) {
+    const tr = table.insertRow();
+    tr.insertCell().textContent = r.village;
+    tr.insertCell().textContent = r.status + (r.message ? " — " + r.message : "");
+    const cell = tr.insertCell();
+    if (r.file) {
+      const audio = document.createElement("audio");
+      audio.controls = true; audio.preload = "none"; audio.src = `/jobs/${job.id}/${r.file}`;
+      cell.appendChild(audio);
+    }
+  }
+}
+
+function batchPage() {
+  const form = $("#batch-form");
+  form.addEventListener("submit", async ev => {
+    ev.preventDefault();
+    const res = await fetch("/api/batch", {method: "POST", body: new FormData(form), credentials: "same-origin",
+                                           headers: {"X-CSRF-Token": csrf()}});
+    const body = await res.json().catch(() => ({error: String(res.status)}));
+    if (!res.ok) { $("#job").classList.remove("hidden"); $("#job-message").textContent = body.error; return; }
+    followJob(body.id, showBatch);
+  });
+  const id = jobInAddress();
+  if (id) followJob(id, showBatch);
+}
+
+const pages = {write: writePage, hear: hearPage, jingles: jinglesPage, schedule: schedulePage, batch: batchPage};
+document.addEventListener("DOMContentLoaded", () => {
+  const run = pages[document.body.dataset.page];
+  if (run) run();
+});

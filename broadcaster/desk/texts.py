@@ -1,0 +1,44 @@
+"""Every text the desk's pages show, in the request's language (kept here so the catalog tools find them)."""
+from __future__ import annotations
+
+from broadcaster.i18n import _
+
+
+def page_texts() -> dict[str, str]:
+    return {
+        "app": _("Broadcast desk"),
+        "nav_write": _("Write"), "nav_hear": _("Hear"), "nav_jingles": _("Jingles"),
+        "nav_schedule": _("Schedule"), "nav_report": _("Report"), "nav_batch": _("Batch"),
+        "logout": _("Log out"), "login": _("Log in"), "password": _("Password"),
+        "wrong_password": _("wrong password — try again"),
+        "notices": _("Notices in this folder"), "none_yet": _("none yet"),
+        "new_from_template": _("New notice from a template"), "new_free_text": _("New notice in my own words"),
+        "choose_template": _("Choose a template"), "start": _("Start"),
+        "file_name": _("File name (letters a-z, digits and -)"), "title": _("Title"),
+        "text": _("What should be read out"), "voice": _("Voice"), "voice_default": _("the folder's default"),
+        "repeat": _("Times read"), "optional": _("optional"), "example": _("e.g."),
+        "spoken": _("What the loudspeaker will say"), "mistakes": _("Mistakes"),
+        "save": _("Save"), "saved": _("Saved."), "checking": _("checking…"), "no_mistakes": _("No mistakes."),
+        "hear_it": _("Hear it"), "editing": _("Editing"),
+        "render": _("Make the audio"), "engine": _("Speech engine"), "output": _("Output profile"),
+        "notice": _("Notice"), "working": _("Working…"), "done": _("Done."), "failed": _("Failed:"),
+        "transcript": _("Transcript"), "download": _("Download"),
+        "jingle_check": _("Rhyme check"), "strictness": _("How strict"), "line": _("Line"),
+        "pinyin": _("Pinyin"), "pairs": _("Rhyme pairs"), "verdict": _("Verdict"), "problems": _("Problems"),
+        "compose": _("Compose from the bank"), "form": _("Form"), "topics": _("Topics (e.g. 口罩,洗手,聚集)"),
+        "place": _("Place (e.g. 黔江)"), "seed": _("Another number gives another jingle"),
+        "compose_btn": _("Compose"), "save_as": _("Save as"),
+        "schedule": _("Schedule file"), "timeline": _("The week's timeline"), "from": _("From"),
+        "show_plan": _("Show the plan"), "add_to_schedule": _("Add a notice to the schedule"),
+        "channel": _("Channel"), "dates": _("Dates (2021-10-27 or 2021-10-27..2021-10-29)"),
+        "times": _("Times (e.g. 07:00, 12:00)"), "priority": _("Priority"), "add": _("Add"),
+        "added": _("Added to the schedule."), "no_plays": _("Nothing is planned in these days."),
+        "emergency": _("Emergency: play now"), "emergency_btn": _("Play now on every loudspeaker"),
+        "no_player": _("No player is running, so there is no emergency button (start `broadcaster run`)."),
+        "report_day": _("Day"), "show": _("Show"), "csv": _("Download as CSV"),
+        "nothing_logged": _("Nothing was logged on that day."), "status": _("Status"),
+        "planned": _("Planned"), "started": _("Started"), "reason": _("Reason"),
+        "villages_csv": _("Villages CSV (at most 1 MB)"), "batch_btn": _("Make audio for every village"),
+        "village": _("Village"),
+        "conflict_reload": _("Reload the page to see the other change, then make yours again."),
+    }

@@ -1,0 +1,309 @@
+"""The web desk over HTTP: the same checks as the CLI, atomic YAML writes, background jobs, and its guards
+(CSRF, paths inside the folder, LAN only with a password, conflicting saves, upload size)."""
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("starlette")
+pytest.importorskip("argon2")
+pytest.importorskip("ruamel.yaml")
+
+from starlette.testclient import TestClient  # noqa: E402
+
+from broadcaster.desk.app import DeskSettings, create_app  # noqa: E402
+from broadcaster.notice import load_notice  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+
+NUCLEIC = {"template": "nucleic-test", "name": "hesuan-round9", "title": "第九轮核酸检测",
+           "vars": {"village": "宏福苑社区", "date": "10月28日", "start": "25:00", "end": "11:30", "place": "北门广场"}}
+
+
+@pytest.fixture
+def folder(tmp_path):
+    shutil.copytree(ROOT / "examples", tmp_path / "village")
+    return tmp_path / "village"
+
+
+def _client(folder: Path, tmp_path: Path, **extra) -> TestClient:
+    settings = DeskSettings(folder=folder.resolve(), jobs_dir=tmp_path / "jobs", engine="espeak",
+                            log_path=tmp_path / "asrun.sqlite", secret="s" * 40, **extra)
+    return TestClient(create_app(settings))
+
+
+@pytest.fixture
+def client(folder, tmp_path):
+    with _client(folder, tmp_path) as c:
+        c.headers["X-CSRF-Token"] = _token(c)
+        yield c
+
+
+def _token(c: TestClient, page: str = "/write") -> str:
+    html = c.get(page).text
+    return re.search(r'name="csrf-token" content="([^"]+)"', html).group(1)
+
+
+def _wait(c: TestClient, job_id: str, timeout: float = 300) -> dict:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        job = c.get(f"/api/jobs/{job_id}").json()
+        if job["state"] != "running":
+            return job
+        time.sleep(0.2)
+    raise AssertionError(f"job {job_id} still running")
+
+
+# ---------------------------------------------------------------- write: check and save
+def test_check_places_the_loaders_mistake_at_its_field_and_shows_the_spoken_text(client):
+    bad = client.post("/api/check", json=NUCLEIC).json()
+    assert [e["field"] for e in bad["errors"]] == ["vars.start"]
+    assert "'25:00'" in bad["errors"][0]["message"] and bad["spoken"] == ""
+    missing = client.post("/api/check", json={**NUCLEIC, "vars": {**NUCLEIC["vars"], "place": ""}}).json()
+    assert any(e["field"] == "vars.place" and "place" in e["message"] for e in missing["errors"])
+    good = client.post("/api/check", json={**NUCLEIC, "vars": {**NUCLEIC["vars"], "start": "8:00"}}).json()
+    assert good["errors"] == []
+    assert "八点到十一点半在北门广场" in good["spoken"]  # normalize's reading, as `broadcaster normalize` gives it
+
+
+def test_save_writes_the_checked_yaml_which_the_cli_loads(client, folder, run):
+    form = {**NUCLEIC, "vars": {**NUCLEIC["vars"], "start": "8:00"}}
+    refused = client.post("/api/save", json=NUCLEIC)
+    assert refused.status_code == 422 and not (folder / "notices" / "hesuan-round9.yaml").exists()
+    saved = client.post("/api/save", json=form)
+    assert saved.status_code == 200, saved.text
+    path = folder / "notices" / "hesuan-round9.yaml"
+    assert saved.json()["file"] == "notices/hesuan-round9.yaml"
+    notice = load_notice(path)
+    assert notice.vars["start"] == "8:00" and notice.template == "nucleic-test"
+    assert run("check", str(path)).code == 0
+    assert not [p for p in path.parent.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_editing_a_file_keeps_its_comments_and_other_fields(client, folder):
+    path = folder / "notices" / "hesuan-round8.yaml"
+    path.write_text("# 第八轮，村委会写的\n" + path.read_text(encoding="utf-8").replace(
+        "place: 北门广场", "place: 北门广场   # 下雨改到礼堂"), encoding="utf-8")
+    page = client.get("/write", params={"file": "notices/hesuan-round8.yaml"}).text
+    digest = re.search(r'data-digest="([0-9a-f]+)"', page).group(1)
+    got = client.post("/api/save", json={"file": "notices/hesuan-round8.yaml", "digest": digest,
+                                         "template": "nucleic-test", "title": "第八轮全员核酸检测通知",
+                                         "vars": {"place": "礼堂"}})
+    assert got.status_code == 200, got.text
+    text = path.read_text(encoding="utf-8")
+    assert text.startswith("# 第八轮，村委会写的\n")
+    assert re.search(r"\n  place: 礼堂 +# 下雨改到礼堂\n", text)
+    notice = load_notice(path)
+    assert notice.vars["bring"] == "身份证和手机" and notice.id == "hesuan-round8" and notice.voice == "mandarin"
+
+
+def test_a_conflicting_save_gets_409_and_keeps_the_other_change(client, folder):
+    rel = "notices/hesuan-round8.yaml"
+    path = folder / rel
+    digest = re.search(r'data-digest="([0-9a-f]+)"', client.get("/write", params={"file": rel}).text).group(1)
+    path.write_text(path.read_text(encoding="utf-8").replace("北门广场", "南门广场"), encoding="utf-8")
+    got = client.post("/api/save", json={"file": rel, "digest": digest, "template": "nucleic-test",
+                                         "vars": {"place": "东门"}})
+    assert got.status_code == 409
+    assert "changed" in got.json()["error"]
+    assert "南门广场" in path.read_text(encoding="utf-8")
+    again = client.post("/api/save", json={**NUCLEIC, "vars": {**NUCLEIC["vars"], "start": "8:00"},
+                                           "name": "hesuan-round8"})
+    assert again.status_code == 409  # a new notice never overwrites an existing file
+
+
+# ---------------------------------------------------------------- guards
+def test_a_change_without_the_csrf_token_is_refused(folder, tmp_path):
+    with _client(folder, tmp_path) as c:
+        c.get("/write")
+        form = {**NUCLEIC, "vars": {**NUCLEIC["vars"], "start": "8:00"}}
+        assert c.post("/api/save", json=form).status_code == 403
+        assert c.post("/api/save", json=form, headers={"X-CSRF-Token": "forged"}).status_code == 403
+        assert c.post("/api/schedule/add", json={"notice": "notices/supplies.yaml"}).status_code == 403
+        assert c.post("/api/render", json={"file": "notices/supplies.yaml"}).status_code == 403
+    assert not (folder / "notices" / "hesuan-round9.yaml").exists()
+
+
+def test_paths_outside_the_folder_are_refused(client, folder, tmp_path):
+    outside = tmp_path / "elsewhere.yaml"
+    outside.write_text("title: x\ntext: 不该被改\n", encoding="utf-8")
+    (folder / "notices" / "link.yaml").symlink_to(outside)
+    for name in ("../elsewhere.yaml", str(outside), "notices/../../elsewhere.yaml", "notices/link.yaml"):
+        got = client.post("/api/save", json={"file": name, "digest": "", "text": "改了"})
+        assert got.status_code == 403, (name, got.text)
+        assert client.get("/write", params={"file": name}).status_code == 403
+        assert client.post("/api/render", json={"file": name}).status_code == 403
+    assert client.post("/api/save", json={"file": "notices/x.sh", "text": "t"}).status_code == 400
+    assert client.get("/jobs/0123456789abcdef/..%2F..%2Fetc%2Fpasswd").status_code in (403, 404)
+    assert outside.read_text(encoding="utf-8") == "title: x\ntext: 不该被改\n"
+
+
+def test_uploads_over_the_limit_are_refused(client):
+    big = b"village_id,village\n" + b"a" * (1 << 20)
+    got = client.post("/api/batch", files={"villages": ("v.csv", big, "text/csv")},
+                      data={"notice": "notices/hesuan-round8.yaml", "csrf_token": client.headers["X-CSRF-Token"]})
+    assert got.status_code == 413
+
+
+def test_lan_mode_without_a_password_refuses_to_start(run, folder):
+    got = run("serve", str(folder), "--host", "0.0.0.0", "--port", "1")
+    assert got.code == 2
+    lines = got.err.strip().splitlines()
+    assert len(lines) == 1 and "password" in lines[0] and "--set-password" in lines[0]
+
+
+def test_lan_mode_needs_a_login(folder, tmp_path):
+    from broadcaster.desk import security
+
+    stored = security.hash_password("gengdi-2021")
+    with _client(folder, tmp_path, password_hash=stored, loopback=False) as c:
+        assert c.get("/write", follow_redirects=False).headers["location"] == "/login"
+        assert c.post("/api/check", json=NUCLEIC).status_code == 401
+        token = _token(c, "/login")
+        c.post("/login", data={"password": "wrong-one", "csrf_token": token})
+        assert c.get("/write", follow_redirects=False).status_code == 303
+        c.post("/login", data={"password": "gengdi-2021", "csrf_token": token})
+        assert c.get("/write", follow_redirects=False).status_code == 200
+
+
+def test_the_password_is_stored_hashed_and_the_secret_private(tmp_path):
+    from broadcaster.desk import security
+
+    path = security.set_password("gengdi-2021", tmp_path)
+    assert "gengdi-2021" not in path.read_text() and path.stat().st_mode & 0o777 == 0o600
+    assert security.verify_password(security.stored_password_hash(tmp_path), "gengdi-2021")
+    security.session_secret(tmp_path)
+    assert (tmp_path / security.SECRET_FILE).stat().st_mode & 0o777 == 0o600
+    with pytest.raises(Exception):
+        security.set_password("short", tmp_path)
+
+
+# ---------------------------------------------------------------- language
+def test_the_page_follows_the_browsers_language(client):
+    zh = client.get("/write", headers={"Accept-Language": "zh-CN,zh;q=0.9,en;q=0.5"}).text
+    en = client.get("/write", headers={"Accept-Language": "en-US,en;q=0.9"}).text
+    assert "写通知" in zh and 'lang="zh-CN"' in zh
+    assert "Write" in en and "写通知" not in en
+
+
+# ---------------------------------------------------------------- hear, schedule, jingles, report, batch
+@pytest.mark.slow
+def test_render_runs_in_the_background_and_serves_the_audio(client):
+    job = client.post("/api/render", json={"file": "notices/supplies.yaml", "engine": "espeak"}).json()
+    done = _wait(client, job["id"])
+    assert done["state"] == "done", done
+    result = done["result"]
+    assert result["engine"] == "espeak" and result["duration"] > 1 and "物资" in result["transcript_text"]
+    audio = client.get(f"/jobs/{job['id']}/{result['file']}")
+    assert audio.status_code == 200 and len(audio.content) > 10_000
+    assert audio.content[:3] == b"ID3" or audio.content[0] == 0xFF  # an MP3
+
+
+@pytest.mark.slow
+def test_schedule_add_checks_times_then_the_plan_shows_the_notice(client, folder):
+    rel = "schedules/village.yaml"
+    before = (folder / rel).read_text(encoding="utf-8")
+    bad = client.post("/api/schedule/add", json={"file": rel, "notice": "notices/vaccination.yaml",
+                                                 "channel": "village", "dates": "2021-10-30", "times": "07:00, 25:00"})
+    assert bad.status_code == 422
+    assert bad.json()["errors"][0]["field"] == "times" and "25:00" in bad.json()["error"]
+    assert (folder / rel).read_text(encoding="utf-8") == before
+    ok = client.post("/api/schedule/add", json={"file": rel, "notice": "notices/vaccination.yaml",
+                                                "channel": "village", "dates": "2021-10-30", "times": "07:30"})
+    assert ok.status_code == 200, ok.text
+    text = (folder / rel).read_text(encoding="utf-8")
+    assert text.startswith(before.splitlines()[0])  # the comment on top stays
+    job = client.post("/api/plan", json={"file": rel, "from": "2021-10-30"}).json()
+    done = _wait(client, job["id"])
+    assert done["state"] == "done", done
+    day = done["result"]["days"][0]
+    assert day["day"] == "2021-10-30" and "新冠疫苗加强针接种通知" in day["titles"]
+    svg = client.get(f"/jobs/{job['id']}/{day['svg']}").text
+    assert "新冠疫苗加强针接种通知" in svg and "<svg" in svg
+
+
+def test_jingle_report_shows_each_line_with_pinyin(client):
+    html = client.get("/jingles", params={"file": "jingles/qianjiang-337.yaml"}).text
+    assert 'id="rhyme-report"' in html and "qian2 jiang1 ren2" in html and "perfect" in html
+
+
+def test_compose_and_save_a_jingle(client, folder):
+    got = client.post("/api/compose", json={"form": "三三七", "topics": "口罩,洗手", "place": "黔江", "seed": "1"})
+    assert got.status_code == 200 and len(got.json()["lines"]) == 6
+    saved = client.post("/api/jingle/save", json={"form": "三三七", "topics": "口罩,洗手", "place": "黔江",
+                                                  "seed": "1", "name": "kouzhao"})
+    assert saved.status_code == 200, saved.text
+    notice = load_notice(folder / "jingles" / "kouzhao.yaml")
+    assert notice.kind == "jingle" and list(notice.lines) == got.json()["lines"]
+
+
+def test_report_lists_the_days_plays_and_downloads_csv(client, tmp_path):
+    from broadcaster.player.asrun import AsRunLog, Entry
+
+    log = AsRunLog(tmp_path / "asrun.sqlite")
+    fields = Entry.__dataclass_fields__
+    start = time.mktime((2021, 10, 27, 7, 0, 0, 0, 0, -1))
+    values = {"slot": "s1", "channel": "village", "notice": "hesuan-round8", "title": "第八轮全员核酸检测通知",
+              "priority": "urgent", "status": "played", "planned": start, "actual_start": start,
+              "actual_end": start + 60, "reason": "", "file": "x.mp3", "sink": "null", "sha256": "0" * 64}
+    log.append(Entry(**{k: v for k, v in values.items() if k in fields}))
+    html = client.get("/report", params={"day": "2021-10-27"}).text
+    assert "第八轮全员核酸检测通知" in html and "played" in html
+    csv = client.get("/report.csv", params={"day": "2021-10-27"})
+    assert csv.headers["content-type"].startswith("text/csv")
+    lines = csv.content.decode("utf-8-sig").splitlines()
+    assert lines[0].startswith("planned,actual_start") and "第八轮全员核酸检测通知" in lines[1]
+
+
+@pytest.mark.slow
+def test_batch_renders_every_village_of_an_upload(client):
+    rows = (ROOT / "examples" / "villages.csv").read_text(encoding="utf-8").splitlines()[:3]
+    got = client.post("/api/batch", files={"villages": ("v.csv", "\n".join(rows).encode(), "text/csv")},
+                      data={"notice": "notices/hesuan-round8.yaml", "engine": "espeak",
+                            "csrf_token": client.headers["X-CSRF-Token"]})
+    assert got.status_code == 200, got.text
+    done = _wait(client, got.json()["id"])
+    assert done["state"] == "done", done
+    assert [r["status"] for r in done["result"]["rows"]] == ["rendered", "rendered"]
+    assert client.get(f"/jobs/{done['id']}/{done['result']['rows'][0]['file']}").status_code == 200
+
+
+# ---------------------------------------------------------------- a real server
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.mark.slow
+def test_serve_listens_on_loopback_and_answers(folder):
+    import httpx
+
+    port = _free_port()
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.Popen([sys.executable, "-m", "broadcaster.cli", "serve", str(folder), "--port", str(port)],
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                page = httpx.get(f"http://127.0.0.1:{port}/write", timeout=5)
+                break
+            except httpx.TransportError:
+                assert proc.poll() is None and time.monotonic() < deadline, proc.stderr.read() if proc.poll() else ""
+                time.sleep(0.2)
+        assert page.status_code == 200 and "notices/hesuan-round8.yaml" in page.text
+        # a page elsewhere cannot reach the desk through another host name (DNS rebinding)
+        assert httpx.get(f"http://127.0.0.1:{port}/write", headers={"Host": "evil.example"}).status_code == 400
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+    assert f"http://127.0.0.1:{port}" in proc.stdout.read()
