@@ -108,7 +108,10 @@ def test_card_names_and_playlist_keep_to_one_line(tmp_path):
 
 # ---------------------------------------------------------------- writers escape what they are given
 def test_every_writer_keeps_a_title_with_control_characters_on_one_line(run, tmp_path):
-    src = schedule(tmp_path, "  village: {name: 大喇叭}", title='"第一行\\n/etc/passwd\\n#EXTINF:1,x\\u001b[2J"')
+    escaped = schedule(tmp_path, "  village: {name: 大喇叭}", title='"第一行\\u001b[2J"')
+    r = export(run, escaped, "m3u", tmp_path / "esc")
+    assert r.code == 2 and "U+001B" in r.err and not (tmp_path / "esc").exists()  # refused where it is written
+    src = schedule(tmp_path, "  village: {name: 大喇叭}", title='"第一行\\n/etc/passwd\\n#EXTINF:1,x"')
     written = {}
     for fmt in ("m3u", "ics", "crontab", "systemd"):
         r = export(run, src, fmt, tmp_path / fmt)
