@@ -164,8 +164,9 @@ def describe_character(ch: str) -> str:
     return _("an invisible control character ({code})").format(code=code)
 
 
-# Control characters (category Cc) but line break and tab, and lone surrogates (Cs).
-_BAD_CHARACTER_RE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
+# Control characters (category Cc) but line break and tab, lone surrogates (Cs), and the
+# bidirectional overrides that make a title or id display other than it reads ("Trojan Source").
+_BAD_CHARACTER_RE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\u202a-\u202e\u2066-\u2069]")
 
 
 def bad_character(value: str) -> tuple[int, str] | None:

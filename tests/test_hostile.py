@@ -244,3 +244,21 @@ def test_template_in_a_subfolder_is_fine(run, tmp_path):
     path = write(tmp_path / "n.yaml", "id: a\ntemplate: t/x.j2\n")
     r = run("check", path)
     assert r.code == 0, r.err
+
+
+def test_bidirectional_overrides_are_refused_with_their_line(run, tmp_path):
+    """U+202E makes a title or id display other than it reads (the 'Trojan Source' trick)."""
+    f = write(tmp_path / "n.yaml", 'id: a\ntext: "\\u202e各位村民请注意"\n')
+    r = run("render", f, "-o", tmp_path / "out")
+    assert r.code == 2 and "n.yaml:2:" in r.err and "U+202E" in r.err and not (tmp_path / "out").exists()
+
+
+def test_a_schedule_that_would_flood_the_planner_is_refused_at_once(run, tmp_path):
+    write(tmp_path / "n.yaml", "id: n\ntext: 各位村民请注意。\n")
+    every_second = write(tmp_path / "s.yaml", 'channels:\n  v: {name: x}\nprograms:\n  - notice: n.yaml\n'
+                         '    channel: v\n    every: 1s\n    between: "00:00-23:59"\n')
+    r = run("check", every_second)
+    assert r.code == 2 and "s.yaml:6:" in r.err and "too often" in r.err
+    every_minute = write(tmp_path / "m.yaml", every_second.read_text().replace("every: 1s", "every: 1m"))
+    r = run("plan", every_minute, "--from", "2021-10-27", "--days", "3660", "--engine", "espeak")
+    assert r.code == 2 and "more than 1000000 plays" in r.err and r.out == ""

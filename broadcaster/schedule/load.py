@@ -316,6 +316,10 @@ def _program(doc: YamlDoc, i: int, p: object, channels: dict) -> Program:
         times = tuple(parse_clock(doc, t, *k, "times", j) if isinstance(p["times"], list)
                       else parse_clock(doc, t, *k, "times") for j, t in enumerate(tv))
     every = parse_duration(doc, p["every"], *k, "every") if "every" in p else None
+    if every is not None and every < timedelta(minutes=1):
+        # a loudspeaker notice lasts longer than that; a tiny step would only flood the planner
+        raise doc.error(_("`every: {value}` is too often").format(value=p["every"]),
+                        _('repeat at most once a minute, e.g. every: "30m"'), *k, "every")
     between = parse_window(doc, p["between"], *k, "between") if "between" in p else None
     if between and between[0] >= between[1]:
         raise doc.error(f"window '{p['between']}' is empty", "the end must be after the start (same day)",

@@ -43,6 +43,9 @@ MediaKey = tuple  # (notice path, route stop index or None)
 _Candidate = tuple
 
 
+MAX_PLAYS = 1_000_000  # a year of 20 channels x 30 programs is about 110,000
+
+
 def plan(schedule: Schedule, media: dict, start: date, days: int) -> list[Play]:
     """Every play from `start` for `days` days, sorted by start then channel."""
     tz = schedule.tz
@@ -53,6 +56,12 @@ def plan(schedule: Schedule, media: dict, start: date, days: int) -> list[Play]:
         for program in schedule.programs:
             if program.on(day):
                 candidates.extend(_expand(program, day, tz, media, len(candidates)))
+        if len(candidates) > MAX_PLAYS:
+            from broadcaster.errors import BadInput
+            from broadcaster.i18n import _
+            raise BadInput(_("the plan would hold more than {n} plays by {day}").format(n=MAX_PLAYS, day=day),
+                           _("plan fewer days at a time (--days), or repeat the programs less often"),
+                           schedule.path)
     by_channel: dict[str, list] = {}
     candidates.sort()  # higher priority first; then time, then the schedule's own order: deterministic
     placed = []
