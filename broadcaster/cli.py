@@ -14,6 +14,7 @@ import click
 
 from broadcaster import __version__
 from broadcaster.errors import BadInput, BroadcasterError
+from broadcaster.i18n import _
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -109,8 +110,8 @@ def _trims_cache(command):
 @click.argument("files", nargs=-1, required=True)
 @click.option("-o", "--out", "out_dir", required=True, type=click.Path(file_okay=False),
               help="Folder for <id>.mp3, <id>.txt and manifest.json.")
-@click.option("--engine", type=click.Choice(["auto", "espeak", "neural", "edge"]), default="auto",
-              show_default=True, help="Speech engine; auto tries edge, neural, then espeak.")
+@click.option("--engine", type=click.Choice(["auto", "espeak", "neural", "kokoro", "edge"]), default="auto",
+              show_default=True, help="Speech engine; auto tries edge, neural, kokoro, then espeak.")
 @click.option("--format", "fmt", type=click.Choice(["mp3", "wav"]), default=None,
               help="File format; default: the profile's (mp3, archive: wav).")
 @click.option("--profile", "profile", default="loudspeaker", show_default=True, metavar="NAME",
@@ -284,7 +285,7 @@ def check(files: tuple[str, ...]) -> None:
 @click.option("-o", "--out", "out", required=True, type=click.Path(dir_okay=False),
               help="Audio file to write (.mp3 or .wav).")
 @click.option("--voice", default=None, help="Voice profile (see `broadcaster voices`).")
-@click.option("--engine", type=click.Choice(["auto", "espeak", "neural", "edge"]), default="auto",
+@click.option("--engine", type=click.Choice(["auto", "espeak", "neural", "kokoro", "edge"]), default="auto",
               show_default=True)
 @_trims_cache
 def say(text: str, out: str, voice: str | None, engine: str) -> None:
@@ -303,7 +304,7 @@ def say(text: str, out: str, voice: str | None, engine: str) -> None:
 @cli.command()
 @click.argument("text")
 @click.option("--voice", default=None, help="Voice profile whose dialect words apply (see `broadcaster voices`).")
-@click.option("--engine", type=click.Choice(["espeak", "neural", "edge"]), default=None,
+@click.option("--engine", type=click.Choice(["espeak", "neural", "kokoro", "edge"]), default=None,
               help="Also apply the pronunciation fixes in this engine's form.")
 @click.option("--lexicon", "lexicon", type=click.Path(dir_okay=False), default=None,
               help="Also apply a folder's lexicon.yaml (its words and pronunciations).")
@@ -344,6 +345,11 @@ def normalize(text: str, voice: str | None, engine: str | None, lexicon: str | N
         if engine == "neural":
             from broadcaster.speech.pronounce import pinyin_for
             doc["pinyin"] = pinyin_for(result.text, sounds)
+        elif engine == "kokoro":  # what the Kokoro voice reads: the front end's pinyin after tone sandhi
+            from broadcaster.engines import kokoro
+            pieces = kokoro.plan(result.text, sounds)
+            doc["pinyin"] = " ".join(p.pinyin for p in pieces if p.pinyin).split()
+            doc["phonemes"] = [p.phonemes for p in pieces]
         click.echo(json.dumps(doc, ensure_ascii=False, indent=2))
     else:
         click.echo(result.text)
@@ -375,6 +381,19 @@ def templates(as_json: bool) -> None:
             click.echo(f"    {name:12s} {meaning} (可选)")
 
 
+def _engine_info(name: str) -> dict:
+    """An engine's licence and speakers (male/female and named), for `voices`."""
+    from broadcaster.engines.base import get_engine
+    from broadcaster.errors import EngineUnavailable
+
+    try:
+        engine = get_engine(name)
+    except EngineUnavailable:
+        return {"licence": "", "speakers": {}}
+    speakers = engine.speakers() if hasattr(engine, "speakers") else {}
+    return {"licence": str(getattr(engine, "licence", "") or ""), "speakers": speakers}
+
+
 def _engine_note(name: str) -> str:
     """What users must know wherever an engine is offered (e.g. the neural voice's licence)."""
     from broadcaster.engines.base import get_engine
@@ -397,26 +416,57 @@ def voices(as_json: bool) -> None:
     profiles = all_profiles()
     if as_json:
         click.echo(json.dumps({
-            "engines": [{"name": n, "available": ok, "reason": why, "note": _engine_note(n)}
+            "engines": [{"name": n, "available": ok, "reason": why, "note": _engine_note(n), **_engine_info(n)}
                         for n, ok, why in engines],
             "voices": [{"name": p.name, "display": p.display, "region": p.region, "dialect": p.dialect,
-                        "rate": p.rate, "lead": p.lead, "lexicon_words": len(p.lexicon),
+                        "rate": p.rate, "lead": p.lead, "lexicon_words": len(p.lexicon), "speaker": p.speaker,
                         "engines": {e: p.engine_settings(e) for e in p.engines}, "stand_in": p.stand_in,
                         "heard": {e: p.honest(e) for e in p.engines}} for p in profiles.values()]},
             ensure_ascii=False, indent=2))
         return
     click.echo("engines:")
     for name, ok, why in engines:
+        info = _engine_info(name)
         click.echo(f"  {name:7s} {'available' if ok else 'not available: ' + why}")
+        if info["licence"]:
+            click.echo("          " + _("licence: {licence}").format(licence=info["licence"]))
+        if info["speakers"]:
+            listed = ", ".join(f"{n} ({sex})" for n, sex in info["speakers"].items())
+            click.echo("          " + _("speakers: {speakers}").format(speakers=listed))
         if _engine_note(name):
             click.echo(f"          note: {_engine_note(name)}")
     click.echo("voices:")
     for p in profiles.values():
         words = f", {len(p.lexicon)} dialect words" if p.lexicon else ""
-        click.echo(f"  {p.name:18s} {p.display}  {p.region}  (rate {p.rate:g}{words})")
-        for engine, settings in p.engines.items():
-            voice = settings.get("voice", "default")
+        click.echo(f"  {p.name:18s} {p.display}  {p.region}  (rate {p.rate:g}{words}, speaker {p.speaker})")
+        for engine in p.engines:
+            settings = p.engine_settings(engine)
+            voice = settings.get("voice") or settings.get("speaker") or "default"
             click.echo(f"      {engine:7s} {voice:30s} {p.display}: {p.honest(engine)}")
+
+
+@cli.command("install-voices")
+@click.option("--from", "tarball", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="Use this copy of kokoro-js-1.2.1.tgz instead of fetching it with npm.")
+@click.option("--dir", "target", type=click.Path(file_okay=False), default=None,
+              help="Folder to put the voices in (default: inside the Python environment, or the user data folder).")
+@click.option("--force", is_flag=True, help="Fetch and write them again even if they are there.")
+def install_voices_command(tarball: str | None, target: str | None, force: bool) -> None:
+    """Fetch the Kokoro Mandarin voices (npm package kokoro-js 1.2.1) and check them by sha256.
+
+    \b
+    Examples:
+      broadcaster install-voices                                # with npm, from the npm registry
+      broadcaster install-voices --from kokoro-js-1.2.1.tgz     # a copy from another computer
+    """
+    from broadcaster.engines.kokoro_model import install_voices
+
+    done = install_voices(Path(target) if target else None, Path(tarball) if tarball else None, force)
+    if done.written:
+        click.echo(_("installed {count} Kokoro voices in {folder} (from {source})").format(
+            count=done.written, folder=done.folder, source=done.source))
+    else:
+        click.echo(_("the Kokoro voices are already installed in {folder}").format(folder=done.folder))
 
 
 # ---------------------------------------------------------------- jingles (顺口溜)
@@ -880,7 +930,7 @@ def cache_trim(max_mb: float | None, as_json: bool) -> None:
 @click.argument("files", nargs=-1, required=True)
 @click.option("-o", "--out", "target", required=True, type=click.Path(file_okay=False),
               help="The card's folder, e.g. /media/TF or E:\\.")
-@click.option("--engine", type=click.Choice(["auto", "espeak", "neural", "edge"]), default="auto",
+@click.option("--engine", type=click.Choice(["auto", "espeak", "neural", "kokoro", "edge"]), default="auto",
               show_default=True, help="Speech engine for notice files.")
 @click.option("--replace", is_flag=True, help="Remove the NNN_*.mp3 files of an earlier export first.")
 @click.option("--json", "as_json", is_flag=True, help="Print the tracks as JSON.")
@@ -981,7 +1031,7 @@ _PLAN_OPTIONS = [
     click.option("--days", type=click.IntRange(1, 3660), default=1, show_default=True),
     click.option("--audio", default=None, type=click.Path(file_okay=False),
                  help="Folder for the rendered programs (default: <schedule>-audio/ beside it)."),
-    click.option("--engine", type=click.Choice(["auto", "espeak", "neural", "edge"]), default="auto",
+    click.option("--engine", type=click.Choice(["auto", "espeak", "neural", "kokoro", "edge"]), default="auto",
                  show_default=True),
 ]
 

@@ -1,12 +1,14 @@
 """Voice profiles (voices/*.yaml): per-dialect engine voices, speaking rate, pauses, lead line."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
 from broadcaster import yamlsource
 from broadcaster.errors import BadInput
+from broadcaster.i18n import _
 from broadcaster.resources import voices_dir
 
 DEFAULT_VOICE = "mandarin"
@@ -43,6 +45,7 @@ class VoiceProfile:
     dialect: str = ""           # the dialect its words are in, e.g. 川渝话; "" for 普通话
     digit_one: str = "幺"       # how 1 is read in phone and room numbers (粤语: 一)
     pronunciation: bool = True  # apply the Mandarin polyphone fixes (not for 粤语)
+    speaker: str = "male"       # male | female | a named speaker (zm_yunxi): engines with several use it
 
     def engine_settings(self, engine: str) -> dict:
         """The engine's settings; a speed the profile leaves out follows its `rate`."""
@@ -53,6 +56,9 @@ class VoiceProfile:
             settings.setdefault("rate", f"{round((self.rate - 1) * 100):+d}%")
         elif engine == "neural":  # the model's speed is a duration ratio: 1/rate slows it down
             settings.setdefault("speed", round(1 / self.rate, 2))
+        elif engine == "kokoro":  # a speaking-rate factor like `rate`: below 1 is slower
+            settings.setdefault("speed", self.rate)
+            settings.setdefault("speaker", self.speaker)
         return settings
 
     def honest(self, engine: str) -> str:
@@ -69,7 +75,7 @@ class VoiceProfile:
 
 
 PROFILE_KEYS = {"name", "display", "region", "lead", "language", "pauses", "engines", "stand_in",
-                "lexicon", "rhyme", "description", "rate", "dialect", "digit_one", "pronunciation"}
+                "lexicon", "rhyme", "description", "rate", "dialect", "digit_one", "pronunciation", "speaker"}
 
 
 def load_profile(path: Path) -> VoiceProfile:
@@ -93,7 +99,16 @@ def load_profile(path: Path) -> VoiceProfile:
         lexicon=tuple((str(k), str(v)) for k, v in lexicon.items()),
         rhyme=str(data.get("rhyme", "mandarin")), path=path, rate=_rate(doc, data.get("rate", 0.85)),
         dialect=str(data.get("dialect", "")), digit_one=str(data.get("digit_one", "幺")),
-        pronunciation=bool(data.get("pronunciation", True)))
+        pronunciation=bool(data.get("pronunciation", True)), speaker=_speaker(doc, data.get("speaker", "male")))
+
+
+def _speaker(doc: yamlsource.YamlDoc, value) -> str:
+    """male, female, or a speaker's own name such as zm_yunxi (the engine checks that it has it)."""
+    if not isinstance(value, str) or not re.fullmatch(r"male|female|[a-z]{2}_[a-z]+", value):
+        raise doc.error(_("speaker {value!r} is not a speaker").format(value=value),
+                        _("use male, female or a speaker's name from `broadcaster voices`, e.g. speaker: female"),
+                        "speaker")
+    return value
 
 
 def _rate(doc: yamlsource.YamlDoc, value) -> float:
