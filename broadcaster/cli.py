@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -348,7 +349,7 @@ def normalize(text: str, voice: str | None, engine: str | None, lexicon: str | N
         elif engine == "kokoro":  # what the Kokoro voice reads: the front end's pinyin after tone sandhi
             from broadcaster.engines import kokoro
             pieces = kokoro.plan(result.text, sounds)
-            doc["pinyin"] = " ".join(p.pinyin for p in pieces if p.pinyin).split()
+            doc["pinyin"] = re.findall(r"[a-zü]+[1-5]", " ".join(p.pinyin for p in pieces))  # one per syllable
             doc["phonemes"] = [p.phonemes for p in pieces]
         click.echo(json.dumps(doc, ensure_ascii=False, indent=2))
     else:

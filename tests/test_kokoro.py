@@ -88,6 +88,15 @@ def test_the_shared_front_end_decides_the_reading():
 
 
 @needs_frontend
+def test_normalize_shows_the_pinyin_kokoro_reads(run):
+    r = run("normalize", "--engine", "kokoro", "--json", "你好，请接种。")
+    assert r.code == 0, r.err
+    doc = json.loads(r.out)
+    assert doc["pinyin"][:2] == ["ni2", "hao3"] and len(doc["pinyin"]) == 5
+    assert doc["phonemes"][0].startswith("ni↗xau↓,")
+
+
+@needs_frontend
 def test_tones_reach_the_phonemes_as_arrows():
     (piece,) = kokoro.plan("你好，各位村民。")
     assert piece.pinyin.startswith("ni2hao3 ,")
