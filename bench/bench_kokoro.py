@@ -62,12 +62,14 @@ def run() -> list[Measure]:
         t0 = time.perf_counter()
         engine.synthesize("各位村民请注意", voice)  # model load (parts joined and checked) and warm-up
         start = time.perf_counter() - t0
-        audio = 0.0
-        c0 = time.process_time()
+        audio, costs = 0.0, []
         for text in texts:
+            c0 = time.process_time()
             audio += engine.synthesize(text, voice).duration
-        cpu = time.process_time() - c0
-        inside = _raw(engine, texts, voice)
+            costs.append(time.process_time() - c0)
+        cpu = sum(costs)
+        few = 4  # the raw comparison on the first notices only: the whole set takes minutes more
+        inside = _raw(engine, texts[:few], voice)
         chars = sum(len(re.findall(r"[\u4e00-\u9fff]", t)) for t in texts)
         return [
             Measure("kokoro: audio seconds per second of synthesis, one core", audio / cpu, 1.5,
@@ -76,8 +78,9 @@ def run() -> list[Measure]:
                            f"(speaker {engine.parameters(voice)['speaker']}, speed "
                            f"{engine.parameters(voice)['speed']:g}); {chars / audio:.1f} characters/s spoken; "
                            f"first use {start:.2f} s"),
-            Measure("kokoro: engine time / raw ONNX Runtime time", cpu / inside, 1.25,
-                    detail=f"engine {cpu:.1f} CPU s, ONNX Runtime alone {inside:.1f} CPU s"),
+            Measure("kokoro: engine time / raw ONNX Runtime time", sum(costs[:few]) / inside, 1.25,
+                    detail=f"first {few} notices: engine {sum(costs[:few]):.1f} CPU s, "
+                           f"ONNX Runtime alone {inside:.1f} CPU s"),
         ]
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
