@@ -4,7 +4,6 @@ from __future__ import annotations
 import dataclasses
 import io
 import json
-import os
 import tarfile
 from pathlib import Path
 
