@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -132,8 +133,8 @@ def _trims_cache(command):
 @click.argument("files", nargs=-1, required=True)
 @click.option("-o", "--out", "out_dir", required=True, type=click.Path(file_okay=False),
               help="Folder for <id>.mp3, <id>.txt and manifest.json.")
-@click.option("--engine", type=click.Choice(["auto", "espeak", "neural", "edge"]), default="auto",
-              show_default=True, help="Speech engine; auto tries edge, neural, then espeak.")
+@click.option("--engine", type=click.Choice(["auto", "espeak", "neural", "kokoro", "edge"]), default="auto",
+              show_default=True, help="Speech engine; auto tries edge, neural, kokoro, then espeak.")
 @click.option("--format", "fmt", type=click.Choice(["mp3", "wav"]), default=None,
               help="File format; default: the profile's (mp3, archive: wav).")
 @click.option("--profile", "profile", default="loudspeaker", show_default=True, metavar="NAME",
@@ -316,7 +317,7 @@ def check(files: tuple[str, ...]) -> None:
 @click.option("-o", "--out", "out", required=True, type=click.Path(dir_okay=False),
               help="Audio file to write (.mp3 or .wav).")
 @click.option("--voice", default=None, help="Voice profile (see `broadcaster voices`).")
-@click.option("--engine", type=click.Choice(["auto", "espeak", "neural", "edge"]), default="auto",
+@click.option("--engine", type=click.Choice(["auto", "espeak", "neural", "kokoro", "edge"]), default="auto",
               show_default=True)
 @_trims_cache
 def say(text: str, out: str, voice: str | None, engine: str) -> None:
@@ -344,7 +345,7 @@ def _heard(rendered) -> str:
 @cli.command()
 @click.argument("text")
 @click.option("--voice", default=None, help="Voice profile whose dialect words apply (see `broadcaster voices`).")
-@click.option("--engine", type=click.Choice(["espeak", "neural", "edge"]), default=None,
+@click.option("--engine", type=click.Choice(["espeak", "neural", "kokoro", "edge"]), default=None,
               help="Also apply the pronunciation fixes in this engine's form.")
 @click.option("--lexicon", "lexicon", type=click.Path(dir_okay=False), default=None,
               help="Also apply a folder's lexicon.yaml (its words and pronunciations).")
@@ -383,7 +384,12 @@ def normalize(text: str, voice: str | None, engine: str | None, lexicon: str | N
                "steps": [{"step": s, "text": t} for s, t in result.steps],
                "rewrites": [{"rule": h.rule, "written": h.written, "spoken": h.spoken} for h in result.hits]}
         from broadcaster.engines.base import get_engine
-        if engine and getattr(get_engine(engine), "takes_pinyin", False):
+        if engine == "kokoro":  # what the Kokoro voice reads: the front end's pinyin after tone sandhi
+            from broadcaster.engines import kokoro
+            pieces = kokoro.plan(result.text, sounds)
+            doc["pinyin"] = re.findall(r"[a-zü]+[1-5]", " ".join(p.pinyin for p in pieces))  # one per syllable
+            doc["phonemes"] = [p.phonemes for p in pieces]
+        elif engine and getattr(get_engine(engine), "takes_pinyin", False):
             from broadcaster.speech.pinyin import mandarin_pinyin  # what a pinyin-reading voice is given
             doc["pinyin"] = mandarin_pinyin(result.text, sounds)
         click.echo(json.dumps(doc, ensure_ascii=False, indent=2))
@@ -417,6 +423,19 @@ def templates(as_json: bool) -> None:
             click.echo(f"    {name:12s} " + _("{meaning} (optional)").format(meaning=meaning))
 
 
+def _engine_info(name: str) -> dict:
+    """An engine's licence and speakers (male/female and named), for `voices`."""
+    from broadcaster.engines.base import get_engine
+    from broadcaster.errors import EngineUnavailable
+
+    try:
+        engine = get_engine(name)
+    except EngineUnavailable:
+        return {"licence": "", "speakers": {}}
+    speakers = engine.speakers() if hasattr(engine, "speakers") else {}
+    return {"licence": str(getattr(engine, "licence", "") or ""), "speakers": speakers}
+
+
 def _engine_note(name: str) -> str:
     """What users must know wherever an engine is offered (e.g. the neural voice's licence)."""
     from broadcaster.engines.base import get_engine
@@ -440,29 +459,61 @@ def voices(as_json: bool) -> None:
     profiles = all_profiles()
     if as_json:
         click.echo(json.dumps({
-            "engines": [{"name": n, "available": ok, "reason": why, "note": _engine_note(n)}
+            "engines": [{"name": n, "available": ok, "reason": why, "note": _engine_note(n), **_engine_info(n)}
                         for n, ok, why in engines],
             "voices": [{"name": p.name, "display": p.display, "region": p.region, "dialect": p.dialect,
-                        "rate": p.rate, "lead": p.lead, "lexicon_words": len(p.lexicon),
+                        "rate": p.rate, "lead": p.lead, "lexicon_words": len(p.lexicon), "speaker": p.speaker,
                         "engines": {e: p.engine_settings(e) for e in p.engines}, "stand_in": p.stand_in,
                         "heard": {e: p.honest(e) for e in p.engines}} for p in profiles.values()]},
             ensure_ascii=False, indent=2))
         return
     click.echo(_("engines:"))
     for name, ok, why in engines:
+        info = _engine_info(name)
         state = _("available") if ok else _("not available: {reason}").format(reason=why)
         click.echo(f"  {name:7s} {state}")
+        if info["licence"]:
+            click.echo("          " + _("licence: {licence}").format(licence=info["licence"]))
+        if info["speakers"]:
+            listed = _(", ").join(f"{n} ({sex})" for n, sex in info["speakers"].items())
+            click.echo("          " + _("speakers: {speakers}").format(speakers=listed))
         if _engine_note(name):
             click.echo("          " + _("note: {reason}").format(reason=_engine_note(name)))
     click.echo(_("voices:"))
     for p in profiles.values():
-        about = (_("(rate {rate}, {n} dialect words)") if p.lexicon else _("(rate {rate})")).format(
-            rate=f"{p.rate:g}", n=len(p.lexicon))
+        about = (_("(rate {rate}, {n} dialect words, speaker {speaker})") if p.lexicon
+                 else _("(rate {rate}, speaker {speaker})")).format(rate=f"{p.rate:g}", n=len(p.lexicon),
+                                                                   speaker=p.speaker)
         click.echo(f"  {p.name:18s} {p.display}  {p.region}  {about}")
-        for engine, settings in p.engines.items():
-            voice = settings.get("voice", _("default"))
+        for engine in p.engines:
+            settings = p.engine_settings(engine)
+            voice = settings.get("voice") or settings.get("speaker") or _("default")
             heard = _("{voice}: {heard}").format(voice=p.display, heard=p.honest(engine))
             click.echo(f"      {engine:7s} {voice:30s} {heard}")
+
+
+@cli.command("install-voices")
+@click.option("--from", "tarball", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="Use this copy of kokoro-js-1.2.1.tgz instead of fetching it with npm.")
+@click.option("--dir", "target", type=click.Path(file_okay=False), default=None,
+              help="Folder to put the voices in (default: inside the Python environment, or the user data folder).")
+@click.option("--force", is_flag=True, help="Fetch and write them again even if they are there.")
+def install_voices_command(tarball: str | None, target: str | None, force: bool) -> None:
+    """Fetch the Kokoro Mandarin voices (npm package kokoro-js 1.2.1) and check them by sha256.
+
+    \b
+    Examples:
+      broadcaster install-voices                                # with npm, from the npm registry
+      broadcaster install-voices --from kokoro-js-1.2.1.tgz     # a copy from another computer
+    """
+    from broadcaster.engines.kokoro_model import install_voices
+
+    done = install_voices(Path(target) if target else None, Path(tarball) if tarball else None, force)
+    if done.written:
+        click.echo(_("installed {count} Kokoro voices in {folder} (from {source})").format(
+            count=done.written, folder=done.folder, source=done.source))
+    else:
+        click.echo(_("the Kokoro voices are already installed in {folder}").format(folder=done.folder))
 
 
 # ---------------------------------------------------------------- jingles (顺口溜)
@@ -961,7 +1012,7 @@ def cache_trim(max_mb: float | None, as_json: bool) -> None:
 @click.argument("files", nargs=-1, required=True)
 @click.option("-o", "--out", "target", required=True, type=click.Path(file_okay=False),
               help="The card's folder, e.g. /media/TF or E:\\.")
-@click.option("--engine", type=click.Choice(["auto", "espeak", "neural", "edge"]), default="auto",
+@click.option("--engine", type=click.Choice(["auto", "espeak", "neural", "kokoro", "edge"]), default="auto",
               show_default=True, help="Speech engine for notice files.")
 @click.option("--replace", is_flag=True, help="Remove the NNN_*.mp3 files of an earlier export first.")
 @click.option("--json", "as_json", is_flag=True, help="Print the tracks as JSON.")
@@ -1078,7 +1129,7 @@ _PLAN_OPTIONS = [
     click.option("--days", type=click.IntRange(1, 3660), default=1, show_default=True),
     click.option("--audio", default=None, type=click.Path(file_okay=False),
                  help="Folder for the rendered programs (default: <schedule>-audio/ beside it)."),
-    click.option("--engine", type=click.Choice(["auto", "espeak", "neural", "edge"]), default="auto",
+    click.option("--engine", type=click.Choice(["auto", "espeak", "neural", "kokoro", "edge"]), default="auto",
                  show_default=True),
 ]
 

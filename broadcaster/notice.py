@@ -14,7 +14,7 @@ from broadcaster.yamlsource import YamlDoc
 ID_RE = re.compile(r"\A[a-z0-9_-]+\Z")  # \Z, not $: "$" also matches before a final newline
 PRIORITIES = ("background", "normal", "urgent", "emergency")
 JINGLE_FORMS = ("三三七", "三句半", "七言", "快板")
-ENGINES = ("auto", "espeak", "neural", "edge")
+ENGINES = ("auto", "espeak", "neural", "kokoro", "edge")
 # Files that live beside notices but are not notices (render/check skip them by name).
 FOLDER_FILES = ("lexicon.yaml", "defaults.yaml")
 

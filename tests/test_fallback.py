@@ -87,7 +87,7 @@ def test_auto_falls_back_per_notice_and_says_why(run, tmp_path, standin):
     assert r.code == 0, r.err
     rendered = {e["id"]: e for e in json.loads(r.out)["rendered"]}
     assert rendered["supply"]["engine"] == "edge" and rendered["supply"]["skipped"] == {}
-    assert rendered["water"]["engine"] in ("neural", "espeak")
+    assert rendered["water"]["engine"] in ("neural", "kokoro", "espeak")
     assert "cut the audio short" in rendered["water"]["skipped"]["edge"]
     assert not (out / "water.srt").exists() or rendered["water"]["engine"] != "espeak"
     # the human report says the same on the notice's line
@@ -100,7 +100,7 @@ def test_auto_offline_skips_edge_at_once(run, tmp_path, edge_env):
     r = run("render", notice(tmp_path, "supply", SUPPLY), "-o", tmp_path / "out", "--json")
     assert r.code == 0, r.err
     entry = json.loads(r.out)["rendered"][0]
-    assert entry["engine"] in ("neural", "espeak") and "BROADCASTER_OFFLINE" in entry["skipped"]["edge"]
+    assert entry["engine"] in ("neural", "kokoro", "espeak") and "BROADCASTER_OFFLINE" in entry["skipped"]["edge"]
 
 
 def test_a_notice_may_pin_its_engine(run, tmp_path, standin):

@@ -61,10 +61,11 @@ class Engine(Protocol):
 _MODULES = {
     "edge": "broadcaster.engines.edge",
     "neural": "broadcaster.engines.neural",
+    "kokoro": "broadcaster.engines.kokoro",
     "espeak": "broadcaster.engines.espeak",
 }
-# the order `auto` tries them in: natural online voice, natural offline, always-there
-AUTO_ORDER = ("edge", "neural", "espeak")
+# the order `auto` tries them in: natural online voice, natural offline ones, always-there
+AUTO_ORDER = ("edge", "neural", "kokoro", "espeak")
 _instances: dict[str, Engine] = {}
 
 

@@ -94,6 +94,7 @@ class EdgeEngine:
     """Microsoft Edge's read-aloud voices through edge-tts; needs the internet (or BROADCASTER_EDGE_URL)."""
 
     name = "edge"
+    licence = "Microsoft online service terms (not a free licence; needs the internet)"
     asynchronous = True  # render runs its requests concurrently, bounded by --concurrency
 
     def __init__(self) -> None:

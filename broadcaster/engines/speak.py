@@ -1,7 +1,7 @@
 """Speaking notices: per notice the first engine that manages every sentence, through the clip cache.
 
 Engines that declare `asynchronous = True` (edge) send their requests concurrently, bounded by
-one semaphore for the whole render (`--concurrency`); the others (espeak, neural) are CPU-bound
+one semaphore for the whole render (`--concurrency`); the others (espeak, neural, kokoro) are CPU-bound
 and run one at a time in a worker thread. `speak_then` overlaps the speech of later notices
 with the assembly, mastering and export of earlier ones.
 """
@@ -88,8 +88,10 @@ async def speak_async(job: SpeakJob, limits: Limits, cache: ClipCache = CACHE) -
             # the engine is known only now, so its form of the pronunciation fixes is applied here
             texts = {w: engine_text(s, job.voice, name, job.pronunciations) for w, s in job.texts.items()}
             fixes = _pinyin_fixes(engine, job.pronunciations, set(texts.values()))
-            keys = {spoken: clip_key(name, version, _with_fixes(params, fixes.get(spoken)), spoken)
-                    for spoken in set(texts.values())}
+            keys = await asyncio.to_thread(
+                lambda: {spoken: clip_key(name, version, _key_parameters(engine, params, spoken, fixes.get(spoken)),
+                                          spoken)
+                         for spoken in set(texts.values())})
             found = await asyncio.to_thread(lambda: {s: cache.get(k) for s, k in keys.items()})
             made = {s: c for s, c in found.items() if c is not None}
             missing = sorted(s for s in keys if s not in made)
@@ -120,6 +122,17 @@ def _pinyin_fixes(engine, pronunciations: tuple, texts: set[str]) -> dict[str, t
     if not pronunciations or not getattr(engine, "takes_pinyin", False):
         return {}
     return {t: tuple(p for p in pronunciations if p.word in t) for t in texts}
+
+
+def _key_parameters(engine, params: dict, text: str, fixes: tuple | None) -> dict:
+    """What a clip's key covers besides engine, version and text: the engine's parameters, the pinyin
+    fixes, and for an engine that shows its reading (kokoro) the pinyin it will read, so a change in
+    the shared front end (polyphones, sandhi) makes new clips."""
+    out = _with_fixes(params, fixes)
+    reading = getattr(engine, "reading", None)
+    if reading is not None:
+        out = {**out, "reading": reading(text, fixes or ())}
+    return out
 
 
 def _with_fixes(params: dict, fixes: tuple | None) -> dict:

@@ -1,6 +1,7 @@
 """Voice profiles (voices/*.yaml): per-dialect engine voices, speaking rate, pauses, lead line."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -52,6 +53,7 @@ class VoiceProfile:
     # the lexicon writes words only a dialect voice can read (粤语 唔/喺/哋/冇): an engine whose
     # voice here is a Mandarin stand-in must not speak it
     needs_dialect_voice: bool = False
+    speaker: str = "male"       # male | female | a named speaker (zm_yunxi): engines with several use it
 
     def engine_settings(self, engine: str) -> dict:
         """The engine's settings; a speed the profile leaves out follows its `rate`."""
@@ -62,6 +64,9 @@ class VoiceProfile:
             settings.setdefault("rate", f"{round((self.rate - 1) * 100):+d}%")
         elif engine == "neural":  # the model's speed is a duration ratio: 1/rate slows it down
             settings.setdefault("speed", round(1 / self.rate, 2))
+        elif engine == "kokoro":  # a speaking-rate factor like `rate`: below 1 is slower
+            settings.setdefault("speed", self.rate)
+            settings.setdefault("speaker", self.speaker)
         return settings
 
     def speaks_dialect(self, engine: str) -> bool:
@@ -105,7 +110,7 @@ class VoiceProfile:
 
 PROFILE_KEYS = {"name", "display", "region", "lead", "language", "pauses", "engines", "stand_in",
                 "lexicon", "rhyme", "description", "rate", "dialect", "digit_one", "pronunciation",
-                "needs_dialect_voice"}
+                "needs_dialect_voice", "speaker"}
 
 
 def load_profile(path: Path) -> VoiceProfile:
@@ -131,7 +136,17 @@ def load_profile(path: Path) -> VoiceProfile:
         rhyme=str(data.get("rhyme", "mandarin")), path=path, rate=_rate(doc, data.get("rate", 0.85)),
         dialect=str(data.get("dialect", "")), digit_one=str(data.get("digit_one", "幺")),
         pronunciation=bool(data.get("pronunciation", True)),
-        needs_dialect_voice=bool(data.get("needs_dialect_voice", False)))
+        needs_dialect_voice=bool(data.get("needs_dialect_voice", False)),
+        speaker=_speaker(doc, data.get("speaker", "male")))
+
+
+def _speaker(doc: yamlsource.YamlDoc, value) -> str:
+    """male, female, or a speaker's own name such as zm_yunxi (the engine checks that it has it)."""
+    if not isinstance(value, str) or not re.fullmatch(r"male|female|[a-z]{2}_[a-z]+", value):
+        raise doc.error(_("speaker {value!r} is not a speaker").format(value=value),
+                        _("use male, female or a speaker's name from `broadcaster voices`, e.g. speaker: female"),
+                        "speaker")
+    return value
 
 
 def _rate(doc: yamlsource.YamlDoc, value) -> float:

@@ -1,0 +1,333 @@
+"""Kokoro-82M v1.0 (Apache-2.0): natural offline Mandarin with male and female speakers, on ONNX Runtime.
+
+The reading is ours: the normalized text goes through the shared Mandarin front end (the same
+`pinyin_for` the neural engine uses, with our and the user's polyphone fixes), 3-3 tone sandhi is
+applied inside words, and only then does misaki turn each tone-numbered syllable into the IPA
+with tone arrows the model was trained on. Text is cut at sentence ends (and, past the model's
+510 phonemes, at commas or words) with the voice profile's pauses between the pieces.
+
+This is the only module that touches onnxruntime and the Kokoro model.
+"""
+from __future__ import annotations
+
+import importlib.util
+import os
+import re
+import threading
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
+from broadcaster.engines import kokoro_model, neural
+from broadcaster.engines.base import Clip
+from broadcaster.errors import BadInput, EngineUnavailable, SynthesisFailed
+from broadcaster.i18n import _
+
+if TYPE_CHECKING:
+    from broadcaster.speech.voices import VoiceProfile
+
+SAMPLE_RATE = 24000
+MAX_IDS = 510  # the model's position table; tokens are [0, *ids, 0]
+FRONTEND_VERSION = "1"  # bump when the same pinyin would give other phonemes
+LICENCE = "Apache-2.0 (Kokoro-82M v1.0 model and voices)"
+_HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+")
+_DIGITS = re.compile(r"[0-9０-９]+")
+_SENTENCE_END = "。！？!?；;…\n"
+# our punctuation -> the model's (the ASCII marks it was trained with shape the intonation)
+_PUNCT = {"，": ",", ",": ",", "、": ",", "。": ".", "．": ".", ".": ".", "！": "!", "!": "!", "？": "?",
+          "?": "?", "：": ":", ":": ":", "；": ";", ";": ";", "…": "…", "—": "—", "“": "“", "”": "”",
+          "《": "“", "》": "”", "「": "“", "」": "”", "（": "(", "）": ")", "(": "(", ")": ")"}
+_NOT_PHONEME = chr(815)  # misaki marks non-syllabic vowels with it; the model's vocabulary lacks it
+
+
+@dataclass(frozen=True)
+class Piece:
+    """One model call: the pinyin it reads (for people and the cache key), its phonemes, the pause after."""
+
+    pinyin: str
+    phonemes: str
+    pause: str = ""  # sentence | comma | ""
+
+
+def sentences(text: str) -> list[str]:
+    """Text cut after each sentence end (the mark stays: it shapes the intonation)."""
+    out, current = [], ""
+    for char in text:
+        current += char
+        if char in _SENTENCE_END:
+            if _HAN.search(current):
+                out.append(current.strip())
+            elif out:  # "……" or "！！": the marks belong to the sentence before
+                out[-1] += current.strip()
+            current = ""
+    if _HAN.search(current):
+        out.append(current.strip())
+    return out
+
+
+def sandhi(syllables: list[str]) -> list[str]:
+    """3-3 tone sandhi inside one word: every third tone directly before another becomes second
+    (你好 ni2 hao3, 展览馆 zhan2 lan2 guan3). Idempotent, so a front end that already applied it
+    (or a syllable the user fixed to tone 2) is left as it is."""
+    out = list(syllables)
+    for i in range(len(out) - 1):
+        if out[i].endswith("3") and out[i + 1].endswith("3"):
+            out[i] = out[i][:-1] + "2"
+    return out
+
+
+def sandhi_across(words: list[list[str]]) -> list[list[str]]:
+    """3-3 sandhi between two words spoken as one prosodic word (together at most three syllables:
+    很好 hen2 hao3, 请打开 qing2 da3kai1). Runs after `sandhi`, so 小老虎 keeps xiao3 lao2 hu3."""
+    out = [list(w) for w in words]
+    for left, right in zip(out, out[1:]):
+        if left and right and len(left) + len(right) <= 3 and left[-1].endswith("3") and right[0].endswith("3"):
+            left[-1] = left[-1][:-1] + "2"
+    return out
+
+
+def words(run: str, extra: tuple = ()) -> list[list[str]]:
+    """A run of Han characters -> its words, each a list of tone-numbered syllables (sandhi applied;
+    儿化 joined to the syllable before as `r`, e.g. dianr3)."""
+    readings = neural.pinyin_for(run, extra)
+    standalone_er = neural._frontend_data()["standalone_er"]
+    out, i = [], 0
+    for word in neural._words(run):
+        syllables: list[str] = []
+        for j, char in enumerate(word):
+            syllable = readings[i + j]
+            if (char == "儿" and syllables and syllable.startswith("er")
+                    and not any(w in word for w in standalone_er)):
+                syllables[-1] = syllables[-1][:-1] + "r" + syllables[-1][-1]  # 一点儿 dianr3
+                continue
+            syllables.append(syllable if syllable[-1:] in "12345" else syllable + "5")
+        out.append(sandhi(syllables))
+        i += len(word)
+    return sandhi_across(out)
+
+
+@lru_cache(maxsize=4096)
+def syllable_ipa(syllable: str) -> str:
+    """One tone-numbered syllable (erhua as dian3r) -> IPA with tone arrows, by misaki."""
+    from misaki.zh import ZHG2P
+
+    rhotic = syllable[-2:-1] == "r" and not syllable.startswith("er")
+    bare = syllable[:-2] + syllable[-1] if rhotic else syllable
+    try:
+        ipa = ZHG2P.py2ipa(bare)
+    except (ValueError, KeyError, IndexError, AssertionError):
+        raise SynthesisFailed(_("the Kokoro voice cannot read the syllable '{syllable}' (check the pinyin "
+                                "in the pronunciation fixes)").format(syllable=syllable)) from None
+    return ipa.replace(_NOT_PHONEME, "") + ("ɚ" if rhotic else "")
+
+
+def sentence_reading(sentence: str, extra: tuple = ()) -> tuple[str, str]:
+    """(pinyin, phonemes) of one sentence: words apart by spaces, punctuation in the model's form."""
+    pinyin, phonemes = [], []
+    for part in re.split(f"({_HAN.pattern})", sentence):
+        if not part:
+            continue
+        if _HAN.fullmatch(part):
+            for word in words(part, extra):
+                pinyin.append("".join(word))
+                phonemes.append("".join(syllable_ipa(s) for s in word))
+            continue
+        marks = "".join(_PUNCT[c] for c in part if c in _PUNCT)
+        if marks:
+            pinyin.append(marks)
+            if phonemes:
+                phonemes[-1] += marks  # "ni2hao3," as the model was trained: mark after the word
+            else:
+                phonemes.append(marks)
+    return " ".join(pinyin), " ".join(phonemes)
+
+
+def _fit(phonemes: str, limit: int) -> list[str]:
+    """Cut a phoneme string into pieces of at most `limit` symbols, after a comma if one fits, else
+    between words."""
+    out = []
+    while len(phonemes) > limit:
+        head = phonemes[:limit + 1]
+        cut = max(head.rfind(", "), head.rfind("; "), head.rfind(": "))
+        cut = cut + 1 if cut > 0 else head.rfind(" ")
+        if cut <= 0:
+            cut = limit  # one word longer than the model takes: cut it (never happens in Chinese)
+        out.append(phonemes[:cut].strip())
+        phonemes = phonemes[cut:].strip()
+    if phonemes:
+        out.append(phonemes)
+    return out
+
+
+def plan(text: str, extra: tuple = ()) -> list[Piece]:
+    """What the model is asked to say, piece by piece (SynthesisFailed if it cannot say it)."""
+    if importlib.util.find_spec("misaki") is None:
+        raise EngineUnavailable(_("{what} is not installed: run `{command}`").format(
+            what="misaki", command=kokoro_model.PIP_HINT))
+    return list(_plan(text, tuple(extra)))
+
+
+@lru_cache(maxsize=1024)  # the clip key and the synthesis both need it
+def _plan(text: str, extra: tuple) -> tuple[Piece, ...]:
+    digits = _DIGITS.search(text)
+    if digits:
+        # the model would read them as nothing or as noise; a vanished phone number is worse
+        raise SynthesisFailed(_("the Kokoro voice cannot read the digits '{digits}' (numbers must be written "
+                                "out in Chinese first)").format(digits=digits.group(0)))
+    out: list[Piece] = []
+    for sentence in sentences(neural.spell_letters(text)):
+        pinyin, phonemes = sentence_reading(sentence, extra)
+        parts = _fit(phonemes, MAX_IDS)
+        for n, part in enumerate(parts):
+            out.append(Piece(pinyin if n == 0 else "", part, "sentence" if n == len(parts) - 1 else "comma"))
+    if not out:
+        raise SynthesisFailed(_("the Kokoro voice has nothing to say in '{text}' (it speaks Chinese "
+                                "characters only)").format(text=text))
+    out[-1] = Piece(out[-1].pinyin, out[-1].phonemes, "")
+    return tuple(out)
+
+
+def token_ids(phonemes: str) -> list[int]:
+    """Model ids for a phoneme string; a symbol outside the model's vocabulary is left out."""
+    table = kokoro_model.vocab()
+    return [table[c] for c in phonemes if c in table]
+
+
+class KokoroEngine:
+    """Kokoro-82M v1.0: natural offline Mandarin, four male and four female speakers, 24 kHz."""
+
+    name = "kokoro"
+    licence = LICENCE
+    note = ("Apache-2.0; its training data includes synthetic speech from commercial voices")
+    takes_pinyin = True  # speak.py hands it the user's pronunciation fixes with the text
+
+    def __init__(self, num_threads: int | None = None) -> None:
+        self.num_threads = num_threads
+        self._lock = threading.Lock()  # one session; processes (batch -j) for parallel work
+        self._session = None
+
+    def _threads(self) -> int:
+        if self.num_threads:
+            return self.num_threads
+        return max(1, int(os.environ.get("BROADCASTER_KOKORO_THREADS", "1")))
+
+    def _load(self):
+        if self._session is not None:
+            return self._session
+        ok, why = self.available()
+        if not ok:
+            raise EngineUnavailable(why)
+        import onnxruntime
+
+        options = onnxruntime.SessionOptions()
+        options.intra_op_num_threads = self._threads()
+        options.inter_op_num_threads = 1
+        options.log_severity_level = 3  # its warnings go to stderr; we print nothing below the CLI
+        try:
+            session = onnxruntime.InferenceSession(kokoro_model.model_bytes(), options,
+                                                   providers=["CPUExecutionProvider"])
+        except Exception as exc:  # onnxruntime raises its own exception types for a bad model
+            raise EngineUnavailable(_("the Kokoro model could not be loaded ({error}): run `{command}` again "
+                                      "with --force-reinstall").format(error=exc, command=kokoro_model.PIP_HINT)
+                                    ) from None
+        self._session = session
+        return session
+
+    def version(self) -> str:
+        try:
+            digest = kokoro_model.expected_model_sha256()[:12]
+        except EngineUnavailable:
+            digest = "missing"
+        misaki = _package_version("misaki")
+        return f"kokoro-82m-v1.0-{digest} voices {kokoro_model.voice_table()['package']} " \
+               f"misaki {misaki} frontend {FRONTEND_VERSION}"
+
+    def available(self) -> tuple[bool, str]:
+        for module, what in (("onnxruntime", "ONNX Runtime"), ("misaki", "misaki")):
+            if importlib.util.find_spec(module) is None:
+                return False, _("{what} is not installed: run `{command}`").format(
+                    what=what, command=kokoro_model.PIP_HINT)
+        try:
+            kokoro_model.part_paths()
+            kokoro_model.vocab()
+            kokoro_model.voices_folder()
+        except EngineUnavailable as exc:
+            return False, str(exc)
+        return True, ""
+
+    def speakers(self) -> dict[str, str]:
+        """Speaker name -> male | female."""
+        return {n: v["sex"] for n, v in kokoro_model.voice_table()["voices"].items()}
+
+    def speaker(self, voice: VoiceProfile) -> str:
+        """The named speaker for a profile: its kokoro `speaker`, else its own, male/female mapped."""
+        wanted = str(voice.engine_settings(self.name).get("speaker", "male"))
+        table = kokoro_model.voice_table()
+        name = table["default"].get(wanted, wanted)
+        if name not in table["voices"]:
+            raise BadInput(_("unknown speaker '{speaker}' for the Kokoro voice").format(speaker=wanted),
+                           _("use male, female or one of: {names}").format(names=", ".join(table["voices"])),
+                           voice.path)
+        return name
+
+    def parameters(self, voice: VoiceProfile) -> dict:
+        settings = voice.engine_settings(self.name)
+        # speed multiplies Kokoro's own speaking rate: below 1 is slower
+        return {"speaker": self.speaker(voice), "speed": float(settings.get("speed", 1.0))}
+
+    def reading(self, text: str, pronunciations: tuple = ()) -> str:
+        """The pinyin the model will read (after sandhi), one sentence per `|`: part of the clip key."""
+        return " | ".join(p.pinyin for p in plan(text, pronunciations) if p.pinyin)
+
+    def synthesize(self, text: str, voice: VoiceProfile, pronunciations: tuple = ()) -> Clip:
+        import numpy as np
+
+        if self.name not in voice.engines:
+            # a profile that does not list Kokoro may hold dialect words only a dialect voice can read
+            raise SynthesisFailed(_("the voice profile '{profile}' has no Kokoro voice (Kokoro speaks "
+                                    "Mandarin only)").format(profile=voice.name))
+        params = self.parameters(voice)
+        pauses = {"sentence": voice.pauses.sentence, "comma": voice.pauses.comma, "": 0}
+        pieces = plan(text, pronunciations)
+        with self._lock:
+            session = self._load()
+            styles = kokoro_model.voice_style(params["speaker"])
+            audio = []
+            for piece in pieces:
+                ids = token_ids(piece.phonemes)
+                if not ids:
+                    continue
+                audio.append(_run(session, ids, styles[len(ids) - 1], params["speed"]))
+                audio.append(np.zeros(int(SAMPLE_RATE * pauses[piece.pause] / 1000), dtype=np.float32))
+        if not audio:
+            raise SynthesisFailed(_("the Kokoro voice has nothing to say in '{text}' (it speaks Chinese "
+                                    "characters only)").format(text=text))
+        samples = np.concatenate(audio)
+        if not np.isfinite(samples).all():
+            raise SynthesisFailed(_("the Kokoro voice produced invalid audio for '{text}'").format(text=text))
+        pcm = (np.clip(samples, -1.0, 1.0) * 32767.0).astype("<i2").tobytes()
+        return Clip(pcm=pcm, sample_rate=SAMPLE_RATE, engine=self.name)
+
+
+def _run(session, ids: list[int], style, speed: float):
+    import numpy as np
+
+    try:
+        (audio,) = session.run(["audio"], {"tokens": np.array([[0, *ids, 0]], dtype=np.int64),
+                                           "style": np.asarray(style, dtype=np.float32).reshape(1, 256),
+                                           "speed": np.array([speed], dtype=np.float32)})
+    except Exception as exc:  # onnxruntime's own error types
+        raise SynthesisFailed(_("the Kokoro voice failed on a piece of text ({error})").format(error=exc)) from None
+    return np.asarray(audio, dtype=np.float32).reshape(-1)
+
+
+def _package_version(name: str) -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version(name)
+    except PackageNotFoundError:
+        return "missing"
+
+
+ENGINE = KokoroEngine()

