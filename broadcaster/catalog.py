@@ -29,6 +29,22 @@ def source_messages() -> dict[str | tuple[str, str], list[str]]:
                 found.setdefault(message, []).append(where)
     for message in CLICK_DYNAMIC:
         found.setdefault(message, []).append("click/core.py:0")
+    for message, where in data_messages().items():
+        found.setdefault(message, []).extend(where)
+    return found
+
+
+def data_messages() -> dict[str, list[str]]:
+    """Texts our shipped data files show to users: the voice profiles' `stand_in:` notes."""
+    import yaml
+
+    from broadcaster.resources import voices_dir
+
+    found: dict = {}
+    for path in sorted(voices_dir().glob("*.yaml")):
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        for engine, text in (data.get("stand_in") or {}).items():
+            found.setdefault(str(text), []).append(f"voices/{path.name}:0")
     return found
 
 

@@ -433,7 +433,10 @@ def _engine_info(name: str) -> dict:
     except EngineUnavailable:
         return {"licence": "", "speakers": {}}
     speakers = engine.speakers() if hasattr(engine, "speakers") else {}
-    return {"licence": str(getattr(engine, "licence", "") or ""), "speakers": speakers}
+    licence = str(getattr(engine, "licence", "") or "")
+    sexes = {"female": _("female"), "male": _("male")}
+    return {"licence": _(licence) if licence else "",
+            "speakers": {name: sexes.get(sex, sex) for name, sex in speakers.items()}}
 
 
 def _engine_note(name: str) -> str:

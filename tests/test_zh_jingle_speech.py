@@ -122,8 +122,8 @@ def test_an_invalid_time_in_a_notice_points_at_its_variable(run, monkeypatch, tm
                  "  date: 2021-10-27\n  start: \"8:00\"\n  end: \"25:00\"\n  place: 北门广场\n")
     zh, en = _both(run, monkeypatch, "check", path)
     assert zh.code == en.code == 2
-    assert zh.err.startswith(f"{path}:7: 时间“25:00”不对 — ")
-    assert en.err.startswith(f"{path}:7: invalid time '25:00' — ")
+    assert zh.err.startswith(f"{path}:7: 时间“25:00”不对（变量 end） — ")
+    assert en.err.startswith(f"{path}:7: invalid time '25:00' (variable end) — ")
 
 
 def test_an_unknown_voice_profile(run, monkeypatch, tmp_path):
@@ -162,7 +162,7 @@ def test_voices_listing_in_chinese(run, monkeypatch):
     assert zh.code == en.code == 0
     assert zh.out.startswith("语音引擎：\n") and "\n声音：\n" in zh.out
     assert "用不了：现在是离线模式" in zh.out  # tests run with BROADCASTER_OFFLINE=1
-    assert "（语速 0.85，方言词 21 个）" in zh.out
+    assert "（语速 0.85，21 个方言词，说话人 male）" in zh.out
     line = next(ln for ln in zh.out.splitlines() if "川渝" in ln and ln.strip().startswith("espeak"))
     assert line.endswith("川渝话：方言词，普通话声音（eSpeak 没有川渝话声音）")
     _clean(zh.out)

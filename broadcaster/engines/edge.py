@@ -21,7 +21,7 @@ from broadcaster.config import EdgeSettings, edge_settings, offline
 from broadcaster.engines.base import Boundary, Clip
 from broadcaster.engines.speak import all_or_nothing, run_async
 from broadcaster.errors import AudioError, BadInput, EngineUnavailable, SynthesisFailed
-from broadcaster.i18n import _, ngettext
+from broadcaster.i18n import N_, _, ngettext
 
 if TYPE_CHECKING:
     from broadcaster.speech.voices import VoiceProfile
@@ -94,7 +94,7 @@ class EdgeEngine:
     """Microsoft Edge's read-aloud voices through edge-tts; needs the internet (or BROADCASTER_EDGE_URL)."""
 
     name = "edge"
-    licence = "Microsoft online service terms (not a free licence; needs the internet)"
+    licence = N_("Microsoft online service terms (not a free licence; needs the internet)")
     asynchronous = True  # render runs its requests concurrently, bounded by --concurrency
 
     def __init__(self) -> None:

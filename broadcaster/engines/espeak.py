@@ -31,7 +31,7 @@ class EspeakEngine:
     """eSpeak NG: robotic but always there, ~1000x real time."""
 
     name = "espeak"
-    licence = "GPL-3.0-or-later (eSpeak NG)"
+    licence = N_("GPL-3.0-or-later (eSpeak NG)")
 
     def __init__(self) -> None:
         # The library is a process-wide singleton: four unlocked threads segfault it.

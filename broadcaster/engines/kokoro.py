@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 from broadcaster.engines import kokoro_model, neural
 from broadcaster.engines.base import Clip
 from broadcaster.errors import BadInput, EngineUnavailable, SynthesisFailed
-from broadcaster.i18n import _
+from broadcaster.i18n import N_, _
 
 if TYPE_CHECKING:
     from broadcaster.speech.voices import VoiceProfile
@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 SAMPLE_RATE = 24000
 MAX_IDS = 510  # the model's position table; tokens are [0, *ids, 0]
 FRONTEND_VERSION = "1"  # bump when the same pinyin would give other phonemes
-LICENCE = "Apache-2.0 (Kokoro-82M v1.0 model and voices)"
+LICENCE = N_("Apache-2.0 (Kokoro-82M v1.0 model and voices)")
 _HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+")
 _DIGITS = re.compile(r"[0-9０-９]+")
 _SENTENCE_END = "。！？!?；;…\n"
@@ -198,7 +198,7 @@ class KokoroEngine:
 
     name = "kokoro"
     licence = LICENCE
-    note = ("Apache-2.0; its training data includes synthetic speech from commercial voices")
+    note = N_("Apache-2.0; its training data includes synthetic speech from commercial voices")
     takes_pinyin = True  # speak.py hands it the user's pronunciation fixes with the text
 
     def __init__(self, num_threads: int | None = None) -> None:

