@@ -126,10 +126,14 @@ def _trims_cache(command):
 @click.option("--quiet", is_flag=True, help="With --villages: no progress display.")
 @click.option("--cluster", default=None, metavar="ADDRESS",
               help="With --villages: render on a Dask cluster (tcp://scheduler:8786, or 'local').")
+@click.option("--verify", "verify", is_flag=True, help="Then proof-listen to each program (see `broadcaster verify`).")
+@click.option("--min-heard", "min_heard", default=None, metavar="P",
+              help="With --verify: exit 1 when a program has fewer characters heard right (e.g. 90%).")
 @_trims_cache
 def render(files: tuple[str, ...], out_dir: str, engine: str, fmt: str | None, as_json: bool,
            beat: bool = False, concurrency: int = 3, profile: str = "loudspeaker", villages: str | None = None,
-           jobs: int | None = None, quiet: bool = False, cluster: str | None = None) -> None:
+           jobs: int | None = None, quiet: bool = False, cluster: str | None = None,
+           verify: bool = False, min_heard: str | None = None) -> None:
     """Render notices and jingles to audio.
 
     \b
@@ -168,17 +172,25 @@ def render(files: tuple[str, ...], out_dir: str, engine: str, fmt: str | None, a
             click.echo(f"{r.file}  {r.duration:6.1f} s  {level}{r.engine:7s} {r.voice}  {r.title}"
                        + (f"  ({skipped})" if skipped else ""))
 
+    threshold = _min_heard(min_heard) if verify else None
+    if verify:  # a missing listener is said before any rendering, not after
+        from broadcaster.listen import ListenerUnavailable, available
+        if not available()[0]:
+            raise ListenerUnavailable(available()[1])
     done, failed = render_files(_expand(files), options, on_done=report)
+    verdicts = _listen_and_report([Path(out_dir) / r.file for r in done], as_json) if verify and done else []
     if as_json:
         from dataclasses import asdict
-        click.echo(json.dumps({"rendered": [asdict(r) for r in done],
-                               "failed": [str(e) for e in failed]}, ensure_ascii=False, indent=2))
+        click.echo(json.dumps({"rendered": [asdict(r) for r in done], "failed": [str(e) for e in failed]}
+                              | ({"verified": [v.as_dict() for v in verdicts]} if verify else {}),
+                              ensure_ascii=False, indent=2))
     for exc in failed:
         click.echo(f"error: {exc}", err=True)
     if done and not as_json:
         click.echo(f"wrote {len(done)} program(s) to {out_dir}/ (manifest.json lists them)")
     if failed:
         raise click.exceptions.Exit(EXIT_FAILED)
+    _fail_below(verdicts, threshold)
 
 
 def _split_schedules(paths: list[Path]) -> tuple[list[Path], list[Path]]:
@@ -1063,3 +1075,83 @@ def export_cmd(schedule: str, start: str | None, days: int, audio: str | None, e
     else:
         written = getattr(exports, fmt)(plays, out)
     click.echo(f"wrote {len(written)} file(s) to {out_dir}/ for {len(exports.on_air(plays))} plays")
+
+
+# ---------------------------------------------------------------- proof-listening
+def _min_heard(value: str | None) -> float | None:
+    """--min-heard as a fraction: 0.9, 90 and 90% all mean 90% of characters heard right."""
+    if value is None:
+        return None
+    text = value.strip().rstrip("%")
+    try:
+        number = float(text)
+    except ValueError:
+        number = -1.0
+    if value.strip().endswith("%") or number > 1:
+        number /= 100
+    if not 0 <= number <= 1:
+        raise click.BadParameter(f"'{value}' is not a share of characters: give e.g. 0.9 or 90%",
+                                 param_hint="--min-heard")
+    return number
+
+
+def _listen_and_report(paths: list[Path], as_json: bool) -> list:
+    """Transcribe the programs with the offline listener; print each verdict unless as_json."""
+    from broadcaster.i18n import _
+    from broadcaster.verify import verify_files
+
+    def report(v) -> None:
+        if as_json:
+            return
+        name = Path(v.file).name
+        if v.score is None:
+            click.echo(f"{name}  {v.reason}")
+            return
+        s = v.score
+        click.echo(_("{file}  heard {heard:.1%} of {n} characters right, pinyin error rate {per:.3f}").format(
+            file=name, heard=s.heard_right, n=s.characters, per=s.pinyin_errors))
+        for d in s.differences:
+            times = f"  (×{d.count})" if d.count > 1 else ""
+            click.echo(f"    {d.said or '—'} [{d.said_pinyin}] → {d.heard or '—'} [{d.heard_pinyin}]{times}")
+
+    return verify_files(paths, on_done=report)
+
+
+def _fail_below(verdicts: list, min_heard: float | None) -> None:
+    from broadcaster.i18n import _
+    from broadcaster.verify import below
+
+    if min_heard is None:
+        return
+    low = below(verdicts, min_heard)
+    for v in low:
+        click.echo(_("error: {file}: {heard:.1%} of characters heard right, below {want:.1%}").format(
+            file=v.file, heard=v.score.heard_right, want=min_heard), err=True)
+    if low:
+        raise click.exceptions.Exit(EXIT_FAILED)
+
+
+@cli.command("verify")
+@click.argument("files", nargs=-1, required=True)
+@click.option("--min-heard", "min_heard", default=None, metavar="P",
+              help="Exit 1 when any file has fewer characters heard right (e.g. 0.9 or 90%).")
+@click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
+def verify_cmd(files: tuple[str, ...], min_heard: str | None, as_json: bool) -> None:
+    """Proof-listen to rendered programs with an offline listener (Whisper base).
+
+    Each program's audio is cut at its pauses, transcribed, and compared with the spoken text
+    written beside it (<id>.txt): the share of characters heard right, the pinyin error rate
+    (homophones are not errors) and the words heard differently. Needs
+    `pip install 'broadcaster[verify]'`. Cantonese programs are not checked (Whisper cannot).
+
+    \b
+    Examples:
+      broadcaster verify out/                       # every program rendered to out/
+      broadcaster verify out/hesuan-round8.mp3 --min-heard 90%
+      broadcaster render notices/*.yaml -o out/ --verify --min-heard 0.85
+    """
+    threshold = _min_heard(min_heard)
+    verdicts = _listen_and_report([Path(f) for f in files], as_json)
+    if as_json:
+        click.echo(json.dumps({"verified": [v.as_dict() for v in verdicts]}, ensure_ascii=False, indent=2))
+    _fail_below(verdicts, threshold)
