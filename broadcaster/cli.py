@@ -178,7 +178,7 @@ def render(files: tuple[str, ...], out_dir: str, engine: str, fmt: str | None, a
         if not available()[0]:
             raise ListenerUnavailable(available()[1])
     done, failed = render_files(_expand(files), options, on_done=report)
-    verdicts = _listen_and_report([Path(out_dir) / r.file for r in done], as_json) if verify and done else []
+    verdicts = _listen_and_report([Path(out_dir) / r.file for r in done], True) if verify and as_json and done else []
     if as_json:
         from dataclasses import asdict
         click.echo(json.dumps({"rendered": [asdict(r) for r in done], "failed": [str(e) for e in failed]}
@@ -188,6 +188,8 @@ def render(files: tuple[str, ...], out_dir: str, engine: str, fmt: str | None, a
         click.echo(f"error: {exc}", err=True)
     if done and not as_json:
         click.echo(f"wrote {len(done)} program(s) to {out_dir}/ (manifest.json lists them)")
+        if verify:
+            verdicts = _listen_and_report([Path(out_dir) / r.file for r in done], False)
     if failed:
         raise click.exceptions.Exit(EXIT_FAILED)
     _fail_below(verdicts, threshold)

@@ -43,10 +43,34 @@ class Difference:
 
 @dataclass(frozen=True)
 class Score:
-    heard_right: float      # 1 − CER, 0..1
-    pinyin_errors: float    # pinyin error rate (toneless syllables), may exceed 1 with insertions
-    characters: int         # reference length after normalization
+    """Edit counts against the reference (kept as counts so that files can be pooled)."""
+
+    characters: int          # reference length after normalization
+    char_edits: int          # edit distance between the characters
+    syllables: int           # reference syllables (= characters)
+    pinyin_edits: int        # edit distance between toneless pinyin syllables
+    tone_edits: int = 0      # the same with tones (pypinyin TONE3, neutral tone 5): for comparison
     differences: tuple[Difference, ...] = ()
+
+    @property
+    def heard_right(self) -> float:
+        """1 − CER, never below 0 (a listener inventing text can make CER exceed 1)."""
+        return max(0.0, 1.0 - self.char_edits / self.characters) if self.characters else float(not self.char_edits)
+
+    @property
+    def pinyin_errors(self) -> float:
+        return self.pinyin_edits / self.syllables if self.syllables else float(bool(self.pinyin_edits))
+
+    @property
+    def tone_errors(self) -> float:
+        return self.tone_edits / self.syllables if self.syllables else float(bool(self.tone_edits))
+
+
+def pooled(scores: list[Score]) -> Score:
+    """Several files' scores as one (sums of counts: long files weigh more)."""
+    return Score(sum(s.characters for s in scores), sum(s.char_edits for s in scores),
+                 sum(s.syllables for s in scores), sum(s.pinyin_edits for s in scores),
+                 sum(s.tone_edits for s in scores))
 
 
 @dataclass(frozen=True)
@@ -65,6 +89,7 @@ class Verdict:
             out["reason"] = self.reason
             return out
         out.update(heard_right=round(self.score.heard_right, 4), pinyin_error_rate=round(self.score.pinyin_errors, 4),
+                   toned_pinyin_error_rate=round(self.score.tone_errors, 4),
                    characters=self.score.characters, heard_text=self.heard_text,
                    differences=[d.__dict__ for d in self.score.differences])
         return out
@@ -124,14 +149,14 @@ def numbers_as_said(heard: str, reference: str) -> str:
     return joined()
 
 
-def syllables(text: str) -> list[str]:
-    """One toneless pinyin syllable per Han character (read in context), other characters as they are."""
+def syllables(text: str, tones: bool = False) -> list[str]:
+    """One pinyin syllable per Han character (read in context; toneless unless `tones`),
+    other characters as they are."""
     from pypinyin import Style, pinyin
 
-    out: list[str] = []
-    for item in pinyin(text, style=Style.NORMAL, errors=lambda chunk: [[c] for c in chunk]):
-        out.append(item[0])
-    return out
+    style = Style.TONE3 if tones else Style.NORMAL
+    return [item[0] for item in pinyin(text, style=style, neutral_tone_with_five=True,
+                                        errors=lambda chunk: [[c] for c in chunk])]
 
 
 def score(reference: str, heard: str) -> Score:
@@ -140,12 +165,11 @@ def score(reference: str, heard: str) -> Score:
 
     ref = clean(reference)
     hyp = clean(numbers_as_said(heard, reference))
-    if not ref:
-        return Score(1.0 if not hyp else 0.0, 0.0 if not hyp else 1.0, 0)
-    cer = Levenshtein.distance(ref, hyp) / len(ref)
     ref_py, hyp_py = syllables(ref), syllables(hyp)
-    per = Levenshtein.distance(ref_py, hyp_py) / len(ref_py)
-    return Score(max(0.0, 1.0 - cer), per, len(ref), _differences(ref, hyp, ref_py, hyp_py))
+    return Score(characters=len(ref), char_edits=Levenshtein.distance(ref, hyp),
+                 syllables=len(ref_py), pinyin_edits=Levenshtein.distance(ref_py, hyp_py),
+                 tone_edits=Levenshtein.distance(syllables(ref, True), syllables(hyp, True)),
+                 differences=_differences(ref, hyp, ref_py, hyp_py))
 
 
 def _differences(ref: str, hyp: str, ref_py: list[str], hyp_py: list[str]) -> tuple[Difference, ...]:
