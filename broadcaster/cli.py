@@ -1092,8 +1092,9 @@ def _min_heard(value: str | None) -> float | None:
     if value.strip().endswith("%") or number > 1:
         number /= 100
     if not 0 <= number <= 1:
-        raise click.BadParameter(f"'{value}' is not a share of characters: give e.g. 0.9 or 90%",
-                                 param_hint="--min-heard")
+        from broadcaster.i18n import _
+        raise click.BadParameter(_("'{value}' is not a share of characters: give e.g. 0.9 or 90%").format(
+            value=value), param_hint="--min-heard")
     return number
 
 
