@@ -25,6 +25,7 @@ _BESIDE = ("config.json", "tokenizer.json", "vocabulary.json")  # in the second 
 # keeps Whisper writing simplified characters (a few pieces still come out traditional)
 PROMPT = "以下是普通话的句子。"
 MODEL_ENV = "BROADCASTER_WHISPER_MODEL"  # another CTranslate2 Whisper folder (e.g. small), if set
+_assembling = threading.Lock()  # two threads joining the same model would write it twice
 
 
 class ListenerUnavailable(CouldNotDo):
@@ -101,9 +102,6 @@ def model_dir(cache: Path | None = None) -> Path:
     return folder
 
 
-_assembling = threading.Lock()
-
-
 @dataclass(frozen=True)
 class Heard:
     """What the listener wrote for one piece of a file (simplified characters)."""
@@ -150,6 +148,8 @@ class Listener:
         """The file cut at its pauses, each piece heard on its own (see audio/pauses.py)."""
         from broadcaster.audio.pauses import pieces
 
+        with self._lock:
+            self._load()  # a missing listener is said even for a file with nothing to hear
         return [Heard(p.start, p.end, self.hear_samples(p.samples)) for p in pieces(path)]
 
 

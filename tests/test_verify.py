@@ -203,3 +203,16 @@ def test_bad_paths_are_bad_input(run, tmp_path):
     r = run("verify", tmp_path / "x.mp3")
     assert r.code == 2 and "x.txt" in r.err
     assert run("verify", tmp_path / "x.mp3", "--min-heard", "fast").code == 2
+
+
+def test_a_missing_listener_is_one_line_and_exit_1(run, tmp_path, monkeypatch):
+    monkeypatch.setenv(listen.MODEL_ENV, str(tmp_path / "no-model"))
+    _wav(tmp_path / "a.wav", np.zeros(16000))
+    (tmp_path / "a.txt").write_text("各位村民请注意\n", encoding="utf-8")
+    r = run("verify", tmp_path / "a.wav")
+    assert r.code == 1
+    assert r.err.count("\n") == 1 and "no model.bin" in r.err and "Traceback" not in r.err
+    notice = write(tmp_path / "n.yaml", NOTICE)
+    r = run("render", notice, "-o", tmp_path / "out", "--engine", "espeak", "--verify")
+    assert r.code == 1 and "no model.bin" in r.err
+    assert not (tmp_path / "out").exists()  # said before any rendering
