@@ -128,7 +128,7 @@ def _trims_cache(command):
               help="With --villages: render on a Dask cluster (tcp://scheduler:8786, or 'local').")
 @click.option("--verify", "verify", is_flag=True, help="Then proof-listen to each program (see `broadcaster verify`).")
 @click.option("--min-heard", "min_heard", default=None, metavar="P",
-              help="With --verify: exit 1 when a program has fewer characters heard right (e.g. 90%).")
+              help="Proof-listen and exit 1 when a program has fewer characters heard right (e.g. 90%).")
 @_trims_cache
 def render(files: tuple[str, ...], out_dir: str, engine: str, fmt: str | None, as_json: bool,
            beat: bool = False, concurrency: int = 3, profile: str = "loudspeaker", villages: str | None = None,
@@ -145,7 +145,11 @@ def render(files: tuple[str, ...], out_dir: str, engine: str, fmt: str | None, a
       broadcaster render hesuan.yaml --villages villages.csv -o out/ -j 2   # one per village
       broadcaster render hesuan.yaml --villages villages.csv -o out/ --cluster tcp://10.0.0.5:8786
     """
+    verify = verify or min_heard is not None  # a threshold means listening
     if villages:
+        if verify:
+            raise click.UsageError("--verify does not apply with --villages: run `broadcaster verify` on "
+                                   "the villages' folders afterwards")
         if cluster:
             from broadcaster.cluster import check_address
             if check_address(cluster):
