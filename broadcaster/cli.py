@@ -18,6 +18,7 @@ from broadcaster.errors import BadInput, BroadcasterError
 from broadcaster.i18n import _, ngettext, translate_click
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
+ENGINE_NAMES = ("espeak", "neural", "kokoro", "edge")  # what --engine takes besides auto
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -133,7 +134,7 @@ def _trims_cache(command):
 @click.argument("files", nargs=-1, required=True)
 @click.option("-o", "--out", "out_dir", required=True, type=click.Path(file_okay=False),
               help="Folder for <id>.mp3, <id>.txt and manifest.json.")
-@click.option("--engine", type=click.Choice(["auto", "espeak", "neural", "kokoro", "edge"]), default="auto",
+@click.option("--engine", type=click.Choice(["auto", *ENGINE_NAMES]), default="auto",
               show_default=True, help="Speech engine; auto tries edge, neural, kokoro, then espeak.")
 @click.option("--format", "fmt", type=click.Choice(["mp3", "wav"]), default=None,
               help="File format; default: the profile's (mp3, archive: wav).")
@@ -150,10 +151,14 @@ def _trims_cache(command):
 @click.option("--quiet", is_flag=True, help="With --villages: no progress display.")
 @click.option("--cluster", default=None, metavar="ADDRESS",
               help="With --villages: render on a Dask cluster (tcp://scheduler:8786, or 'local').")
+@click.option("--verify", "verify", is_flag=True, help="Then proof-listen to each program (see `broadcaster verify`).")
+@click.option("--min-heard", "min_heard", default=None, metavar="P",
+              help="Proof-listen and exit 1 when a program has fewer characters heard right (e.g. 90%).")
 @_trims_cache
 def render(files: tuple[str, ...], out_dir: str, engine: str, fmt: str | None, as_json: bool,
            beat: bool = False, concurrency: int = 3, profile: str = "loudspeaker", villages: str | None = None,
-           jobs: int | None = None, quiet: bool = False, cluster: str | None = None) -> None:
+           jobs: int | None = None, quiet: bool = False, cluster: str | None = None,
+           verify: bool = False, min_heard: str | None = None) -> None:
     """Render notices and jingles to audio.
 
     \b
@@ -165,7 +170,11 @@ def render(files: tuple[str, ...], out_dir: str, engine: str, fmt: str | None, a
       broadcaster render hesuan.yaml --villages villages.csv -o out/ -j 2   # one per village
       broadcaster render hesuan.yaml --villages villages.csv -o out/ --cluster tcp://10.0.0.5:8786
     """
+    verify = verify or min_heard is not None  # a threshold means listening
     if villages:
+        if verify:
+            raise click.UsageError("--verify does not apply with --villages: run `broadcaster verify` on "
+                                   "the villages' folders afterwards")
         if cluster:
             from broadcaster.cluster import check_address
             if check_address(cluster):
@@ -193,19 +202,29 @@ def render(files: tuple[str, ...], out_dir: str, engine: str, fmt: str | None, a
             click.echo(f"{r.file}  {r.duration:6.1f} s  {level}{r.engine:7s} {r.voice} ({_heard(r)})  {r.title}"
                        + ("  " + _("({reason})").format(reason=skipped) if skipped else ""))
 
+    threshold = _min_heard(min_heard) if verify else None
+    if verify:  # a missing listener is said before any rendering, not after
+        from broadcaster.listen import ListenerUnavailable, available
+        if not available()[0]:
+            raise ListenerUnavailable(available()[1])
     done, failed = render_files(_expand(files), options, on_done=report)
+    verdicts = _listen_and_report([Path(out_dir) / r.file for r in done], True) if verify and as_json and done else []
     if as_json:
         from dataclasses import asdict
-        click.echo(json.dumps({"rendered": [asdict(r) for r in done],
-                               "failed": [str(e) for e in failed]}, ensure_ascii=False, indent=2))
+        click.echo(json.dumps({"rendered": [asdict(r) for r in done], "failed": [str(e) for e in failed]}
+                              | ({"verified": [v.as_dict() for v in verdicts]} if verify else {}),
+                              ensure_ascii=False, indent=2))
     for exc in failed:
         click.echo(_("error: {message}").format(message=exc), err=True)
     if done and not as_json:
         click.echo(ngettext("wrote {n} program to {folder}/ (manifest.json lists it)",
                             "wrote {n} programs to {folder}/ (manifest.json lists them)", len(done))
                    .format(n=len(done), folder=out_dir))
+        if verify:
+            verdicts = _listen_and_report([Path(out_dir) / r.file for r in done], False)
     if failed:
         raise click.exceptions.Exit(EXIT_FAILED)
+    _fail_below(verdicts, threshold)
 
 
 def _split_schedules(paths: list[Path]) -> tuple[list[Path], list[Path]]:
@@ -317,7 +336,7 @@ def check(files: tuple[str, ...]) -> None:
 @click.option("-o", "--out", "out", required=True, type=click.Path(dir_okay=False),
               help="Audio file to write (.mp3 or .wav).")
 @click.option("--voice", default=None, help="Voice profile (see `broadcaster voices`).")
-@click.option("--engine", type=click.Choice(["auto", "espeak", "neural", "kokoro", "edge"]), default="auto",
+@click.option("--engine", type=click.Choice(["auto", *ENGINE_NAMES]), default="auto",
               show_default=True)
 @_trims_cache
 def say(text: str, out: str, voice: str | None, engine: str) -> None:
@@ -345,7 +364,7 @@ def _heard(rendered) -> str:
 @cli.command()
 @click.argument("text")
 @click.option("--voice", default=None, help="Voice profile whose dialect words apply (see `broadcaster voices`).")
-@click.option("--engine", type=click.Choice(["espeak", "neural", "kokoro", "edge"]), default=None,
+@click.option("--engine", type=click.Choice(ENGINE_NAMES), default=None,
               help="Also apply the pronunciation fixes in this engine's form.")
 @click.option("--lexicon", "lexicon", type=click.Path(dir_okay=False), default=None,
               help="Also apply a folder's lexicon.yaml (its words and pronunciations).")
@@ -1015,7 +1034,7 @@ def cache_trim(max_mb: float | None, as_json: bool) -> None:
 @click.argument("files", nargs=-1, required=True)
 @click.option("-o", "--out", "target", required=True, type=click.Path(file_okay=False),
               help="The card's folder, e.g. /media/TF or E:\\.")
-@click.option("--engine", type=click.Choice(["auto", "espeak", "neural", "kokoro", "edge"]), default="auto",
+@click.option("--engine", type=click.Choice(["auto", *ENGINE_NAMES]), default="auto",
               show_default=True, help="Speech engine for notice files.")
 @click.option("--replace", is_flag=True, help="Remove the NNN_*.mp3 files of an earlier export first.")
 @click.option("--json", "as_json", is_flag=True, help="Print the tracks as JSON.")
@@ -1132,7 +1151,7 @@ _PLAN_OPTIONS = [
     click.option("--days", type=click.IntRange(1, 3660), default=1, show_default=True),
     click.option("--audio", default=None, type=click.Path(file_okay=False),
                  help="Folder for the rendered programs (default: <schedule>-audio/ beside it)."),
-    click.option("--engine", type=click.Choice(["auto", "espeak", "neural", "kokoro", "edge"]), default="auto",
+    click.option("--engine", type=click.Choice(["auto", *ENGINE_NAMES]), default="auto",
                  show_default=True),
 ]
 
@@ -1290,7 +1309,7 @@ def export_cmd(schedule: str, start: str | None, days: int, audio: str | None, e
 @click.option("--password-file", default=None, type=click.Path(dir_okay=False),
               help="Set the desk's password from the first line of this file (stored hashed), then serve.")
 @click.option("--set-password", "set_password", is_flag=True, help="Type a new password for the desk, then serve.")
-@click.option("--engine", type=click.Choice(["auto", "espeak", "neural", "edge"]), default="auto",
+@click.option("--engine", type=click.Choice(["auto", *ENGINE_NAMES]), default="auto",
               show_default=True, help="Speech engine the desk renders with unless a page chooses another.")
 @click.option("--log", "log_path", default=None, type=click.Path(dir_okay=False), help=_LOG_HELP)
 def serve_cmd(folder: str, host: str, port: int, password_file: str | None, set_password: bool, engine: str,
@@ -1342,6 +1361,88 @@ def serve_cmd(folder: str, host: str, port: int, password_file: str | None, set_
     click.echo(_("the desk for {folder} is open at http://{host}:{port} (Ctrl-C stops it)").format(
         folder=root, host=shown, port=port))
     uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
+
+
+
+# ---------------------------------------------------------------- proof-listening
+def _min_heard(value: str | None) -> float | None:
+    """--min-heard as a fraction: 0.9, 90 and 90% all mean 90% of characters heard right."""
+    if value is None:
+        return None
+    text = value.strip().rstrip("%")
+    try:
+        number = float(text)
+    except ValueError:
+        number = -1.0
+    if value.strip().endswith("%") or number > 1:
+        number /= 100
+    if not 0 <= number <= 1:
+        from broadcaster.i18n import _
+        raise click.BadParameter(_("'{value}' is not a share of characters: give e.g. 0.9 or 90%").format(
+            value=value), param_hint="--min-heard")
+    return number
+
+
+def _listen_and_report(paths: list[Path], as_json: bool) -> list:
+    """Transcribe the programs with the offline listener; print each verdict unless as_json."""
+    from broadcaster.i18n import _
+    from broadcaster.verify import verify_files
+
+    def report(v) -> None:
+        if as_json:
+            return
+        name = Path(v.file).name
+        if v.score is None:
+            click.echo(f"{name}  {v.reason}")
+            return
+        s = v.score
+        click.echo(_("{file}  heard {heard:.1%} of {n} characters right, pinyin error rate {per:.3f}").format(
+            file=name, heard=s.heard_right, n=s.characters, per=s.pinyin_errors))
+        for d in s.differences:
+            times = f"  (×{d.count})" if d.count > 1 else ""
+            click.echo(f"    {d.said or '—'} [{d.said_pinyin}] → {d.heard or '—'} [{d.heard_pinyin}]{times}")
+
+    return verify_files(paths, on_done=report)
+
+
+def _fail_below(verdicts: list, min_heard: float | None) -> None:
+    from broadcaster.i18n import _
+    from broadcaster.verify import below
+
+    if min_heard is None:
+        return
+    low = below(verdicts, min_heard)
+    for v in low:
+        click.echo(_("error: {file}: {heard:.1%} of characters heard right, below {want:.1%}").format(
+            file=v.file, heard=v.score.heard_right, want=min_heard), err=True)
+    if low:
+        raise click.exceptions.Exit(EXIT_FAILED)
+
+
+@cli.command("verify")
+@click.argument("files", nargs=-1, required=True)
+@click.option("--min-heard", "min_heard", default=None, metavar="P",
+              help="Exit 1 when any file has fewer characters heard right (e.g. 0.9 or 90%).")
+@click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
+def verify_cmd(files: tuple[str, ...], min_heard: str | None, as_json: bool) -> None:
+    """Proof-listen to rendered programs with an offline listener (Whisper base).
+
+    Each program's audio is cut at its pauses, transcribed, and compared with the spoken text
+    written beside it (<id>.txt): the share of characters heard right, the pinyin error rate
+    (homophones are not errors) and the words heard differently. Needs
+    `pip install 'broadcaster[verify]'`. Cantonese programs are not checked (Whisper cannot).
+
+    \b
+    Examples:
+      broadcaster verify out/                       # every program rendered to out/
+      broadcaster verify out/hesuan-round8.mp3 --min-heard 90%
+      broadcaster render notices/*.yaml -o out/ --verify --min-heard 0.85
+    """
+    threshold = _min_heard(min_heard)
+    verdicts = _listen_and_report([Path(f) for f in files], as_json)
+    if as_json:
+        click.echo(json.dumps({"verified": [v.as_dict() for v in verdicts]}, ensure_ascii=False, indent=2))
+    _fail_below(verdicts, threshold)
 
 
 if __name__ == "__main__":  # python -m broadcaster.cli, as the tests spawn it
