@@ -16,9 +16,9 @@ import click
 from broadcaster import __version__
 from broadcaster.errors import BadInput, BroadcasterError
 from broadcaster.i18n import _, ngettext, translate_click
+from broadcaster.notice import ENGINES
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
-ENGINE_NAMES = ("espeak", "neural", "kokoro", "edge")  # what --engine takes besides auto
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -134,7 +134,7 @@ def _trims_cache(command):
 @click.argument("files", nargs=-1, required=True)
 @click.option("-o", "--out", "out_dir", required=True, type=click.Path(file_okay=False),
               help="Folder for <id>.mp3, <id>.txt and manifest.json.")
-@click.option("--engine", type=click.Choice(["auto", *ENGINE_NAMES]), default="auto",
+@click.option("--engine", type=click.Choice(ENGINES), default="auto",
               show_default=True, help="Speech engine; auto tries edge, neural, kokoro, then espeak.")
 @click.option("--format", "fmt", type=click.Choice(["mp3", "wav"]), default=None,
               help="File format; default: the profile's (mp3, archive: wav).")
@@ -336,7 +336,7 @@ def check(files: tuple[str, ...]) -> None:
 @click.option("-o", "--out", "out", required=True, type=click.Path(dir_okay=False),
               help="Audio file to write (.mp3 or .wav).")
 @click.option("--voice", default=None, help="Voice profile (see `broadcaster voices`).")
-@click.option("--engine", type=click.Choice(["auto", *ENGINE_NAMES]), default="auto",
+@click.option("--engine", type=click.Choice(ENGINES), default="auto",
               show_default=True)
 @_trims_cache
 def say(text: str, out: str, voice: str | None, engine: str) -> None:
@@ -364,7 +364,7 @@ def _heard(rendered) -> str:
 @cli.command()
 @click.argument("text")
 @click.option("--voice", default=None, help="Voice profile whose dialect words apply (see `broadcaster voices`).")
-@click.option("--engine", type=click.Choice(ENGINE_NAMES), default=None,
+@click.option("--engine", type=click.Choice([e for e in ENGINES if e != "auto"]), default=None,
               help="Also apply the pronunciation fixes in this engine's form.")
 @click.option("--lexicon", "lexicon", type=click.Path(dir_okay=False), default=None,
               help="Also apply a folder's lexicon.yaml (its words and pronunciations).")
@@ -1034,7 +1034,7 @@ def cache_trim(max_mb: float | None, as_json: bool) -> None:
 @click.argument("files", nargs=-1, required=True)
 @click.option("-o", "--out", "target", required=True, type=click.Path(file_okay=False),
               help="The card's folder, e.g. /media/TF or E:\\.")
-@click.option("--engine", type=click.Choice(["auto", *ENGINE_NAMES]), default="auto",
+@click.option("--engine", type=click.Choice(ENGINES), default="auto",
               show_default=True, help="Speech engine for notice files.")
 @click.option("--replace", is_flag=True, help="Remove the NNN_*.mp3 files of an earlier export first.")
 @click.option("--json", "as_json", is_flag=True, help="Print the tracks as JSON.")
@@ -1151,7 +1151,7 @@ _PLAN_OPTIONS = [
     click.option("--days", type=click.IntRange(1, 3660), default=1, show_default=True),
     click.option("--audio", default=None, type=click.Path(file_okay=False),
                  help="Folder for the rendered programs (default: <schedule>-audio/ beside it)."),
-    click.option("--engine", type=click.Choice(["auto", *ENGINE_NAMES]), default="auto",
+    click.option("--engine", type=click.Choice(ENGINES), default="auto",
                  show_default=True),
 ]
 
@@ -1309,7 +1309,7 @@ def export_cmd(schedule: str, start: str | None, days: int, audio: str | None, e
 @click.option("--password-file", default=None, type=click.Path(dir_okay=False),
               help="Set the desk's password from the first line of this file (stored hashed), then serve.")
 @click.option("--set-password", "set_password", is_flag=True, help="Type a new password for the desk, then serve.")
-@click.option("--engine", type=click.Choice(["auto", *ENGINE_NAMES]), default="auto",
+@click.option("--engine", type=click.Choice(ENGINES), default="auto",
               show_default=True, help="Speech engine the desk renders with unless a page chooses another.")
 @click.option("--log", "log_path", default=None, type=click.Path(dir_okay=False), help=_LOG_HELP)
 def serve_cmd(folder: str, host: str, port: int, password_file: str | None, set_password: bool, engine: str,
