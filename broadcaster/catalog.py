@@ -43,7 +43,7 @@ def data_messages() -> dict[str, list[str]]:
     found: dict = {}
     for path in sorted(voices_dir().glob("*.yaml")):
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        for engine, text in (data.get("stand_in") or {}).items():
+        for text in (data.get("stand_in") or {}).values():
             found.setdefault(str(text), []).append(f"voices/{path.name}:0")
     return found
 

@@ -355,10 +355,9 @@ def say(text: str, out: str, voice: str | None, engine: str) -> None:
 
 def _heard(rendered) -> str:
     """Which voice spoke and whether it was the dialect's own or Mandarin, e.g. "dialect voice yue"."""
-    from broadcaster.i18n import _
-
-    kind = _("dialect voice") if rendered.spoken_as == "dialect" else _("Mandarin voice")
-    return f"{kind} {rendered.engine_voice}"
+    if rendered.spoken_as == "dialect":
+        return _("dialect voice {voice}").format(voice=rendered.engine_voice)
+    return _("Mandarin voice {voice}").format(voice=rendered.engine_voice)
 
 
 @cli.command()
@@ -1337,7 +1336,7 @@ def serve_cmd(folder: str, host: str, port: int, password_file: str | None, set_
     if not root.is_dir():
         raise BadInput(_("no folder '{folder}'").format(folder=folder), _("give the folder that holds your notices"))
     if password_file and set_password:
-        raise click.UsageError("give --password-file or --set-password, not both")
+        raise click.UsageError(_("give --password-file or --set-password, not both"))
     if password_file:
         try:
             lines = Path(password_file).read_text(encoding="utf-8").splitlines()
