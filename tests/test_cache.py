@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from audiotools import decode
 from conftest import write
@@ -164,3 +165,36 @@ def test_notices_sharing_a_sentence_request_it_once(run, tmp_path, standin):
     assert server.max_parallel > 1
     assert sum(shared in t for t in server.texts) == 1
     assert len(server.texts) == len(set(server.texts))
+
+
+def _engine_ready(name: str) -> bool:
+    from broadcaster.engines.base import get_engine
+
+    return get_engine(name).available()[0]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["neural", "kokoro"])
+def test_a_change_in_the_shared_front_end_data_remakes_the_clips(name, tmp_path, monkeypatch):
+    """Both pinyin-reading engines key their clips on the shared Mandarin front end the same way:
+    an unchanged re-render synthesizes nothing, a changed front-end data file makes new clips."""
+    if not _engine_ready(name):
+        pytest.skip(f"{name} is not installed here")
+    import shutil
+
+    from broadcaster.speech import pinyin
+
+    voice = get_profile("mandarin")
+    job = SpeakJob(texts={"a": "请到展览馆。"}, voice=voice, engines=(name,), where="t")
+    assert speak(job).synthesized == 1
+    assert speak(job).synthesized == 0  # unchanged: all from the cache
+    before = cache_files()
+    data = tmp_path / "speech-data"
+    shutil.copytree(pinyin.DATA, data)
+    with (data / "polyphones.yaml").open("a", encoding="utf-8") as rules:
+        rules.write("- {char: 馆, reading: guan3, prev: [展览]}\n")  # a new rule in the front end's data
+    monkeypatch.setattr(pinyin, "DATA", data)
+    again = speak(job)
+    assert (again.engine, again.synthesized) == (name, 1)
+    assert len(cache_files()) == len(before) + 1
+    assert speak(job).synthesized == 0

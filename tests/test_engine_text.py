@@ -42,3 +42,27 @@ def test_user_pronunciations_reach_the_engine(tmp_path):
     _, clips, _ = synthesize_all(prepared, ("espeak",))
     spoken = engine_text(neutral, prepared.voice, "espeak", prepared.pronunciations)
     assert closer_to(next(iter(clips.values())).pcm, spoken, neutral, prepared.voice)
+
+
+def test_engines_share_the_front_end_through_speech_not_through_each_other():
+    """What the pinyin-reading engines share lives in broadcaster/speech/; no engine module reaches
+    into another engine (its module or its private names)."""
+    import ast
+    from pathlib import Path
+
+    import broadcaster.engines as package
+
+    folder = Path(package.__file__).parent
+    engines = {"espeak", "edge", "neural", "kokoro"}
+    for name in sorted(engines):
+        tree = ast.parse((folder / f"{name}.py").read_text(encoding="utf-8"))
+        imported = set()
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.module == "broadcaster.engines":
+                imported |= {a.name for a in node.names}
+            elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith("broadcaster.engines."):
+                imported.add(node.module.rsplit(".", 1)[1])
+            elif isinstance(node, ast.Import):
+                imported |= {a.name.rsplit(".", 1)[1] for a in node.names if a.name.startswith("broadcaster.engines.")}
+        others = {m for m in imported if m.split("_model")[0] in engines - {name}}
+        assert not others, f"{name}.py imports {sorted(others)}"

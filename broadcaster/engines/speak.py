@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Callable, TypeVar
 from broadcaster.engines.base import Clip, get_engine
 from broadcaster.engines.cache import CACHE, ClipCache, clip_key
 from broadcaster.errors import CouldNotDo, EngineUnavailable, SynthesisFailed
+from broadcaster.speech.pinyin import frontend_digest
 from broadcaster.speech.spoken import engine_text
 
 if TYPE_CHECKING:
@@ -89,8 +90,7 @@ async def speak_async(job: SpeakJob, limits: Limits, cache: ClipCache = CACHE) -
             texts = {w: engine_text(s, job.voice, name, job.pronunciations) for w, s in job.texts.items()}
             fixes = _pinyin_fixes(engine, job.pronunciations, set(texts.values()))
             keys = await asyncio.to_thread(
-                lambda: {spoken: clip_key(name, version, _key_parameters(engine, params, spoken, fixes.get(spoken)),
-                                          spoken)
+                lambda: {spoken: clip_key(name, version, _key_parameters(engine, params, fixes.get(spoken)), spoken)
                          for spoken in set(texts.values())})
             found = await asyncio.to_thread(lambda: {s: cache.get(k) for s, k in keys.items()})
             made = {s: c for s, c in found.items() if c is not None}
@@ -124,14 +124,13 @@ def _pinyin_fixes(engine, pronunciations: tuple, texts: set[str]) -> dict[str, t
     return {t: tuple(p for p in pronunciations if p.word in t) for t in texts}
 
 
-def _key_parameters(engine, params: dict, text: str, fixes: tuple | None) -> dict:
+def _key_parameters(engine, params: dict, fixes: tuple | None) -> dict:
     """What a clip's key covers besides engine, version and text: the engine's parameters, the pinyin
-    fixes, and for an engine that shows its reading (kokoro) the pinyin it will read, so a change in
-    the shared front end (polyphones, sandhi) makes new clips."""
+    fixes, and for every engine that reads pinyin (neural, kokoro) the shared Mandarin front end's
+    digest, so a change there (polyphone rules, word fixes, sandhi) makes new clips for all of them."""
     out = _with_fixes(params, fixes)
-    reading = getattr(engine, "reading", None)
-    if reading is not None:
-        out = {**out, "reading": reading(text, fixes or ())}
+    if getattr(engine, "takes_pinyin", False):
+        out = {**out, "frontend": frontend_digest()}
     return out
 
 

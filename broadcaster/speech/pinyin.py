@@ -1,7 +1,11 @@
 """The shared Mandarin front end of every engine that reads pinyin (neural, kokoro).
 
-`mandarin_pinyin(text, fixes)` is the one function such an engine calls: one TONE3 syllable per
-character of the spoken text, exactly as the voice must say it.
+`mandarin_pinyin(text, fixes)` gives one TONE3 syllable per character of the spoken text, exactly
+as the voice must say it; `spoken_words` groups those syllables into words (儿化 joined), which is
+what such an engine reads, and `spell_letters` names Latin letters the Chinese way. An engine maps
+the result to its own symbols and adds nothing to the reading: no second sandhi, no fix of its own.
+`frontend_digest()` changes whenever the same text could be read otherwise; every pinyin-reading
+engine's clip key holds it (engines/speak.py), so such a change makes new clips for all of them.
 
 1. readings in context: pypinyin's phrases, then the context rules of data/polyphones.yaml
    (还要 hai2, 为准 wei2, 接种率 zhong4, 打的去 di1 but 打的疫苗 de5 ...), then the word fixes of
@@ -18,6 +22,7 @@ character of the spoken text, exactly as the voice must say it.
 """
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -28,7 +33,13 @@ import yaml
 from broadcaster.speech.lexicon import Pronunciation
 
 DATA = Path(__file__).resolve().parent / "data"
+# the data files the front end reads (its digest covers them) ...
+FRONTEND_FILES = ("polyphones.yaml", "pronunciations.yaml", "frontend.yaml")
+# ... and its code: bump when the same text and data would give other pinyin (sandhi, 儿化, words)
+RULES_VERSION = "1"
 _HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+_HAN_RUN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+")
+_LETTERS = re.compile(r"[A-Za-zＡ-Ｚａ-ｚ]")
 _DIGIT_WORDS = set("零一二三四五六七八九幺")      # a digit read out: 一 next to one is a digit too
 _NUMBER_WORDS = _DIGIT_WORDS | set("十百千万亿两")
 _MULTIPLIERS = set("百千万亿")                    # 一百, 一千, 一万: the cardinal takes sandhi
@@ -57,6 +68,97 @@ class Rule:
         if self.not_prev and before.endswith(self.not_prev):
             return False
         return not (self.not_next and after.startswith(self.not_next))
+
+
+@dataclass(frozen=True)
+class Word:
+    """A stretch of spoken text: a Chinese word with the syllables a voice says for it, or anything
+    else (punctuation, spaces) with none. 儿化 is joined to the syllable before: 一点儿 dian3 + r
+    = dianr3 (`split_erhua` takes it apart again)."""
+
+    text: str
+    syllables: tuple[str, ...] = ()
+
+
+def frontend_digest() -> str:
+    """A short hash that changes whenever the front end could read the same text otherwise: its data
+    files, its rules version, and the pypinyin and jieba it uses (their dictionaries)."""
+    return _digest(DATA)
+
+
+@lru_cache(maxsize=4)
+def _digest(folder: Path) -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    digest = hashlib.sha256(f"rules {RULES_VERSION}".encode())
+    for package in ("pypinyin", "jieba"):
+        try:
+            digest.update(f" {package} {version(package)}".encode())
+        except PackageNotFoundError:
+            digest.update(f" {package} missing".encode())
+    for name in FRONTEND_FILES:
+        digest.update(f" {name} ".encode())
+        digest.update((folder / name).read_bytes())
+    return digest.hexdigest()[:12]
+
+
+@lru_cache(maxsize=1)
+def frontend_data() -> dict:
+    """data/frontend.yaml: standalone 儿 words and the names of Latin letters."""
+    return yaml.safe_load((DATA / "frontend.yaml").read_text(encoding="utf-8"))
+
+
+def spell_letters(text: str) -> str:
+    """Latin letters as Chinese speakers name them (APP -> 诶屁屁): the voices have no English."""
+    names = frontend_data()["letters"]
+
+    def name(match: re.Match) -> str:
+        letter = match.group(0)
+        if not letter.isascii():  # full-width Ａ-Ｚ
+            letter = chr(ord(letter) - 0xFEE0)
+        return names[letter.upper()]
+
+    return _LETTERS.sub(name, text)
+
+
+def spoken_words(text: str, fixes: tuple[Pronunciation, ...] = ()) -> list[Word]:
+    """`text` cut into what a pinyin-reading voice reads: each run of Chinese characters into its
+    words (jieba) with their syllables from `mandarin_pinyin` (read over the whole text, so the
+    context counts), everything between as a Word without syllables. Together they spell `text`."""
+    from broadcaster.speech.lexicon import segments
+
+    readings = mandarin_pinyin(text, fixes) if _HAN.search(text) else []
+    standalone_er = frontend_data()["standalone_er"]
+    out: list[Word] = []
+    done = 0
+    for run in _HAN_RUN.finditer(text):
+        if run.start() > done:
+            out.append(Word(text[done:run.start()]))
+        i = run.start()
+        for word in segments(run.group(0)):
+            syllables: list[str] = []
+            for j, char in enumerate(word):
+                syllable = readings[i + j]
+                if not syllable[-1:].isdigit():
+                    syllable += "5"  # a character pypinyin cannot read: no tone to give it
+                if (char == "儿" and syllables and syllable.startswith("er")
+                        and not any(w in word for w in standalone_er)):
+                    syllables[-1] = syllables[-1][:-1] + "r" + syllables[-1][-1]  # 一点儿 dianr3
+                    continue
+                syllables.append(syllable)
+            out.append(Word(word, tuple(syllables)))
+            i += len(word)
+        done = run.end()
+    if done < len(text):
+        out.append(Word(text[done:]))
+    return out
+
+
+def split_erhua(syllable: str) -> tuple[str, bool]:
+    """dianr3 -> (dian3, True); er2 and every other syllable -> (itself, False)."""
+    if syllable[-2:-1] == "r" and not syllable.startswith("er"):
+        return syllable[:-2] + syllable[-1], True
+    return syllable, False
 
 
 @lru_cache(maxsize=1)

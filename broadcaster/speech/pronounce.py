@@ -1,6 +1,6 @@
 """Pronunciation fixes for polyphones, applied the way each engine understands.
 
-- neural: `pinyin_for` gives pypinyin's readings with our fixes (the engine takes pinyin);
+- neural, kokoro: the fixes travel with the text to the shared front end (`speech.pinyin`);
 - espeak: a misread word becomes its pinyin as one word (huan2qian2), which the cmn voice reads;
 - edge: plain text only, so a homophone is substituted (接种 -> 接众).
 """
