@@ -44,6 +44,7 @@ class AirPlan:
     base_dir: Path | None = None                  # relative `file:` sinks are resolved here
     names: Mapping[str, str] = field(default_factory=dict)  # channel -> display name
     routes: tuple = ()                            # GPS routes (player/position.py GpsRoute)
+    note: str = ""                                # why nothing is left to air ('' when something is)
 
     def channels(self) -> list[str]:
         seen = dict.fromkeys(self.sinks)
@@ -106,7 +107,7 @@ class Event:
     level: str        # info | warn | error
     channel: str
     message: str
-    kind: str = ""    # start | end | log | reload | request | sink | stop
+    kind: str = ""    # start | end | log | reload | request | sink | stop | plan
 
 
 @dataclass(frozen=True)
@@ -354,7 +355,10 @@ class Daemon:
 
     def _apply(self, plan: AirPlan, wanted: list[str] | None = None, first: bool = False) -> None:
         """Swap in a new plan in one step; what is on air keeps playing."""
+        previous = self.plan.note if self.plan is not None else ""
         self.plan = plan
+        if plan.note and plan.note != previous:
+            self._emit("warn", "", plan.note, "plan")
         self.tz = ZoneInfo(plan.timezone)
         self.log.tz = self.tz
         if self.route is not None:

@@ -11,6 +11,7 @@ import json
 import os
 import re
 import stat
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import Mapping
@@ -56,8 +57,10 @@ class ScheduleSource:
         else:
             plan = plan_source(self.path, now, self.days_before, self.days_after, self.named)
         if self.sinks:
-            plan = AirPlan(plan.plays, {**plan.sinks, **self.sinks}, plan.quiet_hours, plan.timezone,
-                           plan.base_dir, plan.names, plan.routes)
+            plan = replace(plan, sinks={**plan.sinks, **self.sinks})
+        if not plan.note and not any(p.status != "dropped" and p.end.timestamp() > now for p in plan.plays):
+            plan = replace(plan, note=_("nothing to play from now on: every play of this plan is over or dropped "
+                                        "— write a new plan with `broadcaster plan --json`"))
         return plan
 
 
@@ -106,16 +109,18 @@ def plan_source(schedule_path: Path, now: float, days_before: int = 1, days_afte
 
     from broadcaster.player.position import gps_routes
     from broadcaster.schedule.media import render_media
-    from broadcaster.schedule.plan import plan
+    from broadcaster.schedule.plan import plan, why_nothing_ahead
 
     schedule, sinks = load_with_sinks(schedule_path, named)  # refused before anything is rendered
     today = datetime.fromtimestamp(now, schedule.tz).date()
     media = render_media(schedule)
     plays = plan(schedule, media, today - timedelta(days=days_before), days_before + 1 + days_after)
+    local = datetime.fromtimestamp(now, schedule.tz)
     return AirPlan(plays=tuple(plays), sinks=sinks,
                    quiet_hours=schedule.quiet_hours, timezone=schedule.timezone, base_dir=schedule.path.parent,
                    names={c.id: c.name for c in schedule.channels.values()},
-                   routes=gps_routes(schedule, media, plays))
+                   routes=gps_routes(schedule, media, plays),
+                   note=why_nothing_ahead(schedule, today, 1 + days_after, plays, local))
 
 
 def parse_quiet(ranges: object, where: Path, line: int | None = None) -> tuple[tuple[int, int], ...]:

@@ -270,3 +270,29 @@ def why_no_plays(schedule: Schedule, start: date, days: int, plays: list[Play]) 
             start=start, last=earlier, first=first)
     return _("no plays from {start} to {end}: no program runs on these days — check the programs' "
              "dates, weekdays and cron lines").format(start=start, end=end)
+
+
+def why_nothing_ahead(schedule: Schedule, today: date, days: int, plays: list[Play], now: datetime) -> str:
+    """For a running player: why nothing is left to air from `now` to the end of its window ('' when
+    something is), in the user's language. The player re-plans each day, so a later play day is
+    picked up by itself; dates all past need an edit."""
+    if any(p.status != "dropped" and p.end > now for p in plays):
+        return ""
+    ahead = [p for p in plays if p.end > now]
+    if ahead:
+        return _("nothing airs from now on: every play left falls in quiet hours or clashes "
+                 "(see `broadcaster plan` for the reasons)")
+    end = today + timedelta(days=days - 1)
+    horizon = 400
+    later = next((today + timedelta(days=n) for n in range(days, days + horizon)
+                  if any(_runs_on(p, today + timedelta(days=n)) for p in schedule.programs)), None)
+    if later is not None:
+        return _("nothing to play from now to {end}: the next play day is {day}; the player keeps running "
+                 "and plays it then").format(end=end, day=later)
+    earlier = next((today - timedelta(days=n) for n in range(0, horizon)
+                    if any(_runs_on(p, today - timedelta(days=n)) for p in schedule.programs)), None)
+    if earlier is not None:
+        return _("nothing to play: every program's dates are in the past (the last play day was {last}) — "
+                 "give the programs new dates; the player picks up the edit while it runs").format(last=earlier)
+    return _("nothing to play from now to {end}: no program runs on these days — check the programs' "
+             "dates, weekdays and cron lines").format(end=end)
