@@ -908,7 +908,8 @@ def sinks_cmd(as_json: bool) -> None:
                               ensure_ascii=False, indent=2))
         return
     for name, ok, why in rows:
-        click.echo(f"  {name:9s} {_pad(_('available') if ok else _('not available'), 13)}  {why}")
+        state = _("available") if ok else _("not available")
+        click.echo(f"  {name:9s} {_pad(state, 13)}  {why}")
 
 
 # ---------------------------------------------------------------- clip cache (engines/cache.py)

@@ -123,7 +123,7 @@ def parse_spec(spec: object) -> tuple[str, tuple[str, ...]]:
                            _("write e.g. `sink: [command, cvlc, --play-and-exit, \"{file}\"]`"))
         return "command", rest
     close = difflib.get_close_matches(head, [*players(), "auto", "null", "command", "file:"], n=1)
-    listed = ", ".join(sink_names())
+    listed = _(", ").join(sink_names())
     raise BadInput(_("unknown sink '{name}'").format(name=head),
                    _("did you mean `{word}`? Use one of {choices}").format(word=close[0], choices=listed) if close
                    else _("use one of {choices}").format(choices=listed))

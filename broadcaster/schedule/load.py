@@ -302,7 +302,7 @@ def _program(doc: YamlDoc, i: int, p: object, channels: dict) -> Program:
     for j, name in enumerate(names):
         if name not in channels:
             hint = yamlsource.did_you_mean(str(name), list(channels))
-            listed = ", ".join(channels)
+            listed = _(", ").join(channels)
             fix = (_("did you mean '{word}'? The schedule's channels: {channels}").format(
                        word=yamlsource.closest(str(name), list(channels)), channels=listed) if hint
                    else _("the schedule's channels: {channels}").format(channels=listed))
