@@ -1283,7 +1283,7 @@ def serve_cmd(folder: str, host: str, port: int, password_file: str | None, set_
     if not root.is_dir():
         raise BadInput(_("no folder '{folder}'").format(folder=folder), _("give the folder that holds your notices"))
     if password_file and set_password:
-        raise click.UsageError("give --password-file or --set-password, not both")
+        raise click.UsageError(_("give --password-file or --set-password, not both"))
     if password_file:
         try:
             lines = Path(password_file).read_text(encoding="utf-8").splitlines()

@@ -210,7 +210,8 @@ class AsRunLog:
             db.row_factory = sqlite3.Row
             mode = db.execute("PRAGMA journal_mode=WAL").fetchone()[0]
             if str(mode).lower() != "wal":
-                raise sqlite3.OperationalError(f"cannot switch to WAL mode (got {mode})")
+                raise sqlite3.OperationalError(_("this disk does not allow the log's write-ahead mode (WAL; got {mode}): "
+                                                "put the log on a local disk").format(mode=mode))
             db.execute("PRAGMA synchronous=NORMAL")
             db.executescript(_SCHEMA)
             db.execute("INSERT OR IGNORE INTO meta VALUES ('schema', '1')")
