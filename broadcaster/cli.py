@@ -711,8 +711,10 @@ def _print_event(event, as_json: bool, timezone: str = "Asia/Shanghai") -> None:
     line = f"{local_time(event.at, timezone)}{where} {event.message}"
     if event.level == "info":
         click.echo(line)
+    elif event.level == "warn":
+        click.echo(_("WARN: {line}").format(line=line), err=True)
     else:
-        click.echo(f"{event.level.upper()}: {line}", err=True)
+        click.echo(_("ERROR: {line}").format(line=line), err=True)
 
 
 def _serve(daemon, until: float | None = None) -> None:
@@ -777,7 +779,8 @@ def run_cmd(schedule: str, log_path: str | None, channels: tuple[str, ...], grac
     for item in sinks:
         name, sep, spec = item.partition("=")
         if not sep or not name.strip():
-            raise BadInput(f"--sink '{item}' names no channel", "write --sink CHANNEL=SINK, e.g. --sink village=aplay")
+            raise BadInput(_("--sink '{value}' names no channel").format(value=item),
+                           _("write --sink CHANNEL=SINK, e.g. --sink village=aplay"))
         overrides[name.strip()] = from_option(spec, named)
     source = ScheduleSource(Path(schedule), sinks=overrides, named=named)
     daemon = Daemon(source, AsRunLog(_log_path(log_path)), settings=settings,
@@ -830,7 +833,7 @@ def play_cmd(what: str, channel: str | None, priority: str, mode: str | None, lo
     no player runs, it plays here on --sink and is logged all the same. If the registered
     player does not answer (hung, or killed), it says so and exits 1; --here plays here anyway.
     """
-    from broadcaster.player.asrun import AsRunLog
+    from broadcaster.player.asrun import AsRunLog, status_label
     from broadcaster.player.control import daemons_for, resolve_audio, send, wait_for_outcome
     from broadcaster.player.daemon import AirPlan, Daemon, Settings, StaticSource, manual_item, parse_mode
     from broadcaster.player.sinks import from_option
@@ -853,10 +856,12 @@ def play_cmd(what: str, channel: str | None, priority: str, mode: str | None, lo
             click.echo(json.dumps(out, ensure_ascii=False, indent=2))
         else:
             for a in answers:
-                click.echo(f"{a.channel}: {'' if a.accepted else 'refused: '}{a.note} (player pid {a.daemon.pid})")
+                said = (_("{channel}: {note} (player pid {pid})") if a.accepted
+                        else _("{channel}: refused: {note} (player pid {pid})"))
+                click.echo(said.format(channel=a.channel, note=a.note, pid=a.daemon.pid))
             if wait_done:
                 for r in wait_for_outcome(log, answers, timeout=3600):
-                    click.echo(f"{r['channel']}: {r['status']} {r['actual_start_iso'] or ''}"
+                    click.echo(f"{r['channel']}: {status_label(r['status'])} {r['actual_start_iso'] or ''}"
                                f"{' — ' + r['reason'] if r['reason'] else ''}")
         if not all(a.accepted for a in answers):
             raise click.exceptions.Exit(EXIT_FAILED)
@@ -907,7 +912,7 @@ def log_cmd(start: str | None, end: str | None, channel: str | None, as_csv: boo
     CSV is UTF-8 with a BOM (so Excel reads the Chinese), one row per line.
     Statuses: played, late, missed, skipped, failed, interrupted (with the reason).
     """
-    from broadcaster.player.asrun import ROW_FIELDS, STATUSES, TOTAL_FIELDS, AsRunLog, csv_text
+    from broadcaster.player.asrun import ROW_FIELDS, STATUSES, TOTAL_FIELDS, AsRunLog, csv_text, status_label
     from broadcaster.player.control import parse_day
 
     if out and not as_csv:
@@ -915,11 +920,12 @@ def log_cmd(start: str | None, end: str | None, channel: str | None, as_csv: boo
     first = parse_day(start, "--from") if start else None
     last = parse_day(end, "--to") if end else None
     if first and last and last < first:
-        raise BadInput(f"--to {last} is before --from {first}", "give the earlier day with --from")
+        raise BadInput(_("--to {last} is before --from {first}").format(last=last, first=first),
+                       _("give the earlier day with --from"))
     path = _log_path(log_path)
     if not path.exists():
-        raise BroadcasterError(f"no as-run log at {path} yet: `broadcaster run` or `play` creates it "
-                               "(or give --log PATH)")
+        raise BroadcasterError(_("no as-run log at {path} yet: `broadcaster run` or `play` creates it "
+                                 "(or give --log PATH)").format(path=path))
     report = AsRunLog(path).report(first, last, channel)
     if as_json:
         click.echo(json.dumps({"totals": report.totals} if totals else
@@ -939,16 +945,27 @@ def log_cmd(start: str | None, end: str | None, channel: str | None, as_csv: boo
         for r in report.rows:
             planned = (r["planned"] or "")[:19].replace("T", " ")
             started = (r["actual_start"] or "")[11:23]
-            click.echo(f"{planned:19s}  {started:12s}  {r['channel']:10s} {r['status']:11s} {r['notice']}"
+            click.echo(f"{planned:19s}  {started:12s}  {_pad(r['channel'], 10)} {_pad(status_label(r['status']), 11)} "
+                       f"{r['notice']}"
                        f"{'  ' + r['title'] if r['title'] else ''}{'  — ' + r['reason'] if r['reason'] else ''}")
         if report.rows:
             click.echo("")
-    click.echo("day         channel     " + " ".join(f"{s:>11s}" for s in STATUSES) + "   on air")
+    click.echo(_pad(_("day"), 11) + " " + _pad(_("channel"), 11) + " "
+               + " ".join(_pad(status_label(s), 11, right=True) for s in STATUSES) + "   " + _("on air"))
     for t in report.totals:
-        click.echo(f"{t['day']:11s} {t['channel']:11s} " + " ".join(f"{t[s]:11d}" for s in STATUSES)
-                   + f"   {t['seconds_on_air'] / 60:6.1f} min")
+        click.echo(f"{t['day']:11s} {_pad(t['channel'], 11)} " + " ".join(f"{t[s]:11d}" for s in STATUSES)
+                   + "   " + _("{minutes:6.1f} min").format(minutes=t["seconds_on_air"] / 60))
     if not report.rows:
-        click.echo("(nothing logged in that range)")
+        click.echo(_("(nothing logged in that range)"))
+
+
+def _pad(text: str, width: int, right: bool = False) -> str:
+    """`text` padded to `width` terminal columns (a Chinese character takes two)."""
+    import unicodedata
+
+    used = sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+    fill = " " * max(width - used, 0)
+    return fill + text if right else text + fill
 
 
 @cli.command("sinks")
@@ -963,7 +980,8 @@ def sinks_cmd(as_json: bool) -> None:
                               ensure_ascii=False, indent=2))
         return
     for name, ok, why in rows:
-        click.echo(f"  {name:9s} {'available    ' if ok else 'not available'}  {why}")
+        state = _("available") if ok else _("not available")
+        click.echo(f"  {name:9s} {_pad(state, 13)}  {why}")
 
 
 # ---------------------------------------------------------------- clip cache (engines/cache.py)
@@ -1297,6 +1315,7 @@ def export_cmd(schedule: str, start: str | None, days: int, audio: str | None, e
         written = getattr(exports, fmt)(plays, out, how)
     click.echo(ngettext("wrote {n} file to {folder}/ for {plays} plays",
                         "wrote {n} files to {folder}/ for {plays} plays", len(written)).format(n=len(written), folder=out_dir, plays=len(exports.on_air(plays))))
+    _explain_empty(sched, start, days, plays)
 
 
 # ---------------------------------------------------------------- the web desk (broadcaster/desk)

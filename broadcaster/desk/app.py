@@ -619,6 +619,9 @@ async def report_page(request: Request) -> Response:
         error = ""
     except BadInput as exc:
         day, rows, error = date.today(), [], exc.message()
+    from broadcaster.player.asrun import status_label
+
+    rows = [{**r, "status_text": status_label(r["status"])} for r in rows]  # the class keeps the English value
     return _page(request, "report.html", day=day.isoformat(), rows=rows, error=error)
 
 

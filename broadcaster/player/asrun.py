@@ -19,10 +19,32 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from broadcaster.errors import CouldNotDo
-from broadcaster.i18n import _
+from broadcaster.i18n import N_, _
 
 STATUSES = ("played", "late", "missed", "skipped", "failed", "interrupted")
 ON_AIR = ("played", "late", "interrupted")  # outcomes whose seconds count as air time
+# the statuses in words, for people (the log, CSV and JSON keep the English values above)
+STATUS_LABELS = {"played": N_("played"), "late": N_("late"), "missed": N_("missed"), "skipped": N_("skipped"),
+                 "failed": N_("failed"), "interrupted": N_("interrupted")}
+
+
+def status_label(status: str) -> str:
+    """A status as the user reads it ('played' -> '已播' in Chinese); unknown values as they are."""
+    return _(STATUS_LABELS[status]) if status in STATUS_LABELS else status
+
+
+def _sqlite_reason(exc: Exception) -> str:
+    """SQLite's English reason in plain words for the common cases (the rest as SQLite says it)."""
+    text = str(exc).lower()
+    for marks, reason in ((("locked", "busy"), N_("another program is using it")),
+                          (("readonly", "read-only"), N_("it is read-only")),
+                          (("full",), N_("the disk is full")),
+                          (("unable to open",), N_("it cannot be opened (check the folder and its permissions)")),
+                          (("disk i/o",), N_("the disk could not be read or written")),
+                          (("not a database", "malformed"), N_("it is damaged"))):
+        if any(m in text for m in marks):
+            return _(reason)
+    return str(exc)
 SCHEMA_VERSION = 2
 # Version 1's tables, as first released; later versions are the migrations below, applied in
 # order on open, so a log written by an older version keeps its rows and stays readable.
@@ -188,13 +210,15 @@ class AsRunLog:
             db.row_factory = sqlite3.Row
             mode = db.execute("PRAGMA journal_mode=WAL").fetchone()[0]
             if str(mode).lower() != "wal":
-                raise sqlite3.OperationalError(f"cannot switch to WAL mode (got {mode})")
+                raise sqlite3.OperationalError(_("this disk does not allow the log's write-ahead mode (WAL; got {mode}): "
+                                                "put the log on a local disk").format(mode=mode))
             db.execute("PRAGMA synchronous=NORMAL")
             db.executescript(_SCHEMA)
             db.execute("INSERT OR IGNORE INTO meta VALUES ('schema', '1')")
             _migrate(db)
         except (sqlite3.Error, OSError) as exc:
-            raise LogUnavailable(f"cannot open the as-run log {self.path}: {exc}") from None
+            raise LogUnavailable(_("cannot open the as-run log {path}: {reason}").format(
+                path=self.path, reason=_sqlite_reason(exc))) from None
         self._db = db
         return db
 
@@ -264,14 +288,16 @@ class AsRunLog:
         try:
             return db.execute(sql, params).lastrowid
         except sqlite3.Error as exc:
-            raise LogUnavailable(f"cannot write the as-run log {self.path}: {exc}") from None
+            raise LogUnavailable(_("cannot write the as-run log {path}: {reason}").format(
+                path=self.path, reason=_sqlite_reason(exc))) from None
 
     def _read(self, sql: str, params: tuple = ()) -> list[sqlite3.Row]:
         db = self.connect()
         try:
             return db.execute(sql, params).fetchall()
         except sqlite3.Error as exc:
-            raise LogUnavailable(f"cannot read the as-run log {self.path}: {exc}") from None
+            raise LogUnavailable(_("cannot read the as-run log {path}: {reason}").format(
+                path=self.path, reason=_sqlite_reason(exc))) from None
 
     # ------------------------------------------------------------ as-run rows
     def append(self, entry: Entry) -> bool:

@@ -38,7 +38,8 @@ def parse_duration(text: str, option: str) -> float:
         total += float(m.group(1)) * {"h": 3600, "m": 60, "s": 1}[unit]
         pos = m.end()
     if not s or pos != len(s):
-        raise BadInput(f"{option} '{text}' is not a duration", f"write e.g. {option} 10m, 90s or 1h30m")
+        raise BadInput(_("{option} '{value}' is not a duration").format(option=option, value=text),
+                       _("write e.g. {option} 10m, 90s or 1h30m").format(option=option))
     return total
 
 
@@ -53,8 +54,8 @@ def parse_day(text: str, option: str, today: date | None = None) -> date:
     try:
         return date.fromisoformat(t)
     except ValueError:
-        raise BadInput(f"{option} '{text}' is not a date", f"write it as YYYY-MM-DD, e.g. {option} 2021-10-27") \
-            from None
+        raise BadInput(_("{option} '{value}' is not a date").format(option=option, value=text),
+                       _("write it as YYYY-MM-DD, e.g. {option} 2021-10-27").format(option=option)) from None
 
 
 @dataclass(frozen=True)
@@ -69,15 +70,15 @@ def resolve_audio(what: str, cache_dir: Path | None = None) -> Audio:
     path = Path(what)
     if path.suffix.lower() in NOTICE_SUFFIXES:
         if not path.is_file():
-            raise BadInput("notice file not found", "check the name, or give an audio file (.mp3, .wav)", path)
+            raise BadInput(_("notice file not found"), _("check the name, or give an audio file (.mp3, .wav)"), path)
         return _render_notice(path, cache_dir)
     if not path.exists():
-        raise BadInput("file not found", "give an audio file (.mp3, .wav) or a notice (.yaml)", path)
+        raise BadInput(_("file not found"), _("give an audio file (.mp3, .wav) or a notice (.yaml)"), path)
     try:
         inspect(path)
     except Unplayable as exc:
-        raise BadInput(f"not a playable audio file ({exc})", "give an .mp3 or .wav file, or a notice .yaml",
-                       path) from None
+        raise BadInput(_("not a playable audio file ({reason})").format(reason=exc),
+                       _("give an .mp3 or .wav file, or a notice .yaml"), path) from None
     return Audio(str(path.resolve()), _notice_id(path.stem), "")
 
 
@@ -175,8 +176,9 @@ def send(log: AsRunLog, targets: list[tuple[DaemonInfo, str]], audio: Audio, pri
                 pending.remove(item)
         if pending and time.monotonic() > deadline:
             d, ch, rid = pending[0]
-            raise CouldNotDo(f"the player (pid {d.pid}) running channel {ch} did not answer within "
-                             f"{timeout:g} s; check that it is not stuck (its output, or `broadcaster log`)")
+            raise CouldNotDo(_("the player (pid {pid}) running channel {channel} did not answer within "
+                               "{seconds:g} s; check that it is not stuck (its output, or `broadcaster log`)").format(
+                                   pid=d.pid, channel=ch, seconds=timeout))
         if pending:
             time.sleep(0.02)
     return answers

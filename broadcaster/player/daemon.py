@@ -17,14 +17,20 @@ from typing import Callable, Mapping, Protocol
 from zoneinfo import ZoneInfo
 
 from broadcaster.errors import BadInput, BroadcasterError, CouldNotDo
-from broadcaster.i18n import _
-from broadcaster.player.asrun import AsRunLog, Entry, LogUnavailable
+from broadcaster.i18n import N_, _, ngettext
+from broadcaster.player.asrun import AsRunLog, Entry, LogUnavailable, status_label
 from broadcaster.player.clock import Clock, SystemClock
 from broadcaster.player.media import Unplayable, inspect
 from broadcaster.player.sinks import PlayFailed, Playback, Sink, SinkUnavailable, make_sink
 from broadcaster.schedule.model import PRIORITY_RANK, Play
 
 MODES = ("cut", "next", "wait")
+# how an item came to air, in the `▶` line (the values stay English in the log and in JSON)
+KIND_LABELS = {"scheduled": N_("scheduled"), "replay": N_("replay"), "manual": N_("manual"), "fill": N_("fill")}
+
+
+def kind_label(kind: str) -> str:
+    return _(KIND_LABELS[kind]) if kind in KIND_LABELS else kind
 
 
 @dataclass(frozen=True)
@@ -38,6 +44,7 @@ class AirPlan:
     base_dir: Path | None = None                  # relative `file:` sinks are resolved here
     names: Mapping[str, str] = field(default_factory=dict)  # channel -> display name
     routes: tuple = ()                            # GPS routes (player/position.py GpsRoute)
+    note: str = ""                                # why nothing is left to air ('' when something is)
 
     def channels(self) -> list[str]:
         seen = dict.fromkeys(self.sinks)
@@ -100,7 +107,7 @@ class Event:
     level: str        # info | warn | error
     channel: str
     message: str
-    kind: str = ""    # start | end | log | reload | request | sink | stop
+    kind: str = ""    # start | end | log | reload | request | sink | stop | plan
 
 
 @dataclass(frozen=True)
@@ -204,7 +211,7 @@ class Daemon:
             while not self._stop_reason:
                 now = self.clock.now()
                 if until is not None and now >= until:
-                    self._stop_reason = "the run time ended"
+                    self._stop_reason = _("the run time ended")
                     break
                 if now >= self._next_housekeeping:
                     self._housekeeping(now)
@@ -214,7 +221,7 @@ class Daemon:
                 for ch in list(self.channels.values()):
                     self._advance(ch, self.clock.now())
                 if self.settings.exit_when_idle and self._idle():
-                    self._stop_reason = "nothing left to play"
+                    self._stop_reason = _("nothing left to play")
                     break
                 self._sleep_until_next(until)
         finally:
@@ -241,8 +248,9 @@ class Daemon:
                 wanted.append(c.channel)
         unknown = [c for c in self.settings.channels if c not in plan.channels()]
         if unknown:
-            raise BadInput(f"channel '{unknown[0]}' is not in {self.source.name}",
-                           f"use one of: {', '.join(plan.channels()) or '(none)'}")
+            raise BadInput(_("channel '{channel}' is not in {schedule}").format(channel=unknown[0],
+                                                                               schedule=self.source.name),
+                           _("use one of: {channels}").format(channels=", ".join(plan.channels()) or _("(none)")))
         history = None
         try:
             self._history_lost = self._check_log(now)
@@ -250,9 +258,10 @@ class Daemon:
             clash = [d for d in live if set(d.channels) & set(wanted)]
             if clash:
                 d = clash[0]
-                raise CouldNotDo(f"another player (pid {d.pid} on {d.host}) is already running channel "
-                                 f"{', '.join(sorted(set(d.channels) & set(wanted)))} with this log; "
-                                 "stop it first, or send it plays with `broadcaster play`")
+                raise CouldNotDo(_("another player (pid {pid} on {host}) is already running channel "
+                                   "{channels} with this log; stop it first, or send it plays with "
+                                   "`broadcaster play`").format(
+                                       pid=d.pid, host=d.host, channels=", ".join(sorted(set(d.channels) & set(wanted)))))
             history = self.log.history_start(wanted)
             self._spans = self.log.daemon_spans(wanted)
             states = self.log.slot_states()
@@ -263,7 +272,8 @@ class Daemon:
             self._account_requests(wanted, [d.id for d in live])
         except LogUnavailable as exc:
             self._history_lost = self._history_lost or str(exc)
-            self._loud(f"{exc} — playing anyway, but without a log slots may repeat after a restart", now)
+            self._loud(_("{problem} — playing anyway, but without a log slots may repeat after a restart").format(
+                problem=exc), now)
         # after a restart, slots since the last daemon was seen are accounted for (late or missed);
         # on a first start only those inside the grace window (and with the history lost, those are
         # logged skipped rather than played: they may have aired)
@@ -276,8 +286,9 @@ class Daemon:
         self._apply(plan, wanted, first=True)
         for item in self.initial:
             self._enqueue(self.channels[item.channel], item)
-        self._emit("info", "", f"on air: {len(self.channels)} channel(s) "
-                   f"({', '.join(self.channels)}), log {self.log.path}", "start")
+        self._emit("info", "", ngettext("on air: {n} channel ({channels}), log {log}",
+                                        "on air: {n} channel(s) ({channels}), log {log}", len(self.channels)).format(
+                       n=len(self.channels), channels=", ".join(self.channels), log=self.log.path), "start")
 
     def _check_log(self, now: float) -> str:
         """Move a damaged log aside before anything reads it; why the history is lost ("" if it is not)."""
@@ -298,8 +309,8 @@ class Daemon:
                                priority=o["priority"], planned=o["planned"], actual_start=o["actual_start"],
                                actual_end=end, status="interrupted", file=o["file"], sha256=o["sha256"],
                                sink=o["sink"], onair=o["id"],
-                               reason="the player stopped during this play (crash, kill or power cut); "
-                                      "not replayed so that no slot airs twice"))
+                               reason=_("the player stopped during this play (crash, kill or power cut); "
+                                        "not replayed so that no slot airs twice")))
 
     def _account_requests(self, channels: list[str], live: list[int]) -> None:
         """Requests an earlier daemon accepted but died before playing: logged skipped, not played late
@@ -313,14 +324,14 @@ class Daemon:
                                                         "again with `broadcaster play`")))
 
     def _shutdown(self) -> None:
-        reason = self._stop_reason or "stopped"
+        reason = self._stop_reason or _("stopped")
         now = self.clock.now()
         for ch in self.channels.values():
             if ch.onair is not None:
-                self._interrupt(ch, f"the player was stopped ({reason})", by=None)
+                self._interrupt(ch, _("the player was stopped ({reason})").format(reason=reason), by=None)
             for item in ch.queue:
-                self._record(self._entry(item, "skipped", reason=f"the player stopped before it could play "
-                                                                   f"({reason})"))
+                self._record(self._entry(item, "skipped", reason=_("the player stopped before it could play "
+                                                                   "({reason})").format(reason=reason)))
             ch.queue.clear()
         if self._executor is not None:
             self._executor.shutdown(wait=False, cancel_futures=True)
@@ -333,8 +344,9 @@ class Daemon:
             except LogUnavailable:
                 pass
         if self.log.backlog:
-            self._loud(f"{len(self.log.backlog)} as-run row(s) could not be written: {self.log.problem}", now)
-        self._emit("info", "", f"stopped: {reason}", "stop")
+            self._loud(_("{n} as-run row(s) could not be written: {problem}").format(
+                n=len(self.log.backlog), problem=self.log.problem), now)
+        self._emit("info", "", _("stopped: {reason}").format(reason=reason), "stop")
 
     # ------------------------------------------------------------ plans
     @staticmethod
@@ -343,7 +355,10 @@ class Daemon:
 
     def _apply(self, plan: AirPlan, wanted: list[str] | None = None, first: bool = False) -> None:
         """Swap in a new plan in one step; what is on air keeps playing."""
+        previous = self.plan.note if self.plan is not None else ""
         self.plan = plan
+        if plan.note and plan.note != previous:
+            self._emit("warn", "", plan.note, "plan")
         self.tz = ZoneInfo(plan.timezone)
         self.log.tz = self.tz
         if self.route is not None:
@@ -383,12 +398,16 @@ class Daemon:
             if not ok:
                 raise SinkUnavailable(why)
             ch.sink_error = ""
-            chosen = f" (auto chose {ch.sink.name})" if spec in (None, "", "auto") else ""
-            self._emit("info", ch.name, f"sink {ch.sink.describe()}{chosen}", "sink")
+            if spec in (None, "", "auto"):
+                said = _("sink {sink} (auto chose {name})").format(sink=ch.sink.describe(), name=ch.sink.name)
+            else:
+                said = _("sink {sink}").format(sink=ch.sink.describe())
+            self._emit("info", ch.name, said, "sink")
         except (BroadcasterError, OSError) as exc:
             ch.sink = None
             ch.sink_error = str(exc)
-            self._emit("error", ch.name, f"sink {spec!r} cannot be used: {exc}", "sink")
+            self._emit("error", ch.name, _("sink {sink} cannot be used: {error}").format(
+                sink=" ".join(map(str, spec)) if isinstance(spec, (list, tuple)) else spec, error=exc), "sink")
 
     def _skip_decided(self, ch: Channel) -> None:
         while ch.cursor < len(ch.plays):
@@ -435,13 +454,16 @@ class Daemon:
 
     def _reload_failed(self, exc: BroadcasterError, stamp: object) -> None:
         self._failed_stamp = stamp
-        self._emit("error", "", f"schedule edit not used, still playing the previous plan: {exc}", "reload")
+        self._emit("error", "", _("schedule edit not used, still playing the previous plan: {error}").format(
+            error=exc), "reload")
 
     def _reloaded(self, plan: AirPlan, stamp: object) -> None:
         self._stamp, self._failed_stamp = stamp, None
         self._apply(plan)
         upcoming = sum(len(ch.plays) - ch.cursor for ch in self.channels.values())
-        self._emit("info", "", f"schedule reloaded from {self.source.name}: {upcoming} play(s) ahead", "reload")
+        self._emit("info", "", ngettext("schedule reloaded from {schedule}: {n} play ahead",
+                                        "schedule reloaded from {schedule}: {n} play(s) ahead", upcoming).format(
+                       schedule=self.source.name, n=upcoming), "reload")
 
     # ------------------------------------------------------------ the loop
     def _housekeeping(self, now: float) -> None:
@@ -455,16 +477,17 @@ class Daemon:
             self.log.retry()
         problem = self.log.problem
         if problem and (problem != self._problem or now >= self._loud_at):
-            self._loud(f"{problem} — playback goes on; {len(self.log.backlog)} row(s) waiting", now)
+            self._loud(_("{problem} — playback goes on; {n} row(s) waiting").format(
+                problem=problem, n=len(self.log.backlog)), now)
         elif not problem and self._problem:
-            self._emit("info", "", "the as-run log is writable again; waiting rows were written", "log")
+            self._emit("info", "", _("the as-run log is writable again; waiting rows were written"), "log")
         self._problem = problem
         self._check_reload(now)
         self._preflight(now)
 
     def _loud(self, message: str, now: float) -> None:
         self._loud_at = now + self.settings.loud_every
-        self._emit("error", "", f"AS-RUN LOG PROBLEM: {message}", "log")
+        self._emit("error", "", _("AS-RUN LOG PROBLEM: {message}").format(message=message), "log")
 
     def _preflight(self, now: float) -> None:
         """Check and convert the files of the next plays ahead, so a start costs nothing."""
@@ -504,7 +527,8 @@ class Daemon:
             if ch.cut_at is not None and now >= ch.cut_at:
                 by = ch.cut_for
                 ch.cut_at, ch.cut_for = None, None
-                self._interrupt(ch, f"cut after waiting for {by.priority} play {by.notice}", by=by)
+                self._interrupt(ch, _("cut after waiting for {priority} play {notice}").format(
+                    priority=by.priority, notice=by.notice), by=by)
             else:
                 self._poll(ch)
         while ch.onair is None and self._start_next(ch, self.clock.now()):
@@ -517,10 +541,12 @@ class Daemon:
         except PlayFailed as exc:
             ch.onair = None
             if oa.attempt == 1:
-                self._emit("warn", ch.name, f"{oa.item.notice}: {exc}; trying once more", "sink")
-                self._begin(ch, oa.item, attempt=2, note=f"the first try failed ({exc})", onair_id=oa.onair_id)
+                self._emit("warn", ch.name, _("{notice}: {error}; trying once more").format(
+                    notice=oa.item.notice, error=exc), "sink")
+                self._begin(ch, oa.item, attempt=2, note=_("the first try failed ({error})").format(error=exc),
+                            onair_id=oa.onair_id)
             else:
-                self._finish(oa, "failed", f"{exc} (after one retry)")
+                self._finish(oa, "failed", _("{error} (after one retry)").format(error=exc))
             return
         if done:
             ch.onair = None
@@ -535,18 +561,21 @@ class Daemon:
             lateness = oa.started - item.planned
             if item.kind != "manual" and lateness > self.settings.late_after:
                 status = "late"
-                notes.insert(0, f"started {lateness:.1f} s late")
+                notes.insert(0, _("started {seconds:.1f} s late").format(seconds=lateness))
             else:
                 status = "played"
         if item.kind == "replay":
-            notes.append(f"replayed after {item.cut_by} cut it")
+            notes.append(_("replayed after {by} cut it").format(by=item.cut_by))
         self._record(Entry(slot=item.slot, channel=item.channel, notice=item.notice, title=item.title,
                            priority=item.priority, planned=item.planned, actual_start=oa.started,
-                           actual_end=end, status=status, reason="; ".join(notes), file=item.file,
+                           actual_end=end, status=status, reason=_("; ").join(notes), file=item.file,
                            sha256=oa.sha256, sink=oa.sink, onair=oa.onair_id, **_position(item)))
-        self._emit("info" if status in ("played", "late") else "error", item.channel,
-                   f"{'■' if status in ('played', 'late') else '✗'} {item.notice} {status} "
-                   f"({end - oa.started:.1f} s){': ' + '; '.join(notes) if notes else ''}", "end")
+        mark = "■" if status in ("played", "late") else "✗"
+        said = _("{mark} {notice} {status} ({seconds:.1f} s)").format(
+            mark=mark, notice=item.notice, status=status_label(status), seconds=end - oa.started)
+        if notes:
+            said = _("{said}: {notes}").format(said=said, notes=_("; ").join(notes))
+        self._emit("info" if status in ("played", "late") else "error", item.channel, said, "end")
 
     def _interrupt(self, ch: Channel, reason: str, by: Item | None) -> None:
         oa = ch.onair
@@ -556,15 +585,17 @@ class Daemon:
         item = oa.item
         replay = by is not None and item.kind in ("scheduled", "replay")
         if replay:
-            ch.replays.append(replace(item, kind="replay", cut_by=f"{by.priority} play {by.notice}"))
-            reason += f"; to be replayed if it can start within {self.settings.grace / 60:g} min of its time"
+            ch.replays.append(replace(item, kind="replay", cut_by=_("{priority} play {notice}").format(
+                priority=by.priority, notice=by.notice)))
+            reason = _("{reason}; to be replayed if it can start within {minutes:g} min of its time").format(
+                reason=reason, minutes=self.settings.grace / 60)
         self._record(Entry(slot=item.slot, channel=item.channel, notice=item.notice, title=item.title,
                            priority=item.priority, planned=item.planned, actual_start=oa.started,
                            actual_end=end, status="interrupted", reason=reason, file=item.file,
                            sha256=oa.sha256, sink=oa.sink, cut_by=by.notice if by else "", replay=replay,
                            onair=oa.onair_id, **_position(item)))
-        self._emit("warn", ch.name, f"⏹ {item.notice} interrupted after {end - oa.started:.1f} s: {reason}",
-                   "end")
+        self._emit("warn", ch.name, _("⏹ {notice} interrupted after {seconds:.1f} s: {reason}").format(
+            notice=item.notice, seconds=end - oa.started, reason=reason), "end")
 
     def _start_next(self, ch: Channel, now: float) -> bool:
         """Start the next thing due on an idle channel; True if something was decided (look again)."""
@@ -577,7 +608,7 @@ class Daemon:
             why = _("cut by {by} and not replayed: more than {minutes} min past its time").format(
                 by=item.cut_by, minutes=f"{self.settings.grace / 60:g}")
             self._record(self._entry(item, "missed", why))
-            self._emit("info", ch.name, f"{item.notice} {why}", "end")
+            self._emit("info", ch.name, _("{notice} {why}").format(notice=item.notice, why=why), "end")
         self._skip_decided(ch)
         if ch.cursor >= len(ch.plays) or ch.plays[ch.cursor].start.timestamp() > now:
             return False
@@ -588,7 +619,7 @@ class Daemon:
         if self.route is not None and self.route.claims(item.slot):
             return True  # a GPS route's play: the truck's position (or the clock fallback) starts it
         if play.status == "dropped":
-            self._record(self._entry(item, "skipped", play.reason or "dropped by the plan"))
+            self._record(self._entry(item, "skipped", play.reason or _("dropped by the plan")))
             return True
         if self._history_lost and item.planned < self.started_at:
             self._record(self._entry(item, "skipped", _("{why} when the player started, so it is not known "
@@ -600,18 +631,22 @@ class Daemon:
             if item.planned < self.started_at and any(a <= item.planned <= b for a, b in self._spans):
                 why = _("the player stopped (crash, kill or power cut) before it could play this")
             elif item.planned < self.started_at:
-                why = (f"the player was not running at {self._hms(item.planned)} (started "
-                       f"{self._hms(self.started_at)})")
+                why = _("the player was not running at {time} (started {started})").format(
+                    time=self._hms(item.planned), started=self._hms(self.started_at))
             else:
-                why = "the channel was busy"
-            self._record(self._entry(item, "missed", f"{why}; more than {self.settings.grace / 60:g} min "
-                                                      "past its time, so not played late"))
-            self._emit("warn", ch.name, f"{item.notice} at {self._hms(item.planned)} missed: {why}", "end")
+                why = _("the channel was busy")
+            self._record(self._entry(item, "missed", _("{why}; more than {minutes:g} min past its time, so not "
+                                                       "played late").format(why=why,
+                                                                             minutes=self.settings.grace / 60)))
+            self._emit("warn", ch.name, _("{notice} at {time} missed: {why}").format(
+                notice=item.notice, time=self._hms(item.planned), why=why), "end")
             return True
         quiet = self._quiet(now)
         if quiet and item.priority != "emergency":
-            self._record(self._entry(item, "skipped", f"quiet hours {quiet} (only emergency plays then)"))
-            self._emit("warn", ch.name, f"{item.notice} skipped: quiet hours {quiet}", "end")
+            self._record(self._entry(item, "skipped", _("quiet hours {hours} (only emergency plays then)").format(
+                hours=quiet)))
+            self._emit("warn", ch.name, _("{notice} skipped: quiet hours {hours}").format(
+                notice=item.notice, hours=quiet), "end")
             return True
         self._begin(ch, item)
         return True
@@ -621,19 +656,23 @@ class Daemon:
         """Put an item on air; log it skipped or failed when it cannot be. True when it is on air."""
         self.seen.add(item.slot)
         if ch.sink is None:
-            self._record(self._entry(item, "failed", f"the channel's sink cannot be used: {ch.sink_error}"))
-            self._emit("error", ch.name, f"✗ {item.notice} failed: no usable sink ({ch.sink_error})", "end")
+            self._record(self._entry(item, "failed", _("the channel's sink cannot be used: {error}").format(
+                error=ch.sink_error)))
+            self._emit("error", ch.name, _("✗ {notice} failed: no usable sink ({error})").format(
+                notice=item.notice, error=ch.sink_error), "end")
             return False
         try:
             info = inspect(item.file)
             path = ch.sink.prepare(Path(item.file))
         except Unplayable as exc:
             self._record(self._entry(item, "skipped", str(exc)))
-            self._emit("error", ch.name, f"✗ {item.notice} skipped: {exc}", "end")
+            self._emit("error", ch.name, _("✗ {notice} skipped: {error}").format(notice=item.notice, error=exc),
+                       "end")
             return False
         except (BroadcasterError, OSError) as exc:
             self._record(self._entry(item, "failed", str(exc)))
-            self._emit("error", ch.name, f"✗ {item.notice} failed: {exc}", "end")
+            self._emit("error", ch.name, _("✗ {notice} failed: {error}").format(notice=item.notice, error=exc),
+                       "end")
             return False
         started = self.clock.now()
         if self.route is not None and item.where is None:
@@ -642,18 +681,22 @@ class Daemon:
             playback = ch.sink.start(path, ch.name, item.notice, started)
         except PlayFailed as exc:
             if attempt == 1:
-                self._emit("warn", ch.name, f"{item.notice}: {exc}; trying once more", "sink")
-                return self._begin(ch, item, 2, f"the first try failed ({exc})")
-            self._record(self._entry(item, "failed", f"{note + '; ' if note else ''}{exc} (after one retry)",
+                self._emit("warn", ch.name, _("{notice}: {error}; trying once more").format(
+                    notice=item.notice, error=exc), "sink")
+                return self._begin(ch, item, 2, _("the first try failed ({error})").format(error=exc))
+            failed = _("{error} (after one retry)").format(error=exc)
+            self._record(self._entry(item, "failed", _("; ").join(n for n in (note, failed) if n),
                                      sha256=info.sha256, sink=ch.sink.describe()))
-            self._emit("error", ch.name, f"✗ {item.notice} failed: {exc}", "end")
+            self._emit("error", ch.name, _("✗ {notice} failed: {error}").format(notice=item.notice, error=exc),
+                       "end")
             return False
         except Unplayable as exc:
             self._record(self._entry(item, "skipped", str(exc)))
             return False
         except (BroadcasterError, OSError) as exc:  # SinkUnavailable: retrying cannot help
             self._record(self._entry(item, "failed", str(exc), sha256=info.sha256, sink=ch.sink.describe()))
-            self._emit("error", ch.name, f"✗ {item.notice} failed: {exc}", "end")
+            self._emit("error", ch.name, _("✗ {notice} failed: {error}").format(notice=item.notice, error=exc),
+                       "end")
             return False
         if onair_id is None:  # a retry keeps the first try's journal row: one slot, one outcome
             onair_id = self.log.journal_start(item.slot, item.channel, item.notice, item.title, item.priority,
@@ -661,8 +704,9 @@ class Daemon:
         ch.onair = OnAir(item, playback, started, onair_id, attempt, note, info.sha256, ch.sink.describe())
         offset = (started - item.planned) * 1000
         when = f"{offset:+.0f} ms" if abs(offset) < 10000 else f"{offset / 1000:+.1f} s"
-        self._emit("info", ch.name, f"▶ {item.notice} {item.title} ({item.kind}, {item.priority}; "
-                   f"planned {self._hms(item.planned)}, {when})", "start")
+        self._emit("info", ch.name, _("▶ {notice} {title} ({kind}, {priority}; planned {time}, {offset})").format(
+            notice=item.notice, title=item.title, kind=kind_label(item.kind), priority=item.priority,
+            time=self._hms(item.planned), offset=when), "start")
         return True
 
     def _entry(self, item: Item, status: str, reason: str, sha256: str = "", sink: str = "") -> Entry:
@@ -678,8 +722,8 @@ class Daemon:
             now = self.clock.now()
             if self.log.problem != self._problem or now >= self._loud_at:
                 self._problem = self.log.problem
-                self._loud(f"{self.log.problem} — playback goes on; {len(self.log.backlog)} row(s) waiting",
-                           now)
+                self._loud(_("{problem} — playback goes on; {n} row(s) waiting").format(
+                    problem=self.log.problem, n=len(self.log.backlog)), now)
 
     def _hms(self, ts: float) -> str:
         return datetime.fromtimestamp(ts, self.tz).strftime("%H:%M:%S")
@@ -712,11 +756,12 @@ class Daemon:
                         request=r.id)
             refusal = ""
             if ch is None:
-                refusal = f"this player does not serve channel '{r.channel}' (it has {', '.join(self.channels)})"
+                refusal = _("this player does not serve channel '{channel}' (it has {channels})").format(
+                    channel=r.channel, channels=", ".join(self.channels))
             elif now - r.created > self.settings.request_max_age:
-                refusal = f"the request waited {now - r.created:.0f} s and is too old"
+                refusal = _("the request waited {seconds:.0f} s and is too old").format(seconds=now - r.created)
             elif (quiet := self._quiet(now)) and r.priority != "emergency":
-                refusal = f"quiet hours {quiet}: only --priority emergency may play now"
+                refusal = _("quiet hours {hours}: only --priority emergency may play now").format(hours=quiet)
             else:
                 try:
                     inspect(r.file)
@@ -725,12 +770,14 @@ class Daemon:
             if refusal:
                 if self.log.answer(r.id, False, refusal, now) and ch is not None:
                     self._record(self._entry(item, "skipped", refusal))
-                self._emit("warn", r.channel, f"play request {r.id} refused: {refusal}", "request")
+                self._emit("warn", r.channel, _("play request {id} refused: {reason}").format(
+                    id=r.id, reason=refusal), "request")
                 continue
             note = self._plan_for(ch, item, r.mode, r.wait)
             if not self.log.answer(r.id, True, note, now):
                 continue  # answered elsewhere, or the log is locked: seen again next time
-            self._emit("info", ch.name, f"play request {r.id} ({r.priority} {r.notice}): {note}", "request")
+            self._emit("info", ch.name, _("play request {id} ({priority} {notice}): {note}").format(
+                id=r.id, priority=r.priority, notice=r.notice, note=note), "request")
             self._enqueue(ch, item, r.mode, r.wait)
 
     def _plan_for(self, ch: Channel, item: Item, mode: str, wait: float) -> str:
@@ -738,14 +785,19 @@ class Daemon:
         oa = ch.onair
         if oa is None:
             ahead = [q for q in ch.queue if q.rank >= item.rank]
-            return f"playing now on {ch.name}" if not ahead else f"queued after {len(ahead)} request(s)"
+            if not ahead:
+                return _("playing now on {channel}").format(channel=ch.name)
+            return ngettext("queued after {n} request", "queued after {n} request(s)", len(ahead)).format(
+                n=len(ahead))
         if oa.item.rank >= item.rank:
-            return f"after {oa.item.notice} ends ({oa.item.priority} is not below {item.priority})"
+            return _("after {notice} ends ({priority} is not below {mine})").format(
+                notice=oa.item.notice, priority=oa.item.priority, mine=item.priority)
         if mode == "cut":
-            return f"cutting {oa.item.notice} now"
+            return _("cutting {notice} now").format(notice=oa.item.notice)
         if mode == "wait":
-            return f"after {oa.item.notice} ends, or cutting it in {wait:g} s"
-        return f"after {oa.item.notice} ends"
+            return _("after {notice} ends, or cutting it in {seconds:g} s").format(notice=oa.item.notice,
+                                                                                  seconds=wait)
+        return _("after {notice} ends").format(notice=oa.item.notice)
 
     def _enqueue(self, ch: Channel, item: Item, mode: str = "next", wait: float = 0.0) -> None:
         ch.queue.append(item)
@@ -754,7 +806,8 @@ class Daemon:
         if oa is None or oa.item.rank >= item.rank:
             return
         if mode == "cut":
-            self._interrupt(ch, f"cut by {item.priority} play {item.notice}", by=item)
+            self._interrupt(ch, _("cut by {priority} play {notice}").format(priority=item.priority,
+                                                                            notice=item.notice), by=item)
         elif mode == "wait":
             deadline = self.clock.now() + max(0.0, wait)
             if ch.cut_at is None or deadline < ch.cut_at:
@@ -774,15 +827,17 @@ class Daemon:
                         priority=cue.priority, planned=cue.planned, file=cue.file, note=cue.reason, where=cue.fix)
             quiet = self._quiet(now)
             if cue.kind == "missed" or (quiet and item.priority != "emergency"):
-                why = cue.reason if cue.kind == "missed" else f"quiet hours {quiet} (only emergency plays then)"
+                why = cue.reason if cue.kind == "missed" else _("quiet hours {hours} (only emergency plays "
+                                                                "then)").format(hours=quiet)
                 self._record(self._entry(item, "missed" if cue.kind == "missed" else "skipped", why))
-                self._emit("warn", ch.name, f"{item.notice} not played: {why}", "end")
+                self._emit("warn", ch.name, _("{notice} not played: {why}").format(notice=item.notice, why=why),
+                           "end")
                 continue
             self._enqueue(ch, item, "cut" if cue.urgent else "next")
             oa = ch.onair
             if oa is not None and oa.item.kind == "fill":  # the drive's loop gives way to the stop
                 if cue.urgent:
-                    self._interrupt(ch, f"cut: {cue.reason}", by=item)
+                    self._interrupt(ch, _("cut: {reason}").format(reason=cue.reason), by=item)
                 else:
                     ch.cut_at, ch.cut_for = self.route.cut_at(oa.item.file, oa.started, now), item
         for ch in self.channels.values():
@@ -818,7 +873,8 @@ def parse_mode(text: str) -> tuple[str, float]:
             seconds = -1
         if seconds >= 0:
             return "wait", seconds
-    raise BadInput(f"unknown mode '{text}'", "use --mode cut, --mode next or --mode wait:SECONDS (e.g. wait:30)")
+    raise BadInput(_("unknown mode '{mode}'").format(mode=text),
+                   _("use --mode cut, --mode next or --mode wait:SECONDS (e.g. wait:30)"))
 
 
 def pid() -> int:

@@ -39,7 +39,7 @@ def inspect(path: str | Path) -> AudioInfo:
     try:
         st = p.stat()
     except OSError:
-        raise Unplayable(f"audio file not found: {p}") from None
+        raise Unplayable(_("audio file not found: {path}").format(path=p)) from None
     if not stat.S_ISREG(st.st_mode):  # reading a FIFO would block the play loop
         raise Unplayable(_("audio file is not a regular file (a pipe, a device or a folder): {path}").format(
             path=p))
@@ -47,14 +47,15 @@ def inspect(path: str | Path) -> AudioInfo:
     if key in _cache:
         return _cache[key]
     if st.st_size == 0:
-        raise Unplayable(f"audio file is empty: {p}")
+        raise Unplayable(_("audio file is empty: {path}").format(path=p))
     try:
         parsed = mutagen.File(str(p))
     except Exception as exc:  # mutagen raises many kinds on damaged files
-        raise Unplayable(f"cannot decode {p}: {exc}") from None
+        raise Unplayable(_("cannot read the sound in {path}: the file is damaged or is not audio").format(
+            path=p)) from None
     length = float(getattr(getattr(parsed, "info", None), "length", 0) or 0)
     if parsed is None or length <= 0:
-        raise Unplayable(f"not a playable audio file: {p}")
+        raise Unplayable(_("not a playable audio file: {path}").format(path=p))
     info = AudioInfo(str(p), length, sha256_file(p), st.st_size, st.st_mtime_ns)
     _cache[key] = info
     return info

@@ -28,11 +28,15 @@ import yaml
 
 from broadcaster.errors import BadInput, DeviceError
 from broadcaster.fsutil import write_bytes
-from broadcaster.i18n import _
+from broadcaster.i18n import N_, _
 from broadcaster.player.clock import Clock
 from broadcaster.player.media import Unplayable, convert, inspect, truncate
 
 SPECIAL = ("auto", "file", "null", "command")
+# sinks.yaml's `about:` texts, marked here so the catalog holds them (shown with `_()`)
+_ABOUT = (N_("FFmpeg's player; plays every format"), N_("PipeWire (recent desktops, Raspberry Pi OS Bookworm)"),
+          N_("PulseAudio"), N_("ALSA (alsa-utils); the usual choice on a Raspberry Pi without a desktop"),
+          N_("MP3 player for small boards"))
 
 
 class SinkUnavailable(DeviceError):
@@ -103,25 +107,34 @@ def parse_spec(spec: object) -> tuple[str, tuple[str, ...]]:
     elif isinstance(spec, (list, tuple)) and spec and all(isinstance(a, (str, int, float)) for a in spec):
         items = [str(a) for a in spec]
     else:
-        raise BadInput(f"sink {spec!r} is not a name or a list of words",
-                       "write e.g. `sink: aplay`, `sink: [aplay, -D, \"plughw:1,0\"]` or `sink: file:out/onair`")
+        raise BadInput(_("sink {value} is not a name or a list of words").format(value=_as_written(spec)),
+                       _("write e.g. `sink: aplay`, `sink: [aplay, -D, \"plughw:1,0\"]` or `sink: file:out/onair`"))
     head, rest = items[0].strip(), tuple(items[1:])
     if head.startswith("file:"):
         folder = head[len("file:"):].strip()
         if not folder:
-            raise BadInput("sink `file:` needs a folder", "write e.g. `sink: file:out/onair`")
+            raise BadInput(_("sink `file:` needs a folder"), _("write e.g. `sink: file:out/onair`"))
         return "file", (folder, *rest)
     if head in players() or head in ("auto", "null"):
         return head, rest
     if head == "command":
         if not rest:
-            raise BadInput("sink `command` needs the program to run",
-                           "write e.g. `sink: [command, cvlc, --play-and-exit, \"{file}\"]`")
+            raise BadInput(_("sink `command` needs the program to run"),
+                           _("write e.g. `sink: [command, cvlc, --play-and-exit, \"{file}\"]`"))
         return "command", rest
     close = difflib.get_close_matches(head, [*players(), "auto", "null", "command", "file:"], n=1)
-    hint = f"did you mean `{close[0]}`? " if close else ""
-    raise BadInput(f"unknown sink '{head}'",
-                   f"{hint}use one of {', '.join(sink_names())}")
+    listed = _(", ").join(sink_names())
+    raise BadInput(_("unknown sink '{name}'").format(name=head),
+                   _("did you mean `{word}`? Use one of {choices}").format(word=close[0], choices=listed) if close
+                   else _("use one of {choices}").format(choices=listed))
+
+
+def _as_written(spec: object) -> str:
+    """A sink value as the user wrote it in YAML (not as Python would print it)."""
+    try:
+        return yaml.safe_dump(spec, default_flow_style=True, allow_unicode=True, width=1000).strip().removesuffix("...").strip()
+    except yaml.YAMLError:
+        return str(spec)
 
 
 def is_builtin(name: str) -> bool:
@@ -197,8 +210,9 @@ def make_sink(spec: object, clock: Clock, timezone: str = "Asia/Shanghai",
             if ok:
                 return sink
             tried.append(player.name)
-        raise SinkUnavailable(f"no audio player found on PATH (tried {', '.join(tried)}): install one "
-                              "(e.g. `apt install alsa-utils` for aplay) or set `sink: file:DIR` for a dry run")
+        raise SinkUnavailable(_("no audio player found on PATH (tried {players}): install one "
+                                "(e.g. `apt install alsa-utils` for aplay) or set `sink: file:DIR` for a dry run")
+                              .format(players=", ".join(tried)))
     if name == "file":
         folder = Path(args[0])
         if not folder.is_absolute() and base_dir is not None:
@@ -216,9 +230,9 @@ def available_sinks() -> list[tuple[str, bool, str]]:
     out = []
     for player in players().values():
         ok, why = PlayerSink(player, (), Path(tempfile.gettempdir())).available()
-        out.append((player.name, ok, why or player.about))
-    out.append(("file:DIR", True, "writes each play into DIR, named by its start time (dry runs, tests)"))
-    out.append(("null", True, "plays nothing, taking the audio's duration"))
+        out.append((player.name, ok, why or _(player.about)))
+    out.append(("file:DIR", True, _("writes each play into DIR, named by its start time (dry runs, tests)")))
+    out.append(("null", True, _("plays nothing, taking the audio's duration")))
     return out
 
 
@@ -235,10 +249,11 @@ class ProcessPlayback:
                                          stderr=self._err, start_new_session=True)
         except FileNotFoundError:
             self._err.close()
-            raise SinkUnavailable(f"{argv[0]} is not installed or not on PATH") from None
+            raise SinkUnavailable(_("{program} is not installed (not found on PATH)").format(program=argv[0])) from None
         except OSError as exc:
             self._err.close()
-            raise PlayFailed(f"could not start {argv[0]}: {exc.strerror or exc}") from None
+            raise PlayFailed(_("could not start {program}: {reason}").format(program=argv[0],
+                                                                             reason=exc.strerror or exc)) from None
 
     ends_at = None  # a player process ends when it ends
 
@@ -249,7 +264,8 @@ class ProcessPlayback:
         if code != 0:
             message = self._last_error()
             self._err.close()
-            raise PlayFailed(f"{Path(self.argv[0]).name} exited with status {code}: {message}")
+            raise PlayFailed(_("{program} exited with status {code}: {message}").format(
+                program=Path(self.argv[0]).name, code=code, message=message))
         self._err.close()
         return True
 
@@ -259,7 +275,7 @@ class ProcessPlayback:
             lines = self._err.read().decode("utf-8", "replace").strip().splitlines()
         except (OSError, ValueError):
             lines = []
-        return lines[-1] if lines else "no message"
+        return lines[-1] if lines else _("it said nothing")
 
     def stop(self) -> None:
         if self.proc.poll() is None:
@@ -285,7 +301,8 @@ class PlayerSink:
     def available(self) -> tuple[bool, str]:
         if shutil.which(self.player.name):
             return True, ""
-        return False, f"{self.player.name} is not on PATH ({self.player.about})"
+        return False, _("{program} is not installed ({about})").format(program=self.player.name,
+                                                                        about=_(self.player.about))
 
     def describe(self) -> str:
         return " ".join([self.player.name, *self.extra])
@@ -299,12 +316,14 @@ class PlayerSink:
         except DeviceError:
             raise
         except Exception as exc:  # AudioError from ffmpeg: the file does not decode
-            raise Unplayable(f"cannot convert {path.name} for {self.name}: {exc}") from None
+            raise Unplayable(_("cannot convert {file} for {player}: {reason}").format(
+                file=path.name, player=self.name, reason=exc)) from None
 
     def start(self, path: Path, channel: str, notice: str, started: float) -> Playback:
         exe = shutil.which(self.player.name)
         if exe is None:
-            raise SinkUnavailable(f"{self.player.name} is not on PATH ({self.player.about})")
+            raise SinkUnavailable(_("{program} is not installed ({about})").format(program=self.player.name,
+                                                                                    about=_(self.player.about)))
         return ProcessPlayback([exe, *self.player.args, *self.extra, str(self.prepare(path))])
 
 
@@ -320,7 +339,7 @@ class CommandSink:
     def available(self) -> tuple[bool, str]:
         if shutil.which(self.argv[0]):
             return True, ""
-        return False, f"{self.argv[0]} is not on PATH"
+        return False, _("{program} is not installed (not found on PATH)").format(program=self.argv[0])
 
     def describe(self) -> str:
         return " ".join(self.argv)
@@ -379,9 +398,10 @@ class FileSink:
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            return False, f"cannot create {self.folder}: {exc.strerror or exc}"
+            return False, _("cannot create the folder {folder}: {reason}").format(folder=self.folder,
+                                                                                  reason=exc.strerror or exc)
         if not os.access(self.folder, os.W_OK):
-            return False, f"cannot write into {self.folder}"
+            return False, _("cannot write into the folder {folder}").format(folder=self.folder)
         return True, ""
 
     def describe(self) -> str:
@@ -401,7 +421,7 @@ class FileSink:
         try:
             write_bytes(target, path.read_bytes())
         except OSError as exc:
-            raise PlayFailed(f"cannot write {target}: {exc.strerror or exc}") from None
+            raise PlayFailed(_("cannot write {file}: {reason}").format(file=target, reason=exc.strerror or exc)) from None
         return TimedPlayback(self.clock, started, info.duration, target)
 
 

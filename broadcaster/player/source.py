@@ -11,6 +11,7 @@ import json
 import os
 import re
 import stat
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import Mapping
@@ -49,15 +50,17 @@ class ScheduleSource:
 
     def load(self, now: float) -> AirPlan:
         if not self.path.exists():
-            raise BadInput("schedule file not found", "check the path given to `broadcaster run`", self.path)
+            raise BadInput(_("schedule file not found"), _("check the path given to `broadcaster run`"), self.path)
         regular_file(self.path)
         if self.path.suffix.lower() == ".json":
             plan = plan_from_json(self.path, self.named)
         else:
             plan = plan_source(self.path, now, self.days_before, self.days_after, self.named)
         if self.sinks:
-            plan = AirPlan(plan.plays, {**plan.sinks, **self.sinks}, plan.quiet_hours, plan.timezone,
-                           plan.base_dir, plan.names, plan.routes)
+            plan = replace(plan, sinks={**plan.sinks, **self.sinks})
+        if not plan.note and not any(p.status != "dropped" and p.end.timestamp() > now for p in plan.plays):
+            plan = replace(plan, note=_("nothing to play from now on: every play of this plan is over or dropped "
+                                        "— write a new plan with `broadcaster plan --json`"))
         return plan
 
 
@@ -106,16 +109,18 @@ def plan_source(schedule_path: Path, now: float, days_before: int = 1, days_afte
 
     from broadcaster.player.position import gps_routes
     from broadcaster.schedule.media import render_media
-    from broadcaster.schedule.plan import plan
+    from broadcaster.schedule.plan import plan, why_nothing_ahead
 
     schedule, sinks = load_with_sinks(schedule_path, named)  # refused before anything is rendered
     today = datetime.fromtimestamp(now, schedule.tz).date()
     media = render_media(schedule)
     plays = plan(schedule, media, today - timedelta(days=days_before), days_before + 1 + days_after)
+    local = datetime.fromtimestamp(now, schedule.tz)
     return AirPlan(plays=tuple(plays), sinks=sinks,
                    quiet_hours=schedule.quiet_hours, timezone=schedule.timezone, base_dir=schedule.path.parent,
                    names={c.id: c.name for c in schedule.channels.values()},
-                   routes=gps_routes(schedule, media, plays))
+                   routes=gps_routes(schedule, media, plays),
+                   note=why_nothing_ahead(schedule, today, 1 + days_after, plays, local))
 
 
 def parse_quiet(ranges: object, where: Path, line: int | None = None) -> tuple[tuple[int, int], ...]:
@@ -125,8 +130,8 @@ def parse_quiet(ranges: object, where: Path, line: int | None = None) -> tuple[t
     if isinstance(ranges, str):
         ranges = [ranges]
     if not isinstance(ranges, (list, tuple)):
-        raise BadInput("quiet_hours must be a list of ranges", 'write e.g. quiet_hours: ["22:00-06:00"]', where,
-                       line)
+        raise BadInput(_("quiet_hours must be a list of time ranges"), _('write e.g. quiet_hours: ["22:00-06:00"]'),
+                       where, line)
     try:
         return quiet_ranges([str(r) for r in ranges])
     except RangeMistake as exc:
@@ -139,21 +144,22 @@ def plan_from_json(path: Path, named: Mapping[str, object] | None = None) -> Air
     try:
         doc = json.loads(text)
     except ValueError as exc:
-        raise BadInput(f"not valid JSON ({getattr(exc, 'msg', exc)})",
-                       "fix the file, or write it again with `broadcaster plan --json`", path,
+        raise BadInput(_("not valid JSON (a comma, bracket or quote is wrong or missing)"),
+                       _("fix the file, or write it again with `broadcaster plan --json`"), path,
                        getattr(exc, "lineno", None)) from None
     lines = _play_lines(text)
     if isinstance(doc, list):
         doc = {"plays": doc}
     if not isinstance(doc, dict) or not isinstance(doc.get("plays"), list):
-        raise BadInput("a plan file holds a list of plays (or an object with `plays`)",
-                       "write it with `broadcaster plan --json`", path, 1)
+        raise BadInput(_("a plan file holds a list of plays (or an object with `plays`)"),
+                       _("write it with `broadcaster plan --json`"), path, 1)
     timezone = str(doc.get("timezone", "Asia/Shanghai"))
     try:
         from zoneinfo import ZoneInfo
         ZoneInfo(timezone)
     except Exception:
-        raise BadInput(f"unknown time zone '{timezone}'", "use e.g. Asia/Shanghai", path) from None
+        raise BadInput(_("unknown time zone '{zone}'").format(zone=timezone), _("use e.g. Asia/Shanghai"),
+                       path) from None
     quiet = parse_quiet(doc.get("quiet_hours", list(DEFAULT_QUIET)), path)
     sinks: dict[str, object] = {}
     names: dict[str, str] = {}
@@ -185,22 +191,25 @@ def _play_lines(text: str) -> list[int]:
 
 def _play(p: object, path: Path, line: int | None) -> Play:
     if not isinstance(p, dict):
-        raise BadInput("each play must be an object with start, end, channel, notice and file",
-                       "write the plan with `broadcaster plan --json`", path, line)
+        raise BadInput(_("each play must give start, end, channel, notice and file"),
+                       _("write the plan with `broadcaster plan --json`"), path, line)
     missing = [k for k in ("start", "channel", "notice", "file") if not p.get(k)]
     if missing:
-        raise BadInput(f"a play has no {missing[0]}", "give start, end, channel, notice and file", path, line)
+        raise BadInput(_("a play has no {field}").format(field=missing[0]),
+                       _("give start, end, channel, notice and file"), path, line)
     try:
         start = datetime.fromisoformat(str(p["start"]))
         end = datetime.fromisoformat(str(p.get("end") or p["start"]))
     except ValueError:
-        raise BadInput(f"'{p['start']}' is not an ISO 8601 time", "write e.g. 2021-10-27T07:00:00+08:00",
-                       path, line) from None
+        raise BadInput(_("'{value}' is not an ISO 8601 time").format(value=p["start"]),
+                       _("write e.g. 2021-10-27T07:00:00+08:00"), path, line) from None
     if start.tzinfo is None:
-        raise BadInput(f"'{p['start']}' has no UTC offset", "write e.g. 2021-10-27T07:00:00+08:00", path, line)
+        raise BadInput(_("'{value}' has no UTC offset").format(value=p["start"]),
+                       _("write e.g. 2021-10-27T07:00:00+08:00"), path, line)
     priority = str(p.get("priority", "normal"))
     if priority not in PRIORITY_RANK:
-        raise BadInput(f"unknown priority '{priority}'", f"use one of {', '.join(PRIORITY_RANK)}", path, line)
+        raise BadInput(_("unknown priority '{value}'").format(value=priority),
+                       _("use one of {choices}").format(choices=", ".join(PRIORITY_RANK)), path, line)
     file = Path(str(p["file"]))
     if not file.is_absolute():
         file = path.parent / file

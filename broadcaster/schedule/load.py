@@ -122,19 +122,19 @@ def load_schedule(path: str | Path) -> Schedule:
 def schedule_from_doc(doc: YamlDoc) -> Schedule:
     data = doc.data
     if not isinstance(data, dict):
-        raise doc.error("a schedule is a mapping with `channels:` and `programs:`", "see docs/schedules.md")
+        raise doc.error(_("a schedule holds fields such as `channels:` and `programs:`"), _("see docs/schedules.md"))
     yamlsource.check_keys(doc, data, SCHEDULE_KEYS)
     tzname = data.get("timezone", "Asia/Shanghai")
     try:
         ZoneInfo(str(tzname))
     except (ZoneInfoNotFoundError, ValueError):
-        raise doc.error(f"unknown time zone '{tzname}'", "use e.g. Asia/Shanghai", "timezone") from None
+        raise doc.error(_("unknown time zone '{zone}'").format(zone=tzname), _("use e.g. Asia/Shanghai"), "timezone") from None
     quiet = parse_quiet_hours(doc, data.get("quiet_hours", ["22:00-06:00"]))
     max_delay = parse_duration(doc, data.get("max_delay", "10m"), "max_delay")
     channels = _channels(doc, data.get("channels"))
     programs = data.get("programs")
     if not isinstance(programs, list) or not programs:
-        raise doc.error("`programs:` must be a list with at least one program", "add `- notice: ...` items",
+        raise doc.error(_("`programs:` must list at least one program"), _("add items that start with `- notice: ...`"),
                         "programs")
     progs = tuple(_program(doc, i, p, channels) for i, p in enumerate(programs))
     return Schedule(path=doc.path, timezone=str(tzname), quiet_hours=quiet, max_delay=max_delay,
@@ -145,10 +145,11 @@ def parse_clock(doc: YamlDoc, value: object, *keys) -> time:
     text = str(doc.raw.get(tuple(keys), value)).strip()
     m = _TIME.fullmatch(text)
     if not m:
-        raise doc.error(f"'{text}' is not a time of day", 'write it as "07:00" or "18:30:30", in quotes', *keys)
+        raise doc.error(_("'{value}' is not a time of day").format(value=text),
+                        _('write it as "07:00" or "18:30:30", in quotes'), *keys)
     h, mi, s = int(m.group(1)), int(m.group(2)), int(m.group(3) or 0)
     if h > 23 or mi > 59 or s > 59:
-        raise doc.error(f"invalid time '{text}'", "hours 0-23, minutes and seconds 0-59", *keys)
+        raise doc.error(_("invalid time '{value}'").format(value=text), _("hours 0-23, minutes and seconds 0-59"), *keys)
     return time(h, mi, s)
 
 
@@ -164,14 +165,14 @@ def window(text: str) -> tuple[time, time]:
     """"08:00-11:00" -> (08:00, 11:00); "24:00" is the last second of the day."""
     parts = [p.strip() for p in text.split("-")]
     if len(parts) != 2:
-        raise RangeMistake(f"'{text}' is not a time range", 'write it as "08:00-11:00"')
+        raise RangeMistake(_("'{value}' is not a time range").format(value=text), _('write it as "08:00-11:00"'))
     return _clock_of(parts[0]), _clock_of(parts[1])
 
 
 def _clock_of(text: str) -> time:
     m = _TIME.fullmatch(text)
     if not m or int(m.group(1)) > 24 or int(m.group(2)) > 59:
-        raise RangeMistake(f"invalid time '{text}'", 'write times as "08:00"')
+        raise RangeMistake(_("invalid time '{value}'").format(value=text), _('write times as "08:00"'))
     if int(m.group(1)) == 24:
         return time(23, 59, 59)
     return time(int(m.group(1)), int(m.group(2)), int(m.group(3) or 0))
@@ -198,13 +199,14 @@ def quiet_ranges(texts: list[str]) -> tuple[tuple[int, int], ...]:
             raise RangeMistake(exc.what, exc.fix, i) from None
         sa, sb = _sec(a), _sec(b)
         if sa == sb:
-            raise RangeMistake(f"quiet hours '{text}' is an empty range", "give different start and end times", i)
+            raise RangeMistake(_("quiet hours '{value}' is an empty range").format(value=text),
+                               _("give different start and end times"), i)
         out.append((sa, sb))
     for i, r1 in enumerate(out):
         for r2 in out[:i]:
             if _ranges_overlap(r1, r2):
-                raise RangeMistake(f"quiet hours '{texts[i]}' overlap another range",
-                                   "merge the overlapping ranges into one", i)
+                raise RangeMistake(_("quiet hours '{value}' overlap another range").format(value=texts[i]),
+                                   _("merge the overlapping ranges into one"), i)
     return tuple(out)
 
 
@@ -212,8 +214,8 @@ def parse_quiet_hours(doc: YamlDoc, value: object) -> tuple[tuple[int, int], ...
     if isinstance(value, str):
         value = [value]
     if not isinstance(value, list):
-        raise doc.error("quiet_hours must be a list of ranges", 'write e.g. quiet_hours: ["22:00-06:00"]',
-                        "quiet_hours")
+        raise doc.error(_("quiet_hours must be a list of time ranges"),
+                        _('write e.g. quiet_hours: ["22:00-06:00"]'), "quiet_hours")
     try:
         return quiet_ranges([str(doc.raw.get(("quiet_hours", i), v)) for i, v in enumerate(value)])
     except RangeMistake as exc:
@@ -229,7 +231,8 @@ def _ranges_overlap(a: tuple[int, int], b: tuple[int, int]) -> bool:
 def parse_duration(doc: YamlDoc, value: object, *keys) -> timedelta:
     m = _DURATION.fullmatch(str(value).strip())
     if not m or int(m.group(1)) == 0:
-        raise doc.error(f"'{value}' is not a duration", 'write e.g. "30m", "90s" or "2h"', *keys)
+        raise doc.error(_("'{value}' is not a length of time").format(value=value),
+                        _('write e.g. "30m", "90s" or "2h"'), *keys)
     n, unit = int(m.group(1)), m.group(2)
     return timedelta(seconds=n * {"s": 1, "m": 60, "min": 60, "h": 3600}[unit])
 
@@ -240,8 +243,8 @@ def _sec(t: time) -> int:
 
 def _channels(doc: YamlDoc, value: object) -> dict:
     if not isinstance(value, dict) or not value:
-        raise doc.error("a schedule needs `channels:`", "e.g. channels: {village: {name: 大喇叭, kind: loudspeaker}}",
-                        "channels")
+        raise doc.error(_("a schedule needs `channels:`"),
+                        _("e.g. channels: {village: {name: 大喇叭, kind: loudspeaker}}"), "channels")
     out = {}
     for cid, conf in value.items():
         # channel ids go into file names, unit names and commands: the notice-id rule, whole string
@@ -251,12 +254,13 @@ def _channels(doc: YamlDoc, value: object) -> dict:
                             _("write it as e.g. {suggestion}").format(suggestion=suggestion), "channels", cid)
         conf = conf or {}
         if not isinstance(conf, dict):
-            raise doc.error(f"channel '{cid}' must be a mapping", "write {name: ..., kind: loudspeaker}",
-                            "channels", cid)
+            raise doc.error(_("channel '{id}' must hold fields such as `name:` and `kind:`").format(id=cid),
+                            _("write {name: ..., kind: loudspeaker}"), "channels", cid)
         yamlsource.check_keys(doc, conf, CHANNEL_KEYS, ("channels", cid))
         kind = conf.get("kind", "loudspeaker")
         if kind not in CHANNEL_KINDS:
-            raise doc.error(f"unknown channel kind '{kind}'", "use loudspeaker or truck", "channels", cid, "kind")
+            raise doc.error(_("unknown channel kind '{kind}'").format(kind=kind), _("use loudspeaker or truck"),
+                            "channels", cid, "kind")
         name = str(conf.get("name", cid))
         if CONTROL_RE.search(name):
             raise doc.error(_("the name of channel '{id}' must be one line of text").format(id=cid),
@@ -268,47 +272,54 @@ def _channels(doc: YamlDoc, value: object) -> dict:
 
 def _notice_path(doc: YamlDoc, value: object, *keys) -> Path:
     if not isinstance(value, str) or not value.strip():
-        raise doc.error("a notice must be a file path", "write e.g. notice: notices/hesuan.yaml", *keys)
+        raise doc.error(_("a notice must be the name of a file"), _("write e.g. notice: notices/hesuan.yaml"), *keys)
     path = (doc.path.parent / value).resolve()
     if not path.is_file():
-        raise doc.error(f"notice file '{value}' not found", "paths are relative to the schedule file", *keys)
+        raise doc.error(_("notice file '{file}' not found").format(file=value),
+                        _("paths are relative to the schedule file"), *keys)
     return path
 
 
 def _program(doc: YamlDoc, i: int, p: object, channels: dict) -> Program:
     k = ("programs", i)
     if not isinstance(p, dict):
-        raise doc.error("each program must be a mapping", "start it with `- notice: ...`", *k)
+        raise doc.error(_("each program must hold fields such as `notice:` and `times:`"),
+                        _("start it with `- notice: ...`"), *k)
     yamlsource.check_keys(doc, p, PROGRAM_KEYS, k)
     if ("notice" in p) == ("notices" in p):
-        raise doc.error("give a program either `notice:` or `notices:`", "one file, or a list for a playlist", *k)
+        raise doc.error(_("give a program either `notice:` or `notices:`"), _("one file, or a list for a playlist"), *k)
     if "notice" in p:
         notices = (_notice_path(doc, p["notice"], *k, "notice"),)
     else:
         if not isinstance(p["notices"], list) or not p["notices"]:
-            raise doc.error("`notices:` must be a list of files", "write notices: [a.yaml, b.yaml]", *k, "notices")
+            raise doc.error(_("`notices:` must be a list of files"), _("write notices: [a.yaml, b.yaml]"), *k, "notices")
         notices = tuple(_notice_path(doc, n, *k, "notices", j) for j, n in enumerate(p["notices"]))
     if ("channel" in p) == ("channels" in p):
-        raise doc.error("give a program either `channel:` or `channels:`", "name a channel from `channels:`", *k)
+        raise doc.error(_("give a program either `channel:` or `channels:`"), _("name a channel from `channels:`"), *k)
     names = [p["channel"]] if "channel" in p else p["channels"]
     if not isinstance(names, list):
-        raise doc.error("`channels:` must be a list", "write channels: [village, truck]", *k, "channels")
+        raise doc.error(_("`channels:` must be a list"), _("write channels: [village, truck]"), *k, "channels")
     for j, name in enumerate(names):
         if name not in channels:
             hint = yamlsource.did_you_mean(str(name), list(channels))
-            raise doc.error(f"unknown channel '{name}'", (hint + " " if hint else "") + "channels: " +
-                            ", ".join(channels), *k, "channel" if "channel" in p else "channels")
+            listed = _(", ").join(channels)
+            fix = (_("did you mean '{word}'? The schedule's channels: {channels}").format(
+                       word=yamlsource.closest(str(name), list(channels)), channels=listed) if hint
+                   else _("the schedule's channels: {channels}").format(channels=listed))
+            raise doc.error(_("unknown channel '{name}'").format(name=name), fix,
+                            *k, "channel" if "channel" in p else "channels", *(() if "channel" in p else (j,)))
     priority = p.get("priority", "normal")
     if priority not in PRIORITIES:
-        raise doc.error(f"unknown priority '{priority}'", "use emergency, urgent, normal or background",
-                        *k, "priority")
+        raise doc.error(_("unknown priority '{value}'").format(value=priority),
+                        _("use emergency, urgent, normal or background"), *k, "priority")
     dates, date_range = _dates(doc, p.get("dates"), k)
     weekdays = None
     if "weekdays" in p:
         wd = p["weekdays"] if isinstance(p["weekdays"], list) else [p["weekdays"]]
         bad = [w for w in wd if str(w).lower()[:3] not in WEEKDAYS]
         if bad:
-            raise doc.error(f"unknown weekday '{bad[0]}'", "use mon tue wed thu fri sat sun", *k, "weekdays")
+            raise doc.error(_("unknown weekday '{value}'").format(value=bad[0]), _("use mon tue wed thu fri sat sun"),
+                            *k, "weekdays")
         weekdays = frozenset(WEEKDAYS.index(str(w).lower()[:3]) for w in wd)
     times = ()
     if "times" in p:
@@ -322,29 +333,32 @@ def _program(doc: YamlDoc, i: int, p: object, channels: dict) -> Program:
                         _('repeat at most once a minute, e.g. every: "30m"'), *k, "every")
     between = parse_window(doc, p["between"], *k, "between") if "between" in p else None
     if between and between[0] >= between[1]:
-        raise doc.error(f"window '{p['between']}' is empty", "the end must be after the start (same day)",
-                        *k, "between")
+        raise doc.error(_("the time window '{value}' is empty").format(value=p["between"]),
+                        _("the end must be after the start (same day)"), *k, "between")
     loop = bool(p.get("loop", False))
     cron = p.get("cron")
     if cron is not None:
         from croniter import croniter
         if not croniter.is_valid(str(cron)):
-            raise doc.error(f"invalid cron rule '{cron}'", 'use five fields, e.g. "0 19 * * 6"', *k, "cron")
+            raise doc.error(_("invalid cron rule '{value}'").format(value=cron),
+                            _('write five fields: minute hour day month weekday, e.g. "0 19 * * 6"'), *k, "cron")
     until = None
     if "until" in p:
         text = str(doc.raw.get(k + ("until",), p["until"]))
         try:
             until = datetime.fromisoformat(text)
         except ValueError:
-            raise doc.error(f"invalid until '{text}'", "write e.g. 2021-10-28T11:00", *k, "until") from None
+            raise doc.error(_("'{value}' is not a date and time").format(value=text), _("write e.g. 2021-10-28T11:00"),
+                            *k, "until") from None
     route = ()
     if "route" in p:
         if not isinstance(p["route"], list) or not p["route"]:
-            raise doc.error("`route:` must be a list of stops", 'write [{at: "09:00", place: 1号楼}, ...]', *k, "route")
+            raise doc.error(_("`route:` must be a list of stops"), _('write [{at: "09:00", place: 1号楼}, ...]'),
+                            *k, "route")
         stops = []
         for j, s in enumerate(p["route"]):
             if not isinstance(s, dict) or "at" not in s:
-                raise doc.error("each stop needs `at:`", 'write {at: "09:00", place: 1号楼}', *k, "route", j)
+                raise doc.error(_("each stop needs `at:`"), _('write {at: "09:00", place: 1号楼}'), *k, "route", j)
             at = parse_clock(doc, s["at"], *k, "route", j, "at")
             vars_ = {key: str(doc.raw.get(k + ("route", j, key), v)) for key, v in s.items()
                      if key != "at" and key not in POSITION_KEYS}
@@ -355,10 +369,10 @@ def _program(doc: YamlDoc, i: int, p: object, channels: dict) -> Program:
     between_stops = _notice_path(doc, p["between_stops"], *k, "between_stops") if "between_stops" in p else None
     kinds = sum(bool(x) for x in (times, every, loop, cron, route))
     if kinds != 1:
-        raise doc.error("a program needs exactly one of times, every, loop, cron or route",
-                        'e.g. times: ["07:00", "12:00"]', *k)
+        raise doc.error(_("a program needs exactly one of times, every, loop, cron or route"),
+                        _('e.g. times: ["07:00", "12:00"]'), *k)
     if (every or loop) and not between:
-        raise doc.error("`every:` and `loop:` need a window", 'add between: "08:00-11:00"', *k)
+        raise doc.error(_("`every:` and `loop:` need a time window"), _('add between: "08:00-11:00"'), *k)
     return Program(index=i, line=doc.line(*k) or 0, notices=notices, channels=tuple(names), priority=priority,
                    dates=dates, date_range=date_range, weekdays=weekdays, times=times, every=every,
                    between=between, until=until, loop=loop, cron=str(cron) if cron else None, route=route,
@@ -375,7 +389,8 @@ def _dates(doc: YamlDoc, value: object, k: tuple) -> tuple[frozenset | None, tup
         try:
             return date.fromisoformat(str(v).strip())
         except ValueError:
-            raise doc.error(f"invalid date '{v}'", "write dates as 2021-10-27", *keys) from None
+            raise doc.error(_("invalid date '{value}'").format(value=v), _("write dates as 2021-10-27"),
+                            *keys) from None
 
     if isinstance(value, list):
         return frozenset(one(v, *k, "dates", j) for j, v in enumerate(value)), None
@@ -383,8 +398,8 @@ def _dates(doc: YamlDoc, value: object, k: tuple) -> tuple[frozenset | None, tup
     if ".." in text:
         a, b = (one(x, *k, "dates") for x in text.split("..", 1))
         if b < a:
-            raise doc.error(f"date range '{text}' ends before it starts", "write the earlier date first",
-                            *k, "dates")
+            raise doc.error(_("date range '{value}' ends before it starts").format(value=text),
+                            _("write the earlier date first"), *k, "dates")
         return None, (a, b)
     return frozenset({one(value, *k, "dates")}), None
 

@@ -253,6 +253,29 @@ def _runs_on(program: Program, day: date) -> bool:
     return True
 
 
+def _last_date(program: Program) -> date | None:
+    """The last day a program can run by its dates and `until` (None: no end)."""
+    ends = []
+    if program.dates is not None:
+        ends.append(max(program.dates) if program.dates else date.min)
+    if program.date_range is not None:
+        ends.append(program.date_range[1])
+    if program.until is not None:
+        ends.append(program.until.date())
+    return min(ends) if ends else None
+
+
+def _last_play_day(schedule: Schedule, on_or_before: date, horizon: int) -> date | None:
+    """The last day on or before `on_or_before` that a program runs (searched `horizon` days back
+    from there, or from where the programs' dates end, so dates years ago are still found)."""
+    ends = [_last_date(p) for p in schedule.programs]
+    start = on_or_before
+    if ends and all(e is not None for e in ends):
+        start = min(on_or_before, max(ends))
+    return next((start - timedelta(days=n) for n in range(0, horizon)
+                 if any(_runs_on(p, start - timedelta(days=n)) for p in schedule.programs)), None)
+
+
 def why_no_plays(schedule: Schedule, start: date, days: int, plays: list[Play]) -> str:
     """One line that says why a window airs nothing ('' when something airs), in the user's language."""
     if any(p.status != "dropped" for p in plays):
@@ -265,8 +288,7 @@ def why_no_plays(schedule: Schedule, start: date, days: int, plays: list[Play]) 
     horizon = 400  # a year and a bit covers yearly dates and weekly cron lines
     later = next((start + timedelta(days=n) for n in range(days, days + horizon)
                   if any(_runs_on(p, start + timedelta(days=n)) for p in schedule.programs)), None)
-    earlier = next((start - timedelta(days=n) for n in range(1, horizon)
-                    if any(_runs_on(p, start - timedelta(days=n)) for p in schedule.programs)), None)
+    earlier = _last_play_day(schedule, start - timedelta(days=1), horizon)
     if later is not None:
         return _("no plays from {start} to {end}: the next play day is {day} — try --from {day}").format(
             start=start, end=end, day=later)
@@ -279,3 +301,28 @@ def why_no_plays(schedule: Schedule, start: date, days: int, plays: list[Play]) 
             start=start, last=earlier, first=first)
     return _("no plays from {start} to {end}: no program runs on these days — check the programs' "
              "dates, weekdays and cron lines").format(start=start, end=end)
+
+
+def why_nothing_ahead(schedule: Schedule, today: date, days: int, plays: list[Play], now: datetime) -> str:
+    """For a running player: why nothing is left to air from `now` to the end of its window ('' when
+    something is), in the user's language. The player re-plans each day, so a later play day is
+    picked up by itself; dates all past need an edit."""
+    if any(p.status != "dropped" and p.end > now for p in plays):
+        return ""
+    ahead = [p for p in plays if p.end > now]
+    if ahead:
+        return _("nothing airs from now on: every play left falls in quiet hours or clashes "
+                 "(see `broadcaster plan` for the reasons)")
+    end = today + timedelta(days=days - 1)
+    horizon = 400
+    later = next((today + timedelta(days=n) for n in range(days, days + horizon)
+                  if any(_runs_on(p, today + timedelta(days=n)) for p in schedule.programs)), None)
+    if later is not None:
+        return _("nothing to play from now to {end}: the next play day is {day}; the player keeps running "
+                 "and plays it then").format(end=end, day=later)
+    earlier = _last_play_day(schedule, today, horizon)
+    if earlier is not None:
+        return _("nothing to play: every program's dates are in the past (the last play day was {last}) — "
+                 "give the programs new dates; the player picks up the edit while it runs").format(last=earlier)
+    return _("nothing to play from now to {end}: no program runs on these days — check the programs' "
+             "dates, weekdays and cron lines").format(end=end)

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from xml.sax.saxutils import escape
 
 from broadcaster.geo import EARTH_RADIUS_M
+from broadcaster.i18n import _
 
 WIDTH, HEIGHT, MARGIN = 900, 640, 60
 STATUS_COLOURS = {"played": "#2ca02c", "late": "#ff7f0e", "interrupted": "#7f7f7f"}
@@ -57,10 +58,13 @@ def route_map(routes: list[MapRoute], rows: list[dict]) -> str:
         x, y = metres(lat, lon)
         return WIDTH / 2 + (x - cx) / span * scale, HEIGHT / 2 - (y - cy) / span * scale  # north is up
 
+    from broadcaster.player.asrun import status_label
+
     title = " / ".join(r.title for r in routes) or "—"
+    heading = escape(_("Truck route {title}").format(title=title))
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{HEIGHT}" font-family="sans-serif" '
-           f'font-size="12">', f'<title>车载广播路线 {escape(title)}</title>',
-           f'<text x="10" y="20" font-size="16">车载广播路线 {escape(title)}</text>']
+           f'font-size="12">', f'<title>{heading}</title>',
+           f'<text x="10" y="20" font-size="16">{heading}</text>']
     bar = 10 ** math.floor(math.log10(span / 4)) if span > 0 else 100
     out.append(f'<line class="scale" x1="10" y1="{HEIGHT - 16}" x2="{10 + bar / span * scale:.1f}" '
                f'y2="{HEIGHT - 16}" stroke="#000" stroke-width="2"/>'
@@ -71,14 +75,16 @@ def route_map(routes: list[MapRoute], rows: list[dict]) -> str:
         for n, s in enumerate(r.stops, 1):
             x, y = px(s.lat, s.lon)
             out.append(f'<circle class="stop" cx="{x:.1f}" cy="{y:.1f}" r="{s.radius / span * scale:.1f}" '
-                       f'fill="#1f77b4" fill-opacity="0.12" stroke="#1f77b4"><title>{escape(s.place)} {s.at} '
-                       f'(radius {s.radius:g} m)</title></circle>')
+                       f'fill="#1f77b4" fill-opacity="0.12" stroke="#1f77b4"><title>'
+                       + escape(_("{place} {time} (radius {radius:g} m)").format(place=s.place, time=s.at,
+                                                                              radius=s.radius))
+                       + '</title></circle>')
             out.append(f'<text x="{x + 4:.1f}" y="{y - 4:.1f}">{n}. {escape(s.place)} {s.at}</text>')
     for p in plays:
         x, y = px(p["lat"], p["lon"])
         speed = f", {p['speed'] * 3.6:.0f} km/h" if p.get("speed") is not None else ""
         tip = escape(f"{(p.get('actual_start') or '')[11:19]} {p.get('title') or p['notice']} "
-                     f"({p['status']}{speed})")
+                     + _("({status}{speed})").format(status=status_label(p["status"]), speed=speed))
         if p["notice"] in stop_ids:
             colour = STATUS_COLOURS.get(p["status"], "#d62728")
             out.append(f'<circle class="play stop-play" cx="{x:.1f}" cy="{y:.1f}" r="6" fill="{colour}" '
