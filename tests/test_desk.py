@@ -245,22 +245,44 @@ def test_compose_and_save_a_jingle(client, folder):
     assert notice.kind == "jingle" and list(notice.lines) == got.json()["lines"]
 
 
-def test_report_lists_the_days_plays_and_downloads_csv(client, tmp_path):
+def _log_rows(path: Path) -> None:
+    """Three plays over two days; one title a spreadsheet would take as a formula, one reason with a comma
+    and a line break."""
     from broadcaster.player.asrun import AsRunLog, Entry
 
-    log = AsRunLog(tmp_path / "asrun.sqlite")
+    log = AsRunLog(path)
     fields = Entry.__dataclass_fields__
-    start = time.mktime((2021, 10, 27, 7, 0, 0, 0, 0, -1))
-    values = {"slot": "s1", "channel": "village", "notice": "hesuan-round8", "title": "第八轮全员核酸检测通知",
-              "priority": "urgent", "status": "played", "planned": start, "actual_start": start,
-              "actual_end": start + 60, "reason": "", "file": "x.mp3", "sink": "null", "sha256": "0" * 64}
-    log.append(Entry(**{k: v for k, v in values.items() if k in fields}))
+    for i, (day, title, status, reason) in enumerate([
+            (27, "第八轮全员核酸检测通知", "played", ""),
+            (27, "=HYPERLINK(\"http://x\",\"点这里\")", "interrupted", "cut by emergency play fire,\nreplayed"),
+            (28, "新冠疫苗加强针接种通知", "played", "")]):
+        start = time.mktime((2021, 10, day, 7, i, 0, 0, 0, -1))
+        values = {"slot": f"s{i}", "channel": "village", "notice": f"n{i}", "title": title,
+                  "priority": "urgent", "status": status, "planned": start, "actual_start": start,
+                  "actual_end": start + 60, "reason": reason, "file": "x.mp3", "sink": "null", "sha256": "0" * 64}
+        log.append(Entry(**{k: v for k, v in values.items() if k in fields}))
+
+
+def test_report_lists_the_days_plays_and_downloads_csv(client, tmp_path):
+    _log_rows(tmp_path / "asrun.sqlite")
     html = client.get("/report", params={"day": "2021-10-27"}).text
-    assert "第八轮全员核酸检测通知" in html and "played" in html
+    assert "第八轮全员核酸检测通知" in html and "played" in html and "新冠疫苗" not in html
     csv = client.get("/report.csv", params={"day": "2021-10-27"})
     assert csv.headers["content-type"].startswith("text/csv")
     lines = csv.content.decode("utf-8-sig").splitlines()
     assert lines[0].startswith("planned,actual_start") and "第八轮全员核酸检测通知" in lines[1]
+
+
+def test_the_report_csv_is_byte_for_byte_what_log_csv_writes(client, tmp_path, run):
+    log = tmp_path / "asrun.sqlite"
+    _log_rows(log)
+    got = client.get("/report.csv", params={"day": "2021-10-27"}).content
+    out = tmp_path / "log.csv"
+    assert run("log", "--from", "2021-10-27", "--to", "2021-10-27", "--log", str(log), "--csv", "-o", str(out)).code == 0
+    assert got == out.read_bytes()
+    # and it is the safe CSV: BOM, CRLF lines, the formula neutralised, the day's two rows only
+    assert got.startswith(b"\xef\xbb\xbf") and b"\r\n" in got
+    assert "'=HYPERLINK" in got.decode("utf-8") and "新冠疫苗" not in got.decode("utf-8")
 
 
 @pytest.mark.slow

@@ -6,8 +6,6 @@ inside its folder (atomically); audio goes to the desk's job folders in the user
 """
 from __future__ import annotations
 
-import csv
-import io
 import json
 import re
 from dataclasses import asdict, dataclass
@@ -598,10 +596,6 @@ async def api_emergency(request: Request) -> Response:
 
 
 # ---------------------------------------------------------------- report
-REPORT_COLUMNS = ["planned", "actual_start", "actual_end", "channel", "notice", "title", "priority", "status",
-                  "reason", "sha256"]
-
-
 def _report(request: Request) -> tuple[date, list[dict]]:
     from broadcaster.player.asrun import AsRunLog
     from broadcaster.player.control import parse_day
@@ -623,13 +617,10 @@ async def report_page(request: Request) -> Response:
 
 
 async def report_csv(request: Request) -> Response:
-    day, rows = _report(request)
-    buf = io.StringIO()
-    buf.write("\ufeff")  # Excel on a village PC opens UTF-8 CSV correctly only with a BOM
-    writer = csv.DictWriter(buf, fieldnames=REPORT_COLUMNS, extrasaction="ignore", lineterminator="\r\n")
-    writer.writeheader()
-    writer.writerows(rows)
-    return Response(buf.getvalue(), media_type="text/csv; charset=utf-8",
+    from broadcaster.player.asrun import csv_bytes
+
+    day, rows = _report(request)  # the same rows and bytes as `broadcaster log --from DAY --to DAY --csv`
+    return Response(csv_bytes(rows), media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="asrun-{day.isoformat()}.csv"'})
 
 
