@@ -578,19 +578,41 @@ async def api_schedule_add(request: Request) -> Response:
     return JSONResponse({"file": _rel(request, path)})
 
 
+EMERGENCY_ANSWER_S = 30.0  # a daemon answers within a poll; a loaded village PC may take longer than `play`'s 5 s
+
+
+def _emergency_work(path: Path, folder: Path, engine: str, log_path: Path):
+    """Render the notice with the desk's engine, then hand it to every running player (player.control.send)."""
+    def work() -> list:
+        from broadcaster.fsutil import check_folder
+        from broadcaster.notice import load_notice
+        from broadcaster.player.asrun import AsRunLog
+        from broadcaster.player.control import Audio, daemons_for, send
+        from broadcaster.render import RenderOptions, prepare, render_prepared
+
+        log = AsRunLog(log_path)
+        targets = daemons_for(log, None)
+        if not targets:
+            raise RequestError(409, page_texts()["no_player"])
+        check_folder(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        # a WAV, as `play notice.yaml` renders it: the player needs no decoder for it
+        rendered = render_prepared(prepare(load_notice(path)), RenderOptions(out_dir=folder, engine=engine,
+                                                                            fmt="wav"))
+        audio = Audio(str((folder / rendered.file).resolve()), rendered.id, rendered.title)
+        return send(log, targets, audio, "emergency", "cut", 0.0, timeout=EMERGENCY_ANSWER_S)
+    return work
+
+
 async def api_emergency(request: Request) -> Response:
-    from broadcaster.player.asrun import AsRunLog
-    from broadcaster.player.control import resolve_audio, send
+    from starlette.concurrency import run_in_threadpool
 
     data = await _json(request)
     _require_csrf(request)
     path = _existing(request, str(data.get("file") or ""))
-    log = AsRunLog(_log_path(request))
-    targets = _daemons(request)
-    if not targets:
-        raise RequestError(409, page_texts()["no_player"])
-    audio = resolve_audio(str(path))
-    answers = send(log, targets, audio, "emergency", "cut", 0.0)
+    settings = _settings(request)
+    folder = settings.jobs_dir / "emergency"
+    answers = await run_in_threadpool(_emergency_work(path, folder, settings.engine, _log_path(request)))
     return JSONResponse({"answers": [{"channel": a.channel, "accepted": a.accepted, "note": a.note}
                                      for a in answers]})
 
