@@ -207,6 +207,55 @@ def test_render_runs_in_the_background_and_serves_the_audio(client):
     assert audio.content[:3] == b"ID3" or audio.content[0] == 0xFF  # an MP3
 
 
+def test_the_hear_page_offers_the_speakers_of_engines_with_several(client):
+    from broadcaster.engines.base import get_engine
+
+    html = client.get("/hear").text
+    assert 'id="r-speaker"' in html and '<option value="female">' in html and '<option value="male">' in html
+    kokoro = get_engine("kokoro")
+    if kokoro.available()[0]:
+        assert 'data-engines="kokoro auto"' in html
+        assert all(f'<option value="{n}">' in html for n in kokoro.speakers())
+    bad = client.post("/api/render", json={"file": "notices/free-text.yaml", "engine": "kokoro", "speaker": "robot"})
+    assert bad.status_code == 400 and "robot" in bad.json()["error"]
+
+
+def test_a_chosen_speaker_overrides_the_profile_and_its_engine_setting():
+    from broadcaster.render import prepare
+    from broadcaster.speech.voices import get_profile
+
+    notice = load_notice(ROOT / "examples" / "notices" / "free-text.yaml")
+    assert prepare(notice).voice.engine_settings("kokoro")["speaker"] == "male"
+    assert prepare(notice, speaker="female").voice.engine_settings("kokoro")["speaker"] == "female"
+    pinned = get_profile("mandarin")
+    pinned = type(pinned)(**{**pinned.__dict__, "engines": {**pinned.engines, "kokoro": {"speaker": "zm_yunxi"}}})
+    assert pinned.with_speaker("zf_xiaoyi").engine_settings("kokoro")["speaker"] == "zf_xiaoyi"
+    with pytest.raises(Exception, match="Robot"):
+        pinned.with_speaker("Robot")
+
+
+@pytest.mark.slow
+def test_a_female_and_a_male_speaker_give_different_audio(client):
+    from broadcaster.engines.base import get_engine
+
+    ok, why = get_engine("kokoro").available()
+    if not ok:
+        pytest.skip(f"kokoro is not available here: {why}")
+    done = {}
+    for speaker in ("female", "male"):
+        job = client.post("/api/render", json={"file": "notices/free-text.yaml", "engine": "kokoro",
+                                               "speaker": speaker, "profile": "archive"}).json()
+        done[speaker] = _wait(client, job["id"], timeout=900)
+        assert done[speaker]["state"] == "done", done[speaker]
+        result = done[speaker]["result"]
+        assert result["engine"] == "kokoro" and result["speaker"] == speaker and result["duration"] > 1
+    female, male = done["female"]["result"], done["male"]["result"]
+    assert female["sha256"] != male["sha256"]
+    a = client.get(f"/jobs/{done['female']['id']}/{female['file']}").content
+    b = client.get(f"/jobs/{done['male']['id']}/{male['file']}").content
+    assert a != b and len(a) > 10_000 and len(b) > 10_000
+
+
 @pytest.mark.slow
 def test_schedule_add_checks_times_then_the_plan_shows_the_notice(client, folder):
     rel = "schedules/village.yaml"

@@ -197,9 +197,30 @@ def _voices() -> list[dict]:
 
 
 def _engines() -> list[dict]:
-    from broadcaster.engines.base import available_engines
+    """Every engine, whether it works here (and why not), and its speakers when it has several."""
+    from broadcaster.engines.base import available_engines, get_engine
 
-    return [{"name": n, "available": ok, "reason": why} for n, ok, why in available_engines()]
+    out = []
+    for n, ok, why in available_engines():
+        engine = get_engine(n) if ok else None
+        speakers = engine.speakers() if ok and hasattr(engine, "speakers") else {}
+        out.append({"name": n, "available": ok, "reason": why, "speakers": speakers})
+    return out
+
+
+def _engine_names() -> tuple[str, ...]:
+    from broadcaster.engines.base import AUTO_ORDER
+
+    return ("auto", *AUTO_ORDER)
+
+
+def _speakers(engines: list[dict]) -> list[dict]:
+    """The speakers the Hear page offers: male, female, then each named speaker of the engines with several."""
+    sexes = {"male": _("male"), "female": _("female")}
+    out = [{"name": "male", "label": sexes["male"]}, {"name": "female", "label": sexes["female"]}]
+    for e in engines:
+        out += [{"name": n, "label": f"{n}（{sexes.get(sex, sex)}）"} for n, sex in e["speakers"].items()]
+    return out
 
 
 def _output_profiles() -> list[dict]:
@@ -332,7 +353,7 @@ async def api_save(request: Request) -> Response:
 
 
 # ---------------------------------------------------------------- hear (render in the background)
-def _render_work(path: Path, voice: str | None, engine: str, profile: str):
+def _render_work(path: Path, voice: str | None, engine: str, profile: str, speaker: str | None = None):
     def work(folder: Path, progress: Progress) -> dict:
         from broadcaster.audio.profiles import output_profile
         from broadcaster.fsutil import check_folder
@@ -341,19 +362,28 @@ def _render_work(path: Path, voice: str | None, engine: str, profile: str):
 
         progress.update(0, 2, _("checking"))
         chosen = output_profile(profile, None)
-        prepared = prepare(load_notice(path), voice_override=voice or None, program=chosen.program)
+        prepared = prepare(load_notice(path), voice_override=voice or None, program=chosen.program,
+                           speaker=speaker or None)
         check_folder(folder)
         progress.update(1, 2, _("speaking"))
         rendered = render_prepared(prepared, RenderOptions(out_dir=folder, engine=engine, profile=profile))
         progress.update(2, 2)
-        return {**asdict(rendered), "transcript_text": prepared.transcript(), "source": str(path)}
+        return {**asdict(rendered), "transcript_text": prepared.transcript(), "source": str(path),
+                "speaker": speaker or ""}
     return work
 
 
 async def hear_page(request: Request) -> Response:
+    from broadcaster.engines.base import AUTO_ORDER
+
+    engines = _engines()
+    several = [e["name"] for e in engines if e["speakers"]]
+    if any(n in AUTO_ORDER for n in several):
+        several.append("auto")  # auto may end up with one of them
     return _page(request, "hear.html", files=_files(request, "notice") + _files(request, "jingle"),
-                 file=request.query_params.get("file", ""), voices=_voices(), engines=_engines(),
-                 profiles=_output_profiles(), engine=_settings(request).engine)
+                 file=request.query_params.get("file", ""), voices=_voices(), engines=engines,
+                 profiles=_output_profiles(), engine=_settings(request).engine, speakers=_speakers(engines),
+                 speaker_engines=" ".join(several))
 
 
 def _choice(value: object, allowed, what: str) -> str:
@@ -367,13 +397,15 @@ async def api_render(request: Request) -> Response:
     data = await _json(request)
     _require_csrf(request)
     path = _existing(request, str(data.get("file") or ""))
-    engine = _choice(data.get("engine") or _settings(request).engine, ("auto", "espeak", "neural", "edge"),
-                     "engine")
+    engine = _choice(data.get("engine") or _settings(request).engine, _engine_names(), "engine")
     voice = str(data.get("voice") or "")
     if voice:
         _choice(voice, [v["name"] for v in _voices()], "voice")
+    speaker = str(data.get("speaker") or "")
+    if speaker:
+        _choice(speaker, [s["name"] for s in _speakers(_engines())], "speaker")
     profile = _choice(data.get("profile") or "loudspeaker", [p["name"] for p in _output_profiles()], "profile")
-    job = request.app.state.jobs.submit("render", _render_work(path, voice, engine, profile))
+    job = request.app.state.jobs.submit("render", _render_work(path, voice, engine, profile, speaker))
     return JSONResponse(job.to_dict())
 
 
@@ -682,8 +714,7 @@ async def api_batch(request: Request) -> Response:
     async with request.form(max_files=1, max_fields=10, max_part_size=MAX_BODY) as form:
         _require_csrf(request, str(form.get("csrf_token", "")))
         notice = _existing(request, str(form.get("notice") or ""))
-        engine = _choice(form.get("engine") or _settings(request).engine, ("auto", "espeak", "neural", "edge"),
-                         "engine")
+        engine = _choice(form.get("engine") or _settings(request).engine, _engine_names(), "engine")
         profile = _choice(form.get("profile") or "loudspeaker", [p["name"] for p in _output_profiles()], "profile")
         upload = form.get("villages")
         if upload is None or isinstance(upload, str):

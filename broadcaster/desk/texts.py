@@ -20,6 +20,8 @@ def page_texts() -> dict[str, str]:
         "spoken": _("What the loudspeaker will say"), "mistakes": _("Mistakes"),
         "save": _("Save"), "saved": _("Saved."), "checking": _("checking…"), "no_mistakes": _("No mistakes."),
         "hear_it": _("Hear it"), "editing": _("Editing"),
+        "speaker": _("Speaker (for engines with several, e.g. kokoro)"),
+        "speaker_default": _("the voice profile's"),
         "render": _("Make the audio"), "engine": _("Speech engine"), "output": _("Output profile"),
         "notice": _("Notice"), "working": _("Working…"), "done": _("Done."), "failed": _("Failed:"),
         "transcript": _("Transcript"), "download": _("Download"),
