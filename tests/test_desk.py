@@ -194,6 +194,73 @@ def test_the_page_follows_the_browsers_language(client):
     assert "Write" in en and "写通知" not in en
 
 
+def _shown(html: str) -> str:
+    """What a person reads on a page: its text, the hints inside inputs, and the texts its script shows."""
+    import html as htmllib
+
+    shown = [m.group(1) for m in re.finditer(r'<script type="application/json" id="texts">(.*?)</script>', html, re.S)]
+    shown += re.findall(r'(?:placeholder|title|aria-label)="([^"]*)"', html)
+    body = re.sub(r"<script.*?</script>|<style.*?</style>", " ", html, flags=re.S)
+    shown += re.sub(r"<[^>]+>", "\n", body).splitlines()
+    return "\n".join(htmllib.unescape(line) for line in shown)
+
+
+def _zh_pages(folder: Path) -> list[str]:
+    from broadcaster.desk.editing import list_files, template_forms
+
+    files = list_files(folder)
+    pages = ["/write", "/write?free=1", "/hear", "/jingles", "/schedule", "/report", "/report?day=2021-10-27",
+             "/batch"]
+    pages += [f"/write?template={t.name}" for t in template_forms()]
+    pages += [f"/write?file={f.path}" for f in files if f.kind == "notice"]
+    pages += [f"/hear?file={f.path}" for f in files if f.kind in ("notice", "jingle")]
+    pages += [f"/jingles?file={f.path}&rhyme={r}" for f in files if f.kind == "jingle" for r in ("strict", "dialect")]
+    pages += [f"/schedule?file={f.path}" for f in files if f.kind == "schedule"]
+    return pages
+
+
+def test_every_page_and_every_mistake_is_chinese_for_a_chinese_browser(client, folder, tmp_path):
+    from test_i18n import _prose
+
+    _log_rows(tmp_path / "asrun.sqlite")  # the report has rows to show
+    client.headers["Accept-Language"] = "zh-CN,zh;q=0.9,en;q=0.8"
+    pages = _zh_pages(folder)
+    assert len(pages) > 30
+    for page in pages:
+        got = client.get(page)
+        assert got.status_code == 200, (page, got.text)
+        shown = _shown(got.text)
+        assert not _prose(shown), f"English on {page}: {_prose(shown)}"
+        assert 'lang="zh-CN"' in got.text and "广播工作台" in shown
+    # the choices are shown in words, their values stay the ones files and commands use
+    schedule = client.get("/schedule").text
+    assert re.search(r'<option value="urgent"[^>]*>加急（下一条就播）</option>', schedule)
+    jingles = client.get("/jingles", params={"file": "jingles/qianjiang-337.yaml"}).text
+    assert "对完全押韵" in jingles and "：完全押韵" in jingles and ">perfect<" not in jingles
+
+    # a bad time in a template's field, and a misspelt key in a hand-written file: Chinese, at the field
+    bad_time = client.post("/api/check", json=NUCLEIC).json()["errors"]
+    assert [e["field"] for e in bad_time] == ["vars.start"]
+    assert "时间“25:00”不对（变量 start）" in bad_time[0]["message"] and not _prose(bad_time[0]["message"])
+    (folder / "notices" / "typo.yaml").write_text("titel: 停水通知\ntext: 明天上午停水。\n", encoding="utf-8")
+    typo = client.post("/api/check", json={"file": "notices/typo.yaml", "title": "", "text": "明天上午停水。"})
+    message = typo.json()["errors"][0]["message"]
+    assert message.startswith("notices/typo.yaml:1: 不认识的字段“titel” — 是不是想写“title”？"), message
+    saved = client.post("/api/save", json={"file": "notices/typo.yaml", "text": "明天上午停水。",
+                                           "digest": re.search(r'data-digest="([0-9a-f]+)"', client.get(
+                                               "/write", params={"file": "notices/typo.yaml"}).text).group(1)})
+    assert saved.status_code == 422 and "不认识的字段“titel”" in saved.json()["error"]
+    # the desk's own refusals and a background job's failure, too
+    for refused in (client.post("/api/save", json={"name": "Bad Name", "text": "x"}),
+                    client.post("/api/save", json={"file": "../elsewhere.yaml", "text": "x"}),
+                    client.post("/api/check", json=NUCLEIC, headers={"X-CSRF-Token": "forged"}),
+                    client.post("/api/emergency", json={"file": "notices/supplies.yaml"})):
+        assert refused.status_code >= 400 and re.search(r"[\u4e00-\u9fff]", refused.json()["error"]), refused.text
+    job = client.post("/api/render", json={"file": "notices/typo.yaml", "engine": "espeak"}).json()
+    failed = _wait(client, job["id"])
+    assert failed["state"] == "failed" and "不认识的字段“titel”" in failed["message"], failed
+
+
 # ---------------------------------------------------------------- hear, schedule, jingles, report, batch
 @pytest.mark.slow
 def test_render_runs_in_the_background_and_serves_the_audio(client):
@@ -265,6 +332,9 @@ def test_schedule_add_checks_times_then_the_plan_shows_the_notice(client, folder
     assert bad.status_code == 422
     assert bad.json()["errors"][0]["field"] == "times" and "25:00" in bad.json()["error"]
     assert (folder / rel).read_text(encoding="utf-8") == before
+    month13 = client.post("/api/schedule/add", json={"file": rel, "notice": "notices/vaccination.yaml",
+                                                     "channel": "village", "dates": "2021-13-30", "times": "07:30"})
+    assert month13.status_code == 422 and month13.json()["errors"][0]["field"] == "dates"  # a field error, no crash
     ok = client.post("/api/schedule/add", json={"file": rel, "notice": "notices/vaccination.yaml",
                                                 "channel": "village", "dates": "2021-10-30", "times": "07:30"})
     assert ok.status_code == 200, ok.text
@@ -303,7 +373,7 @@ def _log_rows(path: Path) -> None:
     fields = Entry.__dataclass_fields__
     for i, (day, title, status, reason) in enumerate([
             (27, "第八轮全员核酸检测通知", "played", ""),
-            (27, "=HYPERLINK(\"http://x\",\"点这里\")", "interrupted", "cut by emergency play fire,\nreplayed"),
+            (27, "=HYPERLINK(\"http://x\",\"点这里\")", "interrupted", "被紧急插播 fire 打断,\n之后重播"),
             (28, "新冠疫苗加强针接种通知", "played", "")]):
         start = time.mktime((2021, 10, day, 7, i, 0, 0, 0, -1))
         values = {"slot": f"s{i}", "channel": "village", "notice": f"n{i}", "title": title,

@@ -436,6 +436,7 @@ async def job_file(request: Request) -> Response:
 async def jingles_page(request: Request) -> Response:
     from broadcaster.jingle.bank import topics
     from broadcaster.jingle.check import check_jingle
+    from broadcaster.jingle.rhyme import VERDICT_LABELS
     from broadcaster.notice import load_notice
 
     rel = request.query_params.get("file", "")
@@ -447,7 +448,10 @@ async def jingles_page(request: Request) -> Response:
             notice = load_notice(_existing(request, rel))
             if notice.kind != "jingle":
                 raise notice.error("this file is a notice, not a jingle", "add `kind: jingle`, `form:` and `lines:`")
-            report = check_jingle(notice, strictness).to_dict()
+            checked = check_jingle(notice, strictness)
+            report = {**checked.to_dict(), "summary": checked.summary()}
+            for line in report["lines"]:  # verdicts in words, as `jingle check` prints them
+                line["pairs"] = [{**p, "verdict_text": _(VERDICT_LABELS[p["verdict"]])} for p in line["pairs"]]
         except BadInput as exc:
             error = exc.message()
     return _page(request, "jingles.html", files=_files(request, "jingle"), file=rel, report=report, error=error,
