@@ -932,9 +932,10 @@ def log_cmd(start: str | None, end: str | None, channel: str | None, as_csv: boo
                               {"rows": report.rows, "totals": report.totals}, ensure_ascii=False, indent=2))
         return
     if as_csv:
+        from broadcaster.player.asrun import csv_bytes  # the desk's CSV download writes the same bytes
+
         # bytes, not text: the BOM and the Chinese must survive a Windows console's code page
-        data = ("\ufeff" + csv_text(report.totals if totals else report.rows,
-                                    TOTAL_FIELDS if totals else ROW_FIELDS)).encode("utf-8")
+        data = csv_bytes(report.totals if totals else report.rows, TOTAL_FIELDS if totals else ROW_FIELDS)
         if out:
             from broadcaster.fsutil import write_bytes
             write_bytes(out, data)

@@ -69,12 +69,19 @@ def is_folder_file(path: Path) -> bool:
     return path.name in FOLDER_FILES
 
 
-def prepare(notice: Notice, voice_override: str | None = None, program=None) -> Prepared:
-    """Everything that can be checked without sound; BadInput on any mistake."""
+def prepare(notice: Notice, voice_override: str | None = None, program=None,
+            speaker: str | None = None) -> Prepared:
+    """Everything that can be checked without sound; BadInput on any mistake.
+
+    speaker: who speaks on engines with several speakers (Kokoro): male, female or a speaker's name,
+    instead of the voice profile's `speaker` (VoiceProfile.with_speaker); None: the profile's.
+    """
     try:
         voice = get_profile(voice_override or notice.voice)
     except BadInput as exc:
         raise exc.located(notice.path, notice.doc.line("voice") if notice.doc else None) from None
+    if speaker:
+        voice = voice.with_speaker(speaker)
     script = build_script(notice, voice, program)  # program: the output profile's ProgramDefaults
     from broadcaster.speech.lexicon import user_lexicon_for
     user = user_lexicon_for(notice.path)  # the folder's own lexicon.yaml, if any

@@ -194,6 +194,73 @@ def test_the_page_follows_the_browsers_language(client):
     assert "Write" in en and "写通知" not in en
 
 
+def _shown(html: str) -> str:
+    """What a person reads on a page: its text, the hints inside inputs, and the texts its script shows."""
+    import html as htmllib
+
+    shown = [m.group(1) for m in re.finditer(r'<script type="application/json" id="texts">(.*?)</script>', html, re.S)]
+    shown += re.findall(r'(?:placeholder|title|aria-label)="([^"]*)"', html)
+    body = re.sub(r"<script.*?</script>|<style.*?</style>", " ", html, flags=re.S)
+    shown += re.sub(r"<[^>]+>", "\n", body).splitlines()
+    return "\n".join(htmllib.unescape(line) for line in shown)
+
+
+def _zh_pages(folder: Path) -> list[str]:
+    from broadcaster.desk.editing import list_files, template_forms
+
+    files = list_files(folder)
+    pages = ["/write", "/write?free=1", "/hear", "/jingles", "/schedule", "/report", "/report?day=2021-10-27",
+             "/batch"]
+    pages += [f"/write?template={t.name}" for t in template_forms()]
+    pages += [f"/write?file={f.path}" for f in files if f.kind == "notice"]
+    pages += [f"/hear?file={f.path}" for f in files if f.kind in ("notice", "jingle")]
+    pages += [f"/jingles?file={f.path}&rhyme={r}" for f in files if f.kind == "jingle" for r in ("strict", "dialect")]
+    pages += [f"/schedule?file={f.path}" for f in files if f.kind == "schedule"]
+    return pages
+
+
+def test_every_page_and_every_mistake_is_chinese_for_a_chinese_browser(client, folder, tmp_path):
+    from test_i18n import _prose
+
+    _log_rows(tmp_path / "asrun.sqlite")  # the report has rows to show
+    client.headers["Accept-Language"] = "zh-CN,zh;q=0.9,en;q=0.8"
+    pages = _zh_pages(folder)
+    assert len(pages) > 30
+    for page in pages:
+        got = client.get(page)
+        assert got.status_code == 200, (page, got.text)
+        shown = _shown(got.text)
+        assert not _prose(shown), f"English on {page}: {_prose(shown)}"
+        assert 'lang="zh-CN"' in got.text and "广播工作台" in shown
+    # the choices are shown in words, their values stay the ones files and commands use
+    schedule = client.get("/schedule").text
+    assert re.search(r'<option value="urgent"[^>]*>加急（下一条就播）</option>', schedule)
+    jingles = client.get("/jingles", params={"file": "jingles/qianjiang-337.yaml"}).text
+    assert "对完全押韵" in jingles and "：完全押韵" in jingles and ">perfect<" not in jingles
+
+    # a bad time in a template's field, and a misspelt key in a hand-written file: Chinese, at the field
+    bad_time = client.post("/api/check", json=NUCLEIC).json()["errors"]
+    assert [e["field"] for e in bad_time] == ["vars.start"]
+    assert "时间“25:00”不对（变量 start）" in bad_time[0]["message"] and not _prose(bad_time[0]["message"])
+    (folder / "notices" / "typo.yaml").write_text("titel: 停水通知\ntext: 明天上午停水。\n", encoding="utf-8")
+    typo = client.post("/api/check", json={"file": "notices/typo.yaml", "title": "", "text": "明天上午停水。"})
+    message = typo.json()["errors"][0]["message"]
+    assert message.startswith("notices/typo.yaml:1: 不认识的字段“titel” — 是不是想写“title”？"), message
+    saved = client.post("/api/save", json={"file": "notices/typo.yaml", "text": "明天上午停水。",
+                                           "digest": re.search(r'data-digest="([0-9a-f]+)"', client.get(
+                                               "/write", params={"file": "notices/typo.yaml"}).text).group(1)})
+    assert saved.status_code == 422 and "不认识的字段“titel”" in saved.json()["error"]
+    # the desk's own refusals and a background job's failure, too
+    for refused in (client.post("/api/save", json={"name": "Bad Name", "text": "x"}),
+                    client.post("/api/save", json={"file": "../elsewhere.yaml", "text": "x"}),
+                    client.post("/api/check", json=NUCLEIC, headers={"X-CSRF-Token": "forged"}),
+                    client.post("/api/emergency", json={"file": "notices/supplies.yaml"})):
+        assert refused.status_code >= 400 and re.search(r"[\u4e00-\u9fff]", refused.json()["error"]), refused.text
+    job = client.post("/api/render", json={"file": "notices/typo.yaml", "engine": "espeak"}).json()
+    failed = _wait(client, job["id"])
+    assert failed["state"] == "failed" and "不认识的字段“titel”" in failed["message"], failed
+
+
 # ---------------------------------------------------------------- hear, schedule, jingles, report, batch
 @pytest.mark.slow
 def test_render_runs_in_the_background_and_serves_the_audio(client):
@@ -207,6 +274,55 @@ def test_render_runs_in_the_background_and_serves_the_audio(client):
     assert audio.content[:3] == b"ID3" or audio.content[0] == 0xFF  # an MP3
 
 
+def test_the_hear_page_offers_the_speakers_of_engines_with_several(client):
+    from broadcaster.engines.base import get_engine
+
+    html = client.get("/hear").text
+    assert 'id="r-speaker"' in html and '<option value="female">' in html and '<option value="male">' in html
+    kokoro = get_engine("kokoro")
+    if kokoro.available()[0]:
+        assert 'data-engines="kokoro auto"' in html
+        assert all(f'<option value="{n}">' in html for n in kokoro.speakers())
+    bad = client.post("/api/render", json={"file": "notices/free-text.yaml", "engine": "kokoro", "speaker": "robot"})
+    assert bad.status_code == 400 and "robot" in bad.json()["error"]
+
+
+def test_a_chosen_speaker_overrides_the_profile_and_its_engine_setting():
+    from broadcaster.render import prepare
+    from broadcaster.speech.voices import get_profile
+
+    notice = load_notice(ROOT / "examples" / "notices" / "free-text.yaml")
+    assert prepare(notice).voice.engine_settings("kokoro")["speaker"] == "male"
+    assert prepare(notice, speaker="female").voice.engine_settings("kokoro")["speaker"] == "female"
+    pinned = get_profile("mandarin")
+    pinned = type(pinned)(**{**pinned.__dict__, "engines": {**pinned.engines, "kokoro": {"speaker": "zm_yunxi"}}})
+    assert pinned.with_speaker("zf_xiaoyi").engine_settings("kokoro")["speaker"] == "zf_xiaoyi"
+    with pytest.raises(Exception, match="Robot"):
+        pinned.with_speaker("Robot")
+
+
+@pytest.mark.slow
+def test_a_female_and_a_male_speaker_give_different_audio(client):
+    from broadcaster.engines.base import get_engine
+
+    ok, why = get_engine("kokoro").available()
+    if not ok:
+        pytest.skip(f"kokoro is not available here: {why}")
+    done = {}
+    for speaker in ("female", "male"):
+        job = client.post("/api/render", json={"file": "notices/free-text.yaml", "engine": "kokoro",
+                                               "speaker": speaker, "profile": "archive"}).json()
+        done[speaker] = _wait(client, job["id"], timeout=900)
+        assert done[speaker]["state"] == "done", done[speaker]
+        result = done[speaker]["result"]
+        assert result["engine"] == "kokoro" and result["speaker"] == speaker and result["duration"] > 1
+    female, male = done["female"]["result"], done["male"]["result"]
+    assert female["sha256"] != male["sha256"]
+    a = client.get(f"/jobs/{done['female']['id']}/{female['file']}").content
+    b = client.get(f"/jobs/{done['male']['id']}/{male['file']}").content
+    assert a != b and len(a) > 10_000 and len(b) > 10_000
+
+
 @pytest.mark.slow
 def test_schedule_add_checks_times_then_the_plan_shows_the_notice(client, folder):
     rel = "schedules/village.yaml"
@@ -216,6 +332,9 @@ def test_schedule_add_checks_times_then_the_plan_shows_the_notice(client, folder
     assert bad.status_code == 422
     assert bad.json()["errors"][0]["field"] == "times" and "25:00" in bad.json()["error"]
     assert (folder / rel).read_text(encoding="utf-8") == before
+    month13 = client.post("/api/schedule/add", json={"file": rel, "notice": "notices/vaccination.yaml",
+                                                     "channel": "village", "dates": "2021-13-30", "times": "07:30"})
+    assert month13.status_code == 422 and month13.json()["errors"][0]["field"] == "dates"  # a field error, no crash
     ok = client.post("/api/schedule/add", json={"file": rel, "notice": "notices/vaccination.yaml",
                                                 "channel": "village", "dates": "2021-10-30", "times": "07:30"})
     assert ok.status_code == 200, ok.text
@@ -245,22 +364,44 @@ def test_compose_and_save_a_jingle(client, folder):
     assert notice.kind == "jingle" and list(notice.lines) == got.json()["lines"]
 
 
-def test_report_lists_the_days_plays_and_downloads_csv(client, tmp_path):
+def _log_rows(path: Path) -> None:
+    """Three plays over two days; one title a spreadsheet would take as a formula, one reason with a comma
+    and a line break."""
     from broadcaster.player.asrun import AsRunLog, Entry
 
-    log = AsRunLog(tmp_path / "asrun.sqlite")
+    log = AsRunLog(path)
     fields = Entry.__dataclass_fields__
-    start = time.mktime((2021, 10, 27, 7, 0, 0, 0, 0, -1))
-    values = {"slot": "s1", "channel": "village", "notice": "hesuan-round8", "title": "第八轮全员核酸检测通知",
-              "priority": "urgent", "status": "played", "planned": start, "actual_start": start,
-              "actual_end": start + 60, "reason": "", "file": "x.mp3", "sink": "null", "sha256": "0" * 64}
-    log.append(Entry(**{k: v for k, v in values.items() if k in fields}))
+    for i, (day, title, status, reason) in enumerate([
+            (27, "第八轮全员核酸检测通知", "played", ""),
+            (27, "=HYPERLINK(\"http://x\",\"点这里\")", "interrupted", "被紧急插播 fire 打断,\n之后重播"),
+            (28, "新冠疫苗加强针接种通知", "played", "")]):
+        start = time.mktime((2021, 10, day, 7, i, 0, 0, 0, -1))
+        values = {"slot": f"s{i}", "channel": "village", "notice": f"n{i}", "title": title,
+                  "priority": "urgent", "status": status, "planned": start, "actual_start": start,
+                  "actual_end": start + 60, "reason": reason, "file": "x.mp3", "sink": "null", "sha256": "0" * 64}
+        log.append(Entry(**{k: v for k, v in values.items() if k in fields}))
+
+
+def test_report_lists_the_days_plays_and_downloads_csv(client, tmp_path):
+    _log_rows(tmp_path / "asrun.sqlite")
     html = client.get("/report", params={"day": "2021-10-27"}).text
-    assert "第八轮全员核酸检测通知" in html and "played" in html
+    assert "第八轮全员核酸检测通知" in html and "played" in html and "新冠疫苗" not in html
     csv = client.get("/report.csv", params={"day": "2021-10-27"})
     assert csv.headers["content-type"].startswith("text/csv")
     lines = csv.content.decode("utf-8-sig").splitlines()
     assert lines[0].startswith("planned,actual_start") and "第八轮全员核酸检测通知" in lines[1]
+
+
+def test_the_report_csv_is_byte_for_byte_what_log_csv_writes(client, tmp_path, run):
+    log = tmp_path / "asrun.sqlite"
+    _log_rows(log)
+    got = client.get("/report.csv", params={"day": "2021-10-27"}).content
+    out = tmp_path / "log.csv"
+    assert run("log", "--from", "2021-10-27", "--to", "2021-10-27", "--log", str(log), "--csv", "-o", str(out)).code == 0
+    assert got == out.read_bytes()
+    # and it is the safe CSV: BOM, CRLF lines, the formula neutralised, the day's two rows only
+    assert got.startswith(b"\xef\xbb\xbf") and b"\r\n" in got
+    assert "'=HYPERLINK" in got.decode("utf-8") and "新冠疫苗" not in got.decode("utf-8")
 
 
 @pytest.mark.slow

@@ -6,8 +6,6 @@ inside its folder (atomically); audio goes to the desk's job folders in the user
 """
 from __future__ import annotations
 
-import csv
-import io
 import json
 import re
 from dataclasses import asdict, dataclass
@@ -199,9 +197,30 @@ def _voices() -> list[dict]:
 
 
 def _engines() -> list[dict]:
-    from broadcaster.engines.base import available_engines
+    """Every engine, whether it works here (and why not), and its speakers when it has several."""
+    from broadcaster.engines.base import available_engines, get_engine
 
-    return [{"name": n, "available": ok, "reason": why} for n, ok, why in available_engines()]
+    out = []
+    for n, ok, why in available_engines():
+        engine = get_engine(n) if ok else None
+        speakers = engine.speakers() if ok and hasattr(engine, "speakers") else {}
+        out.append({"name": n, "available": ok, "reason": why, "speakers": speakers})
+    return out
+
+
+def _engine_names() -> tuple[str, ...]:
+    from broadcaster.engines.base import AUTO_ORDER
+
+    return ("auto", *AUTO_ORDER)
+
+
+def _speakers(engines: list[dict]) -> list[dict]:
+    """The speakers the Hear page offers: male, female, then each named speaker of the engines with several."""
+    sexes = {"male": _("male"), "female": _("female")}
+    out = [{"name": "male", "label": sexes["male"]}, {"name": "female", "label": sexes["female"]}]
+    for e in engines:
+        out += [{"name": n, "label": f"{n}（{sexes.get(sex, sex)}）"} for n, sex in e["speakers"].items()]
+    return out
 
 
 def _output_profiles() -> list[dict]:
@@ -334,7 +353,7 @@ async def api_save(request: Request) -> Response:
 
 
 # ---------------------------------------------------------------- hear (render in the background)
-def _render_work(path: Path, voice: str | None, engine: str, profile: str):
+def _render_work(path: Path, voice: str | None, engine: str, profile: str, speaker: str | None = None):
     def work(folder: Path, progress: Progress) -> dict:
         from broadcaster.audio.profiles import output_profile
         from broadcaster.fsutil import check_folder
@@ -343,19 +362,28 @@ def _render_work(path: Path, voice: str | None, engine: str, profile: str):
 
         progress.update(0, 2, _("checking"))
         chosen = output_profile(profile, None)
-        prepared = prepare(load_notice(path), voice_override=voice or None, program=chosen.program)
+        prepared = prepare(load_notice(path), voice_override=voice or None, program=chosen.program,
+                           speaker=speaker or None)
         check_folder(folder)
         progress.update(1, 2, _("speaking"))
         rendered = render_prepared(prepared, RenderOptions(out_dir=folder, engine=engine, profile=profile))
         progress.update(2, 2)
-        return {**asdict(rendered), "transcript_text": prepared.transcript(), "source": str(path)}
+        return {**asdict(rendered), "transcript_text": prepared.transcript(), "source": str(path),
+                "speaker": speaker or ""}
     return work
 
 
 async def hear_page(request: Request) -> Response:
+    from broadcaster.engines.base import AUTO_ORDER
+
+    engines = _engines()
+    several = [e["name"] for e in engines if e["speakers"]]
+    if any(n in AUTO_ORDER for n in several):
+        several.append("auto")  # auto may end up with one of them
     return _page(request, "hear.html", files=_files(request, "notice") + _files(request, "jingle"),
-                 file=request.query_params.get("file", ""), voices=_voices(), engines=_engines(),
-                 profiles=_output_profiles(), engine=_settings(request).engine)
+                 file=request.query_params.get("file", ""), voices=_voices(), engines=engines,
+                 profiles=_output_profiles(), engine=_settings(request).engine, speakers=_speakers(engines),
+                 speaker_engines=" ".join(several))
 
 
 def _choice(value: object, allowed, what: str) -> str:
@@ -369,13 +397,15 @@ async def api_render(request: Request) -> Response:
     data = await _json(request)
     _require_csrf(request)
     path = _existing(request, str(data.get("file") or ""))
-    engine = _choice(data.get("engine") or _settings(request).engine, ("auto", "espeak", "neural", "edge"),
-                     "engine")
+    engine = _choice(data.get("engine") or _settings(request).engine, _engine_names(), "engine")
     voice = str(data.get("voice") or "")
     if voice:
         _choice(voice, [v["name"] for v in _voices()], "voice")
+    speaker = str(data.get("speaker") or "")
+    if speaker:
+        _choice(speaker, [s["name"] for s in _speakers(_engines())], "speaker")
     profile = _choice(data.get("profile") or "loudspeaker", [p["name"] for p in _output_profiles()], "profile")
-    job = request.app.state.jobs.submit("render", _render_work(path, voice, engine, profile))
+    job = request.app.state.jobs.submit("render", _render_work(path, voice, engine, profile, speaker))
     return JSONResponse(job.to_dict())
 
 
@@ -406,6 +436,7 @@ async def job_file(request: Request) -> Response:
 async def jingles_page(request: Request) -> Response:
     from broadcaster.jingle.bank import topics
     from broadcaster.jingle.check import check_jingle
+    from broadcaster.jingle.rhyme import VERDICT_LABELS
     from broadcaster.notice import load_notice
 
     rel = request.query_params.get("file", "")
@@ -417,7 +448,10 @@ async def jingles_page(request: Request) -> Response:
             notice = load_notice(_existing(request, rel))
             if notice.kind != "jingle":
                 raise notice.error("this file is a notice, not a jingle", "add `kind: jingle`, `form:` and `lines:`")
-            report = check_jingle(notice, strictness).to_dict()
+            checked = check_jingle(notice, strictness)
+            report = {**checked.to_dict(), "summary": checked.summary()}
+            for line in report["lines"]:  # verdicts in words, as `jingle check` prints them
+                line["pairs"] = [{**p, "verdict_text": _(VERDICT_LABELS[p["verdict"]])} for p in line["pairs"]]
         except BadInput as exc:
             error = exc.message()
     return _page(request, "jingles.html", files=_files(request, "jingle"), file=rel, report=report, error=error,
@@ -580,28 +614,46 @@ async def api_schedule_add(request: Request) -> Response:
     return JSONResponse({"file": _rel(request, path)})
 
 
+EMERGENCY_ANSWER_S = 30.0  # a daemon answers within a poll; a loaded village PC may take longer than `play`'s 5 s
+
+
+def _emergency_work(path: Path, folder: Path, engine: str, log_path: Path):
+    """Render the notice with the desk's engine, then hand it to every running player (player.control.send)."""
+    def work() -> list:
+        from broadcaster.fsutil import check_folder
+        from broadcaster.notice import load_notice
+        from broadcaster.player.asrun import AsRunLog
+        from broadcaster.player.control import Audio, daemons_for, send
+        from broadcaster.render import RenderOptions, prepare, render_prepared
+
+        log = AsRunLog(log_path)
+        targets = daemons_for(log, None)
+        if not targets:
+            raise RequestError(409, page_texts()["no_player"])
+        check_folder(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        # a WAV, as `play notice.yaml` renders it: the player needs no decoder for it
+        rendered = render_prepared(prepare(load_notice(path)), RenderOptions(out_dir=folder, engine=engine,
+                                                                            fmt="wav"))
+        audio = Audio(str((folder / rendered.file).resolve()), rendered.id, rendered.title)
+        return send(log, targets, audio, "emergency", "cut", 0.0, timeout=EMERGENCY_ANSWER_S)
+    return work
+
+
 async def api_emergency(request: Request) -> Response:
-    from broadcaster.player.asrun import AsRunLog
-    from broadcaster.player.control import resolve_audio, send
+    from starlette.concurrency import run_in_threadpool
 
     data = await _json(request)
     _require_csrf(request)
     path = _existing(request, str(data.get("file") or ""))
-    log = AsRunLog(_log_path(request))
-    targets = _daemons(request)
-    if not targets:
-        raise RequestError(409, page_texts()["no_player"])
-    audio = resolve_audio(str(path))
-    answers = send(log, targets, audio, "emergency", "cut", 0.0)
+    settings = _settings(request)
+    folder = settings.jobs_dir / "emergency"
+    answers = await run_in_threadpool(_emergency_work(path, folder, settings.engine, _log_path(request)))
     return JSONResponse({"answers": [{"channel": a.channel, "accepted": a.accepted, "note": a.note}
                                      for a in answers]})
 
 
 # ---------------------------------------------------------------- report
-REPORT_COLUMNS = ["planned", "actual_start", "actual_end", "channel", "notice", "title", "priority", "status",
-                  "reason", "sha256"]
-
-
 def _report(request: Request) -> tuple[date, list[dict]]:
     from broadcaster.player.asrun import AsRunLog
     from broadcaster.player.control import parse_day
@@ -626,13 +678,10 @@ async def report_page(request: Request) -> Response:
 
 
 async def report_csv(request: Request) -> Response:
-    day, rows = _report(request)
-    buf = io.StringIO()
-    buf.write("\ufeff")  # Excel on a village PC opens UTF-8 CSV correctly only with a BOM
-    writer = csv.DictWriter(buf, fieldnames=REPORT_COLUMNS, extrasaction="ignore", lineterminator="\r\n")
-    writer.writeheader()
-    writer.writerows(rows)
-    return Response(buf.getvalue(), media_type="text/csv; charset=utf-8",
+    from broadcaster.player.asrun import csv_bytes
+
+    day, rows = _report(request)  # the same rows and bytes as `broadcaster log --from DAY --to DAY --csv`
+    return Response(csv_bytes(rows), media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="asrun-{day.isoformat()}.csv"'})
 
 
@@ -672,8 +721,7 @@ async def api_batch(request: Request) -> Response:
     async with request.form(max_files=1, max_fields=10, max_part_size=MAX_BODY) as form:
         _require_csrf(request, str(form.get("csrf_token", "")))
         notice = _existing(request, str(form.get("notice") or ""))
-        engine = _choice(form.get("engine") or _settings(request).engine, ("auto", "espeak", "neural", "edge"),
-                         "engine")
+        engine = _choice(form.get("engine") or _settings(request).engine, _engine_names(), "engine")
         profile = _choice(form.get("profile") or "loudspeaker", [p["name"] for p in _output_profiles()], "profile")
         upload = form.get("villages")
         if upload is None or isinstance(upload, str):

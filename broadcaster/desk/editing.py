@@ -118,7 +118,7 @@ def _scalar(value: str):
         return LiteralScalarString(value if value.endswith("\n") else value + "\n")
     try:
         same = pyyaml.safe_load(value) == value
-    except pyyaml.YAMLError:
+    except (pyyaml.YAMLError, ValueError, OverflowError):  # 2021-13-30: a date PyYAML cannot build
         same = False
     return value if same and value.strip() == value and value else DoubleQuotedScalarString(value)
 

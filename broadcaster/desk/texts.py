@@ -20,6 +20,8 @@ def page_texts() -> dict[str, str]:
         "spoken": _("What the loudspeaker will say"), "mistakes": _("Mistakes"),
         "save": _("Save"), "saved": _("Saved."), "checking": _("checking…"), "no_mistakes": _("No mistakes."),
         "hear_it": _("Hear it"), "editing": _("Editing"),
+        "speaker": _("Speaker (for engines with several, e.g. kokoro)"),
+        "speaker_default": _("the voice profile's"),
         "render": _("Make the audio"), "engine": _("Speech engine"), "output": _("Output profile"),
         "notice": _("Notice"), "working": _("Working…"), "done": _("Done."), "failed": _("Failed:"),
         "transcript": _("Transcript"), "download": _("Download"),
@@ -40,5 +42,10 @@ def page_texts() -> dict[str, str]:
         "planned": _("Planned"), "started": _("Started"), "reason": _("Reason"),
         "villages_csv": _("Villages CSV (at most 1 MB)"), "batch_btn": _("Make audio for every village"),
         "village": _("Village"),
+        # choices shown in words; the form sends the English value the files and the CLI use
+        "priority_emergency": _("emergency (cuts in at once)"), "priority_urgent": _("urgent (next)"),
+        "priority_normal": _("normal (in its turn)"), "priority_background": _("background (when nothing else plays)"),
+        "rhyme_strict": _("strict: perfect rhymes only"), "rhyme_group": _("group: rhyme groups too (十三辙)"),
+        "rhyme_dialect": _("dialect: dialect rhymes too"),
         "conflict_reload": _("Reload the page to see the other change, then make yours again."),
     }

@@ -293,6 +293,17 @@ class EdgeEngine:
         return bytes(audio), bounds
 
 
+def _network_reason(exc: OSError) -> str:
+    """Why a connection failed, in plain words for the common cases (the system's own text otherwise)."""
+    if isinstance(exc, socket.gaierror):
+        return _("the name could not be looked up")
+    if isinstance(exc, ConnectionRefusedError):
+        return _("the connection was refused")
+    if isinstance(exc, TimeoutError):
+        return _("no answer")
+    return str(exc.strerror or exc)
+
+
 def _reachable(url: str) -> tuple[bool, str]:
     """Can a TCP connection to the endpoint open within REACH_TIMEOUT? (DNS included.)"""
     parts = urlsplit(url)
@@ -307,7 +318,7 @@ def _reachable(url: str) -> tuple[bool, str]:
         except OSError as exc:
             verdict.append((False, _("cannot reach {host}:{port} ({error}); "
                                      "check the internet connection or BROADCASTER_EDGE_URL").format(
-                                         host=host, port=port, error=exc.strerror or exc)))
+                                         host=host, port=port, error=_network_reason(exc))))
 
     # a daemon thread, because a stuck DNS lookup cannot be interrupted
     thread = threading.Thread(target=probe, daemon=True, name="edge-reach")

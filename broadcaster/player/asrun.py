@@ -554,6 +554,13 @@ def csv_text(rows: list[dict], columns: tuple[str, ...]) -> str:
     return buf.getvalue()
 
 
+def csv_bytes(rows: list[dict], columns: tuple[str, ...] = ROW_FIELDS) -> bytes:
+    """The report as a CSV file's bytes: UTF-8 with a BOM (so Excel on a village PC reads the
+    Chinese), CRLF lines, formula-like cells neutralised. `log --csv` and the desk's download both
+    write exactly these bytes."""
+    return ("\ufeff" + csv_text(rows, columns)).encode("utf-8")
+
+
 def pid_alive(pid: int) -> bool:
     """Whether a process with this id exists on this machine."""
     return _pid_alive(pid)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from broadcaster import yamlsource
 from broadcaster.errors import BadInput
-from broadcaster.i18n import _
+from broadcaster.i18n import N_, _
 from broadcaster.resources import voices_dir
 
 DEFAULT_VOICE = "mandarin"
@@ -63,6 +63,20 @@ class VoiceProfile:
             settings.setdefault("speed", self.rate)
             settings.setdefault("speaker", self.speaker)
         return settings
+
+    def with_speaker(self, speaker: str) -> VoiceProfile:
+        """This profile spoken by `speaker` (male, female or a speaker's name) on every engine with several.
+
+        The choice replaces the profile's `speaker` and any engine's own `speaker:` setting, so it
+        wins everywhere (e.g. the desk's Hear page, `prepare(..., speaker=...)`).
+        """
+        from dataclasses import replace
+
+        if not is_speaker(speaker):
+            raise BadInput(_("speaker {value!r} is not a speaker").format(value=speaker), _(SPEAKER_FIX))
+        engines = {name: {k: v for k, v in (settings or {}).items() if k != "speaker"}
+                   for name, settings in self.engines.items()}
+        return replace(self, speaker=speaker, engines=engines)
 
     def speaks_dialect(self, engine: str) -> bool:
         """Whether `engine`'s voice for this profile is a voice of its dialect (not a stand-in)."""
@@ -135,12 +149,17 @@ def load_profile(path: Path) -> VoiceProfile:
         speaker=_speaker(doc, data.get("speaker", "male")))
 
 
-def _speaker(doc: yamlsource.YamlDoc, value) -> str:
+SPEAKER_FIX = N_("use male, female or a speaker's name from `broadcaster voices`, e.g. speaker: female")
+
+
+def is_speaker(value: object) -> bool:
     """male, female, or a speaker's own name such as zm_yunxi (the engine checks that it has it)."""
-    if not isinstance(value, str) or not re.fullmatch(r"male|female|[a-z]{2}_[a-z]+", value):
-        raise doc.error(_("speaker {value!r} is not a speaker").format(value=value),
-                        _("use male, female or a speaker's name from `broadcaster voices`, e.g. speaker: female"),
-                        "speaker")
+    return isinstance(value, str) and re.fullmatch(r"male|female|[a-z]{2}_[a-z]+", value) is not None
+
+
+def _speaker(doc: yamlsource.YamlDoc, value) -> str:
+    if not is_speaker(value):
+        raise doc.error(_("speaker {value!r} is not a speaker").format(value=value), _(SPEAKER_FIX), "speaker")
     return value
 
 

@@ -122,13 +122,19 @@ function showRendered(job) {
   const src = `/jobs/${job.id}/${encodeURIComponent(r.file)}`;
   $("#player").src = src;
   $("#download").href = src;
-  $("#result-info").textContent = `${r.duration.toFixed(1)} s · ${r.engine} · ${r.voice}`;
+  $("#result-info").textContent = `${r.duration.toFixed(1)} s · ${r.engine} · ${r.voice}` + (r.speaker ? ` · ${r.speaker}` : "");
   $("#transcript").textContent = r.transcript_text;
   $("#result").classList.remove("hidden");
 }
 
 function hearPage() {
   const form = $("#render-form");
+  // the speaker matters only to engines with several speakers (listed by the page)
+  const speaker = $("#speaker-field"), engine = $("#r-engine");
+  const several = speaker.dataset.engines.split(" ").filter(Boolean);
+  const showSpeaker = () => speaker.classList.toggle("hidden", !several.includes(engine.value));
+  engine.addEventListener("change", showSpeaker);
+  showSpeaker();
   form.addEventListener("submit", async ev => {
     ev.preventDefault();
     $("#result").classList.add("hidden");
