@@ -912,7 +912,7 @@ def log_cmd(start: str | None, end: str | None, channel: str | None, as_csv: boo
     CSV is UTF-8 with a BOM (so Excel reads the Chinese), one row per line.
     Statuses: played, late, missed, skipped, failed, interrupted (with the reason).
     """
-    from broadcaster.player.asrun import ROW_FIELDS, STATUSES, TOTAL_FIELDS, AsRunLog, csv_text, status_label
+    from broadcaster.player.asrun import ROW_FIELDS, STATUSES, TOTAL_FIELDS, AsRunLog, status_label
     from broadcaster.player.control import parse_day
 
     if out and not as_csv:
