@@ -16,7 +16,7 @@ import click
 from broadcaster import __version__
 from broadcaster.errors import BadInput, BroadcasterError
 from broadcaster.i18n import _, ngettext, translate_click
-from broadcaster.notice import ENGINES
+from broadcaster.notice import ENGINES, JINGLE_FORMS
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -50,8 +50,7 @@ def main(argv: list[str] | None = None) -> int:
     except BroadcasterError as exc:
         if traceback:
             raise
-        lines = exc.lines() if hasattr(exc, "lines") else [str(exc)]  # BadInputs: one line each
-        for line in lines:
+        for line in exc.lines():  # BadInputs: one line each
             click.echo(line if isinstance(exc, BadInput) else _("error: {message}").format(message=line), err=True)
         return exc.exit_code
     except KeyboardInterrupt:
@@ -243,11 +242,9 @@ def _split_schedules(paths: list[Path]) -> tuple[list[Path], list[Path]]:
 
 
 def _check_schedule(path: Path) -> None:
-    from broadcaster.player.source import load_with_sinks
-    from broadcaster.schedule.media import check_notices
+    from broadcaster.schedule.media import check_schedule
 
-    schedule, _sinks = load_with_sinks(path, _named_sinks())  # a sink it may not use is a mistake too
-    check_notices(schedule)
+    schedule = check_schedule(path)
     click.echo(_("ok  {path}  (schedule: {channels} channel(s), {programs} program(s))").format(
         path=path, channels=len(schedule.channels), programs=len(schedule.programs)))
 
@@ -567,7 +564,7 @@ def jingle() -> None:
 
 @jingle.command("check")
 @click.argument("file")
-@click.option("--form", type=click.Choice(["三三七", "三句半", "七言", "快板"]), default=None,
+@click.option("--form", type=click.Choice(JINGLE_FORMS), default=None,
               help="Check against this form (default: the file's `form:`, else guessed).")
 @click.option("--rhyme", "strictness", type=click.Choice(["strict", "group", "dialect"]), default="group",
               show_default=True, help="strict: same rhyme; group: same 十三辙 group; dialect: also rhymes "
@@ -589,12 +586,10 @@ def jingle_check(file: str, form: str | None, strictness: str, voice: str | None
     from dataclasses import replace
 
     from broadcaster.jingle.check import check_jingle, render_text
-    from broadcaster.notice import load_notice
+    from broadcaster.notice import load_jingle
     from broadcaster.speech.voices import get_profile
 
-    notice = load_notice(file)
-    if notice.kind != "jingle":
-        raise notice.error(_("this file is a notice, not a jingle"), _("add `kind: jingle`, `form:` and `lines:`"))
+    notice = load_jingle(file)
     if form:
         notice = replace(notice, form=form)
     profile = None
@@ -611,7 +606,7 @@ def jingle_check(file: str, form: str | None, strictness: str, voice: str | None
 
 
 @jingle.command("compose")
-@click.option("--form", type=click.Choice(["三三七", "三句半", "七言", "快板"]), required=True)
+@click.option("--form", type=click.Choice(JINGLE_FORMS), required=True)
 @click.option("--topics", required=True, help="Comma-separated topics, e.g. 口罩,洗手,聚集 (see `jingle topics`).")
 @click.option("--place", default="", help="Your village or town, for lines with {place} (e.g. 黔江).")
 @click.option("--who", default="", help="How to call the listeners, for lines with {who} (e.g. 乡亲).")

@@ -12,19 +12,33 @@ class BroadcasterError(Exception):
     def __str__(self) -> str:  # the message the CLI prints, one line
         return self.args[0] if self.args else self.__class__.__name__
 
+    def lines(self) -> list[str]:
+        """The lines to show, one per mistake (one here; BadInputs has several)."""
+        return [str(self)]
+
 
 class BadInput(BroadcasterError):
-    """The user's input is wrong: exit 2 with `path:line: what — how to fix`."""
+    """The user's input is wrong: exit 2 with `path:line: what — how to fix`.
+
+    `key` is the path of YAML keys the mistake is at (("vars", "end"), ("titel",)), () when not
+    known: the web desk shows the message at that key's form field.
+    """
 
     exit_code = 2
 
     def __init__(self, what: str, fix: str = "", path: str | Path | None = None,
-                 line: int | None = None) -> None:
+                 line: int | None = None, key: tuple = ()) -> None:
         self.what = what
         self.fix = fix
         self.path = str(path) if path is not None else None
         self.line = line
+        self.key = tuple(key)
         super().__init__(self.message())
+
+    @property
+    def errors(self) -> list["BadInput"]:
+        """The independent mistakes inside: this one (BadInputs: each of them)."""
+        return [self]
 
     def message(self) -> str:
         where = ""
@@ -36,10 +50,11 @@ class BadInput(BroadcasterError):
         # the contract is one line: YAML values can hold newlines
         return " ".join(text.splitlines())
 
-    def located(self, path: str | Path, line: int | None = None) -> "BadInput":
+    def located(self, path: str | Path, line: int | None = None, key: tuple = ()) -> "BadInput":
         """The same error, placed in a file (keeps a more precise place if it has one)."""
         if self.path is None:
-            return type(self)(self.what, self.fix, path, line if self.line is None else self.line)
+            return type(self)(self.what, self.fix, path, line if self.line is None else self.line,
+                              self.key or key)
         return self
 
 
@@ -49,16 +64,20 @@ class BadInputs(BadInput):
     def __init__(self, errors: list[BadInput]) -> None:
         flat: list[BadInput] = []
         for e in errors:  # a file's own collection inside a run's collection: one flat list
-            flat.extend(e.errors if isinstance(e, BadInputs) else [e])
-        self.errors = flat
+            flat.extend(e.errors)
+        self._errors = flat
         first = flat[0]
-        super().__init__(first.what, first.fix, first.path, first.line)
+        super().__init__(first.what, first.fix, first.path, first.line, first.key)
+
+    @property
+    def errors(self) -> list[BadInput]:
+        return self._errors
 
     def lines(self) -> list[str]:
         return [e.message() for e in self.errors]
 
-    def located(self, path: str | Path, line: int | None = None) -> "BadInput":
-        return BadInputs([e.located(path, line) for e in self.errors])
+    def located(self, path: str | Path, line: int | None = None, key: tuple = ()) -> "BadInput":
+        return BadInputs([e.located(path, line, key) for e in self.errors])
 
 
 def raise_all(errors: list[BadInput]) -> None:

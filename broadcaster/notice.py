@@ -84,6 +84,15 @@ def load_notice(path: str | Path) -> Notice:
     return notice_from_doc(doc)
 
 
+def load_jingle(path: str | Path) -> Notice:
+    """Load a file that must be a jingle (`jingle check`, the desk's jingle page)."""
+    notice = load_notice(path)
+    if notice.kind != "jingle":
+        raise notice.error(_("this file is a notice, not a jingle"), _("add `kind: jingle`, `form:` and `lines:`"),
+                           "kind")
+    return notice
+
+
 # Caps on what a person writes: a notice read slowly runs about 4 characters a second, so 10,000
 # characters is some forty minutes of speech; anything longer is a pasted file, not a notice.
 MAX_TEXT = 10_000

@@ -79,7 +79,7 @@ def prepare(notice: Notice, voice_override: str | None = None, program=None,
     try:
         voice = get_profile(voice_override or notice.voice)
     except BadInput as exc:
-        raise exc.located(notice.path, notice.doc.line("voice") if notice.doc else None) from None
+        raise exc.located(notice.path, notice.doc.line("voice") if notice.doc else None, ("voice",)) from None
     if speaker:
         voice = voice.with_speaker(speaker)
     script = build_script(notice, voice, program)  # program: the output profile's ProgramDefaults
@@ -130,7 +130,7 @@ def _in_vars(notice: Notice, sentence: str, exc: BadInput) -> BadInput:
         return exc.located(notice.path, _line_of_value(notice, sentence, named))
     from broadcaster.i18n import _
     return type(exc)(_("{what} (variable {name})").format(what=exc.what, name=var), exc.fix, notice.path,
-                     notice.doc.line("vars", var))
+                     notice.doc.line("vars", var), ("vars", var))
 
 
 def _var_of_value(notice: Notice, named: list[str]) -> str | None:

@@ -376,6 +376,10 @@ def _missing(notice: Notice, var: str, missing: list[str]) -> BadInput:
     from broadcaster.yamlsource import closest
     spare = [v for v in notice.vars if v not in missing and v not in _used(notice)]
     typo = closest(var, spare)
+
+    def at(fix: str, *keys: str) -> BadInput:
+        # placed at the line of `keys`, and about the variable itself (the desk shows it at that field)
+        return BadInput(what, fix, notice.path, notice.doc.line(*keys) if notice.doc else None, ("vars", var))
     if typo is not None and notice.doc is not None:
         line = notice.doc.line("vars", typo)
         if notice.template and not notice.template.endswith(".j2"):  # a built-in's names are right
@@ -384,11 +388,11 @@ def _missing(notice: Notice, var: str, missing: list[str]) -> BadInput:
         else:  # the user wrote both names: either may be the slip
             fix = _("vars has '{typo}' on line {line}: write the same name in vars and between {marks}").format(
                 typo=typo, line=line, marks="{{ }}")
-        return notice.error(what, fix, "vars", typo)
+        return at(fix, "vars", typo)
     if notice.vars:
-        return notice.error(what, _("add a line `{name}: ...` under vars").format(name=var), "vars")
-    return notice.error(what, _("add `vars:` and below it a line `  {name}: ...`").format(name=var),
-                        "template" if notice.template else "text")
+        return at(_("add a line `{name}: ...` under vars").format(name=var), "vars")
+    return at(_("add `vars:` and below it a line `  {name}: ...`").format(name=var),
+              "template" if notice.template else "text")
 
 
 def _template_file(notice: Notice) -> Path | None:

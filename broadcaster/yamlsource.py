@@ -38,7 +38,8 @@ class YamlDoc:
         return self.lines.get(())
 
     def error(self, what: str, fix: str = "", *keys: Any) -> BadInput:
-        return BadInput(what, fix, self.path, self.line(*keys))
+        """A BadInput at the line of `keys`, which it keeps (the desk places it at that field)."""
+        return BadInput(what, fix, self.path, self.line(*keys), keys)
 
 
 # A notice is a page of text; a county's schedule a few hundred lines. Anything bigger is a
@@ -55,6 +56,20 @@ def read_text(path: Path, max_bytes: int | None = None) -> str:
     Only regular files are read: a FIFO or a device would block or never end. With `max_bytes`,
     a bigger file is refused before it is read.
     """
+    return read_file(path, max_bytes).text
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """A file as read: its text, the encoding that gives its bytes back, and the bytes themselves."""
+
+    text: str
+    encoding: str  # utf-8, utf-8-sig (with a BOM), utf-16 (with a BOM) or gb18030 (GBK)
+    data: bytes
+
+
+def read_file(path: Path, max_bytes: int | None = None) -> SourceFile:
+    """read_text, keeping the encoding and bytes: an editor that writes a GBK file back writes GBK."""
     try:
         # O_NONBLOCK: opening a FIFO must not wait for a writer; fstat then refuses it.
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
@@ -83,22 +98,22 @@ def read_text(path: Path, max_bytes: int | None = None) -> str:
         raise BadInput(_("file is too big ({size} bytes; at most {limit})").format(
             size=f"{len(data):,}+", limit=f"{max_bytes:,}"),
             _("a notice is a page of text: check that this is the right file"), path)
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
-    elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:  # Notepad's "Unicode" is UTF-16 with a byte order mark: fine to read as it is
-            return data.decode("utf-16")
+            return SourceFile(data.decode("utf-16"), "utf-16", data)
         except UnicodeDecodeError:
             pass
+    bom = data.startswith(b"\xef\xbb\xbf")  # Notepad's "UTF-8 with BOM": utf-8-sig writes it back
+    body = data[3:] if bom else data
     try:
-        return data.decode("utf-8")
+        return SourceFile(body.decode("utf-8"), "utf-8-sig" if bom else "utf-8", data)
     except UnicodeDecodeError:
         pass
     try:
         # Windows village PCs save "ANSI" = GBK; GB18030 is its superset.
-        return data.decode("gb18030")
+        return SourceFile(body.decode("gb18030"), "gb18030", data)
     except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
+        line = body[: exc.start].count(b"\n") + 1
         raise BadInput(_("file is neither UTF-8 nor GBK text"),
                        _("save it as UTF-8 in your editor (另存为 → 编码 UTF-8)"), path, line) from None
 

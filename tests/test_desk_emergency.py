@@ -86,7 +86,7 @@ def test_the_emergency_button_reaches_the_running_player_and_is_logged(tmp_path)
     shutil.copytree(ROOT / "examples", folder)
     log, out = tmp_path / "asrun.sqlite", tmp_path / "onair"
     settings = DeskSettings(folder=folder.resolve(), jobs_dir=tmp_path / "jobs", engine="espeak", log_path=log,
-                            secret="s" * 40)
+                            secret="s" * 40, testing=True)
     with TestClient(create_app(settings)) as desk:
         page = desk.get("/schedule").text
         assert 'id="emergency"' not in page  # no player yet: no button, and the press is refused

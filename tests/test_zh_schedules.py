@@ -323,7 +323,7 @@ def test_the_desk_explains_a_bad_schedule_in_chinese(tmp_path):
     folder = _folder(tmp_path)
     write(folder / "schedule.yaml", CHANNELS + PROGRAM + TIMES)
     settings = DeskSettings(folder=folder.resolve(), jobs_dir=tmp_path / "jobs", engine="espeak",
-                            log_path=tmp_path / "asrun.sqlite", secret="s" * 40)
+                            log_path=tmp_path / "asrun.sqlite", secret="s" * 40, testing=True)
     with TestClient(create_app(settings)) as c:
         c.headers["Accept-Language"] = "zh-CN,zh;q=0.9"
         token = re.search(r'name="csrf-token" content="([^"]+)"', c.get("/schedule").text).group(1)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import asdict, dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 from starlette.applications import Starlette
@@ -26,13 +26,13 @@ from broadcaster.desk.jobs import Jobs, Progress
 from broadcaster.desk.texts import page_texts
 from broadcaster.errors import BadInput, BroadcasterError
 from broadcaster.i18n import _, language, use_language
+from broadcaster.jingle.rhyme import STRICTNESS
+from broadcaster.notice import ENGINES, JINGLE_FORMS, PRIORITIES
+from broadcaster.yamlsource import choices_fix
 
 HERE = Path(__file__).parent
 MAX_BODY = 1 << 20          # bytes: any request body (the villages CSV upload included)
 MAX_JSON = 256 << 10        # bytes: a form sent as JSON
-PRIORITIES = ("normal", "urgent", "emergency", "background")
-FORMS = ("三三七", "三句半", "七言", "快板")
-STRICTNESS = ("strict", "group", "dialect")
 
 
 @dataclass(frozen=True)
@@ -44,6 +44,7 @@ class DeskSettings:
     password_hash: str | None = None  # None: no login (loopback only)
     secret: str = ""
     loopback: bool = True
+    testing: bool = False             # tests only: also answer the test client's host name "testserver"
 
 
 class RequestError(Exception):
@@ -208,12 +209,6 @@ def _engines() -> list[dict]:
     return out
 
 
-def _engine_names() -> tuple[str, ...]:
-    from broadcaster.engines.base import AUTO_ORDER
-
-    return ("auto", *AUTO_ORDER)
-
-
 def _speakers(engines: list[dict]) -> list[dict]:
     """The speakers the Hear page offers: male, female, then each named speaker of the engines with several."""
     sexes = {"male": _("male"), "female": _("female")}
@@ -302,16 +297,16 @@ async def write_page(request: Request) -> Response:
                  voices=_voices(), new_dir=_notices_dir(folder, "notices"))
 
 
-def _target(request: Request, data: dict) -> tuple[Path, str | None]:
+def _target(request: Request, data: dict) -> tuple[Path, editing.Source]:
     """The notice file a form writes: the file being edited, or notices/<name>.yaml for a new one."""
     if data.get("file"):
         path = _path(request, str(data["file"]))
-        return path, path.read_text(encoding="utf-8") if path.is_file() else None
+        return path, editing.read_source(path)
     name = str(data.get("name") or "").strip()
     if not re.fullmatch(r"[a-z0-9][a-z0-9_-]{0,63}", name):
         raise RequestError(400, _("the file name may use only a-z, 0-9, - and _ (e.g. hesuan-round9)"))
     rel = _notices_dir(_settings(request).folder, "notices") + name + ".yaml"
-    return _path(request, rel), None
+    return _path(request, rel), editing.Source()
 
 
 def _errors(request: Request, errors) -> list[dict]:
@@ -328,7 +323,7 @@ async def api_check(request: Request) -> Response:
     data = await _json(request)
     _require_csrf(request)
     path, existing = _target(request, data)
-    text = editing.notice_yaml(existing, data)
+    text = editing.notice_yaml(path, existing.text, data)
     checked = editing.check_notice(path, text, _field_names(data))
     return JSONResponse({"yaml": checked.text, "spoken": checked.spoken, "errors": _errors(request, checked.errors)})
 
@@ -337,16 +332,16 @@ async def api_save(request: Request) -> Response:
     data = await _json(request)
     _require_csrf(request)
     path, existing = _target(request, data)
-    text = editing.notice_yaml(existing, data)
+    text = editing.notice_yaml(path, existing.text, data)  # BadInput (422) when the file on disk is unreadable
     checked = editing.check_notice(path, text, _field_names(data))
     if not checked.ok:
         errors = _errors(request, checked.errors)
         return JSONResponse({"error": errors[0]["message"], "errors": errors}, status_code=422)
     try:
-        new_digest = editing.save_text(path, text, str(data.get("digest") or ""))
+        new_digest = editing.save_text(path, text, str(data.get("digest") or ""), existing.encoding)
     except editing.Conflict:
         message = (_("'{name}' was changed by someone else since you opened it — your change was not saved")
-                   if existing is not None else _("'{name}' already exists — choose another file name"))
+                   if existing.text is not None else _("'{name}' already exists — choose another file name"))
         return JSONResponse({"error": message.format(name=_rel(request, path)) + " "
                              + page_texts()["conflict_reload"]}, status_code=409)
     return JSONResponse({"file": _rel(request, path), "digest": new_digest, "spoken": checked.spoken})
@@ -386,10 +381,23 @@ async def hear_page(request: Request) -> Response:
                  speaker_engines=" ".join(several))
 
 
+# a whole message for each choice a form sends (the catalog's own ids where it has them)
+_UNKNOWN_CHOICE = {
+    "engine": lambda v: _("unknown engine '{value}'").format(value=v),
+    "voice": lambda v: _("unknown voice '{name}'").format(name=v),
+    "speaker": lambda v: _("unknown speaker '{value}'").format(value=v),
+    "profile": lambda v: _("unknown output profile '{name}'").format(name=v),
+    "form": lambda v: _("unknown form '{form}'").format(form=v),
+    "rhyme": lambda v: _("unknown rhyme strictness '{strictness}'").format(strictness=v),
+    "priority": lambda v: _("unknown priority '{value}'").format(value=v),
+}
+
+
 def _choice(value: object, allowed, what: str) -> str:
+    """`value` if it is one of `allowed`, else 400 with `what`'s message and the choices."""
     value = str(value or "")
     if value not in allowed:
-        raise RequestError(400, _("unknown {what} '{value}'").format(what=what, value=value))
+        raise RequestError(400, f"{_UNKNOWN_CHOICE[what](value)} — {choices_fix(value, list(allowed))}")
     return value
 
 
@@ -397,7 +405,7 @@ async def api_render(request: Request) -> Response:
     data = await _json(request)
     _require_csrf(request)
     path = _existing(request, str(data.get("file") or ""))
-    engine = _choice(data.get("engine") or _settings(request).engine, _engine_names(), "engine")
+    engine = _choice(data.get("engine") or _settings(request).engine, ENGINES, "engine")
     voice = str(data.get("voice") or "")
     if voice:
         _choice(voice, [v["name"] for v in _voices()], "voice")
@@ -437,7 +445,7 @@ async def jingles_page(request: Request) -> Response:
     from broadcaster.jingle.bank import topics
     from broadcaster.jingle.check import check_jingle
     from broadcaster.jingle.rhyme import VERDICT_LABELS
-    from broadcaster.notice import load_notice
+    from broadcaster.notice import load_jingle
 
     rel = request.query_params.get("file", "")
     strictness = request.query_params.get("rhyme", "group")
@@ -445,9 +453,7 @@ async def jingles_page(request: Request) -> Response:
     if rel:
         strictness = _choice(strictness, STRICTNESS, "rhyme")
         try:
-            notice = load_notice(_existing(request, rel))
-            if notice.kind != "jingle":
-                raise notice.error("this file is a notice, not a jingle", "add `kind: jingle`, `form:` and `lines:`")
+            notice = load_jingle(_existing(request, rel))
             checked = check_jingle(notice, strictness)
             report = {**checked.to_dict(), "summary": checked.summary()}
             for line in report["lines"]:  # verdicts in words, as `jingle check` prints them
@@ -455,7 +461,7 @@ async def jingles_page(request: Request) -> Response:
         except BadInput as exc:
             error = exc.message()
     return _page(request, "jingles.html", files=_files(request, "jingle"), file=rel, report=report, error=error,
-                 strictness=strictness, all_strictness=STRICTNESS, forms=FORMS, voices=_voices(),
+                 strictness=strictness, all_strictness=STRICTNESS, forms=JINGLE_FORMS, voices=_voices(),
                  topics=[t.name for t in topics()], new_dir=_notices_dir(_settings(request).folder, "jingles"))
 
 
@@ -463,7 +469,7 @@ def _compose(data: dict):
     from broadcaster.jingle.compose import compose
     from broadcaster.speech.voices import get_profile
 
-    form = _choice(data.get("form"), FORMS, "form")
+    form = _choice(data.get("form"), JINGLE_FORMS, "form")
     names = [t for t in re.split(r"[,，、\s]+", str(data.get("topics") or "")) if t]
     seed = str(data.get("seed") or "0").strip()
     if not seed.lstrip("-").isdigit():
@@ -596,17 +602,15 @@ async def api_schedule_add(request: Request) -> Response:
     _require_csrf(request)
     path = _schedule_path(request, str(data.get("file") or "") or None)
     notice = _existing(request, str(data.get("notice") or ""))
-    if str(data.get("priority") or "normal") not in PRIORITIES:
-        raise RequestError(400, _("unknown {what} '{value}'").format(what="priority", value=data.get("priority")))
-    existing = path.read_text(encoding="utf-8") if path.is_file() else None
-    text = editing.schedule_with(existing, path, notice, data)
+    _choice(data.get("priority") or "normal", PRIORITIES, "priority")
+    existing = editing.read_source(path)
+    text = editing.schedule_with(existing.text, path, notice, data)  # BadInput (422) when unreadable
     checked = editing.check_schedule(path, text, SCHEDULE_FIELDS)
     if not checked.ok:
         errors = _errors(request, checked.errors)
         return JSONResponse({"error": errors[0]["message"], "errors": errors}, status_code=422)
     try:
-        editing.save_text(path, text, str(data.get("digest") or editing.digest(existing.encode("utf-8"))
-                                          if existing is not None else ""))
+        editing.save_text(path, text, str(data.get("digest") or existing.digest), existing.encoding)
     except editing.Conflict:
         return JSONResponse({"error": _("'{name}' was changed by someone else since you opened it — your change "
                                         "was not saved").format(name=_rel(request, path)) + " "
@@ -721,7 +725,7 @@ async def api_batch(request: Request) -> Response:
     async with request.form(max_files=1, max_fields=10, max_part_size=MAX_BODY) as form:
         _require_csrf(request, str(form.get("csrf_token", "")))
         notice = _existing(request, str(form.get("notice") or ""))
-        engine = _choice(form.get("engine") or _settings(request).engine, _engine_names(), "engine")
+        engine = _choice(form.get("engine") or _settings(request).engine, ENGINES, "engine")
         profile = _choice(form.get("profile") or "loudspeaker", [p["name"] for p in _output_profiles()], "profile")
         upload = form.get("villages")
         if upload is None or isinstance(upload, str):
@@ -781,9 +785,8 @@ def create_app(settings: DeskSettings) -> Starlette:
         return PlainTextResponse(exc.message, status_code=exc.status)
 
     async def bad_input(request: Request, exc: BadInput) -> Response:
-        lines = exc.lines() if hasattr(exc, "lines") else [exc.message()]
-        return JSONResponse({"error": lines[0], "errors": [{"field": "", "message": m} for m in lines]},
-                            status_code=422)
+        errors = _errors(request, [editing.FieldError("", m) for m in exc.lines()])
+        return JSONResponse({"error": errors[0]["message"], "errors": errors}, status_code=422)
 
     async def could_not(request: Request, exc: BroadcasterError) -> Response:
         return JSONResponse({"error": str(exc)}, status_code=500)
@@ -813,8 +816,8 @@ def create_app(settings: DeskSettings) -> Starlette:
     if settings.loopback:
         from starlette.middleware.trustedhost import TrustedHostMiddleware
         # a web page elsewhere cannot reach the desk through a name that resolves to 127.0.0.1
-        middleware.insert(1, Middleware(TrustedHostMiddleware,
-                                        allowed_hosts=["127.0.0.1", "localhost", "[::1]", "testserver"]))
+        hosts = ["127.0.0.1", "localhost", "[::1]"] + (["testserver"] if settings.testing else [])
+        middleware.insert(1, Middleware(TrustedHostMiddleware, allowed_hosts=hosts))
     app = Starlette(routes=routes, middleware=middleware,
                     exception_handlers={RequestError: refused, BadInput: bad_input, BroadcasterError: could_not})
     templates = Jinja2Templates(directory=str(HERE / "templates"))

@@ -13,6 +13,7 @@ import re
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 import yaml as pyyaml
 
@@ -51,6 +52,23 @@ class Checked:
 
 def digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
+
+
+@dataclass(frozen=True)
+class Source:
+    """A YAML file the desk is about to edit, as it is on disk."""
+
+    text: str | None = None   # None: the file does not exist yet
+    encoding: str = "utf-8"   # written back in the encoding it has (a GBK file stays GBK)
+    digest: str = ""          # of its bytes; '' for a new file
+
+
+def read_source(path: Path) -> Source:
+    """The file as the project's loaders read it (GBK, UTF-16, BOM, the size cap); BadInput when unreadable."""
+    if not os.path.lexists(path):
+        return Source()
+    read = yamlsource.read_file(path, yamlsource.MAX_YAML_BYTES)
+    return Source(read.text, read.encoding, digest(read.data))
 
 
 def file_digest(path: Path) -> str:
@@ -123,16 +141,29 @@ def _scalar(value: str):
     return value if same and value.strip() == value and value else DoubleQuotedScalarString(value)
 
 
-def _load_map(text: str | None):
-    from ruamel.yaml.comments import CommentedMap
+def _load_map(path: Path, text: str | None):
+    """The file's fields, editable with their comments; an empty map for a new file.
 
-    if not text or not text.strip():
+    A file the desk cannot read is refused (BadInput), never replaced: writing the form's fields
+    over it would silently drop everything else it holds (comments, priority, voice, repeat...).
+    """
+    from ruamel.yaml.comments import CommentedMap
+    from ruamel.yaml.error import YAMLError
+
+    if text is None or not text.strip():  # a new file, or an empty one: nothing to lose
         return CommentedMap()
+    doc = yamlsource.load(path, text)  # the loader's own message and line, as `broadcaster check` prints it
+    refusal = doc.error(_("the desk cannot edit this file: it is not a set of fields like `title: ...`"),
+                        _("open it in a text editor and fix it (`broadcaster check` shows what is wrong)"))
+    if not isinstance(doc.data, dict):
+        raise refusal
     try:
         data = _yaml().load(text)
-    except Exception:  # ruamel's errors for a broken file: start afresh rather than lose the form
-        return CommentedMap()
-    return data if isinstance(data, CommentedMap) else CommentedMap()
+    except YAMLError:  # the loader (YAML 1.1) read it but ruamel (1.2) cannot: still not ours to overwrite
+        raise refusal from None
+    if not isinstance(data, CommentedMap):
+        raise refusal
+    return data
 
 
 def _dump(data) -> str:
@@ -141,15 +172,17 @@ def _dump(data) -> str:
     return buf.getvalue()
 
 
-def notice_yaml(existing: str | None, form: dict) -> str:
+def notice_yaml(path: Path, existing: str | None, form: dict) -> str:
     """The notice file the form describes, as an edit of `existing` (its comments kept).
+
+    BadInput when `existing` (the file at `path`) cannot be read: the form is then not applied.
 
     form: title, voice, repeat, and either template + vars or text (the id stays the file's). An
     empty field is left out, so the loader reports it (e.g. a missing variable) just as it would for a hand-written file.
     """
     from ruamel.yaml.comments import CommentedMap
 
-    data = _load_map(existing)
+    data = _load_map(path, existing)
 
     def put(key: str, value) -> None:
         if value in (None, ""):
@@ -185,23 +218,41 @@ def notice_yaml(existing: str | None, form: dict) -> str:
     return _dump(data)
 
 
+def _field_name(keys: tuple) -> str:
+    """The form field of a key path: ("vars", "end") -> vars.end, ("programs", 2, "times", 0) -> times."""
+    if not keys:
+        return ""
+    if keys[0] == "vars":
+        return ".".join(str(k) for k in keys[:2])
+    if keys[0] == "programs" and len(keys) >= 3:
+        return str(keys[2])
+    return str(keys[0])
+
+
 def _field_of(exc: BadInput, doc, fields: list[str]) -> str:
-    """The form field a loader error belongs to: the variable it names, else the key on its line."""
-    for name in re.findall(r"'([^']+)'", exc.what):
-        if f"vars.{name}" in fields:
-            return f"vars.{name}"
+    """The form field a loader error belongs to: the one of the key it carries, else the key on its line."""
+    if exc.key:
+        name = _field_name(exc.key)
+        return name if name in fields else ""
     if doc is None or exc.line is None:
         return ""
-    best = ""
+    best = ""  # an error without a key (e.g. a value YAML cannot build): the field written on its line
     for keys, line in doc.lines.items():
-        if line != exc.line or not keys:
-            continue
-        name = ".".join(str(k) for k in keys[:2]) if keys[0] == "vars" else str(keys[0])
-        if keys[0] == "programs" and len(keys) >= 3:
-            name = str(keys[2])
-        if name in fields and len(name) >= len(best):
+        name = _field_name(keys)
+        if line == exc.line and name in fields and len(name) >= len(best):
             best = name
     return best
+
+
+def _checked(path: Path, text: str, fields: list[str], check: Callable[[yamlsource.YamlDoc], str]) -> Checked:
+    """`check(doc)` on the would-be file; its mistakes placed at their form fields."""
+    doc = None
+    try:
+        doc = yamlsource.load(path, text)
+        spoken = check(doc)
+    except BadInput as exc:
+        return Checked(text, "", tuple(FieldError(_field_of(e, doc, fields), e.message()) for e in exc.errors))
+    return Checked(text, spoken)
 
 
 def check_notice(path: Path, text: str, fields: list[str]) -> Checked:
@@ -209,15 +260,7 @@ def check_notice(path: Path, text: str, fields: list[str]) -> Checked:
     from broadcaster.notice import notice_from_doc
     from broadcaster.render import prepare
 
-    doc = None
-    try:
-        doc = yamlsource.load(path, text)
-        notice = notice_from_doc(doc)
-        prepared = prepare(notice)
-    except BadInput as exc:
-        return Checked(text, "", tuple(FieldError(_field_of(e, doc, fields), e.message())
-                                       for e in getattr(exc, "errors", [exc])))
-    return Checked(text, prepared.transcript())
+    return _checked(path, text, fields, lambda doc: prepare(notice_from_doc(doc)).transcript())
 
 
 # ---------------------------------------------------------------- saving
@@ -228,15 +271,20 @@ class Conflict(Exception):
     """The file changed since the form was opened (another browser saved it)."""
 
 
-def save_text(path: Path, text: str, base_digest: str) -> str:
-    """Write `text` atomically unless the file no longer has `base_digest` ('' = must not exist yet)."""
-    from broadcaster.fsutil import write_text
+def save_text(path: Path, text: str, base_digest: str, encoding: str = "utf-8") -> str:
+    """Write `text` atomically unless the file no longer has `base_digest` ('' = must not exist yet).
 
+    `encoding`: the one the file had (Source.encoding), so the editor it came from still reads it.
+    The digest of the bytes written is returned: the next save's base.
+    """
+    from broadcaster.fsutil import write_bytes
+
+    data = text.encode(encoding)
     with _SAVE_LOCK:
         if file_digest(path) != base_digest:
             raise Conflict(str(path))
-        write_text(path, text)
-    return digest(text.encode("utf-8"))
+        write_bytes(path, data)
+    return digest(data)
 
 
 # ---------------------------------------------------------------- schedules
@@ -251,10 +299,13 @@ programs: []
 
 
 def schedule_with(existing: str | None, schedule_path: Path, notice_path: Path, form: dict) -> str:
-    """The schedule with one more program for `notice_path` (path written relative to the schedule)."""
+    """The schedule with one more program for `notice_path` (path written relative to the schedule).
+
+    BadInput when `existing` cannot be read: it is not replaced by a new schedule.
+    """
     from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
-    data = _load_map(existing or NEW_SCHEDULE)
+    data = _load_map(schedule_path, existing if existing and existing.strip() else NEW_SCHEDULE)
     programs = data.get("programs")
     if not isinstance(programs, CommentedSeq):
         programs = CommentedSeq()
@@ -282,18 +333,13 @@ def schedule_with(existing: str | None, schedule_path: Path, notice_path: Path, 
 
 
 def check_schedule(path: Path, text: str, fields: list[str]) -> Checked:
-    """Check a would-be schedule as `broadcaster check` does (its notices must load and fill in)."""
-    from broadcaster.schedule.load import schedule_from_doc
-    from broadcaster.schedule.media import check_notices
+    """Check a would-be schedule as `broadcaster check` does (its sinks, and its notices load and fill in)."""
+    from broadcaster.schedule.media import check_schedule as check
 
-    doc = None
-    try:
-        doc = yamlsource.load(path, text)
-        check_notices(schedule_from_doc(doc))
-    except BadInput as exc:
-        return Checked(text, "", tuple(FieldError(_field_of(e, doc, fields), e.message())
-                                       for e in getattr(exc, "errors", [exc])))
-    return Checked(text)
+    def whole(doc) -> str:
+        check(path, text)
+        return ""
+    return _checked(path, text, fields, whole)
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextvars
 import json
+import logging
 import re
 import secrets
 import threading
@@ -16,7 +17,8 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Callable
 
-from broadcaster.errors import BadInput, BroadcasterError
+from broadcaster.errors import BroadcasterError
+from broadcaster.i18n import _
 
 JOB_ID = re.compile(r"\A[0-9a-f]{16}\Z")
 
@@ -73,19 +75,22 @@ class Jobs:
         return state
 
     def _run(self, job_id: str, work: Callable[[Path, Progress], dict]) -> None:
-        from broadcaster.render import BadInputs
+        from broadcaster.fsutil import os_error_line
 
         try:
             result = work(self.folder(job_id), Progress(self, job_id))
             final = self._change(job_id, state="done", result=result, finished=time.time(), message="")
-        except BadInputs as exc:
-            final = self._change(job_id, state="failed", message=exc.lines()[0], errors=tuple(exc.lines()),
-                                 finished=time.time())
         except BroadcasterError as exc:
-            final = self._change(job_id, state="failed", message=str(exc), finished=time.time())
-        except Exception as exc:  # a bug of ours: the page says so in one line, the desk keeps running
-            final = self._change(job_id, state="failed", finished=time.time(),
-                                 message=f"internal error: {type(exc).__name__}: {exc}")
+            lines = exc.lines()  # BadInputs: one line per mistake
+            final = self._change(job_id, state="failed", message=lines[0],
+                                 errors=tuple(lines) if len(lines) > 1 else (), finished=time.time())
+        except OSError as exc:  # the disk or the system refused (full, read-only): not a bug
+            final = self._change(job_id, state="failed", message=os_error_line(exc), finished=time.time())
+        except Exception:  # a bug of ours: the page says so in plain words, the terminal gets the details
+            logging.getLogger(__name__).exception("desk job %s failed", job_id)
+            final = self._change(job_id, state="failed", finished=time.time(), message=_(
+                "something went wrong inside broadcaster — please report it; the window where the desk "
+                "runs shows the details"))
         self._save(final)
 
     def _change(self, job_id: str, **changes) -> JobState:
@@ -118,6 +123,3 @@ class Jobs:
     def shutdown(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)
 
-
-def bad_input_lines(exc: BadInput) -> list[str]:
-    return exc.lines() if hasattr(exc, "lines") else [exc.message()]

@@ -83,12 +83,15 @@ def regular_file(path: Path) -> None:
                        _("save the schedule as an ordinary file"), path)
 
 
-def load_with_sinks(schedule_path: Path, named: Mapping[str, object] | None = None):
-    """(Schedule, its channel sinks resolved); BadInput at the `sink:` line for one it may not use."""
+def load_with_sinks(schedule_path: Path, named: Mapping[str, object] | None = None, text: str | None = None):
+    """(Schedule, its channel sinks resolved); BadInput at the `sink:` line for one it may not use.
+
+    `text`: the file's would-be text instead of what is on disk (the web desk checks before it saves).
+    """
     from broadcaster import yamlsource
     from broadcaster.schedule.load import schedule_from_doc
 
-    doc = yamlsource.load(schedule_path)
+    doc = yamlsource.load(schedule_path, text)
     schedule = schedule_from_doc(doc)
     sinks = {}
     for c in schedule.channels.values():

@@ -19,6 +19,21 @@ def default_audio_dir(schedule: Schedule) -> Path:
     return schedule.path.parent / f"{schedule.path.stem}-audio"
 
 
+def check_schedule(path: Path, text: str | None = None) -> Schedule:
+    """Everything `broadcaster check` checks in a schedule (the web desk calls it too): its fields, the
+    sink of each channel (never a program; config.yaml's named sinks allowed), and every notice it names.
+
+    `text`: the schedule's would-be text instead of the file's (the desk checks before it writes).
+    """
+    from broadcaster.config import named_sinks
+    from broadcaster.player.sinks import check_named
+    from broadcaster.player.source import load_with_sinks
+
+    schedule, _sinks = load_with_sinks(path, check_named(*named_sinks()), text)
+    check_notices(schedule)
+    return schedule
+
+
 def check_notices(schedule: Schedule) -> None:
     """Every notice the schedule names loads and fills in (BadInput otherwise); nothing is written."""
     from broadcaster.render import prepare
