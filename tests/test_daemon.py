@@ -462,7 +462,7 @@ def test_a_schedule_replaced_by_a_fifo_is_a_broken_edit_and_the_loop_goes_on(tmp
     _run_guarded(daemon, (T0 + timedelta(seconds=20)).timestamp(), [path])
     assert [f[2] for f in sink_files(tmp_path / "out")] == ["n0", "n1", "n2", "n3"]
     broken = [e.message for e in events if e.kind == "reload" and e.level == "error"]
-    assert len(broken) == 1 and "not a regular file" in broken[0] and str(path) in broken[0]
+    assert len(broken) == 1 and "not an ordinary file" in broken[0] and str(path) in broken[0]
 
 
 def test_an_audio_file_that_is_a_fifo_is_skipped_and_the_next_airs_on_time(tmp_path, audio):
