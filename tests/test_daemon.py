@@ -158,6 +158,44 @@ def test_quiet_hours_are_checked_again_at_play_time(tmp_path, audio):
     assert [f[2] for f in sink_files(tmp_path / "out")] == ["alarm0"]
 
 
+class _NoFix:
+    """A GPS receiver that never gets a fix (stands in for gpsd; the route logic is the real one)."""
+
+    problem = "no receiver"
+
+    def latest(self):
+        return None
+
+    def start(self) -> None:
+        pass
+
+    def stop(self) -> None:
+        pass
+
+
+def test_a_gps_route_stop_in_quiet_hours_is_skipped_like_a_clock_play(tmp_path, audio):
+    from broadcaster.player.position import Circle, GpsRoute, RoutePlayer, RouteSettings, RouteStop
+
+    night = datetime(2021, 10, 27, 23, 0, tzinfo=TZ)
+    clocked, stop = plays(audio.short, night, every=5, count=2)
+    route = GpsRoute(key="r", channel="village", priority="normal", slots=frozenset({stop.slot}),
+                     stops=(RouteStop(stop.slot, "1号楼", Circle(29.5, 108.7, 50), stop.start.timestamp(),
+                                      "23:00:05", stop.file, stop.notice, stop.title),))
+    plan = AirPlan((clocked, stop), {"village": f"file:{tmp_path / 'out'}"}, quiet_hours=((22 * 3600, 6 * 3600),),
+                   routes=(route,))
+    clock = ManualClock((night - timedelta(seconds=1)).timestamp())
+    log, events = AsRunLog(tmp_path / "asrun.sqlite"), []
+    # no fix at all: the stop falls back to its clock time, 23:00:05, inside quiet hours
+    daemon = Daemon(StaticSource(plan), log, clock, Settings(background_reload=False), on_event=events.append,
+                    route=RoutePlayer(_NoFix(), RouteSettings(timeout=0)))
+    daemon.run(until=(night + timedelta(seconds=10)).timestamp())
+    got = {r["notice"]: (r["status"], r["reason"]) for r in rows(log)}
+    assert got == {n: ("skipped", "quiet hours 22:00-06:00 (only emergency plays then)") for n in ("n0", "n1")}
+    assert [e.message for e in events if e.kind == "end"] == ["n0 skipped: quiet hours 22:00-06:00",
+                                                             "n1 skipped: quiet hours 22:00-06:00"]
+    assert not sink_files(tmp_path / "out")
+
+
 def test_dropped_missing_and_undecodable_items_are_logged_and_the_next_airs_on_time(tmp_path, audio):
     ps = list(plays(audio.short, T0, every=5, count=4))
     ps[0] = replace(ps[0], status="dropped", reason="quiet hours 22:00-06:00")
@@ -462,7 +500,7 @@ def test_a_schedule_replaced_by_a_fifo_is_a_broken_edit_and_the_loop_goes_on(tmp
     _run_guarded(daemon, (T0 + timedelta(seconds=20)).timestamp(), [path])
     assert [f[2] for f in sink_files(tmp_path / "out")] == ["n0", "n1", "n2", "n3"]
     broken = [e.message for e in events if e.kind == "reload" and e.level == "error"]
-    assert len(broken) == 1 and "not a regular file" in broken[0] and str(path) in broken[0]
+    assert len(broken) == 1 and "not an ordinary file" in broken[0] and str(path) in broken[0]
 
 
 def test_an_audio_file_that_is_a_fifo_is_skipped_and_the_next_airs_on_time(tmp_path, audio):

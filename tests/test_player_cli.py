@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import json
+import os
+import threading
 
 import pytest
 from conftest import write
@@ -108,6 +110,41 @@ def test_a_saved_plan_json_is_read_with_its_sinks_and_quiet_hours(tmp_path):
     assert plan.plays[0].start.isoformat() == "2021-10-27T07:00:00+08:00"
     assert plan.sinks == {"village": "file:onair", "truck": "null"} and plan.base_dir == tmp_path
     assert plan.quiet_hours == ((22 * 3600, 6 * 3600),) and plan.names == {"village": "大喇叭"}
+
+
+def test_a_plan_json_saved_as_gbk_is_read_like_a_schedule(tmp_path):
+    from broadcaster.player.source import plan_from_json
+
+    path = tmp_path / "plan.json"
+    path.write_bytes((PLAN % ("2021-10-27T12:00:00+08:00", "urgent")).encode("gbk"))  # a Windows editor's "ANSI"
+    plan = plan_from_json(path)
+    assert [p.notice for p in plan.plays] == ["hesuan", "supplies"] and plan.names == {"village": "大喇叭"}
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs here")
+def test_a_pipe_named_plan_json_is_refused_without_waiting_for_a_writer(tmp_path):
+    from broadcaster.errors import BadInput
+    from broadcaster.player.source import plan_from_json
+
+    fifo = tmp_path / "plan.json"
+    os.mkfifo(fifo)
+    done: dict = {}
+
+    def read() -> None:
+        try:
+            plan_from_json(fifo)
+        except BadInput as exc:
+            done["error"] = str(exc)
+
+    thread = threading.Thread(target=read, daemon=True)
+    thread.start()
+    thread.join(20)
+    if thread.is_alive():  # unblock the reader so the test run can end, then fail
+        with open(fifo, "w"):
+            pass
+        thread.join(5)
+        pytest.fail("reading the plan waited on a pipe")
+    assert "not an ordinary file" in done["error"] and str(fifo) in done["error"]
 
 
 @pytest.mark.parametrize("start, priority, words", [

@@ -74,6 +74,9 @@ CASES: dict[str, tuple[str, int, str, str]] = {
                         "each stop needs `at:`"),
     "a sink that runs a program": ("channels:\n  village: {name: 大喇叭, sink: [command, cvlc, '{file}']}\n"
                                    + PROGRAM + TIMES, 2, "不能指定要运行的程序", "cannot run a program as its sink"),
+    "a sink with other options": ("channels:\n  village: {name: 大喇叭, sink: [paplay, --volume, '5']}\n"
+                                  + PROGRAM + TIMES, 2, "只能用 -d、--device 设备名",
+                                  "may only choose paplay's output device (only -d, --device DEVICE)"),
     "misspelt sink": ("channels:\n  village: {name: 大喇叭, sink: aplya}\n" + PROGRAM + TIMES, 2,
                       "不认识的播放方式“aplya” — 是不是想写 `aplay`？", "unknown sink 'aplya' — did you mean `aplay`?"),
     "sink written as fields": ("channels:\n  village: {name: 大喇叭, sink: {a: 1}}\n" + PROGRAM + TIMES, 2,

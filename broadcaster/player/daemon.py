@@ -121,7 +121,9 @@ class Item:
     priority: str
     planned: float
     file: str
-    kind: str = "scheduled"  # scheduled | replay | manual | fill (a GPS route's between-stops loop)
+    # scheduled | replay | manual | fill (a GPS route's between-stops loop) | missed (a route stop the
+    # truck passed by: RoutePlayer hands it over only to be logged, it never airs)
+    kind: str = "scheduled"
     request: int | None = None
     cut_by: str = ""
     note: str = ""           # why it started now (GPS routes: the circle the truck entered)
@@ -641,14 +643,19 @@ class Daemon:
             self._emit("warn", ch.name, _("{notice} at {time} missed: {why}").format(
                 notice=item.notice, time=self._hms(item.planned), why=why), "end")
             return True
+        if not self._skip_if_quiet(ch, item, now):
+            self._begin(ch, item)
+        return True
+
+    def _skip_if_quiet(self, ch: Channel, item: Item, now: float) -> bool:
+        """Log an item skipped when `now` is in quiet hours and it is no emergency; True when it was."""
         quiet = self._quiet(now)
-        if quiet and item.priority != "emergency":
-            self._record(self._entry(item, "skipped", _("quiet hours {hours} (only emergency plays then)").format(
-                hours=quiet)))
-            self._emit("warn", ch.name, _("{notice} skipped: quiet hours {hours}").format(
-                notice=item.notice, hours=quiet), "end")
-            return True
-        self._begin(ch, item)
+        if not quiet or item.priority == "emergency":
+            return False
+        self._record(self._entry(item, "skipped", _("quiet hours {hours} (only emergency plays then)").format(
+            hours=quiet)))
+        self._emit("warn", ch.name, _("{notice} skipped: quiet hours {hours}").format(
+            notice=item.notice, hours=quiet), "end")
         return True
 
     def _begin(self, ch: Channel, item: Item, attempt: int = 1, note: str = "",
@@ -817,36 +824,34 @@ class Daemon:
     # ------------------------------------------------------------ GPS routes
     def _route_step(self, now: float) -> None:
         """Start route stops the truck has reached and fill the drive (player/position.py decides)."""
+        from broadcaster.script import URGENT_PRIORITIES  # loaded already: the plan rendered the route
+
         for level, message in self.route.notes(now):
             self._emit(level, "", message, "route")
-        for cue in self.route.due(now, self.settled):
-            ch = self.channels.get(cue.channel)
+        for item in self.route.due(now, self.settled):
+            ch = self.channels.get(item.channel)
             if ch is None:
                 continue
-            item = Item(slot=cue.slot, channel=cue.channel, notice=cue.notice, title=cue.title,
-                        priority=cue.priority, planned=cue.planned, file=cue.file, note=cue.reason, where=cue.fix)
-            quiet = self._quiet(now)
-            if cue.kind == "missed" or (quiet and item.priority != "emergency"):
-                why = cue.reason if cue.kind == "missed" else _("quiet hours {hours} (only emergency plays "
-                                                                "then)").format(hours=quiet)
-                self._record(self._entry(item, "missed" if cue.kind == "missed" else "skipped", why))
-                self._emit("warn", ch.name, _("{notice} not played: {why}").format(notice=item.notice, why=why),
-                           "end")
+            if item.kind == "missed":
+                self._record(self._entry(item, "missed", item.note))
+                self._emit("warn", ch.name, _("{notice} not played: {why}").format(notice=item.notice,
+                                                                                   why=item.note), "end")
                 continue
-            self._enqueue(ch, item, "cut" if cue.urgent else "next")
+            if self._skip_if_quiet(ch, item, now):
+                continue
+            urgent = item.priority in URGENT_PRIORITIES
+            self._enqueue(ch, item, "cut" if urgent else "next")
             oa = ch.onair
             if oa is not None and oa.item.kind == "fill":  # the drive's loop gives way to the stop
-                if cue.urgent:
-                    self._interrupt(ch, _("cut: {reason}").format(reason=cue.reason), by=item)
+                if urgent:
+                    self._interrupt(ch, _("cut: {reason}").format(reason=item.note), by=item)
                 else:
                     ch.cut_at, ch.cut_for = self.route.cut_at(oa.item.file, oa.started, now), item
         for ch in self.channels.values():
             if ch.onair is None and not ch.queue and not ch.replays and not self._quiet(now):
-                cue = self.route.fill(ch.name, now)
-                if cue is not None:
-                    self._begin(ch, Item(slot=cue.slot, channel=cue.channel, notice=cue.notice, title=cue.title,
-                                         priority=cue.priority, planned=cue.planned, file=cue.file, kind="fill",
-                                         where=cue.fix))
+                item = self.route.fill(ch.name, now)
+                if item is not None:
+                    self._begin(ch, item)
 
 
 def _position(item: Item) -> dict:

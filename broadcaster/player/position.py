@@ -25,6 +25,7 @@ from typing import Protocol
 
 from broadcaster.geo import distance_m
 from broadcaster.i18n import _
+from broadcaster.player.daemon import Item
 
 GPSD_PORT = 2947
 
@@ -131,26 +132,6 @@ class GpsRoute:
     filler: Filler | None = None
     slots: frozenset = frozenset()  # every plan slot this route takes over (stops and planned fillers)
 
-    @property
-    def urgent(self) -> bool:
-        return self.priority in ("urgent", "emergency")
-
-
-@dataclass(frozen=True)
-class Cue:
-    """Something a route wants on air now (kind stop or fill), or a stop to log as missed."""
-
-    kind: str           # stop | fill | missed
-    channel: str
-    slot: str
-    notice: str
-    title: str
-    priority: str
-    planned: float
-    file: str
-    reason: str = ""
-    fix: Fix | None = None
-    urgent: bool = False
 
 
 def gps_routes(schedule, media: dict, plays) -> tuple[GpsRoute, ...]:
@@ -300,8 +281,8 @@ class RoutePlayer:
         self._gps = gps
         return out
 
-    def due(self, now: float, settled: set) -> list[Cue]:
-        """Stops to start (or log missed) now, in route order."""
+    def due(self, now: float, settled: set) -> list[Item]:
+        """Stops to start now, and stops to log missed (kind `missed`), in route order; `note` says why."""
         if not self.routes:
             return []
         fix = self.feed.latest()
@@ -325,36 +306,36 @@ class RoutePlayer:
                 if s.planned + self.settings.late < (self._started_at or now):
                     st.done.add(s.slot)  # an earlier day's stop, over before this player started: not ours
                     continue
-                cue = None
+                item = None
                 if gps and i == reached:
-                    cue = self._cue("stop", r, s, fix.at, fix, _("the truck entered the {radius:g} m circle of "
-                                                                 "{place} (clock time {at})").format(
-                                                                     radius=s.circle.radius, place=s.place, at=s.at))
+                    item = self._stop("scheduled", r, s, fix.at, fix,
+                                      _("the truck entered the {radius:g} m circle of {place} (clock time {at})")
+                                      .format(radius=s.circle.radius, place=s.place, at=s.at))
                 elif gps and i < reached:
-                    cue = self._cue("missed", r, s, s.planned, fix,
-                                    _("the truck reached {later} without coming within {radius:g} m of {place}")
-                                    .format(later=r.stops[reached].place, radius=s.circle.radius, place=s.place))
+                    item = self._stop("missed", r, s, s.planned, fix,
+                                      _("the truck reached {later} without coming within {radius:g} m of {place}")
+                                      .format(later=r.stops[reached].place, radius=s.circle.radius, place=s.place))
                 elif now > s.planned + self.settings.late:
-                    cue = self._cue("missed", r, s, s.planned, fix if gps else None,
-                                    _("the truck did not come within {radius:g} m of {place} by {minutes:g} min "
-                                      "after its time").format(radius=s.circle.radius, place=s.place,
-                                                               minutes=self.settings.late / 60))
+                    item = self._stop("missed", r, s, s.planned, fix if gps else None,
+                                      _("the truck did not come within {radius:g} m of {place} by {minutes:g} min "
+                                        "after its time").format(radius=s.circle.radius, place=s.place,
+                                                                 minutes=self.settings.late / 60))
                 elif not gps and now >= s.planned:
-                    cue = self._cue("stop", r, s, s.planned, None,
-                                    _("no GPS fix: played at its clock time"))
-                if cue is not None:
+                    item = self._stop("scheduled", r, s, s.planned, None, _("no GPS fix: played at its clock time"))
+                if item is not None:
                     st.done.add(s.slot)
                     st.started = True
-                    out.append(cue)
+                    out.append(item)
         return out
 
     def _armed(self, s: RouteStop, now: float) -> bool:
         return s.planned - self.settings.early <= now <= s.planned + self.settings.late
 
-    def _cue(self, kind: str, r: GpsRoute, s: RouteStop, planned: float, fix: Fix | None, reason: str) -> Cue:
-        return Cue(kind, r.channel, s.slot, s.notice, s.title, r.priority, planned, s.file, reason, fix, r.urgent)
+    def _stop(self, kind: str, r: GpsRoute, s: RouteStop, planned: float, fix: Fix | None, reason: str) -> Item:
+        return Item(slot=s.slot, channel=r.channel, notice=s.notice, title=s.title, priority=r.priority,
+                    planned=planned, file=s.file, kind=kind, note=reason, where=fix)
 
-    def fill(self, channel: str, now: float) -> Cue | None:
+    def fill(self, channel: str, now: float) -> Item | None:
         """The filler to play on an idle channel while its route is under way (between its stops)."""
         for r in self.routes:
             if r.channel != channel or r.filler is None or not r.stops:
@@ -364,8 +345,8 @@ class RoutePlayer:
             finished = all(s.slot in st.done for s in r.stops) or now > r.stops[-1].planned + self.settings.late
             if started and not finished:
                 f = r.filler
-                return Cue("fill", channel, f"{r.key}:fill:{now:.3f}", f.notice, f.title, r.priority, now, f.file,
-                           _("fills the drive between stops"), self.where(channel, now))
+                return Item(slot=f"{r.key}:fill:{now:.3f}", channel=channel, notice=f.notice, title=f.title,
+                            priority=r.priority, planned=now, file=f.file, kind="fill", where=self.where(channel, now))
         return None
 
 

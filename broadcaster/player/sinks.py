@@ -174,9 +174,12 @@ def from_file(spec: object, named: Mapping[str, object]) -> object:
         device = players()[name].device
         pairs = [args[i:i + 2] for i in range(0, len(args), 2)]
         if not all(len(p) == 2 and p[0] in device and not p[1].startswith("-") for p in pairs):
-            allowed = _(" (only {options} DEVICE)").format(options=" or ".join(device)) if device else ""
-            raise BadInput(_("a schedule or plan may only choose {player}'s output device{allowed}").format(
-                player=name, allowed=allowed), fix)
+            if device:
+                what = _("a schedule or plan may only choose {player}'s output device (only {options} DEVICE)").format(
+                    player=name, options=_(", ").join(device))
+            else:
+                what = _("a schedule or plan may only choose {player}'s output device").format(player=name)
+            raise BadInput(what, fix)
     return spec
 
 
@@ -212,7 +215,7 @@ def make_sink(spec: object, clock: Clock, timezone: str = "Asia/Shanghai",
             tried.append(player.name)
         raise SinkUnavailable(_("no audio player found on PATH (tried {players}): install one "
                                 "(e.g. `apt install alsa-utils` for aplay) or set `sink: file:DIR` for a dry run")
-                              .format(players=", ".join(tried)))
+                              .format(players=_(", ").join(tried)))
     if name == "file":
         folder = Path(args[0])
         if not folder.is_absolute() and base_dir is not None:

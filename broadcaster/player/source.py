@@ -16,6 +16,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Mapping
 
+from broadcaster import yamlsource
 from broadcaster.errors import BadInput
 from broadcaster.i18n import _
 from broadcaster.player.daemon import AirPlan
@@ -51,7 +52,6 @@ class ScheduleSource:
     def load(self, now: float) -> AirPlan:
         if not self.path.exists():
             raise BadInput(_("schedule file not found"), _("check the path given to `broadcaster run`"), self.path)
-        regular_file(self.path)
         if self.path.suffix.lower() == ".json":
             plan = plan_from_json(self.path, self.named)
         else:
@@ -64,31 +64,11 @@ class ScheduleSource:
         return plan
 
 
-def regular_file(path: Path) -> None:
-    """BadInput unless `path` is a regular file; checked without blocking (a FIFO is opened non-blocking)."""
-    try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-    except IsADirectoryError:
-        raise BadInput(_("is a folder, not a schedule file"), _("name a schedule .yaml or plan .json file"),
-                       path) from None
-    except OSError as exc:
-        raise BadInput(_("cannot read the file ({error})").format(error=exc.strerror or exc),
-                       _("check its permissions"), path) from None
-    try:
-        mode = os.fstat(fd).st_mode
-    finally:
-        os.close(fd)
-    if not stat.S_ISREG(mode):
-        raise BadInput(_("is not a regular file (it is a pipe, a device or a socket)"),
-                       _("save the schedule as an ordinary file"), path)
-
-
 def load_with_sinks(schedule_path: Path, named: Mapping[str, object] | None = None, text: str | None = None):
     """(Schedule, its channel sinks resolved); BadInput at the `sink:` line for one it may not use.
 
     `text`: the file's would-be text instead of what is on disk (the web desk checks before it saves).
     """
-    from broadcaster import yamlsource
     from broadcaster.schedule.load import schedule_from_doc
 
     doc = yamlsource.load(schedule_path, text)
@@ -143,7 +123,9 @@ def parse_quiet(ranges: object, where: Path, line: int | None = None) -> tuple[t
 
 def plan_from_json(path: Path, named: Mapping[str, object] | None = None) -> AirPlan:
     """A plan saved as JSON: a list of plays, or {plays: [...], channels: {..: {sink}}, quiet_hours, timezone}."""
-    text = path.read_text(encoding="utf-8-sig")
+    # Read as a schedule is: a FIFO or a device is refused without blocking, GBK is read too. No
+    # size limit: a plan for weeks of plays is longer than any notice, and the file is the operator's.
+    text = yamlsource.read_text(path)
     try:
         doc = json.loads(text)
     except ValueError as exc:
