@@ -134,7 +134,7 @@ def _trims_cache(command):
 @click.option("-o", "--out", "out_dir", required=True, type=click.Path(file_okay=False),
               help="Folder for <id>.mp3, <id>.txt and manifest.json.")
 @click.option("--engine", type=click.Choice(ENGINES), default="auto",
-              show_default=True, help="Speech engine; auto tries edge, neural, kokoro, then espeak.")
+              show_default=True, help="Speech engine; auto tries edge, kokoro, neural, then espeak.")
 @click.option("--format", "fmt", type=click.Choice(["mp3", "wav"]), default=None,
               help="File format; default: the profile's (mp3, archive: wav).")
 @click.option("--profile", "profile", default="loudspeaker", show_default=True, metavar="NAME",

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Callable
 
 from broadcaster import __version__
-from broadcaster.engines.base import AUTO_ORDER, Clip
+from broadcaster.engines.base import Clip, auto_order
 from broadcaster.errors import BadInput, BadInputs, CouldNotDo  # noqa: F401 (BadInputs: callers import it from here too)
 from broadcaster.fsutil import (check_folder, locked, remove_stale_temps, sha256_file, write_text,
                                  write_text_if_changed)
@@ -177,7 +177,7 @@ def engine_order(requested: str, notice: Notice) -> tuple[str, ...]:
     """Engines to try: an explicit choice alone; `auto` (or a notice's pin) in order."""
     if requested == "auto" and notice.engine and notice.engine != "auto":
         requested = notice.engine
-    return AUTO_ORDER if requested == "auto" else (requested,)
+    return auto_order() if requested == "auto" else (requested,)
 
 
 def synthesize_all(prepared: Prepared, engines: tuple[str, ...]) -> tuple[str, dict, dict]:

