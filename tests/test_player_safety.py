@@ -133,7 +133,7 @@ def test_a_command_sink_given_with_the_sink_option_is_used(run, tmp_path, wav):
 
 
 @pytest.mark.parametrize("text, words", [
-    ("sinks: [a, b]\n", "config.yaml: 'sinks' must be a mapping"),
+    ("sinks: [a, b]\n", "config.yaml: 'sinks' must hold settings"),
     ("sinks:\n  aplay: null\n", "config.yaml: sink name 'aplay' is a built-in sink"),
     ("sinks:\n  hall: [comand, x]\n", "config.yaml: unknown sink 'comand'"),
 ])
