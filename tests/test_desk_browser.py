@@ -149,8 +149,8 @@ def test_write_check_save_render_play_schedule_in_a_browser(desk, browser, tmp_p
     browser.refresh()
     WebDriverWait(browser, 60).until(lambda d: d.find_element(By.ID, "result").is_displayed())
 
-    # Schedule: add it, see it on the timeline
-    browser.get(url + "/schedule")
+    # Schedule: add it to the village's schedule (the folder holds the truck's too), see it on the timeline
+    browser.get(url + "/schedule?file=schedules/village.yaml")
     Select(browser.find_element(By.ID, "a-notice")).select_by_value("notices/hesuan-round9.yaml")
     for field, value in (("a-dates", "2021-10-28"), ("a-times", "07:30")):
         box = browser.find_element(By.ID, field)
