@@ -97,9 +97,14 @@ def test_killed_batch_resumes_and_every_file_decodes(tmp_path):
     env = {**os.environ, "BROADCASTER_OFFLINE": "1"}
     proc = subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                             start_new_session=True)
-    time.sleep(2.5)
+    # killed once the first village's file is there (not after a fixed time: a busy machine may not
+    # have started by then), so the kill lands in the middle of the batch
+    deadline = time.monotonic() + 120
+    while not list(out.glob("*/kaifang.mp3")) and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.02)
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
+    assert 1 <= len(list(out.glob("*/kaifang.mp3"))) < len(rows), "killed in the middle of the batch"
     r = subprocess.run(cmd, env=env, cwd=ROOT, capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
     for vid, _, _ in rows:

@@ -6,6 +6,7 @@ import os
 import sqlite3
 import sys
 import textwrap
+import threading
 import time
 from dataclasses import replace
 from datetime import datetime, timedelta
@@ -236,7 +237,19 @@ def test_a_failing_sink_is_retried_once_then_logged_failed_and_the_daemon_carrie
                                                                               channel="b")
     sinks = {"a": ["command", sys.executable, str(broken), "{file}"],
              "b": ["command", sys.executable, str(flaky), "{file}"]}
-    log, events, *_ = drive(tmp_path, AirPlan(ps, sinks), start, start + timedelta(seconds=2.6), clock=SystemClock())
+    # it runs until all four have an outcome (each player process may start slowly on a busy machine)
+    log, events = AsRunLog(tmp_path / "asrun.sqlite"), []
+    daemon = Daemon(StaticSource(AirPlan(ps, sinks)), log, SystemClock(), Settings(background_reload=False),
+                    on_event=events.append)
+    runner = threading.Thread(target=daemon.run, kwargs={"until": time.time() + 120}, daemon=True)
+    runner.start()
+    reader = AsRunLog(tmp_path / "asrun.sqlite")   # a connection of its own, as another process reads it
+    deadline = time.time() + 120
+    while len(reader.report().rows) < 4 and runner.is_alive() and time.time() < deadline:
+        time.sleep(0.05)
+    daemon.stop("the test has every outcome")
+    runner.join(30)
+    assert not runner.is_alive()
     got = {(r["channel"], r["notice"]): r for r in rows(log)}
     for n in ("n0", "n1"):
         assert got[("a", n)]["status"] == "failed"

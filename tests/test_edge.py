@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from edge_standin import edge_env, refused_url, standin  # noqa: F401  (fixtures)
-from broadcaster.engines.edge import ENGINE, PIECE_CHARS, split_pieces
+from broadcaster.engines.edge import ENGINE, PIECE_CHARS, REACH_TIMEOUT, split_pieces
 from broadcaster.errors import BadInput, EngineUnavailable, SynthesisFailed
 from broadcaster.speech.voices import VoiceProfile, get_profile
 
@@ -101,7 +101,7 @@ def test_stall_past_the_deadline_fails_in_bounded_time(standin, edge_env):
     t0 = time.monotonic()
     with pytest.raises(SynthesisFailed, match="within 1 s"):
         ENGINE.synthesize("各位村民请注意。", voice())
-    assert time.monotonic() - t0 < 4  # two 1 s deadlines plus backoff, not the stall's 30 s
+    assert time.monotonic() - t0 < 15  # two 1 s deadlines plus backoff (and a busy machine), not the stall's 30 s
     assert server.requests == 2
 
 
@@ -137,10 +137,10 @@ def test_unreachable_internet_is_decided_quickly(edge_env):
     t0 = time.monotonic()
     ok, why = ENGINE.available()
     assert not ok and "192.0.2.1" in why
-    assert time.monotonic() - t0 < 1.6
+    assert time.monotonic() - t0 < REACH_TIMEOUT + 2  # one short probe (room for a busy machine), not TCP's minutes
     t0 = time.monotonic()
     assert ENGINE.available() == (ok, why)  # remembered: later notices do not wait again
-    assert time.monotonic() - t0 < 0.1
+    assert time.monotonic() - t0 < REACH_TIMEOUT / 2
 
 
 def test_bad_prosody_in_a_voice_profile_is_bad_input():

