@@ -12,24 +12,9 @@ import tempfile  # noqa: E402
 import time  # noqa: E402
 from pathlib import Path  # noqa: E402
 
-from measure import Measure  # noqa: E402
+from measure import Measure, notice_texts  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
-_ASCII_ALNUM = re.compile(r"[0-9A-Za-z]")
-
-
-def _notice_texts() -> list[str]:
-    """Each example notice's spoken sentences (those the voice can read: no digits left), joined."""
-    from broadcaster.render import load_all
-
-    prepared, errors = load_all(sorted((ROOT / "examples" / "notices").glob("*.yaml")))
-    assert not errors, errors
-    out = []
-    for p in prepared:
-        text = "".join(s.text for s in p.spoken.values() if not _ASCII_ALNUM.search(s.text))
-        if text:
-            out.append(text)
-    return out
 
 
 def _raw(engine, texts, voice) -> float:
@@ -58,7 +43,7 @@ def run() -> list[Measure]:
         if not ok:
             return [Measure(f"kokoro voice not installed ({why})", 0.0, 1.5, "x", higher_is_better=True)]
         voice = get_profile("mandarin")
-        texts = _notice_texts()
+        texts = notice_texts(ROOT)
         t0 = time.perf_counter()
         engine.synthesize("各位村民请注意", voice)  # model load (parts joined and checked) and warm-up
         start = time.perf_counter() - t0

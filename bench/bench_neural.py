@@ -9,24 +9,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from measure import Measure
+from measure import Measure, notice_texts
 
 ROOT = Path(__file__).resolve().parent.parent
-_ASCII_ALNUM = re.compile(r"[0-9A-Za-z]")
-
-
-def _notice_texts() -> list[str]:
-    """Each example notice's spoken sentences (those the voice can read: no digits left), joined."""
-    from broadcaster.render import load_all
-
-    prepared, errors = load_all(sorted((ROOT / "examples" / "notices").glob("*.yaml")))
-    assert not errors, errors
-    out = []
-    for p in prepared:
-        text = "".join(s.text for s in p.spoken.values() if not _ASCII_ALNUM.search(s.text))
-        if text:
-            out.append(text)
-    return out
 
 
 def _speed(engine, texts, voice) -> tuple[float, float]:
@@ -91,7 +76,7 @@ def run() -> list[Measure]:
         if not ok:
             return [Measure(f"neural voice not installed ({why})", 0.0, 10.0, "x", higher_is_better=True)]
         voice = get_profile("mandarin")
-        texts = _notice_texts()  # every example notice, as the issue's claim says
+        texts = notice_texts(ROOT)  # every example notice, as the issue's claim says
         t0 = time.perf_counter()
         engine.synthesize("各位村民请注意", voice)  # model rewrite (first run only) and load
         start = time.perf_counter() - t0
