@@ -238,12 +238,15 @@ def test_a_failing_sink_is_retried_once_then_logged_failed_and_the_daemon_carrie
     sinks = {"a": ["command", sys.executable, str(broken), "{file}"],
              "b": ["command", sys.executable, str(flaky), "{file}"]}
     # it runs until all four have an outcome (each player process may start slowly on a busy machine)
+    # the test reads the log over a connection of its own, as another process would; it makes the
+    # log before the daemon starts (two connections creating one log at once may find it locked)
+    reader = AsRunLog(tmp_path / "asrun.sqlite")
+    reader.connect()
     log, events = AsRunLog(tmp_path / "asrun.sqlite"), []
     daemon = Daemon(StaticSource(AirPlan(ps, sinks)), log, SystemClock(), Settings(background_reload=False),
                     on_event=events.append)
     runner = threading.Thread(target=daemon.run, kwargs={"until": time.time() + 120}, daemon=True)
     runner.start()
-    reader = AsRunLog(tmp_path / "asrun.sqlite")   # a connection of its own, as another process reads it
     deadline = time.time() + 120
     while len(reader.report().rows) < 4 and runner.is_alive() and time.time() < deadline:
         time.sleep(0.05)
