@@ -203,23 +203,42 @@ class AsRunLog:
         """The open database; LogUnavailable when it cannot be opened or set up."""
         if self._db is not None:
             return self._db
+        # Two processes creating a brand-new log at once (the daemon and `play`, or the daemon and
+        # a report) can meet SQLite's lock while one switches the file to WAL: try again briefly.
+        deadline = time.monotonic() + 2.0
+        while True:
+            try:
+                db = self._set_up()
+                break
+            except sqlite3.OperationalError as exc:
+                transient = any(w in str(exc).lower() for w in ("locked", "busy", "disk i/o"))
+                if not transient or time.monotonic() > deadline:
+                    raise LogUnavailable(_("cannot open the as-run log {path}: {reason}").format(
+                        path=self.path, reason=_sqlite_reason(exc))) from None
+                time.sleep(0.05)
+            except (sqlite3.Error, OSError) as exc:
+                raise LogUnavailable(_("cannot open the as-run log {path}: {reason}").format(
+                    path=self.path, reason=_sqlite_reason(exc))) from None
+        self._db = db
+        return db
+
+    def _set_up(self) -> sqlite3.Connection:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        db = sqlite3.connect(str(self.path), timeout=self.busy_ms / 1000, isolation_level=None,
+                             check_same_thread=False)
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            db = sqlite3.connect(str(self.path), timeout=self.busy_ms / 1000, isolation_level=None,
-                                 check_same_thread=False)
             db.row_factory = sqlite3.Row
             mode = db.execute("PRAGMA journal_mode=WAL").fetchone()[0]
             if str(mode).lower() != "wal":
-                raise sqlite3.OperationalError(_("this disk does not allow the log's write-ahead mode (WAL; got {mode}): "
-                                                "put the log on a local disk").format(mode=mode))
+                raise sqlite3.DatabaseError(_("this disk does not allow the log's write-ahead mode (WAL; got "
+                                              "{mode}): put the log on a local disk").format(mode=mode))
             db.execute("PRAGMA synchronous=NORMAL")
             db.executescript(_SCHEMA)
             db.execute("INSERT OR IGNORE INTO meta VALUES ('schema', '1')")
             _migrate(db)
-        except (sqlite3.Error, OSError) as exc:
-            raise LogUnavailable(_("cannot open the as-run log {path}: {reason}").format(
-                path=self.path, reason=_sqlite_reason(exc))) from None
-        self._db = db
+        except BaseException:
+            db.close()
+            raise
         return db
 
     def damage(self) -> str:
