@@ -72,3 +72,13 @@ def silences(samples: np.ndarray, rate: int = 16000, min_len: float = 0.3, floor
 
 def rms_db(samples: np.ndarray) -> float:
     return float(20 * np.log10(np.sqrt((samples ** 2).mean()) + 1e-12))
+
+
+def hanzi(text: str) -> int:
+    """How many Chinese characters a text has (speech length is judged by them)."""
+    return sum("\u4e00" <= c <= "\u9fff" for c in text)
+
+
+def clip_samples(clip) -> np.ndarray:
+    """A synthesized clip's 16-bit PCM as float samples in [-1, 1]."""
+    return np.frombuffer(clip.pcm, dtype="<i2").astype(np.float32) / 32768.0

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from audiotools import decode, rms_db
+from audiotools import clip_samples, decode, hanzi, rms_db
 from conftest import write
 
 from broadcaster.engines import kokoro, kokoro_model
@@ -34,13 +34,6 @@ SENTENCE = "今天下午三点在村委会门口发放物资。"
 NOTICE = ("各位村民请注意，今天下午三点在村委会门口发放物资。请大家带好身份证，排队领取，不要拥挤。"
           "家里有老人行动不便的，请告诉村委会，我们送货上门。")
 
-
-def _hanzi(text: str) -> int:
-    return sum("\u4e00" <= c <= "\u9fff" for c in text)
-
-
-def _samples(clip) -> np.ndarray:
-    return np.frombuffer(clip.pcm, dtype="<i2").astype(np.float32) / 32768.0
 
 
 def _median_pitch(samples: np.ndarray, rate: int) -> float:
@@ -238,7 +231,7 @@ def test_say_renders_a_sentence_of_plausible_length(run, tmp_path):
     samples = decode(target)
     assert rms_db(samples) > -35
     seconds = len(samples) / 16000
-    rate = _hanzi(NOTICE) / seconds
+    rate = hanzi(NOTICE) / seconds
     assert 2.5 < rate < 5.5, (seconds, rate)  # slow, clear speech: 3-4 characters a second
 
 
@@ -277,8 +270,8 @@ def test_male_and_female_speakers_both_speak_and_differ():
     a, b = ENGINE.synthesize(SENTENCE, male), ENGINE.synthesize(SENTENCE, female)
     assert a.sample_rate == b.sample_rate == 24000
     for clip in (a, b):
-        assert rms_db(_samples(clip)) > -35 and clip.duration > _hanzi(SENTENCE) / 6
-    low, high = _median_pitch(_samples(a), 24000), _median_pitch(_samples(b), 24000)
+        assert rms_db(clip_samples(clip)) > -35 and clip.duration > hanzi(SENTENCE) / 6
+    low, high = _median_pitch(clip_samples(a), 24000), _median_pitch(clip_samples(b), 24000)
     assert 70 < low < 180 < high < 350, (low, high)  # a man's and a woman's voice
     assert ENGINE.synthesize(SENTENCE, male).pcm == a.pcm  # deterministic: cacheable
 

@@ -10,7 +10,7 @@ import wave
 import numpy as np
 import pytest
 
-from audiotools import decode, probe, rms_db, silences
+from audiotools import clip_samples, decode, hanzi, probe, rms_db, silences
 from conftest import ROOT
 
 from broadcaster.engines import neural, neural_model
@@ -26,13 +26,6 @@ NOTICE = ("各位村民请注意，今天下午三点在村委会门口发放物
           "家里有老人行动不便的，请告诉村委会，我们送货上门。")
 
 
-def _hanzi(text: str) -> int:
-    return sum("\u4e00" <= c <= "\u9fff" for c in text)
-
-
-def _samples(clip) -> np.ndarray:
-    return np.frombuffer(clip.pcm, dtype="<i2").astype(np.float32) / 32768.0
-
 
 # ---------------------------------------------------------------- front end (fast)
 @needs_models
@@ -46,7 +39,7 @@ def test_every_syllable_of_a_notice_maps_to_model_symbols():
         assert not missing, (piece.text, missing)
         # one toned final per character (the 儿 of 儿化 is the model's er5)
         finals = [s for s in symbols if s[-1:].isdigit() and not s.startswith("#")]
-        assert len(finals) == _hanzi(piece.text), (piece.text, symbols)
+        assert len(finals) == hanzi(piece.text), (piece.text, symbols)
 
 
 def test_apical_vowels_and_zero_initials_use_the_models_symbols():
@@ -71,7 +64,7 @@ def test_text_is_cut_at_punctuation_with_the_right_pause():
                                                 ("请排队", "")]
     long = "请" + "全体村民务必按照村委会统一安排的时间到村卫生室门口排队进行核酸检测" * 2
     cut = neural.pieces(long)
-    assert len(cut) >= 2 and all(_hanzi(p.text) <= 28 for p in cut)
+    assert len(cut) >= 2 and all(hanzi(p.text) <= 28 for p in cut)
     assert "".join(p.text for p in cut) == long
 
 
@@ -135,7 +128,7 @@ def test_say_renders_natural_length_speech(run, tmp_path):
     assert rms_db(samples) > -35
     seconds = len(samples) / 16000
     speed = ENGINE.parameters(get_profile("mandarin"))["speed"]  # a duration ratio
-    rate = _hanzi(NOTICE) / seconds * speed  # characters a second at the model's own pace
+    rate = hanzi(NOTICE) / seconds * speed  # characters a second at the model's own pace
     assert 3.0 < rate < 5.5, (seconds, speed, rate)  # people speak about 4-5 characters a second
     voiced = seconds - sum(e - s for s, e in silences(samples, min_len=0.05))
     assert voiced > 0.5 * seconds
@@ -151,7 +144,7 @@ def test_same_text_same_audio_and_longer_text_longer_audio():
     assert a.sample_rate == 24000 and a.engine == "neural"
     longer = ENGINE.synthesize(SENTENCE + "，请大家带好身份证排队领取", voice)
     assert longer.duration > a.duration * 1.5
-    peak = float(np.abs(_samples(a)).max())
+    peak = float(np.abs(clip_samples(a)).max())
     assert 0.1 < peak <= 1.0
 
 
@@ -162,7 +155,7 @@ def test_punctuation_becomes_pauses_of_the_profiles_length():
     plain = ENGINE.synthesize("各位村民请注意今天下午三点发放物资请大家排队领取", voice)
     marked = ENGINE.synthesize("各位村民请注意，今天下午三点发放物资。请大家排队领取", voice)
     def inner_gaps(clip):  # leave out the model's own short silence at either end
-        return [(s, e) for s, e in silences(_samples(clip), rate=24000, min_len=0.2)
+        return [(s, e) for s, e in silences(clip_samples(clip), rate=24000, min_len=0.2)
                 if s > 0 and e < clip.duration - 0.05]
 
     gaps_plain, gaps_marked = inner_gaps(plain), inner_gaps(marked)
@@ -196,7 +189,7 @@ def test_render_a_notice_with_the_neural_engine(run, tmp_path):
     out = tmp_path / "out" / "n.wav"
     assert probe(out).channels == 1
     with wave.open(str(out)) as w:
-        assert w.getnframes() / w.getframerate() > _hanzi(NOTICE) / 6.0
+        assert w.getnframes() / w.getframerate() > hanzi(NOTICE) / 6.0
 
 
 @needs_models
