@@ -56,3 +56,19 @@ def write(path: Path, text: str, encoding: str = "utf-8") -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(text.encode(encoding))
     return path
+
+
+def without_waiting_on(fifo: Path, work, what: str, seconds: float = 20):
+    """work()'s result, failing the test if it blocks on `fifo` (a reader that waits for a writer)."""
+    import threading
+
+    done: dict = {}
+    thread = threading.Thread(target=lambda: done.update(result=work()), daemon=True)
+    thread.start()
+    thread.join(seconds)
+    if thread.is_alive():  # unblock the reader so the test run can end, then fail
+        with open(fifo, "w"):
+            pass
+        thread.join(5)
+        pytest.fail(what)
+    return done.get("result")

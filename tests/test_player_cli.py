@@ -3,10 +3,9 @@ from __future__ import annotations
 
 import json
 import os
-import threading
 
 import pytest
-from conftest import write
+from conftest import without_waiting_on, write
 from player_fixtures import sink_files, speech_wav, wav_seconds
 
 
@@ -128,23 +127,15 @@ def test_a_pipe_named_plan_json_is_refused_without_waiting_for_a_writer(tmp_path
 
     fifo = tmp_path / "plan.json"
     os.mkfifo(fifo)
-    done: dict = {}
-
-    def read() -> None:
+    def read() -> str:
         try:
             plan_from_json(fifo)
         except BadInput as exc:
-            done["error"] = str(exc)
+            return str(exc)
+        return ""
 
-    thread = threading.Thread(target=read, daemon=True)
-    thread.start()
-    thread.join(20)
-    if thread.is_alive():  # unblock the reader so the test run can end, then fail
-        with open(fifo, "w"):
-            pass
-        thread.join(5)
-        pytest.fail("reading the plan waited on a pipe")
-    assert "not an ordinary file" in done["error"] and str(fifo) in done["error"]
+    error = without_waiting_on(fifo, read, "reading the plan waited on a pipe")
+    assert "not an ordinary file" in error and str(fifo) in error
 
 
 @pytest.mark.parametrize("start, priority, words", [
