@@ -1328,14 +1328,18 @@ def export_cmd(schedule: str, start: str | None, days: int, audio: str | None, e
 @click.option("--engine", type=click.Choice(ENGINES), default="auto",
               show_default=True, help="Speech engine the desk renders with unless a page chooses another.")
 @click.option("--log", "log_path", default=None, type=click.Path(dir_okay=False), help=_LOG_HELP)
+@click.option("--name", "names", multiple=True, metavar="HOSTNAME",
+              help="Also answer to this host name (repeatable), e.g. --name guangbo.lan; by IP address and "
+                   "as localhost it always answers.")
 def serve_cmd(folder: str, host: str, port: int, password_file: str | None, set_password: bool, engine: str,
-              log_path: str | None) -> None:
+              log_path: str | None, names: tuple[str, ...]) -> None:
     """Open a web page to write, hear, schedule and check the notices in FOLDER.
 
     \b
     Examples:
       broadcaster serve examples/          # then open http://127.0.0.1:8750
       broadcaster serve notices/ --host 0.0.0.0 --set-password    # for the office LAN
+      broadcaster serve notices/ --host 0.0.0.0 --name guangbo.lan  # also at http://guangbo.lan:8750
     \b
     Every change is a YAML file in FOLDER (comments kept), checked as `broadcaster check`
     does. Audio is made in the background into the user's cache folder.
@@ -1369,14 +1373,43 @@ def serve_cmd(folder: str, host: str, port: int, password_file: str | None, set_
     if not loopback and stored is None:
         raise BadInput(_("--host {host} lets other computers in, but the desk has no password").format(host=host),
                        _("run `broadcaster serve --host {host} --set-password` first").format(host=host))
+    login = not loopback or bool(password_file or set_password)
+    # the names it answers to besides any IP address: a DNS name rebound to this address gets nothing
+    served = ("localhost", *([host] if not _is_address(host) else []), *(n.strip() for n in names if n.strip()))
     settings = DeskSettings(folder=root.resolve(), jobs_dir=jobs_dir_for(root), engine=engine,
                             log_path=Path(log_path) if log_path else None,
-                            password_hash=None if loopback and not (password_file or set_password) else stored,
-                            secret=security.session_secret(), loopback=loopback)
+                            password_hash=stored if login else None,
+                            password_file=security.config_dir() / security.PASSWORD_FILE if login else None,
+                            secret=security.session_secret(), names=served)
     shown = f"[{host}]" if ":" in host else host
     click.echo(_("the desk for {folder} is open at http://{host}:{port} (Ctrl-C stops it)").format(
         folder=root, host=shown, port=port))
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
+    _desk_log()
+    # proxy_headers off: the client address that login attempts are counted by is the connection's
+    # own, never an X-Forwarded-For header that a page on this computer could make up
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="warning", proxy_headers=False)
+
+
+def _is_address(host: str) -> bool:
+    import ipaddress
+
+    try:
+        ipaddress.ip_address(host.strip("[]"))
+        return True
+    except ValueError:
+        return False
+
+
+def _desk_log() -> None:
+    """Logins and refused logins go to stderr with the time (the journal, under systemd)."""
+    import logging
+
+    logger = logging.getLogger("broadcaster.desk")
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s desk: %(message)s", "%Y-%m-%d %H:%M:%S"))
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    logger.propagate = False
 
 
 

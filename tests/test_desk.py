@@ -284,6 +284,71 @@ def test_paths_outside_the_folder_are_refused(client, folder, tmp_path):
     assert outside.read_text(encoding="utf-8") == "title: x\ntext: 不该被改\n"
 
 
+def test_overlong_names_and_deeply_nested_forms_get_400_with_a_message(folder, tmp_path):
+    long_zh = "notices/" + "第九轮全员核酸检测通知" * 8 + "宏福苑社区.yaml"  # 93 characters, 279 bytes
+    assert len(long_zh.split("/")[1].encode()) > 255
+    with _client(folder, tmp_path) as c:
+        c.headers["X-CSRF-Token"] = _token(c)
+        for name in (long_zh, "notices/" + "a" * 300 + ".yaml", "a/" * 2100 + "x.yaml"):
+            for got in (c.get("/write", params={"file": name}), c.get("/schedule", params={"file": name}),
+                        c.get("/jingles", params={"file": name}),
+                        c.post("/api/render", json={"file": name}), c.post("/api/emergency", json={"file": name}),
+                        c.post("/api/save", json={"file": name, "digest": "", "title": "长", "text": "测试"}),
+                        c.post("/api/check", json={"file": name, "title": "长", "text": "测试"}),
+                        c.post("/api/schedule/add", json={"notice": name})):
+                assert got.status_code == 400 and "too long" in got.text, (name[:20], got.request.url, got.text)
+        zh = c.post("/api/render", json={"file": long_zh}, headers={"Accept-Language": "zh-CN"}).json()["error"]
+        assert "太长" in zh
+        for deep in ("[" * 100_000 + "]" * 100_000, '{"a":' * 30_000 + "1" + "}" * 30_000,
+                     '{"file": ' + "[" * 5000 + "]" * 5000 + "}"):
+            for api in ("/api/check", "/api/save", "/api/render", "/api/schedule/add", "/api/compose"):
+                got = c.post(api, content=deep.encode(), headers={"Content-Type": "application/json"})
+                assert got.status_code == 400 and got.json()["error"], (api, got.text[:200])
+        got = c.post("/api/save", content=b'{"file": "\\ud800.yaml", "text": "x"}',
+                     headers={"Content-Type": "application/json"})
+        assert got.status_code == 400 and got.json()["error"], got.text
+    assert not [p for p in folder.rglob("*") if len(p.name.encode()) > 200]
+
+
+def test_a_new_file_from_the_browser_follows_the_name_rule(client, folder):
+    form = {"digest": "", "title": "停水", "text": "明天停水。"}
+    for name in ("new/deep/dir/ok.yaml", "Ünïcode dir/ok.yaml", "notices/Water-Cut.yaml", "notices/water cut.yaml",
+                 "notices/water.YAML", "notices/water.yml", ".hidden/ok.yaml", "out/ok.yaml"):
+        got = client.post("/api/save", json={**form, "file": name})
+        assert got.status_code == 400 and got.json()["error"], (name, got.text)
+        assert not (folder / name).exists() and not (folder / name.split("/")[0]).is_dir() or name.startswith(
+            "notices/"), name
+    assert "a-z, 0-9" in client.post("/api/save", json={**form, "file": "notices/Water-Cut.yaml"}).json()["error"]
+    assert "notices/" in client.post("/api/save", json={**form, "file": "new/ok.yaml"}).json()["error"]
+    for name in ("x/y/sched.yaml", "schedules/Week 2.yaml"):
+        got = client.post("/api/schedule/add", json={"file": name, "notice": "notices/supplies.yaml",
+                                                     "channel": "village", "dates": "2030-01-01", "times": "08:00"})
+        assert got.status_code == 400, (name, got.text)
+    assert not (folder / "x").exists() and not (folder / "schedules" / "Week 2.yaml").exists()
+    # what the rule allows still works: a new file in a folder the desk lists, and every existing file
+    saved = client.post("/api/save", json={**form, "file": "notices/water-cut.yaml"})
+    assert saved.status_code == 200 and (folder / "notices" / "water-cut.yaml").is_file(), saved.text
+    (folder / "notices" / "Old Name.yaml").write_text("id: old-name\ntitle: 旧\ntext: 旧的通知。\n", encoding="utf-8")
+    edited = client.post("/api/save", json={**form, "file": "notices/Old Name.yaml",
+                                            "digest": _digest(client, "notices/Old Name.yaml")})
+    assert edited.status_code == 200, edited.text
+    added = client.post("/api/schedule/add", json={"file": "schedules/week-2.yaml", "notice": "notices/water-cut.yaml",
+                                                   "channel": "village", "dates": "2030-01-01", "times": "08:00"})
+    assert added.status_code == 200 and (folder / "schedules" / "week-2.yaml").is_file(), added.text
+
+
+def test_job_answers_show_paths_relative_to_the_desks_folder(client, folder, tmp_path):
+    (folder / "notices" / "half.yaml").write_text("title: 核酸\ntemplate: nucleic-test\nvars: {village: 宏福苑}\n",
+                                                  encoding="utf-8")
+    job = client.post("/api/render", json={"file": "notices/half.yaml", "engine": "espeak"}).json()
+    _wait(client, job["id"])
+    answer = client.get(f"/api/jobs/{job['id']}")
+    failed = answer.json()
+    assert failed["state"] == "failed" and failed["message"].startswith("notices/half.yaml:3: "), failed
+    assert len(failed["errors"]) > 1 and all(e.startswith("notices/half.yaml:3: ") for e in failed["errors"])
+    assert str(tmp_path) not in answer.text and str(folder.resolve()) not in answer.text
+
+
 def test_uploads_over_the_limit_are_refused(client):
     big = b"village_id,village\n" + b"a" * (1 << 20)
     got = client.post("/api/batch", files={"villages": ("v.csv", big, "text/csv")},
@@ -302,7 +367,7 @@ def test_lan_mode_needs_a_login(folder, tmp_path):
     from broadcaster.desk import security
 
     stored = security.hash_password("gengdi-2021")
-    with _client(folder, tmp_path, password_hash=stored, loopback=False) as c:
+    with _client(folder, tmp_path, password_hash=stored) as c:
         assert c.get("/write", follow_redirects=False).headers["location"] == "/login"
         assert c.post("/api/check", json=NUCLEIC).status_code == 401
         token = _token(c, "/login")
@@ -310,6 +375,126 @@ def test_lan_mode_needs_a_login(folder, tmp_path):
         assert c.get("/write", follow_redirects=False).status_code == 303
         c.post("/login", data={"password": "gengdi-2021", "csrf_token": token})
         assert c.get("/write", follow_redirects=False).status_code == 200
+
+
+def _log_in(c: TestClient, password: str) -> int:
+    """Post the login form; the status (303 when it let us in)."""
+    token = _token(c, "/login")
+    return c.post("/login", data={"password": password, "csrf_token": token}, follow_redirects=False).status_code
+
+
+def _in(c: TestClient) -> bool:
+    return c.get("/write", follow_redirects=False).status_code == 200
+
+
+def test_logout_ends_the_session_on_the_server(folder, tmp_path):
+    from broadcaster.desk import security
+
+    settings = DeskSettings(folder=folder.resolve(), jobs_dir=tmp_path / "jobs", log_path=tmp_path / "asrun.sqlite",
+                            secret="s" * 40, testing=True, password_hash=security.hash_password("gengdi-2021"))
+    app = create_app(settings)
+    with TestClient(app) as c:
+        assert _log_in(c, "gengdi-2021") == 303 and _in(c)
+        kept = c.cookies.get("broadcaster_desk")  # what a thief (or a shared PC's browser) keeps
+        token = _token(c)
+        assert c.post("/logout", data={"csrf_token": token}, follow_redirects=False).status_code == 303
+        assert not _in(c)
+    with TestClient(app, cookies={"broadcaster_desk": kept}) as replay:
+        assert replay.get("/write", follow_redirects=False).headers["location"] == "/login"
+        assert replay.post("/api/check", json=NUCLEIC, headers={"X-CSRF-Token": token}).status_code == 401
+
+
+def test_a_new_password_ends_every_earlier_session(folder, tmp_path):
+    from broadcaster.desk import security
+
+    config = tmp_path / "config"
+    config.mkdir()
+    security.set_password("gengdi-2021", config)
+    base = dict(folder=folder.resolve(), jobs_dir=tmp_path / "jobs", log_path=tmp_path / "asrun.sqlite",
+                secret="s" * 40, testing=True)
+    with TestClient(create_app(DeskSettings(**base, password_hash=security.stored_password_hash(config)))) as c:
+        assert _log_in(c, "gengdi-2021") == 303 and _in(c)
+        kept = c.cookies.get("broadcaster_desk")
+    # `serve --set-password` then starts the desk again with the new password (and the same secret)
+    security.set_password("xin-mima-2022", config)
+    restarted = DeskSettings(**base, password_hash=security.stored_password_hash(config))
+    with TestClient(create_app(restarted), cookies={"broadcaster_desk": kept}) as c:
+        assert not _in(c)
+
+    # a password set while the desk runs (by another `serve --set-password`) counts at once
+    running = create_app(DeskSettings(**base, password_hash=security.stored_password_hash(config),
+                                      password_file=config / security.PASSWORD_FILE))
+    with TestClient(running) as a, TestClient(running, client=("10.0.0.7", 50000)) as b:
+        assert _log_in(a, "xin-mima-2022") == 303 and _in(a)
+        assert _log_in(b, "xin-mima-2022") == 303 and _in(b)
+        security.set_password("third-mima-2023", config)
+        assert not _in(a) and not _in(b)
+        assert _log_in(a, "xin-mima-2022") == 200 and not _in(a)  # the old password is wrong now
+        assert _log_in(a, "third-mima-2023") == 303 and _in(a)
+        (config / security.PASSWORD_FILE).unlink()  # no password at all: nobody gets in, nothing is open
+        assert not _in(a) and _log_in(a, "third-mima-2023") == 200
+
+
+def test_login_attempts_are_limited_per_client_with_a_growing_delay_and_logged(folder, tmp_path, caplog):
+    import logging
+
+    from broadcaster.desk import security
+
+    settings = DeskSettings(folder=folder.resolve(), jobs_dir=tmp_path / "jobs", log_path=tmp_path / "asrun.sqlite",
+                            secret="s" * 40, testing=True, password_hash=security.hash_password("gengdi-2021"))
+    app = create_app(settings)
+    now = [1000.0]
+    app.state.throttle = security.LoginThrottle(clock=lambda: now[0])  # the test moves time on, not waits
+    caplog.set_level(logging.INFO, logger="broadcaster.desk")
+    guesser = TestClient(app, client=("192.168.1.66", 50000))
+    with guesser, TestClient(app, client=("192.168.1.20", 50000)) as clerk:
+        for _n in range(2):  # a typo or two costs nothing
+            page = guesser.post("/login", data={"password": "guess-123", "csrf_token": _token(guesser, "/login")})
+            assert page.status_code == 200 and "wrong password — try again" in page.text
+        page = guesser.post("/login", data={"password": "guess-124", "csrf_token": _token(guesser, "/login")})
+        assert page.status_code == 200 and "wait 2 s before the next try" in page.text
+        # while it waits even the right password is refused, unchecked
+        got = guesser.post("/login", data={"password": "gengdi-2021", "csrf_token": _token(guesser, "/login")},
+                           follow_redirects=False)
+        assert got.status_code == 429 and got.headers["retry-after"] == "2" and "wait 2 s" in got.text
+        assert not _in(guesser)
+        assert _log_in(clerk, "gengdi-2021") == 303 and _in(clerk)  # another computer is not held up
+        now[0] += 2.5
+        page = guesser.post("/login", data={"password": "guess-125", "csrf_token": _token(guesser, "/login")})
+        assert page.status_code == 200 and "wait 4 s before the next try" in page.text  # twice as long
+        now[0] += 1
+        got = guesser.post("/login", data={"password": "gengdi-2021", "csrf_token": _token(guesser, "/login")},
+                           follow_redirects=False)
+        assert got.status_code == 429 and got.headers["retry-after"] == "3"
+        zh = guesser.post("/login", data={"password": "x", "csrf_token": _token(guesser, "/login")},
+                          headers={"Accept-Language": "zh-CN"})
+        assert zh.status_code == 429 and "请等" in zh.text
+        now[0] += 3
+        assert _log_in(guesser, "gengdi-2021") == 303 and _in(guesser)  # and the count starts again
+    lines = [r.getMessage() for r in caplog.records if r.name == "broadcaster.desk"]
+    assert "wrong desk password from 192.168.1.66 (4 in a row)" in lines, lines
+    assert any(line.startswith("login from 192.168.1.66 refused: 4 wrong passwords in a row") for line in lines)
+    assert "192.168.1.20 logged in to the desk" in lines
+    delays = [security.LoginThrottle.delay(n) for n in range(1, 20)]
+    assert delays[:3] == [0, 0, 2] and all(a < b for a, b in zip(delays[2:10], delays[3:11]))  # after 1, 2, 3...
+    assert max(delays) == security.LoginThrottle.CAP and delays[-1] == security.LoginThrottle.CAP
+
+
+def test_other_host_names_and_frames_are_refused(folder, tmp_path):
+    from broadcaster.desk import security
+
+    with _client(folder, tmp_path, password_hash=security.hash_password("gengdi-2021"),
+                 names=("localhost", "guangbo.lan")) as c:
+        for host in ("192.168.1.10:8750", "[fe80::1]:8750", "localhost:8750", "GuangBo.lan:8750", "127.0.0.2"):
+            assert c.get("/login", headers={"Host": host}).status_code == 200, host
+        for host in ("evil.example", "evil.example:8750", "192.168.1.10.nip.io:8750", "", "localhost.evil"):
+            got = c.get("/login", headers={"Host": host, "Accept-Language": "zh-CN"})
+            assert got.status_code == 400 and "--name" in got.text and "工作台" in got.text, (host, got.text)
+            assert got.headers["x-frame-options"] == "DENY"
+        for page in ("/login", "/static/desk.js", "/write"):
+            got = c.get(page, follow_redirects=False)
+            assert got.headers["x-frame-options"] == "DENY", page
+            assert got.headers["content-security-policy"] == "frame-ancestors 'none'", page
 
 
 def test_the_password_is_stored_hashed_and_the_secret_private(tmp_path):
@@ -410,6 +595,8 @@ def test_render_runs_in_the_background_and_serves_the_audio(client):
     audio = client.get(f"/jobs/{job['id']}/{result['file']}")
     assert audio.status_code == 200 and len(audio.content) > 10_000
     assert audio.content[:3] == b"ID3" or audio.content[0] == 0xFF  # an MP3
+    answer = client.get(f"/api/jobs/{job['id']}").text  # no server paths, the desk's folder's or the cache's
+    assert result["source"] == "notices/supplies.yaml" and "/tmp/" not in answer and "/home/" not in answer
 
 
 def test_the_hear_page_offers_the_speakers_of_engines_with_several(client):
@@ -562,28 +749,84 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+def _serving(folder: Path, port: int, *args: str, address: str = "127.0.0.1"):
+    """A real `broadcaster serve FOLDER --port PORT ARGS...` and its first answer from http://ADDRESS:PORT/write."""
+    import httpx
+
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.Popen([sys.executable, "-m", "broadcaster.cli", "serve", str(folder), "--port", str(port),
+                             *args], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            return proc, httpx.get(f"http://{address}:{port}/write", timeout=5, follow_redirects=True)
+        except httpx.TransportError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                proc.kill()
+                raise AssertionError("the desk did not start: " + proc.communicate()[1]) from None
+            time.sleep(0.2)
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
 @pytest.mark.slow
 def test_serve_listens_on_loopback_and_answers(folder):
     import httpx
 
     port = _free_port()
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    proc = subprocess.Popen([sys.executable, "-m", "broadcaster.cli", "serve", str(folder), "--port", str(port)],
-                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc, page = _serving(folder, port)
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                page = httpx.get(f"http://127.0.0.1:{port}/write", timeout=5)
-                break
-            except httpx.TransportError:
-                assert proc.poll() is None and time.monotonic() < deadline, proc.stderr.read() if proc.poll() else ""
-                time.sleep(0.2)
         assert page.status_code == 200 and "notices/hesuan-round8.yaml" in page.text
         # a page elsewhere cannot reach the desk through another host name (DNS rebinding)
         assert httpx.get(f"http://127.0.0.1:{port}/write", headers={"Host": "evil.example"}).status_code == 400
         assert httpx.get(f"http://127.0.0.1:{port}/write", headers={"Host": "testserver"}).status_code == 400
     finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+        _stop(proc)
     assert f"http://127.0.0.1:{port}" in proc.stdout.read()
+
+
+@pytest.mark.slow
+def test_serve_on_another_loopback_address_answers_there(folder):
+    port = _free_port()
+    proc, page = _serving(folder, port, "--host", "127.0.0.2", address="127.0.0.2")
+    try:
+        assert page.status_code == 200 and "notices/hesuan-round8.yaml" in page.text, page.text
+    finally:
+        _stop(proc)
+
+
+@pytest.mark.slow
+def test_serve_on_the_lan_answers_only_its_names_and_logs_logins(folder, tmp_path):
+    import httpx
+
+    secret = tmp_path / "password.txt"
+    secret.write_text("gengdi-2021\n", encoding="utf-8")
+    port = _free_port()
+    proc, page = _serving(folder, port, "--host", "0.0.0.0", "--password-file", str(secret),
+                          "--name", "guangbo.lan")
+    url = f"http://127.0.0.1:{port}"
+    try:
+        assert page.status_code == 200 and 'name="password"' in page.text  # the login page, by its address
+        assert page.headers["x-frame-options"] == "DENY"
+        assert "frame-ancestors 'none'" in page.headers["content-security-policy"]
+        for host in (f"guangbo.lan:{port}", f"localhost:{port}", f"192.168.1.10:{port}"):
+            assert httpx.get(url + "/login", headers={"Host": host}).status_code == 200, host
+        # a page whose DNS name is rebound to this computer gets nothing, not even the login page
+        for host in (f"evil.example:{port}", "testserver", f"rebind.guangbo.lan:{port}"):
+            refused = httpx.get(url + "/login", headers={"Host": host})
+            assert refused.status_code == 400 and "--name" in refused.text, (host, refused.text)
+        with httpx.Client(base_url=url) as browser:
+            token = re.search(r'name="csrf-token" content="([^"]+)"', browser.get("/login").text).group(1)
+            # counted by the connection's address: a made-up X-Forwarded-For does not make a new client
+            assert browser.post("/login", data={"password": "nope-nope", "csrf_token": token},
+                                headers={"X-Forwarded-For": "10.9.9.9"}).status_code == 200
+    finally:
+        _stop(proc)
+    assert "wrong desk password from 127.0.0.1 (1 in a row)" in proc.stderr.read()

@@ -6,7 +6,10 @@ inside its folder (atomically); audio goes to the desk's job folders in the user
 """
 from __future__ import annotations
 
+import contextvars
 import json
+import logging
+import os
 import re
 from dataclasses import asdict, dataclass
 from datetime import date, timedelta
@@ -42,8 +45,9 @@ class DeskSettings:
     engine: str = "auto"              # default speech engine for renders and plans
     log_path: Path | None = None      # the as-run log (default: the one `run` and `play` use)
     password_hash: str | None = None  # None: no login (loopback only)
+    password_file: Path | None = None  # where the hash is stored: a new one there counts at once
     secret: str = ""
-    loopback: bool = True
+    names: tuple[str, ...] = ("localhost",)  # host names the desk answers to (any IP address it always does)
     testing: bool = False             # tests only: also answer the test client's host name "testserver"
 
 
@@ -118,6 +122,40 @@ class _TooLarge(Exception):
     pass
 
 
+class Guard:
+    """Before anything else: answer only to the desk's own host names, so that a page whose DNS name
+    is rebound to the desk's address gets nothing; and let no other site show the desk in a frame."""
+
+    HEADERS = [(b"x-frame-options", b"DENY"), (b"content-security-policy", b"frame-ancestors 'none'"),
+               (b"x-content-type-options", b"nosniff")]
+
+    def __init__(self, app, names: tuple[str, ...]) -> None:
+        self.app, self.names = app, names
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+
+        async def guarded_send(message):
+            if message["type"] == "http.response.start":
+                message = {**message, "headers": [*message.get("headers", []), *self.HEADERS]}
+            await send(message)
+
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
+        host = headers.get("host", "")
+        if not security.serves_host(host, self.names):
+            use_language(_accept_language(headers.get("accept-language", "")))
+            address, port = (scope.get("server") or ("127.0.0.1", 8750))[:2]
+            shown = f"[{address}]" if ":" in str(address) else address
+            name = security.host_name(host)[:100]
+            body = _("the desk does not answer to the name '{host}' — open it at http://{address}:{port}, "
+                     "or start it with --name {host}").format(host=name, address=shown, port=port).encode()
+            await guarded_send({"type": "http.response.start", "status": 400,
+                                "headers": [(b"content-type", b"text/plain; charset=utf-8")]})
+            return await guarded_send({"type": "http.response.body", "body": body})
+        await self.app(scope, receive, guarded_send)
+
+
 async def _too_large(send) -> None:
     body = _("the upload is larger than {mb} MB — send a smaller file").format(mb=MAX_BODY >> 20).encode()
     await send({"type": "http.response.start", "status": 413,
@@ -145,8 +183,9 @@ def _require_csrf(request: Request, given: str | None = None) -> None:
                                   "reload the page and try again"))
 
 
-def _logged_in(request: Request) -> bool:
-    return _settings(request).password_hash is None or request.session.get("user") == "desk"
+def _log(level: int, message) -> None:
+    """Log a line for whoever runs the desk, in the server's language (not the browser's)."""
+    logging.getLogger("broadcaster.desk").log(level, contextvars.Context().run(message))
 
 
 async def _json(request: Request) -> dict:
@@ -155,7 +194,7 @@ async def _json(request: Request) -> dict:
         raise RequestError(413, _("the form is too large"))
     try:
         data = json.loads(body or b"{}")
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: lists or maps nested thousands deep
         raise RequestError(400, _("the form could not be read — reload the page")) from None
     if not isinstance(data, dict):
         raise RequestError(400, _("the form could not be read — reload the page"))
@@ -183,11 +222,25 @@ def _rel(request: Request, path: Path) -> str:
     return editing.relative(_settings(request).folder, path)
 
 
+def _without_server_paths(value, folders: list[Path]):
+    """`value` (an answer: text, or lists and maps of it) with each path inside `folders` written
+    relative to its folder: the browser needs no server's layout (/home/…, ~/.cache/…)."""
+    if isinstance(value, str):
+        for folder in folders:
+            value = value.replace(str(folder).rstrip("/") + "/", "")
+        return value
+    if isinstance(value, dict):
+        return {k: _without_server_paths(v, folders) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_without_server_paths(v, folders) for v in value]
+    return value
+
+
 def _page(request: Request, name: str, **context) -> Response:
     templates: Jinja2Templates = request.app.state.templates
     lang = language()
     context.update(t=page_texts(), csrf=_csrf_token(request), lang="zh-CN" if lang == "zh_CN" else "en",
-                   login=_settings(request).password_hash is not None, page=name.removesuffix(".html"))
+                   login=request.app.state.password.required, page=name.removesuffix(".html"))
     return templates.TemplateResponse(request, name, context)
 
 
@@ -233,20 +286,49 @@ def _notices_dir(folder: Path, sub: str) -> str:
 
 
 # ---------------------------------------------------------------- login
+def _client_address(request: Request) -> str:
+    return request.client.host if request.client else "?"
+
+
 async def login_page(request: Request) -> Response:
-    if request.method == "POST":
-        form = await request.form()
-        _require_csrf(request, str(form.get("csrf_token", "")))
-        if security.verify_password(_settings(request).password_hash or "", str(form.get("password", ""))):
-            request.session["user"] = "desk"
-            request.session["csrf"] = security.new_csrf_token()  # a fresh token after login
-            return RedirectResponse("/write", status_code=303)
-        return _page(request, "login.html", error=True)
-    return _page(request, "login.html", error=False)
+    if request.method != "POST":
+        return _page(request, "login.html", error="")
+    form = await request.form()
+    _require_csrf(request, str(form.get("csrf_token", "")))
+    throttle: security.LoginThrottle = request.app.state.throttle
+    client = _client_address(request)
+    wait = throttle.wait(client)
+    if wait > 0:  # refused before the password is even checked: guessing gets no faster by hurrying
+        seconds = int(wait + 0.999)
+        _log(logging.WARNING, lambda: _("login from {client} refused: {n} wrong passwords in a row, the next "
+                                        "try is allowed in {seconds} s").format(
+            client=client, n=throttle.wrong(client), seconds=seconds))
+        response = _page(request, "login.html", error=_(
+            "too many wrong passwords — wait {seconds} s, then try again").format(seconds=seconds))
+        response.status_code = 429
+        response.headers["Retry-After"] = str(seconds)
+        return response
+    password: security.Password = request.app.state.password
+    current = password.current()
+    if current is not None and security.verify_password(current, str(form.get("password", ""))):
+        throttle.succeeded(client)
+        request.session.clear()  # nothing from before the login carries over into the session
+        request.session["sid"] = request.app.state.sessions.open(current)
+        request.session["csrf"] = security.new_csrf_token()
+        _log(logging.INFO, lambda: _("{client} logged in to the desk").format(client=client))
+        return RedirectResponse("/write", status_code=303)
+    wrong, delay = throttle.failed(client)
+    _log(logging.WARNING, lambda: _("wrong desk password from {client} ({n} in a row)").format(
+        client=client, n=wrong))
+    error = page_texts()["wrong_password"]
+    if delay:
+        error = _("wrong password — wait {seconds} s before the next try").format(seconds=int(delay + 0.999))
+    return _page(request, "login.html", error=error)
 
 
 async def logout(request: Request) -> Response:
     _require_csrf(request, str((await request.form()).get("csrf_token", "")))
+    request.app.state.sessions.close(request.session.get("sid"))  # the cookie, if kept, opens nothing now
     request.session.clear()
     return RedirectResponse("/login", status_code=303)
 
@@ -297,14 +379,38 @@ async def write_page(request: Request) -> Response:
                  voices=_voices(), new_dir=_notices_dir(folder, "notices"))
 
 
+NEW_NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")  # a new file's name, without .yaml
+
+
+def _new_name(name: str) -> str:
+    if not NEW_NAME.fullmatch(name):
+        raise RequestError(400, _("the file name may use only a-z, 0-9, - and _ (e.g. hesuan-round9)"))
+    return name
+
+
+def _writable(request: Request, relative: str) -> Path:
+    """A file the browser wants to write: any YAML file inside the folder that exists, or a new one
+    named as every new file is (a-z, 0-9, -, _ and .yaml) in a folder the desk lists that exists."""
+    path = _path(request, relative)
+    if os.path.lexists(path):
+        return path
+    root = _settings(request).folder.resolve()
+    if not relative.endswith(".yaml"):
+        raise RequestError(400, _("the file name may use only a-z, 0-9, - and _ (e.g. hesuan-round9)"))
+    _new_name(path.name.removesuffix(".yaml"))
+    parent = path.parent.relative_to(root)
+    if not path.parent.is_dir() or editing.unlisted_folder(parent.parts):
+        raise RequestError(400, _("there is no folder '{folder}' for new files in the desk's folder — save it "
+                                  "in a folder the desk lists, e.g. notices/").format(folder=parent.as_posix()))
+    return path
+
+
 def _target(request: Request, data: dict) -> tuple[Path, editing.Source]:
     """The notice file a form writes: the file being edited, or notices/<name>.yaml for a new one."""
     if data.get("file"):
-        path = _path(request, str(data["file"]))
+        path = _writable(request, str(data["file"]))
         return path, editing.read_source(path)
-    name = str(data.get("name") or "").strip()
-    if not re.fullmatch(r"[a-z0-9][a-z0-9_-]{0,63}", name):
-        raise RequestError(400, _("the file name may use only a-z, 0-9, - and _ (e.g. hesuan-round9)"))
+    name = _new_name(str(data.get("name") or "").strip())
     rel = _notices_dir(_settings(request).folder, "notices") + name + ".yaml"
     return _path(request, rel), editing.Source()
 
@@ -421,7 +527,10 @@ async def api_job(request: Request) -> Response:
     job = request.app.state.jobs.get(request.path_params["job"])
     if job is None:
         return JSONResponse({"error": _("no such job (the desk may have been restarted)")}, status_code=404)
-    return JSONResponse(job.to_dict())
+    jobs: Jobs = request.app.state.jobs
+    # the job's own files are named as /jobs/<id>/ serves them, the desk's as the pages name them
+    folders = [jobs.folder(job.id), jobs.folder(job.id).resolve(), _settings(request).folder]
+    return JSONResponse(_without_server_paths(job.to_dict(), folders))
 
 
 async def job_file(request: Request) -> Response:
@@ -489,9 +598,7 @@ async def api_compose(request: Request) -> Response:
 async def api_jingle_save(request: Request) -> Response:
     data = await _json(request)
     _require_csrf(request)
-    name = str(data.get("name") or "").strip()
-    if not re.fullmatch(r"[a-z0-9][a-z0-9_-]{0,63}", name):
-        raise RequestError(400, _("the file name may use only a-z, 0-9, - and _ (e.g. hesuan-round9)"))
+    name = _new_name(str(data.get("name") or "").strip())
     path = _path(request, _notices_dir(_settings(request).folder, "jingles") + name + ".yaml")
     text = _compose(data).to_yaml(name, str(data.get("title") or "") or None)
     checked = editing.check_notice(path, text, [])
@@ -513,7 +620,7 @@ def _schedules(request: Request) -> list[editing.FileEntry]:
 def _schedule_path(request: Request, rel: str | None) -> Path:
     """The schedule named, else the folder's first, else schedule.yaml (made on the first add)."""
     if rel:
-        return _path(request, rel)
+        return _writable(request, rel)
     found = _schedules(request)
     return _path(request, found[0].path if found else "schedule.yaml")
 
@@ -789,17 +896,20 @@ def create_app(settings: DeskSettings) -> Starlette:
         return JSONResponse({"error": errors[0]["message"], "errors": errors}, status_code=422)
 
     async def could_not(request: Request, exc: BroadcasterError) -> Response:
-        return JSONResponse({"error": str(exc)}, status_code=500)
+        return JSONResponse({"error": _without_server_paths(str(exc), [settings.folder])}, status_code=500)
+
+    password = security.Password(settings.password_hash, settings.password_file)
+    sessions = security.Sessions()
 
     class LoginWall:
-        """Without a session, only the login page and static files answer (LAN mode)."""
+        """Without a live session, only the login page and static files answer (LAN mode)."""
 
         def __init__(self, app) -> None:
             self.app = app
 
         async def __call__(self, scope, receive, send) -> None:
-            if scope["type"] == "http" and settings.password_hash is not None \
-                    and not scope["path"].startswith(PUBLIC) and scope.get("session", {}).get("user") != "desk":
+            if scope["type"] == "http" and password.required and not scope["path"].startswith(PUBLIC) \
+                    and not sessions.valid(scope.get("session", {}).get("sid"), password.current()):
                 if scope["path"].startswith("/api/") or scope["method"] != "GET":
                     response: Response = JSONResponse({"error": _("log in first")}, status_code=401)
                 else:
@@ -808,22 +918,20 @@ def create_app(settings: DeskSettings) -> Starlette:
             return await self.app(scope, receive, send)
 
     middleware = [
+        Middleware(Guard, names=settings.names + (("testserver",) if settings.testing else ())),
         Middleware(LanguageAndLimits),
         Middleware(SessionMiddleware, secret_key=settings.secret, session_cookie="broadcaster_desk",
-                   same_site="strict", https_only=False, max_age=12 * 3600),
+                   same_site="strict", https_only=False, max_age=security.SESSION_SECONDS),
         Middleware(LoginWall),
     ]
-    if settings.loopback:
-        from starlette.middleware.trustedhost import TrustedHostMiddleware
-        # a web page elsewhere cannot reach the desk through a name that resolves to 127.0.0.1
-        hosts = ["127.0.0.1", "localhost", "[::1]"] + (["testserver"] if settings.testing else [])
-        middleware.insert(1, Middleware(TrustedHostMiddleware, allowed_hosts=hosts))
     app = Starlette(routes=routes, middleware=middleware,
                     exception_handlers={RequestError: refused, BadInput: bad_input, BroadcasterError: could_not})
     templates = Jinja2Templates(directory=str(HERE / "templates"))
     app.state.templates = templates
     app.state.settings = settings
     app.state.jobs = Jobs(settings.jobs_dir)
+    app.state.password, app.state.sessions = password, sessions
+    app.state.throttle = security.LoginThrottle()
     return app
 
 

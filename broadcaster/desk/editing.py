@@ -83,6 +83,12 @@ def relative(folder: Path, path: Path) -> str:
     return path.resolve().relative_to(folder.resolve()).as_posix()
 
 
+def unlisted_folder(parts: tuple[str, ...]) -> bool:
+    """Whether the folder with these parts (relative to the desk's) is one the desk does not list:
+    hidden, or render output."""
+    return any(p.startswith(".") or p in SKIP_DIRS or p.endswith("-audio") for p in parts)
+
+
 def list_files(folder: Path) -> list[FileEntry]:
     """Every notice, jingle and schedule under `folder` (folder files and output folders skipped)."""
     from broadcaster.schedule.load import is_schedule_data
@@ -91,8 +97,7 @@ def list_files(folder: Path) -> list[FileEntry]:
     out = []
     for path in sorted(root.rglob("*.yaml")):
         parts = path.relative_to(root).parts
-        if path.name in FOLDER_FILES or any(p.startswith(".") or p in SKIP_DIRS or p.endswith("-audio")
-                                            for p in parts[:-1]):
+        if path.name in FOLDER_FILES or unlisted_folder(parts[:-1]):
             continue
         if path.is_symlink() and root not in path.resolve().parents:
             continue  # a link out of the folder is not the desk's to show

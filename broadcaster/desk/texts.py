@@ -36,6 +36,8 @@ def page_texts() -> dict[str, str]:
         "times": _("Times (e.g. 07:00, 12:00)"), "priority": _("Priority"), "add": _("Add"),
         "added": _("Added to the schedule."), "no_plays": _("Nothing is planned in these days."),
         "emergency": _("Emergency: play now"), "emergency_btn": _("Play now on every loudspeaker"),
+        "emergency_confirm": _("Play “{title}” now on every loudspeaker? It cuts into whatever is playing."),
+        "emergency_sending": _("Sending it to the player…"),
         "no_player": _("No player is running, so there is no emergency button (start `broadcaster run`)."),
         "report_day": _("Day"), "show": _("Show"), "csv": _("Download as CSV"),
         "nothing_logged": _("Nothing was logged on that day."), "status": _("Status"),

@@ -214,9 +214,20 @@ function schedulePage() {
   });
   const emergency = $("#emergency");
   if (emergency) emergency.addEventListener("click", async () => {
-    const res = await post("/api/emergency", {file: $("#emergency-file").value});
-    $("#emergency-status").textContent = res.ok
-      ? res.body.answers.map(a => `${a.channel}: ${a.note}`).join("; ") : res.body.error;
+    // one press, one play: asked first, and no second request while the first is on its way
+    const t = texts(), choice = $("#emergency-file"), status = $("#emergency-status");
+    const title = choice.selectedOptions.length ? choice.selectedOptions[0].textContent : choice.value;
+    if (emergency.disabled || !confirm(t.emergency_confirm.replace("{title}", title))) return;
+    emergency.disabled = true;
+    status.textContent = t.emergency_sending;
+    try {
+      const res = await post("/api/emergency", {file: choice.value});
+      status.textContent = res.ok ? res.body.answers.map(a => `${a.channel}: ${a.note}`).join("; ") : res.body.error;
+    } catch (e) {
+      status.textContent = (t.failed || "") + " " + e;
+    } finally {
+      emergency.disabled = false;
+    }
   });
   const id = jobInAddress();
   if (id) followJob(id, showPlan);
