@@ -102,11 +102,18 @@ def update(lang: str = "zh_CN") -> tuple[int, int]:
     path = po_path(lang)
     with path.open("rb") as f:
         old = read_po(f)
-    new = Catalog(locale=lang, project="broadcaster", charset="utf-8")
+    # the old dates and no line numbers: an unchanged message list rewrites the file byte for byte,
+    # so branches that each add messages merge without conflicts over moved lines
+    new = Catalog(locale=lang, project="broadcaster", charset="utf-8",
+                  creation_date=old.creation_date, revision_date=old.revision_date)
     new.header_comment = "# Simplified Chinese messages for broadcaster (scripts/catalog keeps it up to date)."
     new.language_team = new.last_translator = "broadcaster developers"
     new.fuzzy = False
-    for msgid, where in sorted(all_messages().items(), key=lambda kv: kv[1][0]):
+    def order(item) -> tuple[str, str]:
+        msgid, where = item
+        return where[0].rsplit(":", 1)[0], msgid[0] if isinstance(msgid, tuple) else msgid
+
+    for msgid, where in sorted(all_messages().items(), key=order):
         key = msgid[0] if isinstance(msgid, tuple) else msgid
         entry = old.get(key)
         string = entry.string if entry is not None else ("", "") if isinstance(msgid, tuple) else ""
@@ -115,7 +122,7 @@ def update(lang: str = "zh_CN") -> tuple[int, int]:
         new.add(msgid, string, locations=locations[:3], flags=flags)
     tmp = path.with_name(f".{path.name}.tmp")
     with tmp.open("wb") as f:
-        write_po(f, new, width=100, omit_header=False, sort_output=False)
+        write_po(f, new, width=100, omit_header=False, sort_output=False, include_lineno=False)
     tmp.replace(path)
     return len(new), len(untranslated(lang))
 
