@@ -1438,6 +1438,9 @@ def _listen_and_report(paths: list[Path], as_json: bool) -> list:
     from broadcaster.verify import verify_files
 
     def report(v) -> None:
+        if v.error:  # said as it happens, the others still checked; the exit status says it at the end
+            click.echo(_("error: {message}").format(message=v.error), err=True)
+            return
         if as_json:
             return
         name = Path(v.file).name
@@ -1455,16 +1458,20 @@ def _listen_and_report(paths: list[Path], as_json: bool) -> list:
 
 
 def _fail_below(verdicts: list, min_heard: float | None) -> None:
+    """Exit 1 when a file could not be read (each was named as it failed) or heard below `min_heard`."""
     from broadcaster.i18n import _
-    from broadcaster.verify import below
+    from broadcaster.verify import below, failed
 
-    if min_heard is None:
-        return
-    low = below(verdicts, min_heard)
+    low = below(verdicts, min_heard) if min_heard is not None else []
     for v in low:
         click.echo(_("error: {file}: {heard:.1%} of characters heard right, below {want:.1%}").format(
             file=v.file, heard=v.score.heard_right, want=min_heard), err=True)
-    if low:
+    bad = failed(verdicts)
+    if bad:
+        click.echo(ngettext("error: {count} program could not be checked (named above)",
+                            "error: {count} programs could not be checked (named above)",
+                            len(bad)).format(count=len(bad)), err=True)
+    if low or bad:
         raise click.exceptions.Exit(EXIT_FAILED)
 
 

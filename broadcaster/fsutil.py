@@ -205,20 +205,64 @@ def remove_stale_temps(folder: str | Path, started: float) -> list[Path]:
 
 @contextmanager
 def locked(path: str | Path) -> Iterator[None]:
-    """Hold a lock beside `path` (`.name.lock`) for a read-modify-write that parallel runs share.
+    """Hold the lock of the folder holding `path` for a read-modify-write that parallel runs share
+    (one lock per folder: do not nest two of them for files of one folder).
 
-    filelock, not fcntl alone: broadcaster also runs on the Windows PCs of village offices.
+    POSIX: an flock on the folder itself, so nothing is left in it (an output folder, copied to a
+    TF card as it is, should hold only outputs), and every process that can open the folder takes
+    the same lock, whoever runs it. A lock file that is removed after use would not do: a waiter
+    already holding the old file open would lock that one while a newcomer locks a new file of the
+    same name. filelock cannot lock a folder (it opens a file), hence fcntl here. Where folders
+    cannot be locked (some network shares) and on Windows: filelock's `.name.lock` beside `path`
+    (Windows removes it on release; a share keeps it, the price of a lock other computers see).
     """
-    from filelock import FileLock
-
     path = Path(path)
-    lock_file = path.with_name(f".{path.name}.lock")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        with FileLock(str(lock_file)):
+        held = _lock_folder(path.parent)
+        if held is None:
+            from filelock import FileLock
+
+            with FileLock(str(_lock_file(path))):
+                yield
+            return
+        try:
+            _remove_old_lock_file(path)
             yield
+        finally:
+            os.close(held)  # the kernel releases the flock with it (also on kill -9)
     except OSError as exc:
         raise could_not_write(exc, path) from None
+
+
+def _lock_file(path: Path) -> Path:
+    return path.with_name(f".{path.name}.lock")
+
+
+def _lock_folder(folder: Path) -> int | None:
+    """An open descriptor of `folder` holding an exclusive flock (waits for it); None where
+    folders cannot be locked (Windows, a file system without flock on folders)."""
+    if fcntl is None:
+        return None
+    fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+    except OSError as exc:
+        os.close(fd)
+        if exc.errno in (errno.EBADF, errno.ENOLCK, errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP):
+            return None  # NFS, for one, locks only what is open for writing
+        raise
+    return fd
+
+
+def _remove_old_lock_file(path: Path) -> None:
+    """The `.name.lock` that versions before the folder lock left beside `path`: nobody locks it now."""
+    old = _lock_file(path)
+    try:
+        if old.is_file() and not old.is_symlink():
+            old.unlink()
+    except OSError:
+        pass  # not ours to remove (permissions): it does no harm
 
 
 def _umask() -> int:

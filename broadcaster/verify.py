@@ -26,6 +26,10 @@ from broadcaster.i18n import _
 
 AUDIO_SUFFIXES = (".mp3", ".wav")
 _DIGIT_RUN = re.compile(r"(\d{1,2})[:：](\d{2})|\d+(?:\.\d+)?|[零〇一二三四五六七八九幺]{3,}")
+# a manifest lists a folder's programs and a transcript is a program's text: kilobytes; the caps
+# only keep a wrong file from being read whole
+MAX_MANIFEST_BYTES = 20_000_000
+MAX_TRANSCRIPT_BYTES = 1_000_000
 _DIGITS_ONE = "零一二三四五六七八九"
 _DIGITS_YAO = "零幺二三四五六七八九"
 
@@ -75,16 +79,21 @@ def pooled(scores: list[Score]) -> Score:
 
 @dataclass(frozen=True)
 class Verdict:
-    """One file's result; `score` is None when it was not checked (`reason` says why)."""
+    """One file's result; `score` is None when it was not checked: `reason` says why when that
+    was meant (a Cantonese voice), `error` when the file could not be read (a failure)."""
 
     file: str
     transcript: str
     score: Score | None
     heard_text: str = ""
     reason: str = ""
+    error: str = ""
 
     def as_dict(self) -> dict:
         out = {"file": self.file, "transcript": self.transcript, "checked": self.score is not None}
+        if self.error:
+            out["error"] = self.error
+            return out
         if self.score is None:
             out["reason"] = self.reason
             return out
@@ -225,11 +234,12 @@ def audio_files(paths: list[Path]) -> list[Path]:
 def cantonese(audio: Path) -> bool:
     """Whether the manifest beside the file says a Cantonese voice spoke it (Whisper cannot judge that)."""
     from broadcaster.speech.voices import get_profile
+    from broadcaster.yamlsource import read_text
 
-    try:
-        doc = json.loads((audio.parent / "manifest.json").read_text(encoding="utf-8"))
+    try:  # read_text: a FIFO put there as manifest.json is refused, not waited on
+        doc = json.loads(read_text(audio.parent / "manifest.json", max_bytes=MAX_MANIFEST_BYTES))
         entry = next(e for e in doc.get("notices", []) if e.get("file") == audio.name)
-    except (OSError, ValueError, StopIteration, AttributeError):
+    except (BadInput, ValueError, StopIteration, AttributeError):
         return False
     try:
         profile = get_profile(str(entry.get("voice", "")))
@@ -242,15 +252,37 @@ def cantonese(audio: Path) -> bool:
 
 
 def verify_file(audio: Path, listener) -> Verdict:
+    """One program heard and scored; a file that cannot be read is a Verdict with `error` (naming
+    it), so that the others are still checked. A missing listener is raised: nothing can be checked."""
+    from broadcaster.errors import AudioError
+    from broadcaster.player.media import Unplayable, inspect
+    from broadcaster.yamlsource import read_text
+
     transcript = audio.with_suffix(".txt")
+    try:
+        # the player's own check before anything reads the file: a FIFO or a device named .mp3
+        # is refused from its stat alone (ffmpeg would wait on it for ever), and so is a file
+        # whose headers are not audio
+        inspect(audio)
+    except Unplayable as exc:
+        return Verdict(str(audio), str(transcript), None, error=str(exc))
     if cantonese(audio):
         return Verdict(str(audio), str(transcript), None, reason=_("not checked (Cantonese)"))
-    heard = "".join(h.text for h in listener.hear(audio))
-    return Verdict(str(audio), str(transcript), score(transcript.read_text(encoding="utf-8"), heard), heard)
+    try:
+        said = read_text(transcript, max_bytes=MAX_TRANSCRIPT_BYTES)
+    except BadInput as exc:
+        return Verdict(str(audio), str(transcript), None, error=str(exc))
+    try:
+        heard = "".join(h.text for h in listener.hear(audio))
+    except AudioError:  # headers that pass, sound that ffmpeg cannot decode
+        return Verdict(str(audio), str(transcript), None, error=_(
+            "cannot read the sound in {path}: the file is damaged or is not audio").format(path=audio))
+    return Verdict(str(audio), str(transcript), score(said, heard), heard)
 
 
 def verify_files(paths: list[Path], listener=None, on_done=None) -> list[Verdict]:
-    """Check every program (see `audio_files`); `on_done(verdict)` after each."""
+    """Check every program (see `audio_files`); `on_done(verdict)` after each. A file that cannot
+    be read does not stop the others: its verdict carries the error (see `failed`)."""
     from broadcaster.listen import Listener
 
     files = audio_files(paths)
@@ -262,6 +294,11 @@ def verify_files(paths: list[Path], listener=None, on_done=None) -> list[Verdict
         if on_done:
             on_done(verdict)
     return out
+
+
+def failed(verdicts: list[Verdict]) -> list[Verdict]:
+    """The files that could not be checked because they could not be read."""
+    return [v for v in verdicts if v.error]
 
 
 def below(verdicts: list[Verdict], min_heard: float) -> list[Verdict]:

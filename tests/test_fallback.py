@@ -20,9 +20,9 @@ def notice(folder: Path, nid: str, text: str, extra: str = "") -> Path:
 
 
 def leftovers(out: Path) -> list[str]:
-    # .manifest.json.lock is the lasting, empty lock file of parallel renders (README), not a leftover
-    return sorted(p.name for p in out.iterdir() if (p.name.startswith(".") or p.suffix == ".tmp")
-                  and p.name != ".manifest.json.lock") if out.exists() else []
+    """Hidden or temporary files in an output folder: there should be none (not even a lock file)."""
+    return sorted(p.name for p in out.iterdir() if p.name.startswith(".") or p.suffix == ".tmp") \
+        if out.exists() else []
 
 
 def srt_cues(path: Path) -> list[tuple[float, float, str]]:
@@ -77,6 +77,41 @@ def test_edge_unreachable_exits_1_with_nothing_written(run, tmp_path, edge_env):
     errors = [line for line in r.err.splitlines() if line.strip()]
     assert len(errors) == 2 and all(line.startswith("error: ") and "cannot reach" in line for line in errors)
     assert not out.exists() or [p.name for p in out.iterdir()] == []
+
+
+def test_a_refused_edge_is_named_once_in_every_message(run, tmp_path, standin):
+    standin(fault="403")  # the service refuses every request (as it does a blocked client)
+    r = run("render", notice(tmp_path, "water", WATER), "-o", tmp_path / "out", "--engine", "edge")
+    assert r.code == 1
+    (line,) = [line for line in r.err.splitlines() if line.strip()]
+    assert "refused the connection (HTTP 403)" in line and line.count("edge:") == 1, line
+    # falling back: the skip reason on the notice's line and in --json, named by the render line once
+    r = run("render", notice(tmp_path, "water", WATER), "-o", tmp_path / "out2", "--json")
+    assert r.code == 0, r.err
+    (entry,) = json.loads(r.out)["rendered"]
+    reason = entry["skipped"]["edge"]
+    assert "HTTP 403" in reason and "edge:" not in reason, reason
+    r = run("render", notice(tmp_path, "water", WATER), "-o", tmp_path / "out3")
+    assert r.code == 0, r.err
+    assert "edge skipped: " in r.out and "edge: " not in r.out, r.out
+    r = run("voices")  # the engine is marked down: `voices` gives its reason after its name, once
+    (row,) = [line for line in r.out.splitlines() if line.startswith("  edge ")]
+    assert "HTTP 403" in row and row.count("edge") == 1, row  # "  edge    not available: 127.0.0.1:…"
+
+
+def test_no_engine_names_itself_at_the_start_of_its_messages():
+    """The reporter (speak.py, `voices`, the render line) adds the engine's name; a message that
+    starts with it too reads `edge: edge: …`."""
+    from broadcaster import engines
+    from broadcaster.notice import ENGINES
+
+    engines_dir = Path(engines.__file__).parent
+    names = [e for e in ENGINES if e != "auto"]
+    prefix = re.compile(r"""_\(\s*f?["'](%s)\s*:""" % "|".join(map(re.escape, names)), re.IGNORECASE)
+    named = [f"{path.name}:{text[:m.start()].count(chr(10)) + 1}"
+             for path in sorted(engines_dir.glob("*.py")) for text in [path.read_text(encoding="utf-8")]
+             for m in prefix.finditer(text)]
+    assert named == []
 
 
 def test_auto_falls_back_per_notice_and_says_why(run, tmp_path, standin):

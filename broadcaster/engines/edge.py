@@ -179,7 +179,7 @@ class EdgeEngine:
         url = self._url(settings)
         pieces = split_pieces(text)
         if not pieces:
-            raise SynthesisFailed(_("edge: nothing speakable in '{text}'").format(text=text[:30]))
+            raise SynthesisFailed(_("nothing speakable in '{text}'").format(text=text[:30]))
         results = await all_or_nothing([self._piece(p, params, url, settings, limit) for p in pieces])
         pcm_parts, bounds, at = [], [], 0.0
         for pcm, piece_bounds in results:
@@ -212,10 +212,10 @@ class EdgeEngine:
                 from broadcaster.audio.decode import decode_mp3
                 pcm = await asyncio.to_thread(decode_mp3, mp3, SAMPLE_RATE)
             except AudioError as exc:
-                raise SynthesisFailed(_("edge: the audio received could not be decoded ({error})").format(
+                raise SynthesisFailed(_("the audio received could not be decoded ({error})").format(
                     error=exc)) from None
             return pcm, bounds
-        why = ngettext("edge: {reason} (gave up after {n} attempt)", "edge: {reason} (gave up after {n} attempts)",
+        why = ngettext("{reason} (gave up after {n} attempt)", "{reason} (gave up after {n} attempts)",
                        attempts).format(reason=last, n=attempts)
         if last is not None and last.network:
             self._mark_down(url, why)
@@ -275,11 +275,11 @@ class EdgeEngine:
         except (ex.WebSocketError, ex.SkewAdjustmentError) as exc:
             raise _Transient(f"{host}: {type(exc).__name__}: {exc}", network=True) from None
         except (ex.UnknownResponse, ex.UnexpectedResponse) as exc:
-            raise SynthesisFailed(_("edge: {host} answered in a way edge-tts does not understand ({error}); "
+            raise SynthesisFailed(_("{host} answered in a way edge-tts does not understand ({error}); "
                                     "the protocol may have changed — upgrade with `pip install -U edge-tts`").format(
                                         host=host, error=exc)) from None
         except (ValueError, TypeError) as exc:
-            raise SynthesisFailed(_("edge: bad request parameters ({error})").format(error=exc)) from None
+            raise SynthesisFailed(_("bad request parameters ({error})").format(error=exc)) from None
         # A dropped connection ends the stream quietly: compare the audio with the timings.
         if not audio:
             raise _Transient(_("{host} sent no audio").format(host=host))

