@@ -843,8 +843,8 @@ def play_cmd(what: str, channel: str | None, priority: str, mode: str | None, lo
     if targets:
         answers = send(log, targets, audio, priority, mode_name, wait)
         if as_json:
-            rows = [{"channel": a.channel, "accepted": a.accepted, "note": a.note, "pid": a.daemon.pid}
-                    for a in answers]
+            rows = [{"channel": a.channel, "accepted": a.accepted, "already_airing": a.already, "note": a.note,
+                     "pid": a.daemon.pid} for a in answers]
             out: dict = {"sent_to_player": True, "answers": rows}
             if wait_done:
                 out["outcome"] = [{k: r[k] for k in ("channel", "status", "reason", "actual_start_iso",
