@@ -226,8 +226,6 @@ class Daemon:
                     self._route_step(now)
                 for ch in list(self.channels.values()):
                     self._advance(ch, self.clock.now())
-                if self._catchup_skipped:
-                    self._report_catchup()
                 if self.settings.exit_when_idle and self._idle():
                     self._stop_reason = _("nothing left to play")
                     break
@@ -567,6 +565,8 @@ class Daemon:
                 self._poll(ch)
         while ch.onair is None and self._start_next(ch, self.clock.now()):
             pass
+        if self._catchup_skipped.get(ch.name):
+            self._report_catchup(ch, self.clock.now())
 
     def _poll(self, ch: Channel) -> None:
         oa = ch.onair
@@ -685,15 +685,18 @@ class Daemon:
             self._begin(ch, item)
         return True
 
-    def _report_catchup(self) -> None:
-        """One line per channel for the overdue slots just skipped (each has its row and reason in the log)."""
-        for name, n in self._catchup_skipped.items():
-            self._emit("info", name, ngettext(
-                "catching up: {n} overdue play skipped so that no notice airs several times late (the reason "
-                "is in `broadcaster log`)",
-                "catching up: {n} overdue plays skipped so that no notice airs several times late (the reasons "
-                "are in `broadcaster log`)", n).format(n=n), "end")
-        self._catchup_skipped.clear()
+    def _report_catchup(self, ch: Channel, now: float) -> None:
+        """Once a channel has nothing overdue left: one line for the overdue slots it skipped (each has
+        its row and reason in the log), rather than one line per slot."""
+        self._skip_decided(ch)
+        if ch.cursor < len(ch.plays) and ch.plays[ch.cursor].start.timestamp() <= now:
+            return  # still catching up (a late play is on air; the rest is decided after it)
+        n = self._catchup_skipped.pop(ch.name)
+        self._emit("info", ch.name, ngettext(
+            "catching up: {n} overdue play skipped so that no notice airs several times late (the reason is "
+            "in `broadcaster log`)",
+            "catching up: {n} overdue plays skipped so that no notice airs several times late (the reasons are "
+            "in `broadcaster log`)", n).format(n=n), "end")
 
     def _why_not_late(self, ch: Channel, item: Item, now: float) -> str:
         """Why an overdue slot is not played late ("" when it is): so that a start (or a channel held
