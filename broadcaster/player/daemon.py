@@ -720,7 +720,8 @@ class Daemon:
         """After the slot just taken from the plan: the latest slot of this notice that is due already,
         and the first one due within `due_again` from now (None when there is none)."""
         latest = None
-        for p in ch.plays[ch.cursor:]:
+        for i in range(ch.cursor, len(ch.plays)):
+            p = ch.plays[i]
             start = p.start.timestamp()
             if start > now + self.settings.due_again:
                 break
