@@ -885,9 +885,11 @@ def play_cmd(what: str, channel: str | None, priority: str, mode: str | None, lo
     _serve(daemon)
     rows = log.outcome_of(item.slot)
     if as_json:
-        click.echo(json.dumps({"sent_to_player": False, "outcome": [
+        click.echo(json.dumps({"sent_to_player": False, "already_airing": item.slot in daemon.repeats, "outcome": [
             {k: r[k] for k in ("channel", "status", "reason", "actual_start_iso", "actual_end_iso")} for r in rows]},
             ensure_ascii=False, indent=2))
+    if item.slot in daemon.repeats:
+        return  # the same emergency just aired here: done, as with a running player
     if not rows or rows[-1]["status"] != "played":
         raise click.exceptions.Exit(EXIT_FAILED)
 

@@ -113,3 +113,24 @@ def test_play_answers_a_repeated_emergency_already_airing_and_exits_0(tmp_path):
     assert len(query(log, "SELECT id FROM onair WHERE notice = 'alarm'")) == 1, "it went on air once"
     skipped = query(log, "SELECT reason FROM asrun WHERE notice = 'alarm' AND status = 'skipped'")
     assert len(skipped) == 2 and all(r["reason"].startswith("already ") for r in skipped)
+
+
+@pytest.mark.slow
+def test_play_without_a_running_player_answers_a_repeat_the_same_way(run, tmp_path, audio):
+    # no `broadcaster run`: `play` plays here itself (a null sink takes the audio's time) and ends
+    log = tmp_path / "asrun.sqlite"
+    args = ("play", audio.fire, "--priority", "emergency", "--sink", "null", "--log", log)
+    first = run(*args)
+    assert first.code == 0, first.err
+    again = run(*args, "--json")
+    assert again.code == 0, again.err
+    answer = json.loads(again.out)
+    assert answer["outcome"][0]["status"] == "skipped", answer
+    assert answer["outcome"][0]["reason"].startswith("already aired from "), answer
+    assert answer["already_airing"] is True and answer["sent_to_player"] is False
+    said = run(*args)
+    assert said.code == 0 and "already aired from " in said.out, said
+    assert len(query(log, "SELECT id FROM onair")) == 1, "it went on air once"
+    # new audio is a new emergency
+    assert run("play", audio.fire_edited, "--priority", "emergency", "--sink", "null", "--log", log).code == 0
+    assert len(query(log, "SELECT id FROM onair")) == 2

@@ -191,6 +191,7 @@ class Daemon:
         self.lookback: dict[str, float] = {}   # channel -> slots before this are not accounted for
         self.first_start: dict[str, float] = {}  # channel -> when a player first served it with this log
         self._catchup_skipped: dict[str, int] = {}  # channel -> catch-up skips not yet reported
+        self.repeats: dict[str, str] = {}  # slot -> why an initial item was not played (a repeated emergency)
         self._stop_reason = ""
         self._stamp: object = None
         self._failed_stamp: object = None
@@ -293,7 +294,14 @@ class Daemon:
             if self.settings.background_reload else None
         self._apply(plan, wanted, first=True)
         for item in self.initial:
-            self._enqueue(self.channels[item.channel], item)
+            ch = self.channels[item.channel]
+            already = self._repeat_of(ch, item, now)
+            if already:  # `play` with no player running, pressed again: the same answer as a running player's
+                self.repeats[item.slot] = already
+                self._record(self._entry(item, "skipped", already))
+                self._emit("info", ch.name, already, "end")
+                continue
+            self._enqueue(ch, item)
         self._emit("info", "", ngettext("on air: {n} channel ({channels}), log {log}",
                                         "on air: {n} channel(s) ({channels}), log {log}", len(self.channels)).format(
                        n=len(self.channels), channels=", ".join(self.channels), log=self.log.path), "start")
@@ -888,6 +896,16 @@ class Daemon:
             self._emit("info", ch.name, _("play request {id} ({priority} {notice}): {note}").format(
                 id=r.id, priority=r.priority, notice=r.notice, note=note), "request")
             self._enqueue(ch, item, r.mode, r.wait)
+
+    def _repeat_of(self, ch: Channel, item: Item, now: float) -> str:
+        """Why this emergency is not played again ("" when it is played, or is no emergency)."""
+        if item.priority != "emergency":
+            return ""
+        try:
+            sha256 = inspect(item.file).sha256
+        except Unplayable:
+            return ""  # reported when it is due to start
+        return self._same_emergency(ch, sha256, now)
 
     def _same_emergency(self, ch: Channel, sha256: str, now: float) -> str:
         """Why an emergency with this audio is not played again on this channel ("" when it may be):
