@@ -734,7 +734,8 @@ def _serve(daemon, until: float | None = None) -> None:
 @click.option("--log", "log_path", default=None, type=click.Path(dir_okay=False), help=_LOG_HELP)
 @click.option("--channel", "channels", multiple=True, help="Serve only this channel (repeatable).")
 @click.option("--grace", default="10m", show_default=True,
-              help="A slot missed by less than this (after a restart) is played late; older ones are logged missed.")
+              help="A slot missed by less than this (after a restart) is played late, only the latest of each "
+                   "notice; older ones are logged missed.")
 @click.option("--for", "run_for", default=None, help="Stop after this long (e.g. 90s, 2h); default: until stopped.")
 @click.option("--sink", "sinks", multiple=True, metavar="CHANNEL=SINK",
               help="Override a channel's sink, e.g. --sink village=aplay, --sink village=file:out/onair "
@@ -760,8 +761,10 @@ def run_cmd(schedule: str, log_path: str | None, channels: tuple[str, ...], grac
     file:DIR for a dry run, null, auto, or a name from config.yaml `sinks:` (the only
     place, with --sink, for a `command` sink: a schedule cannot run programs). Edits to
     the schedule are picked up while it runs; a broken edit is reported and the previous plan keeps playing. After a restart
-    nothing plays twice: slots missed by less than --grace play late, older ones are
-    logged missed. Break in with `broadcaster play`; report with `broadcaster log`.
+    nothing plays twice: of the slots missed by less than --grace, the latest of each notice
+    plays late (unless it is due again within 5 min), older ones are logged missed, and
+    nothing from before the player first served a channel is played. Break in with
+    `broadcaster play`; report with `broadcaster log`.
     """
     from broadcaster.player.asrun import AsRunLog
     from broadcaster.player.control import parse_duration
@@ -829,6 +832,8 @@ def play_cmd(what: str, channel: str | None, priority: str, mode: str | None, lo
     is logged interrupted and replayed afterwards if still within its grace window. When
     no player runs, it plays here on --sink and is logged all the same. If the registered
     player does not answer (hung, or killed), it says so and exits 1; --here plays here anyway.
+    The same emergency asked for again while it airs or waits, or within 3 min of its end,
+    is not played again: the answer says "already airing ..." and the exit status is 0.
     """
     from broadcaster.player.asrun import AsRunLog, status_label
     from broadcaster.player.control import daemons_for, resolve_audio, send, wait_for_outcome
@@ -843,8 +848,8 @@ def play_cmd(what: str, channel: str | None, priority: str, mode: str | None, lo
     if targets:
         answers = send(log, targets, audio, priority, mode_name, wait)
         if as_json:
-            rows = [{"channel": a.channel, "accepted": a.accepted, "note": a.note, "pid": a.daemon.pid}
-                    for a in answers]
+            rows = [{"channel": a.channel, "accepted": a.accepted, "already_airing": a.already, "note": a.note,
+                     "pid": a.daemon.pid} for a in answers]
             out: dict = {"sent_to_player": True, "answers": rows}
             if wait_done:
                 out["outcome"] = [{k: r[k] for k in ("channel", "status", "reason", "actual_start_iso",
@@ -880,9 +885,11 @@ def play_cmd(what: str, channel: str | None, priority: str, mode: str | None, lo
     _serve(daemon)
     rows = log.outcome_of(item.slot)
     if as_json:
-        click.echo(json.dumps({"sent_to_player": False, "outcome": [
+        click.echo(json.dumps({"sent_to_player": False, "already_airing": item.slot in daemon.repeats, "outcome": [
             {k: r[k] for k in ("channel", "status", "reason", "actual_start_iso", "actual_end_iso")} for r in rows]},
             ensure_ascii=False, indent=2))
+    if item.slot in daemon.repeats:
+        return  # the same emergency just aired here: done, as with a running player
     if not rows or rows[-1]["status"] != "played":
         raise click.exceptions.Exit(EXIT_FAILED)
 

@@ -150,7 +150,11 @@ def test_quiet_hours_are_checked_again_at_play_time(tmp_path, audio):
     alarm = plays(audio.short, night + timedelta(seconds=7), every=1, count=1, prefix="alarm",
                   priority="emergency")
     plan = AirPlan(normal + alarm, {"village": f"file:{tmp_path / 'out'}"}, quiet_hours=((22 * 3600, 6 * 3600),))
-    # the player comes up at 22:00:30: all three are within grace, but it is night now
+    # the player, which first served the channel an hour before, comes up again at 22:00:30 after a
+    # crash: all three are within grace, but it is night now
+    log = AsRunLog(tmp_path / "asrun.sqlite")
+    log.register(["village"], "schedule.yaml", night.timestamp() - 3600)
+    log.close()
     log, *_ = drive(tmp_path, plan, night + timedelta(seconds=40), night + timedelta(seconds=60))
     status = {r["notice"]: (r["status"], r["reason"]) for r in rows(log)}
     assert status["n0"][0] == status["n1"][0] == "skipped"

@@ -112,6 +112,7 @@ TOTAL_FIELDS = ("day", "channel", *STATUSES, "total", "seconds_on_air")
 # a spreadsheet takes a cell starting with one of these as a formula (or strips the blank and then does)
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
+ANSWER_ALREADY = 2     # answers.accepted for "the same emergency is already airing": not played again
 HEARTBEAT_STALE = 5.0  # seconds without a heartbeat after which a daemon counts as gone
 _SQLITE_HEADER = b"SQLite format 3\x00"
 
@@ -401,6 +402,35 @@ class AsRunLog:
         starts = [r["started"] for r in rows if set(json.loads(r["channels"])) & set(channels)]
         return min(starts) if starts else None
 
+    def first_starts(self, channels: list[str]) -> dict[str, float]:
+        """channel -> when a player first started for it with this log (channels never served: absent).
+
+        A slot planned before that moment was never this player's to air: after a start it is
+        not played late (a new village's first start must not replay the last ten minutes).
+        """
+        out: dict[str, float] = {}
+        for r in self._read("SELECT channels, started FROM daemons ORDER BY id"):
+            for ch in json.loads(r["channels"]):
+                if ch in channels and (ch not in out or r["started"] < out[ch]):
+                    out[ch] = r["started"]
+        return out
+
+    def aired_since(self, channel: str, priority: str, since: float) -> list[dict]:
+        """Plays of this priority on this channel that aired to their end after `since` (rows still
+        waiting in the backlog included): what the player checks a repeated emergency against."""
+        # a play that ended since then was planned at most a day before it (grace and length are far
+        # shorter): the bound lets SQLite use the planned index instead of reading a year of rows
+        rows = [dict(r) for r in self._read(
+            "SELECT notice, title, sha256, actual_start, actual_end FROM asrun WHERE planned >= ? AND channel = ?"
+            " AND priority = ? AND status IN ('played', 'late') AND actual_end >= ?",
+            (since - 86400, channel, priority, since))]
+        rows.sort(key=lambda r: r["actual_end"])  # (ORDER BY id would make SQLite read the whole table)
+        rows += [{"notice": e.notice, "title": e.title, "sha256": e.sha256, "actual_start": e.actual_start,
+                  "actual_end": e.actual_end} for e in self.backlog
+                 if e.channel == channel and e.priority == priority and e.status in ("played", "late")
+                 and e.actual_end is not None and e.actual_end >= since]
+        return rows
+
     def daemon_spans(self, channels: list[str]) -> list[tuple[float, float]]:
         """(started, last heartbeat) of each earlier daemon on any of these channels."""
         rows = self._read("SELECT channels, started, heartbeat FROM daemons ORDER BY id")
@@ -466,11 +496,15 @@ class AsRunLog:
         return [Request(r["id"], r["created"], r["channel"], r["file"], r["notice"], r["title"],
                         r["priority"], r["mode"], r["wait"]) for r in rows]
 
-    def answer(self, request_id: int, accepted: bool, note: str, now: float) -> bool:
-        """Claim a request with the daemon's answer; False if it was answered already."""
+    def answer(self, request_id: int, accepted: bool, note: str, now: float, already: bool = False) -> bool:
+        """Claim a request with the daemon's answer; False if it was answered already.
+
+        `already`: not played because the same emergency is airing, waiting or just aired; stored
+        as accepted = 2, so it counts as done for the requester and is never owed a play.
+        """
         try:
             self._write("INSERT INTO answers (request, at, accepted, note) VALUES (?,?,?,?)",
-                        (request_id, now, int(accepted), note))
+                        (request_id, now, ANSWER_ALREADY if already else int(accepted), note))
         except LogUnavailable:
             return False
         return True
@@ -478,6 +512,14 @@ class AsRunLog:
     def answer_of(self, request_id: int) -> tuple[bool, str] | None:
         rows = self._read("SELECT accepted, note FROM answers WHERE request = ?", (request_id,))
         return (bool(rows[0]["accepted"]), rows[0]["note"]) if rows else None
+
+    def answer_state(self, request_id: int) -> tuple[str, str] | None:
+        """('accepted' | 'refused' | 'already', note), or None while the daemon has not answered."""
+        rows = self._read("SELECT accepted, note FROM answers WHERE request = ?", (request_id,))
+        if not rows:
+            return None
+        state = {0: "refused", ANSWER_ALREADY: "already"}.get(rows[0]["accepted"], "accepted")
+        return state, rows[0]["note"]
 
     def outcome_of(self, slot: str) -> list[dict]:
         return [dict(r) for r in self._read("SELECT * FROM asrun WHERE slot = ? ORDER BY id", (slot,))]

@@ -106,6 +106,7 @@ class Answer:
     request: int
     accepted: bool
     note: str
+    already: bool = False  # the same emergency is airing, waiting or just aired: not played again (done)
 
 
 def daemons_for(log: AsRunLog, channel: str | None) -> list[tuple[DaemonInfo, str]]:
@@ -170,9 +171,9 @@ def send(log: AsRunLog, targets: list[tuple[DaemonInfo, str]], audio: Audio, pri
     while pending:
         for item in list(pending):
             d, ch, rid = item
-            got = log.answer_of(rid)
+            got = log.answer_state(rid)
             if got is not None:
-                answers.append(Answer(ch, d, rid, got[0], got[1]))
+                answers.append(Answer(ch, d, rid, got[0] != "refused", got[1], already=got[0] == "already"))
                 pending.remove(item)
         if pending and time.monotonic() > deadline:
             d, ch, rid = pending[0]

@@ -87,6 +87,8 @@ class StaticSource:
 @dataclass(frozen=True)
 class Settings:
     grace: float = 600.0         # a slot missed by less than this is played late
+    due_again: float = 300.0     # ... unless its notice is due again this soon anyway (catching up)
+    repeat_window: float = 180.0  # the same emergency is not played again this soon after it ended
     late_after: float = 1.0      # a start later than this (s) is logged `late`
     poll: float = 0.05           # longest sleep: requests and endings are noticed this fast
     housekeeping: float = 1.0    # heartbeat, schedule reload check, log retry
@@ -186,7 +188,10 @@ class Daemon:
         self.settled: set[str] = set()     # slots that must not play again
         self.daemon_id: int | None = None
         self.started_at = 0.0
-        self.lookback = 0.0
+        self.lookback: dict[str, float] = {}   # channel -> slots before this are not accounted for
+        self.first_start: dict[str, float] = {}  # channel -> when a player first served it with this log
+        self._catchup_skipped: dict[str, int] = {}  # channel -> catch-up skips not yet reported
+        self.repeats: dict[str, str] = {}  # slot -> why an initial item was not played (a repeated emergency)
         self._stop_reason = ""
         self._stamp: object = None
         self._failed_stamp: object = None
@@ -264,7 +269,7 @@ class Daemon:
                                    "{channels} with this log; stop it first, or send it plays with "
                                    "`broadcaster play`").format(
                                        pid=d.pid, host=d.host, channels=", ".join(sorted(set(d.channels) & set(wanted)))))
-            history = self.log.history_start(wanted)
+            history = self.log.first_starts(wanted)
             self._spans = self.log.daemon_spans(wanted)
             states = self.log.slot_states()
             self.seen = set(states)
@@ -276,18 +281,27 @@ class Daemon:
             self._history_lost = self._history_lost or str(exc)
             self._loud(_("{problem} — playing anyway, but without a log slots may repeat after a restart").format(
                 problem=exc), now)
-        # after a restart, slots since the last daemon was seen are accounted for (late or missed);
-        # on a first start only those inside the grace window (and with the history lost, those are
-        # logged skipped rather than played: they may have aired)
-        if history is not None:
-            self.lookback = max(now - self.settings.history, min(history, now))
-        else:
-            self.lookback = now - self.settings.grace
+        # after a restart, slots since the player first served the channel are accounted for (late
+        # or missed). On a first start (for that channel) nothing before now was ever due: the slots
+        # inside the grace window are logged skipped, none is played late. With the history lost, those
+        # are logged skipped too: they may have aired.
+        for name in wanted:
+            first = (history or {}).get(name)
+            self.first_start[name] = now if first is None else min(first, now)
+            self.lookback[name] = max(now - self.settings.history, min(first, now)) if first is not None \
+                else now - self.settings.grace
         self._executor = concurrent.futures.ThreadPoolExecutor(max_workers=1) \
             if self.settings.background_reload else None
         self._apply(plan, wanted, first=True)
         for item in self.initial:
-            self._enqueue(self.channels[item.channel], item)
+            ch = self.channels[item.channel]
+            already = self._repeat_of(ch, item, now)
+            if already:  # `play` with no player running, pressed again: the same answer as a running player's
+                self.repeats[item.slot] = already
+                self._record(self._entry(item, "skipped", already))
+                self._emit("info", ch.name, already, "end")
+                continue
+            self._enqueue(ch, item)
         self._emit("info", "", ngettext("on air: {n} channel ({channels}), log {log}",
                                         "on air: {n} channel(s) ({channels}), log {log}", len(self.channels)).format(
                        n=len(self.channels), channels=", ".join(self.channels), log=self.log.path), "start")
@@ -313,6 +327,20 @@ class Daemon:
                                sink=o["sink"], onair=o["id"],
                                reason=_("the player stopped during this play (crash, kill or power cut); "
                                         "not replayed so that no slot airs twice")))
+            if o["priority"] == "emergency":  # said once: from now on the play has its outcome
+                name = f"{o['notice']} {o['title']}".strip()
+                if end is not None:
+                    said = _("emergency {notice} was cut short at {time} when the player stopped (crash, kill "
+                             "or power cut), {seconds:.0f} s after it started; it is logged interrupted and "
+                             "not played again — if it is still needed, play it again with `broadcaster play "
+                             "FILE --priority emergency`").format(notice=name, time=self._when(end, self.clock.now()),
+                                                                  seconds=end - o["actual_start"])
+                else:
+                    said = _("emergency {notice}, on air since {time}, was cut short when the player stopped "
+                             "(crash, kill or power cut); it is logged interrupted and not played again — if "
+                             "it is still needed, play it again with `broadcaster play FILE --priority "
+                             "emergency`").format(notice=name, time=self._when(o["actual_start"], self.clock.now()))
+                self._emit("warn", o["channel"], said, "history")
 
     def _account_requests(self, channels: list[str], live: list[int]) -> None:
         """Requests an earlier daemon accepted but died before playing: logged skipped, not played late
@@ -324,6 +352,13 @@ class Daemon:
             self._record(self._entry(item, "skipped", _("the player stopped before it could play this request "
                                                         "(crash, kill or power cut); not played late — ask "
                                                         "again with `broadcaster play`")))
+            if r["priority"] == "emergency":
+                self._emit("warn", r["channel"], _(
+                    "emergency {notice}, asked for at {time}, never aired: the player stopped (crash, kill or "
+                    "power cut) before it could play it; it is logged skipped — if it is still needed, play "
+                    "it again with `broadcaster play FILE --priority emergency`").format(
+                        notice=f"{r['notice']} {r['title']}".strip(), time=self._when(r["created"], self.clock.now())),
+                    "history")
 
     def _shutdown(self) -> None:
         reason = self._stop_reason or _("stopped")
@@ -367,6 +402,9 @@ class Daemon:
             self.route.set_routes(plan.routes, self.clock.now())
         names = wanted if wanted is not None else (list(self.settings.channels) or plan.channels())
         for name in names:
+            if name not in self.first_start:  # a channel an edit added: served from now on
+                now = self.clock.now()
+                self.first_start[name], self.lookback[name] = now, now - self.settings.grace
             ch = self.channels.setdefault(name, Channel(name))
             spec = plan.sinks.get(name, "auto")
             if first or spec != ch.spec or ch.sink is None:
@@ -387,7 +425,7 @@ class Daemon:
         (played if still within the grace window, else logged missed)."""
         for p in ch.plays:
             slot = slot_of(p)
-            if slot in self.seen and slot not in self.settled and p.start.timestamp() >= self.lookback:
+            if slot in self.seen and slot not in self.settled and p.start.timestamp() >= self.lookback[ch.name]:
                 ch.replays.append(Item(slot=slot, channel=p.channel, notice=p.notice, title=p.title,
                                        priority=p.priority, planned=p.start.timestamp(), file=p.file,
                                        kind="replay", cut_by=_("an urgent play")))
@@ -415,7 +453,7 @@ class Daemon:
         while ch.cursor < len(ch.plays):
             p = ch.plays[ch.cursor]
             slot = slot_of(p)
-            if slot in self.seen or p.start.timestamp() < self.lookback or \
+            if slot in self.seen or p.start.timestamp() < self.lookback[ch.name] or \
                     (ch.onair is not None and ch.onair.item.slot == slot):
                 ch.cursor += 1
             else:
@@ -535,6 +573,8 @@ class Daemon:
                 self._poll(ch)
         while ch.onair is None and self._start_next(ch, self.clock.now()):
             pass
+        if self._catchup_skipped.get(ch.name):
+            self._report_catchup(ch, self.clock.now())
 
     def _poll(self, ch: Channel) -> None:
         oa = ch.onair
@@ -643,9 +683,63 @@ class Daemon:
             self._emit("warn", ch.name, _("{notice} at {time} missed: {why}").format(
                 notice=item.notice, time=self._hms(item.planned), why=why), "end")
             return True
+        if lateness > self.settings.late_after:
+            why = self._why_not_late(ch, item, now)
+            if why:
+                self._record(self._entry(item, "skipped", why))
+                self._catchup_skipped[ch.name] = self._catchup_skipped.get(ch.name, 0) + 1
+                return True
         if not self._skip_if_quiet(ch, item, now):
             self._begin(ch, item)
         return True
+
+    def _report_catchup(self, ch: Channel, now: float) -> None:
+        """Once a channel has nothing overdue left: one line for the overdue slots it skipped (each has
+        its row and reason in the log), rather than one line per slot."""
+        self._skip_decided(ch)
+        if ch.cursor < len(ch.plays) and ch.plays[ch.cursor].start.timestamp() <= now:
+            return  # still catching up (a late play is on air; the rest is decided after it)
+        n = self._catchup_skipped.pop(ch.name)
+        self._emit("info", ch.name, ngettext(
+            "catching up: {n} overdue play skipped so that no notice airs several times late (the reason is "
+            "in `broadcaster log`)",
+            "catching up: {n} overdue plays skipped so that no notice airs several times late (the reasons are "
+            "in `broadcaster log`)", n).format(n=n), "end")
+
+    def _why_not_late(self, ch: Channel, item: Item, now: float) -> str:
+        """Why an overdue slot is not played late ("" when it is): so that a start (or a channel held
+        by a long urgent play) never airs a burst of stale copies of one notice. A notice here is a
+        program on this channel: every slot with this notice id."""
+        if item.planned < self.first_start.get(ch.name, 0.0):
+            return _("its time {time} is before the player first served this channel ({started}); "
+                     "nothing from before the first start is played late").format(
+                         time=self._hms(item.planned), started=self._hms(self.first_start[ch.name]))
+        latest, upcoming = self._same_notice_after(ch, item.notice, now)
+        if latest is not None:
+            return _("{notice} is due again at {time}, which has passed too; only the latest missed play of a "
+                     "notice is played late").format(notice=item.notice, time=self._hms(latest.start.timestamp()))
+        if upcoming is not None and item.planned < self.started_at:
+            return _("{notice} is due again at {time} anyway (within {minutes:g} min); not played late").format(
+                notice=item.notice, time=self._hms(upcoming.start.timestamp()),
+                minutes=self.settings.due_again / 60)
+        return ""
+
+    def _same_notice_after(self, ch: Channel, notice: str, now: float) -> tuple[Play | None, Play | None]:
+        """After the slot just taken from the plan: the latest slot of this notice that is due already,
+        and the first one due within `due_again` from now (None when there is none)."""
+        latest = None
+        for i in range(ch.cursor, len(ch.plays)):
+            p = ch.plays[i]
+            start = p.start.timestamp()
+            if start > now + self.settings.due_again:
+                break
+            if p.notice != notice or p.status == "dropped" or slot_of(p) in self.settled or \
+                    (self.route is not None and self.route.claims(slot_of(p))):
+                continue
+            if start > now:
+                return latest, p
+            latest = p
+        return latest, None
 
     def _skip_if_quiet(self, ch: Channel, item: Item, now: float) -> bool:
         """Log an item skipped when `now` is in quiet hours and it is no emergency; True when it was."""
@@ -735,6 +829,13 @@ class Daemon:
     def _hms(self, ts: float) -> str:
         return datetime.fromtimestamp(ts, self.tz).strftime("%H:%M:%S")
 
+    def _when(self, ts: float, now: float) -> str:
+        """A local time, with its date when that is not today."""
+        local = datetime.fromtimestamp(ts, self.tz)
+        if local.date() == datetime.fromtimestamp(now, self.tz).date():
+            return local.strftime("%H:%M:%S")
+        return local.strftime("%Y-%m-%d %H:%M:%S")
+
     def _quiet(self, now: float) -> str:
         """The quiet-hours range `now` falls in ("" when none)."""
         if not self.plan or not self.plan.quiet_hours:
@@ -761,7 +862,7 @@ class Daemon:
             item = Item(slot=f"request:{self.daemon_id}:{r.id}", channel=r.channel, notice=r.notice,
                         title=r.title, priority=r.priority, planned=r.created, file=r.file, kind="manual",
                         request=r.id)
-            refusal = ""
+            refusal = already = ""
             if ch is None:
                 refusal = _("this player does not serve channel '{channel}' (it has {channels})").format(
                     channel=r.channel, channels=", ".join(self.channels))
@@ -771,9 +872,18 @@ class Daemon:
                 refusal = _("quiet hours {hours}: only --priority emergency may play now").format(hours=quiet)
             else:
                 try:
-                    inspect(r.file)
+                    sha256 = inspect(r.file).sha256
                 except Unplayable as exc:
                     refusal = str(exc)
+                else:
+                    if r.priority == "emergency":
+                        already = self._same_emergency(ch, sha256, now)
+            if already:  # done, as far as the requester is concerned: the notice is (or just was) on air
+                if self.log.answer(r.id, True, already, now, already=True):
+                    self._record(self._entry(item, "skipped", already))
+                self._emit("info", r.channel, _("play request {id} ({priority} {notice}): {note}").format(
+                    id=r.id, priority=r.priority, notice=r.notice, note=already), "request")
+                continue
             if refusal:
                 if self.log.answer(r.id, False, refusal, now) and ch is not None:
                     self._record(self._entry(item, "skipped", refusal))
@@ -786,6 +896,49 @@ class Daemon:
             self._emit("info", ch.name, _("play request {id} ({priority} {notice}): {note}").format(
                 id=r.id, priority=r.priority, notice=r.notice, note=note), "request")
             self._enqueue(ch, item, r.mode, r.wait)
+
+    def _repeat_of(self, ch: Channel, item: Item, now: float) -> str:
+        """Why this emergency is not played again ("" when it is played, or is no emergency)."""
+        if item.priority != "emergency":
+            return ""
+        try:
+            sha256 = inspect(item.file).sha256
+        except Unplayable:
+            return ""  # reported when it is due to start
+        return self._same_emergency(ch, sha256, now)
+
+    def _same_emergency(self, ch: Channel, sha256: str, now: float) -> str:
+        """Why an emergency with this audio is not played again on this channel ("" when it may be):
+        the same audio is on air, waiting its turn, or aired to its end less than `repeat_window` ago.
+        A notice pressed three times on the desk airs once."""
+        oa = ch.onair
+        if oa is not None and oa.item.priority == "emergency" and oa.sha256 == sha256:
+            return _("already airing since {time}: the same emergency {notice} is on air on {channel}; not "
+                     "played again").format(time=self._hms(oa.started), notice=oa.item.notice, channel=ch.name)
+        for q in ch.queue:
+            if q.priority != "emergency":
+                continue
+            try:
+                same = inspect(q.file).sha256 == sha256
+            except Unplayable:
+                same = False
+            if same:
+                return _("already waiting to air: the same emergency {notice} was asked for at {time} on "
+                         "{channel}; not played again").format(notice=q.notice, time=self._hms(q.planned),
+                                                               channel=ch.name)
+        try:
+            aired = self.log.aired_since(ch.name, "emergency", now - self.settings.repeat_window)
+        except LogUnavailable:
+            aired = []
+        for row in reversed(aired):
+            if row["sha256"] == sha256:
+                return _("already aired from {start} to {end}: the same emergency {notice} is not played again "
+                         "on {channel} before {until} ({minutes:g} min after its end)").format(
+                             start=self._hms(row["actual_start"]), end=self._hms(row["actual_end"]),
+                             notice=row["notice"], channel=ch.name,
+                             until=self._hms(row["actual_end"] + self.settings.repeat_window),
+                             minutes=self.settings.repeat_window / 60)
+        return ""
 
     def _plan_for(self, ch: Channel, item: Item, mode: str, wait: float) -> str:
         """What will happen to a request, in words (the `play` command prints it)."""
