@@ -330,7 +330,7 @@ def _refuse_non_finite(value: Any, node: yaml.ScalarNode, key: Key, path: Path) 
             else _("'{name}: {value}' is read as infinity, which no setting can use"))
     raise BadInput(what.format(name=name, value=node.value),
                    _("write an ordinary number, e.g. 80 or 1.5 (text that looks like this goes in quotes)"),
-                   path, node.start_mark.line + 1)
+                   path, node.start_mark.line + 1, key)
 
 
 def _refuse_bad_characters(node: yaml.ScalarNode, path: Path) -> None:
