@@ -487,6 +487,11 @@ class LineSplitter:
         self._size = 0
         self._skipping = False  # inside a line that was too long: drop bytes up to its newline
 
+    @property
+    def held(self) -> int:
+        """Bytes of an unfinished line kept for the next chunk (never more than `limit`)."""
+        return self._size
+
     def feed(self, chunk: bytes) -> tuple[list[bytes], int]:
         """(the complete lines in `chunk`, with what came before it; how many lines were too long)."""
         lines: list[bytes] = []
