@@ -228,8 +228,9 @@ def test_impossible_fixes_count_as_none_so_stops_fall_back_to_their_clock_times_
     said = [message for _level, message in notes]
     assert said[0] == ("gpsd sent a report that cannot be used (an impossible position: lat NaN, lon 108.77): it is "
                        "ignored like a report without a fix; later ones are only counted"), said
-    assert len(said) == 2 and said[1].startswith("no GPS fix for 1 s (") and "reports from gpsd could not be used, " \
-        "the first: an impossible position: lat NaN, lon 108.77): route stops play at their clock times" in said[1], said
+    assert len(said) == 2 and said[1].startswith("no GPS fix for 1 s ("), said
+    assert said[1].endswith("reports from gpsd could not be used, the first: an impossible position: lat NaN, "
+                            "lon 108.77): route stops play at their clock times"), said
 
 
 _MEMORY_PROBE = """
@@ -432,4 +433,5 @@ def test_fuzz_a_live_player_keeps_every_clock_play_on_time_whatever_gpsd_sends(t
     # why: the count of unusable reports, or the connection when gpsd had just hung up
     assert any(m.startswith("no GPS fix for 3 s (") for m in events), events
     # a connection at the start, one after each hang-up, one after the last
-    assert len(sent) > 200 and len(hang_ups) >= 3 and gpsd.accepted >= len(hang_ups) + 2, (len(sent), gpsd.accepted, hang_ups)
+    assert len(sent) > 200 and len(hang_ups) >= 3, (len(sent), hang_ups)
+    assert gpsd.accepted >= len(hang_ups) + 2, (gpsd.accepted, hang_ups)

@@ -22,7 +22,8 @@ def route(stop: str) -> str:
 
 
 def clocked(extra: str = "", channel: str = "{name: 大喇叭}", rule: str = "times: ['07:00']") -> str:
-    return f"{extra}channels:\n  village: {channel}\nprograms:\n  - notice: stop.yaml\n    channel: village\n    {rule}\n"
+    return (f"{extra}channels:\n  village: {channel}\nprograms:\n"
+            f"  - notice: stop.yaml\n    channel: village\n    {rule}\n")
 
 
 # name -> (files, the file checked, line, what the message says); * marks the ones the old code let
@@ -46,7 +47,8 @@ CASES = {
     "*max_delay of 22 digits": ({"s.yaml": clocked("max_delay: 9999999999999999999999h\n")}, "s.yaml", 1,
                                 "'9999999999999999999999h' is longer than a year"),
     "gap .inf": ({"n.yaml": NOTICE + "gap: .inf\n"}, "n.yaml", 3, "'gap: .inf' is read as infinity"),
-    "jingle gap .nan": ({"j.yaml": "kind: jingle\nform: 三句半\nlines: [一, 二, 三, 四]\ngap: .nan\n"}, "j.yaml", 4,
+    "jingle gap .nan": ({"j.yaml": "kind: jingle\nform: 三句半\nlines: [一, 二, 三, 四]\ngap: .nan\n"},
+                        "j.yaml", 4,
                         "'gap: .nan' is read as “not a number” (NaN)"),
     "repeat .nan": ({"n.yaml": NOTICE + "repeat: .nan\n"}, "n.yaml", 3, "'repeat: .nan' is read as “not a number”"),
     "*defaults.yaml repeat .inf": ({"n.yaml": NOTICE, "defaults.yaml": "repeat: .inf\n"}, "defaults.yaml", 1,
@@ -87,7 +89,8 @@ def test_the_fix_says_how_and_chinese_says_it_in_chinese(run, tmp_path, monkeypa
     assert message.endswith("— write an ordinary number, e.g. 80 or 1.5 (text that looks like this goes in quotes)")
     _locale(monkeypatch, "zh_CN.UTF-8")
     message = _one_line(run("check", tmp_path / "s.yaml"), tmp_path / "s.yaml", 6)
-    assert "“radius: .inf”会被读成“无穷大”，哪一项设置都不能用 — 写一个普通的数" in message, message
+    assert "“radius: .inf”会被读成“无穷大”，哪一项设置都不能用 — 写一个普通的数" in message, \
+        message
     assert not _prose(message) and not _python(message, chinese=True), message
 
 
@@ -130,7 +133,8 @@ def test_a_voice_profile_with_a_pause_that_is_no_number_is_bad_input_at_its_line
 
 
 @pytest.mark.parametrize("setting, line, what", [
-    ("edge:\n  url: wss://tts.example.org/x\n  retries: .inf\n", 3, "edge retries is 'inf' — give a number from 0 to 10"),
+    ("edge:\n  url: wss://tts.example.org/x\n  retries: .inf\n", 3,
+     "edge retries is 'inf' — give a number from 0 to 10"),
     ("edge:\n  timeout: .nan\n", 2, "edge timeout is 'nan' — give a number from 1 to 600"),
     ("edge:\n  backoff: 1" + "0" * 400 + "\n", 2, "edge backoff is '1000"),
     ("cache:\n  max_mb: -.inf\n", 2, "cache max_mb is '-inf' — give a number from 0 to 1e+07"),
