@@ -89,6 +89,8 @@ def test_a_good_report_still_is_a_fix_and_a_wild_speed_is_dropped():
     assert parse_tpv(tpv(29.5307, 108.77, speed="1e400", raw=True).decode(), 5.0).speed is None
     assert parse_tpv(tpv(29.5307, 108.77, speed=-3).decode(), 5.0).speed is None
     assert parse_tpv(tpv(-90, 180, mode=2).decode(), 5.0) is not None  # the edges of the map are real
+    from broadcaster.player.position import read_report
+    assert read_report("\r", 5.0) is None  # a blank line (gpsd ends lines with CR LF) is not counted
 
 
 # hostile lines, built so that none can be a usable fix: hypothesis makes the combinations

@@ -9,8 +9,10 @@ GpsdClient does I/O (a socket to gpsd, in its own thread).
 
 gpsd speaks newline-delimited JSON on TCP port 2947: after `?WATCH={"enable":true,"json":true}`
 it sends a TPV ("time-position-velocity") object per fix. That is all we need, so the client
-is our own ~50 lines rather than a PyPI package: the packages there are unmaintained
-(gps3, gpsd-py3) or asyncio-only, and none reconnects by itself after gpsd restarts.
+is our own rather than a PyPI package: the packages there are unmaintained (gps3,
+gpsd-py3) or asyncio-only, and none reconnects by itself after gpsd restarts. Every line from
+gpsd is untrusted (whoever answers on the address controls it): `read_report` judges each one
+and never raises, lines are capped, and no line ends the reader.
 """
 from __future__ import annotations
 
@@ -394,7 +396,7 @@ FIX_MODES = (2, 3)  # gpsd's `mode`: 0 unknown, 1 no fix, 2 2D fix, 3 3D fix
 
 @dataclass(frozen=True)
 class Unusable:
-    """A report that claims a fix but cannot be one (an impossible position, a malformed field).
+    """A line from gpsd that cannot be used: not gpsd's JSON, or a TPV report whose fix cannot be one.
 
     Ignored like a report without a fix; the client counts them and the player warns once.
     """
@@ -421,8 +423,8 @@ def _shown(value: object) -> str:
     return text if len(text) <= 24 else text[:20] + "…"
 
 
-def _degrees(value: object) -> float | None:
-    """A JSON number as float degrees; None for anything else (bool, text, a number too big for a float)."""
+def _number(value: object) -> float | None:
+    """A JSON number as a float; None for anything else (bool, text, a number too big for a float)."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return None
     try:
@@ -451,6 +453,8 @@ def read_report(line: str, now: float) -> Fix | Unusable | None:
 
 
 def _read_report(line: str, now: float) -> Fix | Unusable | None:
+    if not line.strip():
+        return None  # gpsd ends lines with CR LF; a blank line says nothing
     try:
         msg = json.loads(line)
     except (ValueError, RecursionError):  # RecursionError: a line of ten thousand `[`
@@ -462,11 +466,11 @@ def _read_report(line: str, now: float) -> Fix | Unusable | None:
         return Unusable(_("a TPV report with mode {value}").format(value=_shown(mode)))
     if mode not in FIX_MODES:
         return None  # gpsd says so itself: no fix
-    lat, lon = _degrees(msg.get("lat")), _degrees(msg.get("lon"))
+    lat, lon = _number(msg.get("lat")), _number(msg.get("lon"))
     if lat is None or lon is None or not plausible(lat, lon):
         return Unusable(_("an impossible position: lat {lat}, lon {lon}").format(
             lat=_shown(msg.get("lat")), lon=_shown(msg.get("lon"))))
-    speed = _degrees(msg.get("speed"))  # same test: a finite float, or none
+    speed = _number(msg.get("speed"))
     if speed is not None and not (math.isfinite(speed) and 0.0 <= speed <= MAX_SPEED):
         speed = None
     stamp = msg.get("time", "")
