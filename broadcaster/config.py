@@ -71,15 +71,26 @@ def _file_settings(section: str = "edge") -> tuple[dict, Path]:
     return dict(part or {}), path
 
 
-def _number(raw, kind, name: str, where: str | Path, lo: float, hi: float):
+def _number(raw, kind, name: str, where: str | Path, lo: float, hi: float, line: int | None = None):
     try:
-        value = kind(raw)
-    except (TypeError, ValueError):
+        # bool is an int to Python, and `retries: .inf` overflows int(); neither is a setting
+        value = None if isinstance(raw, bool) else kind(raw)
+    except (TypeError, ValueError, OverflowError):
         value = None
-    if value is None or not lo <= value <= hi:
-        raise BadInput(_("{name} is '{value}'").format(name=name, value=raw),
-                       _("give a number from {lo} to {hi}").format(lo=f"{lo:g}", hi=f"{hi:g}"), where)
+    if value is None or not lo <= value <= hi:  # NaN fails this too: every comparison with it is false
+        raise BadInput(_("{name} is '{value}'").format(name=name, value=str(raw)[:40]),
+                       _("give a number from {lo} to {hi}").format(lo=f"{lo:g}", hi=f"{hi:g}"), where, line)
     return value
+
+
+def _line(path: Path, section: str, key: str) -> int | None:
+    """The line of `section: key:` in config.yaml (for a message; None when it cannot be found)."""
+    try:
+        root = yaml.compose(path.read_text(encoding="utf-8"))
+        part = next(v for k, v in root.value if k.value == section)
+        return next(k.start_mark.line + 1 for k, _v in part.value if k.value == key)
+    except Exception:  # noqa: BLE001 - only the message's line number is at stake
+        return None
 
 
 def edge_settings() -> EdgeSettings:
@@ -99,7 +110,7 @@ def edge_settings() -> EdgeSettings:
         if env.get(var):
             values[key] = _number(env[var], kind, var, var, lo, hi)
         elif key in conf:
-            values[key] = _number(conf[key], kind, f"edge {key}", path, lo, hi)
+            values[key] = _number(conf[key], kind, f"edge {key}", path, lo, hi, _line(path, "edge", key))
     return EdgeSettings(url=url, configured=url is not None, **values)
 
 
@@ -117,7 +128,8 @@ def cache_settings() -> CacheSettings:
     if os.environ.get(var):
         return CacheSettings(max_mb=_number(os.environ[var], float, var, var, 0, 1e7))
     if "max_mb" in conf:
-        return CacheSettings(max_mb=_number(conf["max_mb"], float, "cache max_mb", path, 0, 1e7))
+        return CacheSettings(max_mb=_number(conf["max_mb"], float, "cache max_mb", path, 0, 1e7,
+                                            _line(path, "cache", "max_mb")))
     return CacheSettings()
 
 

@@ -309,6 +309,14 @@ def folder_defaults(notice_path: Path) -> dict:
         raise doc.error(_("defaults.yaml holds no settings"),
                         _("write one setting a line, e.g. `voice: sichuan_chongqing`"))
     yamlsource.check_keys(doc, doc.data, {"voice", "engine", "repeat"}, what="default")
+    repeat = doc.data.get("repeat", 2)  # checked here, at its own line (a notice checks its own `repeat:`)
+    if isinstance(repeat, bool) or not isinstance(repeat, int):
+        raise doc.error(_("'{name}' has the wrong kind of value ({kind})").format(name="repeat",
+                                                                                 kind=_kind_name(repeat)),
+                        _("write {hint}").format(hint=_(COMMON_FIELDS["repeat"][1])), "repeat")
+    if not 1 <= repeat <= 10:
+        raise doc.error(_("repeat {n} is out of range").format(n=repeat), _("use a whole number from 1 to 10"),
+                        "repeat")
     return dict(doc.data)
 
 

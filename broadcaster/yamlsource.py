@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import difflib
+import math
 import os
 import re
 import stat
@@ -285,6 +286,7 @@ def _build(node: yaml.Node, key: Key, lines: dict, raw: dict, path: Path) -> Any
                                _("write `name: value`"), path, knode.start_mark.line + 1)
             _refuse_bad_characters(knode, path)
             k = "<<" if knode.tag == "tag:yaml.org,2002:merge" else _constructor.construct_object(knode)
+            _refuse_non_finite(k, knode, key, path)
             if k == "<<":
                 raise BadInput(_("copying fields with '<<' (YAML merge keys) is not allowed"),
                                _("write the fields out in full"), path, knode.start_mark.line + 1)
@@ -301,7 +303,7 @@ def _build(node: yaml.Node, key: Key, lines: dict, raw: dict, path: Path) -> Any
     _refuse_bad_characters(node, path)
     raw[key] = node.value
     try:
-        return _constructor.construct_object(node)
+        return _refuse_non_finite(_constructor.construct_object(node), node, key, path)
     except yaml.constructor.ConstructorError:
         # e.g. `!!python/object` or `!!binary` with bad content: a tag a notice has no use for
         tag = str(node.tag or "").replace("tag:yaml.org,2002:", "!!")
@@ -312,6 +314,23 @@ def _build(node: yaml.Node, key: Key, lines: dict, raw: dict, path: Path) -> Any
         name = next((k for k in reversed(key) if isinstance(k, str)), "value")
         raise BadInput(_("'{name}' is not a real date ({value})").format(name=name, value=node.value),
                        _("check the day and the month"), path, node.start_mark.line + 1) from None
+
+
+def _refuse_non_finite(value: Any, node: yaml.ScalarNode, key: Key, path: Path) -> Any:
+    """`value`, unless YAML read it as infinity or NaN (`.inf`, `.nan`, `1.0e+999`): BadInput at its line.
+
+    No number in any of our files may be one: a radius of `.nan` passed every range check
+    (comparisons with NaN are all false) and `.inf` crashed the route map. Refusing them here,
+    where every value of every file passes, covers each number field there is or will be.
+    """
+    if not isinstance(value, float) or math.isfinite(value):
+        return value
+    name = next((k for k in reversed(key) if isinstance(k, str)), "value")
+    what = (_("'{name}: {value}' is read as “not a number” (NaN), which no setting can use") if math.isnan(value)
+            else _("'{name}: {value}' is read as infinity, which no setting can use"))
+    raise BadInput(what.format(name=name, value=node.value),
+                   _("write an ordinary number, e.g. 80 or 1.5 (text that looks like this goes in quotes)"),
+                   path, node.start_mark.line + 1, key)
 
 
 def _refuse_bad_characters(node: yaml.ScalarNode, path: Path) -> None:

@@ -1,6 +1,7 @@
 """`broadcaster play`: hand a play to the running daemon, or play it here when none runs."""
 from __future__ import annotations
 
+import math
 import re
 import time
 from dataclasses import dataclass
@@ -37,7 +38,7 @@ def parse_duration(text: str, option: str) -> float:
         unit = (m.group(2) or "s")[0]
         total += float(m.group(1)) * {"h": 3600, "m": 60, "s": 1}[unit]
         pos = m.end()
-    if not s or pos != len(s):
+    if not s or pos != len(s) or not math.isfinite(total):  # 400 digits make an infinite float
         raise BadInput(_("{option} '{value}' is not a duration").format(option=option, value=text),
                        _("write e.g. {option} 10m, 90s or 1h30m").format(option=option))
     return total

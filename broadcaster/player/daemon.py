@@ -175,6 +175,7 @@ class Daemon:
                  initial: list[Item] | None = None, cache_dir: Path | None = None, route=None) -> None:
         self.source = source
         self.route = route  # position.RoutePlayer: starts GPS route stops by position (None: no GPS)
+        self._route_faults: set[str] = set()  # route code faults already logged
         self.log = log
         self.clock = clock or SystemClock()
         self.settings = settings
@@ -976,6 +977,20 @@ class Daemon:
 
     # ------------------------------------------------------------ GPS routes
     def _route_step(self, now: float) -> None:
+        """_route_plays behind a guard: a fault in the route code is logged, the route's stops fall back
+        to their clock times, and the loop (every other channel) goes on."""
+        try:
+            self._route_plays(now)
+        except Exception as exc:  # noqa: BLE001 - one truck's GPS must never silence every channel
+            fault = f"{type(exc).__name__}: {exc}"[:300]
+            self.route.fall_back()
+            if fault not in self._route_faults:  # once each: the loop comes back here many times a second
+                self._route_faults.add(fault)
+                self._emit("error", "", _("the GPS route code failed ({error}): route stops play at their clock "
+                                          "times until the player is restarted — please report it").format(
+                                              error=fault), "route")
+
+    def _route_plays(self, now: float) -> None:
         """Start route stops the truck has reached and fill the drive (player/position.py decides)."""
         from broadcaster.script import URGENT_PRIORITIES  # loaded already: the plan rendered the route
 

@@ -228,13 +228,20 @@ def _ranges_overlap(a: tuple[int, int], b: tuple[int, int]) -> bool:
     return any(x0 < y1 and y0 < x1 for x0, x1 in spans(a) for y0, y1 in spans(b))
 
 
+MAX_DURATION = timedelta(days=366)  # far beyond any schedule's need; bigger ones overflow timedelta
+
+
 def parse_duration(doc: YamlDoc, value: object, *keys) -> timedelta:
     m = _DURATION.fullmatch(str(value).strip())
     if not m or int(m.group(1)) == 0:
         raise doc.error(_("'{value}' is not a length of time").format(value=value),
                         _('write e.g. "30m", "90s" or "2h"'), *keys)
     n, unit = int(m.group(1)), m.group(2)
-    return timedelta(seconds=n * {"s": 1, "m": 60, "min": 60, "h": 3600}[unit])
+    seconds = n * {"s": 1, "m": 60, "min": 60, "h": 3600}[unit]
+    if seconds > MAX_DURATION.total_seconds():
+        raise doc.error(_("'{value}' is longer than a year").format(value=str(value)[:40]),
+                        _('write e.g. "30m", "90s" or "2h"'), *keys)
+    return timedelta(seconds=seconds)
 
 
 def _sec(t: time) -> int:
@@ -409,7 +416,12 @@ def _number(doc: YamlDoc, value: object, *keys) -> float:
         raise doc.error(_("'{value}' is not a number").format(value=value),
                         _("write degrees as decimals, e.g. lat: 29.53, and the radius in metres, e.g. radius: 80"),
                         *keys)
-    return float(value)
+    try:
+        return float(value)  # yamlsource has refused .nan and .inf already
+    except OverflowError:  # a whole number of hundreds of digits
+        raise doc.error(_("'{value}…' is far too big a number").format(value=str(value)[:12]),
+                        _("write degrees as decimals, e.g. lat: 29.53, and the radius in metres, e.g. radius: 80"),
+                        *keys) from None
 
 
 def _position(doc: YamlDoc, s: dict, *keys) -> Position | None:

@@ -38,7 +38,7 @@ def route_map(routes: list[MapRoute], rows: list[dict]) -> str:
     """
     stop_ids = {s.notice: s for r in routes for s in r.stops}
     fillers = {r.filler for r in routes if r.filler}
-    plays = [r for r in rows if r.get("lat") is not None and r.get("lon") is not None
+    plays = [r for r in rows if _drawable(r.get("lat"), r.get("lon"))
              and (r["notice"] in stop_ids or r["notice"] in fillers)]
     points = [(s.lat, s.lon, s.radius) for r in routes for s in r.stops] + [(p["lat"], p["lon"], 0.0) for p in plays]
     lat0 = sum(p[0] for p in points) / len(points) if points else 0.0
@@ -82,7 +82,7 @@ def route_map(routes: list[MapRoute], rows: list[dict]) -> str:
             out.append(f'<text x="{x + 4:.1f}" y="{y - 4:.1f}">{n}. {escape(s.place)} {s.at}</text>')
     for p in plays:
         x, y = px(p["lat"], p["lon"])
-        speed = f", {p['speed'] * 3.6:.0f} km/h" if p.get("speed") is not None else ""
+        speed = f", {p['speed'] * 3.6:.0f} km/h" if _finite(p.get("speed")) else ""
         tip = escape(f"{(p.get('actual_start') or '')[11:19]} {p.get('title') or p['notice']} "
                      + _("({status}{speed})").format(status=status_label(p["status"]), speed=speed))
         if p["notice"] in stop_ids:
@@ -94,3 +94,12 @@ def route_map(routes: list[MapRoute], rows: list[dict]) -> str:
                        f'<title>{tip}</title></circle>')
     out.append("</svg>")
     return "\n".join(out) + "\n"
+
+
+def _finite(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _drawable(lat: object, lon: object) -> bool:
+    """A logged position that can be placed on the map (a log from an older player may hold Inf)."""
+    return _finite(lat) and _finite(lon) and -90 <= lat <= 90 and -180 <= lon <= 180

@@ -133,7 +133,7 @@ def load_profile(path: Path) -> VoiceProfile:
     pauses = data.get("pauses") or {}
     try:
         pause_values = Pauses(**{k: int(v) for k, v in pauses.items()})
-    except TypeError as exc:
+    except (TypeError, ValueError, OverflowError, AttributeError):
         raise doc.error(_("a pause has an unknown name or a value that is not a number"),
                         _("use comma, sentence, line, repeat_gap, after_lead in ms"), "pauses") from None
     lexicon = data.get("lexicon") or {}
