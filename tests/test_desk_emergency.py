@@ -108,12 +108,16 @@ def test_the_emergency_button_reaches_the_running_player_and_is_logged(tmp_path)
             assert [(a["channel"], a["accepted"]) for a in answers] == [("village", True)], answers
 
             _until(lambda: _rows(log, "SELECT id FROM onair WHERE notice = 'truck-arrival'"), "the play on air")
+            again = desk.post("/api/emergency", json={"file": NOTICE}, headers={"X-CSRF-Token": token}).json()
+            assert [(a["channel"], a["accepted"], a["already_airing"]) for a in again["answers"]] == [
+                ("village", True, True)], again  # pressed twice: said to be on air already, not queued again
         finally:
             stop(daemon)  # it need not play the whole notice in real time: a stop mid-play is logged too
     played = _rows(log, "SELECT * FROM asrun WHERE notice = 'truck-arrival' AND status IN ('played', 'interrupted')")
     assert daemon.returncode == 0, (tmp_path / "daemon.out").read_text()
     request = _rows(log, "SELECT * FROM requests")
-    assert len(request) == 1 and request[0]["priority"] == "emergency" and request[0]["notice"] == "truck-arrival"
+    # both presses are requests; the second was answered "already airing", and only one play went out
+    assert [(r["priority"], r["notice"]) for r in request] == [("emergency", "truck-arrival")] * 2
     assert len(played) == 1, _rows(log, "SELECT * FROM asrun")
     row = played[0]
     assert row["priority"] == "emergency" and row["title"] == "物资车到达" and row["channel"] == "village"

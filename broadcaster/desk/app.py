@@ -760,8 +760,8 @@ async def api_emergency(request: Request) -> Response:
     settings = _settings(request)
     folder = settings.jobs_dir / "emergency"
     answers = await run_in_threadpool(_emergency_work(path, folder, settings.engine, _log_path(request)))
-    return JSONResponse({"answers": [{"channel": a.channel, "accepted": a.accepted, "note": a.note}
-                                     for a in answers]})
+    return JSONResponse({"answers": [{"channel": a.channel, "accepted": a.accepted, "already_airing": a.already,
+                                      "note": a.note} for a in answers]})
 
 
 # ---------------------------------------------------------------- report
