@@ -201,4 +201,4 @@ def test_a_broken_settings_file(run, monkeypatch, tmp_path):
     zh, en = _both(run, monkeypatch, "cache", "trim")
     assert zh.code == en.code == 2
     assert zh.err.strip() == f"{config_path()}:2: cache max_mb 的值“lots”不对 — 请填 0 到 1e+07 之间的数"
-    assert en.err.strip() == f"{config_path()}: cache max_mb is 'lots' — give a number from 0 to 1e+07"
+    assert en.err.strip() == f"{config_path()}:2: cache max_mb is 'lots' — give a number from 0 to 1e+07"
