@@ -14,11 +14,9 @@ from pathlib import Path
 import click
 
 from broadcaster import __version__
-from broadcaster.errors import BadInput, BroadcasterError
+from broadcaster.errors import BadInput, BroadcasterError, ExitStatus
 from broadcaster.i18n import _, ngettext, translate_click
 from broadcaster.notice import ENGINES, JINGLE_FORMS
-
-EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -30,38 +28,38 @@ def main(argv: list[str] | None = None) -> int:
     try:
         # without standalone mode click returns (not raises) a command's Exit status
         status = cli.main(args=argv, prog_name="broadcaster", standalone_mode=False)
-        return status if isinstance(status, int) else EXIT_OK
+        return int(status) if isinstance(status, int) else ExitStatus.OK.value
     except click.exceptions.Exit as exc:
-        return exc.exit_code
+        return int(exc.exit_code)
     except click.exceptions.Abort:
         click.echo(_("aborted"), err=True)
-        return 130
+        return ExitStatus.INTERRUPTED.value
     except click.UsageError as exc:
         if traceback:
             raise
         hint = _(" — see `{command} --help`").format(command=exc.ctx.command_path) if exc.ctx else ""
         click.echo(_("error: {message}").format(message=exc.format_message()) + hint, err=True)
-        return EXIT_BAD_INPUT
+        return ExitStatus.BAD_INPUT.value
     except click.ClickException as exc:
         if traceback:
             raise
         click.echo(_("error: {message}").format(message=exc.format_message()), err=True)
-        return EXIT_BAD_INPUT
+        return ExitStatus.BAD_INPUT.value
     except BroadcasterError as exc:
         if traceback:
             raise
         for line in exc.lines():  # BadInputs: one line each
             click.echo(line if isinstance(exc, BadInput) else _("error: {message}").format(message=line), err=True)
-        return exc.exit_code
+        return int(exc.exit_code)
     except KeyboardInterrupt:
         click.echo(_("interrupted"), err=True)
-        return 130
+        return ExitStatus.INTERRUPTED.value
     except OSError as exc:  # the disk or the system refused (read-only, full, no permission): not a bug
         if traceback:
             raise
         from broadcaster.fsutil import os_error_line
         click.echo(_("error: {message}").format(message=os_error_line(exc)), err=True)
-        return EXIT_FAILED
+        return ExitStatus.FAILED.value
     except Exception as exc:  # a bug of ours: one line, and the way to a full report
         if traceback:
             raise
@@ -69,7 +67,7 @@ def main(argv: list[str] | None = None) -> int:
         click.echo(_("internal error: {kind}: {message} — please report it; "
                      "run again with --traceback for details").format(kind=type(exc).__name__, message=first),
                    err=True)
-        return EXIT_FAILED
+        return ExitStatus.FAILED.value
 
 
 def _localize_help(command: click.Command) -> None:
@@ -222,7 +220,7 @@ def render(files: tuple[str, ...], out_dir: str, engine: str, fmt: str | None, a
         if verify:
             verdicts = _listen_and_report([Path(out_dir) / r.file for r in done], False)
     if failed:
-        raise click.exceptions.Exit(EXIT_FAILED)
+        raise click.exceptions.Exit(ExitStatus.FAILED)
     _fail_below(verdicts, threshold)
 
 
@@ -295,7 +293,7 @@ def _render_villages(files: tuple[str, ...], villages: str, out_dir: str, engine
     for r in failed:
         click.echo(r.message, err=True)
     if failed:
-        raise click.exceptions.Exit(EXIT_BAD_INPUT if all(r.bad_input for r in failed) else EXIT_FAILED)
+        raise click.exceptions.Exit(ExitStatus.BAD_INPUT if all(r.bad_input for r in failed) else ExitStatus.FAILED)
 
 
 @cli.command()
@@ -604,7 +602,7 @@ def jingle_check(file: str, form: str | None, strictness: str, voice: str | None
         for style, text in render_text(report):
             click.echo(click.style(text, **_STYLES.get(style, {})))
     if not report.ok:
-        raise click.exceptions.Exit(EXIT_FAILED)
+        raise click.exceptions.Exit(ExitStatus.FAILED)
 
 
 @jingle.command("compose")
@@ -866,7 +864,7 @@ def play_cmd(what: str, channel: str | None, priority: str, mode: str | None, lo
                     click.echo(f"{r['channel']}: {status_label(r['status'])} {r['actual_start_iso'] or ''}"
                                f"{' — ' + r['reason'] if r['reason'] else ''}")
         if not all(a.accepted for a in answers):
-            raise click.exceptions.Exit(EXIT_FAILED)
+            raise click.exceptions.Exit(ExitStatus.FAILED)
         return
     import time as _time
     name = channel or "local"
@@ -891,7 +889,7 @@ def play_cmd(what: str, channel: str | None, priority: str, mode: str | None, lo
     if item.slot in daemon.repeats:
         return  # the same emergency just aired here: done, as with a running player
     if not rows or rows[-1]["status"] != "played":
-        raise click.exceptions.Exit(EXIT_FAILED)
+        raise click.exceptions.Exit(ExitStatus.FAILED)
 
 
 @cli.command("log")
@@ -1479,7 +1477,7 @@ def _fail_below(verdicts: list, min_heard: float | None) -> None:
                             "error: {count} programs could not be checked (named above)",
                             len(bad)).format(count=len(bad)), err=True)
     if low or bad:
-        raise click.exceptions.Exit(EXIT_FAILED)
+        raise click.exceptions.Exit(ExitStatus.FAILED)
 
 
 @cli.command("verify")
