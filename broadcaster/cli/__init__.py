@@ -99,9 +99,11 @@ def cli(traceback: bool) -> None:
 
 # registered in cli.py's order: the catalog names a help text that several commands share after the
 # first of them, so the translations file keeps its order
-for _command in (notices.render, notices.check, notices.say, notices.normalize, notices.templates, voices.voices,
-                 voices.install_voices_command, jingle.jingle, player.run_cmd, player.play_cmd, player.log_cmd,
-                 player.sinks_cmd, cache.cache, notices.export_card_command, notices.profiles_command,
-                 schedule.plan_cmd, schedule.route_cmd, schedule.export_cmd, serve.serve_cmd, voices.verify_cmd):
+for _command in (notices.render_command, notices.check_command, notices.say_command, notices.normalize_command,
+                 notices.templates_command, voices.voices_command, voices.install_voices_command,
+                 jingle.jingle_command, player.run_command, player.play_command, player.log_command,
+                 player.sinks_command, cache.cache_command, notices.export_card_command, notices.profiles_command,
+                 schedule.plan_command, schedule.route_command, schedule.export_command, serve.serve_command,
+                 voices.verify_command):
     cli.add_command(_command)
 del _command

@@ -9,7 +9,7 @@ from broadcaster.i18n import _
 
 
 @click.group("cache")
-def cache() -> None:
+def cache_command() -> None:
     """The cache of synthesized speech: an unchanged notice re-renders without synthesis.
 
     \b
@@ -24,9 +24,9 @@ def cache() -> None:
     """
 
 
-@cache.command("info")
+@cache_command.command("info")
 @click.option("--json", "as_json", is_flag=True)
-def cache_info(as_json: bool) -> None:
+def cache_info_command(as_json: bool) -> None:
     """Show where the clip cache is and how much it holds."""
     from broadcaster.config import config_path
     from broadcaster.engines.cache import CACHE
@@ -41,8 +41,8 @@ def cache_info(as_json: bool) -> None:
     click.echo(_("settings file: {path}").format(path=config_path()))
 
 
-@cache.command("clear")
-def cache_clear() -> None:
+@cache_command.command("clear")
+def cache_clear_command() -> None:
     """Delete every cached clip."""
     from broadcaster.engines.cache import CACHE
 
@@ -50,11 +50,11 @@ def cache_clear() -> None:
     click.echo(_("removed {n} clip(s) from {path}").format(n=removed, path=CACHE.root))
 
 
-@cache.command("trim")
+@cache_command.command("trim")
 @click.option("--max-mb", type=click.FloatRange(0, 1e7), default=None,
               help="Size to trim to (default: the configured limit).")
 @click.option("--json", "as_json", is_flag=True)
-def cache_trim(max_mb: float | None, as_json: bool) -> None:
+def cache_trim_command(max_mb: float | None, as_json: bool) -> None:
     """Delete the least recently used clips until the cache fits its limit."""
     from broadcaster.config import cache_settings
     from broadcaster.engines.cache import CACHE

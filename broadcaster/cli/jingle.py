@@ -19,7 +19,7 @@ _STYLES = {"ok": {"fg": "green"}, "warn": {"fg": "yellow"}, "bad": {"fg": "red",
 
 
 @click.group("jingle")
-def jingle() -> None:
+def jingle_command() -> None:
     """Rhyming jingles (顺口溜): check their rhymes, compose new ones from the bank.
 
     \b
@@ -30,7 +30,7 @@ def jingle() -> None:
     """
 
 
-@jingle.command("check")
+@jingle_command.command("check")
 @click.argument("file")
 @click.option("--form", type=click.Choice(JINGLE_FORMS), default=None,
               help="Check against this form (default: the file's `form:`, else guessed).")
@@ -39,7 +39,7 @@ def jingle() -> None:
               "only in the voice's dialect (川渝).")
 @click.option("--voice", default=None, help="Read it as this voice profile (default: the file's voice).")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
-def jingle_check(file: str, form: str | None, strictness: str, voice: str | None, as_json: bool) -> None:
+def jingle_check_command(file: str, form: str | None, strictness: str, voice: str | None, as_json: bool) -> None:
     """Show each line's pinyin, its rhyme pair, group and verdict.
 
     \b
@@ -73,7 +73,7 @@ def jingle_check(file: str, form: str | None, strictness: str, voice: str | None
         raise click.exceptions.Exit(ExitStatus.FAILED)
 
 
-@jingle.command("compose")
+@jingle_command.command("compose")
 @click.option("--form", type=click.Choice(JINGLE_FORMS), required=True)
 @click.option("--topics", required=True, help="Comma-separated topics, e.g. 口罩,洗手,聚集 (see `jingle topics`).")
 @click.option("--place", default="", help="Your village or town, for lines with {place} (e.g. 黔江).")
@@ -89,7 +89,7 @@ def jingle_check(file: str, form: str | None, strictness: str, voice: str | None
 @click.option("-o", "--out", "out", default=None, type=click.Path(dir_okay=False),
               help="Jingle file to write (default: print it).")
 @click.option("--json", "as_json", is_flag=True, help="Print the lines and the checker's report as JSON.")
-def jingle_compose(form: str, topics: str, place: str, who: str, n_lines: int | None, voice: str | None,
+def jingle_compose_command(form: str, topics: str, place: str, who: str, n_lines: int | None, voice: str | None,
                    seed: int, strictness: str, jingle_id: str | None, title: str | None, out: str | None,
                    as_json: bool) -> None:
     """Compose a jingle from the bank: rhymed, never a line twice, the same for the same seed.
@@ -126,9 +126,9 @@ def jingle_compose(form: str, topics: str, place: str, who: str, n_lines: int | 
         click.echo(_("warning: {message}").format(message=warning), err=True)
 
 
-@jingle.command("topics")
+@jingle_command.command("topics")
 @click.option("--json", "as_json", is_flag=True)
-def jingle_topics(as_json: bool) -> None:
+def jingle_topics_command(as_json: bool) -> None:
     """List the bank's topics (with other names they answer to) and how many lines each has."""
     from broadcaster.jingle.bank import topics
 

@@ -42,7 +42,7 @@ from broadcaster.notice import ENGINES
 @click.option("--min-heard", "min_heard", default=None, metavar="P",
               help="Proof-listen and exit 1 when a program has fewer characters heard right (e.g. 90%).")
 @trims_cache
-def render(files: tuple[str, ...], out_dir: str, engine: str, fmt: str | None, as_json: bool,
+def render_command(files: tuple[str, ...], out_dir: str, engine: str, fmt: str | None, as_json: bool,
            beat: bool = False, concurrency: int = 3, profile: str = "loudspeaker", villages: str | None = None,
            jobs: int | None = None, quiet: bool = False, cluster: str | None = None,
            verify: bool = False, min_heard: str | None = None) -> None:
@@ -188,7 +188,7 @@ def _render_villages(files: tuple[str, ...], villages: str, out_dir: str, engine
 
 @click.command("check")
 @click.argument("files", nargs=-1, required=True)
-def check(files: tuple[str, ...]) -> None:
+def check_command(files: tuple[str, ...]) -> None:
     """Check notices, jingles and schedules for mistakes; writes nothing.
 
     \b
@@ -235,7 +235,7 @@ def _echo_jingle_summary(notice, voice) -> None:
 @click.option("--voice", default=None, help="Voice profile (see `broadcaster voices`).")
 @engine_option()
 @trims_cache
-def say(text: str, out: str, voice: str | None, engine: str) -> None:
+def say_command(text: str, out: str, voice: str | None, engine: str) -> None:
     """Speak one line of text into an audio file.
 
     \b
@@ -266,7 +266,7 @@ def _heard(rendered) -> str:
 @click.option("--lexicon", "lexicon", type=click.Path(dir_okay=False), default=None,
               help="Also apply a folder's lexicon.yaml (its words and pronunciations).")
 @click.option("--json", "as_json", is_flag=True, help="Also show each step and every rewrite.")
-def normalize(text: str, voice: str | None, engine: str | None, lexicon: str | None, as_json: bool) -> None:
+def normalize_command(text: str, voice: str | None, engine: str | None, lexicon: str | None, as_json: bool) -> None:
     """Print exactly the text the engine will be given (TEXT '-' reads standard input).
 
     \b
@@ -315,7 +315,7 @@ def normalize(text: str, voice: str | None, engine: str | None, lexicon: str | N
 
 @click.command("templates")
 @click.option("--json", "as_json", is_flag=True)
-def templates(as_json: bool) -> None:
+def templates_command(as_json: bool) -> None:
     """List the built-in notice templates and their variables.
 
     \b

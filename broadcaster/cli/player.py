@@ -71,7 +71,7 @@ def _serve(daemon, until: float | None = None) -> None:
               help="gpsd to ask where the truck is (routes whose stops have positions).")
 @click.option("--gps-timeout", "gps_timeout", default="60s", show_default=True,
               help="With no GPS fix for this long, route stops play at their clock times.")
-def run_cmd(schedule: str, log_path: str | None, channels: tuple[str, ...], grace: str, run_for: str | None,
+def run_command(schedule: str, log_path: str | None, channels: tuple[str, ...], grace: str, run_for: str | None,
             sinks: tuple[str, ...], as_json: bool, gpsd: str, gps_timeout: str) -> None:
     """Play a schedule on air: each item at its time on its channel's sink, logged as it airs.
 
@@ -143,7 +143,7 @@ def _route_player(gpsd: str, timeout: str):
 @click.option("--here", is_flag=True,
               help="Play on this machine's --sink even though a player is registered (one that does not answer).")
 @click.option("--json", "as_json", is_flag=True, help="Print the answers as JSON.")
-def play_cmd(what: str, channel: str | None, priority: str, mode: str | None, log_path: str | None,
+def play_command(what: str, channel: str | None, priority: str, mode: str | None, log_path: str | None,
              sink: str | None, wait_done: bool, here: bool, as_json: bool) -> None:
     """Play an audio file or a notice now, breaking into the running player.
 
@@ -229,7 +229,7 @@ def play_cmd(what: str, channel: str | None, priority: str, mode: str | None, lo
 @log_option()
 @click.option("-o", "--out", "out", default=None, type=click.Path(dir_okay=False),
               help="With --csv: write the CSV into this file instead of printing it.")
-def log_cmd(start: str | None, end: str | None, channel: str | None, as_csv: bool, as_json: bool, totals: bool,
+def log_command(start: str | None, end: str | None, channel: str | None, as_csv: bool, as_json: bool, totals: bool,
             log_path: str | None, out: str | None) -> None:
     """Report what went on air (播出记录), with daily totals per channel.
 
@@ -300,7 +300,7 @@ def _pad(text: str, width: int, right: bool = False) -> str:
 
 @click.command("sinks")
 @click.option("--json", "as_json", is_flag=True)
-def sinks_cmd(as_json: bool) -> None:
+def sinks_command(as_json: bool) -> None:
     """List the audio sinks a channel can use, and which work here."""
     from broadcaster.player.sinks import available_sinks
 

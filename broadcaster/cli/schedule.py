@@ -75,7 +75,7 @@ def _plan_options(f):
 @click.option("--json", "as_json", is_flag=True, help="Print the plan as JSON (`broadcaster run` plays it).")
 @click.option("--svg", "svg", default=None, type=click.Path(dir_okay=False),
               help="Also draw the first day as an SVG timeline (open it in a browser).")
-def plan_cmd(schedule: str, start: str | None, days: int, audio: str | None, engine: str, as_json: bool,
+def plan_command(schedule: str, start: str | None, days: int, audio: str | None, engine: str, as_json: bool,
              svg: str | None) -> None:
     """Compile a schedule into concrete plays: times, moves, drops and why.
 
@@ -113,7 +113,7 @@ def plan_cmd(schedule: str, start: str | None, days: int, audio: str | None, eng
 @click.option("--svg", "svg", required=True, type=click.Path(dir_okay=False),
               help="Where to write the map (an SVG file; open it in a browser).")
 @log_option("As-run log whose plays are drawn where they started (default: none, stops only).")
-def route_cmd(schedule: str, svg: str, log_path: str | None) -> None:
+def route_command(schedule: str, svg: str, log_path: str | None) -> None:
     """Draw a schedule's GPS routes: stops, their circles, and where each notice played.
 
     \b
@@ -158,7 +158,7 @@ def route_cmd(schedule: str, svg: str, log_path: str | None) -> None:
 @click.option("--to", "fmt", type=click.Choice(["m3u", "ics", "crontab", "systemd", "card"]), required=True)
 @click.option("-o", "--out", "out_dir", required=True, type=click.Path(file_okay=False))
 @log_option("As-run log the crontab/systemd lines write to (default: the one `run` and `play` use).")
-def export_cmd(schedule: str, start: str | None, days: int, audio: str | None, engine: str, fmt: str,
+def export_command(schedule: str, start: str | None, days: int, audio: str | None, engine: str, fmt: str,
                out_dir: str, log_path: str | None) -> None:
     """Export a schedule's plan for broadcast hardware.
 

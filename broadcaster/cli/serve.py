@@ -23,7 +23,7 @@ from broadcaster.i18n import _
 @click.option("--name", "names", multiple=True, metavar="HOSTNAME",
               help="Also answer to this host name (repeatable), e.g. --name guangbo.lan; by IP address and "
                    "as localhost it always answers.")
-def serve_cmd(folder: str, host: str, port: int, password_file: str | None, set_password: bool, engine: str,
+def serve_command(folder: str, host: str, port: int, password_file: str | None, set_password: bool, engine: str,
               log_path: str | None, names: tuple[str, ...]) -> None:
     """Open a web page to write, hear, schedule and check the notices in FOLDER.
 

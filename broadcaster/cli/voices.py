@@ -44,7 +44,7 @@ def _engine_note(name: str) -> str:
 
 @click.command("voices")
 @click.option("--json", "as_json", is_flag=True)
-def voices(as_json: bool) -> None:
+def voices_command(as_json: bool) -> None:
     """List voice profiles and which engines can speak here."""
     from broadcaster.engines.base import available_engines
     from broadcaster.speech.voices import all_profiles
@@ -115,7 +115,7 @@ def install_voices_command(tarball: str | None, target: str | None, force: bool)
 @click.option("--min-heard", "min_heard", default=None, metavar="P",
               help="Exit 1 when any file has fewer characters heard right (e.g. 0.9 or 90%).")
 @click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
-def verify_cmd(files: tuple[str, ...], min_heard: str | None, as_json: bool) -> None:
+def verify_command(files: tuple[str, ...], min_heard: str | None, as_json: bool) -> None:
     """Proof-listen to rendered programs with an offline listener (Whisper base).
 
     Each program's audio is cut at its pauses, transcribed, and compared with the spoken text
