@@ -1,10 +1,10 @@
 """`broadcaster cache`: where the clip cache is, clearing and trimming it (engines/cache.py does the work)."""
 from __future__ import annotations
 
-import json
 
 import click
 
+from broadcaster.cli.output import echo_json
 from broadcaster.i18n import _
 
 
@@ -33,8 +33,8 @@ def cache_info_command(as_json: bool) -> None:
 
     info = CACHE.info()
     if as_json:
-        click.echo(json.dumps({"path": str(info.path), "entries": info.entries, "bytes": info.bytes,
-                               "config": str(config_path())}, ensure_ascii=False, indent=2))
+        echo_json({"path": str(info.path), "entries": info.entries, "bytes": info.bytes,
+                   "config": str(config_path())})
         return
     click.echo(_("clip cache: {path}").format(path=info.path))
     click.echo("  " + _("{n} clip(s), {mb} MB").format(n=info.entries, mb=f"{info.bytes / 1e6:.1f}"))
@@ -62,8 +62,8 @@ def cache_trim_command(max_mb: float | None, as_json: bool) -> None:
     limit = cache_settings().max_mb if max_mb is None else max_mb
     done = CACHE.trim(int(limit * 1e6))
     if as_json:
-        click.echo(json.dumps({"removed": done.removed, "freed_bytes": done.freed, "left_bytes": done.left,
-                               "max_mb": limit}))
+        echo_json({"removed": done.removed, "freed_bytes": done.freed, "left_bytes": done.left,
+                   "max_mb": limit}, indent=None)
         return
     click.echo(_("removed {n} clip(s) ({freed} MB); {left} MB left (limit {limit} MB)").format(
         n=done.removed, freed=f"{done.freed / 1e6:.1f}", left=f"{done.left / 1e6:.1f}", limit=f"{limit:g}"))

@@ -4,12 +4,12 @@ Each command imports the work it calls inside its function, so that `broadcaster
 """
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 
 import click
 
+from broadcaster.cli.output import echo_json
 from broadcaster.errors import ExitStatus
 from broadcaster.i18n import _
 from broadcaster.notice import JINGLE_FORMS
@@ -65,7 +65,7 @@ def jingle_check_command(file: str, form: str | None, strictness: str, voice: st
         profile = get_profile(voice)
     report = check_jingle(notice, strictness, profile)
     if as_json:
-        click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
+        echo_json(report.to_dict())
     else:
         for style, text in render_text(report):
             click.echo(click.style(text, **_STYLES.get(style, {})))
@@ -116,8 +116,8 @@ def jingle_compose_command(form: str, topics: str, place: str, who: str, n_lines
     if out:
         write_text(out, text)
     if as_json:
-        click.echo(json.dumps({"file": out, "lines": list(result.lines), "seed": seed,
-                               "report": result.report.to_dict()}, ensure_ascii=False, indent=2))
+        echo_json({"file": out, "lines": list(result.lines), "seed": seed,
+                   "report": result.report.to_dict()})
     elif out:
         click.echo(_("wrote {path}: {summary}").format(path=out, summary=result.report.summary()))
     else:
@@ -135,7 +135,7 @@ def jingle_topics_command(as_json: bool) -> None:
     rows = [{"topic": t.name, "aliases": list(t.aliases), "openings": len(t.openings), "lines": len(t.lines),
              "half": len(t.half)} for t in topics()]
     if as_json:
-        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        echo_json(rows)
         return
     for r in rows:
         click.echo(f"{r['topic']:4s}  " + _("三三七 openings {openings:2d}  7-character lines {lines:2d}  "

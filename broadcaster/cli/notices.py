@@ -4,7 +4,6 @@ Each command imports the work it calls inside its function, so that `broadcaster
 """
 from __future__ import annotations
 
-import json
 import re
 import sys
 from pathlib import Path
@@ -12,7 +11,7 @@ from pathlib import Path
 import click
 
 from broadcaster.cli.options import engine_option, expand, parse_min_heard, trims_cache
-from broadcaster.cli.output import fail_below, listen_and_report
+from broadcaster.cli.output import echo_json, fail_below, listen_and_report
 from broadcaster.errors import BadInput, ExitStatus
 from broadcaster.i18n import _, ngettext
 from broadcaster.notice import ENGINES
@@ -98,9 +97,8 @@ def render_command(files: tuple[str, ...], out_dir: str, engine: str, fmt: str |
     verdicts = listen_and_report([Path(out_dir) / r.file for r in done], True) if verify and as_json and done else []
     if as_json:
         from dataclasses import asdict
-        click.echo(json.dumps({"rendered": [asdict(r) for r in done], "failed": [str(e) for e in failed]}
-                              | ({"verified": [v.as_dict() for v in verdicts]} if verify else {}),
-                              ensure_ascii=False, indent=2))
+        echo_json({"rendered": [asdict(r) for r in done], "failed": [str(e) for e in failed]}
+                  | ({"verified": [v.as_dict() for v in verdicts]} if verify else {}))
     for exc in failed:
         click.echo(_("error: {message}").format(message=exc), err=True)
     if done and not as_json:
@@ -174,8 +172,7 @@ def _render_villages(files: tuple[str, ...], villages: str, out_dir: str, engine
     failed = [r for r in results if r.status == "failed"]
     counts = {s: sum(r.status == s for r in results) for s in ("rendered", "unchanged", "failed")}
     if as_json:
-        click.echo(json.dumps({"counts": counts, "failed": [r.message for r in failed]}, ensure_ascii=False,
-                              indent=2))
+        echo_json({"counts": counts, "failed": [r.message for r in failed]})
     else:
         click.echo(_("{rendered} rendered, {unchanged} unchanged, {failed} failed in {seconds:.1f} s; "
                      "{folder}/manifest.json lists them").format(**counts, seconds=time.monotonic() - started,
@@ -308,7 +305,7 @@ def normalize_command(text: str, voice: str | None, engine: str | None, lexicon:
         elif engine and getattr(get_engine(engine), "takes_pinyin", False):
             from broadcaster.speech.pinyin import mandarin_pinyin  # what a pinyin-reading voice is given
             doc["pinyin"] = mandarin_pinyin(result.text, sounds)
-        click.echo(json.dumps(doc, ensure_ascii=False, indent=2))
+        echo_json(doc)
     else:
         click.echo(result.text)
 
@@ -325,9 +322,8 @@ def templates_command(as_json: bool) -> None:
 
     infos = builtin_templates()
     if as_json:
-        click.echo(json.dumps([{"name": t.name, "title": t.title, "description": t.description,
-                                "vars": t.required, "optional": t.optional} for t in infos],
-                              ensure_ascii=False, indent=2))
+        echo_json([{"name": t.name, "title": t.title, "description": t.description,
+                    "vars": t.required, "optional": t.optional} for t in infos])
         return
     for t in infos:
         click.echo(f"{t.name}  {t.title}")
@@ -373,8 +369,8 @@ def export_card_command(files: tuple[str, ...], target: str, engine: str, replac
     result = export_card(paths, Path(target), engine=engine, replace=replace, on_track=report)
     if as_json:
         from dataclasses import asdict
-        click.echo(json.dumps({"target": str(result.target), "playlist": result.playlist.name,
-                               "tracks": [asdict(t) for t in result.tracks]}, ensure_ascii=False, indent=2))
+        echo_json({"target": str(result.target), "playlist": result.playlist.name,
+                   "tracks": [asdict(t) for t in result.tracks]})
     else:
         click.echo(ngettext("wrote {n} file, {mb:.1f} MB, and {playlist} to {target}",
                             "wrote {n} files, {mb:.1f} MB, and {playlist} to {target}", len(result.tracks))
@@ -398,7 +394,7 @@ def profiles_command(as_json: bool) -> None:
 
     profiles = all_output_profiles()
     if as_json:
-        click.echo(json.dumps([asdict(p) for p in profiles.values()], ensure_ascii=False, indent=2))
+        echo_json([asdict(p) for p in profiles.values()])
         return
     for p in profiles.values():
         fmt = f"{p.format} {p.sample_rate} Hz" + (f" {p.bitrate}" if p.format == "mp3" else "")

@@ -4,12 +4,12 @@ Each command imports the work it calls inside its function, so that `broadcaster
 """
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import click
 
 from broadcaster.cli.options import log_file_path, log_option
+from broadcaster.cli.output import echo_json
 from broadcaster.errors import BadInput, BroadcasterError, ExitStatus
 from broadcaster.i18n import _
 
@@ -27,8 +27,8 @@ def _print_event(event, as_json: bool, timezone: str = "Asia/Shanghai") -> None:
     from broadcaster.player.control import local_time
 
     if as_json:
-        click.echo(json.dumps({"at": event.at, "level": event.level, "channel": event.channel,
-                               "kind": event.kind, "message": event.message}, ensure_ascii=False))
+        echo_json({"at": event.at, "level": event.level, "channel": event.channel,
+                   "kind": event.kind, "message": event.message}, indent=None)
         return
     where = f" [{event.channel}]" if event.channel else ""
     line = f"{local_time(event.at, timezone)}{where} {event.message}"
@@ -180,7 +180,7 @@ def play_command(what: str, channel: str | None, priority: str, mode: str | None
                 out["outcome"] = [{k: r[k] for k in ("channel", "status", "reason", "actual_start_iso",
                                                      "actual_end_iso")}
                                   for r in wait_for_outcome(log, answers, timeout=3600)]
-            click.echo(json.dumps(out, ensure_ascii=False, indent=2))
+            echo_json(out)
         else:
             for a in answers:
                 said = (_("{channel}: {note} (player pid {pid})") if a.accepted
@@ -210,9 +210,8 @@ def play_command(what: str, channel: str | None, priority: str, mode: str | None
     _serve(daemon)
     rows = log.outcome_of(item.slot)
     if as_json:
-        click.echo(json.dumps({"sent_to_player": False, "already_airing": item.slot in daemon.repeats, "outcome": [
-            {k: r[k] for k in ("channel", "status", "reason", "actual_start_iso", "actual_end_iso")} for r in rows]},
-            ensure_ascii=False, indent=2))
+        echo_json({"sent_to_player": False, "already_airing": item.slot in daemon.repeats, "outcome": [
+            {k: r[k] for k in ("channel", "status", "reason", "actual_start_iso", "actual_end_iso")} for r in rows]})
     if item.slot in daemon.repeats:
         return  # the same emergency just aired here: done, as with a running player
     if not rows or rows[-1]["status"] != "played":
@@ -257,8 +256,8 @@ def log_command(start: str | None, end: str | None, channel: str | None, as_csv:
                                  "(or give --log PATH)").format(path=path))
     report = AsRunLog(path).report(first, last, channel)
     if as_json:
-        click.echo(json.dumps({"totals": report.totals} if totals else
-                              {"rows": report.rows, "totals": report.totals}, ensure_ascii=False, indent=2))
+        echo_json({"totals": report.totals} if totals else
+                  {"rows": report.rows, "totals": report.totals})
         return
     if as_csv:
         from broadcaster.player.asrun import csv_bytes  # the desk's CSV download writes the same bytes
@@ -306,8 +305,7 @@ def sinks_command(as_json: bool) -> None:
 
     rows = available_sinks()
     if as_json:
-        click.echo(json.dumps([{"name": n, "available": ok, "about": why} for n, ok, why in rows],
-                              ensure_ascii=False, indent=2))
+        echo_json([{"name": n, "available": ok, "about": why} for n, ok, why in rows])
         return
     for name, ok, why in rows:
         state = _("available") if ok else _("not available")

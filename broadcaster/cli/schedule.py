@@ -4,12 +4,12 @@ Each command imports the work it calls inside its function, so that `broadcaster
 """
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import click
 
 from broadcaster.cli.options import engine_option, log_file_path, log_option
+from broadcaster.cli.output import echo_json
 from broadcaster.errors import BadInput
 from broadcaster.i18n import _, ngettext
 
@@ -95,7 +95,7 @@ def plan_command(schedule: str, start: str | None, days: int, audio: str | None,
             names = {c.id: c.name for c in sched.channels.values()}
             write_text(svg, timeline(plays, day, names, sched.quiet_hours, sched.tz))
     if as_json:
-        click.echo(json.dumps(_plan_json(sched, plays), ensure_ascii=False, indent=2))
+        echo_json(_plan_json(sched, plays))
         return
     for p in plays:
         mark = {"planned": " ", "moved": "→", "dropped": "✕"}[p.status]

@@ -4,13 +4,12 @@ Each command imports the work it calls inside its function, so that `broadcaster
 """
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import click
 
 from broadcaster.cli.options import parse_min_heard
-from broadcaster.cli.output import fail_below, listen_and_report
+from broadcaster.cli.output import echo_json, fail_below, listen_and_report
 from broadcaster.i18n import _
 
 
@@ -52,14 +51,13 @@ def voices_command(as_json: bool) -> None:
     engines = available_engines()
     profiles = all_profiles()
     if as_json:
-        click.echo(json.dumps({
+        echo_json({
             "engines": [{"name": n, "available": ok, "reason": why, "note": _engine_note(n), **_engine_info(n)}
                         for n, ok, why in engines],
             "voices": [{"name": p.name, "display": p.display, "region": p.region, "dialect": p.dialect,
                         "rate": p.rate, "lead": p.lead, "lexicon_words": len(p.lexicon), "speaker": p.speaker,
                         "engines": {e: p.engine_settings(e) for e in p.engines}, "stand_in": p.stand_in,
-                        "heard": {e: p.honest(e) for e in p.engines}} for p in profiles.values()]},
-            ensure_ascii=False, indent=2))
+                        "heard": {e: p.honest(e) for e in p.engines}} for p in profiles.values()]})
         return
     click.echo(_("engines:"))
     for name, ok, why in engines:
@@ -132,5 +130,5 @@ def verify_command(files: tuple[str, ...], min_heard: str | None, as_json: bool)
     threshold = parse_min_heard(min_heard)
     verdicts = listen_and_report([Path(f) for f in files], as_json)
     if as_json:
-        click.echo(json.dumps({"verified": [v.as_dict() for v in verdicts]}, ensure_ascii=False, indent=2))
+        echo_json({"verified": [v.as_dict() for v in verdicts]})
     fail_below(verdicts, threshold)
