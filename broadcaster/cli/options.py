@@ -5,6 +5,7 @@ Imports of the work behind them stay inside the functions: `broadcaster --help` 
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from pathlib import Path
 
 import click
@@ -15,12 +16,12 @@ from broadcaster.notice import ENGINES
 LOG_HELP = "As-run log database (default: asrun.sqlite in your data folder)."
 
 
-def engine_option(help: str | None = None):
+def engine_option(help: str | None = None) -> Callable:
     """`--engine`, one of the speech engines or auto (the default)."""
     return click.option("--engine", type=click.Choice(ENGINES), default="auto", show_default=True, help=help)
 
 
-def log_option(help: str = LOG_HELP):
+def log_option(help: str = LOG_HELP) -> Callable:
     """`--log PATH`, the as-run log database."""
     return click.option("--log", "log_path", default=None, type=click.Path(dir_okay=False), help=help)
 
@@ -38,7 +39,7 @@ def expand(files: tuple[str, ...]) -> list[Path]:
     return out
 
 
-def trims_cache(command):
+def trims_cache(command: Callable) -> Callable:
     """After the command, trim the clip cache to its limit (the limit is checked before any work)."""
     @functools.wraps(command)
     def wrapper(*args, **kwargs):
