@@ -1,13 +1,23 @@
 """The one error tree; each class knows its exit status, and only the CLI catches them."""
 from __future__ import annotations
 
+from enum import IntEnum
 from pathlib import Path
+
+
+class ExitStatus(IntEnum):
+    """The exit statuses of `broadcaster`, defined once: the error classes and the CLI use these."""
+
+    OK = 0
+    FAILED = 1  # could not do it: network, device, disk
+    BAD_INPUT = 2  # the input is wrong: one line per mistake, nothing written
+    INTERRUPTED = 130  # Ctrl-C, as a shell reports 128 + SIGINT
 
 
 class BroadcasterError(Exception):
     """Anything broadcaster reports to the user instead of a traceback."""
 
-    exit_code = 1
+    exit_code = ExitStatus.FAILED
 
     def __str__(self) -> str:  # the message the CLI prints, one line
         return self.args[0] if self.args else self.__class__.__name__
@@ -24,7 +34,7 @@ class BadInput(BroadcasterError):
     known: the web desk shows the message at that key's form field.
     """
 
-    exit_code = 2
+    exit_code = ExitStatus.BAD_INPUT
 
     def __init__(self, what: str, fix: str = "", path: str | Path | None = None,
                  line: int | None = None, key: tuple = ()) -> None:
@@ -92,7 +102,7 @@ def raise_all(errors: list[BadInput]) -> None:
 class CouldNotDo(BroadcasterError):
     """The input was fine but the work could not be done (network, device, disk): exit 1."""
 
-    exit_code = 1
+    exit_code = ExitStatus.FAILED
 
 
 class EngineUnavailable(CouldNotDo):
