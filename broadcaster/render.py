@@ -14,7 +14,8 @@ from broadcaster.fsutil import (check_folder, locked, remove_stale_temps, sha256
                                  write_text_if_changed)
 from broadcaster.i18n import _
 from broadcaster.notice import FOLDER_FILES, Notice, load_notice
-from broadcaster.script import Script, Speech, build_script
+from broadcaster.jingle.rhythm import build_jingle_script
+from broadcaster.script import Script, Speech, build_script, frame_program
 from broadcaster.speech.spoken import spoken_text
 from broadcaster.speech.voices import VoiceProfile, get_profile
 
@@ -82,7 +83,11 @@ def prepare(notice: Notice, voice_override: str | None = None, program=None,
         raise exc.located(notice.path, notice.doc.line("voice") if notice.doc else None, ("voice",)) from None
     if speaker:
         voice = voice.with_speaker(speaker)
-    script = build_script(notice, voice, program)  # program: the output profile's ProgramDefaults
+    # program: the output profile's ProgramDefaults; a jingle's lines go on a beat grid, not sentences
+    if notice.kind == "jingle":
+        script = frame_program(notice, voice, build_jingle_script(notice, voice), program)
+    else:
+        script = build_script(notice, voice, program)
     from broadcaster.speech.lexicon import user_lexicon_for
     user = user_lexicon_for(notice.path)  # the folder's own lexicon.yaml, if any
     words, sounds = (user.words_for(voice.name), user.pronounce) if user else ((), ())

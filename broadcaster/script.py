@@ -23,6 +23,7 @@ from broadcaster.speech.voices import VoiceProfile
 
 _META_RE = re.compile(r"^\s*\{#-?(.*?)-?#\}", re.S)
 _SENTENCE_RE = re.compile(r"[^。！？!?；;\n]+[。！？!?；;]*")
+BEATS_PER_LINE = 4  # a jingle line and its rest fill this many beats
 
 
 @dataclass(frozen=True)
@@ -43,7 +44,37 @@ class Chime:
     kind: str = "attention"  # attention | urgent | closing
 
 
-Segment = Speech | Pause | Chime
+@dataclass(frozen=True)
+class BeatLine:
+    """One jingle line: its phrases with short pauses, starting on a beat."""
+
+    parts: tuple[Speech | Pause, ...]
+    rest_beats: int = 0        # extra beats of rest before it (the 三句半 half line waits one)
+    gain_db: float = 0.0
+
+    def speeches(self) -> tuple[Speech, ...]:
+        return tuple(p for p in self.parts if isinstance(p, Speech))
+
+
+@dataclass(frozen=True)
+class BeatBlock:
+    """A reading of a jingle: every line starts `beats_per_line` beats after the one before.
+
+    The beat length comes from the longest line once its speech is synthesized, so the grid
+    is even whatever engine speaks.
+    """
+
+    lines: tuple[BeatLine, ...]
+    line_pause_ms: int = 700          # the least rest after the longest line
+    beats_per_line: int = BEATS_PER_LINE
+    percussion: str | None = None     # None, or a sound of audio/percussion.py, struck on every beat
+    intro_beats: int = 0              # beats struck before the first line (with percussion)
+
+    def speeches(self) -> tuple[Speech, ...]:
+        return tuple(s for line in self.lines for s in line.speeches())
+
+
+Segment = Speech | Pause | Chime | BeatBlock
 
 
 @dataclass(frozen=True)
@@ -71,7 +102,7 @@ class Script:
         for s in self.segments:
             if isinstance(s, Speech):
                 out.append(s)
-            elif hasattr(s, "speeches"):  # a jingle's beat block holds its lines' speeches
+            elif isinstance(s, BeatBlock):  # a jingle's beat block holds its lines' speeches
                 out.extend(s.speeches())
         return tuple(out)
 
@@ -458,10 +489,10 @@ def sentences(text: str) -> list[str]:
 
 def build_script(notice: Notice, voice: VoiceProfile, program: ProgramDefaults | None = None) -> Script:
     """The program for a notice: body sentences with pauses, read `repeat` times, framed by
-    chime, lead line, emphasis and closing chime (`frame_program`)."""
-    if notice.kind == "jingle":  # lines on a beat grid, not sentences (broadcaster/jingle/rhythm.py)
-        from broadcaster.jingle.rhythm import build_jingle_script
-        return frame_program(notice, voice, build_jingle_script(notice, voice), program)
+    chime, lead line, emphasis and closing chime (`frame_program`).
+
+    A jingle's lines go on a beat grid instead: jingle.rhythm.build_jingle_script, framed the same
+    way (render.prepare chooses; this module stays below the jingle package)."""
     body = fill(notice) if notice.kind == "notice" else "\n".join(notice.lines)
     parts = sentences(body)
     if not parts:

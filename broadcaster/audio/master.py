@@ -16,7 +16,9 @@ from pathlib import Path
 import numpy as np
 
 from broadcaster.audio import ffmpeg
-from broadcaster.audio.profiles import OutputProfile
+from broadcaster.audio.bed import lay_bed
+from broadcaster.audio.decode import pcm16_to_float
+from broadcaster.audio.profiles import OutputProfile, bed_settings
 from broadcaster.errors import AudioError
 from broadcaster.fsutil import atomic_path
 
@@ -176,16 +178,6 @@ def measure(path: Path) -> Loudness:
     return Loudness(round(i, 2), round(tp, 2), round(lra, 2), round(len(proc.stdout) / 2 / 8000, 3))
 
 
-def decode(path: Path, rate: int) -> np.ndarray:
-    """Any audio file ffmpeg reads, as mono float32 samples at `rate`."""
-    proc = ffmpeg.run(["-i", str(path), "-f", "f32le", "-ac", "1", "-ar", str(rate), "-"])
-    return np.frombuffer(proc.stdout, dtype="<f4")
-
-
-def pcm16_to_float(pcm: bytes) -> np.ndarray:
-    return np.frombuffer(pcm, dtype="<i2").astype(np.float32) / 32768.0
-
-
 def master_program(program, profile: OutputProfile, target: Path, music: Path | None = None,
                    tags: dict | None = None) -> Loudness:
     """An assembled program (audio.program.ProgramAudio) with its music bed, mastered and
@@ -193,7 +185,5 @@ def master_program(program, profile: OutputProfile, target: Path, music: Path | 
     samples = pcm16_to_float(program.audio.raw_data)
     rate = program.audio.frame_rate
     if music is not None:
-        from broadcaster.audio.bed import lay_bed
-        from broadcaster.audio.profiles import bed_settings
         samples = lay_bed(samples, rate, music, profile.bed or bed_settings())
     return master_checked(samples, rate, profile, target, tags)  # the manifest reports the file itself

@@ -31,6 +31,7 @@ from pathlib import Path
 import yaml
 
 from broadcaster.speech.lexicon import Pronunciation
+from broadcaster.speech.pronounce import readings
 
 DATA = Path(__file__).resolve().parent / "data"
 # the data files the front end reads (its digest covers them) ...
@@ -46,28 +47,6 @@ _MULTIPLIERS = set("百千万亿")                    # 一百, 一千, 一万: 
 _YI_LABEL_NEXT = ("月", "号", "楼", "单元")       # 一月, 一号楼, 一单元: a label, not a count
 _WEEKDAY_NEXT = set("至到、上下中早晚和及与，。；")   # 周一上午, 周一至周五 (每周一次 is a count)
 _YI_ENDS_WORD_AFTER = set("统唯之万专归划合初如")   # 统一安排, 之一, 万一: 一 ends a word
-
-
-@dataclass(frozen=True)
-class Rule:
-    """Read `char` as `reading` when its neighbours match (see data/polyphones.yaml)."""
-
-    char: str
-    reading: str
-    prev: tuple[str, ...] = ()
-    next: tuple[str, ...] = ()
-    not_prev: tuple[str, ...] = ()
-    not_next: tuple[str, ...] = ()
-
-    def matches(self, text: str, i: int) -> bool:
-        before, after = text[:i], text[i + 1:]
-        if self.prev and not before.endswith(self.prev):
-            return False
-        if self.next and not after.startswith(self.next):
-            return False
-        if self.not_prev and before.endswith(self.not_prev):
-            return False
-        return not (self.not_next and after.startswith(self.not_next))
 
 
 @dataclass(frozen=True)
@@ -161,30 +140,6 @@ def split_erhua(syllable: str) -> tuple[str, bool]:
     return syllable, False
 
 
-@lru_cache(maxsize=1)
-def context_rules() -> dict[str, tuple[Rule, ...]]:
-    """data/polyphones.yaml by character, in the file's order (the first match wins)."""
-    items = yaml.safe_load((DATA / "polyphones.yaml").read_text(encoding="utf-8")) or []
-    table: dict[str, list[Rule]] = {}
-    for item in items:
-        rule = Rule(char=item["char"], reading=item["reading"],
-                    **{k: tuple(str(v) for v in item.get(k) or ()) for k in ("prev", "next", "not_prev", "not_next")})
-        table.setdefault(rule.char, []).append(rule)
-    return {c: tuple(rules) for c, rules in table.items()}
-
-
-def apply_context_rules(text: str, syllables: list[str]) -> list[str]:
-    """`syllables` (one per character of `text`) with the context rules applied."""
-    rules = context_rules()
-    out = list(syllables)
-    for i, char in enumerate(text):
-        for rule in rules.get(char, ()):
-            if rule.matches(text, i):
-                out[i] = rule.reading
-                break
-    return out
-
-
 def mandarin_pinyin(text: str, fixes: tuple[Pronunciation, ...] = ()) -> list[str]:
     """One TONE3 syllable (5 = neutral) per character of `text`, as a pinyin-reading voice must
     say it: readings in context with our and the user's fixes, then tone sandhi.
@@ -202,8 +157,6 @@ def _cached(text: str) -> tuple[str, ...]:
 
 
 def _mandarin(text: str, fixes: tuple[Pronunciation, ...]) -> list[str]:
-    from broadcaster.speech.pronounce import readings
-
     syllables, keep = readings(text, fixes)
     return tone_sandhi(text, syllables, keep)
 

@@ -14,6 +14,7 @@ import yaml
 
 from broadcaster.speech.lexicon import (Pronunciation, apply_spans, parse_pronunciation, substring_spans,
                                        word_spans)
+from broadcaster.speech.polyphones import apply_context_rules
 
 DATA = Path(__file__).resolve().parent / "data"
 _HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
@@ -67,8 +68,6 @@ def readings(text: str, extra: tuple[Pronunciation, ...] = ()) -> tuple[list[str
     fixes (data/pronunciations.yaml), then the user's: each later step wins.
     """
     from pypinyin import Style, lazy_pinyin
-
-    from broadcaster.speech.pinyin import apply_context_rules
 
     out = lazy_pinyin(text, style=Style.TONE3, neutral_tone_with_five=True, strict=True,
                       errors=lambda chars: list(chars))

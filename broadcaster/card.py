@@ -161,7 +161,8 @@ def export_card(files: list[Path], target: Path, engine: str = "auto", replace: 
 
 def _convert(files: list[Path], by_path: dict, staging: Path, profile, engine: str) -> list[tuple]:
     """Each file as a loop-player MP3 in `staging`: (path, ascii id, title, size, duration)."""
-    from broadcaster.audio.master import decode, master_checked
+    from broadcaster.audio.decode import decode
+    from broadcaster.audio.master import master_checked
     from broadcaster.render import RenderOptions, render_prepared
 
     out = []
