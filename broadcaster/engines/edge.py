@@ -18,10 +18,11 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from broadcaster.config import EdgeSettings, edge_settings, offline
+from broadcaster.engine_specs import EdgeSpec
 from broadcaster.engines.base import Boundary, Clip
 from broadcaster.engines.speak import all_or_nothing, run_async
 from broadcaster.errors import AudioError, BadInput, EngineUnavailable, SynthesisFailed
-from broadcaster.i18n import N_, _, ngettext
+from broadcaster.i18n import _, ngettext
 
 if TYPE_CHECKING:
     from broadcaster.speech.voices import VoiceProfile
@@ -90,12 +91,11 @@ class _Verdict:
     until: float
 
 
-class EdgeEngine:
-    """Microsoft Edge's read-aloud voices through edge-tts; needs the internet (or BROADCASTER_EDGE_URL)."""
+class EdgeEngine(EdgeSpec):
+    """Microsoft Edge's read-aloud voices through edge-tts; needs the internet (or BROADCASTER_EDGE_URL).
 
-    name = "edge"
-    licence = N_("Microsoft online service terms (not a free licence; needs the internet)")
-    asynchronous = True  # render runs its requests concurrently, bounded by --concurrency
+    `asynchronous`: render runs its requests concurrently, bounded by --concurrency.
+    """
 
     def __init__(self) -> None:
         self._reach: dict[str, _Verdict] = {}
@@ -121,7 +121,7 @@ class EdgeEngine:
         return f"edge-tts {self._library().__version__} {_endpoint_label(self._url(settings))}"
 
     def parameters(self, voice: VoiceProfile) -> dict:
-        settings = voice.engine_settings("edge")
+        settings = voice.engine_settings(self.name)
         params = {"voice": str(settings.get("voice") or DEFAULT_VOICES.get(voice.language, DEFAULT_VOICES["zh-CN"])),
                   "rate": str(settings.get("rate", "+0%")), "volume": str(settings.get("volume", "+0%")),
                   "pitch": str(settings.get("pitch", "+0Hz"))}

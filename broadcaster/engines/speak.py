@@ -12,7 +12,7 @@ import os
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Callable, TypeVar
 
-from broadcaster.engines.base import Clip, get_engine
+from broadcaster.engines.base import Clip, Engine, get_engine
 from broadcaster.engines.cache import CACHE, ClipCache, clip_key
 from broadcaster.errors import CouldNotDo, EngineUnavailable, SynthesisFailed
 from broadcaster.speech.pinyin import frontend_digest
@@ -114,22 +114,22 @@ async def speak_async(job: SpeakJob, limits: Limits, cache: ClipCache = CACHE) -
         where=job.where, reasons=reasons))
 
 
-def _pinyin_fixes(engine, pronunciations: tuple, texts: set[str]) -> dict[str, tuple]:
+def _pinyin_fixes(engine: Engine, pronunciations: tuple, texts: set[str]) -> dict[str, tuple]:
     """For an engine that reads pinyin (neural): the user's fixes whose word each text holds.
 
     Such an engine gets its text unchanged, so the fixes go with it, and into the clip's key.
     """
-    if not pronunciations or not getattr(engine, "takes_pinyin", False):
+    if not pronunciations or not engine.takes_pinyin:
         return {}
     return {t: tuple(p for p in pronunciations if p.word in t) for t in texts}
 
 
-def _key_parameters(engine, params: dict, fixes: tuple | None) -> dict:
+def _key_parameters(engine: Engine, params: dict, fixes: tuple | None) -> dict:
     """What a clip's key covers besides engine, version and text: the engine's parameters, the pinyin
     fixes, and for every engine that reads pinyin (neural, kokoro) the shared Mandarin front end's
     digest, so a change there (polyphone rules, word fixes, sandhi) makes new clips for all of them."""
     out = _with_fixes(params, fixes)
-    if getattr(engine, "takes_pinyin", False):
+    if engine.takes_pinyin:
         out = {**out, "frontend": frontend_digest()}
     return out
 
@@ -141,11 +141,11 @@ def _with_fixes(params: dict, fixes: tuple | None) -> dict:
     return {**params, "pronounce": [[p.word, *p.pinyin] for p in fixes]}
 
 
-async def _synthesize(engine, texts: list[str], keys: list[str], voice: VoiceProfile, limits: Limits,
+async def _synthesize(engine: Engine, texts: list[str], keys: list[str], voice: VoiceProfile, limits: Limits,
                       cache: ClipCache, fixes: dict[str, tuple] | None = None) -> list[Clip]:
     """Make and cache the clips: concurrently for asynchronous engines, else one at a time."""
     fixes = fixes or {}
-    if not getattr(engine, "asynchronous", False):
+    if not engine.asynchronous:
         def make_all() -> list[Clip]:
             return [engine.synthesize(t, voice, fixes[t]) if fixes.get(t) else engine.synthesize(t, voice)
                     for t in texts]
