@@ -13,8 +13,8 @@ from broadcaster.errors import BadInput, BadInputs, CouldNotDo  # noqa: F401 (Ba
 from broadcaster.fsutil import (check_folder, locked, remove_stale_temps, sha256_file, write_text,
                                  write_text_if_changed)
 from broadcaster.i18n import _
-from broadcaster.notice import FOLDER_FILES, Notice, load_notice
 from broadcaster.jingle.rhythm import build_jingle_script
+from broadcaster.notice import FOLDER_FILES, Notice, load_notice
 from broadcaster.script import Script, Speech, build_script, frame_program
 from broadcaster.speech.spoken import spoken_text
 from broadcaster.speech.voices import VoiceProfile, get_profile

@@ -19,10 +19,10 @@ from broadcaster.errors import BadInput, raise_all
 from broadcaster.i18n import _
 from broadcaster.notice import Notice
 from broadcaster.resources import templates_dir
+from broadcaster.speech.characters import mark_class, marks
 from broadcaster.speech.voices import VoiceProfile
 
 _META_RE = re.compile(r"^\s*\{#-?(.*?)-?#\}", re.S)
-_SENTENCE_RE = re.compile(r"[^。！？!?；;\n]+[。！？!?；;]*")
 BEATS_PER_LINE = 4  # a jingle line and its rest fill this many beats
 
 
@@ -482,9 +482,15 @@ def _tidy(text: str) -> str:
     return "\n".join(line for line in lines if line)
 
 
+@lru_cache(maxsize=1)
+def _sentence_re() -> re.Pattern:
+    ends = mark_class("full_stop", "clause_stop")
+    return re.compile(f"[^{ends}{mark_class('line_break')}]+[{ends}]*")
+
+
 def sentences(text: str) -> list[str]:
     """Cut text at sentence ends (。！？；and line breaks), keeping the punctuation."""
-    return [s.strip() for s in _SENTENCE_RE.findall(text) if s.strip(" \t，,、")]
+    return [s.strip() for s in _sentence_re().findall(text) if s.strip(" \t" + marks("comma"))]
 
 
 def build_script(notice: Notice, voice: VoiceProfile, program: ProgramDefaults | None = None) -> Script:

@@ -23,6 +23,7 @@ from broadcaster.engines.base import Boundary, Clip
 from broadcaster.engines.speak import all_or_nothing, run_async
 from broadcaster.errors import AudioError, BadInput, EngineUnavailable, SynthesisFailed
 from broadcaster.i18n import _, ngettext
+from broadcaster.speech.characters import mark_class, marks
 
 if TYPE_CHECKING:
     from broadcaster.speech.voices import VoiceProfile
@@ -39,8 +40,6 @@ DEFAULT_VOICES = {"zh-CN": "zh-CN-XiaoxiaoNeural", "zh-HK": "zh-HK-HiuGaaiNeural
                   "zh-TW": "zh-TW-HsiaoChenNeural"}
 _PERCENT = re.compile(r"[+-]\d+%")  # used with fullmatch (a `$` lets a final newline through)
 _HERTZ = re.compile(r"[+-]\d+Hz")
-_SENTENCE_END = re.compile(r"(?<=[。！？!?；;])")
-_SOFT_BREAK = "，,、：:"
 
 
 class _Transient(Exception):
@@ -60,9 +59,10 @@ def split_pieces(text: str, limit: int = PIECE_CHARS) -> list[str]:
     """
     pieces: list[str] = []
     current = ""
-    for sentence in _SENTENCE_END.split(text.strip()):
+    sentence_end = re.compile(f"(?<=[{mark_class('full_stop', 'clause_stop')}])")
+    for sentence in sentence_end.split(text.strip()):
         while len(sentence) > limit:
-            cut = max(sentence.rfind(c, 0, limit) for c in _SOFT_BREAK)
+            cut = max(sentence.rfind(c, 0, limit) for c in marks("comma", "colon"))
             cut = cut + 1 if cut > 0 else limit
             if current:
                 pieces.append(current)

@@ -21,7 +21,7 @@ from broadcaster.engines import kokoro_model
 from broadcaster.engines.pinyin_voice import Piece, PinyinVoice
 from broadcaster.errors import BadInput, EngineUnavailable, SynthesisFailed
 from broadcaster.i18n import N_, _
-from broadcaster.speech.characters import HAN
+from broadcaster.speech.characters import HAN, marks, punctuation_digest
 from broadcaster.speech.pinyin import spell_letters, split_erhua, spoken_words
 
 if TYPE_CHECKING:
@@ -29,7 +29,6 @@ if TYPE_CHECKING:
 
 MAX_IDS = 510  # the model's position table; tokens are [0, *ids, 0]
 FRONTEND_VERSION = "2"  # bump when the same pinyin would give other phonemes (2: no second sandhi)
-_SENTENCE_END = "。！？!?；;…\n"
 # our punctuation -> the model's (the ASCII marks it was trained with shape the intonation)
 _PUNCT = {"，": ",", ",": ",", "、": ",", "。": ".", "．": ".", ".": ".", "！": "!", "!": "!", "？": "?",
           "?": "?", "：": ":", ":": ":", "；": ";", ";": ";", "…": "…", "—": "—", "“": "“", "”": "”",
@@ -39,10 +38,11 @@ _NOT_PHONEME = chr(815)  # misaki marks non-syllabic vowels with it; the model's
 
 def sentences(text: str) -> list[str]:
     """Text cut after each sentence end (the mark stays: it shapes the intonation)."""
+    ends = marks("full_stop", "clause_stop", "ellipsis", "line_break")
     out, current = [], ""
     for char in text:
         current += char
-        if char in _SENTENCE_END:
+        if char in ends:
             if HAN.search(current):
                 out.append(current.strip())
             elif out:  # "……" or "！！": the marks belong to the sentence before
@@ -165,7 +165,7 @@ class KokoroEngine(KokoroSpec, PinyinVoice):
             digest = "missing"
         misaki = _package_version("misaki")
         return f"kokoro-82m-v1.0-{digest} voices {kokoro_model.voice_table()['package']} " \
-               f"misaki {misaki} frontend {FRONTEND_VERSION}"
+               f"misaki {misaki} frontend {FRONTEND_VERSION}-{punctuation_digest()}"
 
     def available(self) -> tuple[bool, str]:
         for module, what in (("onnxruntime", "ONNX Runtime"), ("misaki", "misaki")):

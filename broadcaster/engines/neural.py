@@ -21,7 +21,8 @@ from broadcaster.engines import neural_model
 from broadcaster.engines.pinyin_voice import Piece, PinyinVoice
 from broadcaster.errors import EngineUnavailable, SynthesisFailed
 from broadcaster.i18n import N_, _
-from broadcaster.speech.characters import HAN
+from broadcaster.speech.characters import HAN, punctuation_digest
+from broadcaster.speech.characters import marks as punctuation
 from broadcaster.speech.lexicon import segments
 from broadcaster.speech.pinyin import spell_letters, split_erhua, spoken_words
 
@@ -38,11 +39,12 @@ _Z_C_S = {"z", "c", "s"}
 
 @lru_cache(maxsize=1)
 def _data_digest() -> str:
-    """Changes when this engine's own front-end data (symbols, piece cutting) changes; the shared
-    Mandarin front end has its own digest, which speak.py puts in every pinyin engine's clip key."""
+    """Changes when this engine's own front-end data (symbols, piece cutting, the punctuation classes
+    it cuts at) changes; the shared Mandarin front end has its own digest, which speak.py puts in
+    every pinyin engine's clip key."""
     import hashlib
 
-    return hashlib.sha256(DATA.read_bytes()).hexdigest()[:8]
+    return hashlib.sha256(DATA.read_bytes() + punctuation_digest().encode()).hexdigest()[:8]
 
 
 @lru_cache(maxsize=1)
@@ -55,7 +57,7 @@ def _frontend_data() -> dict:
 def pieces(text: str) -> list[Piece]:
     """Cut text at punctuation; over-long stretches are cut again at a word boundary."""
     data = _frontend_data()
-    marks = {c: "comma" for c in data["comma"]} | {c: "sentence" for c in data["sentence"]}
+    marks = {c: "comma" for c in punctuation(*data["comma"])} | {c: "sentence" for c in punctuation(*data["sentence"])}
     out: list[Piece] = []
     current = ""
     for char in text:

@@ -6,9 +6,9 @@ from dataclasses import dataclass
 
 from broadcaster.i18n import _, ngettext
 from broadcaster.jingle.pinyin import Syllable, syllables
+from broadcaster.speech.characters import mark_class
 
 FORMS = ("三三七", "三句半", "七言", "快板")
-_PHRASE_SEP = re.compile(r"[、，,；;：:\s]+")
 HALF_LINE = (2, 3)        # 三句半 closing half line
 FULL_LINE = (5, 11)       # 三句半 full lines (usually 7)
 KUAIBAN_LINE = (3, 14)    # 快板 is free, but a loudspeaker line longer than this is a sentence
@@ -55,7 +55,7 @@ class Layout:
 
 def phrase_lengths(line: str) -> tuple[int, ...]:
     """Syllables per phrase (phrases are cut at 、，； and spaces)."""
-    parts = [p for p in _PHRASE_SEP.split(line) if p]
+    parts = [p for p in re.split(f"[{mark_class('comma', 'clause_stop', 'colon')}\\s]+", line) if p]
     return tuple(len(syllables(p)) for p in parts)
 
 

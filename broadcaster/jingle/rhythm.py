@@ -6,14 +6,14 @@ from dataclasses import replace
 
 from broadcaster.jingle.check import check_jingle, form_error
 from broadcaster.script import BeatBlock, BeatLine, Pause, Script, Segment, Speech
+from broadcaster.speech.characters import mark_class
 
-_PHRASE_RE = re.compile(r"[^、，,；;：:\s]+")
 HALF_LINE_GAIN_DB = 3.0   # the 三句半 punch line, a little louder
 
 
 def phrases(line: str) -> list[str]:
-    """A line cut at 、，； (each cut is a short pause)."""
-    return _PHRASE_RE.findall(line)
+    """A line cut at 、，；： and spaces (each cut is a short pause)."""
+    return re.findall(f"[^{mark_class('comma', 'clause_stop', 'colon')}\\s]+", line)
 
 
 def beat_line(text: str, comma_ms: int, role: str = "line", rest_beats: int = 0,
