@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from broadcaster.i18n import N_
 
-# How pronunciation fixes (speech/data/pronunciations.yaml, a folder's lexicon.yaml) reach an engine:
+# How pronunciation fixes (data/speech/pronunciations.yaml, a folder's lexicon.yaml) reach an engine:
 PINYIN_WORDS = "pinyin-words"  # a misread word becomes its pinyin as one word (huan2qian2)
 HOMOPHONES = "homophones"      # plain text only: a homophone is written instead (接种 -> 接众)
 FRONT_END = "front-end"        # the text stays as it is; the fixes go with it to the pinyin front end

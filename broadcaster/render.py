@@ -41,7 +41,7 @@ class RenderOptions:
     out_dir: Path
     engine: str = "auto"
     fmt: str | None = None  # None: the output profile's format
-    profile: str = "loudspeaker"  # output profile (audio/profiles.yaml): mastering, format, program parts
+    profile: str = "loudspeaker"  # output profile (data/audio/profiles.yaml): mastering, format, program parts
     concurrency: int = 3  # parallel requests to online engines (render --concurrency)
     beat: bool = False  # jingles: a synthesized woodblock on every beat
 

@@ -3,12 +3,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
 
 import numpy as np
 import yaml
 
-DATA = Path(__file__).with_name("chimes.yaml")
+from broadcaster.resources import data_path
+
+DATA = data_path("audio", "chimes.yaml")
 # Notice priority -> opening chime
 PRIORITY_CHIME = {"background": "attention", "normal": "attention", "urgent": "urgent",
                   "emergency": "urgent"}

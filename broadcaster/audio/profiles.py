@@ -3,15 +3,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import lru_cache
-from pathlib import Path
 
 import yaml
 
 from broadcaster.errors import BadInput
 from broadcaster.i18n import _
+from broadcaster.resources import data_path
 from broadcaster.script import ProgramDefaults
 
-DATA = Path(__file__).with_name("profiles.yaml")
+DATA = data_path("audio", "profiles.yaml")
 DEFAULT_PROFILE = "loudspeaker"
 
 

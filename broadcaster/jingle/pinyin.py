@@ -7,13 +7,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
 
 from broadcaster.speech.characters import HAN_RUN
 from broadcaster.speech.pinyin import frontend_data
 from broadcaster.speech.pronounce import pinyin_for
 
-DATA = Path(__file__).resolve().parent / "data"
 _DIGITS = "零一二三四五六七八九"
 
 

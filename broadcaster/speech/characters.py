@@ -4,16 +4,17 @@ from __future__ import annotations
 import hashlib
 import re
 from functools import lru_cache
-from pathlib import Path
 
 import yaml
+
+from broadcaster.resources import data_path
 
 # CJK Unified Ideographs Extension A, the Unified Ideographs, and the Compatibility Ideographs
 HAN_CLASS = "\u3400-\u9fff\uf900-\ufaff"
 HAN = re.compile(f"[{HAN_CLASS}]")
 HAN_RUN = re.compile(f"[{HAN_CLASS}]+")
 DIGIT_RUN = re.compile(r"[0-9０-９]+")  # ASCII and full-width digits
-PUNCTUATION = Path(__file__).resolve().parent / "data" / "punctuation.yaml"
+PUNCTUATION = data_path("speech", "punctuation.yaml")
 
 
 @lru_cache(maxsize=1)

@@ -31,11 +31,12 @@ from pathlib import Path
 
 import yaml
 
+from broadcaster.resources import data_path
 from broadcaster.speech.characters import HAN, HAN_RUN
 from broadcaster.speech.lexicon import Pronunciation, segments
 from broadcaster.speech.pronounce import readings
 
-DATA = Path(__file__).resolve().parent / "data"
+DATA = data_path("speech")
 # what the front end reads with, all in its digest, so no version needs bumping by hand:
 # its data files ...
 FRONTEND_FILES = ("polyphones.yaml", "pronunciations.yaml", "frontend.yaml")

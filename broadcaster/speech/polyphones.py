@@ -7,11 +7,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
 
 import yaml
 
-DATA = Path(__file__).resolve().parent / "data"
+from broadcaster.resources import data_path
+
+DATA = data_path("speech")
 
 
 @dataclass(frozen=True)

@@ -10,16 +10,16 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from pathlib import Path
 
 import yaml
 
 from broadcaster.engine_specs import FRONT_END, HOMOPHONES, PINYIN_WORDS, engine_spec
+from broadcaster.resources import data_path
 from broadcaster.speech.lexicon import (Pronunciation, apply_spans, parse_pronunciation, substring_spans,
                                        word_spans)
 from broadcaster.speech.polyphones import apply_context_rules
 
-DATA = Path(__file__).resolve().parent / "data"
+DATA = data_path("speech")
 _HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 
 
