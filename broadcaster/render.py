@@ -13,7 +13,7 @@ from broadcaster.errors import BadInput, BadInputs, CouldNotDo  # noqa: F401 (Ba
 from broadcaster.fsutil import (check_folder, locked, remove_stale_temps, sha256_file, write_text,
                                  write_text_if_changed)
 from broadcaster.i18n import _
-from broadcaster.jingle.rhythm import build_jingle_script
+from broadcaster.jingle.beats import build_jingle_script
 from broadcaster.notice import FOLDER_FILES, Notice, load_notice
 from broadcaster.script import Script, Speech, build_script, frame_program
 from broadcaster.speech.spoken import spoken_text
@@ -219,7 +219,7 @@ def render_prepared(prepared: Prepared, options: RenderOptions, spoken=None) -> 
 
     script = prepared.script
     if options.beat and prepared.notice.kind == "jingle":
-        from broadcaster.jingle.rhythm import with_percussion
+        from broadcaster.jingle.beats import with_percussion
         script = with_percussion(script)
     from broadcaster.audio.chime import chime_segment
     from broadcaster.audio.master import master_program

@@ -134,7 +134,7 @@ class _Runaway(Exception):
     """A template wanted more than a notice can hold; reported as bad input with its line."""
 
 
-class _OutsideFolder(jinja2.TemplateNotFound):
+class _TemplateLeavesFolder(jinja2.TemplateNotFound):
     """A template file that is, or links to, a file outside the notice's folder."""
 
 
@@ -235,7 +235,7 @@ class _FolderLoader(jinja2.FileSystemLoader):
         source, filename, uptodate = super().get_source(environment, template)
         real = Path(filename).resolve()
         if not any(real.is_relative_to(Path(folder).resolve()) for folder in self.searchpath):
-            raise _OutsideFolder(template)
+            raise _TemplateLeavesFolder(template)
         return source, filename, uptodate
 
 
@@ -359,7 +359,7 @@ def fill(notice: Notice) -> str:
     except jinja2.exceptions.SecurityError:
         raise notice.error(_("the template tries something that is not allowed"),
                            _("use only variables and simple filters, e.g. {{ place }}"), where_key) from None
-    except _OutsideFolder as exc:
+    except _TemplateLeavesFolder as exc:
         raise notice.error(_("template '{name}' leads outside the notice's folder").format(name=exc.name),
                            _("copy the .j2 file into this notice's folder instead of linking to it"),
                            where_key) from None
@@ -497,7 +497,7 @@ def build_script(notice: Notice, voice: VoiceProfile, program: ProgramDefaults |
     """The program for a notice: body sentences with pauses, read `repeat` times, framed by
     chime, lead line, emphasis and closing chime (`frame_program`).
 
-    A jingle's lines go on a beat grid instead: jingle.rhythm.build_jingle_script, framed the same
+    A jingle's lines go on a beat grid instead: jingle.beats.build_jingle_script, framed the same
     way (render.prepare chooses; this module stays below the jingle package)."""
     body = fill(notice) if notice.kind == "notice" else "\n".join(notice.lines)
     parts = sentences(body)

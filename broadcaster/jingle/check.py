@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from broadcaster.errors import BadInput
 from broadcaster.i18n import N_, _
 from broadcaster.jingle import forms, rhyme
-from broadcaster.jingle.pinyin import Syllable
+from broadcaster.jingle.syllables import Syllable
 
 CANTONESE_WARNING = N_("voice '{voice}' reads Cantonese: most Mandarin rhymes are lost in Cantonese — "
                        "check the rhymes by ear, or render this jingle with a Mandarin voice")

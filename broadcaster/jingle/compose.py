@@ -11,7 +11,7 @@ from broadcaster.i18n import _
 from broadcaster.jingle import forms, rhyme
 from broadcaster.jingle.bank import Entry, Topic, find_topics, typical_values
 from broadcaster.jingle.check import JingleReport, check_lines
-from broadcaster.jingle.pinyin import Syllable, syllables
+from broadcaster.jingle.syllables import Syllable, syllables
 
 DEFAULT_LINES = {"三三七": 6, "三句半": 4, "七言": 4, "快板": 8}
 MAX_LINES = 40

@@ -5,7 +5,7 @@ import re
 from dataclasses import dataclass
 
 from broadcaster.i18n import _, ngettext
-from broadcaster.jingle.pinyin import Syllable, syllables
+from broadcaster.jingle.syllables import Syllable, syllables
 from broadcaster.speech.characters import mark_class
 
 FORMS = ("三三七", "三句半", "七言", "快板")

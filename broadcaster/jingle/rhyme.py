@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from broadcaster.i18n import N_, _
-from broadcaster.jingle.pinyin import Syllable
+from broadcaster.jingle.syllables import Syllable
 from broadcaster.resources import data_path
 
 # verdicts from strictest to loosest; a strictness accepts its own level and every stricter one
