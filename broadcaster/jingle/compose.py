@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import yaml
 
-from broadcaster.errors import BadInput
+from broadcaster.errors import BadInput, CouldNotDo
 from broadcaster.i18n import _
 from broadcaster.jingle import forms, rhyme
 from broadcaster.jingle.bank import Entry, Topic, find_topics, typical_values
@@ -257,6 +257,7 @@ def compose(form: str, topic_names: list[str] | tuple[str, ...], place: str = ""
                        _("ask for fewer --lines, add --topics, or loosen --rhyme"))
     report = check_lines(out, form, strictness, voice)
     if not report.ok:  # the composer only joins lines the checker accepts; this guards that promise
-        raise AssertionError(f"composed jingle fails the checker: {report.summary()}")
+        raise CouldNotDo(_("the composed jingle does not pass its own check ({summary}): try another --seed, "
+                           "and please report it").format(summary=report.summary()))
     return Composition(form=form, lines=tuple(out), topics=tuple(t.name for t in chosen), seed=seed,
                        strictness=strictness, voice=system_name, place=place or values["place"], report=report)

@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from broadcaster.errors import BadInput
 from broadcaster.i18n import _, ngettext
 from broadcaster.jingle.syllables import Syllable, syllables
 from broadcaster.speech.characters import mark_class
@@ -166,5 +167,6 @@ def layout(lines: list[str] | tuple[str, ...], form: str) -> Layout:
         if len(lines) % 2 and len(lines) >= 3 and counts[-1] and counts[-2]:
             pairs.append(PairSpec(last(len(lines) - 2), last(len(lines) - 1)))
     else:
-        raise ValueError(f"unknown form {form}")
+        raise BadInput(_("unknown form '{form}'").format(form=form),
+                       _("use one of {forms}").format(forms=_(", ").join(FORMS)))
     return Layout(form=form, syllables=sy, phrases=phrases, pairs=tuple(pairs), problems=tuple(problems))
