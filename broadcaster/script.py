@@ -21,6 +21,7 @@ from broadcaster.notice import Notice
 from broadcaster.resources import templates_dir
 from broadcaster.speech.characters import mark_class, marks
 from broadcaster.speech.voices import VoiceProfile
+from broadcaster.yamlsource import closest
 
 _META_RE = re.compile(r"^\s*\{#-?(.*?)-?#\}", re.S)
 BEATS_PER_LINE = 4  # a jingle line and its rest fill this many beats
@@ -338,7 +339,6 @@ def fill(notice: Notice) -> str:
                 env = _env_for((builtin,))
                 known = [t.stem for t in templates_dir().glob("*.j2")]
                 if name not in known:
-                    from broadcaster.yamlsource import closest
                     close = closest(name, known)
                     raise notice.error(_("unknown template '{name}'").format(name=name),
                                        _("did you mean '{word}'? See `broadcaster templates`").format(word=close)
@@ -404,7 +404,6 @@ def _missing(notice: Notice, var: str, missing: list[str]) -> BadInput:
                                                                                     template=notice.template)
     else:
         what = _("missing variable '{name}' (the text uses it)").format(name=var)
-    from broadcaster.yamlsource import closest
     spare = [v for v in notice.vars if v not in missing and v not in _used(notice)]
     typo = closest(var, spare)
 

@@ -7,6 +7,7 @@ from functools import lru_cache
 import numpy as np
 import yaml
 
+from broadcaster.audio.ffmpeg import pydub
 from broadcaster.resources import data_path
 
 DATA = data_path("audio", "chimes.yaml")
@@ -79,5 +80,4 @@ def chime_pcm(kind: str, rate: int) -> bytes:
 
 def chime_segment(kind: str, rate: int):
     """The chime as a pydub segment (the shape audio.program.assemble asks for)."""
-    from broadcaster.audio.ffmpeg import pydub
     return pydub()(data=chime_pcm(kind, rate), sample_width=2, frame_rate=rate, channels=1)

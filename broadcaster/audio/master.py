@@ -19,8 +19,10 @@ from broadcaster.audio import ffmpeg
 from broadcaster.audio.bed import lay_bed
 from broadcaster.audio.decode import pcm16_to_float
 from broadcaster.audio.profiles import OutputProfile, bed_settings
+from broadcaster.audio.tags import write_tags
 from broadcaster.errors import AudioError
 from broadcaster.fsutil import atomic_path
+from broadcaster.i18n import _
 
 # Lossy encoding adds inter-sample overs; keep this much below the profile's true-peak ceiling.
 _MARGIN_DB = {"mp3": 0.9, "wav": 0.5}  # sample-peak limit; true peaks run ~0.4 dB higher
@@ -78,7 +80,6 @@ def _summary(stderr: bytes) -> tuple[float, float, float]:
     lra = re.search(r"LRA:\s+(-?[\d.]+) LU", summary)
     peak = re.search(r"Peak:\s+(-?[\d.]+|-inf) dBFS", summary)
     if not i:
-        from broadcaster.i18n import _
         raise AudioError(_("ffmpeg did not report the loudness (is the ebur128 filter missing?)"))
     return float(i.group(1)), float(peak.group(1)) if peak else float("-inf"), float(lra.group(1)) if lra else 0.0
 
@@ -140,7 +141,6 @@ def master(samples: np.ndarray, rate: int, profile: OutputProfile, target: Path,
                 break
             gain += aim - out_i
         if tags and profile.tags and profile.format == "mp3":
-            from broadcaster.audio.tags import write_tags
             write_tags(tmp, tags)
     duration = len(processed) / 4 / profile.sample_rate + profile.leading_silence
     return Mastered(round(out_i, 2), round(out_peak, 2), round(duration, 3))
