@@ -113,7 +113,7 @@ def test_templates_and_voices_listed(run):
 def test_template_metadata_matches_template_variables():
     import jinja2.meta
 
-    from broadcaster.script import _environment, builtin_templates
+    from broadcaster.script.template import _environment, builtin_templates
     env = _environment(())
     for info in builtin_templates():
         used = jinja2.meta.find_undeclared_variables(env.parse(info.path.read_text(encoding="utf-8")))
