@@ -64,7 +64,8 @@ def run() -> list[Measure]:
     os.environ["BROADCASTER_OFFLINE"] = "1"
     try:
         from broadcaster.audio.ffmpeg import ffmpeg_exe
-        from broadcaster.audio.master import master, master_checked, pcm16_to_float
+        from broadcaster.audio.decode import pcm16_to_float
+        from broadcaster.audio.master import master, master_checked
         from broadcaster.audio.profiles import get_output_profile
 
         program = _program_60s()

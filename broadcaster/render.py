@@ -3,18 +3,24 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Callable
 
 from broadcaster import __version__
+from broadcaster.audio.profiles import output_profile
 from broadcaster.engines.base import Clip, auto_order
+from broadcaster.engines.speak import SpeakJob, program_srt, speak, speak_then
 from broadcaster.errors import BadInput, BadInputs, CouldNotDo  # noqa: F401 (BadInputs: callers import it from here too)
 from broadcaster.fsutil import (check_folder, locked, remove_stale_temps, sha256_file, write_text,
                                  write_text_if_changed)
 from broadcaster.i18n import _
+from broadcaster.jingle.beats import build_jingle_script, with_percussion
 from broadcaster.notice import FOLDER_FILES, Notice, load_notice
-from broadcaster.script import Script, Speech, build_script
+from broadcaster.resources import templates_dir
+from broadcaster.script import Script, Speech, build_script, frame_program
+from broadcaster.speech.lexicon import USER_LEXICON, user_lexicon_for
 from broadcaster.speech.spoken import spoken_text
 from broadcaster.speech.voices import VoiceProfile, get_profile
 
@@ -40,7 +46,7 @@ class RenderOptions:
     out_dir: Path
     engine: str = "auto"
     fmt: str | None = None  # None: the output profile's format
-    profile: str = "loudspeaker"  # output profile (audio/profiles.yaml): mastering, format, program parts
+    profile: str = "loudspeaker"  # output profile (data/audio/profiles.yaml): mastering, format, program parts
     concurrency: int = 3  # parallel requests to online engines (render --concurrency)
     beat: bool = False  # jingles: a synthesized woodblock on every beat
 
@@ -82,8 +88,11 @@ def prepare(notice: Notice, voice_override: str | None = None, program=None,
         raise exc.located(notice.path, notice.doc.line("voice") if notice.doc else None, ("voice",)) from None
     if speaker:
         voice = voice.with_speaker(speaker)
-    script = build_script(notice, voice, program)  # program: the output profile's ProgramDefaults
-    from broadcaster.speech.lexicon import user_lexicon_for
+    # program: the output profile's ProgramDefaults; a jingle's lines go on a beat grid, not sentences
+    if notice.kind == "jingle":
+        script = frame_program(notice, voice, build_jingle_script(notice, voice), program)
+    else:
+        script = build_script(notice, voice, program)
     user = user_lexicon_for(notice.path)  # the folder's own lexicon.yaml, if any
     words, sounds = (user.words_for(voice.name), user.pronounce) if user else ((), ())
     spoken = {}
@@ -102,9 +111,6 @@ def input_files(notice: Notice) -> list[Path]:
 
     Batch and schedule renders hash these to skip unchanged work; a cluster ships them to workers.
     """
-    from broadcaster.resources import templates_dir
-    from broadcaster.speech.lexicon import USER_LEXICON
-
     folder = notice.path.parent
     found = [notice.path, folder / "defaults.yaml", folder / USER_LEXICON, *sorted(folder.glob("*.j2"))]
     if notice.template:
@@ -128,7 +134,6 @@ def _in_vars(notice: Notice, sentence: str, exc: BadInput) -> BadInput:
     var = _var_of_value(notice, named)
     if var is None or notice.doc is None:
         return exc.located(notice.path, _line_of_value(notice, sentence, named))
-    from broadcaster.i18n import _
     return type(exc)(_("{what} (variable {name})").format(what=exc.what, name=var), exc.fix, notice.path,
                      notice.doc.line("vars", var), ("vars", var))
 
@@ -185,16 +190,12 @@ def synthesize_all(prepared: Prepared, engines: tuple[str, ...]) -> tuple[str, d
 
     Returns (engine name, written sentence -> Clip, skipped engine -> reason).
     """
-    from broadcaster.engines.speak import speak
-
     spoken = speak(speak_job(prepared, engines))
     return spoken.engine, spoken.clips, spoken.skipped
 
 
 def speak_job(prepared: Prepared, engines: tuple[str, ...]):
     """The notice's distinct sentences for the engines (cached clips are reused by engines/speak.py)."""
-    from broadcaster.engines.speak import SpeakJob
-
     return SpeakJob(texts={text: s.text for text, s in prepared.spoken.items()}, voice=prepared.voice,
                     engines=engines, where=str(prepared.notice.path),
                     pronunciations=prepared.pronunciations)
@@ -202,7 +203,12 @@ def speak_job(prepared: Prepared, engines: tuple[str, ...]):
 
 def render_prepared(prepared: Prepared, options: RenderOptions, spoken=None) -> Rendered:
     """Synthesize (unless `spoken` already holds the clips), assemble and write one program atomically."""
+    # the audio modules load numpy, pydub and mutagen: imported when a program is made, so that
+    # checking and planning stay quick
+    from broadcaster.audio.chime import chime_segment
+    from broadcaster.audio.master import master_program
     from broadcaster.audio.program import assemble, export
+    from broadcaster.audio.tags import tags_for
 
     if spoken is None:
         engine, clips, skipped = synthesize_all(prepared, engine_order(options.engine, prepared.notice))
@@ -214,13 +220,7 @@ def render_prepared(prepared: Prepared, options: RenderOptions, spoken=None) -> 
 
     script = prepared.script
     if options.beat and prepared.notice.kind == "jingle":
-        from broadcaster.jingle.rhythm import with_percussion
         script = with_percussion(script)
-    from broadcaster.audio.chime import chime_segment
-    from broadcaster.audio.master import master_program
-    from broadcaster.audio.profiles import output_profile
-    from broadcaster.audio.tags import tags_for
-
     profile = output_profile(options.profile, options.fmt)
     program = assemble(script, clip_for, chime_for=chime_segment)
     nid = prepared.notice.id
@@ -244,8 +244,6 @@ def render_prepared(prepared: Prepared, options: RenderOptions, spoken=None) -> 
 
 def _write_srt(path: Path, script: Script, program, clips: dict) -> None:
     """Subtitles beside the audio when the engine gave sentence timings (edge does; eSpeak does not)."""
-    from broadcaster.engines.speak import program_srt
-
     pieces = [(span[0], clips[s.text]) for s, span in zip(script.speeches(), program.speech_spans)]
     if any(clip.boundaries for _, clip in pieces):
         write_text(path, program_srt(pieces))
@@ -283,10 +281,6 @@ def render_files(paths: list[Path], options: RenderOptions,
 
     Returns what was rendered and the per-notice failures (engine/device trouble).
     """
-    import time
-
-    from broadcaster.audio.profiles import output_profile
-
     started = time.time()
     profile = output_profile(options.profile, options.fmt)  # a bad --profile/--format: before any work
     prepared, errors = load_all(paths, program=profile.program)
@@ -294,8 +288,6 @@ def render_files(paths: list[Path], options: RenderOptions,
         raise BadInputs(errors)
     check_folder(options.out_dir)  # read-only, or under a file: one line now, not one per notice
     remove_stale_temps(options.out_dir, started)  # what a killed run left
-    from broadcaster.engines.speak import speak_then
-
     # speech for later notices (online requests in parallel) overlaps export of earlier ones
     jobs = [speak_job(p, engine_order(options.engine, p.notice)) for p in prepared]
 
@@ -317,8 +309,7 @@ def render_files(paths: list[Path], options: RenderOptions,
 
 def say_text(text: str, target: Path, voice: str | None = None, engine: str = "auto") -> Rendered:
     """Render one line of text to `target` (format from its suffix)."""
-    from broadcaster.audio.program import assemble, export
-    from broadcaster.notice import Notice
+    from broadcaster.audio.program import assemble, export  # numpy, pydub: see render_prepared
 
     fmt = target.suffix.lstrip(".").lower() or "mp3"
     if fmt not in FORMATS:

@@ -86,7 +86,7 @@ def test_ids_and_names_are_whole_string_matches(tmp_path):
 
 def test_card_names_and_playlist_keep_to_one_line(tmp_path):
     """A manifest id `abc⏎` made `001_abc⏎.mp3`; a title with a newline made PLAYLIST.txt rows."""
-    from broadcaster.audio.card import PLAYLIST, export_card
+    from broadcaster.card import PLAYLIST, export_card
 
     src = tmp_path / "audio"
     src.mkdir()

@@ -11,7 +11,7 @@ from broadcaster.jingle import rhyme
 from broadcaster.jingle.bank import find_topics, topic_names, topics, typical_values
 from broadcaster.jingle.check import check_lines
 from broadcaster.jingle.compose import compose
-from broadcaster.jingle.pinyin import syllables
+from broadcaster.jingle.syllables import syllables
 from broadcaster.speech.voices import VoiceProfile, all_profiles
 
 FORMS = ("三三七", "七言", "三句半", "快板")

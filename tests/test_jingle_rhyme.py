@@ -8,7 +8,7 @@ import yaml
 
 from broadcaster.jingle import forms, rhyme
 from broadcaster.jingle.check import check_lines
-from broadcaster.jingle.pinyin import syllables
+from broadcaster.jingle.syllables import syllables
 from broadcaster.speech.voices import VoiceProfile, get_profile
 
 HELDOUT = Path(__file__).parent / "data" / "jingles_heldout.yaml"

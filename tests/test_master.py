@@ -52,7 +52,8 @@ def test_archive_keeps_the_unprocessed_speech(run, tmp_path):
 
 
 def test_files_are_equally_loud_whatever_the_input_level(tmp_path):
-    from broadcaster.audio.master import decode as ours_decode, master
+    from broadcaster.audio.decode import decode as ours_decode
+    from broadcaster.audio.master import master
     from broadcaster.audio.profiles import get_output_profile
     from broadcaster.render import say_text
 

@@ -113,7 +113,7 @@ def test_templates_and_voices_listed(run):
 def test_template_metadata_matches_template_variables():
     import jinja2.meta
 
-    from broadcaster.script import _environment, builtin_templates
+    from broadcaster.script.template import _environment, builtin_templates
     env = _environment(())
     for info in builtin_templates():
         used = jinja2.meta.find_undeclared_variables(env.parse(info.path.read_text(encoding="utf-8")))
@@ -161,8 +161,8 @@ def test_wheel_install_finds_templates_and_voices(tmp_path):
                     str(ROOT)], check=True, capture_output=True)
     wheel = next((tmp_path / "dist").glob("broadcaster-*.whl"))
     names = zipfile.ZipFile(wheel).namelist()
-    assert any(n.startswith("broadcaster/templates/") and n.endswith(".j2") for n in names)
-    assert "broadcaster/voices/mandarin.yaml" in names
+    assert any(n.startswith("broadcaster/data/notice_templates/") and n.endswith(".j2") for n in names)
+    assert "broadcaster/data/voices/mandarin.yaml" in names
     assert "broadcaster/locale/zh_CN/LC_MESSAGES/broadcaster.mo" in names  # compiled by the build hook
     target = tmp_path / "site"
     subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(target),

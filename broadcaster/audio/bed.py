@@ -5,6 +5,7 @@ from pathlib import Path
 
 import numpy as np
 
+from broadcaster.audio.decode import decode
 from broadcaster.audio.profiles import BedSettings
 from broadcaster.errors import AudioError
 from broadcaster.i18n import _
@@ -62,8 +63,6 @@ def duck_envelope(mask: np.ndarray, rate: int, settings: BedSettings, length: in
 def lay_bed(voice: np.ndarray, rate: int, bed_path: Path, settings: BedSettings) -> np.ndarray:
     """The program with the music file under it; the bed runs on fade_out seconds after the
     last word so it can fade out under nothing."""
-    from broadcaster.audio.master import decode
-
     try:
         bed = decode(bed_path, rate).astype(np.float32)
     except AudioError as exc:

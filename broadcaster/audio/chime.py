@@ -3,12 +3,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
 
 import numpy as np
 import yaml
 
-DATA = Path(__file__).with_name("chimes.yaml")
+from broadcaster.audio.ffmpeg import pydub
+from broadcaster.resources import data_path
+
+DATA = data_path("audio", "chimes.yaml")
 # Notice priority -> opening chime
 PRIORITY_CHIME = {"background": "attention", "normal": "attention", "urgent": "urgent",
                   "emergency": "urgent"}
@@ -78,5 +80,4 @@ def chime_pcm(kind: str, rate: int) -> bytes:
 
 def chime_segment(kind: str, rate: int):
     """The chime as a pydub segment (the shape audio.program.assemble asks for)."""
-    from broadcaster.audio.ffmpeg import pydub
     return pydub()(data=chime_pcm(kind, rate), sample_width=2, frame_rate=rate, channels=1)

@@ -16,9 +16,13 @@ from pathlib import Path
 import numpy as np
 
 from broadcaster.audio import ffmpeg
-from broadcaster.audio.profiles import OutputProfile
+from broadcaster.audio.bed import lay_bed
+from broadcaster.audio.decode import pcm16_to_float
+from broadcaster.audio.profiles import OutputProfile, bed_settings
+from broadcaster.audio.tags import write_tags
 from broadcaster.errors import AudioError
 from broadcaster.fsutil import atomic_path
+from broadcaster.i18n import _
 
 # Lossy encoding adds inter-sample overs; keep this much below the profile's true-peak ceiling.
 _MARGIN_DB = {"mp3": 0.9, "wav": 0.5}  # sample-peak limit; true peaks run ~0.4 dB higher
@@ -76,7 +80,6 @@ def _summary(stderr: bytes) -> tuple[float, float, float]:
     lra = re.search(r"LRA:\s+(-?[\d.]+) LU", summary)
     peak = re.search(r"Peak:\s+(-?[\d.]+|-inf) dBFS", summary)
     if not i:
-        from broadcaster.i18n import _
         raise AudioError(_("ffmpeg did not report the loudness (is the ebur128 filter missing?)"))
     return float(i.group(1)), float(peak.group(1)) if peak else float("-inf"), float(lra.group(1)) if lra else 0.0
 
@@ -138,7 +141,6 @@ def master(samples: np.ndarray, rate: int, profile: OutputProfile, target: Path,
                 break
             gain += aim - out_i
         if tags and profile.tags and profile.format == "mp3":
-            from broadcaster.audio.tags import write_tags
             write_tags(tmp, tags)
     duration = len(processed) / 4 / profile.sample_rate + profile.leading_silence
     return Mastered(round(out_i, 2), round(out_peak, 2), round(duration, 3))
@@ -176,16 +178,6 @@ def measure(path: Path) -> Loudness:
     return Loudness(round(i, 2), round(tp, 2), round(lra, 2), round(len(proc.stdout) / 2 / 8000, 3))
 
 
-def decode(path: Path, rate: int) -> np.ndarray:
-    """Any audio file ffmpeg reads, as mono float32 samples at `rate`."""
-    proc = ffmpeg.run(["-i", str(path), "-f", "f32le", "-ac", "1", "-ar", str(rate), "-"])
-    return np.frombuffer(proc.stdout, dtype="<f4")
-
-
-def pcm16_to_float(pcm: bytes) -> np.ndarray:
-    return np.frombuffer(pcm, dtype="<i2").astype(np.float32) / 32768.0
-
-
 def master_program(program, profile: OutputProfile, target: Path, music: Path | None = None,
                    tags: dict | None = None) -> Loudness:
     """An assembled program (audio.program.ProgramAudio) with its music bed, mastered and
@@ -193,7 +185,5 @@ def master_program(program, profile: OutputProfile, target: Path, music: Path | 
     samples = pcm16_to_float(program.audio.raw_data)
     rate = program.audio.frame_rate
     if music is not None:
-        from broadcaster.audio.bed import lay_bed
-        from broadcaster.audio.profiles import bed_settings
         samples = lay_bed(samples, rate, music, profile.bed or bed_settings())
     return master_checked(samples, rate, profile, target, tags)  # the manifest reports the file itself

@@ -3,15 +3,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import lru_cache
-from pathlib import Path
 
 import yaml
 
 from broadcaster.errors import BadInput
 from broadcaster.i18n import _
+from broadcaster.resources import data_path
 from broadcaster.script import ProgramDefaults
+from broadcaster.yamlsource import did_you_mean
 
-DATA = Path(__file__).with_name("profiles.yaml")
+DATA = data_path("audio", "profiles.yaml")
 DEFAULT_PROFILE = "loudspeaker"
 
 
@@ -88,7 +89,6 @@ def get_output_profile(name: str | None) -> OutputProfile:
     profiles = all_output_profiles()
     name = name or DEFAULT_PROFILE
     if name not in profiles:
-        from broadcaster.yamlsource import did_you_mean
         hint = did_you_mean(name, list(profiles))
         choices = _("use one of: {names}").format(names=", ".join(profiles))
         raise BadInput(_("unknown output profile '{name}'").format(name=name),

@@ -6,9 +6,10 @@ from pathlib import Path
 from typing import Callable
 
 from broadcaster.audio.ffmpeg import pydub
+from broadcaster.audio.rhythm import block_audio
 from broadcaster.engines.base import Clip
 from broadcaster.fsutil import atomic_path
-from broadcaster.script import Chime, Pause, Script, Speech
+from broadcaster.script import BeatBlock, Chime, Pause, Script, Speech
 
 
 @dataclass(frozen=True)
@@ -42,8 +43,7 @@ def assemble(script: Script, clip_for: Callable[[Speech], Clip], sample_rate: in
             if chime_for is None:
                 continue
             piece = chime_for(seg.kind, sample_rate)
-        elif hasattr(seg, "beats_per_line"):  # a jingle reading on its beat grid
-            from broadcaster.audio.rhythm import block_audio
+        elif isinstance(seg, BeatBlock):  # a jingle reading on its beat grid
             piece, inner, _ = block_audio(seg, clip_for, sample_rate)
             spans.extend((pos + a, pos + b) for a, b in inner)
         else:

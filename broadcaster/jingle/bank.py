@@ -1,4 +1,4 @@
-"""The jingle bank: our own lines by topic (data/bank/*.yaml), with slots like {place}."""
+"""The jingle bank: our own lines by topic (data/jingle/bank/*.yaml), with slots like {place}."""
 from __future__ import annotations
 
 import re
@@ -10,9 +10,10 @@ import yaml
 
 from broadcaster.errors import BadInput
 from broadcaster.i18n import _
-from broadcaster.jingle.pinyin import DATA
+from broadcaster.resources import data_path
 from broadcaster.yamlsource import did_you_mean
 
+DATA = data_path("jingle")
 BANK_DIR = DATA / "bank"
 KINDS = ("openings", "lines", "half")
 _SLOT_RE = re.compile(r"\{([a-z_]+)\}")

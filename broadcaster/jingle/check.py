@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from broadcaster.errors import BadInput
 from broadcaster.i18n import N_, _
 from broadcaster.jingle import forms, rhyme
-from broadcaster.jingle.pinyin import Syllable
+from broadcaster.jingle.syllables import Syllable
+from broadcaster.speech.voices import get_profile
 
 CANTONESE_WARNING = N_("voice '{voice}' reads Cantonese: most Mandarin rhymes are lost in Cantonese — "
                        "check the rhymes by ear, or render this jingle with a Mandarin voice")
@@ -153,7 +154,6 @@ def check_lines(lines: list[str] | tuple[str, ...], form: str | None = None, str
 def check_jingle(notice, strictness: str = "group", voice=None) -> JingleReport:
     """The report for a loaded `kind: jingle` notice, read by its own voice unless one is given."""
     if voice is None:
-        from broadcaster.speech.voices import get_profile
         try:
             voice = get_profile(notice.voice)
         except BadInput as exc:

@@ -6,12 +6,14 @@ from dataclasses import dataclass
 
 import yaml
 
-from broadcaster.errors import BadInput
+from broadcaster.errors import BadInput, CouldNotDo
 from broadcaster.i18n import _
 from broadcaster.jingle import forms, rhyme
 from broadcaster.jingle.bank import Entry, Topic, find_topics, typical_values
+from broadcaster.jingle.bank import topics as all_topics
 from broadcaster.jingle.check import JingleReport, check_lines
-from broadcaster.jingle.pinyin import Syllable, syllables
+from broadcaster.jingle.syllables import Syllable, syllables
+from broadcaster.speech.lexicon import replace_words
 
 DEFAULT_LINES = {"三三七": 6, "三句半": 4, "七言": 4, "快板": 8}
 MAX_LINES = 40
@@ -55,8 +57,6 @@ class Composition:
 def dialect_words(text: str, voice) -> str:
     """The text with the voice profile's dialect words, on word boundaries (别人 keeps its 别),
     exactly as the speech stage will replace them."""
-    from broadcaster.speech.lexicon import replace_words
-
     lexicon = tuple(getattr(voice, "lexicon", ()) or ())
     return replace_words(text, lexicon) if lexicon else text
 
@@ -191,7 +191,6 @@ def _quatrains(c: _Composer, n: int, half: bool) -> list[str]:
 
 
 def _all_halves(c: _Composer) -> list[Candidate]:
-    from broadcaster.jingle.bank import topics as all_topics
     entries = tuple(e for t in all_topics() for e in t.half)
     cands = [x for x in _candidates(entries, c.values, c.voice, _half) if x.text not in c.used]
     c.rng.shuffle(cands)
@@ -257,6 +256,7 @@ def compose(form: str, topic_names: list[str] | tuple[str, ...], place: str = ""
                        _("ask for fewer --lines, add --topics, or loosen --rhyme"))
     report = check_lines(out, form, strictness, voice)
     if not report.ok:  # the composer only joins lines the checker accepts; this guards that promise
-        raise AssertionError(f"composed jingle fails the checker: {report.summary()}")
+        raise CouldNotDo(_("the composed jingle does not pass its own check ({summary}): try another --seed, "
+                           "and please report it").format(summary=report.summary()))
     return Composition(form=form, lines=tuple(out), topics=tuple(t.name for t in chosen), seed=seed,
                        strictness=strictness, voice=system_name, place=place or values["place"], report=report)

@@ -4,11 +4,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from broadcaster.errors import BadInput
 from broadcaster.i18n import _, ngettext
-from broadcaster.jingle.pinyin import Syllable, syllables
+from broadcaster.jingle.syllables import Syllable, syllables
+from broadcaster.speech.characters import mark_class
 
 FORMS = ("三三七", "三句半", "七言", "快板")
-_PHRASE_SEP = re.compile(r"[、，,；;：:\s]+")
 HALF_LINE = (2, 3)        # 三句半 closing half line
 FULL_LINE = (5, 11)       # 三句半 full lines (usually 7)
 KUAIBAN_LINE = (3, 14)    # 快板 is free, but a loudspeaker line longer than this is a sentence
@@ -55,7 +56,7 @@ class Layout:
 
 def phrase_lengths(line: str) -> tuple[int, ...]:
     """Syllables per phrase (phrases are cut at 、，； and spaces)."""
-    parts = [p for p in _PHRASE_SEP.split(line) if p]
+    parts = [p for p in re.split(f"[{mark_class('comma', 'clause_stop', 'colon')}\\s]+", line) if p]
     return tuple(len(syllables(p)) for p in parts)
 
 
@@ -166,5 +167,6 @@ def layout(lines: list[str] | tuple[str, ...], form: str) -> Layout:
         if len(lines) % 2 and len(lines) >= 3 and counts[-1] and counts[-2]:
             pairs.append(PairSpec(last(len(lines) - 2), last(len(lines) - 1)))
     else:
-        raise ValueError(f"unknown form {form}")
+        raise BadInput(_("unknown form '{form}'").format(form=form),
+                       _("use one of {forms}").format(forms=_(", ").join(FORMS)))
     return Layout(form=form, syllables=sy, phrases=phrases, pairs=tuple(pairs), problems=tuple(problems))

@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from broadcaster.i18n import N_, _
-from broadcaster.jingle.pinyin import DATA, Syllable
+from broadcaster.jingle.syllables import Syllable
+from broadcaster.resources import data_path
 
 # verdicts from strictest to loosest; a strictness accepts its own level and every stricter one
 VERDICTS = ("perfect", "group", "dialect", "none")
@@ -71,7 +72,7 @@ class PairVerdict:
 
 @lru_cache(maxsize=1)
 def table() -> tuple[RhymeRow, ...]:
-    with open(DATA / "rhyme_table.csv", encoding="utf-8") as fh:
+    with open(data_path("jingle", "rhyme_table.csv"), encoding="utf-8") as fh:
         rows = [line for line in fh if not line.startswith("#")]
     return tuple(RhymeRow(**{k: (v or "").strip() for k, v in r.items()}) for r in csv.DictReader(rows))
 

@@ -31,6 +31,7 @@ from broadcaster.fsutil import write_bytes
 from broadcaster.i18n import N_, _
 from broadcaster.player.clock import Clock
 from broadcaster.player.media import Unplayable, convert, inspect, truncate
+from broadcaster.resources import data_path
 
 SPECIAL = ("auto", "file", "null", "command")
 # sinks.yaml's `about:` texts, marked here so the catalog holds them (shown with `_()`)
@@ -89,7 +90,7 @@ class Player:
 @lru_cache(maxsize=1)
 def players() -> dict[str, Player]:
     """The players from sinks.yaml, in `auto` order."""
-    doc = yaml.safe_load((Path(__file__).with_name("sinks.yaml")).read_text(encoding="utf-8"))
+    doc = yaml.safe_load((data_path("player", "sinks.yaml")).read_text(encoding="utf-8"))
     return {name: Player(name, tuple(str(a) for a in d.get("args", [])), tuple(d.get("formats", [])),
                          d.get("about", ""), tuple(d.get("device", []))) for name, d in doc["players"].items()}
 

@@ -14,6 +14,7 @@ from pathlib import Path
 from broadcaster import yamlsource
 from broadcaster.errors import BadInput
 from broadcaster.i18n import N_, _
+from broadcaster.speech.voices import all_profiles
 
 USER_LEXICON = "lexicon.yaml"
 _lock = threading.Lock()
@@ -201,7 +202,6 @@ def load_user_lexicon(path: Path) -> UserLexicon:
     given = data.get("voices") or {}
     if not isinstance(given, dict):
         raise doc.error(_("voices must list words under each voice profile's name"), _(USER_KEYS["voices"]), "voices")
-    from broadcaster.speech.voices import all_profiles
     known = list(all_profiles())
     for name, table in given.items():
         if str(name) not in known:

@@ -23,7 +23,7 @@ from broadcaster.errors import BadInput
 from broadcaster.i18n import _
 import yaml
 
-from broadcaster.speech.numbers import DATA, cardinal, count, digits, number_data, ordinal
+from broadcaster.speech.numbers import DATA, cardinal, count, digits, measure_words, number_data, ordinal
 
 # Engines read these badly or in English; none may be left after normalization.
 FORBIDDEN = re.compile(r"[0-9:\-/%℃+~]")
@@ -243,7 +243,6 @@ def _phone_res() -> tuple[re.Pattern, ...]:
 
 
 def _measure_alt() -> str:
-    from broadcaster.speech.numbers import measure_words
     return "|".join(re.escape(w) for w in measure_words())
 
 

@@ -3,11 +3,12 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from pathlib import Path
 
 import yaml
 
-DATA = Path(__file__).resolve().parent / "data"
+from broadcaster.resources import data_path
+
+DATA = data_path("speech")
 DIGITS = "零一二三四五六七八九"
 _LIANG_START = re.compile(r"^二(?=[百千万亿])")
 _LIANG_AFTER = re.compile(r"(?<=[万亿])二(?=[千万])")

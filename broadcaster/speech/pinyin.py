@@ -23,6 +23,7 @@ engine's clip key holds it (engines/speak.py), so such a change makes new clips 
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -30,44 +31,19 @@ from pathlib import Path
 
 import yaml
 
-from broadcaster.speech.lexicon import Pronunciation
+from broadcaster.resources import data_path
+from broadcaster.speech.characters import HAN, HAN_RUN
+from broadcaster.speech.lexicon import Pronunciation, segments
+from broadcaster.speech.pronounce import readings
 
-DATA = Path(__file__).resolve().parent / "data"
-# the data files the front end reads (its digest covers them) ...
+DATA = data_path("speech")
+# what the front end reads with, all in its digest, so no version needs bumping by hand:
+# its data files ...
 FRONTEND_FILES = ("polyphones.yaml", "pronunciations.yaml", "frontend.yaml")
-# ... and its code: bump when the same text and data would give other pinyin (sandhi, 儿化, words)
-RULES_VERSION = "1"
-_HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
-_HAN_RUN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+")
+# ... and the source of its code (readings, rules, sandhi, 儿化, word cutting)
+FRONTEND_MODULES = ("broadcaster.speech.pinyin", "broadcaster.speech.pronounce", "broadcaster.speech.polyphones",
+                    "broadcaster.speech.lexicon", "broadcaster.speech.characters")
 _LETTERS = re.compile(r"[A-Za-zＡ-Ｚａ-ｚ]")
-_DIGIT_WORDS = set("零一二三四五六七八九幺")      # a digit read out: 一 next to one is a digit too
-_NUMBER_WORDS = _DIGIT_WORDS | set("十百千万亿两")
-_MULTIPLIERS = set("百千万亿")                    # 一百, 一千, 一万: the cardinal takes sandhi
-_YI_LABEL_NEXT = ("月", "号", "楼", "单元")       # 一月, 一号楼, 一单元: a label, not a count
-_WEEKDAY_NEXT = set("至到、上下中早晚和及与，。；")   # 周一上午, 周一至周五 (每周一次 is a count)
-_YI_ENDS_WORD_AFTER = set("统唯之万专归划合初如")   # 统一安排, 之一, 万一: 一 ends a word
-
-
-@dataclass(frozen=True)
-class Rule:
-    """Read `char` as `reading` when its neighbours match (see data/polyphones.yaml)."""
-
-    char: str
-    reading: str
-    prev: tuple[str, ...] = ()
-    next: tuple[str, ...] = ()
-    not_prev: tuple[str, ...] = ()
-    not_next: tuple[str, ...] = ()
-
-    def matches(self, text: str, i: int) -> bool:
-        before, after = text[:i], text[i + 1:]
-        if self.prev and not before.endswith(self.prev):
-            return False
-        if self.next and not after.startswith(self.next):
-            return False
-        if self.not_prev and before.endswith(self.not_prev):
-            return False
-        return not (self.not_next and after.startswith(self.not_next))
 
 
 @dataclass(frozen=True)
@@ -82,7 +58,7 @@ class Word:
 
 def frontend_digest() -> str:
     """A short hash that changes whenever the front end could read the same text otherwise: its data
-    files, its rules version, and the pypinyin and jieba it uses (their dictionaries)."""
+    files, its code, and the pypinyin and jieba it uses (their dictionaries)."""
     return _digest(DATA)
 
 
@@ -90,7 +66,10 @@ def frontend_digest() -> str:
 def _digest(folder: Path) -> str:
     from importlib.metadata import PackageNotFoundError, version
 
-    digest = hashlib.sha256(f"rules {RULES_VERSION}".encode())
+    digest = hashlib.sha256(b"frontend")
+    for module in FRONTEND_MODULES:
+        digest.update(f" {module} ".encode())
+        digest.update(Path(importlib.util.find_spec(module).origin).read_bytes())
     for package in ("pypinyin", "jieba"):
         try:
             digest.update(f" {package} {version(package)}".encode())
@@ -104,7 +83,8 @@ def _digest(folder: Path) -> str:
 
 @lru_cache(maxsize=1)
 def frontend_data() -> dict:
-    """data/frontend.yaml: standalone 儿 words and the names of Latin letters."""
+    """data/frontend.yaml: standalone 儿 words, the words around 一 that its sandhi looks at, and
+    the names of Latin letters."""
     return yaml.safe_load((DATA / "frontend.yaml").read_text(encoding="utf-8"))
 
 
@@ -125,13 +105,11 @@ def spoken_words(text: str, fixes: tuple[Pronunciation, ...] = ()) -> list[Word]
     """`text` cut into what a pinyin-reading voice reads: each run of Chinese characters into its
     words (jieba) with their syllables from `mandarin_pinyin` (read over the whole text, so the
     context counts), everything between as a Word without syllables. Together they spell `text`."""
-    from broadcaster.speech.lexicon import segments
-
-    readings = mandarin_pinyin(text, fixes) if _HAN.search(text) else []
+    readings = mandarin_pinyin(text, fixes) if HAN.search(text) else []
     standalone_er = frontend_data()["standalone_er"]
     out: list[Word] = []
     done = 0
-    for run in _HAN_RUN.finditer(text):
+    for run in HAN_RUN.finditer(text):
         if run.start() > done:
             out.append(Word(text[done:run.start()]))
         i = run.start()
@@ -161,30 +139,6 @@ def split_erhua(syllable: str) -> tuple[str, bool]:
     return syllable, False
 
 
-@lru_cache(maxsize=1)
-def context_rules() -> dict[str, tuple[Rule, ...]]:
-    """data/polyphones.yaml by character, in the file's order (the first match wins)."""
-    items = yaml.safe_load((DATA / "polyphones.yaml").read_text(encoding="utf-8")) or []
-    table: dict[str, list[Rule]] = {}
-    for item in items:
-        rule = Rule(char=item["char"], reading=item["reading"],
-                    **{k: tuple(str(v) for v in item.get(k) or ()) for k in ("prev", "next", "not_prev", "not_next")})
-        table.setdefault(rule.char, []).append(rule)
-    return {c: tuple(rules) for c, rules in table.items()}
-
-
-def apply_context_rules(text: str, syllables: list[str]) -> list[str]:
-    """`syllables` (one per character of `text`) with the context rules applied."""
-    rules = context_rules()
-    out = list(syllables)
-    for i, char in enumerate(text):
-        for rule in rules.get(char, ()):
-            if rule.matches(text, i):
-                out[i] = rule.reading
-                break
-    return out
-
-
 def mandarin_pinyin(text: str, fixes: tuple[Pronunciation, ...] = ()) -> list[str]:
     """One TONE3 syllable (5 = neutral) per character of `text`, as a pinyin-reading voice must
     say it: readings in context with our and the user's fixes, then tone sandhi.
@@ -202,8 +156,6 @@ def _cached(text: str) -> tuple[str, ...]:
 
 
 def _mandarin(text: str, fixes: tuple[Pronunciation, ...]) -> list[str]:
-    from broadcaster.speech.pronounce import readings
-
     syllables, keep = readings(text, fixes)
     return tone_sandhi(text, syllables, keep)
 
@@ -230,8 +182,6 @@ def tone_sandhi(text: str, syllables: list[str], keep: frozenset[int] = frozense
 
 def _word_ends(text: str) -> set[int]:
     """Positions of the last character of each word of two or more characters."""
-    from broadcaster.speech.lexicon import segments
-
     ends, start = set(), 0
     for word in segments(text):
         start += len(word)
@@ -245,19 +195,32 @@ def _tone(syllable: str) -> str:
 
 
 def _han(text: str, i: int) -> bool:
-    return 0 <= i < len(text) and bool(_HAN.match(text[i]))
+    return 0 <= i < len(text) and bool(HAN.match(text[i]))
+
+
+@lru_cache(maxsize=1)
+def _yi_words() -> dict[str, frozenset[str] | tuple[str, ...]]:
+    """frontend.yaml's `yi` lists as sets of characters (and tuples of words to match at an end)."""
+    words = frontend_data()["yi"]
+    digits = frozenset(words["digits"])
+    return {"digits": digits, "numbers": digits | frozenset(words["numbers"]),
+            "multipliers": frozenset(words["multipliers"]), "weekday_next": frozenset(words["weekday_next"]),
+            "ends_word_after": frozenset(words["ends_word_after"]),
+            "weekday_after": tuple(words["weekday_after"]), "label_next": tuple(words["label_next"])}
 
 
 def _yi(text: str, tones: list[str], i: int) -> str:
+    words = _yi_words()
     prev = text[i - 1] if i > 0 else ""
     nxt = text[i + 1] if i + 1 < len(text) else ""
     if not _han(text, i + 1) or prev == "第":
         return "yi1"  # 统一, 唯一, 第一
-    if text[:i].endswith(("星期", "礼拜")) or (prev == "周" and nxt in _WEEKDAY_NEXT):
+    if text[:i].endswith(words["weekday_after"]) or (prev == "周" and nxt in words["weekday_next"]):
         return "yi1"  # 星期一, 周一上午
-    if nxt not in _MULTIPLIERS and (prev in _NUMBER_WORDS or nxt in _DIGIT_WORDS or prev in _YI_ENDS_WORD_AFTER):
+    if nxt not in words["multipliers"] and (prev in words["numbers"] or nxt in words["digits"]
+                                            or prev in words["ends_word_after"]):
         return "yi1"  # 十一, 二十一天, 一二三, 统一 (一百, 三千一百 take the sandhi below)
-    if text[i + 1:].startswith(_YI_LABEL_NEXT):
+    if text[i + 1:].startswith(words["label_next"]):
         return "yi1"  # 一月一日, 一号楼
     if prev == "月" and nxt in ("日", "号"):
         return "yi1"
@@ -275,8 +238,6 @@ def _bu(text: str, tones: list[str], i: int) -> str:
 
 
 def _third_tones(text: str, out: list[str], keep: frozenset[int]) -> list[str]:
-    from broadcaster.speech.lexicon import segments
-
     words, start = [], 0
     for word in segments(text) if any(s.endswith("3") for s in out) else ():
         words.append((start, start + len(word)))

@@ -1,21 +1,25 @@
-"""Pronunciation fixes for polyphones, applied the way each engine understands.
+"""Pronunciation fixes for polyphones, applied in the form each engine takes (engine_specs.py):
 
-- neural, kokoro: the fixes travel with the text to the shared front end (`speech.pinyin`);
-- espeak: a misread word becomes its pinyin as one word (huan2qian2), which the cmn voice reads;
-- edge: plain text only, so a homophone is substituted (接种 -> 接众).
+- neural, kokoro (FRONT_END): the fixes travel with the text to the shared front end
+  (`speech.pinyin.spoken_words`), which reads them as the voice must say them;
+- espeak (PINYIN_WORDS): a misread word becomes its pinyin as one word (huan2qian2), which the cmn
+  voice reads;
+- edge (HOMOPHONES): plain text only, so a homophone is substituted (接种 -> 接众).
 """
 from __future__ import annotations
 
 import re
 from functools import lru_cache
-from pathlib import Path
 
 import yaml
 
+from broadcaster.engine_specs import FRONT_END, HOMOPHONES, PINYIN_WORDS, engine_spec
+from broadcaster.resources import data_path
 from broadcaster.speech.lexicon import (Pronunciation, apply_spans, parse_pronunciation, substring_spans,
                                        word_spans)
+from broadcaster.speech.polyphones import apply_context_rules
 
-DATA = Path(__file__).resolve().parent / "data"
+DATA = data_path("speech")
 _HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 
 
@@ -68,8 +72,6 @@ def readings(text: str, extra: tuple[Pronunciation, ...] = ()) -> tuple[list[str
     """
     from pypinyin import Style, lazy_pinyin
 
-    from broadcaster.speech.pinyin import apply_context_rules
-
     out = lazy_pinyin(text, style=Style.TONE3, neutral_tone_with_five=True, strict=True,
                       errors=lambda chars: list(chars))
     if len(out) != len(text):  # pypinyin keeps one item per Han character; be sure of it
@@ -88,13 +90,19 @@ def readings(text: str, extra: tuple[Pronunciation, ...] = ()) -> tuple[list[str
 
 def for_engine(text: str, engine: str | None, extra: tuple[Pronunciation, ...] = ()) -> str:
     """The text with pronunciation fixes in the form `engine` takes (None: no engine's, unchanged)."""
+    spec = engine_spec(engine)
+    return in_form(text, spec.pronunciation_form if spec else FRONT_END, extra)
+
+
+def in_form(text: str, form: str, extra: tuple[Pronunciation, ...] = ()) -> str:
+    """The text with pronunciation fixes in one of the forms of engine_specs.py."""
     table = _table(extra)
-    if engine == "espeak":
+    if form == PINYIN_WORDS:
         # spaces keep two fixed words from running into one pinyin word
         pairs = {w: " " + "".join(p.pinyin) + " " for w, p in table.items() if p.espeak}
-    elif engine == "edge":
+    elif form == HOMOPHONES:
         pairs = {w: p.say for w, p in table.items() if p.say}
-    else:  # neural and any engine that takes pinyin: the text stays, pinyin_for carries the fix
+    else:  # FRONT_END: the text stays; the fixes travel with it to the pinyin front end (speech/pinyin.py)
         return text
     spans = [sp for sp in _spans(text, extra) if sp[2] in pairs]
     out = apply_spans(text, spans, pairs)

@@ -28,7 +28,8 @@ def spoken_text(text: str, voice: VoiceProfile, extra_lexicon: tuple[tuple[str, 
     1. normalize: numbers, times, dates, phones, symbols -> words (BadInput on 25:00, 2月30日);
     2. lexicon: the profile's dialect words, then the caller's extra words, on word boundaries;
     3. pronounce (only when `engine` is named): polyphone fixes in that engine's form, pinyin
-       words for eSpeak (huan2qian2), homophones for edge; neural takes `pinyin_for` instead.
+       words for eSpeak (huan2qian2), homophones for edge; neural and kokoro get the text as it is
+       and read the fixes through the shared front end (`speech.pinyin.spoken_words`).
     The engine-neutral text (engine None) is also the transcript: it holds no pinyin.
     """
     steps: list[tuple[str, str]] = []

@@ -7,12 +7,12 @@ from functools import lru_cache
 from pathlib import Path
 
 from broadcaster import yamlsource
+from broadcaster.engine_specs import engine_spec
 from broadcaster.errors import BadInput
 from broadcaster.i18n import N_, _
 from broadcaster.resources import voices_dir
 
 DEFAULT_VOICE = "mandarin"
-NEWSREADER_WPM = 160  # eSpeak words a minute that sound like a newsreader in cmn
 
 
 @dataclass(frozen=True)
@@ -51,17 +51,14 @@ class VoiceProfile:
     speaker: str = "male"       # male | female | a named speaker (zm_yunxi): engines with several use it
 
     def engine_settings(self, engine: str) -> dict:
-        """The engine's settings; a speed the profile leaves out follows its `rate`."""
+        """The engine's settings; a speed the profile leaves out follows its `rate` (each engine
+        says how: engine_specs.py), a speaker its `speaker` on engines with several."""
         settings = dict(self.engines.get(engine) or {})
-        if engine == "espeak":
-            settings.setdefault("speed", round(NEWSREADER_WPM * self.rate))
-        elif engine == "edge":
-            settings.setdefault("rate", f"{round((self.rate - 1) * 100):+d}%")
-        elif engine == "neural":  # the model's speed is a duration ratio: 1/rate slows it down
-            settings.setdefault("speed", round(1 / self.rate, 2))
-        elif engine == "kokoro":  # a speaking-rate factor like `rate`: below 1 is slower
-            settings.setdefault("speed", self.rate)
-            settings.setdefault("speaker", self.speaker)
+        spec = engine_spec(engine)
+        if spec is not None:
+            settings.setdefault(spec.speed_setting, spec.speed_for(self.rate))
+            if spec.several_speakers:
+                settings.setdefault("speaker", self.speaker)
         return settings
 
     def with_speaker(self, speaker: str) -> VoiceProfile:

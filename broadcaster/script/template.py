@@ -1,4 +1,10 @@
-"""Notice -> Script: the template filled in and cut into the parts of a program."""
+"""Notice templates filled in a bounded Jinja2 sandbox: every mistake is bad input at its line.
+
+A template is the user's program: the sandbox refuses attribute tricks, and loops, ranges, string
+sizes and powers are counted, so no template runs without end or fills the memory. The built-in
+templates are in data/notice_templates/ (resources.templates_dir); a notice may also use a .j2 file
+of its own folder, never one outside it.
+"""
 from __future__ import annotations
 
 import contextvars
@@ -19,61 +25,9 @@ from broadcaster.errors import BadInput, raise_all
 from broadcaster.i18n import _
 from broadcaster.notice import Notice
 from broadcaster.resources import templates_dir
-from broadcaster.speech.voices import VoiceProfile
+from broadcaster.yamlsource import closest
 
 _META_RE = re.compile(r"^\s*\{#-?(.*?)-?#\}", re.S)
-_SENTENCE_RE = re.compile(r"[^。！？!?；;\n]+[。！？!?；;]*")
-
-
-@dataclass(frozen=True)
-class Speech:
-    """Text to be spoken, as written (normalization comes later)."""
-
-    text: str
-    role: str = "body"  # lead | body | emphasis | line | half-line
-
-
-@dataclass(frozen=True)
-class Pause:
-    ms: int
-
-
-@dataclass(frozen=True)
-class Chime:
-    kind: str = "attention"  # attention | urgent | closing
-
-
-Segment = Speech | Pause | Chime
-
-
-@dataclass(frozen=True)
-class ProgramDefaults:
-    """An output profile's program parts; a notice's own options (chime, lead, ...) override them."""
-
-    chime: bool = True
-    closing_chime: bool = False
-    lead: bool = True
-    emphasis_intro: str = "重要的事情说三遍"  # said before the emphasized sentences
-    emphasis_times: int = 3
-
-
-@dataclass(frozen=True)
-class Script:
-    """A program as a sequence of segments; the audio stage turns it into sound."""
-
-    notice_id: str
-    segments: tuple[Segment, ...]
-    body: str  # the filled-in text, as written
-    music: Path | None = None  # a music bed to lay under the program (the notice's `music:`)
-
-    def speeches(self) -> tuple[Speech, ...]:
-        out: list[Speech] = []
-        for s in self.segments:
-            if isinstance(s, Speech):
-                out.append(s)
-            elif hasattr(s, "speeches"):  # a jingle's beat block holds its lines' speeches
-                out.extend(s.speeches())
-        return tuple(out)
 
 
 @dataclass(frozen=True)
@@ -103,7 +57,7 @@ class _Runaway(Exception):
     """A template wanted more than a notice can hold; reported as bad input with its line."""
 
 
-class _OutsideFolder(jinja2.TemplateNotFound):
+class _TemplateLeavesFolder(jinja2.TemplateNotFound):
     """A template file that is, or links to, a file outside the notice's folder."""
 
 
@@ -204,7 +158,7 @@ class _FolderLoader(jinja2.FileSystemLoader):
         source, filename, uptodate = super().get_source(environment, template)
         real = Path(filename).resolve()
         if not any(real.is_relative_to(Path(folder).resolve()) for folder in self.searchpath):
-            raise _OutsideFolder(template)
+            raise _TemplateLeavesFolder(template)
         return source, filename, uptodate
 
 
@@ -307,7 +261,6 @@ def fill(notice: Notice) -> str:
                 env = _env_for((builtin,))
                 known = [t.stem for t in templates_dir().glob("*.j2")]
                 if name not in known:
-                    from broadcaster.yamlsource import closest
                     close = closest(name, known)
                     raise notice.error(_("unknown template '{name}'").format(name=name),
                                        _("did you mean '{word}'? See `broadcaster templates`").format(word=close)
@@ -328,7 +281,7 @@ def fill(notice: Notice) -> str:
     except jinja2.exceptions.SecurityError:
         raise notice.error(_("the template tries something that is not allowed"),
                            _("use only variables and simple filters, e.g. {{ place }}"), where_key) from None
-    except _OutsideFolder as exc:
+    except _TemplateLeavesFolder as exc:
         raise notice.error(_("template '{name}' leads outside the notice's folder").format(name=exc.name),
                            _("copy the .j2 file into this notice's folder instead of linking to it"),
                            where_key) from None
@@ -373,7 +326,6 @@ def _missing(notice: Notice, var: str, missing: list[str]) -> BadInput:
                                                                                     template=notice.template)
     else:
         what = _("missing variable '{name}' (the text uses it)").format(name=var)
-    from broadcaster.yamlsource import closest
     spare = [v for v in notice.vars if v not in missing and v not in _used(notice)]
     typo = closest(var, spare)
 
@@ -449,121 +401,3 @@ def _syntax_words(message: str) -> tuple[str, str]:
 def _tidy(text: str) -> str:
     lines = [line.strip() for line in text.splitlines()]
     return "\n".join(line for line in lines if line)
-
-
-def sentences(text: str) -> list[str]:
-    """Cut text at sentence ends (。！？；and line breaks), keeping the punctuation."""
-    return [s.strip() for s in _SENTENCE_RE.findall(text) if s.strip(" \t，,、")]
-
-
-def build_script(notice: Notice, voice: VoiceProfile, program: ProgramDefaults | None = None) -> Script:
-    """The program for a notice: body sentences with pauses, read `repeat` times, framed by
-    chime, lead line, emphasis and closing chime (`frame_program`)."""
-    if notice.kind == "jingle":  # lines on a beat grid, not sentences (broadcaster/jingle/rhythm.py)
-        from broadcaster.jingle.rhythm import build_jingle_script
-        return frame_program(notice, voice, build_jingle_script(notice, voice), program)
-    body = fill(notice) if notice.kind == "notice" else "\n".join(notice.lines)
-    parts = sentences(body)
-    if not parts:
-        raise notice.error(_("the notice has nothing to say after filling in the template"),
-                           _("write some text or check the variables"), "text" if notice.text else "template")
-    gap = int(notice.options.get("gap", voice.pauses.repeat_gap / 1000) * 1000)
-    reading: list[Segment] = []
-    for i, sentence in enumerate(parts):
-        if i:
-            reading.append(Pause(voice.pauses.sentence))
-        reading.append(Speech(sentence, "line" if notice.kind == "jingle" else "body"))
-    segments: list[Segment] = []
-    for n in range(notice.repeat):
-        if n:
-            segments.append(Pause(gap))
-        segments.extend(reading)
-    return frame_program(notice, voice, Script(notice_id=notice.id, segments=tuple(segments), body=body),
-                         program)
-
-
-# ---------------------------------------------------------------- program parts (issue 6)
-_PUNCT_RE = re.compile(r"[\s，,。.！!？?；;：:、…—～~“”\"'（）()]+")
-PAUSE_AFTER_CHIME_MS = 500
-URGENT_PRIORITIES = ("urgent", "emergency")
-
-
-def _bare(text: str) -> str:
-    return _PUNCT_RE.sub("", text)
-
-
-def lead_line(notice: Notice, voice: VoiceProfile, program: ProgramDefaults, body: str) -> str | None:
-    """The opening line to say after the chime, or None.
-
-    Built-in templates already open with 各位村民请注意: saying it again as a lead would
-    make three in a row, so the lead is skipped when the body starts with it.
-    """
-    option = notice.options.get("lead", program.lead)
-    if option is False:
-        return None
-    line = voice.lead if option is True else str(option).strip()
-    if not _bare(line) or _bare(body).startswith(_bare(line)):
-        return None
-    return line
-
-
-def _emphasis(notice: Notice) -> list[str]:
-    """The emphasized sentences, their variables filled in like the body."""
-    from dataclasses import replace
-
-    out = []
-    for i, item in enumerate(notice.options.get("emphasis") or []):
-        if not isinstance(item, str) or not item.strip():
-            raise notice.error(_("emphasis item {n} is not a sentence").format(n=i + 1),
-                               _("write each sentence to repeat as text, e.g. - 不聚集"), "emphasis", i)
-        filled = fill(replace(notice, template=None, text=item))
-        out.extend(sentences(filled))
-    return out
-
-
-def _music(notice: Notice) -> Path | None:
-    name = notice.options.get("music")
-    if not name:
-        return None
-    path = Path(name).expanduser()
-    if not path.is_absolute():
-        path = notice.path.parent / path
-    if not path.resolve().is_relative_to(notice.path.parent.resolve()):
-        # a notice folder travels (batch, cluster, TF card): it may only use what is inside it
-        raise notice.error(_("music file '{name}' is outside the notice's folder").format(name=name),
-                           _("copy it into this notice's folder and name it relatively"), "music")
-    if not path.is_file():
-        raise notice.error(_("music file '{name}' not found").format(name=name),
-                           _("put the audio file in this notice's folder and write its name"), "music")
-    return path
-
-
-def frame_program(notice: Notice, voice: VoiceProfile, script: Script,
-                  program: ProgramDefaults | None = None) -> Script:
-    """Wrap the readings in the program parts: opening chime (urgent one for urgent/emergency
-    notices), lead line, "重要的事情说三遍" emphasis, closing chime; and the music bed."""
-    from dataclasses import replace
-
-    program = program or ProgramDefaults()
-    opts = notice.options
-    gap = int(opts.get("gap", voice.pauses.repeat_gap / 1000) * 1000)
-    head: list[Segment] = []
-    if opts.get("chime", program.chime):
-        head += [Chime("urgent" if notice.priority in URGENT_PRIORITIES else "attention"),
-                 Pause(PAUSE_AFTER_CHIME_MS)]
-    lead = lead_line(notice, voice, program, script.body)
-    if lead:
-        head += [Speech(lead, "lead"), Pause(voice.pauses.after_lead)]
-    tail: list[Segment] = []
-    emphasized = _emphasis(notice)
-    if emphasized:
-        tail += [Pause(gap), Speech(program.emphasis_intro, "lead"), Pause(voice.pauses.after_lead)]
-        for k, sentence in enumerate(emphasized):
-            for n in range(program.emphasis_times):
-                if k or n:
-                    tail.append(Pause(voice.pauses.sentence))
-                tail.append(Speech(sentence, "emphasis"))
-    if opts.get("closing_chime", program.closing_chime):
-        tail += [Pause(voice.pauses.after_lead), Chime("closing")]
-    return replace(script, segments=tuple(head) + tuple(script.segments) + tuple(tail),
-                   music=_music(notice))

@@ -2,49 +2,18 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
-from broadcaster.script import Pause, Script, Segment, Speech
+from broadcaster.jingle.check import check_jingle, form_error
+from broadcaster.script import BeatBlock, BeatLine, Pause, Script, Segment, Speech
+from broadcaster.speech.characters import mark_class
 
-_PHRASE_RE = re.compile(r"[^、，,；;：:\s]+")
-BEATS_PER_LINE = 4
 HALF_LINE_GAIN_DB = 3.0   # the 三句半 punch line, a little louder
-PERCUSSION = ("woodblock",)
-
-
-@dataclass(frozen=True)
-class BeatLine:
-    """One jingle line: its phrases with short pauses, starting on a beat."""
-
-    parts: tuple[Speech | Pause, ...]
-    rest_beats: int = 0        # extra beats of rest before it (the 三句半 half line waits one)
-    gain_db: float = 0.0
-
-    def speeches(self) -> tuple[Speech, ...]:
-        return tuple(p for p in self.parts if isinstance(p, Speech))
-
-
-@dataclass(frozen=True)
-class BeatBlock:
-    """A reading of a jingle: every line starts `beats_per_line` beats after the one before.
-
-    The beat length comes from the longest line once its speech is synthesized, so the grid
-    is even whatever engine speaks.
-    """
-
-    lines: tuple[BeatLine, ...]
-    line_pause_ms: int = 700          # the least rest after the longest line
-    beats_per_line: int = BEATS_PER_LINE
-    percussion: str | None = None     # None, or a sound from PERCUSSION, struck on every beat
-    intro_beats: int = 0              # beats struck before the first line (with percussion)
-
-    def speeches(self) -> tuple[Speech, ...]:
-        return tuple(s for line in self.lines for s in line.speeches())
 
 
 def phrases(line: str) -> list[str]:
-    """A line cut at 、，； (each cut is a short pause)."""
-    return _PHRASE_RE.findall(line)
+    """A line cut at 、，；： and spaces (each cut is a short pause)."""
+    return re.findall(f"[^{mark_class('comma', 'clause_stop', 'colon')}\\s]+", line)
 
 
 def beat_line(text: str, comma_ms: int, role: str = "line", rest_beats: int = 0,
@@ -58,9 +27,8 @@ def beat_line(text: str, comma_ms: int, role: str = "line", rest_beats: int = 0,
 
 
 def build_jingle_script(notice, voice) -> Script:
-    """The program for a `kind: jingle` notice; BadInput when a line breaks its declared form."""
-    from broadcaster.jingle.check import check_jingle, form_error
-
+    """The readings of a `kind: jingle` notice (frame them with script.frame_program); BadInput when
+    a line breaks its declared form."""
     report = check_jingle(notice, voice=voice)
     if report.form_given:
         error = form_error(notice, report)

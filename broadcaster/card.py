@@ -19,9 +19,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from broadcaster.errors import BadInput, CouldNotDo
+from broadcaster.audio.decode import decode
+from broadcaster.audio.master import master_checked
+from broadcaster.audio.profiles import get_output_profile
+from broadcaster.errors import BadInput, BadInputs, CouldNotDo
 from broadcaster.fsutil import one_line, os_reason
 from broadcaster.i18n import _, ngettext
+from broadcaster.render import RenderOptions, load_all, render_prepared
 
 AUDIO_SUFFIXES = (".mp3", ".wav", ".m4a", ".aac", ".ogg", ".opus", ".flac")
 NOTICE_SUFFIXES = (".yaml", ".yml")
@@ -119,9 +123,6 @@ def export_card(files: list[Path], target: Path, engine: str = "auto", replace: 
     """Convert notices and audio files to the loop-player profile and write them to `target`
     in the given order, with PLAYLIST.txt. Refuses (before writing) a bad input, an
     unwritable target, or a card without room."""
-    from broadcaster.audio.profiles import get_output_profile
-    from broadcaster.render import BadInputs, load_all
-
     if not files:
         raise BadInput(_("no files to put on the card"), _("give notice .yaml files or audio files"))
     _check_inputs(files)
@@ -161,9 +162,6 @@ def export_card(files: list[Path], target: Path, engine: str = "auto", replace: 
 
 def _convert(files: list[Path], by_path: dict, staging: Path, profile, engine: str) -> list[tuple]:
     """Each file as a loop-player MP3 in `staging`: (path, ascii id, title, size, duration)."""
-    from broadcaster.audio.master import decode, master_checked
-    from broadcaster.render import RenderOptions, render_prepared
-
     out = []
     used: set[str] = set()
     done: dict[Path, tuple] = {}  # a schedule airs the same file many times a day: convert it once

@@ -1,0 +1,219 @@
+"""Notice -> Script: the template filled in (script/template.py) and cut into the parts of a program."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+from functools import lru_cache
+from pathlib import Path
+
+from broadcaster.i18n import _
+from broadcaster.notice import Notice
+from broadcaster.script.template import TemplateInfo, builtin_templates, fill, template_info
+from broadcaster.speech.characters import mark_class, marks
+from broadcaster.speech.voices import VoiceProfile
+
+__all__ = ["BEATS_PER_LINE", "BeatBlock", "BeatLine", "Chime", "Pause", "ProgramDefaults", "Script", "Segment",
+           "Speech", "TemplateInfo", "build_script", "builtin_templates", "fill", "frame_program", "lead_line",
+           "sentences", "template_info"]
+BEATS_PER_LINE = 4  # a jingle line and its rest fill this many beats
+
+
+@dataclass(frozen=True)
+class Speech:
+    """Text to be spoken, as written (normalization comes later)."""
+
+    text: str
+    role: str = "body"  # lead | body | emphasis | line | half-line
+
+
+@dataclass(frozen=True)
+class Pause:
+    ms: int
+
+
+@dataclass(frozen=True)
+class Chime:
+    kind: str = "attention"  # attention | urgent | closing
+
+
+@dataclass(frozen=True)
+class BeatLine:
+    """One jingle line: its phrases with short pauses, starting on a beat."""
+
+    parts: tuple[Speech | Pause, ...]
+    rest_beats: int = 0        # extra beats of rest before it (the 三句半 half line waits one)
+    gain_db: float = 0.0
+
+    def speeches(self) -> tuple[Speech, ...]:
+        return tuple(p for p in self.parts if isinstance(p, Speech))
+
+
+@dataclass(frozen=True)
+class BeatBlock:
+    """A reading of a jingle: every line starts `beats_per_line` beats after the one before.
+
+    The beat length comes from the longest line once its speech is synthesized, so the grid
+    is even whatever engine speaks.
+    """
+
+    lines: tuple[BeatLine, ...]
+    line_pause_ms: int = 700          # the least rest after the longest line
+    beats_per_line: int = BEATS_PER_LINE
+    percussion: str | None = None     # None, or a sound of audio/percussion.py, struck on every beat
+    intro_beats: int = 0              # beats struck before the first line (with percussion)
+
+    def speeches(self) -> tuple[Speech, ...]:
+        return tuple(s for line in self.lines for s in line.speeches())
+
+
+Segment = Speech | Pause | Chime | BeatBlock
+
+
+@dataclass(frozen=True)
+class ProgramDefaults:
+    """An output profile's program parts; a notice's own options (chime, lead, ...) override them."""
+
+    chime: bool = True
+    closing_chime: bool = False
+    lead: bool = True
+    emphasis_intro: str = "重要的事情说三遍"  # said before the emphasized sentences
+    emphasis_times: int = 3
+
+
+@dataclass(frozen=True)
+class Script:
+    """A program as a sequence of segments; the audio stage turns it into sound."""
+
+    notice_id: str
+    segments: tuple[Segment, ...]
+    body: str  # the filled-in text, as written
+    music: Path | None = None  # a music bed to lay under the program (the notice's `music:`)
+
+    def speeches(self) -> tuple[Speech, ...]:
+        out: list[Speech] = []
+        for s in self.segments:
+            if isinstance(s, Speech):
+                out.append(s)
+            elif isinstance(s, BeatBlock):  # a jingle's beat block holds its lines' speeches
+                out.extend(s.speeches())
+        return tuple(out)
+
+
+@lru_cache(maxsize=1)
+def _sentence_re() -> re.Pattern:
+    ends = mark_class("full_stop", "clause_stop")
+    return re.compile(f"[^{ends}{mark_class('line_break')}]+[{ends}]*")
+
+
+def sentences(text: str) -> list[str]:
+    """Cut text at sentence ends (。！？；and line breaks), keeping the punctuation."""
+    return [s.strip() for s in _sentence_re().findall(text) if s.strip(" \t" + marks("comma"))]
+
+
+def build_script(notice: Notice, voice: VoiceProfile, program: ProgramDefaults | None = None) -> Script:
+    """The program for a notice: body sentences with pauses, read `repeat` times, framed by
+    chime, lead line, emphasis and closing chime (`frame_program`).
+
+    A jingle's lines go on a beat grid instead: jingle.beats.build_jingle_script, framed the same
+    way (render.prepare chooses; this module stays below the jingle package)."""
+    body = fill(notice) if notice.kind == "notice" else "\n".join(notice.lines)
+    parts = sentences(body)
+    if not parts:
+        raise notice.error(_("the notice has nothing to say after filling in the template"),
+                           _("write some text or check the variables"), "text" if notice.text else "template")
+    gap = int(notice.options.get("gap", voice.pauses.repeat_gap / 1000) * 1000)
+    reading: list[Segment] = []
+    for i, sentence in enumerate(parts):
+        if i:
+            reading.append(Pause(voice.pauses.sentence))
+        reading.append(Speech(sentence, "line" if notice.kind == "jingle" else "body"))
+    segments: list[Segment] = []
+    for n in range(notice.repeat):
+        if n:
+            segments.append(Pause(gap))
+        segments.extend(reading)
+    return frame_program(notice, voice, Script(notice_id=notice.id, segments=tuple(segments), body=body),
+                         program)
+
+
+# ---------------------------------------------------------------- program parts (issue 6)
+_PUNCT_RE = re.compile(r"[\s，,。.！!？?；;：:、…—～~“”\"'（）()]+")
+PAUSE_AFTER_CHIME_MS = 500
+URGENT_PRIORITIES = ("urgent", "emergency")
+
+
+def _bare(text: str) -> str:
+    return _PUNCT_RE.sub("", text)
+
+
+def lead_line(notice: Notice, voice: VoiceProfile, program: ProgramDefaults, body: str) -> str | None:
+    """The opening line to say after the chime, or None.
+
+    Built-in templates already open with 各位村民请注意: saying it again as a lead would
+    make three in a row, so the lead is skipped when the body starts with it.
+    """
+    option = notice.options.get("lead", program.lead)
+    if option is False:
+        return None
+    line = voice.lead if option is True else str(option).strip()
+    if not _bare(line) or _bare(body).startswith(_bare(line)):
+        return None
+    return line
+
+
+def _emphasis(notice: Notice) -> list[str]:
+    """The emphasized sentences, their variables filled in like the body."""
+    out = []
+    for i, item in enumerate(notice.options.get("emphasis") or []):
+        if not isinstance(item, str) or not item.strip():
+            raise notice.error(_("emphasis item {n} is not a sentence").format(n=i + 1),
+                               _("write each sentence to repeat as text, e.g. - 不聚集"), "emphasis", i)
+        filled = fill(replace(notice, template=None, text=item))
+        out.extend(sentences(filled))
+    return out
+
+
+def _music(notice: Notice) -> Path | None:
+    name = notice.options.get("music")
+    if not name:
+        return None
+    path = Path(name).expanduser()
+    if not path.is_absolute():
+        path = notice.path.parent / path
+    if not path.resolve().is_relative_to(notice.path.parent.resolve()):
+        # a notice folder travels (batch, cluster, TF card): it may only use what is inside it
+        raise notice.error(_("music file '{name}' is outside the notice's folder").format(name=name),
+                           _("copy it into this notice's folder and name it relatively"), "music")
+    if not path.is_file():
+        raise notice.error(_("music file '{name}' not found").format(name=name),
+                           _("put the audio file in this notice's folder and write its name"), "music")
+    return path
+
+
+def frame_program(notice: Notice, voice: VoiceProfile, script: Script,
+                  program: ProgramDefaults | None = None) -> Script:
+    """Wrap the readings in the program parts: opening chime (urgent one for urgent/emergency
+    notices), lead line, "重要的事情说三遍" emphasis, closing chime; and the music bed."""
+    program = program or ProgramDefaults()
+    opts = notice.options
+    gap = int(opts.get("gap", voice.pauses.repeat_gap / 1000) * 1000)
+    head: list[Segment] = []
+    if opts.get("chime", program.chime):
+        head += [Chime("urgent" if notice.priority in URGENT_PRIORITIES else "attention"),
+                 Pause(PAUSE_AFTER_CHIME_MS)]
+    lead = lead_line(notice, voice, program, script.body)
+    if lead:
+        head += [Speech(lead, "lead"), Pause(voice.pauses.after_lead)]
+    tail: list[Segment] = []
+    emphasized = _emphasis(notice)
+    if emphasized:
+        tail += [Pause(gap), Speech(program.emphasis_intro, "lead"), Pause(voice.pauses.after_lead)]
+        for k, sentence in enumerate(emphasized):
+            for n in range(program.emphasis_times):
+                if k or n:
+                    tail.append(Pause(voice.pauses.sentence))
+                tail.append(Speech(sentence, "emphasis"))
+    if opts.get("closing_chime", program.closing_chime):
+        tail += [Pause(voice.pauses.after_lead), Chime("closing")]
+    return replace(script, segments=tuple(head) + tuple(script.segments) + tuple(tail),
+                   music=_music(notice))
