@@ -4,7 +4,6 @@ Each command imports the work it calls inside its function, so that `broadcaster
 """
 from __future__ import annotations
 
-import re
 import sys
 from pathlib import Path
 
@@ -296,15 +295,9 @@ def normalize_command(text: str, voice: str | None, engine: str | None, lexicon:
         doc = {"text": result.text, "written": result.written, "voice": profile.name, "engine": engine,
                "steps": [{"step": s, "text": t} for s, t in result.steps],
                "rewrites": [{"rule": h.rule, "written": h.written, "spoken": h.spoken} for h in result.hits]}
-        from broadcaster.engines.base import get_engine
-        if engine == "kokoro":  # what the Kokoro voice reads: the front end's pinyin after tone sandhi
-            from broadcaster.engines import kokoro
-            pieces = kokoro.plan(result.text, sounds)
-            doc["pinyin"] = re.findall(r"[a-zü]+[1-5]", " ".join(p.pinyin for p in pieces))  # one per syllable
-            doc["phonemes"] = [p.phonemes for p in pieces]
-        elif engine and getattr(get_engine(engine), "takes_pinyin", False):
-            from broadcaster.speech.pinyin import mandarin_pinyin  # what a pinyin-reading voice is given
-            doc["pinyin"] = mandarin_pinyin(result.text, sounds)
+        if engine:  # what the voice reads: a pinyin voice's syllables after tone sandhi (and phonemes)
+            from broadcaster.engines.base import get_engine
+            doc.update(get_engine(engine).reading(result.text, sounds))
         echo_json(doc)
     else:
         click.echo(result.text)
@@ -358,7 +351,7 @@ def export_card_command(files: tuple[str, ...], target: str, engine: str, replac
       broadcaster export-card notices/ -o /media/TF --replace
     Refuses, before writing anything, when the card is read-only or too small.
     """
-    from broadcaster.audio.card import export_card
+    from broadcaster.card import export_card
 
     paths = [p for f in files for p in (expand((f,)) if Path(f).is_dir() else [Path(f)])]
 

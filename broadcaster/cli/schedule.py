@@ -184,7 +184,7 @@ def export_command(schedule: str, start: str | None, days: int, audio: str | Non
         click.echo(_("note: the title of '{notice}' holds line breaks or tabs; the export writes them as spaces")
                    .format(notice=notice), err=True)
     if fmt == "card":
-        from broadcaster.audio.card import export_card
+        from broadcaster.card import export_card
         written = []
         groups: dict = {}
         for p in exports.on_air(plays):

@@ -22,8 +22,8 @@ def _engine_info(name: str) -> dict:
         engine = get_engine(name)
     except EngineUnavailable:
         return {"licence": "", "speakers": {}}
-    speakers = engine.speakers() if hasattr(engine, "speakers") else {}
-    licence = str(getattr(engine, "licence", "") or "")
+    speakers = engine.speakers()
+    licence = engine.licence
     sexes = {"female": _("female"), "male": _("male")}
     return {"licence": _(licence) if licence else "",
             "speakers": {name: sexes.get(sex, sex) for name, sex in speakers.items()}}
@@ -35,7 +35,7 @@ def _engine_note(name: str) -> str:
     from broadcaster.errors import EngineUnavailable
 
     try:
-        note = str(getattr(get_engine(name), "note", "") or "")
+        note = get_engine(name).note
         return _(note) if note else ""
     except EngineUnavailable:
         return ""

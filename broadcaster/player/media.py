@@ -50,7 +50,7 @@ def inspect(path: str | Path) -> AudioInfo:
         raise Unplayable(_("audio file is empty: {path}").format(path=p))
     try:
         parsed = mutagen.File(str(p))
-    except Exception as exc:  # mutagen raises many kinds on damaged files
+    except Exception:  # mutagen raises many kinds on damaged files
         raise Unplayable(_("cannot read the sound in {path}: the file is damaged or is not audio").format(
             path=p)) from None
     length = float(getattr(getattr(parsed, "info", None), "length", 0) or 0)
