@@ -28,7 +28,8 @@ class EngineSpec:
     pronunciation_form = HOMOPHONES
     speed_setting = "speed"           # the key of the engine's settings that a profile's rate fills
     # reads the shared Mandarin front end's pinyin: synthesize() takes the user's pronunciation
-    # fixes as a third argument, and the front end's digest is part of every clip key
+    # fixes as a third argument, the front end's digest is part of every clip key, and it says a
+    # voice profile's accent (the others do not: speech/voices.py `accent_for`)
     takes_pinyin = False
     # offers `synthesize_async(text, voice, limit)`: a render sends its requests concurrently,
     # bounded by --concurrency; the others are CPU-bound and run one at a time
@@ -50,8 +51,9 @@ class EngineSpec:
         """Speaker name -> male | female, for an engine with several speakers."""
         return {}
 
-    def reading(self, text: str, pronunciations: tuple = ()) -> dict:
-        """What the voice reads for a spoken text, shown by `normalize --json` ({} for plain text)."""
+    def reading(self, text: str, pronunciations: tuple = (), accent=None) -> dict:
+        """What the voice reads for a spoken text (with a profile's accent, for the engines that take
+        one), shown by `normalize --json` ({} for plain text)."""
         return {}
 
 

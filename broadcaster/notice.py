@@ -36,6 +36,8 @@ COMMON_FIELDS: dict[str, tuple[tuple[type, ...], str]] = {
     "closing_chime": ((bool,), N_("true or false")),
     "music": ((str,), N_("the name of a music file in this notice's folder")),
     "gap": ((int, float), N_("seconds between readings, e.g. 1.5")),
+    "alternate": ((list,), N_("the voice profiles the readings take turns in, e.g. [mandarin, sichuan_chongqing]")),
+    "accent": ((str, bool), N_("an accent's name, e.g. chuanyu, or false for none")),
 }
 NOTICE_FIELDS = {**COMMON_FIELDS,
                  "template": ((str,), N_("a built-in template name or the name of a .j2 file")),
@@ -46,10 +48,25 @@ JINGLE_FIELDS = {**COMMON_FIELDS,
 FIELD_CHOICES = {"engine": ENGINES, "priority": PRIORITIES, "form": JINGLE_FORMS}
 # Field names an official may write in Chinese -> the field meant ("标题: …" -> did you mean 'title'?)
 CHINESE_KEYS = {"标题": "title", "题目": "title", "正文": "text", "内容": "text", "文字": "text", "通知": "text",
-                "模板": "template", "变量": "vars", "声音": "voice", "语音": "voice", "口音": "voice",
+                "模板": "template", "变量": "vars", "声音": "voice", "语音": "voice", "口音": "accent",
                 "方言": "voice", "重复": "repeat", "遍数": "repeat", "次数": "repeat", "优先级": "priority",
                 "引擎": "engine", "编号": "id", "类型": "kind", "格式": "form", "句子": "lines", "音乐": "music",
-                "重点": "emphasis", "强调": "emphasis", "间隔": "gap", "停顿": "gap"}
+                "重点": "emphasis", "强调": "emphasis", "间隔": "gap", "停顿": "gap", "轮流": "alternate",
+                "交替": "alternate"}
+
+
+@dataclass(frozen=True)
+class Alternate:
+    """The voice of some readings in `alternate:`: a voice profile and, if given, an accent for it
+    (None: the profile's own; "": none). Readings take turns through the list."""
+
+    voice: str
+    accent: str | None = None
+
+    @property
+    def key(self) -> str:
+        """Names this voice among a notice's voices (the same profile may come with another accent)."""
+        return self.voice if self.accent is None else f"{self.voice}+{self.accent or 'none'}"
 
 
 @dataclass(frozen=True)
@@ -70,6 +87,8 @@ class Notice:
     engine: str | None = None
     priority: str = "normal"
     options: dict = field(default_factory=dict)  # program options (lead, chime, gap, ...)
+    alternate: tuple[Alternate, ...] = ()  # the readings' voices in turn (empty: every reading in `voice`)
+    accent: str | None = None       # the accent of the notice's voice: None the profile's, "" none
     doc: YamlDoc | None = field(default=None, compare=False, repr=False)
 
     def error(self, what: str, fix: str = "", *keys: Any) -> BadInput:
@@ -145,7 +164,9 @@ def notice_from_doc(doc: YamlDoc, defaults: dict | None = None) -> Notice:
             return None
 
     nid = attempt(_id, doc, data)
-    repeat = attempt(_repeat, doc, data, defaults)
+    alternate = attempt(_alternate, doc, data) or ()
+    accent = attempt(_accent, doc, data.get("accent"), ("accent",))
+    repeat = attempt(_repeat, doc, data, defaults, len(alternate))
     engine = attempt(_one_of, doc, data, "engine", ENGINES, defaults.get("engine"), N_("unknown engine '{value}'"))
     priority = attempt(_one_of, doc, data, "priority", PRIORITIES, "normal", N_("unknown priority '{value}'"))
     attempt(_gap, doc, data)
@@ -167,7 +188,8 @@ def notice_from_doc(doc: YamlDoc, defaults: dict | None = None) -> Notice:
         return Notice(path=doc.path, id=nid, title=title or nid, kind="jingle",
                       lines=tuple(line.strip() for line in lines), form=form,
                       voice=data.get("voice", defaults.get("voice")), repeat=repeat,
-                      vars=variables, engine=engine, priority=priority, options=options, doc=doc)
+                      vars=variables, engine=engine, priority=priority, options=options, alternate=alternate,
+                      accent=accent, doc=doc)
 
     has_template, has_text = "template" in doc.data, "text" in doc.data
     text = data.get("text")
@@ -182,7 +204,7 @@ def notice_from_doc(doc: YamlDoc, defaults: dict | None = None) -> Notice:
     return Notice(path=doc.path, id=nid, title=title or nid, template=data.get("template"),
                   text=None if text is None else str(text), voice=data.get("voice", defaults.get("voice")),
                   repeat=repeat, vars=variables, engine=engine, priority=priority,
-                  options=options, doc=doc)
+                  options=options, alternate=alternate, accent=accent, doc=doc)
 
 
 def _id(doc: YamlDoc, data: dict) -> str:
@@ -199,12 +221,57 @@ def _id(doc: YamlDoc, data: dict) -> str:
     return nid
 
 
-def _repeat(doc: YamlDoc, data: dict, defaults: dict) -> int:
+def _repeat(doc: YamlDoc, data: dict, defaults: dict, voices: int = 0) -> int:
     repeat = data.get("repeat", defaults.get("repeat", 2))
     if not 1 <= repeat <= 10:
         raise doc.error(_("repeat {n} is out of range").format(n=repeat), _("use a whole number from 1 to 10"),
                         "repeat")
+    if voices > repeat:
+        if "repeat" not in data:
+            return voices  # every voice of `alternate:` reads once at least
+        raise doc.error(_("repeat {n} is fewer readings than the {voices} voices under 'alternate'").format(
+            n=repeat, voices=voices), _("write repeat: {voices} or more").format(voices=voices), "repeat")
     return repeat
+
+
+ALTERNATE_FIX = N_("write the voice profiles one a line, e.g. `- mandarin` then `- sichuan_chongqing`, "
+                   "or `- {voice: shaanxi, accent: guanzhong}`")
+
+
+def _alternate(doc: YamlDoc, data: dict) -> tuple[Alternate, ...]:
+    """`alternate:` — the readings' voices in turn. Each item is a voice profile's name, or a mapping
+    with `voice` and `accent`. (A recording as one of the readings is the planned next kind of item,
+    issue 22 §1: it would be parsed here into its own Alternate kind.)"""
+    items = data.get("alternate")
+    if items is None:
+        return ()
+    if len(items) < 2:
+        raise doc.error(_("'alternate' needs two voices or more"), _(ALTERNATE_FIX), "alternate")
+    if len(items) > 10:
+        raise doc.error(_("too many items under '{key}' ({n}; at most {limit})").format(key="alternate",
+                        n=len(items), limit=10), _("keep the ones that matter"), "alternate")
+    out = []
+    for i, item in enumerate(items):
+        if isinstance(item, str) and item.strip():
+            out.append(Alternate(item.strip()))
+        elif (isinstance(item, dict) and isinstance(item.get("voice"), str) and set(item) <= {"voice", "accent"}):
+            out.append(Alternate(item["voice"], _accent(doc, item.get("accent"), ("alternate", i, "accent"))))
+        else:
+            raise doc.error(_("item {n} under 'alternate' is not a voice").format(n=i + 1), _(ALTERNATE_FIX),
+                            "alternate", i)
+    return tuple(out)
+
+
+def _accent(doc: YamlDoc, value: Any, key: tuple) -> str | None:
+    """An accent's name, "" for none (false, none), None when not given (the voice profile's own)."""
+    if value is None:
+        return None
+    if value is False or value == "none":
+        return ""
+    if value is True or not isinstance(value, str) or not value.strip():
+        raise doc.error(_("'{name}' has the wrong kind of value ({kind})").format(name="accent", kind=_kind_name(value)),
+                        _("write {hint}").format(hint=_(COMMON_FIELDS["accent"][1])), *key)
+    return value.strip()
 
 
 def _one_of(doc: YamlDoc, data: dict, name: str, choices: tuple[str, ...], default: str | None,

@@ -11,20 +11,29 @@ from typing import Callable
 from broadcaster import __version__
 from broadcaster.audio.profiles import output_profile
 from broadcaster.engines.base import Clip, auto_order
-from broadcaster.engines.speak import SpeakJob, program_srt, speak, speak_then
+from broadcaster.engines.speak import SpeakJob, program_srt, speak, speak_then, srt_cues
 from broadcaster.errors import BadInput, BadInputs, CouldNotDo  # noqa: F401 (BadInputs: callers import it from here too)
 from broadcaster.fsutil import (check_folder, locked, remove_stale_temps, sha256_file, write_text,
                                  write_text_if_changed)
 from broadcaster.i18n import _
 from broadcaster.jingle.beats import build_jingle_script, with_percussion
-from broadcaster.notice import FOLDER_FILES, Notice, load_notice
+from broadcaster.notice import FOLDER_FILES, Alternate, Notice, load_notice
 from broadcaster.resources import templates_dir
 from broadcaster.script import Script, Speech, build_script, frame_program
+from broadcaster.speech.accent import load_accent
 from broadcaster.speech.lexicon import USER_LEXICON, user_lexicon_for
-from broadcaster.speech.spoken import spoken_text
+from broadcaster.speech.spoken import SpokenText, spoken_text
 from broadcaster.speech.voices import VoiceProfile, get_profile
 
 FORMATS = ("mp3", "wav")
+
+
+@dataclass(frozen=True)
+class OtherVoice:
+    """One more voice a notice's readings take turns in (`alternate:`), with its spoken sentences."""
+
+    voice: VoiceProfile
+    spoken: dict  # written sentence -> SpokenText, in this voice's words
 
 
 @dataclass(frozen=True)
@@ -36,9 +45,17 @@ class Prepared:
     script: Script
     spoken: dict  # written sentence -> SpokenText (engine-neutral: also the transcript)
     pronunciations: tuple = ()  # the folder's lexicon.yaml pronunciations, applied per engine
+    others: dict = field(default_factory=dict)  # voice key (Speech.voice) -> OtherVoice
+
+    def spoken_for(self, speech: Speech) -> SpokenText:
+        """What `speech` is given to its voice (the notice's, or one of `alternate:`)."""
+        return (self.others[speech.voice].spoken if speech.voice else self.spoken)[speech.text]
+
+    def voice_for(self, speech: Speech) -> VoiceProfile:
+        return self.others[speech.voice].voice if speech.voice else self.voice
 
     def transcript(self) -> str:
-        return "\n".join(self.spoken[s.text].text for s in self.script.speeches())
+        return "\n".join(self.spoken_for(s).text for s in self.script.speeches())
 
 
 @dataclass(frozen=True)
@@ -68,7 +85,16 @@ class Rendered:
     loudness_lufs: float | None = None   # integrated, measured on the written file (ebur128)
     true_peak_dbtp: float | None = None
     engine_voice: str = ""  # the engine's voice that spoke (yue, zh-HK-HiuGaaiNeural, ...)
-    spoken_as: str = ""     # dialect: a voice of the profile's dialect; mandarin: a Mandarin voice
+    # dialect: a voice of the profile's dialect; accent: a Mandarin voice saying the profile's accent
+    # (`accent` names it); mandarin: a Mandarin voice
+    spoken_as: str = ""
+    accent: str = ""
+    # what listeners heard, in words (in the language of the render): the render line and the desk
+    # show it, e.g. "川渝口音（普通话声音 zm_yunxi + 本地词）" (heard_label)
+    heard: str = ""
+    # with `alternate:`, each reading: n, voice, engine, engine_voice, spoken_as, accent, heard, start,
+    # end (seconds in the program)
+    readings: tuple = ()
 
 
 def is_folder_file(path: Path) -> bool:
@@ -82,27 +108,66 @@ def prepare(notice: Notice, voice_override: str | None = None, program=None,
     speaker: who speaks on engines with several speakers (Kokoro): male, female or a speaker's name,
     instead of the voice profile's `speaker` (VoiceProfile.with_speaker); None: the profile's.
     """
-    try:
-        voice = get_profile(voice_override or notice.voice)
+    first = notice.alternate[0] if notice.alternate and not (voice_override or notice.voice) else None
+    try:  # without `voice:`, the notice's own voice (lead line, emphasis) is the first of `alternate:`
+        voice = get_profile(voice_override or notice.voice or (first.voice if first else None))
     except BadInput as exc:
-        raise exc.located(notice.path, notice.doc.line("voice") if notice.doc else None, ("voice",)) from None
+        key = ("alternate", 0) if first else ("voice",)
+        raise exc.located(notice.path, notice.doc.line(*key) if notice.doc else None, key) from None
     if speaker:
         voice = voice.with_speaker(speaker)
+    voice = _accented(notice, voice, notice.accent if notice.accent is not None or not first else first.accent,
+                      ("accent",) if notice.accent is not None or not first else ("alternate", 0))
+    others = {}
+    for i, turn in enumerate(notice.alternate):
+        if turn.key not in others:
+            others[turn.key] = _other_voice(notice, turn, i, voice, speaker)
     # program: the output profile's ProgramDefaults; a jingle's lines go on a beat grid, not sentences
     if notice.kind == "jingle":
         script = frame_program(notice, voice, build_jingle_script(notice, voice), program)
     else:
         script = build_script(notice, voice, program)
     user = user_lexicon_for(notice.path)  # the folder's own lexicon.yaml, if any
-    words, sounds = (user.words_for(voice.name), user.pronounce) if user else ((), ())
-    spoken = {}
+    sounds = user.pronounce if user else ()
+    spoken: dict = {}
+    by_voice: dict = {key: {} for key in others}
     for speech in script.speeches():
-        if speech.text not in spoken:
+        who = others[speech.voice].voice if speech.voice else voice
+        table = by_voice[speech.voice] if speech.voice else spoken
+        if speech.text not in table:
             try:
-                spoken[speech.text] = spoken_text(speech.text, voice, words, extra_pronunciations=sounds)
+                table[speech.text] = spoken_text(speech.text, who, user.words_for(who.name) if user else (),
+                                                 extra_pronunciations=sounds)
             except BadInput as exc:
                 raise _in_vars(notice, speech.text, exc) from None
-    return Prepared(notice=notice, voice=voice, script=script, spoken=spoken, pronunciations=tuple(sounds))
+    return Prepared(notice=notice, voice=voice, script=script, spoken=spoken, pronunciations=tuple(sounds),
+                    others={k: OtherVoice(v.voice, by_voice[k]) for k, v in others.items()})
+
+
+def _accented(notice: Notice, voice: VoiceProfile, accent: str | None, key: tuple) -> VoiceProfile:
+    """`voice` with a notice's choice of accent: None its own, "" none, or an accent's name."""
+    if accent is None:
+        return voice
+    if not accent:
+        return voice.with_accent(None)
+    try:
+        return voice.with_accent(load_accent(accent))
+    except BadInput as exc:
+        raise exc.located(notice.path, notice.doc.line(*key) if notice.doc else None, key) from None
+
+
+def _other_voice(notice: Notice, turn: Alternate, i: int, own: VoiceProfile, speaker: str | None) -> OtherVoice:
+    """The voice profile of one item of `alternate:` (the notice's `accent:` goes with its own voice)."""
+    try:
+        voice = get_profile(turn.voice)
+    except BadInput as exc:
+        raise exc.located(notice.path, notice.doc.line("alternate", i) if notice.doc else None,
+                          ("alternate", i)) from None
+    if speaker:
+        voice = voice.with_speaker(speaker)
+    accent = turn.accent if turn.accent is not None or voice.name != own.name else notice.accent
+    key = ("alternate", i, "accent") if turn.accent else ("accent",)
+    return OtherVoice(_accented(notice, voice, accent, key), {})
 
 
 def input_files(notice: Notice) -> list[Path]:
@@ -188,17 +253,22 @@ def engine_order(requested: str, notice: Notice) -> tuple[str, ...]:
 def synthesize_all(prepared: Prepared, engines: tuple[str, ...]) -> tuple[str, dict, dict]:
     """Speak every distinct sentence with the first engine that manages all of them.
 
-    Returns (engine name, written sentence -> Clip, skipped engine -> reason).
+    Returns (engine name, written sentence -> Clip, skipped engine -> reason) of the notice's own
+    voice (`speak(speak_job(...))` has the other voices' clips too).
     """
     spoken = speak(speak_job(prepared, engines))
     return spoken.engine, spoken.clips, spoken.skipped
 
 
 def speak_job(prepared: Prepared, engines: tuple[str, ...]):
-    """The notice's distinct sentences for the engines (cached clips are reused by engines/speak.py)."""
-    return SpeakJob(texts={text: s.text for text, s in prepared.spoken.items()}, voice=prepared.voice,
-                    engines=engines, where=str(prepared.notice.path),
-                    pronunciations=prepared.pronunciations)
+    """The notice's distinct sentences for the engines (cached clips are reused by engines/speak.py),
+    with those of its other voices (`alternate:`) as jobs of their own."""
+    def job(voice: VoiceProfile, spoken: dict, also: dict | None = None) -> SpeakJob:
+        return SpeakJob(texts={text: s.text for text, s in spoken.items()}, voice=voice, engines=engines,
+                        where=str(prepared.notice.path), pronunciations=prepared.pronunciations, also=also or {})
+
+    return job(prepared.voice, prepared.spoken,
+               {key: job(other.voice, other.spoken) for key, other in prepared.others.items() if other.spoken})
 
 
 def render_prepared(prepared: Prepared, options: RenderOptions, spoken=None) -> Rendered:
@@ -211,12 +281,11 @@ def render_prepared(prepared: Prepared, options: RenderOptions, spoken=None) -> 
     from broadcaster.audio.tags import tags_for
 
     if spoken is None:
-        engine, clips, skipped = synthesize_all(prepared, engine_order(options.engine, prepared.notice))
-    else:
-        engine, clips, skipped = spoken.engine, spoken.clips, spoken.skipped
+        spoken = speak(speak_job(prepared, engine_order(options.engine, prepared.notice)))
+    engine, clips, skipped = spoken.engine, spoken.clips, spoken.skipped
 
     def clip_for(speech: Speech) -> Clip:
-        return clips[speech.text]
+        return (spoken.also[speech.voice].clips if speech.voice else clips)[speech.text]
 
     script = prepared.script
     if options.beat and prepared.notice.kind == "jingle":
@@ -234,12 +303,54 @@ def render_prepared(prepared: Prepared, options: RenderOptions, spoken=None) -> 
         from dataclasses import replace
         program = replace(program, speech_spans=tuple((a + profile.leading_silence, b + profile.leading_silence)
                                                       for a, b in program.speech_spans))
-    _write_srt(options.out_dir / f"{nid}.srt", script, program, clips)
+    readings = _readings(prepared, script, program, spoken)
+    if readings:  # whose reading is whose, in the subtitles too
+        _write_reading_srt(options.out_dir / f"{nid}.srt", prepared, script, program, readings)
+    else:
+        _write_srt(options.out_dir / f"{nid}.srt", script, program, clips)
     return Rendered(id=nid, title=prepared.notice.title, file=target.name, transcript=transcript.name,
                     duration=level.duration, engine=engine, voice=prepared.voice.name,
                     sha256=sha256_file(target), skipped=skipped, profile=profile.name,
                     loudness_lufs=level.integrated, true_peak_dbtp=level.true_peak,
-                    engine_voice=prepared.voice.engine_voice(engine), spoken_as=prepared.voice.spoken_as(engine))
+                    engine_voice=prepared.voice.engine_voice(engine), spoken_as=prepared.voice.spoken_as(engine),
+                    accent=_accent_name(prepared.voice, engine), readings=readings,
+                    heard=heard_label(prepared.voice, engine, prepared.voice.engine_voice(engine)))
+
+
+def _accent_name(voice: VoiceProfile, engine: str) -> str:
+    accent = voice.accent_for(engine)
+    return accent.name if accent else ""
+
+
+def _readings(prepared: Prepared, script: Script, program, spoken) -> tuple[dict, ...]:
+    """With `alternate:`, each reading's voice, engine, how it was heard, and where it is (seconds)."""
+    out: dict[int, dict] = {}
+    for speech, (start, end) in zip(script.speeches(), program.speech_spans):
+        if not speech.reading:
+            continue
+        voice = prepared.voice_for(speech)
+        engine = spoken.also[speech.voice].engine if speech.voice else spoken.engine
+        entry = out.setdefault(speech.reading, {
+            "n": speech.reading, "voice": voice.name, "engine": engine, "engine_voice": voice.engine_voice(engine),
+            "spoken_as": voice.spoken_as(engine), "accent": _accent_name(voice, engine),
+            "heard": heard_label(voice, engine, voice.engine_voice(engine)), "start": round(start, 3)})
+        entry["end"] = round(end, 3)
+    return tuple(out[n] for n in sorted(out))
+
+
+def heard_label(voice: VoiceProfile, engine: str, engine_voice: str = "") -> str:
+    """What listeners heard, for people (the render line, subtitles, the desk): "Mandarin voice
+    zm_yunxi", "dialect voice yue", "川渝口音（普通话声音 zm_yunxi + 本地词）", or a Mandarin voice
+    saying why it left the profile's accent out."""
+    accent = voice.accent_label(engine, engine_voice)
+    if accent:
+        return accent
+    if voice.spoken_as(engine) == "dialect":
+        said = _("dialect voice {voice}").format(voice=engine_voice) if engine_voice else _("dialect voice")
+    else:
+        said = _("Mandarin voice {voice}").format(voice=engine_voice) if engine_voice else _("Mandarin voice")
+    skipped = voice.accent_skipped(engine)
+    return _("{heard}; {why}").format(heard=said, why=skipped) if skipped else said
 
 
 def _write_srt(path: Path, script: Script, program, clips: dict) -> None:
@@ -249,6 +360,22 @@ def _write_srt(path: Path, script: Script, program, clips: dict) -> None:
         write_text(path, program_srt(pieces))
     elif path.exists():
         path.unlink()  # an older render's subtitles would not match this audio
+
+
+def _write_reading_srt(path: Path, prepared: Prepared, script: Script, program, readings: tuple[dict, ...]) -> None:
+    """Subtitles of a notice read in turns: one cue a sentence, each saying whose reading it is."""
+    engines = {r["n"]: r["engine"] for r in readings}
+    cues = []
+    for speech, (start, end) in zip(script.speeches(), program.speech_spans):
+        voice = prepared.voice_for(speech)
+        engine = engines.get(speech.reading, engines[min(engines)])
+        label = _("{display}: {heard}").format(display=voice.display,
+                                               heard=heard_label(voice, engine, voice.engine_voice(engine)))
+        text = _("[reading {n}, {label}] {text}").format(n=speech.reading, label=label, text=prepared.spoken_for(
+            speech).text) if speech.reading else _("[{label}] {text}").format(label=label,
+                                                                               text=prepared.spoken_for(speech).text)
+        cues.append((start, end, text))
+    write_text(path, srt_cues(cues))
 
 
 def write_manifest(out_dir: Path, rendered: list[Rendered]) -> Path:
@@ -327,4 +454,5 @@ def say_text(text: str, target: Path, voice: str | None = None, engine: str = "a
     return Rendered(id="say", title=notice.title, file=str(target), transcript="",
                     duration=round(program.duration, 3), engine=name, voice=prepared.voice.name,
                     sha256=sha256_file(target), skipped=skipped, engine_voice=prepared.voice.engine_voice(name),
-                    spoken_as=prepared.voice.spoken_as(name))
+                    spoken_as=prepared.voice.spoken_as(name), accent=_accent_name(prepared.voice, name),
+                    heard=heard_label(prepared.voice, name, prepared.voice.engine_voice(name)))

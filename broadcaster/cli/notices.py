@@ -246,12 +246,13 @@ def say_command(text: str, out: str, voice: str | None, engine: str) -> None:
 
 
 def _heard(rendered) -> str:
-    """Which voice spoke and whether it was the dialect's own or Mandarin, e.g. "dialect voice yue"."""
-    if not rendered.engine_voice:
-        return _("dialect voice") if rendered.spoken_as == "dialect" else _("Mandarin voice")
-    if rendered.spoken_as == "dialect":
-        return _("dialect voice {voice}").format(voice=rendered.engine_voice)
-    return _("Mandarin voice {voice}").format(voice=rendered.engine_voice)
+    """Which voice spoke and whether it was the dialect's own, Mandarin, or Mandarin with the profile's
+    accent, e.g. "dialect voice yue", "川渝口音（普通话声音 zm_yunxi + 本地词）"; for a notice read in
+    turns, each reading's."""
+    if rendered.readings:
+        return _("; ").join(_("reading {n}: {voice}, {heard}").format(n=r["n"], voice=r["voice"], heard=r["heard"])
+                            for r in rendered.readings)
+    return rendered.heard
 
 
 @click.command("normalize")
@@ -274,6 +275,7 @@ def normalize_command(text: str, voice: str | None, engine: str | None, lexicon:
       broadcaster normalize --voice cantonese "我们现在不要出门"
       broadcaster normalize --engine edge "已接种疫苗"      # homophones for the online voice
       broadcaster normalize --json "体温37.3℃以上"
+      broadcaster normalize --json --engine kokoro --voice sichuan_chongqing "请大家不要出门"   # the 川渝 accent's pinyin
       broadcaster normalize --lexicon village/lexicon.yaml --engine edge "曾家村的村民"
     An invalid time or date (25:00, 2月30日) is refused with exit 2.
     """
@@ -295,9 +297,15 @@ def normalize_command(text: str, voice: str | None, engine: str | None, lexicon:
         doc = {"text": result.text, "written": result.written, "voice": profile.name, "engine": engine,
                "steps": [{"step": s, "text": t} for s, t in result.steps],
                "rewrites": [{"rule": h.rule, "written": h.written, "spoken": h.spoken} for h in result.hits]}
-        if engine:  # what the voice reads: a pinyin voice's syllables after tone sandhi (and phonemes)
+        if engine:  # what the voice reads: a pinyin voice's syllables after tone sandhi or the accent (and phonemes)
             from broadcaster.engines.base import get_engine
-            doc.update(get_engine(engine).reading(result.text, sounds))
+            doc.update(get_engine(engine).reading(result.text, sounds, profile.accent_for(engine)))
+        if profile.accent is not None:  # the profile's accent, and whether this engine says it
+            said = bool(engine) and profile.accent_for(engine) is not None
+            doc["accent"] = {**profile.accent.choice(), "said": said,
+                             "heard": profile.accent_label(engine) if said else
+                             profile.accent_skipped(engine) if engine else
+                             _("said by the voices that read pinyin (kokoro, neural): add --engine kokoro")}
         echo_json(doc)
     else:
         click.echo(result.text)

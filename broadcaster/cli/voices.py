@@ -57,6 +57,8 @@ def voices_command(as_json: bool) -> None:
             "voices": [{"name": p.name, "display": p.display, "region": p.region, "dialect": p.dialect,
                         "rate": p.rate, "lead": p.lead, "lexicon_words": len(p.lexicon), "speaker": p.speaker,
                         "engines": {e: p.engine_settings(e) for e in p.engines}, "stand_in": p.stand_in,
+                        "accent": {**p.accent.choice(), "said_by": [e for e in p.engines if p.accent_for(e)]}
+                        if p.accent else None,
                         "heard": {e: p.honest(e) for e in p.engines}} for p in profiles.values()]})
         return
     click.echo(_("engines:"))
@@ -77,6 +79,14 @@ def voices_command(as_json: bool) -> None:
                  else _("(rate {rate}, speaker {speaker})")).format(rate=f"{p.rate:g}", n=len(p.lexicon),
                                                                    speaker=p.speaker)
         click.echo(f"  {p.name:18s} {p.display}  {p.region}  {about}")
+        if p.accent:
+            said = [e for e in p.engines if p.accent_for(e)]
+            line = (_("accent: {label} ({name}, experimental), an accent on a Mandarin voice, not a dialect voice; "
+                      "said by {said}, not by {others}") if p.accent.status == "experimental" else
+                    _("accent: {label} ({name}), an accent on a Mandarin voice, not a dialect voice; "
+                      "said by {said}, not by {others}"))
+            click.echo("      " + line.format(label=p.accent.label, name=p.accent.name, said=_(", ").join(said),
+                                              others=_(", ").join(e for e in p.engines if e not in said)))
         for engine in p.engines:
             settings = p.engine_settings(engine)
             voice = settings.get("voice") or settings.get("speaker") or _("default")

@@ -57,8 +57,9 @@ class Engine(Protocol):
     def speakers(self) -> dict[str, str]:
         """Speaker name -> male | female ({} for an engine with one voice)."""
 
-    def reading(self, text: str, pronunciations: tuple = ()) -> dict:
-        """What the voice reads for a spoken text (pinyin, phonemes), for `normalize --json`."""
+    def reading(self, text: str, pronunciations: tuple = (), accent=None) -> dict:
+        """What the voice reads for a spoken text (pinyin, phonemes; with a profile's accent where
+        it takes one), for `normalize --json`."""
 
     def version(self) -> str:
         """Changes whenever the same text would sound different (part of the cache key)."""

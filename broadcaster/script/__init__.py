@@ -14,7 +14,7 @@ from broadcaster.speech.voices import VoiceProfile
 
 __all__ = ["BEATS_PER_LINE", "BeatBlock", "BeatLine", "Chime", "Pause", "ProgramDefaults", "Script", "Segment",
            "Speech", "TemplateInfo", "build_script", "builtin_templates", "fill", "frame_program", "lead_line",
-           "sentences", "template_info"]
+           "reading_voice", "sentences", "template_info"]
 BEATS_PER_LINE = 4  # a jingle line and its rest fill this many beats
 
 
@@ -24,6 +24,11 @@ class Speech:
 
     text: str
     role: str = "body"  # lead | body | emphasis | line | half-line
+    # who says it when a notice's readings take turns (`alternate:`): the key of one of its voices
+    # (notice.Alternate.key), "" for the notice's own voice; and which reading it belongs to (1, 2 …;
+    # 0 outside the readings or without `alternate:`)
+    voice: str = ""
+    reading: int = 0
 
 
 @dataclass(frozen=True)
@@ -122,18 +127,25 @@ def build_script(notice: Notice, voice: VoiceProfile, program: ProgramDefaults |
         raise notice.error(_("the notice has nothing to say after filling in the template"),
                            _("write some text or check the variables"), "text" if notice.text else "template")
     gap = int(notice.options.get("gap", voice.pauses.repeat_gap / 1000) * 1000)
-    reading: list[Segment] = []
-    for i, sentence in enumerate(parts):
-        if i:
-            reading.append(Pause(voice.pauses.sentence))
-        reading.append(Speech(sentence, "line" if notice.kind == "jingle" else "body"))
     segments: list[Segment] = []
     for n in range(notice.repeat):
         if n:
             segments.append(Pause(gap))
-        segments.extend(reading)
+        who, number = reading_voice(notice, n)
+        for i, sentence in enumerate(parts):
+            if i:
+                segments.append(Pause(voice.pauses.sentence))
+            segments.append(Speech(sentence, "line" if notice.kind == "jingle" else "body", who, number))
     return frame_program(notice, voice, Script(notice_id=notice.id, segments=tuple(segments), body=body),
                          program)
+
+
+def reading_voice(notice: Notice, n: int) -> tuple[str, int]:
+    """(voice key, reading number) of reading `n` (from 0): with `alternate:` the voices take turns
+    (render.prepare gives each key its voice profile); without it ("", 0), the notice's own voice."""
+    if not notice.alternate:
+        return "", 0
+    return notice.alternate[n % len(notice.alternate)].key, n + 1
 
 
 # ---------------------------------------------------------------- program parts (issue 6)

@@ -19,6 +19,9 @@ engine's clip key holds it (engines/speak.py), so such a change makes new clips 
    - 3-3: in a run of 3rd tones inside a word all but the last become 2nd (展览馆 zhan2 lan2 guan3);
      across a word boundary when one side is a single character (很好, 请你, 小/老鼠 stays 3).
    A user's pinyin is said as written: sandhi never changes a syllable the user fixed.
+3. with a voice profile's accent (speech/accent.py), the accent's stage in place of step 2: its tone
+   categories said as the Mandarin tones nearest them, its own sandhi, its consonant and final
+   rewrites; the user's syllables are still said as written. The accent is part of the digest.
 """
 from __future__ import annotations
 
@@ -32,6 +35,7 @@ from pathlib import Path
 import yaml
 
 from broadcaster.resources import data_path
+from broadcaster.speech.accent import Accent, apply_accent
 from broadcaster.speech.characters import HAN, HAN_RUN
 from broadcaster.speech.lexicon import Pronunciation, segments
 from broadcaster.speech.pronounce import readings
@@ -42,7 +46,7 @@ DATA = data_path("speech")
 FRONTEND_FILES = ("polyphones.yaml", "pronunciations.yaml", "frontend.yaml")
 # ... and the source of its code (readings, rules, sandhi, 儿化, word cutting)
 FRONTEND_MODULES = ("broadcaster.speech.pinyin", "broadcaster.speech.pronounce", "broadcaster.speech.polyphones",
-                    "broadcaster.speech.lexicon", "broadcaster.speech.characters")
+                    "broadcaster.speech.lexicon", "broadcaster.speech.characters", "broadcaster.speech.accent")
 _LETTERS = re.compile(r"[A-Za-zＡ-Ｚａ-ｚ]")
 
 
@@ -54,12 +58,18 @@ class Word:
 
     text: str
     syllables: tuple[str, ...] = ()
+    # with an accent: each syllable's accent category (阳平 ...), "" where the accent leaves it
+    # Mandarin (neutral tones, a category the profile does not map, a user's fix)
+    categories: tuple[str, ...] = ()
 
 
-def frontend_digest() -> str:
+def frontend_digest(accent: Accent | None = None) -> str:
     """A short hash that changes whenever the front end could read the same text otherwise: its data
-    files, its code, and the pypinyin and jieba it uses (their dictionaries)."""
-    return _digest(DATA)
+    files, its code, the pypinyin and jieba it uses (their dictionaries), and the accent if any (its
+    data file and the profile's choices of it)."""
+    if accent is None:
+        return _digest(DATA)
+    return hashlib.sha256(f"{_digest(DATA)} {accent.key()}".encode()).hexdigest()[:12]
 
 
 @lru_cache(maxsize=4)
@@ -101,11 +111,11 @@ def spell_letters(text: str) -> str:
     return _LETTERS.sub(name, text)
 
 
-def spoken_words(text: str, fixes: tuple[Pronunciation, ...] = ()) -> list[Word]:
+def spoken_words(text: str, fixes: tuple[Pronunciation, ...] = (), accent: Accent | None = None) -> list[Word]:
     """`text` cut into what a pinyin-reading voice reads: each run of Chinese characters into its
     words (jieba) with their syllables from `mandarin_pinyin` (read over the whole text, so the
     context counts), everything between as a Word without syllables. Together they spell `text`."""
-    readings = mandarin_pinyin(text, fixes) if HAN.search(text) else []
+    readings, kinds = _reading(text, tuple(fixes), accent) if HAN.search(text) else ((), ())
     standalone_er = frontend_data()["standalone_er"]
     out: list[Word] = []
     done = 0
@@ -115,6 +125,7 @@ def spoken_words(text: str, fixes: tuple[Pronunciation, ...] = ()) -> list[Word]
         i = run.start()
         for word in segments(run.group(0)):
             syllables: list[str] = []
+            cats: list[str] = []
             for j, char in enumerate(word):
                 syllable = readings[i + j]
                 if not syllable[-1:].isdigit():
@@ -124,7 +135,8 @@ def spoken_words(text: str, fixes: tuple[Pronunciation, ...] = ()) -> list[Word]
                     syllables[-1] = syllables[-1][:-1] + "r" + syllables[-1][-1]  # 一点儿 dianr3
                     continue
                 syllables.append(syllable)
-            out.append(Word(word, tuple(syllables)))
+                cats.append(kinds[i + j])
+            out.append(Word(word, tuple(syllables), tuple(cats) if accent is not None else ()))
             i += len(word)
         done = run.end()
     if done < len(text):
@@ -139,25 +151,37 @@ def split_erhua(syllable: str) -> tuple[str, bool]:
     return syllable, False
 
 
-def mandarin_pinyin(text: str, fixes: tuple[Pronunciation, ...] = ()) -> list[str]:
+def mandarin_pinyin(text: str, fixes: tuple[Pronunciation, ...] = (), accent: Accent | None = None) -> list[str]:
     """One TONE3 syllable (5 = neutral) per character of `text`, as a pinyin-reading voice must
-    say it: readings in context with our and the user's fixes, then tone sandhi.
+    say it: readings in context with our and the user's fixes, then tone sandhi, or with `accent`
+    the accent's stage instead (speech/accent.py; the user's syllables still as written).
 
     Characters that are not Han come back unchanged, so the result lines up with `text`.
     """
+    return list(_reading(text, tuple(fixes), accent)[0])
+
+
+def _reading(text: str, fixes: tuple[Pronunciation, ...], accent: Accent | None) -> tuple[tuple[str, ...],
+                                                                                            tuple[str, ...]]:
+    """(syllables, accent category of each or "") for `text`; cached when no user fix applies."""
     if not fixes:
-        return list(_cached(text))
-    return _mandarin(text, tuple(fixes))
+        return _cached(text, accent)
+    return _read(text, fixes, accent)
 
 
 @lru_cache(maxsize=4096)
-def _cached(text: str) -> tuple[str, ...]:
-    return tuple(_mandarin(text, ()))
+def _cached(text: str, accent: Accent | None) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    return _read(text, (), accent)
 
 
-def _mandarin(text: str, fixes: tuple[Pronunciation, ...]) -> list[str]:
+def _read(text: str, fixes: tuple[Pronunciation, ...], accent: Accent | None) -> tuple[tuple[str, ...],
+                                                                                      tuple[str, ...]]:
     syllables, keep = readings(text, fixes)
-    return tone_sandhi(text, syllables, keep)
+    surface = tone_sandhi(text, syllables, keep)
+    if accent is None:
+        return tuple(surface), ("",) * len(surface)
+    said, kinds = apply_accent(text, syllables, surface, keep, accent, segments(text) if accent.sandhi else ())
+    return tuple(said), tuple(kinds)
 
 
 def tone_sandhi(text: str, syllables: list[str], keep: frozenset[int] = frozenset()) -> list[str]:

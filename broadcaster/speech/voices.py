@@ -11,6 +11,7 @@ from broadcaster.engine_specs import engine_spec
 from broadcaster.errors import BadInput
 from broadcaster.i18n import N_, _
 from broadcaster.resources import voices_dir
+from broadcaster.speech.accent import CHOICE_KEYS, Accent, load_accent
 
 DEFAULT_VOICE = "mandarin"
 
@@ -49,6 +50,9 @@ class VoiceProfile:
     # voice here is a Mandarin stand-in must not speak it
     needs_dialect_voice: bool = False
     speaker: str = "male"       # male | female | a named speaker (zm_yunxi): engines with several use it
+    # a region's tones and sounds said by the Mandarin voices that read pinyin (speech/accent.py);
+    # an accent on a Mandarin voice, never a dialect voice
+    accent: Accent | None = None
 
     def engine_settings(self, engine: str) -> dict:
         """The engine's settings; a speed the profile leaves out follows its `rate` (each engine
@@ -75,13 +79,50 @@ class VoiceProfile:
                    for name, settings in self.engines.items()}
         return replace(self, speaker=speaker, engines=engines)
 
+    def with_accent(self, accent: Accent | None) -> VoiceProfile:
+        """This profile with another accent (None: plain Mandarin tones and sounds)."""
+        from dataclasses import replace
+
+        return replace(self, accent=accent)
+
+    def accent_for(self, engine: str) -> Accent | None:
+        """The accent `engine` says for this profile: only the voices that read the shared Mandarin
+        front end's pinyin take one (eSpeak and the online voices do not)."""
+        spec = engine_spec(engine)
+        return self.accent if self.accent is not None and spec is not None and spec.takes_pinyin else None
+
     def speaks_dialect(self, engine: str) -> bool:
         """Whether `engine`'s voice for this profile is a voice of its dialect (not a stand-in)."""
         return bool(self.dialect) and engine in self.engines and engine not in self.stand_in
 
     def spoken_as(self, engine: str) -> str:
-        """"dialect" when `engine` speaks this profile with a dialect voice, else "mandarin"."""
-        return "dialect" if self.speaks_dialect(engine) else "mandarin"
+        """"dialect" when `engine` speaks this profile with a dialect voice, "accent" when a Mandarin
+        voice says it with the profile's accent, else "mandarin"."""
+        if self.speaks_dialect(engine):
+            return "dialect"
+        return "accent" if self.accent_for(engine) else "mandarin"
+
+    def accent_label(self, engine: str, engine_voice: str = "") -> str:
+        """What listeners hear from `engine` when it says this profile's accent, e.g.
+        "川渝口音（普通话声音 + 本地词）" or, naming the engine's voice, "川渝口音（普通话声音 zm_yunxi +
+        本地词）"; "" when it says none. The label `voices`, the render line and the desk show: an
+        accent on a Mandarin voice (with the profile's local words), never a dialect voice."""
+        accent = self.accent_for(engine)
+        if accent is None:
+            return ""
+        if engine_voice:
+            label = (_("{accent} (Mandarin voice {voice} + local words)") if self.lexicon
+                     else _("{accent} (Mandarin voice {voice})"))
+        else:
+            label = _("{accent} (Mandarin voice + local words)") if self.lexicon else _("{accent} (Mandarin voice)")
+        return label.format(accent=accent.label, voice=engine_voice)
+
+    def accent_skipped(self, engine: str) -> str:
+        """Why `engine` says this profile without its accent ("" when it says it, or there is none)."""
+        if self.accent is None or self.accent_for(engine) is not None or engine not in self.engines:
+            return ""
+        return _("no {accent}: the {engine} voice does not take accents").format(accent=self.accent.label,
+                                                                                  engine=engine)
 
     def engine_voice(self, engine: str) -> str:
         """The engine's own name of the voice that speaks this profile (yue, zh-HK-HiuGaaiNeural, male);
@@ -107,6 +148,14 @@ class VoiceProfile:
             return _("no voice for this engine")
         if self.cannot_say(engine):
             return _("not used: a Mandarin-only voice cannot read {dialect} text").format(dialect=self.dialect)
+        if self.accent_for(engine):
+            return self.accent_label(engine)
+        skipped = self.accent_skipped(engine)
+        if skipped:
+            return _("{heard}; {why}").format(heard=self._honest_words(engine, stand_in), why=skipped)
+        return self._honest_words(engine, stand_in)
+
+    def _honest_words(self, engine: str, stand_in: str | None) -> str:
         if not self.dialect:
             return (_("Mandarin words, Mandarin voice") if not stand_in
                     else _("stand-in: {voice}").format(voice=stand_in))
@@ -117,7 +166,7 @@ class VoiceProfile:
 
 PROFILE_KEYS = {"name", "display", "region", "lead", "language", "pauses", "engines", "stand_in",
                 "lexicon", "rhyme", "description", "rate", "dialect", "digit_one", "pronunciation",
-                "needs_dialect_voice", "speaker"}
+                "needs_dialect_voice", "speaker", "accent"}
 
 
 def load_profile(path: Path) -> VoiceProfile:
@@ -144,7 +193,31 @@ def load_profile(path: Path) -> VoiceProfile:
         dialect=str(data.get("dialect", "")), digit_one=str(data.get("digit_one", "幺")),
         pronunciation=bool(data.get("pronunciation", True)),
         needs_dialect_voice=bool(data.get("needs_dialect_voice", False)),
-        speaker=_speaker(doc, data.get("speaker", "male")))
+        speaker=_speaker(doc, data.get("speaker", "male")), accent=_accent(doc, data.get("accent")))
+
+
+ACCENT_FIX = N_("write accent: chuanyu, or accent: {name: chuanyu, tones: [...], rewrites: [...], contours: exact}")
+
+
+def _accent(doc: yamlsource.YamlDoc, value) -> Accent | None:
+    """A profile's `accent:` line: an accent's name (its defaults), a mapping of choices, or none."""
+    if value in (None, False, "none"):
+        return None
+    if isinstance(value, str):
+        name, choice = value, {}
+    elif isinstance(value, dict) and isinstance(value.get("name"), str):
+        yamlsource.check_keys(doc, value, CHOICE_KEYS, ("accent",))
+        name, choice = value["name"], {k: v for k, v in value.items() if k != "name"}
+        for key in ("tones", "rewrites"):
+            if key in choice and not isinstance(choice[key], list):
+                raise doc.error(_("'{name}' has the wrong kind of value").format(name=f"accent.{key}"),
+                                _(ACCENT_FIX), "accent", key)
+    else:
+        raise doc.error(_("'{name}' has the wrong kind of value").format(name="accent"), _(ACCENT_FIX), "accent")
+    try:
+        return load_accent(name, choice)
+    except BadInput as exc:
+        raise exc.located(doc.path, doc.line("accent"), ("accent",)) from None
 
 
 SPEAKER_FIX = N_("use male, female or a speaker's name from `broadcaster voices`, e.g. speaker: female")
