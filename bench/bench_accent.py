@@ -20,7 +20,8 @@
 
 Voices: BROADCASTER_BENCH_ACCENT_VOICES (default `kokoro:male`; e.g. `kokoro:male,kokoro:female,neural`).
 Readings for the listener: BROADCASTER_BENCH_ACCENT_READINGS (default `plain,accent`; also `exact`,
-the accent's Chao contours by PSOLA, and `all-rewrites`). Parts: BROADCASTER_BENCH_ACCENT_PARTS
+the accent's Chao contours by PSOLA, and `all-rewrites`); for the shapes BROADCASTER_BENCH_ACCENT_SHAPES
+(default `accent,exact`), with the reshaping's own speed (target 20x real time on one core). Parts: BROADCASTER_BENCH_ACCENT_PARTS
 (default `shapes,listen,cost`). The table is printed on stderr.
 """
 from __future__ import annotations
@@ -85,12 +86,13 @@ def _reading(profile, reading: str):
 
 
 # ---------------------------------------------------------------- 1. shapes
-def _measured(engine, profile, text: str) -> tuple[list[Contour | None], np.ndarray, np.ndarray]:
-    """Each syllable's contour against 1 Hz (made relative to the speaker's median later)."""
+def _measured(engine, profile, text: str):
+    """(each syllable's contour against 1 Hz (made relative to the speaker's median later), the F0
+    track's times and values, the clip, the syllable times)."""
     clip, times = engine.synthesize_timed(text, profile)
     samples = np.frombuffer(clip.pcm, dtype="<i2").astype(np.float32) / 32768.0
     t, f0 = track(samples, clip.sample_rate)
-    return [contour(t, f0, s.start, s.end, 1.0) for s in times], t, f0
+    return [contour(t, f0, s.start, s.end, 1.0) for s in times], t, f0, clip, times
 
 
 def _relative(c: Contour | None, ref_st: float) -> Contour | None:
@@ -101,6 +103,7 @@ def _relative(c: Contour | None, ref_st: float) -> Contour | None:
 
 def shapes(spec: str, lines: list[str]) -> list[Measure]:
     from broadcaster.engines.base import get_engine
+    from broadcaster.engines.contours import reshape
     from broadcaster.speech.accent import categories
     from broadcaster.speech.pronounce import readings
     from broadcaster.speech.spoken import spoken_text
@@ -108,52 +111,71 @@ def shapes(spec: str, lines: list[str]) -> list[Measure]:
     engine_name, profile = _voice(spec)
     engine = get_engine(engine_name)
     accent = profile.accent
+    said_as = [r for r in ("accent", "exact") if r in _env("BROADCASTER_BENCH_ACCENT_SHAPES", "accent,exact")]
     sets = {"one-tone": [t for texts in ONE_TONE.values() for t in texts], "clauses": list(CLAUSES)}
-    rows = []  # (set, categories, plain contours, accented contours)
+    rows = []  # (set, categories, {reading: contours})
     plain_f0 = []
-    seconds = audio = 0.0
+    seconds = audio = shaping = shaped_audio = 0.0
     for name, texts in sets.items():
         for written in texts:
             text = spoken_text(written, profile).text  # the profile's local words, as it says them
             cats = categories(text, readings(text)[0], accent)
-            t0 = time.perf_counter()
-            plain, _, f0 = _measured(engine, profile.with_accent(None), text)
-            said, t, _ = _measured(engine, profile, text)
-            seconds += time.perf_counter() - t0
-            audio += 2 * t[-1] if len(t) else 0.0
-            if len(plain) != len(text) or len(said) != len(text):
-                continue  # a syllable merged (儿化) or dropped: no clean pairing with characters
-            plain_f0.append(f0[f0 > 0])
-            rows.append((name, cats, plain, said))
+            measured = {}
+            for reading in ("plain", *said_as):
+                t0 = time.perf_counter()
+                measured[reading], t, f0, clip, times = _measured(engine, _reading(profile, reading), text)
+                if reading != "exact":
+                    seconds += time.perf_counter() - t0
+                    audio += clip.duration
+                if reading == "plain":
+                    plain_f0.append(f0[f0 > 0])
+                if reading == "accent" and "exact" in said_as:  # the reshaping alone, timed
+                    samples = np.frombuffer(clip.pcm, dtype="<i2").astype(np.float32) / 32768.0
+                    t0 = time.perf_counter()
+                    reshape(samples, clip.sample_rate, tuple((s.start, s.end) for s in times),
+                            tuple(s.category for s in times), accent)
+                    shaping += time.perf_counter() - t0
+                    shaped_audio += clip.duration
+            if all(len(m) == len(text) for m in measured.values()):  # else a syllable merged (儿化) or dropped
+                rows.append((name, cats, measured))
     ref_st = float(12 * np.log2(np.median(np.concatenate(plain_f0))))
     out = []
     for name in sets:
-        passed, mandarin = 0, 0
+        passed = {r: 0 for r in said_as}
+        mandarin = 0
         for cat in CATEGORIES:
             shape = accent.tone(cat).shape
-            pool = {"plain": [], "accent": []}
-            for set_name, cats, plain, said in rows:
+            pool: dict[str, list] = {r: [] for r in ("plain", *said_as)}
+            for set_name, cats, measured in rows:
                 if set_name != name:
                     continue
                 for k in range(len(cats) - 1):  # the text's last syllable left out
                     if cats[k] == cat:
-                        for key, c in (("plain", plain[k]), ("accent", said[k])):
-                            if c is not None:
-                                pool[key].append(_relative(c, ref_st))
-            p, a = pooled(pool["plain"]), pooled(pool["accent"])
+                        for reading, contours in measured.items():
+                            if contours[k] is not None:
+                                pool[reading].append(_relative(contours[k], ref_st))
+            p = pooled(pool["plain"])
             shows_mandarin = shows(p, MANDARIN[cat])
-            ok = shows(a, shape) and (shape == MANDARIN[cat] or not shows(p, shape))
-            passed += ok
             mandarin += shows_mandarin
-            lines.append(f"| {spec} | {name} | {cat} {accent.tone(cat).chao} {shape} | "
-                         f"{_cell(p)} {'✓' if shows_mandarin else '✗'} | {_cell(a)} {'✓' if ok else '✗'} | "
-                         f"{len(pool['plain'])} |")
-        out.append(Measure(f"{spec}: {name}: categories showing the 川渝 shape with the accent", passed,
-                           SHAPES_TARGET, "of 4", higher_is_better=True,
-                           detail=f"(plain Mandarin shows Mandarin's own shape in {mandarin} of 4; "
-                                  f"speaker median {2 ** (ref_st / 12):.0f} Hz)"))
+            cells = [f"{_cell(p)} {'✓' if shows_mandarin else '✗'}"]
+            for reading in said_as:
+                a = pooled(pool[reading])
+                ok = shows(a, shape) and (shape == MANDARIN[cat] or not shows(p, shape))
+                passed[reading] += ok
+                cells.append(f"{_cell(a)} {'✓' if ok else '✗'}")
+            lines.append(f"| {spec} | {name} | {cat} {accent.tone(cat).chao} {shape} | " + " | ".join(cells)
+                         + f" | {len(pool['plain'])} |")
+        for reading in said_as:
+            what = "the accent" if reading == "accent" else "the accent's exact contours (PSOLA)"
+            out.append(Measure(f"{spec}: {name}: categories showing the 川渝 shape with {what}", passed[reading],
+                               SHAPES_TARGET, "of 4", higher_is_better=True,
+                               detail=f"(plain Mandarin shows Mandarin's own shape in {mandarin} of 4; "
+                                      f"speaker median {2 ** (ref_st / 12):.0f} Hz)"))
     out.append(Measure(f"{spec}: synthesis with syllable times, plain and accent", audio / max(seconds, 1e-9),
                        0.0, "x real time", higher_is_better=True, detail=f"({audio:.0f} s of speech)"))
+    if shaped_audio:
+        out.append(Measure(f"{spec}: exact contours (PSOLA, with its pitch tracking)", shaped_audio / shaping, 20.0,
+                           "x real time", higher_is_better=True, detail=f"({shaped_audio:.0f} s of speech)"))
     return out
 
 
@@ -238,8 +260,10 @@ def run() -> list[Measure]:
                         higher_is_better=True)]
     parts = _env("BROADCASTER_BENCH_ACCENT_PARTS", "shapes,listen,cost")
     voices = _env("BROADCASTER_BENCH_ACCENT_VOICES", "kokoro:male")
+    said_as = _env("BROADCASTER_BENCH_ACCENT_SHAPES", "accent,exact")
     shape_lines = ["| voice | sentences | category (Chao, shape) | plain: start/mid/end, level, slope; Mandarin's "
-                   "shape? | accent: the same; 川渝 shape? | syllables |", "| --- | --- | --- | --- | --- | --- |"]
+                   "shape? | " + " | ".join(f"{r}: the same; 川渝 shape?" for r in said_as) + " | syllables |",
+                   "| --- | --- | --- | --- | " + "--- | " * len(said_as) + "--- |"]
     listen_lines = ["| voice | reading | characters heard right | syllables heard right | toned syllables | "
                     "characters |", "| --- | --- | --- | --- | --- | --- |"]
     out: list[Measure] = []

