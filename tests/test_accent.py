@@ -383,13 +383,13 @@ def test_an_alternating_program_has_each_reading_in_its_voice_and_labels_them(ru
     cues = re.findall(r"\d+\n(\d\d:\d\d:\d\d,\d{3}) --> (\d\d:\d\d:\d\d,\d{3})\n(.+)\n", srt)
     assert [c[2] for c in cues] == [
         "[reading 1, 普通话: Mandarin voice] 明天上午停水，不要出门。",
-        "[reading 2, 粤语: dialect voice yue] 明天上午停水，唔好出街。",
+        "[reading 2, 粤语: dialect voice yue] 听日上午停水，唔好出街。",
         "[reading 3, 川渝话: 川渝口音 (Mandarin voice + local words)] 明天上午停水，莫出门。"]
     first = cues[1][0]
     assert abs(int(first[6:8]) + int(first[9:]) / 1000 + 60 * int(first[3:5]) - readings[1]["start"]) < 0.01
     assert "reading 2: cantonese, dialect voice yue" in r.out
     assert (tmp_path / "out" / "alt.txt").read_text(encoding="utf-8").splitlines() == [
-        "明天上午停水，不要出门。", "明天上午停水，唔好出街。", "明天上午停水，莫出门。"]
+        "明天上午停水，不要出门。", "听日上午停水，唔好出街。", "明天上午停水，莫出门。"]
 
 
 # ---------------------------------------------------------------- jingles keep their beat

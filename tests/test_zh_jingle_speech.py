@@ -164,7 +164,7 @@ def test_voices_listing_in_chinese(run, monkeypatch):
     assert "用不了：现在是离线模式" in zh.out  # tests run with BROADCASTER_OFFLINE=1
     assert "（语速 0.85，21 个方言词，说话人 male）" in zh.out
     line = next(ln for ln in zh.out.splitlines() if "川渝" in ln and ln.strip().startswith("espeak"))
-    assert line.endswith("川渝话：方言词，普通话声音（eSpeak 没有川渝话声音）")
+    assert line.endswith("川渝话：方言词，普通话声音（eSpeak 没有川渝话声音）；不带川渝口音：espeak 的声音不能加口音")
     _clean(zh.out)
     assert en.out.startswith("engines:\n") and "(rate 0.85, 21 dialect words, speaker male)" in en.out
     assert "川渝话: dialect words, Mandarin voice (eSpeak has no 川渝 voice)" in en.out

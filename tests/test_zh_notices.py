@@ -34,7 +34,7 @@ CASES: dict[str, tuple[str | bytes, int, str, str]] = {
     "vars as a list": ("id: a\ntext: 你好。\nvars: [a, b]\n", 3, "“vars”的值写得不对", "'vars' has the wrong kind"),
     "misspelt key": ("id: a\ntitel: 标题\ntext: 你好。\n", 2, "不认识的字段“titel” — 是不是想写“title”？",
                      "unknown field 'titel' — did you mean 'title'?"),
-    "unknown key": ("id: a\ntext: 你好。\ncolour: 红\n", 3, "不认识的字段“colour” — 可以写的有：", "allowed: chime"),
+    "unknown key": ("id: a\ntext: 你好。\ncolour: 红\n", 3, "不认识的字段“colour” — 可以写的有：", "allowed: accent, alternate, chime"),
     "duplicate key": ("id: a\ntext: 你好。\ntext: 再见。\n", 3, "“text”写了两遍", "duplicate key 'text'"),
     "template and text": ("id: a\ntemplate: nucleic-test\ntext: 你好。\n", 2, "同时写了 template 和 text",
                           "both 'template' and 'text'"),
