@@ -122,7 +122,9 @@ function showRendered(job) {
   const src = `/jobs/${job.id}/${encodeURIComponent(r.file)}`;
   $("#player").src = src;
   $("#download").href = src;
-  $("#result-info").textContent = `${r.duration.toFixed(1)} s · ${r.engine} · ${r.voice}` + (r.speaker ? ` · ${r.speaker}` : "");
+  // r.heard says what listeners hear, e.g. 川渝口音（普通话声音 + 本地词）: an accent, never a dialect voice
+  $("#result-info").textContent = `${r.duration.toFixed(1)} s · ${r.engine} · ${r.voice}` + (r.speaker ? ` · ${r.speaker}` : "")
+    + (r.heard ? ` · ${r.heard}` : "");
   $("#transcript").textContent = r.transcript_text;
   $("#result").classList.remove("hidden");
 }
