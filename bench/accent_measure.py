@@ -21,6 +21,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from broadcaster.engines.contours import voiced_run
+
 STEP = 0.005
 FLOOR, CEILING = 60.0, 500.0
 EDGE = 0.15
@@ -45,20 +47,6 @@ def track(samples: np.ndarray, rate: int) -> tuple[np.ndarray, np.ndarray]:
     pitch = parselmouth.Sound(samples.astype(np.float64), sampling_frequency=rate).to_pitch_ac(
         time_step=STEP, pitch_floor=FLOOR, pitch_ceiling=CEILING)
     return pitch.xs(), pitch.selected_array["frequency"]
-
-
-def voiced_run(times: np.ndarray, f0: np.ndarray, start: float, end: float) -> tuple[np.ndarray, np.ndarray]:
-    """The longest stretch of voiced frames inside [start, end): a syllable's vowel and voiced coda."""
-    inside = np.append((times >= start) & (times < end) & (f0 > 0), False)
-    best, run = (0, 0), None
-    for k, voiced in enumerate(inside):
-        if voiced and run is None:
-            run = k
-        elif not voiced and run is not None:
-            if k - run > best[1] - best[0]:
-                best = (run, k)
-            run = None
-    return times[best[0]:best[1]], f0[best[0]:best[1]]
 
 
 def contour(times: np.ndarray, f0: np.ndarray, start: float, end: float, ref_hz: float) -> Contour | None:

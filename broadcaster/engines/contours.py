@@ -71,7 +71,7 @@ def targets(times: np.ndarray, f0: np.ndarray, spans, categories, accent: Accent
     strength, declination = accent.exact_strength, accent.exact_declination_st
     points = []
     for (start, end), category in zip(spans, categories):
-        t, hz = _voiced_run(times, f0, start, end)
+        t, hz = voiced_run(times, f0, start, end)
         if len(t) < 4:
             continue
         if category:
@@ -94,7 +94,7 @@ def targets(times: np.ndarray, f0: np.ndarray, spans, categories, accent: Accent
     return points
 
 
-def _voiced_run(times: np.ndarray, f0: np.ndarray, start: float, end: float) -> tuple[np.ndarray, np.ndarray]:
+def voiced_run(times: np.ndarray, f0: np.ndarray, start: float, end: float) -> tuple[np.ndarray, np.ndarray]:
     """The longest voiced stretch inside [start, end): the syllable's vowel and voiced coda."""
     inside = np.append((times >= start) & (times < end) & (f0 > 0), False)
     best, run = (0, 0), None

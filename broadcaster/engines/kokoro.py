@@ -276,8 +276,8 @@ class KokoroEngine(KokoroSpec, PinyinVoice):
     def _speak(self, session, pieces: list[Piece], params: dict) -> Iterator:
         styles = kokoro_model.voice_style(params["speaker"])
         timed = kokoro_model.DURATIONS in {o.name for o in session.get_outputs()}
+        table = kokoro_model.vocab()
         for piece in pieces:
-            table = kokoro_model.vocab()
             kept = [(table[c], o) for c, o in zip(piece.phonemes, owners(piece.phonemes, piece.syllables))
                     if c in table]
             if not kept:
