@@ -663,7 +663,7 @@ def _plan_work(path: Path, first: date, days: int, engine: str):
     def work(folder: Path, progress: Progress) -> dict:
         from broadcaster.fsutil import write_text
         from broadcaster.schedule.load import load_schedule
-        from broadcaster.schedule.media import render_media
+        from broadcaster.schedule.prepare import render_media
         from broadcaster.schedule.plan import plan, why_no_plays
         from broadcaster.schedule.svg import timeline
 

@@ -339,7 +339,7 @@ def schedule_with(existing: str | None, schedule_path: Path, notice_path: Path, 
 
 def check_schedule(path: Path, text: str, fields: list[str]) -> Checked:
     """Check a would-be schedule as `broadcaster check` does (its sinks, and its notices load and fill in)."""
-    from broadcaster.schedule.media import check_schedule as check
+    from broadcaster.player.check import check_schedule as check
 
     def whole(doc) -> str:
         check(path, text)

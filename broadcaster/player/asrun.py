@@ -20,17 +20,7 @@ from zoneinfo import ZoneInfo
 
 from broadcaster.errors import CouldNotDo
 from broadcaster.i18n import N_, _
-
-STATUSES = ("played", "late", "missed", "skipped", "failed", "interrupted")
-ON_AIR = ("played", "late", "interrupted")  # outcomes whose seconds count as air time
-# the statuses in words, for people (the log, CSV and JSON keep the English values above)
-STATUS_LABELS = {"played": N_("played"), "late": N_("late"), "missed": N_("missed"), "skipped": N_("skipped"),
-                 "failed": N_("failed"), "interrupted": N_("interrupted")}
-
-
-def status_label(status: str) -> str:
-    """A status as the user reads it ('played' -> '已播' in Chinese); unknown values as they are."""
-    return _(STATUS_LABELS[status]) if status in STATUS_LABELS else status
+from broadcaster.vocabulary import ON_AIR, STATUSES, status_label  # noqa: F401 - status_label: cli.py imports it from here
 
 
 def _sqlite_reason(exc: Exception) -> str:

@@ -9,6 +9,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from broadcaster.config import default_log_path  # noqa: F401 - re-exported: `run`, `play` and `log` use it
 from broadcaster.errors import BadInput, CouldNotDo
 from broadcaster.i18n import _
 from broadcaster.player.asrun import AsRunLog, DaemonInfo
@@ -16,13 +17,6 @@ from broadcaster.player.media import Unplayable, inspect
 
 AUDIO_SUFFIXES = (".wav", ".mp3", ".ogg", ".flac", ".m4a")
 NOTICE_SUFFIXES = (".yaml", ".yml")
-
-
-def default_log_path() -> Path:
-    """The as-run log in the user's data folder (e.g. ~/.local/share/broadcaster/asrun.sqlite)."""
-    import platformdirs
-
-    return Path(platformdirs.user_data_dir("broadcaster", appauthor=False)) / "asrun.sqlite"
 
 
 _DURATION = re.compile(r"(\d+(?:\.\d+)?)\s*(h|m|min|s|sec)?", re.I)

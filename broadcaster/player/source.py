@@ -12,16 +12,21 @@ import os
 import re
 import stat
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Mapping
 
 from broadcaster import yamlsource
 from broadcaster.errors import BadInput
 from broadcaster.i18n import _
+from broadcaster.player.check import load_with_sinks
 from broadcaster.player.daemon import AirPlan
+from broadcaster.player.position import gps_routes
 from broadcaster.player.sinks import from_file
+from broadcaster.schedule.load import RangeMistake, quiet_ranges
 from broadcaster.schedule.model import PRIORITY_RANK, Play
+from broadcaster.schedule.plan import plan, why_nothing_ahead
+from broadcaster.schedule.prepare import render_media
 
 DEFAULT_QUIET = ("22:00-06:00",)
 
@@ -64,36 +69,12 @@ class ScheduleSource:
         return plan
 
 
-def load_with_sinks(schedule_path: Path, named: Mapping[str, object] | None = None, text: str | None = None):
-    """(Schedule, its channel sinks resolved); BadInput at the `sink:` line for one it may not use.
-
-    `text`: the file's would-be text instead of what is on disk (the web desk checks before it saves).
-    """
-    from broadcaster.schedule.load import schedule_from_doc
-
-    doc = yamlsource.load(schedule_path, text)
-    schedule = schedule_from_doc(doc)
-    sinks = {}
-    for c in schedule.channels.values():
-        try:
-            sinks[c.id] = from_file(c.sink, named or {})
-        except BadInput as exc:
-            raise exc.located(schedule.path, doc.line("channels", c.id, "sink")) from None
-    return schedule, sinks
-
-
 def plan_source(schedule_path: Path, now: float, days_before: int = 1, days_after: int = 1,
                 named: Mapping[str, object] | None = None) -> AirPlan:
     """The plays around `now` (yesterday..tomorrow) with the channels' sinks and quiet hours.
 
     Programs are rendered first where they changed (through the clip cache, so this is cheap).
     """
-    from datetime import timedelta
-
-    from broadcaster.player.position import gps_routes
-    from broadcaster.schedule.media import render_media
-    from broadcaster.schedule.plan import plan, why_nothing_ahead
-
     schedule, sinks = load_with_sinks(schedule_path, named)  # refused before anything is rendered
     today = datetime.fromtimestamp(now, schedule.tz).date()
     media = render_media(schedule)
@@ -108,8 +89,6 @@ def plan_source(schedule_path: Path, now: float, days_before: int = 1, days_afte
 
 def parse_quiet(ranges: object, where: Path, line: int | None = None) -> tuple[tuple[int, int], ...]:
     """A saved plan's quiet hours, read by the same rules as a schedule's."""
-    from broadcaster.schedule.load import RangeMistake, quiet_ranges
-
     if isinstance(ranges, str):
         ranges = [ranges]
     if not isinstance(ranges, (list, tuple)):

@@ -1,0 +1,71 @@
+"""The I/O edge of planning: check and render the notices a schedule needs (incrementally), with durations.
+
+Checking a whole schedule as `broadcaster check` does (sinks too) is player/check.py's `check_schedule`:
+the sink rules are the player's.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import replace
+from pathlib import Path
+
+from broadcaster import __version__
+from broadcaster.errors import BadInput
+from broadcaster.fsutil import read_stamp, sha256_file, write_text
+from broadcaster.notice import load_notice
+from broadcaster.schedule.load import Schedule
+from broadcaster.schedule.plan import Media, needed_media
+
+
+def default_audio_dir(schedule: Schedule) -> Path:
+    """Audio for a schedule lives beside it, in `<schedule stem>-audio/`."""
+    return schedule.path.parent / f"{schedule.path.stem}-audio"
+
+
+def check_notices(schedule: Schedule) -> None:
+    """Every notice the schedule names loads and fills in (BadInput otherwise); nothing is written."""
+    from broadcaster.render import prepare
+    for key, path, extra in needed_media(schedule):
+        _prepare(path, extra, key[1], prepare)
+
+
+def _prepare(path: Path, extra: dict, stop: int | None, prepare):
+    notice = load_notice(path)
+    if extra:
+        notice = replace(notice, id=f"{notice.id}-stop{stop + 1:02d}", vars={**notice.vars, **extra})
+    try:
+        return prepare(notice)
+    except BadInput as exc:
+        raise exc.located(path) from None
+
+
+def render_media(schedule: Schedule, audio_dir: Path | None = None, engine: str = "auto",
+                 profile: str = "loudspeaker") -> dict:
+    """Render every program the schedule needs into `audio_dir` (skipping unchanged ones).
+
+    Returns {(notice path, stop index or None): Media}. BadInput for a broken notice.
+    """
+    from broadcaster.render import RenderOptions, input_files, prepare, render_prepared
+
+    audio_dir = audio_dir or default_audio_dir(schedule)
+    options = RenderOptions(out_dir=audio_dir, engine=engine, profile=profile)
+    out: dict = {}
+    for key, path, extra in needed_media(schedule):
+        prepared = _prepare(path, extra, key[1], prepare)
+        notice = prepared.notice
+        files = [sha256_file(p) for p in input_files(notice)]  # the notice, its template, lexicon, music
+        inputs = hashlib.sha256(json.dumps([__version__, engine, profile, files, prepared.pronunciations,
+                                            prepared.transcript(), sorted(notice.vars.items(), key=str),
+                                            notice.options, notice.repeat, prepared.voice.name],
+                                           default=str, sort_keys=True).encode()).hexdigest()
+        stamp = audio_dir / f".{notice.id}.inputs.json"
+        known = read_stamp(stamp)
+        audio = audio_dir / known.get("file", "-") if known else None
+        if known.get("inputs") == inputs and audio is not None and audio.is_file():
+            out[key] = Media(notice.id, notice.title, str(audio), float(known["duration"]))
+            continue
+        rendered = render_prepared(prepared, options)
+        write_text(stamp, json.dumps({"inputs": inputs, "file": rendered.file, "duration": rendered.duration}))
+        out[key] = Media(notice.id, notice.title, str(audio_dir / rendered.file), rendered.duration)
+    return out
