@@ -12,7 +12,7 @@ import logging
 import os
 import re
 from dataclasses import asdict, dataclass
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 
 from starlette.applications import Starlette
@@ -659,32 +659,25 @@ async def schedule_page(request: Request) -> Response:
                  today=date.today().isoformat(), daemons=_daemons(request))
 
 
+PLAN_DAYS = 7  # the schedule page shows a week from the day chosen
+
+
 def _plan_work(path: Path, first: date, days: int, engine: str):
     def work(folder: Path, progress: Progress) -> dict:
         from broadcaster.fsutil import write_text
-        from broadcaster.schedule.load import load_schedule
-        from broadcaster.schedule.prepare import render_media
-        from broadcaster.schedule.plan import plan, why_no_plays
-        from broadcaster.schedule.svg import timeline
+        from broadcaster.schedule.window import plan_window
 
         progress.update(0, 2, _("making the audio the plan needs"))
-        schedule = load_schedule(path)
-        media = render_media(schedule, folder / "audio", engine=engine)
-        progress.update(1, 2, _("planning"))
-        plays = plan(schedule, media, first, days)
-        names = {c.id: c.name for c in schedule.channels.values()}
+        window = plan_window(path, first, days, engine, folder / "audio",
+                             on_rendered=lambda: progress.update(1, 2, _("planning")))
         out = []
-        for offset in range(days):
-            day = first + timedelta(days=offset)
-            todays = [p for p in plays if p.start.astimezone(schedule.tz).date() == day]
-            if not todays:
-                continue
-            name = f"{day.isoformat()}.svg"
-            write_text(folder / name, timeline(todays, day, names, schedule.quiet_hours, schedule.tz))
-            out.append({"day": day.isoformat(), "svg": name, "plays": len(todays),
-                        "titles": sorted({p.title or p.notice for p in todays})})
+        for day in window.by_day():
+            name = f"{day.day.isoformat()}.svg"
+            write_text(folder / name, window.picture(day))
+            out.append({"day": day.day.isoformat(), "svg": name, "plays": len(day.plays),
+                        "titles": sorted({p.title or p.notice for p in day.plays})})
         progress.update(2, 2)
-        return {"days": out, "note": why_no_plays(schedule, first, days, plays) or ""}
+        return {"days": out, "note": window.note() or ""}
     return work
 
 
@@ -697,7 +690,7 @@ async def api_plan(request: Request) -> Response:
     except ValueError:
         raise RequestError(400, _("invalid date '{value}' — write it as 2021-10-27").format(
             value=data.get("from"))) from None
-    job = request.app.state.jobs.submit("plan", _plan_work(path, first, 7, _settings(request).engine))
+    job = request.app.state.jobs.submit("plan", _plan_work(path, first, PLAN_DAYS, _settings(request).engine))
     return JSONResponse(job.to_dict())
 
 

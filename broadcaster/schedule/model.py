@@ -23,6 +23,8 @@ class Play:
     slot: str = ""           # stable identity of the scheduled slot (program, channel, planned time)
 
     def as_json(self) -> dict:
+        """TEMPORARY, only while cli.py calls it: schedule.planfile.play_fields is the writer (the same fields);
+        delete this method when the CLI prints plans with planfile.dump (issue 21)."""
         return {"start": self.start.isoformat(), "end": self.end.isoformat(), "channel": self.channel,
                 "notice": self.notice, "file": self.file, "priority": self.priority,
                 "status": self.status, "reason": self.reason, "title": self.title, "slot": self.slot}
