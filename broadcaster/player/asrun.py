@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 
 from broadcaster.errors import CouldNotDo
 from broadcaster.i18n import N_, _
-from broadcaster.vocabulary import ON_AIR, STATUSES, status_label  # noqa: F401 - status_label: cli.py imports it from here
+from broadcaster.vocabulary import ON_AIR, STATUSES, status_label  # noqa: F401 - status_label: cli.py uses it
 
 
 def _sqlite_reason(exc: Exception) -> str:

@@ -28,7 +28,7 @@ from typing import Protocol
 
 from broadcaster.geo import distance_m
 from broadcaster.i18n import _, ngettext
-from broadcaster.player.daemon import Item
+from broadcaster.player.model import Item
 
 GPSD_PORT = 2947
 

@@ -18,7 +18,7 @@ from typing import Mapping
 from broadcaster.errors import BadInput
 from broadcaster.i18n import _
 from broadcaster.player.check import load_with_sinks
-from broadcaster.player.daemon import AirPlan
+from broadcaster.player.model import AirPlan
 from broadcaster.player.position import gps_routes
 from broadcaster.player.sinks import from_file
 from broadcaster.schedule import planfile

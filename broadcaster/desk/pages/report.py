@@ -1,0 +1,41 @@
+"""The as-run page: what the as-run log holds for a day, and the same rows as CSV (what `log --csv` writes)."""
+from __future__ import annotations
+
+from datetime import date
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from broadcaster.desk.common import asrun_path, page
+from broadcaster.errors import BadInput
+
+
+def _report(request: Request) -> tuple[date, list[dict]]:
+    from broadcaster.player.asrun import AsRunLog
+    from broadcaster.player.control import parse_day
+
+    day = parse_day(request.query_params.get("day") or "today", "day")
+    path = asrun_path(request)
+    if not path.exists():
+        return day, []
+    return day, AsRunLog(path).report(day, day).rows
+
+
+async def report_page(request: Request) -> Response:
+    try:
+        day, rows = _report(request)
+        error = ""
+    except BadInput as exc:
+        day, rows, error = date.today(), [], exc.message()
+    from broadcaster.player.asrun import status_label
+
+    rows = [{**r, "status_text": status_label(r["status"])} for r in rows]  # the class keeps the English value
+    return page(request, "report.html", day=day.isoformat(), rows=rows, error=error)
+
+
+async def report_csv(request: Request) -> Response:
+    from broadcaster.player.asrun import csv_bytes
+
+    day, rows = _report(request)  # the same rows and bytes as `broadcaster log --from DAY --to DAY --csv`
+    return Response(csv_bytes(rows), media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="asrun-{day.isoformat()}.csv"'})
