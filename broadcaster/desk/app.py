@@ -22,11 +22,11 @@ from broadcaster.desk.common import DeskSettings, RequestError, page_errors, wit
 from broadcaster.desk.jobs import Jobs
 from broadcaster.desk.middleware import Guard, LanguageAndLimits
 from broadcaster.desk.pages.api import api_job, job_file
+from broadcaster.desk.pages.asrun import asrun_csv, asrun_page
 from broadcaster.desk.pages.batch import api_batch, batch_page
 from broadcaster.desk.pages.hear import api_render, hear_page
 from broadcaster.desk.pages.jingles import api_compose, api_jingle_save, jingles_page
 from broadcaster.desk.pages.login import login_page, logout
-from broadcaster.desk.pages.report import report_csv, report_page
 from broadcaster.desk.pages.schedule import api_emergency, api_plan, api_schedule_add, schedule_page
 from broadcaster.desk.pages.write import api_check, api_save, write_page
 from broadcaster.errors import BadInput, BroadcasterError
@@ -53,8 +53,8 @@ def create_app(settings: DeskSettings) -> Starlette:
         Route("/hear", hear_page),
         Route("/jingles", jingles_page),
         Route("/schedule", schedule_page),
-        Route("/report", report_page),
-        Route("/report.csv", report_csv),
+        Route("/report", asrun_page),
+        Route("/report.csv", asrun_csv),
         Route("/batch", batch_page),
         Route("/api/check", api_check, methods=["POST"]),
         Route("/api/save", api_save, methods=["POST"]),

@@ -304,36 +304,36 @@ programs: []
 
 
 def schedule_with(existing: str | None, schedule_path: Path, notice_path: Path, form: dict) -> str:
-    """The schedule with one more program for `notice_path` (path written relative to the schedule).
+    """The schedule with one more rule (an item of `programs:`) for `notice_path` (path written relative to it).
 
     BadInput when `existing` cannot be read: it is not replaced by a new schedule.
     """
     from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
     data = _load_map(schedule_path, existing if existing and existing.strip() else NEW_SCHEDULE)
-    programs = data.get("programs")
-    if not isinstance(programs, CommentedSeq):
-        programs = CommentedSeq()
-        data["programs"] = programs
-    program = CommentedMap()
-    program["notice"] = os.path.relpath(notice_path, schedule_path.parent).replace(os.sep, "/")
+    rules = data.get("programs")
+    if not isinstance(rules, CommentedSeq):
+        rules = CommentedSeq()
+        data["programs"] = rules
+    rule = CommentedMap()
+    rule["notice"] = os.path.relpath(notice_path, schedule_path.parent).replace(os.sep, "/")
     channel = str(form.get("channel") or "").strip()
     if channel:
-        program["channel"] = channel
+        rule["channel"] = channel
     dates = str(form.get("dates") or "").strip()
     if dates:
-        program["dates"] = _scalar(dates)
+        rule["dates"] = _scalar(dates)
     times = [t.strip() for t in re.split(r"[,，、\s]+", str(form.get("times") or "")) if t.strip()]
     if times:
         seq = CommentedSeq(_scalar(t) for t in times)
         seq.fa.set_flow_style()
-        program["times"] = seq
+        rule["times"] = seq
     priority = str(form.get("priority") or "").strip()
     if priority and priority != "normal":
-        program["priority"] = priority
-    programs.append(program)
-    if len(programs) == 1:
-        programs.fa.set_block_style()
+        rule["priority"] = priority
+    rules.append(rule)
+    if len(rules) == 1:
+        rules.fa.set_block_style()
     return _dump(data)
 
 

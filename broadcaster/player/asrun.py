@@ -144,7 +144,7 @@ class Entry:
 
 
 @dataclass(frozen=True)
-class Report:
+class AsRunReport:
     rows: list[dict]
     totals: list[dict]
 
@@ -527,7 +527,7 @@ class AsRunLog:
 
     # ------------------------------------------------------------ reports
     def report(self, start: date | None = None, end: date | None = None,
-               channel: str | None = None) -> Report:
+               channel: str | None = None) -> AsRunReport:
         """Rows between two local dates (inclusive, by planned time or else start), with daily totals."""
         rows = []
         for r in self._read("SELECT * FROM asrun ORDER BY COALESCE(planned, actual_start), id"):
@@ -547,7 +547,7 @@ class AsRunLog:
                 "seconds": round(r["actual_end"] - r["actual_start"], 3)
                 if r["actual_end"] is not None and r["actual_start"] is not None else 0.0,
             })
-        return Report(rows=rows, totals=daily_totals(rows))
+        return AsRunReport(rows=rows, totals=daily_totals(rows))
 
 
 def _migrate(db: sqlite3.Connection) -> None:

@@ -13,7 +13,7 @@ from broadcaster.config import default_log_path  # noqa: F401 - re-exported: `ru
 from broadcaster.errors import BadInput, CouldNotDo
 from broadcaster.i18n import _
 from broadcaster.player.asrun import AsRunLog, DaemonInfo
-from broadcaster.player.media import Unplayable, inspect
+from broadcaster.player.audiofile import Unplayable, inspect
 
 AUDIO_SUFFIXES = (".wav", ".mp3", ".ogg", ".flac", ".m4a")
 NOTICE_SUFFIXES = (".yaml", ".yml")

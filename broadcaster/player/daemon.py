@@ -18,9 +18,9 @@ from broadcaster.errors import BadInput, BroadcasterError, CouldNotDo
 from broadcaster.i18n import _, ngettext
 from broadcaster.player.asrun import AsRunLog, Entry, LogUnavailable, status_label
 from broadcaster.player.asrun_writes import AsRunWrites, position_columns
+from broadcaster.player.audiofile import Unplayable, inspect
 from broadcaster.player.catchup import CatchUp
 from broadcaster.player.clock import Clock, SystemClock
-from broadcaster.player.media import Unplayable, inspect
 from broadcaster.player.model import AirPlan, Channel, Event, Item, OnAir, PlanSource, Settings, kind_label, slot_of
 from broadcaster.player.model import StaticSource  # noqa: F401 - re-exported: cli.py and tests import it from here
 from broadcaster.player.requests import Requests

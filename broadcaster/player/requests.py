@@ -11,7 +11,7 @@ import uuid
 from broadcaster.errors import BadInput
 from broadcaster.i18n import _, ngettext
 from broadcaster.player.asrun import LogUnavailable
-from broadcaster.player.media import Unplayable, inspect
+from broadcaster.player.audiofile import Unplayable, inspect
 from broadcaster.player.model import Channel, Item
 
 

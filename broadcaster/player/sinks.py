@@ -29,8 +29,8 @@ import yaml
 from broadcaster.errors import BadInput, DeviceError
 from broadcaster.fsutil import write_bytes
 from broadcaster.i18n import N_, _
+from broadcaster.player.audiofile import Unplayable, convert, inspect, truncate
 from broadcaster.player.clock import Clock
-from broadcaster.player.media import Unplayable, convert, inspect, truncate
 
 SPECIAL = ("auto", "file", "null", "command")
 # sinks.yaml's `about:` texts, marked here so the catalog holds them (shown with `_()`)

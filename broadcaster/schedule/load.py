@@ -1,4 +1,7 @@
-"""schedule.yaml -> Schedule: channels, programs and quiet hours, every error with file and line."""
+"""schedule.yaml -> Schedule: channels, rules and quiet hours, every error with file and line.
+
+A rule is one item of the file's `programs:` list (the key stays: it is what users write); the
+code calls it Rule, because "program" also means a rendered notice (docs/glossary.md)."""
 from __future__ import annotations
 
 import re
@@ -16,7 +19,7 @@ from broadcaster.yamlsource import YamlDoc
 SCHEDULE_KEYS = {"timezone", "quiet_hours", "channels", "programs", "max_delay"}
 CHANNEL_KEYS = {"name", "kind", "sink"}
 CHANNEL_KINDS = ("loudspeaker", "truck")
-PROGRAM_KEYS = {"notice", "notices", "channel", "channels", "dates", "weekdays", "times", "every", "between",
+RULE_KEYS = {"notice", "notices", "channel", "channels", "dates", "weekdays", "times", "every", "between",
                 "until", "loop", "cron", "priority", "route", "between_stops"}
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 # matched with fullmatch: `$` also matches before a final newline, so "07:00\n" would pass
@@ -67,8 +70,8 @@ class Stop:
 
 
 @dataclass(frozen=True)
-class Program:
-    """One rule of the schedule: what plays, where, when."""
+class Rule:
+    """One rule of the schedule (an item of `programs:`): what plays, where, when."""
 
     index: int
     line: int
@@ -102,7 +105,7 @@ class Schedule:
     quiet_hours: tuple[tuple[int, int], ...] = ((22 * 3600, 6 * 3600),)  # seconds after midnight
     max_delay: timedelta = timedelta(minutes=10)
     channels: dict = field(default_factory=dict)   # id -> Channel
-    programs: tuple[Program, ...] = ()
+    programs: tuple[Rule, ...] = ()                 # the rules, named as the file's key
 
     @property
     def tz(self) -> ZoneInfo:
@@ -136,7 +139,7 @@ def schedule_from_doc(doc: YamlDoc) -> Schedule:
     if not isinstance(programs, list) or not programs:
         raise doc.error(_("`programs:` must list at least one program"), _("add items that start with `- notice: ...`"),
                         "programs")
-    progs = tuple(_program(doc, i, p, channels) for i, p in enumerate(programs))
+    progs = tuple(_rule(doc, i, p, channels) for i, p in enumerate(programs))
     return Schedule(path=doc.path, timezone=str(tzname), quiet_hours=quiet, max_delay=max_delay,
                     channels=channels, programs=progs)
 
@@ -287,12 +290,12 @@ def _notice_path(doc: YamlDoc, value: object, *keys) -> Path:
     return path
 
 
-def _program(doc: YamlDoc, i: int, p: object, channels: dict) -> Program:
+def _rule(doc: YamlDoc, i: int, p: object, channels: dict) -> Rule:
     k = ("programs", i)
     if not isinstance(p, dict):
         raise doc.error(_("each program must hold fields such as `notice:` and `times:`"),
                         _("start it with `- notice: ...`"), *k)
-    yamlsource.check_keys(doc, p, PROGRAM_KEYS, k)
+    yamlsource.check_keys(doc, p, RULE_KEYS, k)
     if ("notice" in p) == ("notices" in p):
         raise doc.error(_("give a program either `notice:` or `notices:`"), _("one file, or a list for a playlist"), *k)
     if "notice" in p:
@@ -380,10 +383,10 @@ def _program(doc: YamlDoc, i: int, p: object, channels: dict) -> Program:
                         _('e.g. times: ["07:00", "12:00"]'), *k)
     if (every or loop) and not between:
         raise doc.error(_("`every:` and `loop:` need a time window"), _('add between: "08:00-11:00"'), *k)
-    return Program(index=i, line=doc.line(*k) or 0, notices=notices, channels=tuple(names), priority=priority,
-                   dates=dates, date_range=date_range, weekdays=weekdays, times=times, every=every,
-                   between=between, until=until, loop=loop, cron=str(cron) if cron else None, route=route,
-                   between_stops=between_stops)
+    return Rule(index=i, line=doc.line(*k) or 0, notices=notices, channels=tuple(names), priority=priority,
+                dates=dates, date_range=date_range, weekdays=weekdays, times=times, every=every,
+                between=between, until=until, loop=loop, cron=str(cron) if cron else None, route=route,
+                between_stops=between_stops)
 
 
 def _dates(doc: YamlDoc, value: object, k: tuple) -> tuple[frozenset | None, tuple[date, date] | None]:

@@ -1,4 +1,4 @@
-"""What the player needs to know about an audio file before it goes on air."""
+"""An audio file as the player needs to know it before it goes on air (length, hash), converted or cut."""
 from __future__ import annotations
 
 import os

@@ -1,4 +1,4 @@
-"""The as-run page: what the as-run log holds for a day, and the same rows as CSV (what `log --csv` writes)."""
+"""The as-run log page (/report, kept for bookmarks): a day's rows, and the same rows as CSV (what `log --csv` writes)."""
 from __future__ import annotations
 
 from datetime import date
@@ -10,7 +10,7 @@ from broadcaster.desk.common import asrun_path, page
 from broadcaster.errors import BadInput
 
 
-def _report(request: Request) -> tuple[date, list[dict]]:
+def _day_rows(request: Request) -> tuple[date, list[dict]]:
     from broadcaster.player.asrun import AsRunLog
     from broadcaster.player.control import parse_day
 
@@ -21,21 +21,21 @@ def _report(request: Request) -> tuple[date, list[dict]]:
     return day, AsRunLog(path).report(day, day).rows
 
 
-async def report_page(request: Request) -> Response:
+async def asrun_page(request: Request) -> Response:
     try:
-        day, rows = _report(request)
+        day, rows = _day_rows(request)
         error = ""
     except BadInput as exc:
         day, rows, error = date.today(), [], exc.message()
     from broadcaster.player.asrun import status_label
 
     rows = [{**r, "status_text": status_label(r["status"])} for r in rows]  # the class keeps the English value
-    return page(request, "report.html", day=day.isoformat(), rows=rows, error=error)
+    return page(request, "asrun.html", day=day.isoformat(), rows=rows, error=error)
 
 
-async def report_csv(request: Request) -> Response:
+async def asrun_csv(request: Request) -> Response:
     from broadcaster.player.asrun import csv_bytes
 
-    day, rows = _report(request)  # the same rows and bytes as `broadcaster log --from DAY --to DAY --csv`
+    day, rows = _day_rows(request)  # the same rows and bytes as `broadcaster log --from DAY --to DAY --csv`
     return Response(csv_bytes(rows), media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="asrun-{day.isoformat()}.csv"'})
