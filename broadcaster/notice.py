@@ -9,11 +9,10 @@ from typing import Any
 from broadcaster import yamlsource
 from broadcaster.errors import BadInput, raise_all
 from broadcaster.i18n import N_, _
+from broadcaster.vocabulary import JINGLE_FORMS, PRIORITIES
 from broadcaster.yamlsource import YamlDoc
 
 ID_RE = re.compile(r"\A[a-z0-9_-]+\Z")  # \Z, not $: "$" also matches before a final newline
-PRIORITIES = ("background", "normal", "urgent", "emergency")
-JINGLE_FORMS = ("三三七", "三句半", "七言", "快板")
 ENGINES = ("auto", "espeak", "neural", "kokoro", "edge")
 # Files that live beside notices but are not notices (render/check skip them by name).
 FOLDER_FILES = ("lexicon.yaml", "defaults.yaml")

@@ -20,6 +20,7 @@ from broadcaster.i18n import _
 from broadcaster.notice import Notice
 from broadcaster.resources import templates_dir
 from broadcaster.speech.voices import VoiceProfile
+from broadcaster.vocabulary import PRIORITY_CHIME
 
 _META_RE = re.compile(r"^\s*\{#-?(.*?)-?#\}", re.S)
 _SENTENCE_RE = re.compile(r"[^。！？!?；;\n]+[。！？!?；;]*")
@@ -485,7 +486,6 @@ def build_script(notice: Notice, voice: VoiceProfile, program: ProgramDefaults |
 # ---------------------------------------------------------------- program parts (issue 6)
 _PUNCT_RE = re.compile(r"[\s，,。.！!？?；;：:、…—～~“”\"'（）()]+")
 PAUSE_AFTER_CHIME_MS = 500
-URGENT_PRIORITIES = ("urgent", "emergency")
 
 
 def _bare(text: str) -> str:
@@ -549,7 +549,7 @@ def frame_program(notice: Notice, voice: VoiceProfile, script: Script,
     gap = int(opts.get("gap", voice.pauses.repeat_gap / 1000) * 1000)
     head: list[Segment] = []
     if opts.get("chime", program.chime):
-        head += [Chime("urgent" if notice.priority in URGENT_PRIORITIES else "attention"),
+        head += [Chime(PRIORITY_CHIME.get(notice.priority, "attention")),
                  Pause(PAUSE_AFTER_CHIME_MS)]
     lead = lead_line(notice, voice, program, script.body)
     if lead:

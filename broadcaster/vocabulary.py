@@ -1,4 +1,4 @@
-"""The domain's shared words: as-run statuses (and, below, priorities, forms and defaults), in one place.
+"""The domain's shared words and defaults: priorities, jingle forms, the time zone, quiet hours, as-run statuses.
 
 The lowest layer: constants only, plus the one lookup that shows a status in the user's
 language. The English values are what files, the log, CSV and JSON keep; people see the words.
@@ -6,6 +6,17 @@ language. The English values are what files, the log, CSV and JSON keep; people 
 from __future__ import annotations
 
 from broadcaster.i18n import N_, _
+
+# ---------------------------------------------------------------- notices
+PRIORITIES = ("background", "normal", "urgent", "emergency")   # lowest first
+PRIORITY_RANK = {p: rank for rank, p in enumerate(PRIORITIES)}  # a higher one keeps its time in a plan
+URGENT_PRIORITIES = ("urgent", "emergency")                     # cut in on a route, open with the urgent chime
+PRIORITY_CHIME = {p: "urgent" if p in URGENT_PRIORITIES else "attention" for p in PRIORITIES}  # opening chime
+JINGLE_FORMS = ("三三七", "三句半", "七言", "快板")
+
+# ---------------------------------------------------------------- schedules and the player
+TIMEZONE = "Asia/Shanghai"            # a schedule's and a saved plan's zone when they name none
+DEFAULT_QUIET_HOURS = ("22:00-06:00",)  # only emergencies play then, unless a schedule says otherwise
 
 # ---------------------------------------------------------------- the as-run log
 # what happened to one play of one slot; the log's CHECK constraint holds the same list

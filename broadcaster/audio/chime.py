@@ -8,10 +8,9 @@ from pathlib import Path
 import numpy as np
 import yaml
 
+from broadcaster.vocabulary import PRIORITY_CHIME
+
 DATA = Path(__file__).with_name("chimes.yaml")
-# Notice priority -> opening chime
-PRIORITY_CHIME = {"background": "attention", "normal": "attention", "urgent": "urgent",
-                  "emergency": "urgent"}
 
 
 @dataclass(frozen=True)

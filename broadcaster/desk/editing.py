@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
 import os
 import re
 import threading
@@ -21,6 +22,7 @@ from broadcaster import yamlsource
 from broadcaster.errors import BadInput
 from broadcaster.i18n import _
 from broadcaster.notice import FOLDER_FILES
+from broadcaster.vocabulary import DEFAULT_QUIET_HOURS, TIMEZONE
 
 SKIP_DIRS = ("out", "node_modules")  # render output, not sources
 
@@ -293,12 +295,12 @@ def save_text(path: Path, text: str, base_digest: str, encoding: str = "utf-8") 
 
 
 # ---------------------------------------------------------------- schedules
-NEW_SCHEDULE = """\
+NEW_SCHEDULE = f"""\
 # 播出计划 (written by the broadcaster desk; edit it by hand as well)
-timezone: Asia/Shanghai
-quiet_hours: ["22:00-06:00"]
+timezone: {TIMEZONE}
+quiet_hours: {json.dumps(list(DEFAULT_QUIET_HOURS))}
 channels:
-  village: {name: 大喇叭, kind: loudspeaker, sink: auto}
+  village: {{name: 大喇叭, kind: loudspeaker, sink: auto}}
 programs: []
 """
 

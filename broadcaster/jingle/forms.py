@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from broadcaster.i18n import _, ngettext
 from broadcaster.jingle.pinyin import Syllable, syllables
 
-FORMS = ("三三七", "三句半", "七言", "快板")
 _PHRASE_SEP = re.compile(r"[、，,；;：:\s]+")
 HALF_LINE = (2, 3)        # 三句半 closing half line
 FULL_LINE = (5, 11)       # 三句半 full lines (usually 7)

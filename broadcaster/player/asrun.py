@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 
 from broadcaster.errors import CouldNotDo
 from broadcaster.i18n import N_, _
-from broadcaster.vocabulary import ON_AIR, STATUSES, status_label  # noqa: F401 - status_label: cli.py uses it
+from broadcaster.vocabulary import ON_AIR, STATUSES, TIMEZONE, status_label  # noqa: F401 - status_label: cli.py uses it
 
 
 def _sqlite_reason(exc: Exception) -> str:
@@ -180,7 +180,7 @@ class AsRunLog:
     backlog later. The daemon reports `problem` loudly and keeps playing.
     """
 
-    def __init__(self, path: str | Path, timezone: str = "Asia/Shanghai", busy_ms: int = 100) -> None:
+    def __init__(self, path: str | Path, timezone: str = TIMEZONE, busy_ms: int = 100) -> None:
         self.path = Path(path)
         self.tz = ZoneInfo(timezone)
         self.busy_ms = busy_ms

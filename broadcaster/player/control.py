@@ -14,6 +14,7 @@ from broadcaster.errors import BadInput, CouldNotDo
 from broadcaster.i18n import _
 from broadcaster.player.asrun import AsRunLog, DaemonInfo
 from broadcaster.player.audiofile import Unplayable, inspect
+from broadcaster.vocabulary import TIMEZONE
 
 AUDIO_SUFFIXES = (".wav", ".mp3", ".ogg", ".flac", ".m4a")
 NOTICE_SUFFIXES = (".yaml", ".yml")
@@ -195,5 +196,5 @@ def wait_for_outcome(log: AsRunLog, answers: list[Answer], timeout: float) -> li
         time.sleep(0.05)
 
 
-def local_time(ts: float, timezone: str = "Asia/Shanghai") -> str:
+def local_time(ts: float, timezone: str = TIMEZONE) -> str:
     return datetime.fromtimestamp(ts, ZoneInfo(timezone)).strftime("%H:%M:%S.%f")[:-3]

@@ -28,6 +28,7 @@ from broadcaster.player.requests import manual_item, parse_mode  # noqa: F401 - 
 from broadcaster.player.routes import RouteSteps
 from broadcaster.player.sinks import PlayFailed, SinkUnavailable, make_sink
 from broadcaster.schedule.model import Play
+from broadcaster.vocabulary import TIMEZONE
 
 
 class Daemon(AsRunWrites, CatchUp, Requests, RouteSteps):
@@ -51,7 +52,7 @@ class Daemon(AsRunWrites, CatchUp, Requests, RouteSteps):
         self.initial = list(initial or [])
         self.cache_dir = cache_dir
         self.plan: AirPlan | None = None
-        self.tz = ZoneInfo("Asia/Shanghai")
+        self.tz = ZoneInfo(TIMEZONE)
         self.channels: dict[str, Channel] = {}
         self.seen: set[str] = set()        # slots with any outcome
         self.settled: set[str] = set()     # slots that must not play again

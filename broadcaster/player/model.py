@@ -11,7 +11,8 @@ from typing import Callable, Mapping, Protocol
 
 from broadcaster.i18n import N_, _
 from broadcaster.player.sinks import Playback, Sink
-from broadcaster.schedule.model import PRIORITY_RANK, Play
+from broadcaster.schedule.model import Play
+from broadcaster.vocabulary import PRIORITY_RANK, TIMEZONE
 
 MODES = ("cut", "next", "wait")
 # how an item came to air, in the `▶` line (the values stay English in the log and in JSON)
@@ -29,7 +30,7 @@ class AirPlan:
     plays: tuple[Play, ...]
     sinks: Mapping[str, object]                   # channel -> sink spec (name or argument list)
     quiet_hours: tuple[tuple[int, int], ...] = ()  # (start, end) seconds after local midnight
-    timezone: str = "Asia/Shanghai"
+    timezone: str = TIMEZONE
     base_dir: Path | None = None                  # relative `file:` sinks are resolved here
     names: Mapping[str, str] = field(default_factory=dict)  # channel -> display name
     routes: tuple = ()                            # GPS routes (player/position.py GpsRoute)

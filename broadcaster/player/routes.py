@@ -7,6 +7,7 @@ A mixin of Daemon (player/daemon.py); the decisions are player/position.py's Rou
 from __future__ import annotations
 
 from broadcaster.i18n import _
+from broadcaster.vocabulary import URGENT_PRIORITIES
 
 
 class RouteSteps:
@@ -28,8 +29,6 @@ class RouteSteps:
 
     def _route_plays(self, now: float) -> None:
         """Start route stops the truck has reached and fill the drive (player/position.py decides)."""
-        from broadcaster.script import URGENT_PRIORITIES  # loaded already: the plan rendered the route
-
         for level, message in self.route.notes(now):
             self._emit(level, "", message, "route")
         for item in self.route.due(now, self.settled):

@@ -31,6 +31,7 @@ from broadcaster.fsutil import write_bytes
 from broadcaster.i18n import N_, _
 from broadcaster.player.audiofile import Unplayable, convert, inspect, truncate
 from broadcaster.player.clock import Clock
+from broadcaster.vocabulary import TIMEZONE
 
 SPECIAL = ("auto", "file", "null", "command")
 # sinks.yaml's `about:` texts, marked here so the catalog holds them (shown with `_()`)
@@ -200,7 +201,7 @@ def from_option(text: str, named: Mapping[str, object]) -> object:
     return spec
 
 
-def make_sink(spec: object, clock: Clock, timezone: str = "Asia/Shanghai",
+def make_sink(spec: object, clock: Clock, timezone: str = TIMEZONE,
               base_dir: Path | None = None, cache_dir: Path | None = None) -> Sink:
     """A sink for a channel spec. `auto` resolves here: SinkUnavailable if nothing is found."""
     name, args = parse_spec(spec)
@@ -392,7 +393,7 @@ class FileSink:
 
     name = "file"
 
-    def __init__(self, folder: Path, clock: Clock, timezone: str = "Asia/Shanghai") -> None:
+    def __init__(self, folder: Path, clock: Clock, timezone: str = TIMEZONE) -> None:
         self.folder = folder
         self.clock = clock
         self.tz = ZoneInfo(timezone)

@@ -13,7 +13,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from broadcaster import yamlsource
 from broadcaster.fsutil import CONTROL_RE
 from broadcaster.i18n import _
-from broadcaster.notice import ID_RE, PRIORITIES
+from broadcaster.notice import ID_RE
+from broadcaster.vocabulary import DEFAULT_QUIET_HOURS, PRIORITIES, TIMEZONE
 from broadcaster.yamlsource import YamlDoc
 
 SCHEDULE_KEYS = {"timezone", "quiet_hours", "channels", "programs", "max_delay"}
@@ -101,8 +102,9 @@ class Rule:
 @dataclass(frozen=True)
 class Schedule:
     path: Path
-    timezone: str = "Asia/Shanghai"
-    quiet_hours: tuple[tuple[int, int], ...] = ((22 * 3600, 6 * 3600),)  # seconds after midnight
+    timezone: str = TIMEZONE
+    quiet_hours: tuple[tuple[int, int], ...] = field(  # seconds after midnight
+        default_factory=lambda: quiet_ranges(list(DEFAULT_QUIET_HOURS)))
     max_delay: timedelta = timedelta(minutes=10)
     channels: dict = field(default_factory=dict)   # id -> Channel
     programs: tuple[Rule, ...] = ()                 # the rules, named as the file's key
@@ -127,12 +129,12 @@ def schedule_from_doc(doc: YamlDoc) -> Schedule:
     if not isinstance(data, dict):
         raise doc.error(_("a schedule holds fields such as `channels:` and `programs:`"), _("see docs/schedules.md"))
     yamlsource.check_keys(doc, data, SCHEDULE_KEYS)
-    tzname = data.get("timezone", "Asia/Shanghai")
+    tzname = data.get("timezone", TIMEZONE)
     try:
         ZoneInfo(str(tzname))
     except (ZoneInfoNotFoundError, ValueError):
         raise doc.error(_("unknown time zone '{zone}'").format(zone=tzname), _("use e.g. Asia/Shanghai"), "timezone") from None
-    quiet = parse_quiet_hours(doc, data.get("quiet_hours", ["22:00-06:00"]))
+    quiet = parse_quiet_hours(doc, data.get("quiet_hours", list(DEFAULT_QUIET_HOURS)))
     max_delay = parse_duration(doc, data.get("max_delay", "10m"), "max_delay")
     channels = _channels(doc, data.get("channels"))
     programs = data.get("programs")

@@ -4,8 +4,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-PRIORITY_RANK = {"background": 0, "normal": 1, "urgent": 2, "emergency": 3}
-
 
 @dataclass(frozen=True)
 class Play:

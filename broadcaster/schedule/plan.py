@@ -15,7 +15,8 @@ from pathlib import Path
 
 from broadcaster.i18n import _
 from broadcaster.schedule.load import Rule, Schedule
-from broadcaster.schedule.model import PRIORITY_RANK, Play
+from broadcaster.schedule.model import Play
+from broadcaster.vocabulary import PRIORITY_RANK
 
 
 @dataclass(frozen=True)

@@ -23,10 +23,9 @@ from broadcaster import yamlsource
 from broadcaster.errors import BadInput
 from broadcaster.i18n import _
 from broadcaster.schedule.load import RangeMistake, Schedule, quiet_ranges
-from broadcaster.schedule.model import PRIORITY_RANK, Play
+from broadcaster.schedule.model import Play
 from broadcaster.schedule.plan import clock_range
-
-DEFAULT_QUIET = ("22:00-06:00",)
+from broadcaster.vocabulary import DEFAULT_QUIET_HOURS, PRIORITY_RANK, TIMEZONE
 
 
 @dataclass(frozen=True)
@@ -80,14 +79,14 @@ def load(path: Path, sink: Callable[[object], object] | None = None) -> PlanFile
     if not isinstance(doc, dict) or not isinstance(doc.get("plays"), list):
         raise BadInput(_("a plan file holds a list of plays (or an object with `plays`)"),
                        _("write it with `broadcaster plan --json`"), path, 1)
-    timezone = str(doc.get("timezone", "Asia/Shanghai"))
+    timezone = str(doc.get("timezone", TIMEZONE))
     try:
         from zoneinfo import ZoneInfo
         ZoneInfo(timezone)
     except Exception:
         raise BadInput(_("unknown time zone '{zone}'").format(zone=timezone), _("use e.g. Asia/Shanghai"),
                        path) from None
-    quiet = parse_quiet(doc.get("quiet_hours", list(DEFAULT_QUIET)), path)
+    quiet = parse_quiet(doc.get("quiet_hours", list(DEFAULT_QUIET_HOURS)), path)
     sinks: dict[str, object] = {}
     names: dict[str, str] = {}
     for name, conf in (doc.get("channels") or {}).items():

@@ -12,7 +12,7 @@ from broadcaster.desk.common import (choice, existing_file, files_of_kind, folde
 from broadcaster.errors import BadInput
 from broadcaster.i18n import _
 from broadcaster.jingle.rhyme import STRICTNESS
-from broadcaster.notice import JINGLE_FORMS
+from broadcaster.vocabulary import JINGLE_FORMS
 
 
 async def jingles_page(request: Request) -> Response:

@@ -14,7 +14,7 @@ from broadcaster.desk.jobs import Progress
 from broadcaster.desk.texts import page_texts
 from broadcaster.errors import BadInput, BroadcasterError
 from broadcaster.i18n import _
-from broadcaster.notice import PRIORITIES
+from broadcaster.vocabulary import PRIORITIES
 
 
 def _schedules(request: Request) -> list[editing.FileEntry]:
