@@ -254,8 +254,8 @@ def cantonese(audio: Path) -> bool:
 def verify_file(audio: Path, listener) -> Verdict:
     """One program heard and scored; a file that cannot be read is a Verdict with `error` (naming
     it), so that the others are still checked. A missing listener is raised: nothing can be checked."""
-    from broadcaster.errors import AudioError
-    from broadcaster.player.audiofile import Unplayable, inspect
+    from broadcaster.errors import AudioError, Unplayable
+    from broadcaster.player.audiofile import inspect
     from broadcaster.yamlsource import read_text
 
     transcript = audio.with_suffix(".txt")

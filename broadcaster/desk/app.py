@@ -18,7 +18,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
 from broadcaster.desk import editing, security
-from broadcaster.desk.common import DeskSettings, RequestError, page_errors, without_server_paths
+from broadcaster.desk.common import DeskSettings, page_errors, without_server_paths
 from broadcaster.desk.jobs import Jobs
 from broadcaster.desk.middleware import Guard, LanguageAndLimits
 from broadcaster.desk.pages.api import api_job, job_file
@@ -29,7 +29,7 @@ from broadcaster.desk.pages.jingles import api_compose, api_jingle_save, jingles
 from broadcaster.desk.pages.login import login_page, logout
 from broadcaster.desk.pages.schedule import api_emergency, api_plan, api_schedule_add, schedule_page
 from broadcaster.desk.pages.write import api_check, api_save, write_page
-from broadcaster.errors import BadInput, BroadcasterError
+from broadcaster.errors import BadInput, BroadcasterError, RequestError
 from broadcaster.i18n import _
 
 

@@ -16,7 +16,7 @@ from starlette.templating import Jinja2Templates
 
 from broadcaster.desk import editing, security
 from broadcaster.desk.texts import page_texts
-from broadcaster.errors import BadInput
+from broadcaster.errors import BadInput, OutsideFolder, RequestError
 from broadcaster.i18n import _, language
 from broadcaster.yamlsource import choices_fix
 
@@ -35,15 +35,6 @@ class DeskSettings:
     secret: str = ""
     names: tuple[str, ...] = ("localhost",)  # host names the desk answers to (any IP address it always does)
     testing: bool = False             # tests only: also answer the test client's host name "testserver"
-
-
-class RequestError(Exception):
-    """Refuse a request with an HTTP status and one plain line."""
-
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
 
 
 def settings_of(request: Request) -> DeskSettings:
@@ -87,7 +78,7 @@ def folder_path(request: Request, relative: str, suffixes: tuple[str, ...] = (".
     """A file named by the browser, inside the desk's folder or refused (400/403)."""
     try:
         return security.inside(settings_of(request).folder, relative, suffixes)
-    except security.OutsideFolder:
+    except OutsideFolder:
         raise RequestError(403, _("'{name}' is outside the desk's folder").format(name=relative)) from None
     except BadInput as exc:
         raise RequestError(400, exc.message()) from None

@@ -19,7 +19,7 @@ from typing import Callable
 import yaml as pyyaml
 
 from broadcaster import yamlsource
-from broadcaster.errors import BadInput
+from broadcaster.errors import BadInput, EditConflict
 from broadcaster.i18n import _
 from broadcaster.notice import FOLDER_FILES
 from broadcaster.vocabulary import DEFAULT_QUIET_HOURS, TIMEZONE
@@ -274,10 +274,6 @@ def check_notice(path: Path, text: str, fields: list[str]) -> Checked:
 _SAVE_LOCK = threading.Lock()  # one server process: a compare-and-write at a time
 
 
-class Conflict(Exception):
-    """The file changed since the form was opened (another browser saved it)."""
-
-
 def save_text(path: Path, text: str, base_digest: str, encoding: str = "utf-8") -> str:
     """Write `text` atomically unless the file no longer has `base_digest` ('' = must not exist yet).
 
@@ -289,7 +285,7 @@ def save_text(path: Path, text: str, base_digest: str, encoding: str = "utf-8") 
     data = text.encode(encoding)
     with _SAVE_LOCK:
         if file_digest(path) != base_digest:
-            raise Conflict(str(path))
+            raise EditConflict(str(path))
         write_bytes(path, data)
     return digest(data)
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from broadcaster.errors import BadInput
+from broadcaster.errors import BadInput, OutsideFolder
 from broadcaster.i18n import _
 
 PASSWORD_FILE = "desk-password"   # an argon2 hash, never the password itself
@@ -102,10 +102,6 @@ def session_secret(folder: Path | None = None) -> str:
     return secret
 
 
-class OutsideFolder(Exception):
-    """A path from the browser that would leave the desk's folder (HTTP 403)."""
-
-
 def inside(folder: Path, relative: str, suffixes: tuple[str, ...] = (".yaml", ".yml")) -> Path:
     """The file `relative` names inside `folder`, resolved (symlinks followed).
 
@@ -133,11 +129,12 @@ def inside(folder: Path, relative: str, suffixes: tuple[str, ...] = (".yaml", ".
                        _("the name must end in .yaml"))
     root = folder.resolve()
     candidate = Path(relative)
+    outside = _("'{name}' is outside the desk's folder").format(name=relative)
     if candidate.is_absolute() or candidate.drive:
-        raise OutsideFolder(relative)
+        raise OutsideFolder(outside, _("choose a file from the list"))
     path = (root / candidate).resolve()
     if path != root and root not in path.parents:
-        raise OutsideFolder(relative)
+        raise OutsideFolder(outside, _("choose a file from the list"))
     return path
 
 

@@ -18,7 +18,7 @@ from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from broadcaster.errors import CouldNotDo
+from broadcaster.errors import LogUnavailable
 from broadcaster.i18n import N_, _
 from broadcaster.vocabulary import ON_AIR, STATUSES, TIMEZONE, status_label  # noqa: F401 - status_label: cli.py uses it
 
@@ -105,10 +105,6 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 ANSWER_ALREADY = 2     # answers.accepted for "the same emergency is already airing": not played again
 HEARTBEAT_STALE = 5.0  # seconds without a heartbeat after which a daemon counts as gone
 _SQLITE_HEADER = b"SQLite format 3\x00"
-
-
-class LogUnavailable(CouldNotDo):
-    """The as-run log cannot be opened or written."""
 
 
 def iso(ts: float | None, tz: ZoneInfo) -> str | None:

@@ -6,13 +6,9 @@ import stat
 from dataclasses import dataclass
 from pathlib import Path
 
-from broadcaster.errors import CouldNotDo
+from broadcaster.errors import Unplayable
 from broadcaster.fsutil import sha256_file
 from broadcaster.i18n import _
-
-
-class Unplayable(CouldNotDo):
-    """This audio file cannot be aired (missing, empty, or not audio); the play is skipped."""
 
 
 @dataclass(frozen=True)
@@ -50,7 +46,7 @@ def inspect(path: str | Path) -> AudioInfo:
         raise Unplayable(_("audio file is empty: {path}").format(path=p))
     try:
         parsed = mutagen.File(str(p))
-    except Exception as exc:  # mutagen raises many kinds on damaged files
+    except Exception:  # noqa: BLE001 - mutagen raises many kinds on damaged or hostile files
         raise Unplayable(_("cannot read the sound in {path}: the file is damaged or is not audio").format(
             path=p)) from None
     length = float(getattr(getattr(parsed, "info", None), "length", 0) or 0)

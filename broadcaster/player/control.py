@@ -10,10 +10,10 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from broadcaster.config import default_log_path  # noqa: F401 - re-exported: `run`, `play` and `log` use it
-from broadcaster.errors import BadInput, CouldNotDo
+from broadcaster.errors import BadInput, CouldNotDo, Unplayable
 from broadcaster.i18n import _
 from broadcaster.player.asrun import AsRunLog, DaemonInfo
-from broadcaster.player.audiofile import Unplayable, inspect
+from broadcaster.player.audiofile import inspect
 from broadcaster.vocabulary import TIMEZONE
 
 AUDIO_SUFFIXES = (".wav", ".mp3", ".ogg", ".flac", ".m4a")

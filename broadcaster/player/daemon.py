@@ -14,11 +14,12 @@ from pathlib import Path
 from typing import Callable
 from zoneinfo import ZoneInfo
 
-from broadcaster.errors import BadInput, BroadcasterError, CouldNotDo
+from broadcaster.errors import (BadInput, BroadcasterError, CouldNotDo, LogUnavailable, PlayFailed, SinkUnavailable,
+                                Unplayable)
 from broadcaster.i18n import _, ngettext
-from broadcaster.player.asrun import AsRunLog, Entry, LogUnavailable, status_label
+from broadcaster.player.asrun import AsRunLog, Entry
 from broadcaster.player.asrun_writes import AsRunWrites, position_columns
-from broadcaster.player.audiofile import Unplayable, inspect
+from broadcaster.player.audiofile import inspect
 from broadcaster.player.catchup import CatchUp
 from broadcaster.player.clock import Clock, SystemClock
 from broadcaster.player.model import AirPlan, Channel, Event, Item, OnAir, PlanSource, Settings, kind_label, slot_of
@@ -26,9 +27,9 @@ from broadcaster.player.model import StaticSource  # noqa: F401 - re-exported: c
 from broadcaster.player.requests import Requests
 from broadcaster.player.requests import manual_item, parse_mode  # noqa: F401 - re-exported: cli.py imports them here
 from broadcaster.player.routes import RouteSteps
-from broadcaster.player.sinks import PlayFailed, SinkUnavailable, make_sink
+from broadcaster.player.sinks import make_sink
 from broadcaster.schedule.model import Play
-from broadcaster.vocabulary import TIMEZONE
+from broadcaster.vocabulary import TIMEZONE, status_label
 
 
 class Daemon(AsRunWrites, CatchUp, Requests, RouteSteps):
@@ -285,7 +286,7 @@ class Daemon(AsRunWrites, CatchUp, Requests, RouteSteps):
             except BroadcasterError as exc:
                 self._reload_failed(exc, stamp)
                 return
-            except Exception as exc:  # a bug in planning must not stop the broadcast
+            except Exception as exc:  # noqa: BLE001 - a bug in planning must not stop the broadcast
                 self._reload_failed(CouldNotDo(f"{type(exc).__name__}: {exc}"), stamp)
                 return
             self._reloaded(plan, stamp)

@@ -26,6 +26,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Protocol
 
+from broadcaster.errors import BroadcasterError
 from broadcaster.geo import distance_m
 from broadcaster.i18n import _, ngettext
 from broadcaster.player.model import Item
@@ -235,8 +236,8 @@ class RoutePlayer:
         for f in files:
             try:
                 found = sentence_ends(Path(f))
-            except Exception:  # an unreadable filler is reported when it plays; cut at its end then
-                found = ()
+            except (BroadcasterError, OSError):  # an unreadable filler, or no ffmpeg: reported when it plays
+                found = ()  # and cut at its end then (another error is a bug: its traceback shows on stderr)
             with self._breaks_lock:
                 self._breaks[f] = found
 

@@ -8,10 +8,9 @@ from __future__ import annotations
 
 import uuid
 
-from broadcaster.errors import BadInput
+from broadcaster.errors import BadInput, LogUnavailable, Unplayable
 from broadcaster.i18n import _, ngettext
-from broadcaster.player.asrun import LogUnavailable
-from broadcaster.player.audiofile import Unplayable, inspect
+from broadcaster.player.audiofile import inspect
 from broadcaster.player.model import Channel, Item
 
 

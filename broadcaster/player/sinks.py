@@ -26,10 +26,10 @@ from zoneinfo import ZoneInfo
 
 import yaml
 
-from broadcaster.errors import BadInput, DeviceError
+from broadcaster.errors import BadInput, BroadcasterError, DeviceError, PlayFailed, SinkUnavailable, Unplayable
 from broadcaster.fsutil import write_bytes
 from broadcaster.i18n import N_, _
-from broadcaster.player.audiofile import Unplayable, convert, inspect, truncate
+from broadcaster.player.audiofile import convert, inspect, truncate
 from broadcaster.player.clock import Clock
 from broadcaster.vocabulary import TIMEZONE
 
@@ -38,14 +38,6 @@ SPECIAL = ("auto", "file", "null", "command")
 _ABOUT = (N_("FFmpeg's player; plays every format"), N_("PipeWire (recent desktops, Raspberry Pi OS Bookworm)"),
           N_("PulseAudio"), N_("ALSA (alsa-utils); the usual choice on a Raspberry Pi without a desktop"),
           N_("MP3 player for small boards"))
-
-
-class SinkUnavailable(DeviceError):
-    """The sink cannot be used here at all (player not installed, folder not writable)."""
-
-
-class PlayFailed(DeviceError):
-    """One play failed on a working sink (player exited with an error); worth one retry."""
 
 
 class Playback(Protocol):
@@ -319,7 +311,7 @@ class PlayerSink:
             return convert(path, self.player.formats[0], self.cache_dir)
         except DeviceError:
             raise
-        except Exception as exc:  # AudioError from ffmpeg: the file does not decode
+        except (BroadcasterError, OSError) as exc:  # AudioError from ffmpeg: the file does not decode
             raise Unplayable(_("cannot convert {file} for {player}: {reason}").format(
                 file=path.name, player=self.name, reason=exc)) from None
 
@@ -381,7 +373,7 @@ class TimedPlayback:
         if self.written is not None and aired < self.duration:
             try:
                 truncate(self.written, aired)  # the file shows what really went out
-            except Exception:
+            except (BroadcasterError, OSError):  # ffmpeg failed or could not start, or the disk refused
                 pass  # the full file stays; the as-run log has the true end time
 
 

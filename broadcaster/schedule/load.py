@@ -11,6 +11,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from broadcaster import yamlsource
+from broadcaster.errors import RangeMistake
 from broadcaster.fsutil import CONTROL_RE
 from broadcaster.i18n import _
 from broadcaster.notice import ID_RE
@@ -114,6 +115,19 @@ class Schedule:
         return ZoneInfo(self.timezone)
 
 
+def known_zone(name: str) -> bool:
+    """Whether `name` is a time zone this machine knows ("Asia/Shanghai"); never raises.
+
+    ZoneInfo refuses a bad name in three ways: not found, not a zone's form ("../x", ""), or a
+    folder of the zone database ("Asia": IsADirectoryError) and other file errors.
+    """
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        return False
+    return True
+
+
 def is_schedule_data(data: object) -> bool:
     return isinstance(data, dict) and "programs" in data
 
@@ -130,9 +144,7 @@ def schedule_from_doc(doc: YamlDoc) -> Schedule:
         raise doc.error(_("a schedule holds fields such as `channels:` and `programs:`"), _("see docs/schedules.md"))
     yamlsource.check_keys(doc, data, SCHEDULE_KEYS)
     tzname = data.get("timezone", TIMEZONE)
-    try:
-        ZoneInfo(str(tzname))
-    except (ZoneInfoNotFoundError, ValueError):
+    if not known_zone(str(tzname)):
         raise doc.error(_("unknown time zone '{zone}'").format(zone=tzname), _("use e.g. Asia/Shanghai"), "timezone") from None
     quiet = parse_quiet_hours(doc, data.get("quiet_hours", list(DEFAULT_QUIET_HOURS)))
     max_delay = parse_duration(doc, data.get("max_delay", "10m"), "max_delay")
@@ -156,14 +168,6 @@ def parse_clock(doc: YamlDoc, value: object, *keys) -> time:
     if h > 23 or mi > 59 or s > 59:
         raise doc.error(_("invalid time '{value}'").format(value=text), _("hours 0-23, minutes and seconds 0-59"), *keys)
     return time(h, mi, s)
-
-
-class RangeMistake(ValueError):
-    """A time range that cannot be read: what is wrong and how to fix it (placed by the caller)."""
-
-    def __init__(self, what: str, fix: str, index: int | None = None) -> None:
-        super().__init__(what)
-        self.what, self.fix, self.index = what, fix, index
 
 
 def window(text: str) -> tuple[time, time]:
@@ -201,17 +205,17 @@ def quiet_ranges(texts: list[str]) -> tuple[tuple[int, int], ...]:
         try:
             a, b = window(text)
         except RangeMistake as exc:
-            raise RangeMistake(exc.what, exc.fix, i) from None
+            raise RangeMistake(exc.what, exc.fix, index=i) from None
         sa, sb = _sec(a), _sec(b)
         if sa == sb:
             raise RangeMistake(_("quiet hours '{value}' is an empty range").format(value=text),
-                               _("give different start and end times"), i)
+                               _("give different start and end times"), index=i)
         out.append((sa, sb))
     for i, r1 in enumerate(out):
         for r2 in out[:i]:
             if _ranges_overlap(r1, r2):
                 raise RangeMistake(_("quiet hours '{value}' overlap another range").format(value=texts[i]),
-                                   _("merge the overlapping ranges into one"), i)
+                                   _("merge the overlapping ranges into one"), index=i)
     return tuple(out)
 
 

@@ -20,9 +20,9 @@ from pathlib import Path
 from typing import Callable
 
 from broadcaster import yamlsource
-from broadcaster.errors import BadInput
+from broadcaster.errors import BadInput, RangeMistake
 from broadcaster.i18n import _
-from broadcaster.schedule.load import RangeMistake, Schedule, quiet_ranges
+from broadcaster.schedule.load import Schedule, known_zone, quiet_ranges
 from broadcaster.schedule.model import Play
 from broadcaster.schedule.plan import clock_range
 from broadcaster.vocabulary import DEFAULT_QUIET_HOURS, PRIORITY_RANK, TIMEZONE
@@ -80,12 +80,8 @@ def load(path: Path, sink: Callable[[object], object] | None = None) -> PlanFile
         raise BadInput(_("a plan file holds a list of plays (or an object with `plays`)"),
                        _("write it with `broadcaster plan --json`"), path, 1)
     timezone = str(doc.get("timezone", TIMEZONE))
-    try:
-        from zoneinfo import ZoneInfo
-        ZoneInfo(timezone)
-    except Exception:
-        raise BadInput(_("unknown time zone '{zone}'").format(zone=timezone), _("use e.g. Asia/Shanghai"),
-                       path) from None
+    if not known_zone(timezone):
+        raise BadInput(_("unknown time zone '{zone}'").format(zone=timezone), _("use e.g. Asia/Shanghai"), path)
     quiet = parse_quiet(doc.get("quiet_hours", list(DEFAULT_QUIET_HOURS)), path)
     sinks: dict[str, object] = {}
     names: dict[str, str] = {}

@@ -5,9 +5,9 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
 
 from broadcaster.desk import security
-from broadcaster.desk.common import RequestError, settings_of, without_server_paths
+from broadcaster.desk.common import settings_of, without_server_paths
 from broadcaster.desk.jobs import Jobs
-from broadcaster.errors import BadInput
+from broadcaster.errors import BadInput, OutsideFolder, RequestError
 from broadcaster.i18n import _
 
 
@@ -29,7 +29,7 @@ async def job_file(request: Request) -> Response:
     folder = jobs.folder(job.id)
     try:
         path = security.inside(folder, request.path_params["name"], ())
-    except (security.OutsideFolder, BadInput):
+    except (OutsideFolder, BadInput):
         raise RequestError(403, _("'{name}' is outside the desk's folder").format(
             name=request.path_params["name"])) from None
     if not path.is_file() or path.name.startswith("."):

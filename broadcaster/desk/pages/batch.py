@@ -6,9 +6,10 @@ from pathlib import Path
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from broadcaster.desk.common import (MAX_BODY, RequestError, choice, engine_choices, existing_file, files_of_kind,
+from broadcaster.desk.common import (MAX_BODY, choice, engine_choices, existing_file, files_of_kind,
                                      output_profiles, page, require_csrf, settings_of)
 from broadcaster.desk.jobs import Jobs, Progress
+from broadcaster.errors import RequestError
 from broadcaster.i18n import _
 from broadcaster.notice import ENGINES
 

@@ -9,7 +9,7 @@ from starlette.responses import JSONResponse, Response
 from broadcaster.desk import editing
 from broadcaster.desk.common import (choice, existing_file, files_of_kind, folder_path, json_form, new_files_dir,
                                      new_name, page, relative_name, require_csrf, settings_of, voices)
-from broadcaster.errors import BadInput
+from broadcaster.errors import BadInput, EditConflict
 from broadcaster.i18n import _
 from broadcaster.jingle.rhyme import STRICTNESS
 from broadcaster.vocabulary import JINGLE_FORMS
@@ -71,7 +71,7 @@ async def api_jingle_save(request: Request) -> Response:
         return JSONResponse({"error": checked.errors[0].message}, status_code=422)
     try:
         editing.save_text(path, text, "")
-    except editing.Conflict:
+    except EditConflict:
         return JSONResponse({"error": _("'{name}' already exists — choose another file name").format(
             name=relative_name(request, path))}, status_code=409)
     return JSONResponse({"file": relative_name(request, path)})

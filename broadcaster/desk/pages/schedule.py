@@ -8,11 +8,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from broadcaster.desk import editing
-from broadcaster.desk.common import (RequestError, asrun_path, choice, existing_file, files_of_kind, folder_path,
+from broadcaster.desk.common import (asrun_path, choice, existing_file, files_of_kind, folder_path,
                                      json_form, page, page_errors, relative_name, require_csrf, settings_of, writable)
 from broadcaster.desk.jobs import Progress
 from broadcaster.desk.texts import page_texts
-from broadcaster.errors import BadInput, BroadcasterError
+from broadcaster.errors import BadInput, BroadcasterError, EditConflict, RequestError
 from broadcaster.i18n import _
 from broadcaster.vocabulary import PRIORITIES
 
@@ -109,7 +109,7 @@ async def api_schedule_add(request: Request) -> Response:
         return JSONResponse({"error": errors[0]["message"], "errors": errors}, status_code=422)
     try:
         editing.save_text(path, text, str(data.get("digest") or existing.digest), existing.encoding)
-    except editing.Conflict:
+    except EditConflict:
         return JSONResponse({"error": _("'{name}' was changed by someone else since you opened it — your change "
                                         "was not saved").format(name=relative_name(request, path)) + " "
                              + page_texts()["conflict_reload"]}, status_code=409)

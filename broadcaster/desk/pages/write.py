@@ -7,11 +7,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from broadcaster.desk import editing
-from broadcaster.desk.common import (RequestError, existing_file, files_of_kind, folder_path, json_form, new_files_dir,
+from broadcaster.desk.common import (existing_file, files_of_kind, folder_path, json_form, new_files_dir,
                                      new_name, page, page_errors, relative_name, require_csrf, settings_of, voices,
                                      writable)
 from broadcaster.desk.texts import page_texts
-from broadcaster.errors import BadInput
+from broadcaster.errors import BadInput, EditConflict, RequestError
 from broadcaster.i18n import _
 
 
@@ -94,7 +94,7 @@ async def api_save(request: Request) -> Response:
         return JSONResponse({"error": errors[0]["message"], "errors": errors}, status_code=422)
     try:
         new_digest = editing.save_text(path, text, str(data.get("digest") or ""), existing.encoding)
-    except editing.Conflict:
+    except EditConflict:
         message = (_("'{name}' was changed by someone else since you opened it — your change was not saved")
                    if existing.text is not None else _("'{name}' already exists — choose another file name"))
         return JSONResponse({"error": message.format(name=relative_name(request, path)) + " "
