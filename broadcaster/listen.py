@@ -142,7 +142,7 @@ class Listener:
 
     def hear(self, path: str | Path) -> list[Heard]:
         """The file cut at its pauses, each piece heard on its own (see audio/pauses.py)."""
-        from broadcaster.audio.pauses import pieces
+        from broadcaster.audio.pauses import pieces  # numpy: `available()`, asked first, needs none of it
 
         with self._lock:
             self._load()  # a missing listener is said even for a file with nothing to hear

@@ -14,10 +14,14 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.templating import Jinja2Templates
 
+from broadcaster.audio.profiles import all_output_profiles
+from broadcaster.config import default_log_path
 from broadcaster.desk import editing, security
 from broadcaster.desk.texts import page_texts
+from broadcaster.engines.base import available_engines, get_engine
 from broadcaster.errors import BadInput, OutsideFolder, RequestError
 from broadcaster.i18n import _, language
+from broadcaster.speech.voices import all_profiles
 from broadcaster.yamlsource import choices_fix
 
 MAX_BODY = 1 << 20          # bytes: any request body (the villages CSV upload included)
@@ -118,15 +122,11 @@ def page(request: Request, name: str, **context) -> Response:
 
 
 def voices() -> list[dict]:
-    from broadcaster.speech.voices import all_profiles
-
     return [{"name": p.name, "display": p.display, "region": p.region} for p in all_profiles().values()]
 
 
 def engine_choices() -> list[dict]:
     """Every engine, whether it works here (and why not), and its speakers when it has several."""
-    from broadcaster.engines.base import available_engines, get_engine
-
     out = []
     for n, ok, why in available_engines():
         engine = get_engine(n) if ok else None
@@ -145,8 +145,6 @@ def speaker_choices(engines: list[dict]) -> list[dict]:
 
 
 def output_profiles() -> list[dict]:
-    from broadcaster.audio.profiles import all_output_profiles
-
     return [{"name": p.name, "description": p.description} for p in all_output_profiles().values()]
 
 
@@ -211,6 +209,4 @@ def writable(request: Request, relative: str) -> Path:
 
 
 def asrun_path(request: Request) -> Path:
-    from broadcaster.player.control import default_log_path
-
     return settings_of(request).log_path or default_log_path()

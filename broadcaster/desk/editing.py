@@ -20,8 +20,13 @@ import yaml as pyyaml
 
 from broadcaster import yamlsource
 from broadcaster.errors import BadInput, EditConflict
+from broadcaster.fsutil import write_bytes
 from broadcaster.i18n import _
-from broadcaster.notice import FOLDER_FILES
+from broadcaster.notice import FOLDER_FILES, notice_from_doc
+from broadcaster.player import check as player_check
+from broadcaster.render import prepare
+from broadcaster.schedule.load import is_schedule_data
+from broadcaster.script import builtin_templates
 from broadcaster.vocabulary import DEFAULT_QUIET_HOURS, TIMEZONE
 
 SKIP_DIRS = ("out", "node_modules")  # render output, not sources
@@ -93,8 +98,6 @@ def unlisted_folder(parts: tuple[str, ...]) -> bool:
 
 def list_files(folder: Path) -> list[FileEntry]:
     """Every notice, jingle and schedule under `folder` (folder files and output folders skipped)."""
-    from broadcaster.schedule.load import is_schedule_data
-
     root = folder.resolve()
     out = []
     for path in sorted(root.rglob("*.yaml")):
@@ -264,9 +267,6 @@ def _checked(path: Path, text: str, fields: list[str], check: Callable[[yamlsour
 
 def check_notice(path: Path, text: str, fields: list[str]) -> Checked:
     """Check the would-be notice at `path` exactly as `broadcaster check` would; spoken text when fine."""
-    from broadcaster.notice import notice_from_doc
-    from broadcaster.render import prepare
-
     return _checked(path, text, fields, lambda doc: prepare(notice_from_doc(doc)).transcript())
 
 
@@ -280,8 +280,6 @@ def save_text(path: Path, text: str, base_digest: str, encoding: str = "utf-8") 
     `encoding`: the one the file had (Source.encoding), so the editor it came from still reads it.
     The digest of the bytes written is returned: the next save's base.
     """
-    from broadcaster.fsutil import write_bytes
-
     data = text.encode(encoding)
     with _SAVE_LOCK:
         if file_digest(path) != base_digest:
@@ -337,10 +335,8 @@ def schedule_with(existing: str | None, schedule_path: Path, notice_path: Path, 
 
 def check_schedule(path: Path, text: str, fields: list[str]) -> Checked:
     """Check a would-be schedule as `broadcaster check` does (its sinks, and its notices load and fill in)."""
-    from broadcaster.player.check import check_schedule as check
-
     def whole(doc) -> str:
-        check(path, text)
+        player_check.check_schedule(path, text)
         return ""
     return _checked(path, text, fields, whole)
 
@@ -355,8 +351,6 @@ class TemplateForm:
 
 def template_forms() -> list[TemplateForm]:
     """The built-in templates' variables as form fields, with their Chinese meanings and examples."""
-    from broadcaster.script import builtin_templates
-
     forms = []
     for t in builtin_templates():
         rows = []

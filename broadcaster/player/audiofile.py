@@ -6,8 +6,9 @@ import stat
 from dataclasses import dataclass
 from pathlib import Path
 
+from broadcaster.audio.ffmpeg import run
 from broadcaster.errors import Unplayable
-from broadcaster.fsutil import sha256_file
+from broadcaster.fsutil import atomic_path, sha256_file
 from broadcaster.i18n import _
 
 
@@ -59,9 +60,6 @@ def inspect(path: str | Path) -> AudioInfo:
 
 def convert(path: Path, fmt: str, cache_dir: Path) -> Path:
     """The same audio as `fmt` (for players that take one format), cached by content."""
-    from broadcaster.audio.ffmpeg import run
-    from broadcaster.fsutil import atomic_path
-
     info = inspect(path)
     target = cache_dir / f"{info.sha256[:20]}.{fmt}"
     if not target.exists():
@@ -73,9 +71,6 @@ def convert(path: Path, fmt: str, cache_dir: Path) -> Path:
 
 def truncate(path: Path, seconds: float) -> None:
     """Cut a written play file down to what actually aired (after an interruption)."""
-    from broadcaster.audio.ffmpeg import run
-    from broadcaster.fsutil import atomic_path
-
     fmt = {".wav": "wav", ".mp3": "mp3"}.get(path.suffix.lower())
     if fmt is None or not path.exists():
         return

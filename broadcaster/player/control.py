@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 from broadcaster.config import default_log_path  # noqa: F401 - re-exported: `run`, `play` and `log` use it
 from broadcaster.errors import BadInput, CouldNotDo, Unplayable
 from broadcaster.i18n import _
-from broadcaster.player.asrun import AsRunLog, DaemonInfo
+from broadcaster.player.asrun import AsRunLog, DaemonInfo, pid_alive
 from broadcaster.player.audiofile import inspect
 from broadcaster.vocabulary import TIMEZONE
 
@@ -85,6 +85,7 @@ def _notice_id(stem: str) -> str:
 def _render_notice(path: Path, cache_dir: Path | None) -> Audio:
     import platformdirs
 
+    # here, not at the top: render brings jinja2 and the speech front end, which `log` and `play FILE.mp3` never need
     from broadcaster.render import BadInputs, RenderOptions, load_all, render_prepared
 
     prepared, errors = load_all([path])
@@ -143,8 +144,6 @@ def did_you_mean(word: str, choices: list[str]) -> str:
 
 def _not_answering(r, channel: str) -> str:
     import socket
-
-    from broadcaster.player.asrun import pid_alive
 
     age = max(0.0, time.time() - r["heartbeat"])
     if r["host"] == socket.gethostname() and not pid_alive(r["pid"]):

@@ -232,7 +232,7 @@ class RoutePlayer:
             threading.Thread(target=self._find_breaks, args=(todo,), daemon=True).start()
 
     def _find_breaks(self, files: list[str]) -> None:
-        from broadcaster.audio.pauses import sentence_ends
+        from broadcaster.audio.pauses import sentence_ends  # numpy: only routes with a filler need it
         for f in files:
             try:
                 found = sentence_ends(Path(f))

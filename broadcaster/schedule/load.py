@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from broadcaster import yamlsource
 from broadcaster.errors import RangeMistake
 from broadcaster.fsutil import CONTROL_RE
+from broadcaster.geo import distance_m
 from broadcaster.i18n import _
 from broadcaster.notice import ID_RE
 from broadcaster.vocabulary import DEFAULT_QUIET_HOURS, PRIORITIES, TIMEZONE
@@ -462,8 +463,6 @@ def _position(doc: YamlDoc, s: dict, *keys) -> Position | None:
 
 def _check_positions(doc: YamlDoc, stops: list[Stop], k: tuple) -> None:
     """Every stop of a route has a position or none does, and no two circles overlap."""
-    from broadcaster.geo import distance_m
-
     placed = [s.position is not None for s in stops]
     if any(placed) and not all(placed):
         j = placed.index(False)

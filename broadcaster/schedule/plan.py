@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
+from broadcaster.errors import BadInput
 from broadcaster.i18n import _
 from broadcaster.schedule.load import Rule, Schedule
 from broadcaster.schedule.model import Play
@@ -58,8 +59,6 @@ def plan(schedule: Schedule, media: dict, start: date, days: int) -> list[Play]:
             if rule.on(day):
                 candidates.extend(_expand(rule, day, tz, media, len(candidates)))
         if len(candidates) > MAX_PLAYS:
-            from broadcaster.errors import BadInput
-            from broadcaster.i18n import _
             raise BadInput(_("the plan would hold more than {n} plays by {day}").format(n=MAX_PLAYS, day=day),
                            _("plan fewer days at a time (--days), or repeat the programs less often"),
                            schedule.path)

@@ -14,6 +14,7 @@ from broadcaster import __version__
 from broadcaster.errors import BadInput
 from broadcaster.fsutil import read_stamp, sha256_file, write_text
 from broadcaster.notice import load_notice
+from broadcaster.render import RenderOptions, input_files, prepare, render_prepared
 from broadcaster.schedule.load import Schedule
 from broadcaster.schedule.plan import Media, needed_media
 
@@ -25,12 +26,11 @@ def default_audio_dir(schedule: Schedule) -> Path:
 
 def check_notices(schedule: Schedule) -> None:
     """Every notice the schedule names loads and fills in (BadInput otherwise); nothing is written."""
-    from broadcaster.render import prepare
     for key, path, extra in needed_media(schedule):
-        _prepare(path, extra, key[1], prepare)
+        _prepare(path, extra, key[1])
 
 
-def _prepare(path: Path, extra: dict, stop: int | None, prepare):
+def _prepare(path: Path, extra: dict, stop: int | None):
     notice = load_notice(path)
     if extra:
         notice = replace(notice, id=f"{notice.id}-stop{stop + 1:02d}", vars={**notice.vars, **extra})
@@ -46,13 +46,11 @@ def render_media(schedule: Schedule, audio_dir: Path | None = None, engine: str 
 
     Returns {(notice path, stop index or None): Media}. BadInput for a broken notice.
     """
-    from broadcaster.render import RenderOptions, input_files, prepare, render_prepared
-
     audio_dir = audio_dir or default_audio_dir(schedule)
     options = RenderOptions(out_dir=audio_dir, engine=engine, profile=profile)
     out: dict = {}
     for key, path, extra in needed_media(schedule):
-        prepared = _prepare(path, extra, key[1], prepare)
+        prepared = _prepare(path, extra, key[1])
         notice = prepared.notice
         files = [sha256_file(p) for p in input_files(notice)]  # the notice, its template, lexicon, music
         inputs = hashlib.sha256(json.dumps([__version__, engine, profile, files, prepared.pronunciations,

@@ -8,12 +8,12 @@ from starlette.responses import Response
 
 from broadcaster.desk.common import asrun_path, page
 from broadcaster.errors import BadInput
+from broadcaster.player.asrun import AsRunLog, csv_bytes
+from broadcaster.player.control import parse_day
+from broadcaster.vocabulary import status_label
 
 
 def _day_rows(request: Request) -> tuple[date, list[dict]]:
-    from broadcaster.player.asrun import AsRunLog
-    from broadcaster.player.control import parse_day
-
     day = parse_day(request.query_params.get("day") or "today", "day")
     path = asrun_path(request)
     if not path.exists():
@@ -27,15 +27,11 @@ async def asrun_page(request: Request) -> Response:
         error = ""
     except BadInput as exc:
         day, rows, error = date.today(), [], exc.message()
-    from broadcaster.player.asrun import status_label
-
     rows = [{**r, "status_text": status_label(r["status"])} for r in rows]  # the class keeps the English value
     return page(request, "asrun.html", day=day.isoformat(), rows=rows, error=error)
 
 
 async def asrun_csv(request: Request) -> Response:
-    from broadcaster.player.asrun import csv_bytes
-
     day, rows = _day_rows(request)  # the same rows and bytes as `broadcaster log --from DAY --to DAY --csv`
     return Response(csv_bytes(rows), media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="asrun-{day.isoformat()}.csv"'})

@@ -6,10 +6,12 @@ from pathlib import Path
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from broadcaster.batch import read_villages, render_batch
 from broadcaster.desk.common import (MAX_BODY, choice, engine_choices, existing_file, files_of_kind,
                                      output_profiles, page, require_csrf, settings_of)
 from broadcaster.desk.jobs import Jobs, Progress
 from broadcaster.errors import RequestError
+from broadcaster.fsutil import write_bytes
 from broadcaster.i18n import _
 from broadcaster.notice import ENGINES
 
@@ -21,8 +23,6 @@ async def batch_page(request: Request) -> Response:
 
 def _batch_work(notice: Path, csv_name: str, engine: str, profile: str):
     def work(folder: Path, progress: Progress) -> dict:
-        from broadcaster.batch import read_villages, render_batch
-
         csv_path = folder / csv_name
         total = len(read_villages(csv_path))
         progress.update(0, total, _("rendering"))
@@ -44,8 +44,6 @@ def _batch_work(notice: Path, csv_name: str, engine: str, profile: str):
 
 
 async def api_batch(request: Request) -> Response:
-    from broadcaster.fsutil import write_bytes
-
     async with request.form(max_files=1, max_fields=10, max_part_size=MAX_BODY) as form:
         require_csrf(request, str(form.get("csrf_token", "")))
         notice = existing_file(request, str(form.get("notice") or ""))

@@ -7,20 +7,19 @@ from pathlib import Path
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from broadcaster.audio.profiles import output_profile
 from broadcaster.desk.common import (choice, engine_choices, existing_file, files_of_kind, json_form, output_profiles,
                                      page, require_csrf, settings_of, speaker_choices, voices)
 from broadcaster.desk.jobs import Progress
+from broadcaster.engines.base import auto_order
+from broadcaster.fsutil import check_folder
 from broadcaster.i18n import _
-from broadcaster.notice import ENGINES
+from broadcaster.notice import ENGINES, load_notice
+from broadcaster.render import RenderOptions, prepare, render_prepared
 
 
 def _render_work(path: Path, voice: str | None, engine: str, profile: str, speaker: str | None = None):
     def work(folder: Path, progress: Progress) -> dict:
-        from broadcaster.audio.profiles import output_profile
-        from broadcaster.fsutil import check_folder
-        from broadcaster.notice import load_notice
-        from broadcaster.render import RenderOptions, prepare, render_prepared
-
         progress.update(0, 2, _("checking"))
         chosen = output_profile(profile, None)
         prepared = prepare(load_notice(path), voice_override=voice or None, program=chosen.program,
@@ -35,8 +34,6 @@ def _render_work(path: Path, voice: str | None, engine: str, profile: str, speak
 
 
 async def hear_page(request: Request) -> Response:
-    from broadcaster.engines.base import auto_order
-
     engines = engine_choices()
     several = [e["name"] for e in engines if e["speakers"]]
     if any(n in auto_order() for n in several):

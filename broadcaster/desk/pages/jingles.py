@@ -11,16 +11,16 @@ from broadcaster.desk.common import (choice, existing_file, files_of_kind, folde
                                      new_name, page, relative_name, require_csrf, settings_of, voices)
 from broadcaster.errors import BadInput, EditConflict
 from broadcaster.i18n import _
-from broadcaster.jingle.rhyme import STRICTNESS
+from broadcaster.jingle.bank import topics
+from broadcaster.jingle.check import check_jingle
+from broadcaster.jingle.compose import compose
+from broadcaster.jingle.rhyme import STRICTNESS, VERDICT_LABELS
+from broadcaster.notice import load_jingle
+from broadcaster.speech.voices import get_profile
 from broadcaster.vocabulary import JINGLE_FORMS
 
 
 async def jingles_page(request: Request) -> Response:
-    from broadcaster.jingle.bank import topics
-    from broadcaster.jingle.check import check_jingle
-    from broadcaster.jingle.rhyme import VERDICT_LABELS
-    from broadcaster.notice import load_jingle
-
     rel = request.query_params.get("file", "")
     strictness = request.query_params.get("rhyme", "group")
     report, error = None, ""
@@ -40,9 +40,6 @@ async def jingles_page(request: Request) -> Response:
 
 
 def _compose(data: dict):
-    from broadcaster.jingle.compose import compose
-    from broadcaster.speech.voices import get_profile
-
     form = choice(data.get("form"), JINGLE_FORMS, "form")
     names = [t for t in re.split(r"[,，、\s]+", str(data.get("topics") or "")) if t]
     seed = str(data.get("seed") or "0").strip()

@@ -13,7 +13,14 @@ from broadcaster.desk.common import (asrun_path, choice, existing_file, files_of
 from broadcaster.desk.jobs import Progress
 from broadcaster.desk.texts import page_texts
 from broadcaster.errors import BadInput, BroadcasterError, EditConflict, RequestError
+from broadcaster.fsutil import check_folder, write_text
 from broadcaster.i18n import _
+from broadcaster.notice import load_notice
+from broadcaster.player.asrun import AsRunLog
+from broadcaster.player.control import Audio, daemons_for, send
+from broadcaster.render import RenderOptions, prepare, render_prepared
+from broadcaster.schedule.load import load_schedule
+from broadcaster.schedule.window import plan_window
 from broadcaster.vocabulary import PRIORITIES
 
 
@@ -30,8 +37,6 @@ def _schedule_path(request: Request, rel: str | None) -> Path:
 
 
 def _channels_of(path: Path) -> list[dict]:
-    from broadcaster.schedule.load import load_schedule
-
     try:
         return [{"id": c.id, "name": c.name} for c in load_schedule(path).channels.values()]
     except BadInput:
@@ -39,9 +44,6 @@ def _channels_of(path: Path) -> list[dict]:
 
 
 def _daemons(request: Request) -> list:
-    from broadcaster.player.asrun import AsRunLog
-    from broadcaster.player.control import daemons_for
-
     try:
         return daemons_for(AsRunLog(asrun_path(request)), None)
     except BroadcasterError:
@@ -62,9 +64,6 @@ PLAN_DAYS = 7  # the schedule page shows a week from the day chosen
 
 def _plan_work(path: Path, first: date, days: int, engine: str):
     def work(folder: Path, progress: Progress) -> dict:
-        from broadcaster.fsutil import write_text
-        from broadcaster.schedule.window import plan_window
-
         progress.update(0, 2, _("making the audio the plan needs"))
         window = plan_window(path, first, days, engine, folder / "audio",
                              on_rendered=lambda: progress.update(1, 2, _("planning")))
@@ -122,12 +121,6 @@ EMERGENCY_ANSWER_S = 30.0  # a daemon answers within a poll; a loaded village PC
 def _emergency_work(path: Path, folder: Path, engine: str, log_path: Path):
     """Render the notice with the desk's engine, then hand it to every running player (player.control.send)."""
     def work() -> list:
-        from broadcaster.fsutil import check_folder
-        from broadcaster.notice import load_notice
-        from broadcaster.player.asrun import AsRunLog
-        from broadcaster.player.control import Audio, daemons_for, send
-        from broadcaster.render import RenderOptions, prepare, render_prepared
-
         log = AsRunLog(log_path)
         targets = daemons_for(log, None)
         if not targets:

@@ -6,6 +6,7 @@ from pathlib import Path
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from broadcaster import yamlsource
 from broadcaster.desk import editing
 from broadcaster.desk.common import (existing_file, files_of_kind, folder_path, json_form, new_files_dir,
                                      new_name, page, page_errors, relative_name, require_csrf, settings_of, voices,
@@ -17,8 +18,6 @@ from broadcaster.i18n import _
 
 def _form_for(request: Request, path: Path | None, template: str | None) -> dict:
     """What the write page's form starts with: a file's fields, or a new notice's."""
-    from broadcaster import yamlsource
-
     forms = {f.name: f for f in editing.template_forms()}
     data: dict = {}
     raw: dict = {}
