@@ -17,7 +17,7 @@ from starlette.templating import Jinja2Templates
 from broadcaster.audio.profiles import all_output_profiles
 from broadcaster.config import default_log_path
 from broadcaster.desk import editing, security
-from broadcaster.desk.texts import page_texts
+from broadcaster.desk.texts import page_texts, script_texts
 from broadcaster.engines.base import available_engines, get_engine
 from broadcaster.errors import BadInput, OutsideFolder, RequestError
 from broadcaster.i18n import _, language
@@ -116,8 +116,10 @@ def without_server_paths(value, folders: list[Path]):
 def page(request: Request, name: str, **context) -> Response:
     templates: Jinja2Templates = request.app.state.templates
     lang = language()
-    context.update(t=page_texts(), csrf=csrf_token(request), lang="zh-CN" if lang == "zh_CN" else "en",
-                   login=request.app.state.password.required, page=name.removesuffix(".html"))
+    texts = page_texts()
+    context.update(t=texts, script_texts=script_texts(texts), csrf=csrf_token(request),
+                   lang="zh-CN" if lang == "zh_CN" else "en", login=request.app.state.password.required,
+                   page=name.removesuffix(".html"))
     return templates.TemplateResponse(request, name, context)
 
 

@@ -21,7 +21,7 @@ from broadcaster.errors import BroadcasterError
 from broadcaster.fsutil import os_error_line, write_text
 from broadcaster.i18n import _
 
-JOB_ID = re.compile(r"\A[0-9a-f]{16}\Z")
+JOB_ID = re.compile(r"\A[0-9a-f]{16}\Z")  # what Jobs.submit makes: secrets.token_hex(8)
 
 
 @dataclass(frozen=True)

@@ -50,4 +50,14 @@ def page_texts() -> dict[str, str]:
         "rhyme_strict": _("strict: perfect rhymes only"), "rhyme_group": _("group: rhyme groups too (十三辙)"),
         "rhyme_dialect": _("dialect: dialect rhymes too"),
         "conflict_reload": _("Reload the page to see the other change, then make yours again."),
+        "retrying": _("The desk does not answer right now — trying again…"),
     }
+
+
+# the texts desk.js shows: every page carries them in one block (base.html)
+SCRIPT_TEXTS = ("working", "done", "failed", "retrying", "saved", "added", "no_plays", "emergency_confirm",
+                "emergency_sending")
+
+
+def script_texts(texts: dict[str, str]) -> dict[str, str]:
+    return {key: texts[key] for key in SCRIPT_TEXTS}

@@ -577,6 +577,20 @@ def daily_totals(rows: list[dict]) -> list[dict]:
     return [out[k] for k in sorted(out)]
 
 
+def row_times(row: dict) -> tuple[str, str]:
+    """A report row's planned and actual start as `broadcaster log` shows them, in the zone they were
+    logged in: "2021-10-27 07:00:00" and "07:00:00.123" ('' for a time the row has not)."""
+    def local(text: str | None, fmt: str, cut: slice) -> str:
+        if not text:
+            return ""
+        try:
+            return datetime.fromisoformat(text).strftime(fmt)[cut]
+        except ValueError:  # not written by this log: shown as it is
+            return text
+    return (local(row.get("planned"), "%Y-%m-%d %H:%M:%S", slice(None)),
+            local(row.get("actual_start"), "%H:%M:%S.%f", slice(None, -3)))
+
+
 def spreadsheet_safe(value: object) -> object:
     """A text cell a spreadsheet will show as text: a leading ' where it would start a formula.
 

@@ -8,7 +8,7 @@ from starlette.responses import Response
 
 from broadcaster.desk.common import asrun_path, page
 from broadcaster.errors import BadInput
-from broadcaster.player.asrun import AsRunLog, csv_bytes
+from broadcaster.player.asrun import AsRunLog, csv_bytes, row_times
 from broadcaster.player.control import parse_day
 from broadcaster.vocabulary import status_label
 
@@ -27,7 +27,8 @@ async def asrun_page(request: Request) -> Response:
         error = ""
     except BadInput as exc:
         day, rows, error = date.today(), [], exc.message()
-    rows = [{**r, "status_text": status_label(r["status"])} for r in rows]  # the class keeps the English value
+    rows = [{**r, "status_text": status_label(r["status"]),  # the row's class keeps the English value
+             **dict(zip(("planned_text", "started_text"), row_times(r)))} for r in rows]
     return page(request, "asrun.html", day=day.isoformat(), rows=rows, error=error)
 
 
