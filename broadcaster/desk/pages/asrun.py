@@ -1,4 +1,4 @@
-"""The as-run log page (/report, kept for bookmarks): a day's rows, and the same rows as CSV (what `log --csv` writes)."""
+"""The as-run log page (/report, kept for bookmarks): a day's rows, and the same rows as CSV (`log --csv`)."""
 from __future__ import annotations
 
 from datetime import date
@@ -8,7 +8,8 @@ from starlette.responses import Response
 
 from broadcaster.desk.common import asrun_path, page
 from broadcaster.errors import BadInput
-from broadcaster.player.asrun import AsRunLog, csv_bytes, row_times
+from broadcaster.player.asrun import AsRunLog
+from broadcaster.player.asrun_report import csv_bytes, row_times
 from broadcaster.player.control import parse_day
 from broadcaster.vocabulary import status_label
 

@@ -79,7 +79,8 @@ async def api_check(request: Request) -> Response:
     path, existing = _target(request, data)
     text = editing.notice_yaml(path, existing.text, data)
     checked = editing.check_notice(path, text, _field_names(data))
-    return JSONResponse({"yaml": checked.text, "spoken": checked.spoken, "errors": page_errors(request, checked.errors)})
+    return JSONResponse({"yaml": checked.text, "spoken": checked.spoken,
+                         "errors": page_errors(request, checked.errors)})
 
 
 async def api_save(request: Request) -> Response:
