@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from broadcaster.errors import CouldNotDo
+from broadcaster.errors import ListenerUnavailable
 from broadcaster.fsutil import atomic_path
 from broadcaster.i18n import _
 
@@ -26,10 +26,6 @@ _BESIDE = ("config.json", "tokenizer.json", "vocabulary.json")  # in the second 
 PROMPT = "以下是普通话的句子。"
 MODEL_ENV = "BROADCASTER_WHISPER_MODEL"  # another CTranslate2 Whisper folder (e.g. small), if set
 _assembling = threading.Lock()  # two threads joining the same model would write it twice
-
-
-class ListenerUnavailable(CouldNotDo):
-    """The offline listener is not installed or its model is damaged."""
 
 
 def _package_dir(name: str) -> Path | None:
@@ -146,7 +142,7 @@ class Listener:
 
     def hear(self, path: str | Path) -> list[Heard]:
         """The file cut at its pauses, each piece heard on its own (see audio/pauses.py)."""
-        from broadcaster.audio.pauses import pieces
+        from broadcaster.audio.pauses import pieces  # numpy: `available()`, asked first, needs none of it
 
         with self._lock:
             self._load()  # a missing listener is said even for a file with nothing to hear

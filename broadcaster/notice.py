@@ -10,11 +10,10 @@ from broadcaster import yamlsource
 from broadcaster.engine_specs import ENGINE_CHOICES
 from broadcaster.errors import BadInput, raise_all
 from broadcaster.i18n import N_, _
+from broadcaster.vocabulary import JINGLE_FORMS, PRIORITIES
 from broadcaster.yamlsource import YamlDoc
 
 ID_RE = re.compile(r"\A[a-z0-9_-]+\Z")  # \Z, not $: "$" also matches before a final newline
-PRIORITIES = ("background", "normal", "urgent", "emergency")
-JINGLE_FORMS = ("三三七", "三句半", "七言", "快板")
 ENGINES = ENGINE_CHOICES  # "auto" and every engine of the registry (engine_specs.py)
 # Files that live beside notices but are not notices (render/check skip them by name).
 FOLDER_FILES = ("lexicon.yaml", "defaults.yaml")

@@ -21,8 +21,12 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
-from broadcaster.errors import BadInput
+from broadcaster.errors import AudioError, BadInput, Unplayable
 from broadcaster.i18n import _
+from broadcaster.listen import Listener
+from broadcaster.player.audiofile import inspect
+from broadcaster.speech.voices import get_profile
+from broadcaster.yamlsource import read_text
 
 AUDIO_SUFFIXES = (".mp3", ".wav")
 _DIGIT_RUN = re.compile(r"(\d{1,2})[:：](\d{2})|\d+(?:\.\d+)?|[零〇一二三四五六七八九幺]{3,}")
@@ -233,9 +237,6 @@ def audio_files(paths: list[Path]) -> list[Path]:
 
 def cantonese(audio: Path) -> bool:
     """Whether the manifest beside the file says a Cantonese voice spoke it (Whisper cannot judge that)."""
-    from broadcaster.speech.voices import get_profile
-    from broadcaster.yamlsource import read_text
-
     try:  # read_text: a FIFO put there as manifest.json is refused, not waited on
         doc = json.loads(read_text(audio.parent / "manifest.json", max_bytes=MAX_MANIFEST_BYTES))
         entry = next(e for e in doc.get("notices", []) if e.get("file") == audio.name)
@@ -254,10 +255,6 @@ def cantonese(audio: Path) -> bool:
 def verify_file(audio: Path, listener) -> Verdict:
     """One program heard and scored; a file that cannot be read is a Verdict with `error` (naming
     it), so that the others are still checked. A missing listener is raised: nothing can be checked."""
-    from broadcaster.errors import AudioError
-    from broadcaster.player.media import Unplayable, inspect
-    from broadcaster.yamlsource import read_text
-
     transcript = audio.with_suffix(".txt")
     try:
         # the player's own check before anything reads the file: a FIFO or a device named .mp3
@@ -283,8 +280,6 @@ def verify_file(audio: Path, listener) -> Verdict:
 def verify_files(paths: list[Path], listener=None, on_done=None) -> list[Verdict]:
     """Check every program (see `audio_files`); `on_done(verdict)` after each. A file that cannot
     be read does not stop the others: its verdict carries the error (see `failed`)."""
-    from broadcaster.listen import Listener
-
     files = audio_files(paths)
     listener = listener or Listener()
     out = []

@@ -12,7 +12,7 @@ import click
 from broadcaster.cli.output import echo_json
 from broadcaster.errors import ExitStatus
 from broadcaster.i18n import _
-from broadcaster.notice import JINGLE_FORMS
+from broadcaster.vocabulary import JINGLE_FORMS
 
 
 _STYLES = {"ok": {"fg": "green"}, "warn": {"fg": "yellow"}, "bad": {"fg": "red", "bold": True}}

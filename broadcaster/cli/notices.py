@@ -89,7 +89,8 @@ def render_command(files: tuple[str, ...], out_dir: str, engine: str, fmt: str |
 
     threshold = parse_min_heard(min_heard) if verify else None
     if verify:  # a missing listener is said before any rendering, not after
-        from broadcaster.listen import ListenerUnavailable, available
+        from broadcaster.errors import ListenerUnavailable
+        from broadcaster.listen import available
         if not available()[0]:
             raise ListenerUnavailable(available()[1])
     done, failed = render_files(expand(files), options, on_done=report)
@@ -127,7 +128,7 @@ def _split_schedules(paths: list[Path]) -> tuple[list[Path], list[Path]]:
 
 
 def _check_schedule(path: Path) -> None:
-    from broadcaster.schedule.media import check_schedule
+    from broadcaster.player.check import check_schedule
 
     schedule = check_schedule(path)
     click.echo(_("ok  {path}  (schedule: {channels} channel(s), {programs} program(s))").format(

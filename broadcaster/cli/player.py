@@ -12,6 +12,7 @@ from broadcaster.cli.options import log_file_path, log_option
 from broadcaster.cli.output import echo_json
 from broadcaster.errors import BadInput, BroadcasterError, ExitStatus
 from broadcaster.i18n import _
+from broadcaster.vocabulary import TIMEZONE
 
 
 def _named_sinks() -> dict[str, object]:
@@ -23,7 +24,7 @@ def _named_sinks() -> dict[str, object]:
     return check_named(conf, where)
 
 
-def _print_event(event, as_json: bool, timezone: str = "Asia/Shanghai") -> None:
+def _print_event(event, as_json: bool, timezone: str = TIMEZONE) -> None:
     from broadcaster.player.control import local_time
 
     if as_json:
@@ -94,7 +95,8 @@ def run_command(schedule: str, log_path: str | None, channels: tuple[str, ...], 
     """
     from broadcaster.player.asrun import AsRunLog
     from broadcaster.player.control import parse_duration
-    from broadcaster.player.daemon import Daemon, Settings
+    from broadcaster.player.daemon import Daemon
+    from broadcaster.player.model import Settings
     from broadcaster.player.sinks import from_option
     from broadcaster.player.source import ScheduleSource
 
@@ -160,9 +162,12 @@ def play_command(what: str, channel: str | None, priority: str, mode: str | None
     The same emergency asked for again while it airs or waits, or within 3 min of its end,
     is not played again: the answer says "already airing ..." and the exit status is 0.
     """
-    from broadcaster.player.asrun import AsRunLog, status_label
+    from broadcaster.player.asrun import AsRunLog
+    from broadcaster.vocabulary import status_label
     from broadcaster.player.control import daemons_for, resolve_audio, send, wait_for_outcome
-    from broadcaster.player.daemon import AirPlan, Daemon, Settings, StaticSource, manual_item, parse_mode
+    from broadcaster.player.daemon import Daemon
+    from broadcaster.player.model import AirPlan, Settings, StaticSource
+    from broadcaster.player.requests import manual_item, parse_mode
     from broadcaster.player.sinks import from_option
 
     mode_name, wait = parse_mode(mode or ("cut" if priority == "emergency" else "next"))
@@ -240,7 +245,9 @@ def log_command(start: str | None, end: str | None, channel: str | None, as_csv:
     CSV is UTF-8 with a BOM (so Excel reads the Chinese), one row per line.
     Statuses: played, late, missed, skipped, failed, interrupted (with the reason).
     """
-    from broadcaster.player.asrun import ROW_FIELDS, STATUSES, TOTAL_FIELDS, AsRunLog, status_label
+    from broadcaster.player.asrun import AsRunLog
+    from broadcaster.player.asrun_report import ROW_FIELDS, TOTAL_FIELDS, row_times
+    from broadcaster.vocabulary import STATUSES, status_label
     from broadcaster.player.control import parse_day
 
     if out and not as_csv:
@@ -260,7 +267,7 @@ def log_command(start: str | None, end: str | None, channel: str | None, as_csv:
                   {"rows": report.rows, "totals": report.totals})
         return
     if as_csv:
-        from broadcaster.player.asrun import csv_bytes  # the desk's CSV download writes the same bytes
+        from broadcaster.player.asrun_report import csv_bytes  # the desk's CSV download writes the same bytes
 
         # bytes, not text: the BOM and the Chinese must survive a Windows console's code page
         data = csv_bytes(report.totals if totals else report.rows, TOTAL_FIELDS if totals else ROW_FIELDS)
@@ -272,8 +279,7 @@ def log_command(start: str | None, end: str | None, channel: str | None, as_csv:
         return
     if not totals:
         for r in report.rows:
-            planned = (r["planned"] or "")[:19].replace("T", " ")
-            started = (r["actual_start"] or "")[11:23]
+            planned, started = row_times(r)
             click.echo(f"{planned:19s}  {started:12s}  {_pad(r['channel'], 10)} {_pad(status_label(r['status']), 11)} "
                        f"{r['notice']}"
                        f"{'  ' + r['title'] if r['title'] else ''}{'  — ' + r['reason'] if r['reason'] else ''}")

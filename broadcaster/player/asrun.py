@@ -13,24 +13,15 @@ import os
 import socket
 import sqlite3
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from broadcaster.errors import CouldNotDo
+from broadcaster.errors import LogUnavailable
 from broadcaster.i18n import N_, _
-
-STATUSES = ("played", "late", "missed", "skipped", "failed", "interrupted")
-ON_AIR = ("played", "late", "interrupted")  # outcomes whose seconds count as air time
-# the statuses in words, for people (the log, CSV and JSON keep the English values above)
-STATUS_LABELS = {"played": N_("played"), "late": N_("late"), "missed": N_("missed"), "skipped": N_("skipped"),
-                 "failed": N_("failed"), "interrupted": N_("interrupted")}
-
-
-def status_label(status: str) -> str:
-    """A status as the user reads it ('played' -> '已播' in Chinese); unknown values as they are."""
-    return _(STATUS_LABELS[status]) if status in STATUS_LABELS else status
+from broadcaster.player.asrun_report import ROW_FIELDS, TOTAL_FIELDS, csv_bytes, daily_totals  # noqa: F401 - cli.py
+from broadcaster.vocabulary import STATUSES, TIMEZONE, status_label  # noqa: F401 - cli.py imports two of them here
 
 
 def _sqlite_reason(exc: Exception) -> str:
@@ -105,20 +96,9 @@ _MIGRATIONS = {
 }
 POSITION_COLUMNS = ("lat", "lon", "speed")
 
-# a report row's fields, in the order docs/player.md lists them (and `log --csv` writes them)
-ROW_FIELDS = ("planned", "actual_start", "actual_end", "channel", "notice", "title", "priority", "status",
-              "reason", "sha256", "file", "sink", "slot")
-TOTAL_FIELDS = ("day", "channel", *STATUSES, "total", "seconds_on_air")
-# a spreadsheet takes a cell starting with one of these as a formula (or strips the blank and then does)
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
 ANSWER_ALREADY = 2     # answers.accepted for "the same emergency is already airing": not played again
 HEARTBEAT_STALE = 5.0  # seconds without a heartbeat after which a daemon counts as gone
 _SQLITE_HEADER = b"SQLite format 3\x00"
-
-
-class LogUnavailable(CouldNotDo):
-    """The as-run log cannot be opened or written."""
 
 
 def iso(ts: float | None, tz: ZoneInfo) -> str | None:
@@ -154,7 +134,7 @@ class Entry:
 
 
 @dataclass(frozen=True)
-class Report:
+class AsRunReport:
     rows: list[dict]
     totals: list[dict]
 
@@ -190,7 +170,7 @@ class AsRunLog:
     backlog later. The daemon reports `problem` loudly and keeps playing.
     """
 
-    def __init__(self, path: str | Path, timezone: str = "Asia/Shanghai", busy_ms: int = 100) -> None:
+    def __init__(self, path: str | Path, timezone: str = TIMEZONE, busy_ms: int = 100) -> None:
         self.path = Path(path)
         self.tz = ZoneInfo(timezone)
         self.busy_ms = busy_ms
@@ -537,7 +517,7 @@ class AsRunLog:
 
     # ------------------------------------------------------------ reports
     def report(self, start: date | None = None, end: date | None = None,
-               channel: str | None = None) -> Report:
+               channel: str | None = None) -> AsRunReport:
         """Rows between two local dates (inclusive, by planned time or else start), with daily totals."""
         rows = []
         for r in self._read("SELECT * FROM asrun ORDER BY COALESCE(planned, actual_start), id"):
@@ -557,7 +537,7 @@ class AsRunLog:
                 "seconds": round(r["actual_end"] - r["actual_start"], 3)
                 if r["actual_end"] is not None and r["actual_start"] is not None else 0.0,
             })
-        return Report(rows=rows, totals=daily_totals(rows))
+        return AsRunReport(rows=rows, totals=daily_totals(rows))
 
 
 def _migrate(db: sqlite3.Connection) -> None:
@@ -577,51 +557,6 @@ def _migrate(db: sqlite3.Connection) -> None:
             raise
 
 
-def daily_totals(rows: list[dict]) -> list[dict]:
-    """Per day and channel: how many plays ended in each status, and the seconds on air."""
-    out: dict[tuple[str, str], dict] = {}
-    for r in rows:
-        key = (r["day"], r["channel"])
-        t = out.setdefault(key, {"day": key[0], "channel": key[1], **{s: 0 for s in STATUSES},
-                                 "total": 0, "seconds_on_air": 0.0})
-        t[r["status"]] += 1
-        t["total"] += 1
-        if r["status"] in ON_AIR:
-            t["seconds_on_air"] = round(t["seconds_on_air"] + r["seconds"], 3)
-    return [out[k] for k in sorted(out)]
-
-
-def spreadsheet_safe(value: object) -> object:
-    """A text cell a spreadsheet will show as text: a leading ' where it would start a formula.
-
-    Titles, reasons and file names come from files and error messages anyone may have
-    written; `=HYPERLINK(...)` in a title must not become a live link in the report.
-    """
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
-
-
-def csv_text(rows: list[dict], columns: tuple[str, ...]) -> str:
-    """Rows as CSV for a spreadsheet: Excel's CRLF lines, formula-like cells neutralised (no BOM)."""
-    import csv
-    import io
-
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\r\n")  # CR and LF inside a cell are then quoted too
-    writer.writerow(columns)
-    for r in rows:
-        writer.writerow([spreadsheet_safe(r.get(c)) for c in columns])
-    return buf.getvalue()
-
-
-def csv_bytes(rows: list[dict], columns: tuple[str, ...] = ROW_FIELDS) -> bytes:
-    """The report as a CSV file's bytes: UTF-8 with a BOM (so Excel on a village PC reads the
-    Chinese), CRLF lines, formula-like cells neutralised. `log --csv` and the desk's download both
-    write exactly these bytes."""
-    return ("\ufeff" + csv_text(rows, columns)).encode("utf-8")
-
-
 def pid_alive(pid: int) -> bool:
     """Whether a process with this id exists on this machine."""
     return _pid_alive(pid)
@@ -635,7 +570,3 @@ def _pid_alive(pid: int) -> bool:
     except PermissionError:
         return True
     return True
-
-
-def entry_json(e: Entry) -> dict:
-    return asdict(e)

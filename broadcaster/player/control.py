@@ -9,20 +9,15 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from broadcaster.errors import BadInput, CouldNotDo
+from broadcaster.config import default_log_path  # noqa: F401 - re-exported: `run`, `play` and `log` use it
+from broadcaster.errors import BadInput, CouldNotDo, Unplayable
 from broadcaster.i18n import _
-from broadcaster.player.asrun import AsRunLog, DaemonInfo
-from broadcaster.player.media import Unplayable, inspect
+from broadcaster.player.asrun import AsRunLog, DaemonInfo, pid_alive
+from broadcaster.player.audiofile import inspect
+from broadcaster.vocabulary import TIMEZONE
 
 AUDIO_SUFFIXES = (".wav", ".mp3", ".ogg", ".flac", ".m4a")
 NOTICE_SUFFIXES = (".yaml", ".yml")
-
-
-def default_log_path() -> Path:
-    """The as-run log in the user's data folder (e.g. ~/.local/share/broadcaster/asrun.sqlite)."""
-    import platformdirs
-
-    return Path(platformdirs.user_data_dir("broadcaster", appauthor=False)) / "asrun.sqlite"
 
 
 _DURATION = re.compile(r"(\d+(?:\.\d+)?)\s*(h|m|min|s|sec)?", re.I)
@@ -90,6 +85,7 @@ def _notice_id(stem: str) -> str:
 def _render_notice(path: Path, cache_dir: Path | None) -> Audio:
     import platformdirs
 
+    # here, not at the top: render brings jinja2 and the speech front end, which `log` and `play FILE.mp3` never need
     from broadcaster.render import BadInputs, RenderOptions, load_all, render_prepared
 
     prepared, errors = load_all([path])
@@ -149,8 +145,6 @@ def did_you_mean(word: str, choices: list[str]) -> str:
 def _not_answering(r, channel: str) -> str:
     import socket
 
-    from broadcaster.player.asrun import pid_alive
-
     age = max(0.0, time.time() - r["heartbeat"])
     if r["host"] == socket.gethostname() and not pid_alive(r["pid"]):
         return _("the player (pid {pid}) registered for channel {channel} stopped without signing off "
@@ -201,5 +195,5 @@ def wait_for_outcome(log: AsRunLog, answers: list[Answer], timeout: float) -> li
         time.sleep(0.05)
 
 
-def local_time(ts: float, timezone: str = "Asia/Shanghai") -> str:
+def local_time(ts: float, timezone: str = TIMEZONE) -> str:
     return datetime.fromtimestamp(ts, ZoneInfo(timezone)).strftime("%H:%M:%S.%f")[:-3]

@@ -11,6 +11,7 @@ from broadcaster.notice import Notice
 from broadcaster.script.template import TemplateInfo, builtin_templates, fill, template_info
 from broadcaster.speech.characters import mark_class, marks
 from broadcaster.speech.voices import VoiceProfile
+from broadcaster.vocabulary import PRIORITY_CHIME
 
 __all__ = ["BEATS_PER_LINE", "BeatBlock", "BeatLine", "Chime", "Pause", "ProgramDefaults", "Script", "Segment",
            "Speech", "TemplateInfo", "build_script", "builtin_templates", "fill", "frame_program", "lead_line",
@@ -139,7 +140,6 @@ def build_script(notice: Notice, voice: VoiceProfile, program: ProgramDefaults |
 # ---------------------------------------------------------------- program parts (issue 6)
 _PUNCT_RE = re.compile(r"[\s，,。.！!？?；;：:、…—～~“”\"'（）()]+")
 PAUSE_AFTER_CHIME_MS = 500
-URGENT_PRIORITIES = ("urgent", "emergency")
 
 
 def _bare(text: str) -> str:
@@ -199,7 +199,7 @@ def frame_program(notice: Notice, voice: VoiceProfile, script: Script,
     gap = int(opts.get("gap", voice.pauses.repeat_gap / 1000) * 1000)
     head: list[Segment] = []
     if opts.get("chime", program.chime):
-        head += [Chime("urgent" if notice.priority in URGENT_PRIORITIES else "attention"),
+        head += [Chime(PRIORITY_CHIME[notice.priority]),
                  Pause(PAUSE_AFTER_CHIME_MS)]
     lead = lead_line(notice, voice, program, script.body)
     if lead:
