@@ -128,7 +128,7 @@ def is_folder_file(path: Path) -> bool:
 
 
 def prepare(notice: Notice, voice_override: str | None = None, program=None,
-            speaker: str | None = None, level: Level | None = None) -> Prepared:
+            speaker: str | None = None, level: Level | None = None, takes: dict | None = None) -> Prepared:
     """Everything that can be checked before synthesis; BadInput on any mistake.
 
     speaker: who speaks on engines with several speakers (Kokoro): male, female or a speaker's name,
@@ -136,6 +136,7 @@ def prepare(notice: Notice, voice_override: str | None = None, program=None,
     level: the loudness recordings are cleaned to (the output profile's; None: the default
     profile's). A notice's recordings are checked and cleaned here (once: the result is cached by
     content), so that a bad recording is bad input before anything is written.
+    takes: recordings not saved in the notice's folder yet, name -> file (takes.py, the desk's preview).
     """
     try:
         voice = get_profile(voice_override or notice.voice)
@@ -147,7 +148,7 @@ def prepare(notice: Notice, voice_override: str | None = None, program=None,
     if notice.kind == "jingle":
         script = frame_program(notice, voice, build_jingle_script(notice, voice), program)
     else:
-        script = build_script(notice, voice, program)
+        script = build_script(notice, voice, program, takes)
     user = user_lexicon_for(notice.path)  # the folder's own lexicon.yaml, if any
     words, sounds = (user.words_for(voice.name), user.pronounce) if user else ((), ())
     spoken = {}

@@ -59,21 +59,35 @@ def _trim_silence(samples: np.ndarray) -> np.ndarray:
 
 
 def handling_noise(seconds: float, rng: np.random.Generator) -> np.ndarray:
-    """Thumb on the phone: a thump, clicks of the record button, and a rub of the case."""
+    """Thumb on the phone before speaking: a thump, clicks of the record button, a rub of the case;
+    then a moment's quiet (the last third) before the voice."""
     n = int(seconds * RATE)
     out = np.zeros(n, dtype=np.float32)
     t = np.arange(int(0.25 * RATE)) / RATE
     thump = 0.5 * np.sin(2 * np.pi * 35 * t) * np.exp(-t * 18)
     at = int(0.05 * n)
     out[at:at + len(thump)] += thump[: n - at]
-    for k in (0.3, 0.32, 0.6):  # button clicks
+    for k in (0.2, 0.22, 0.3):  # button clicks
         i = int(k * n)
         out[i:i + 30] += rng.uniform(-0.6, 0.6, min(30, n - i))
     rub = rng.normal(0, 0.05, int(0.3 * RATE)).astype(np.float32)
     rub *= np.hanning(len(rub))
-    at = int(0.7 * n)
+    at = int(0.35 * n)
     out[at:at + len(rub)] += rub[: n - at]
     return out
+
+
+def decode_any(path: Path, rate: int = RATE) -> np.ndarray:
+    """A made file decoded back: by ffmpeg, or by silk-python for SILK (ffmpeg cannot read it)."""
+    if path.suffix == ".silk":
+        import pysilk
+
+        out = io.BytesIO()
+        pysilk.decode(io.BytesIO(path.read_bytes()), out, 24000)
+        return resample(np.frombuffer(out.getvalue(), dtype="<i2").astype(np.float32) / 32768, 24000, rate)
+    raw = subprocess.run([FFMPEG, "-v", "error", "-i", str(path), "-f", "f32le", "-ac", "1", "-ar", str(rate), "-"],
+                         capture_output=True, check=True).stdout
+    return np.frombuffer(raw, dtype="<f4")
 
 
 def phone_mix(speech: np.ndarray, lead: float = 1.2, tail: float = 1.2, speech_db: float = -32.0,

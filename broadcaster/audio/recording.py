@@ -300,34 +300,39 @@ def clipped_share(raw: np.ndarray, level: float) -> float:
 
 
 def _measure(samples: np.ndarray, rate: int) -> tuple[float, float]:
-    """(integrated LUFS, sample peak dBFS) by ffmpeg's ebur128."""
+    """(integrated LUFS, true peak dBTP) by ffmpeg's ebur128."""
     proc = ffmpeg.run(["-nostats", "-f", "f32le", "-ar", str(rate), "-ac", "1", "-i", "pipe:0",
-                       "-af", "ebur128=peak=sample:framelog=quiet", "-f", "null", "-"],
+                       "-af", "ebur128=peak=true:framelog=quiet", "-f", "null", "-"],
                       stdin=np.ascontiguousarray(samples, dtype="<f4").tobytes())
     integrated, peak, _lra = ebur128_summary(proc.stderr)
     return integrated, peak
 
 
 def _to_level(samples: np.ndarray, rate: int, level: Level) -> tuple[np.ndarray, float, float]:
-    """The second pass: one gain to the target, ffmpeg's limiter only when the peaks would pass the
+    """The second pass: one gain to the target, ffmpeg's limiter only when the true peaks would pass the
     ceiling. Returns (samples, loudness before, loudness after)."""
     before, peak = _measure(samples, rate)
     gain = level.target_lufs - before
-    ceiling = level.true_peak - _LIMIT_MARGIN_DB
-    if peak + gain <= ceiling:  # a plain gain: exact, and no third process
+    if peak + gain <= level.true_peak:  # a plain gain: exact, and no third process
         return samples * np.float32(10 ** (gain / 20)), before, before + gain
-    after = before
-    for _attempt in range(2):  # the limiter takes loudness away: measure it, ask it back once
-        graph = ",".join(limiter_filters(gain, ceiling, 0.0)) + ",asplit=2[out][m];[m]ebur128=framelog=quiet[x]"
+    # the limiter holds sample peaks; true peaks run higher between samples, so aim under the ceiling
+    ceiling = level.true_peak - _LIMIT_MARGIN_DB
+    out, after = samples, before
+    for _attempt in range(3):  # the limiter takes loudness away: measure it, ask it back
+        graph = (",".join(limiter_filters(gain, ceiling, 0.0))
+                 + ",asplit=2[out][m];[m]ebur128=peak=true:framelog=quiet[x]")
         proc = ffmpeg.run(["-nostats", "-f", "f32le", "-ar", str(rate), "-ac", "1", "-i", "pipe:0",
                            "-filter_complex", f"[0:a]{graph}", "-map", "[out]", "-f", "f32le", "pipe:1",
                            "-map", "[x]", "-f", "null", "-"],
                           stdin=np.ascontiguousarray(samples, dtype="<f4").tobytes())
-        after = ebur128_summary(proc.stderr)[0]
+        after, true_peak, _lra = ebur128_summary(proc.stderr)
         out = np.frombuffer(proc.stdout, dtype="<f4")
-        if abs(level.target_lufs - after) <= 0.5:
+        over = true_peak - level.true_peak
+        if abs(level.target_lufs - after) <= 0.5 and over <= 0:
             break
         gain += level.target_lufs - after
+        if over > 0:
+            ceiling -= over + 0.2
     return out, before, after
 
 

@@ -141,14 +141,18 @@ def sentences(text: str) -> list[str]:
     return [s.strip() for s in _sentence_re().findall(text) if s.strip(" \t" + marks("comma"))]
 
 
-def build_script(notice: Notice, voice: VoiceProfile, program: ProgramDefaults | None = None) -> Script:
+def build_script(notice: Notice, voice: VoiceProfile, program: ProgramDefaults | None = None,
+                 takes: dict | None = None) -> Script:
     """The program for a notice: body sentences with pauses, read `repeat` times, framed by
     chime, lead line, emphasis and closing chime (`frame_program`).
 
     A jingle's lines go on a beat grid instead: jingle.beats.build_jingle_script, framed the same
-    way (render.prepare chooses; this module stays below the jingle package)."""
+    way (render.prepare chooses; this module stays below the jingle package).
+
+    takes: recordings not saved in the folder yet, by the name the notice gives them -> the file
+    that holds them now (the desk's preview of a take)."""
     if notice.recording is not None or notice.parts:
-        body, reading = _recorded_reading(notice, voice)
+        body, reading = _recorded_reading(notice, voice, takes or {})
     else:
         body, reading = _text_reading(notice, voice)
     gap = int(notice.options.get("gap", voice.pauses.repeat_gap / 1000) * 1000)
@@ -176,20 +180,20 @@ def _text_reading(notice: Notice, voice: VoiceProfile) -> tuple[str, list[Segmen
     return body, reading
 
 
-def _recorded_reading(notice: Notice, voice: VoiceProfile) -> tuple[str, list[Segment]]:
+def _recorded_reading(notice: Notice, voice: VoiceProfile, takes: dict) -> tuple[str, list[Segment]]:
     """The body of a recording notice, or of one in parts: recordings and sentences in order, with
     the voice profile's pause between sentences between the parts too. Every part is checked, and
     all its mistakes are reported together."""
     if notice.recording is not None:
         text = _filled(notice, notice.text, ("text",)) if notice.text else None
-        return text or "", [Recording(recording_path(notice, notice.recording, ("recording",)), notice.recording,
-                                      text, ("recording",))]
+        return text or "", [Recording(recording_path(notice, notice.recording, ("recording",), takes),
+                                      notice.recording, text, ("recording",))]
     reading: list[Segment] = []
     said: list[str] = []
     problems: list[BadInput] = []
     for i, part in enumerate(notice.parts):
         try:
-            text, pieces = _part_reading(notice, voice, i, part)
+            text, pieces = _part_reading(notice, voice, i, part, takes)
         except BadInput as exc:
             problems.append(exc)
             continue
@@ -201,12 +205,12 @@ def _recorded_reading(notice: Notice, voice: VoiceProfile) -> tuple[str, list[Se
     return "\n".join(s for s in said if s), reading
 
 
-def _part_reading(notice: Notice, voice: VoiceProfile, i: int, part) -> tuple[str, list[Segment]]:
+def _part_reading(notice: Notice, voice: VoiceProfile, i: int, part, takes: dict) -> tuple[str, list[Segment]]:
     """One of a notice's parts: (what it says as written, its segments)."""
     if part.recording is not None:
         key = ("parts", i, "recording")
         text = _filled(notice, part.text, ("parts", i, "text")) if part.text else None
-        return text or "", [Recording(recording_path(notice, part.recording, key), part.recording, text, key)]
+        return text or "", [Recording(recording_path(notice, part.recording, key, takes), part.recording, text, key)]
     filled = _filled(notice, part.say, ("parts", i, "say"))
     lines = sentences(filled)
     if not lines:
@@ -228,8 +232,11 @@ def _filled(notice: Notice, text: str, key: tuple) -> str:
         raise exc.located(notice.path, notice.doc.line(*key) if notice.doc else None, key) from None
 
 
-def recording_path(notice: Notice, name: str, key: tuple) -> Path:
-    """A recording the notice names: inside its folder, and an ordinary file there (like `music:`)."""
+def recording_path(notice: Notice, name: str, key: tuple, takes: dict | None = None) -> Path:
+    """A recording the notice names: inside its folder, and an ordinary file there (like `music:`).
+    `takes`: name -> file of recordings the caller holds that are not saved in the folder yet."""
+    if takes and name in takes:
+        return Path(takes[name])
     path = Path(name).expanduser()
     if not path.is_absolute():
         path = notice.path.parent / path
