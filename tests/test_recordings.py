@@ -70,12 +70,14 @@ def test_every_phone_and_browser_format_is_decoded_trimmed_filtered_and_levelled
     assert said - 0.2 <= probe(out).duration <= said + 0.6
     assert made.speech_start - 0.35 <= cleaned.kept[0] <= made.speech_start
     assert made.speech_end <= cleaned.kept[1] <= made.speech_end + 0.45
-    # levelled: from a quiet phone (about -32 LUFS) to the profile's target, measured by ffmpeg
-    integrated, peak = loudness(out)
-    assert abs(integrated - TARGET) <= 1.0 and peak <= -0.5
+    # levelled: from a quiet phone (about -32 LUFS) to the profile's target, measured by ffmpeg, its
+    # samples under the ceiling (the program's mastering holds the true peak of the written file)
+    integrated, _true_peak = loudness(out)
+    assert abs(integrated - TARGET) <= 0.6
+    samples = decode(out, RATE)
+    assert 20 * np.log10(np.abs(samples).max()) <= -1.0
     # high-passed: the 50 Hz hum, strong in the file, is 25 dB further down against the voice
     source = decode_any(made.path)
-    samples = decode(out, RATE)
     assert _level_at(samples, RATE, 50) <= _level_at(source, RATE, 50) - 25
     # no leading or trailing noise: the first and last 0.1 s are far below the speech
     speech_db = _rms_db(samples)

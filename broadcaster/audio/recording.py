@@ -4,10 +4,11 @@ Phones write AAC (.m4a), AMR (.amr, .3gp), MP3 or WAV; browsers Opus in WebM or 
 messages are SILK, which ffmpeg cannot read: silk-python decodes those to PCM first. One ffmpeg
 process then decodes, downmixes and resamples the file and hands back two channels: the sound as
 it is (for the checks: clipping) and the sound high-passed and gently denoised (ffmpeg highpass,
-afftdn). numpy finds where the speech starts and ends on the cleaned channel; a second ffmpeg
-process measures the kept stretch (ebur128), and the gain to the output profile's loudness is
-applied, with ffmpeg's limiter only when the peaks would pass the ceiling (the two-pass loudness
-of audio/master.py, on a clip). Settings: data/audio/recordings.yaml.
+afftdn), which it also measures (ebur128: the first loudness pass). numpy finds where the speech
+starts and ends on the cleaned channel; a second ffmpeg process applies the gain to the output
+profile's loudness, with ffmpeg's limiter only when the peaks would pass the ceiling, and measures
+the result (loudness and true peak), correcting once more if it missed: the two-pass loudness of
+audio/master.py, on a clip. Settings: data/audio/recordings.yaml.
 
 Trimming is ours, not ffmpeg's silenceremove: handling noise (the thumb on the case, the record
 button, a rub) is louder than any silence threshold, so a stretch is taken as speech by where its
@@ -48,6 +49,9 @@ SILK_RATE = 24000   # SILK's widest band: decoded at this rate
 MAX_SILK_BYTES = 50_000_000  # 15 minutes of SILK is under 3 MB
 ENGINE = "recording"  # the `engine` of a cleaned clip, and its cache key's engine
 _LIMIT_MARGIN_DB = 0.5  # sample peak this far under the true-peak ceiling (true peaks run higher)
+# A cleaned clip is within this of the target (the limiter takes some loudness away: it is measured
+# and asked back); the program's mastering then levels the whole program (audio/master.py).
+_TOLERANCE_LU = 0.5
 
 
 class RecordingRefused(BadInput):
@@ -186,9 +190,18 @@ def cleaning_filters(rate: int | None = None) -> str:
     return f"aresample={rate},aformat=sample_fmts=flt:channel_layouts=mono,{_filters(s)}"
 
 
-def _decode_two(path: Path, silk: bytes | None, rate: int, s: Settings,
-                name: str = "") -> tuple[np.ndarray, np.ndarray, str]:
-    """(the sound as it is, the sound high-passed and denoised, the codec) at `rate`, from one ffmpeg."""
+@dataclass(frozen=True)
+class _Decoded:
+    raw: np.ndarray      # the sound as it is (downmixed, resampled)
+    clean: np.ndarray    # high-passed and denoised
+    codec: str
+    lufs: float          # integrated loudness of `clean` (ebur128): the first pass
+    peak: float          # its sample peak, dBFS
+
+
+def _decode_two(path: Path, silk: bytes | None, rate: int, s: Settings, name: str = "") -> _Decoded:
+    """One ffmpeg: the file decoded, downmixed and resampled to `rate`, as it is and cleaned (high-pass,
+    denoise), and the cleaned sound measured (the first loudness pass)."""
     limit = float(s.limits["max_seconds"]) + 1  # read no further than that: a longer file is refused
     if silk is not None:
         pcm = _silk_pcm(silk, name)
@@ -199,10 +212,11 @@ def _decode_two(path: Path, silk: bytes | None, rate: int, s: Settings,
         source = ["-t", f"{limit:g}", "-i", f"file:{path}"]
         stdin, codec = None, ""
     graph = (f"[0:a:0]aresample={rate},aformat=sample_fmts=flt:channel_layouts=mono,asplit=2[raw][f];"
-             f"[f]{_filters(s)}[clean];[raw][clean]amerge=inputs=2[out]")
+             f"[f]{_filters(s)},ebur128=peak=sample:framelog=quiet[clean];[raw][clean]amerge=inputs=2[out]")
     try:
         proc = ffmpeg.run(["-nostats", *source, "-vn", "-filter_complex", graph, "-map", "[out]",
                            "-f", "f32le", "-ar", str(rate), "pipe:1"], stdin=stdin, timeout=600)
+        lufs, peak, _lra = ebur128_summary(proc.stderr)
     except AudioError:
         raise _not_audio(name) from None
     if not codec:
@@ -210,7 +224,7 @@ def _decode_two(path: Path, silk: bytes | None, rate: int, s: Settings,
         codec = found.group(1) if found else "?"
     both = np.frombuffer(proc.stdout, dtype="<f4")
     both = both[: len(both) // 2 * 2].reshape(-1, 2)
-    return both[:, 0], both[:, 1], codec
+    return _Decoded(both[:, 0], both[:, 1], codec, lufs, peak)
 
 
 def _frames(x: np.ndarray, n: int) -> np.ndarray:
@@ -299,41 +313,58 @@ def clipped_share(raw: np.ndarray, level: float) -> float:
     return float((hot[1:] & hot[:-1]).sum()) / len(raw)
 
 
-def _measure(samples: np.ndarray, rate: int) -> tuple[float, float]:
-    """(integrated LUFS, true peak dBTP) by ffmpeg's ebur128."""
-    proc = ffmpeg.run(["-nostats", "-f", "f32le", "-ar", str(rate), "-ac", "1", "-i", "pipe:0",
-                       "-af", "ebur128=peak=true:framelog=quiet", "-f", "null", "-"],
-                      stdin=np.ascontiguousarray(samples, dtype="<f4").tobytes())
-    integrated, peak, _lra = ebur128_summary(proc.stderr)
-    return integrated, peak
+def _to_level(samples: np.ndarray, rate: int, level: Level, lufs: float, peak: float) -> tuple[np.ndarray, float]:
+    """The second loudness pass: the gain that takes the first pass's measure (`lufs`, sample `peak`, of
+    the whole file) to the target for the kept stretch, ffmpeg's limiter only when the peaks would pass
+    the ceiling, and the result measured; the gain is corrected when it missed by more than half a loudness
+    unit (the limiter takes some loudness away). Returns (samples, loudness).
 
-
-def _to_level(samples: np.ndarray, rate: int, level: Level) -> tuple[np.ndarray, float, float]:
-    """The second pass: one gain to the target, ffmpeg's limiter only when the true peaks would pass the
-    ceiling. Returns (samples, loudness before, loudness after)."""
-    before, peak = _measure(samples, rate)
-    gain = level.target_lufs - before
-    if peak + gain <= level.true_peak:  # a plain gain: exact, and no third process
-        return samples * np.float32(10 ** (gain / 20)), before, before + gain
-    # the limiter holds sample peaks; true peaks run higher between samples, so aim under the ceiling
+    The clip's sample peaks stay under the ceiling; its true peak is the program's mastering's to hold
+    (audio/master.py measures the written file), since the program is filtered and limited again.
+    """
+    gain = level.target_lufs - max(lufs, -70.0)  # -inf: all of it below ebur128's gate (refused before)
     ceiling = level.true_peak - _LIMIT_MARGIN_DB
-    out, after = samples, before
-    for _attempt in range(3):  # the limiter takes loudness away: measure it, ask it back
-        graph = (",".join(limiter_filters(gain, ceiling, 0.0))
-                 + ",asplit=2[out][m];[m]ebur128=peak=true:framelog=quiet[x]")
+    limit = peak + gain > ceiling
+    if limit:  # ask for what the limiter will take away, as far as flattening the peaks takes it
+        gain += _clip_loss(samples, gain, ceiling)
+    out, after = samples, lufs
+    for _attempt in range(3):
+        graph = ",".join(limiter_filters(gain, ceiling if limit else None, 0.0))
         proc = ffmpeg.run(["-nostats", "-f", "f32le", "-ar", str(rate), "-ac", "1", "-i", "pipe:0",
-                           "-filter_complex", f"[0:a]{graph}", "-map", "[out]", "-f", "f32le", "pipe:1",
-                           "-map", "[x]", "-f", "null", "-"],
+                           "-filter_complex", f"[0:a]{graph},asplit=2[out][m];[m]ebur128=framelog=quiet[x]",
+                           "-map", "[out]", "-f", "f32le", "pipe:1", "-map", "[x]", "-f", "null", "-"],
                           stdin=np.ascontiguousarray(samples, dtype="<f4").tobytes())
-        after, true_peak, _lra = ebur128_summary(proc.stderr)
+        after = ebur128_summary(proc.stderr)[0]
         out = np.frombuffer(proc.stdout, dtype="<f4")
-        over = true_peak - level.true_peak
-        if abs(level.target_lufs - after) <= 0.5 and over <= 0:
+        if abs(level.target_lufs - after) <= _TOLERANCE_LU:
             break
         gain += level.target_lufs - after
-        if over > 0:
-            ceiling -= over + 0.2
-    return out, before, after
+        limit = limit or float(np.abs(out).max()) > 10 ** (ceiling / 20)
+    return out, after
+
+
+def _gated_db(samples: np.ndarray, rate: int) -> float:
+    """Mean power (dB) over the 0.4 s blocks that ebur128's gates keep (above -70 dB, and above 10 dB under
+    the mean of those): the same gating, without the K-weighting, to compare two stretches of one sound."""
+    n = max(1, rate // 10)
+    frames = _frames(samples.astype(np.float64), n)
+    if not len(frames):
+        return float("-inf")
+    blocks = np.convolve((frames ** 2).mean(axis=1), np.ones(4) / 4, mode="valid")
+    blocks = blocks[blocks > 1e-7]  # -70 dB
+    if not len(blocks):
+        return float("-inf")
+    blocks = blocks[blocks > blocks.mean() / 10]
+    return float(10 * np.log10(blocks.mean()))
+
+
+def _clip_loss(samples: np.ndarray, gain: float, ceiling: float) -> float:
+    """dB of power lost when the samples, raised by `gain`, are held at `ceiling` (dBFS): a first guess of
+    the limiter's loss (it holds a little more around each peak)."""
+    x = samples.astype(np.float64) * 10 ** (gain / 20)
+    power = float(np.mean(x ** 2))
+    held = float(np.mean(np.minimum(np.abs(x), 10 ** (ceiling / 20)) ** 2))
+    return 10 * np.log10(power / held) if held > 0 else 0.0
 
 
 def cache_key(sha256: str, level: Level) -> str:
@@ -368,7 +399,8 @@ def clean_recording(path: Path, level: Level = Level(), cache: ClipCache = CACHE
 def _clean(path: Path, silk: bytes | None, digest: str, level: Level, name: str) -> Cleaned:
     s = settings()
     rate = int(s.cleaning["rate"])
-    raw, clean, codec = _decode_two(path, silk, rate, s, name)
+    decoded = _decode_two(path, silk, rate, s, name)
+    raw, clean = decoded.raw, decoded.clean
     seconds = len(raw) / rate
     if not len(raw):
         raise _not_audio(name)
@@ -401,9 +433,11 @@ def _clean(path: Path, silk: bytes | None, digest: str, level: Level, name: str)
         ramp = np.linspace(0.0, 1.0, fade, dtype=np.float32)
         kept[:fade] *= ramp
         kept[-fade:] *= ramp[::-1]
-    out, before, after = _to_level(kept, rate, level)
+    # the first pass measured the whole file; the kept stretch, without the handling noise, differs
+    kept_lufs = decoded.lufs + _gated_db(kept, rate) - _gated_db(clean, rate)
+    out, after = _to_level(kept, rate, level, kept_lufs, decoded.peak)
     pcm = (np.clip(out, -1.0, 32767 / 32768) * 32768).astype("<i2").tobytes()
-    return Cleaned(clip=Clip(pcm=pcm, sample_rate=rate, engine=ENGINE), sha256=digest, codec=codec,
+    return Cleaned(clip=Clip(pcm=pcm, sample_rate=rate, engine=ENGINE), sha256=digest, codec=decoded.codec,
                    source_seconds=round(seconds, 3), kept=(round(start / rate, 3), round(end / rate, 3)),
-                   source_lufs=round(before, 2), loudness_lufs=round(after, 2),
+                   source_lufs=round(decoded.lufs, 2), loudness_lufs=round(after, 2),
                    clipped=round(clipped_share(raw, float(s.limits["clipped_level"])), 5))

@@ -87,9 +87,17 @@ def voices_command(as_json: bool) -> None:
             click.echo(f"      {engine:7s} {voice:30s} {heard}")
     click.echo(_("ways to put a dialect on air:"))
     for name, what in choices:
-        click.echo(f"  {name:14s} {what}")
+        click.echo(f"  {_padded(name, 14)} {what}")
     click.echo(_("no voice here speaks {dialects}: record their notices in your own voice "
                  "(`recording:`)").format(dialects=_(", ").join(dialects_without_voice())))
+
+
+def _padded(text: str, columns: int) -> str:
+    """`text` padded with spaces to `columns` terminal columns (a Chinese character takes two)."""
+    import unicodedata
+
+    width = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+    return text + " " * max(0, columns - width)
 
 
 def _dialect_choices(profiles: dict) -> list[tuple[str, str]]:
