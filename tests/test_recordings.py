@@ -235,11 +235,16 @@ def village(tmp_path, takes):
                                    "  - say: '{{ village }}村委会通知。'\n  - recording: 录音/停水.m4a\n"
                                    "    text: 各位村民请注意，明天上午八点到十二点停水，请大家提前储水。\n")
     write(folder / "plan.yaml", "timezone: Asia/Shanghai\nquiet_hours: []\nchannels:\n"
-                                "  village: {name: 大喇叭, sink: auto}\nprograms:\n"
+                                "  village: {name: 大喇叭, sink: auto}\n  truck: {name: 宣传车, kind: truck, sink: auto}\n"
+                                "programs:\n"
                                 "  - notice: tingshui.yaml\n    channel: village\n    dates: 2021-10-27\n"
                                 "    times: ['07:00', '18:00']\n"
                                 "  - notice: fenduan.yaml\n    channel: village\n    dates: 2021-10-27\n"
-                                "    times: ['07:30']\n")
+                                "    times: ['07:30']\n"
+                                "  - route:\n"
+                                "      - {at: '09:00', village: 一组, lat: 29.5291, lon: 108.7702, radius: 80}\n"
+                                "      - {at: '09:30', village: 二组, lat: 29.5300, lon: 108.7745, radius: 80}\n"
+                                "    notice: fenduan.yaml\n    channel: truck\n    dates: 2021-10-27\n")
     return folder
 
 
@@ -281,15 +286,21 @@ def test_a_recording_notice_is_a_program_like_any_other(run, village, takes):
 
 
 @pytest.mark.slow
-def test_a_recording_notice_is_scheduled_exported_to_card_and_crontab(run, village):
+def test_a_recording_notice_is_scheduled_with_gps_stops_exported_to_card_and_crontab(run, village):
     plan = village / "plan.yaml"
     res = run("plan", plan, "--from", "2021-10-27", "--days", "1", "--engine", "espeak", "--json")
     assert res.code == 0, res.err
     plays = json.loads(res.out)["plays"]
-    assert [(p["notice"], p["start"][11:16]) for p in plays] == [("tingshui", "07:00"), ("fenduan", "07:30"),
-                                                                 ("tingshui", "18:00")]
+    village_plays = [p for p in plays if p["channel"] == "village"]
+    assert [(p["notice"], p["start"][11:16]) for p in village_plays] == [
+        ("tingshui", "07:00"), ("fenduan", "07:30"), ("tingshui", "18:00")]
     for p in plays:
         assert Path(p["file"]).is_file()
+    # the truck's GPS stops: the notice in parts, each stop's own words in its synthesized part
+    stops = [p for p in plays if p["channel"] == "truck"]
+    assert [p["start"][11:16] for p in stops] == ["09:00", "09:30"]
+    said = [Path(p["file"]).with_suffix(".txt").read_text() for p in stops]
+    assert "一组村委会通知" in said[0] and "二组村委会通知" in said[1]
     card = village / "card"
     card.mkdir()
     assert run("export", plan, "--from", "2021-10-27", "--days", "1", "--engine", "espeak", "--to", "card",
@@ -301,7 +312,7 @@ def test_a_recording_notice_is_scheduled_exported_to_card_and_crontab(run, villa
               "-o", village / "cron")
     assert res.code == 0, res.err
     lines = [x for x in (village / "cron" / "broadcaster.crontab").read_text().splitlines() if " play " in x]
-    assert len(lines) == 3 and lines[0].startswith("0 7 27 10 *")
+    assert len(lines) == 5 and lines[0].startswith("0 7 27 10 *")
     # the TF card of a notice, too
     tf = village / "tf"
     tf.mkdir()
