@@ -160,6 +160,7 @@ class Listener:
 
 
 _shared: Listener | None = None
+_sharing = threading.Lock()  # renders finish two notices at once: one listener (one model) for both
 
 
 def draft(pcm: bytes, rate: int, key: str) -> tuple[Heard, ...]:
@@ -182,8 +183,9 @@ def draft(pcm: bytes, rate: int, key: str) -> tuple[Heard, ...]:
         pass  # not heard yet, or a damaged entry: hear it (again)
     from broadcaster.audio.decode import pcm16_at
 
-    if _shared is None:
-        _shared = Listener()
+    with _sharing:
+        if _shared is None:
+            _shared = Listener()
     heard = tuple(_shared.hear_timed(pcm16_at(pcm, rate, 16000)))
     try:
         write_text(path, json.dumps([[h.start, h.end, h.text] for h in heard], ensure_ascii=False))

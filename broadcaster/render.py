@@ -23,27 +23,12 @@ from broadcaster.script import Recording, Script, Speech, build_script, frame_pr
 from broadcaster.speech.lexicon import USER_LEXICON, user_lexicon_for
 from broadcaster.speech.spoken import spoken_text
 from broadcaster.speech.voices import VoiceProfile, get_profile
+from broadcaster.transcripts import FROM_TEXT, RECORDING, made_of, recording_line, recording_words, source, with_cues
 
 if TYPE_CHECKING:
     from broadcaster.audio.recording import Cleaned, Level
 
 FORMATS = ("mp3", "wav")
-# Who wrote down what a recording says (the manifest's `transcript_source`):
-FROM_TEXT = "text"              # the notice: the official's own words
-BY_MACHINE = "machine"          # the listener (Whisper), a draft
-NOT_CHECKED = "not checked"     # nobody: a dialect recording, or no listener installed
-
-
-@dataclass(frozen=True)
-class Words:
-    """What a recording says and who wrote it down; `cues` are the listener's (start, end, text)."""
-
-    source: str
-    text: str = ""
-    why: str = ""      # why NOT_CHECKED
-    cues: tuple = ()
-
-
 @dataclass(frozen=True)
 class Prepared:
     """A notice that passed every check: its program, with the spoken form of each speech and its
@@ -74,17 +59,6 @@ class Prepared:
                         name=rec.name, share=cleaned.clipped),
                     _("record it again a little further from the phone, or speak more softly"), *rec.key).message())
         return out
-
-
-def recording_line(rec: Recording, words: Words | None) -> str:
-    """A recording's line in the transcript: its words, marked when a machine wrote them down."""
-    if rec.text:
-        return rec.text
-    if words is None:
-        return _("(recording {name})").format(name=rec.name)
-    if words.source == BY_MACHINE:
-        return _("(heard by machine, a draft) {text}").format(text=words.text)
-    return _("(recording {name}: words not checked — {why})").format(name=rec.name, why=words.why)
 
 
 @dataclass(frozen=True)
@@ -324,7 +298,7 @@ def render_prepared(prepared: Prepared, options: RenderOptions, spoken=None) -> 
     profile = output_profile(options.profile, options.fmt)
     recordings = _recordings_at(prepared, profile)
     words = recording_words(prepared, recordings)
-    recorded = {path: _with_cues(cleaned.clip, words[path]) for path, cleaned in recordings.items()}
+    recorded = {path: with_cues(cleaned.clip, words[path]) for path, cleaned in recordings.items()}
 
     def clip_for(segment: Speech | Recording) -> Clip:
         return recorded[segment.path] if isinstance(segment, Recording) else clips[segment.text]
@@ -350,12 +324,9 @@ def render_prepared(prepared: Prepared, options: RenderOptions, spoken=None) -> 
                     sha256=sha256_file(target), skipped=skipped, profile=profile.name,
                     loudness_lufs=level.integrated, true_peak_dbtp=level.true_peak,
                     engine_voice="" if engine == RECORDING else prepared.voice.engine_voice(engine),
-                    spoken_as=spoken_as, made_of=_made_of(prepared, recordings, words, spoken_as),
-                    transcript_source=_source(words.values()),
+                    spoken_as=spoken_as, made_of=made_of(prepared, recordings, words, spoken_as),
+                    transcript_source=source(words.values()),
                     warnings=replace(prepared, recordings=recordings).warnings())
-
-
-RECORDING = "recording"  # the manifest's engine and spoken_as for what an official recorded
 
 
 def _recordings_at(prepared: Prepared, profile) -> dict:
@@ -368,81 +339,6 @@ def _recordings_at(prepared: Prepared, profile) -> dict:
     if prepared.level == level:
         return prepared.recordings
     return clean_recordings(prepared.notice, prepared.script, level)
-
-
-def recording_words(prepared: Prepared, recordings: dict) -> dict[Path, Words]:
-    """Who wrote down what each recording says: the notice (`text:`), else for a Mandarin recording the
-    listener (a draft, when it is installed; cached by the recording's content), else nobody.
-
-    A dialect recording is not heard by machine: the listener understands Mandarin only."""
-    from broadcaster import listen
-    from broadcaster.audio.recording import code_version
-
-    out: dict[Path, Words] = {}
-    for rec in prepared.script.recordings():
-        if rec.text:
-            out[rec.path] = Words(FROM_TEXT, rec.text)
-        elif prepared.voice.dialect:
-            out[rec.path] = Words(NOT_CHECKED, why=_("a {dialect} recording: the listener understands only "
-                                                     "Mandarin").format(dialect=prepared.voice.dialect))
-        else:
-            ok, why = listen.available()
-            if not ok:
-                out[rec.path] = Words(NOT_CHECKED, why=_("the listener is not installed (pip install "
-                                                         "'broadcaster[verify]')"))
-                continue
-            cleaned = recordings[rec.path]
-            try:
-                heard = listen.draft(cleaned.clip.pcm, cleaned.clip.sample_rate, f"{cleaned.sha256}:{code_version()}")
-            except CouldNotDo as exc:  # a damaged listener costs the draft, never the program
-                out[rec.path] = Words(NOT_CHECKED, why=str(exc))
-                continue
-            out[rec.path] = Words(BY_MACHINE, "".join(h.text for h in heard).strip(),
-                                  cues=tuple((h.start, h.end, h.text.strip()) for h in heard if h.text.strip()))
-    return out
-
-
-def _with_cues(clip: Clip, words: Words) -> Clip:
-    """A recording's clip with subtitle cues: its written text over the whole clip, or the listener's
-    pieces marked as a machine's draft."""
-    if words.source == FROM_TEXT and words.text:
-        return replace(clip, boundaries=(Boundary(0.0, clip.duration, words.text),))
-    if words.source == BY_MACHINE:
-        return replace(clip, boundaries=tuple(
-            Boundary(a, min(b, clip.duration), _("(heard by machine, a draft) {text}").format(text=t))
-            for a, b, t in words.cues))
-    return clip
-
-
-def _made_of(prepared: Prepared, recordings: dict, words: dict, spoken_as: str) -> list[dict]:
-    """The body's parts: a recording's file, length and who wrote its words down; or the voice's speech."""
-    notice = prepared.notice
-    by_key = {rec.key: rec for rec in prepared.script.segments if isinstance(rec, Recording)}
-    keys = ([("recording",)] if notice.recording is not None else
-            [("parts", i, "recording") if p.recording is not None else None for i, p in enumerate(notice.parts)]
-            if notice.parts else [None])
-    out = []
-    for key in keys:
-        rec = by_key.get(key) if key else None
-        if rec is None:
-            out.append({"spoken_as": spoken_as, "transcript_source": FROM_TEXT})
-            continue
-        cleaned, said = recordings[rec.path], words[rec.path]
-        entry = {"spoken_as": RECORDING, "recording": rec.name, "seconds": round(cleaned.seconds, 3),
-                 "sha256": cleaned.sha256, "clipped": cleaned.clipped,
-                 "transcript_source": FROM_TEXT if rec.text else said.source}
-        if said.why and not rec.text:
-            entry["why"] = said.why
-        out.append(entry)
-    return out
-
-
-def _source(words) -> str:
-    """The transcript's source over all recordings: text, machine (some drafts), or not checked (some unknown)."""
-    sources = {w.source for w in words}
-    if NOT_CHECKED in sources:
-        return NOT_CHECKED
-    return BY_MACHINE if BY_MACHINE in sources else FROM_TEXT
 
 
 def _write_srt(path: Path, script: Script, program, clip_for, prepared: Prepared) -> None:
