@@ -99,7 +99,7 @@ class Cleaned:
     codec: str              # what the file held: aac, mp3, opus, amr_nb, silk, pcm_s16le ...
     source_seconds: float   # the whole file
     kept: tuple[float, float]  # the stretch kept (speech and its pads), seconds into the file
-    source_lufs: float      # the kept stretch before its gain (after high-pass and denoise)
+    source_lufs: float      # the whole file after high-pass and denoise (the first loudness pass)
     loudness_lufs: float    # the cleaned clip
     clipped: float          # share of the file's samples at full scale
 
@@ -241,7 +241,7 @@ def _moving(x: np.ndarray, width: int) -> np.ndarray:
 
 
 @dataclass(frozen=True)
-class Speech:
+class VoiceSpan:
     """Where the speech is in a recording (seconds), and how loud (dBFS, the loudest 0.3 s): the
     whole recording, and the speech alone (-inf when none was found)."""
 
@@ -255,13 +255,13 @@ def _db(power: float) -> float:
     return float(10 * np.log10(power)) if power > 0 else float("-inf")
 
 
-def find_speech(clean: np.ndarray, rate: int, trim: dict | None = None) -> Speech:
+def find_speech(clean: np.ndarray, rate: int, trim: dict | None = None) -> VoiceSpan:
     """The first and last speech in a (high-passed, denoised) recording; start == end when none."""
     t = trim or settings().trim
     n = max(1, int(rate * float(t["frame"])))
     frames = _frames(clean.astype(np.float32), n)
     if not len(frames):
-        return Speech(0.0, 0.0, float("-inf"))
+        return VoiceSpan(0.0, 0.0, float("-inf"))
     steps = 1 / float(t["frame"])  # frames a second
     spectrum = np.abs(np.fft.rfft(frames * np.hanning(n), axis=1)) ** 2 + 1e-20
     freqs = np.fft.rfftfreq(n, 1 / rate)
@@ -285,10 +285,10 @@ def find_speech(clean: np.ndarray, rate: int, trim: dict | None = None) -> Speec
     runs = _runs(voiced, join=round(float(t["join"]) * steps))
     runs = [(a, b) for a, b in runs if b - a >= float(t["shortest"]) * steps]
     if not runs:
-        return Speech(0.0, 0.0, peak_db)
+        return VoiceSpan(0.0, 0.0, peak_db)
     first, last = runs[0][0], runs[-1][1]
     voice_db = _db(_moving(np.where(voiced, power, 0.0)[first:last], wide).max())
-    return Speech(first / steps, last / steps, peak_db, voice_db)
+    return VoiceSpan(first / steps, last / steps, peak_db, voice_db)
 
 
 def _runs(flags: np.ndarray, join: int) -> list[tuple[int, int]]:
