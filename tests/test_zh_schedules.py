@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import wave
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
