@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 import re
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Callable
 
@@ -88,6 +88,8 @@ def prepare(notice: Notice, voice_override: str | None = None, program=None,
         raise exc.located(notice.path, notice.doc.line("voice") if notice.doc else None, ("voice",)) from None
     if speaker:
         voice = voice.with_speaker(speaker)
+    if "clock" in notice.options:  # the notice's own `clock: 24` over the voice profile's
+        voice = replace(voice, clock=int(notice.options["clock"]))
     # program: the output profile's ProgramDefaults; a jingle's lines go on a beat grid, not sentences
     if notice.kind == "jingle":
         script = frame_program(notice, voice, build_jingle_script(notice, voice), program)
