@@ -28,6 +28,8 @@ from broadcaster.resources import templates_dir
 from broadcaster.yamlsource import closest
 
 _META_RE = re.compile(r"^\s*\{#-?(.*?)-?#\}", re.S)
+PLACES = "places.yaml"  # beside the built-in templates: the words that follow the place
+PLACE_WORDS = ("residents", "committee", "whole")
 
 
 @dataclass(frozen=True)
@@ -227,6 +229,28 @@ def _template_place(exc: BaseException) -> tuple[str | None, int | None]:
     return place
 
 
+@lru_cache(maxsize=1)
+def _places() -> dict:
+    return yaml.safe_load((templates_dir() / PLACES).read_text(encoding="utf-8"))
+
+
+def place_words(place: object) -> dict[str, str]:
+    """How a notice names the people of `place` and their committee (data/notice_templates/places.yaml):
+    宏福苑社区 -> residents 居民, committee 社区居委会, whole 全社区; a village (or no place) 村民, 村委会, 全村."""
+    data = _places()
+    name = str(place).strip() if isinstance(place, (str, int)) else ""
+    for kind in data["kinds"]:
+        if (name.endswith(tuple(str(e) for e in kind.get("ends") or ()))
+                or any(str(h) in name for h in kind.get("has") or ())):
+            return {k: str(kind[k]) for k in PLACE_WORDS}
+    return {k: str(data["default"][k]) for k in PLACE_WORDS}
+
+
+def place_lead(line: str, place: object) -> str:
+    """A voice profile's lead line for the people of `place`: 各位村民请注意 -> 各位居民请注意 in a 社区."""
+    return line.replace(str(_places()["lead_word"]), place_words(place)["residents"])
+
+
 def template_info(path: Path) -> TemplateInfo:
     source = path.read_text(encoding="utf-8")
     meta = {}
@@ -271,7 +295,8 @@ def fill(notice: Notice) -> str:
         else:
             env = _env_for((here, builtin))
             template = env.from_string(notice.text or "")
-        text, missing = _render_all_missing(template, notice.vars)
+        # the place's words first, so that a notice's own residents/committee/whole win
+        text, missing = _render_all_missing(template, {**place_words(notice.vars.get("village")), **notice.vars})
     except jinja2.UndefinedError as exc:
         # not a plain missing name: e.g. {{ place.name }} where place is text
         part = re.search(r"has no (?:attribute|element) '?([^']+?)'?$", str(exc))
