@@ -29,7 +29,7 @@ from broadcaster.yamlsource import closest
 
 _META_RE = re.compile(r"^\s*\{#-?(.*?)-?#\}", re.S)
 PLACES = "places.yaml"  # beside the built-in templates: the words that follow the place
-PLACE_WORDS = ("residents", "committee", "whole")
+PLACE_WORDS = ("residents", "committee", "whole")  # also filters: {{ village | committee }}
 
 
 @dataclass(frozen=True)
@@ -127,6 +127,8 @@ class _BoundedEnvironment(jinja2.sandbox.SandboxedEnvironment):
         super().__init__(**options)
         self.filters = {name: _guarded_filter(name, f) for name, f in self.filters.items()}
         self.filters["_counted"] = _counted
+        for word in PLACE_WORDS:  # {{ village | residents }}: 村民 in a 村, 居民 in a 社区
+            self.filters[word] = _place_filter(word)
         self.globals["range"] = _safe_range
 
     def _parse(self, source, name, filename):
@@ -162,6 +164,16 @@ class _FolderLoader(jinja2.FileSystemLoader):
         if not any(real.is_relative_to(Path(folder).resolve()) for folder in self.searchpath):
             raise _TemplateLeavesFolder(template)
         return source, filename, uptodate
+
+
+def _place_filter(word: str):
+    @jinja2.pass_context
+    def place_word(context, place) -> str:
+        own = context.get(word)  # the notice's own word wins (committee: 村两委)
+        if own is not None and not isinstance(own, jinja2.Undefined):
+            return own
+        return place_words(str(place))[word]  # str() of a missing place reports it as missing
+    return place_word
 
 
 def _spoken_value(value):
@@ -295,8 +307,7 @@ def fill(notice: Notice) -> str:
         else:
             env = _env_for((here, builtin))
             template = env.from_string(notice.text or "")
-        # the place's words first, so that a notice's own residents/committee/whole win
-        text, missing = _render_all_missing(template, {**place_words(notice.vars.get("village")), **notice.vars})
+        text, missing = _render_all_missing(template, notice.vars)
     except jinja2.UndefinedError as exc:
         # not a plain missing name: e.g. {{ place.name }} where place is text
         part = re.search(r"has no (?:attribute|element) '?([^']+?)'?$", str(exc))
