@@ -10,7 +10,7 @@ from broadcaster import yamlsource
 from broadcaster.engine_specs import ENGINE_CHOICES
 from broadcaster.errors import BadInput, raise_all
 from broadcaster.i18n import N_, _
-from broadcaster.vocabulary import JINGLE_FORMS, PRIORITIES
+from broadcaster.vocabulary import CLOCK_FIX, CLOCKS, JINGLE_FORMS, PRIORITIES
 from broadcaster.yamlsource import YamlDoc
 
 ID_RE = re.compile(r"\A[a-z0-9_-]+\Z")  # \Z, not $: "$" also matches before a final newline
@@ -35,6 +35,7 @@ COMMON_FIELDS: dict[str, tuple[tuple[type, ...], str]] = {
     "closing_chime": ((bool,), N_("true or false")),
     "music": ((str,), N_("the name of a music file in this notice's folder")),
     "gap": ((int, float), N_("seconds between readings, e.g. 1.5")),
+    "clock": ((int,), N_("12 (下午五点, the default) or 24 (十七点)")),
 }
 NOTICE_FIELDS = {**COMMON_FIELDS,
                  "template": ((str,), N_("a built-in template name or the name of a .j2 file")),
@@ -164,9 +165,10 @@ def notice_from_doc(doc: YamlDoc, defaults: dict | None = None) -> Notice:
     engine = attempt(_one_of, doc, data, "engine", ENGINES, defaults.get("engine"), N_("unknown engine '{value}'"))
     priority = attempt(_one_of, doc, data, "priority", PRIORITIES, "normal", N_("unknown priority '{value}'"))
     attempt(_gap, doc, data)
+    attempt(_clock, doc, data)
     variables = attempt(_vars, doc, data.get("vars", {}))
     title = attempt(_title, doc, data)
-    options = {k: data[k] for k in ("emphasis", "lead", "chime", "closing_chime", "music", "gap")
+    options = {k: data[k] for k in ("emphasis", "lead", "chime", "closing_chime", "music", "gap", "clock")
                if k in data}
     if isinstance(options.get("emphasis"), str):
         options["emphasis"] = [options["emphasis"]]
@@ -303,6 +305,13 @@ def _gap(doc: YamlDoc, data: dict) -> None:
     gap = data.get("gap")
     if gap is not None and not 0 <= gap <= 30:
         raise doc.error(_("gap {n} is out of range").format(n=gap), _("use seconds from 0 to 30"), "gap")
+
+
+def _clock(doc: YamlDoc, data: dict) -> None:
+    """`clock: 24` reads times as 十七点 instead of 下午五点 (speech/voices.clock_setting)."""
+    value = data.get("clock", 12)
+    if isinstance(value, bool) or value not in CLOCKS:
+        raise doc.error(_("clock {value} is not 12 or 24").format(value=value), _(CLOCK_FIX), "clock")
 
 
 def _title(doc: YamlDoc, data: dict) -> str:

@@ -20,6 +20,7 @@ from broadcaster.jingle.beats import build_jingle_script, with_percussion
 from broadcaster.notice import FOLDER_FILES, Notice, load_notice
 from broadcaster.resources import templates_dir
 from broadcaster.script import Recording, Script, Speech, build_script, frame_program, recording_path
+from broadcaster.script.template import PLACES
 from broadcaster.speech.lexicon import USER_LEXICON, user_lexicon_for
 from broadcaster.speech.spoken import spoken_text
 from broadcaster.speech.voices import VoiceProfile, get_profile
@@ -118,6 +119,8 @@ def prepare(notice: Notice, voice_override: str | None = None, program=None,
         raise exc.located(notice.path, notice.doc.line("voice") if notice.doc else None, ("voice",)) from None
     if speaker:
         voice = voice.with_speaker(speaker)
+    if "clock" in notice.options:  # the notice's own `clock: 24` over the voice profile's
+        voice = replace(voice, clock=int(notice.options["clock"]))
     # program: the output profile's ProgramDefaults; a jingle's lines go on a beat grid, not sentences
     if notice.kind == "jingle":
         script = frame_program(notice, voice, build_jingle_script(notice, voice), program)
@@ -190,7 +193,8 @@ def input_files(notice: Notice) -> list[Path]:
     Batch and schedule renders hash these to skip unchanged work; a cluster ships them to workers.
     """
     folder = notice.path.parent
-    found = [notice.path, folder / "defaults.yaml", folder / USER_LEXICON, *sorted(folder.glob("*.j2"))]
+    found = [notice.path, folder / "defaults.yaml", folder / USER_LEXICON, *sorted(folder.glob("*.j2")),
+             templates_dir() / PLACES]  # the words that follow the place (村民/居民), the lead line's too
     if notice.template:
         name = notice.template
         found.append(folder / name if name.endswith(".j2") else templates_dir() / f"{name}.j2")

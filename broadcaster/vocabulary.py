@@ -13,6 +13,10 @@ PRIORITY_RANK = {p: rank for rank, p in enumerate(PRIORITIES)}  # a higher one k
 URGENT_PRIORITIES = ("urgent", "emergency")                     # cut in on a route, open with the urgent chime
 PRIORITY_CHIME = {p: "urgent" if p in URGENT_PRIORITIES else "attention" for p in PRIORITIES}  # opening chime
 JINGLE_FORMS = ("三三七", "三句半", "七言", "快板")
+# how times are read: 12 with the part of the day (下午五点, the default), 24 as written (十七点);
+# a voice profile's or a notice's `clock:` (speech/normalize.py, data/speech/clock.yaml)
+CLOCKS = (12, 24)
+CLOCK_FIX = N_("write clock: 12 (下午五点, the default) or clock: 24 (十七点)")
 
 # ---------------------------------------------------------------- schedules and the player
 TIMEZONE = "Asia/Shanghai"            # a schedule's and a saved plan's zone when they name none
