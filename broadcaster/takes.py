@@ -50,8 +50,8 @@ def with_take(notice: Notice, name: str, part: int | None = None) -> Notice:
     """The notice with the take `name` where its recording goes.
 
     A recording notice: its `recording:`. A notice in parts: part `part` (a recording part, or a
-    `say:` part whose text the take reads aloud), or a new part at the end when `part` is one past the last. A notice written as text or from a template: a
-    recording notice whose words are that text.
+    `say:` part whose text the take reads aloud), or a new part at the end when `part` is one past the
+    last. A notice written as text or from a template: a recording notice whose words are that text.
     """
     if part is not None:
         if not notice.parts or not 0 <= part <= len(notice.parts):

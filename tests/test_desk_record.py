@@ -190,14 +190,17 @@ VARS = "vars:\n  village: 芙蓉里\n  place: 北门\n  time: 今天\n  items: �
 
 @pytest.mark.parametrize("before, part, after", [
     # from a template: `recording:` where `template:` was, the words read as `text:`, every comment kept
-    ("# 村委会\nid: a\ntitle: 停水   # 标题\ntemplate: supplies   # 用模板写的\n# 变量\n" + VARS + "repeat: 2  # 两遍\n",
+    ("# 村委会\nid: a\ntitle: 停水   # 标题\ntemplate: supplies   # 用模板写的\n# 变量\n" + VARS
+     + "repeat: 2  # 两遍\n",
      None, "# 村委会\nid: a\ntitle: 停水   # 标题\nrecording: 录音/a.m4a\n# 用模板写的\ntext: |\n  各位村民请注意！\n"),
     ("id: a\ntext: 你好{{ village }}。  # 自己写的\n" + VARS,
      None, "id: a\nrecording: 录音/a.m4a\ntext: 你好{{ village }}。  # 自己写的\nvars:\n"),
-    ("id: a\nrecording: 录音/旧.m4a   # 旧的\ntext: 你好。\n", None, "id: a\nrecording: 录音/a.m4a   # 旧的\ntext: 你好。\n"),
+    ("id: a\nrecording: 录音/旧.m4a   # 旧的\ntext: 你好。\n", None,
+     "id: a\nrecording: 录音/a.m4a   # 旧的\ntext: 你好。\n"),
     # in parts: a machine-read part becomes a recording of its words; one past the last is a new part
     ("id: a\nparts:\n  - say: 你好。   # 机器念\n    # 下一段\n  - {say: 再见。}  # 流式\n", 0,
-     "id: a\nparts:\n  - recording: 录音/a-1.m4a\n    text: 你好。  # 机器念\n    # 下一段\n  - {say: 再见。}  # 流式\n"),
+     "id: a\nparts:\n  - recording: 录音/a-1.m4a\n    text: 你好。  # 机器念\n    # 下一段\n"
+     "  - {say: 再见。}  # 流式\n"),
     ("id: a\nparts:\n  - say: 你好。\n  - {recording: 录音/x.m4a}  # 流式\n", 1,
      "id: a\nparts:\n  - say: 你好。\n  - {recording: 录音/a-2.m4a} # 流式\n"),
     ("id: a\nparts:  # 两段\n  - say: 你好。\n", 1,

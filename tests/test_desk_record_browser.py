@@ -166,7 +166,7 @@ def _shown_take(driver, wait) -> dict:
 
 def test_record_hear_keep_render_and_schedule_in_chromium(desk, browser, tmp_path, speech_wav):
     url, folder = desk
-    wav, said = speech_wav
+    _wav, said = speech_wav
     shot = Shots(browser, tmp_path / "screenshots")
     wait = WebDriverWait(browser, 120)
     notice = folder / "notices" / "supplies.yaml"

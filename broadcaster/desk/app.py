@@ -1,8 +1,9 @@
 """The web desk (`broadcaster serve`): pages over a folder of notices, jingles and a schedule.
 
 It owns no rule of its own: every check, render, plan and report is the same function the
-CLI calls, and errors are shown with the same one-line messages. It writes only YAML files
-inside its folder (atomically); audio goes to the desk's job folders in the user's cache.
+CLI calls, and errors are shown with the same one-line messages. It writes only YAML files inside its
+folder, and the takes an official keeps from the Record page (atomically); other audio goes to the desk's
+job folders in the user's cache.
 """
 from __future__ import annotations
 

@@ -156,7 +156,7 @@ def _refused_take(request: Request, exc: BadInput, path: Path) -> JSONResponse:
 
 def _preview_work(path: Path, rel: str, data: bytes, filename: str, part: int | None, engine: str):
     def work(folder: Path, progress: Progress) -> dict:
-        progress.update(0, 1, _("speaking"))
+        progress.update(0, 1, _("cleaning the recording and making the program"))
         kept = "take" + Path(filename).suffix.lower()
         write_bytes(folder / kept, data)  # kept with the job: "keep" saves these very bytes
         preview = takes.preview_take(path, data, filename, folder / "program", part, engine=engine)
