@@ -9,6 +9,7 @@ def page_texts() -> dict[str, str]:
         "app": _("Broadcast desk"),
         "nav_write": _("Write"), "nav_hear": _("Hear"), "nav_jingles": _("Jingles"),
         "nav_schedule": _("Schedule"), "nav_asrun": _("As-run log"), "nav_batch": _("Batch"),
+        "nav_record": _("Record"), "record_it": _("Record it in my own voice"),
         "logout": _("Log out"), "login": _("Log in"), "password": _("Password"),
         "wrong_password": _("wrong password — try again"),
         "notices": _("Notices in this folder"), "none_yet": _("none yet"),
