@@ -103,7 +103,7 @@ def test_the_record_page_offers_each_place_for_a_take_with_the_words_to_read(cli
     assert options[1][1] == "宏福村村委会通知：停水时间是明天上午8点到12点。" and "换成您自己念" in options[1][2]
     assert options[3][2] == "在最后加一段录音" and options[3][1] == ""
     whole = client.get("/record", params={"file": "notices/supplies.yaml"}).text
-    assert '<option value="" data-words="各位村民请注意！' in whole and "整条通知（照下面的字念）" in whole
+    assert '<option value="" data-words="各位居民请注意！' in whole and "整条通知（照下面的字念）" in whole  # a 社区 hears 居民
     assert "物资配送车今天下午3点到芙蓉里社区西区北门" in whole  # the template, filled in
     jingle = client.get("/record", params={"file": "jingles/qianjiang-337.yaml"}).text
     assert "这条通知现在还不能录" in jingle and "顺口溜要按节拍念" in jingle and 'id="recorder"' not in jingle
