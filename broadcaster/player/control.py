@@ -12,8 +12,10 @@ from zoneinfo import ZoneInfo
 from broadcaster.config import default_log_path  # noqa: F401 - re-exported: `run`, `play` and `log` use it
 from broadcaster.errors import BadInput, CouldNotDo, Unplayable
 from broadcaster.i18n import _
+from broadcaster.notice import ID_RE
 from broadcaster.player.asrun import AsRunLog, DaemonInfo, pid_alive
 from broadcaster.player.audiofile import inspect
+from broadcaster.speech.romanize import ascii_name
 from broadcaster.vocabulary import TIMEZONE
 
 AUDIO_SUFFIXES = (".wav", ".mp3", ".ogg", ".flac", ".m4a")
@@ -79,7 +81,8 @@ def resolve_audio(what: str, cache_dir: Path | None = None) -> Audio:
 
 
 def _notice_id(stem: str) -> str:
-    return re.sub(r"[^a-z0-9_-]+", "-", stem.lower()).strip("-") or "play"
+    """An audio file's name as a notice id: 火警.mp3 -> huojing, as a notice file without `id:` gets one."""
+    return stem.lower() if ID_RE.fullmatch(stem.lower()) else ascii_name(stem) or "play"
 
 
 def _render_notice(path: Path, cache_dir: Path | None) -> Audio:
@@ -104,6 +107,11 @@ class Answer:
     accepted: bool
     note: str
     already: bool = False  # the same emergency is airing, waiting or just aired: not played again (done)
+
+    @property
+    def channel_name(self) -> str:
+        """The channel as the player's schedule names it (长乐村大喇叭), else its id."""
+        return self.daemon.name(self.channel)
 
 
 def daemons_for(log: AsRunLog, channel: str | None) -> list[tuple[DaemonInfo, str]]:

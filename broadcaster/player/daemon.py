@@ -53,6 +53,7 @@ class Daemon(AsRunWrites, CatchUp, Requests, RouteSteps):
         self.initial = list(initial or [])
         self.cache_dir = cache_dir
         self.plan: AirPlan | None = None
+        self.names: dict[str, str] = {}    # channel -> the schedule's name for it (长乐村大喇叭)
         self.tz = ZoneInfo(TIMEZONE)
         self.channels: dict[str, Channel] = {}
         self.seen: set[str] = set()        # slots with any outcome
@@ -116,6 +117,7 @@ class Daemon(AsRunWrites, CatchUp, Requests, RouteSteps):
         now = self.clock.now()
         self.started_at = now
         plan = self.source.load(now)  # a broken schedule at start is the user's to fix: BadInput
+        self.names = dict(plan.names)  # rows written while accounting for an earlier player carry them too
         self._stamp = self.source.stamp()
         self._plan_day = self._day(now, plan.timezone)
         self.tz = ZoneInfo(plan.timezone)
@@ -145,7 +147,7 @@ class Daemon(AsRunWrites, CatchUp, Requests, RouteSteps):
             states = self.log.slot_states()
             self.seen = set(states)
             self.settled = {s for s, settled in states.items() if settled}
-            self.daemon_id = self.log.register(wanted, self.source.name, now)
+            self.daemon_id = self.log.register(wanted, self.source.name, now, self._names(plan, wanted))
             self._account_orphans(wanted, [d.id for d in live])
             self._account_requests(wanted, [d.id for d in live])
         except LogUnavailable as exc:
@@ -207,10 +209,24 @@ class Daemon(AsRunWrites, CatchUp, Requests, RouteSteps):
     def _day(now: float, timezone: str) -> str:
         return datetime.fromtimestamp(now, ZoneInfo(timezone)).date().isoformat()
 
+    def _channel_name(self, channel: str, default: str | None = None) -> str:
+        """The channel as the schedule names it (长乐村大喇叭); else `default`, or the id itself."""
+        return self.names.get(channel) or (channel if default is None else default)
+
+    @staticmethod
+    def _names(plan: AirPlan, channels) -> dict[str, str]:
+        return {c: plan.names[c] for c in channels if plan.names.get(c)}
+
     def _apply(self, plan: AirPlan, wanted: list[str] | None = None, first: bool = False) -> None:
         """Swap in a new plan in one step; what is on air keeps playing."""
         previous = self.plan.note if self.plan is not None else ""
+        if not first and self.daemon_id is not None and self.plan is not None and plan.names != self.plan.names:
+            try:
+                self.log.rename(self.daemon_id, self._names(plan, self.channels))
+            except LogUnavailable:
+                pass  # `play` shows the old names until the next edit; playing goes on
         self.plan = plan
+        self.names = dict(plan.names)
         if plan.note and plan.note != previous:
             self._emit("warn", "", plan.note, "plan")
         self.tz = ZoneInfo(plan.timezone)
