@@ -77,7 +77,9 @@ def resolve_audio(what: str, cache_dir: Path | None = None) -> Audio:
     except Unplayable as exc:
         raise BadInput(_("not a playable audio file ({reason})").format(reason=exc),
                        _("give an .mp3 or .wav file, or a notice .yaml"), path) from None
-    return Audio(str(path.resolve()), _notice_id(path.stem), "")
+    nid = _notice_id(path.stem)
+    # a name such as 火警.mp3 is the title people know it by (the report shows it); an id-like name is not
+    return Audio(str(path.resolve()), nid, "" if nid == path.stem.lower() else path.stem)
 
 
 def _notice_id(stem: str) -> str:

@@ -29,7 +29,7 @@ from broadcaster.player.requests import manual_item, parse_mode  # noqa: F401 - 
 from broadcaster.player.routes import RouteSteps
 from broadcaster.player.sinks import make_sink
 from broadcaster.schedule.model import Play
-from broadcaster.vocabulary import TIMEZONE, status_label
+from broadcaster.vocabulary import TIMEZONE, priority_label, status_label
 
 
 class Daemon(AsRunWrites, CatchUp, Requests, RouteSteps):
@@ -576,8 +576,8 @@ class Daemon(AsRunWrites, CatchUp, Requests, RouteSteps):
         offset = (started - item.planned) * 1000
         when = f"{offset:+.0f} ms" if abs(offset) < 10000 else f"{offset / 1000:+.1f} s"
         self._emit("info", ch.name, _("▶ {notice} {title} ({kind}, {priority}; planned {time}, {offset})").format(
-            notice=item.notice, title=item.title, kind=kind_label(item.kind), priority=item.priority,
-            time=self._hms(item.planned), offset=when), "start")
+            notice=item.notice, title=item.title, kind=kind_label(item.kind),
+            priority=priority_label(item.priority), time=self._hms(item.planned), offset=when), "start")
         return True
 
     def _hms(self, ts: float) -> str:
