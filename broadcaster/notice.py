@@ -10,6 +10,7 @@ from broadcaster import yamlsource
 from broadcaster.engine_specs import ENGINE_CHOICES
 from broadcaster.errors import BadInput, raise_all
 from broadcaster.i18n import N_, _
+from broadcaster.speech.romanize import ascii_name
 from broadcaster.vocabulary import CLOCK_FIX, CLOCKS, JINGLE_FORMS, PRIORITIES
 from broadcaster.yamlsource import YamlDoc
 
@@ -87,12 +88,26 @@ class Notice:
     priority: str = "normal"
     options: dict = field(default_factory=dict)  # program options (lead, chime, gap, ...)
     doc: YamlDoc | None = field(default=None, compare=False, repr=False)
+    id_from: str = "id"             # where the id came from: id (written), file (its name), title
 
     def error(self, what: str, fix: str = "", *keys: Any) -> BadInput:
         """A BadInput placed at a key of this notice's file."""
         if self.doc is None:
             return BadInput(what, fix, self.path)
         return self.doc.error(what, fix, *keys)
+
+    def id_clash(self, other: Path) -> BadInput:
+        """This notice's id is another file's too: two programs would be one audio file (and one slot).
+
+        Said where the id comes from, so that an official who never wrote an id knows what to add."""
+        if self.id_from == "id":
+            return self.error(_("id '{id}' is also used by {other}").format(id=self.id, other=other),
+                              _("give each notice its own id"), "id")
+        what = (_("the id '{id}', made from the title, is also used by {other}") if self.id_from == "title"
+                else _("the id '{id}', made from the file name, is also used by {other}"))
+        return self.error(what.format(id=self.id, other=other),
+                          _("give this notice an id of its own: add a line `id: {suggestion}`").format(
+                              suggestion=f"{self.id}-2"), "title" if self.id_from == "title" else ())
 
 
 def load_notice(path: str | Path) -> Notice:
@@ -160,14 +175,16 @@ def notice_from_doc(doc: YamlDoc, defaults: dict | None = None) -> Notice:
             problems.append(exc)
             return None
 
-    nid = attempt(_id, doc, data)
+    title = attempt(_title, doc, data)
+    nid, id_from = attempt(_id, doc, data, title or "") or (None, "id")
+    # no title: the id stands in, or a Chinese file name (停水通知.yaml) rather than its pinyin
+    default_title = doc.path.stem if id_from == "file" and nid != doc.path.stem.lower() else nid
     repeat = attempt(_repeat, doc, data, defaults)
     engine = attempt(_one_of, doc, data, "engine", ENGINES, defaults.get("engine"), N_("unknown engine '{value}'"))
     priority = attempt(_one_of, doc, data, "priority", PRIORITIES, "normal", N_("unknown priority '{value}'"))
     attempt(_gap, doc, data)
     attempt(_clock, doc, data)
     variables = attempt(_vars, doc, data.get("vars", {}))
-    title = attempt(_title, doc, data)
     options = {k: data[k] for k in ("emphasis", "lead", "chime", "closing_chime", "music", "gap", "clock")
                if k in data}
     if isinstance(options.get("emphasis"), str):
@@ -181,10 +198,11 @@ def notice_from_doc(doc: YamlDoc, defaults: dict | None = None) -> Notice:
             problems.append(doc.error(_("unknown jingle form '{form}'").format(form=form),
                                       _choices(form, JINGLE_FORMS), "form"))
         raise_all(problems)
-        return Notice(path=doc.path, id=nid, title=title or nid, kind="jingle",
+        return Notice(path=doc.path, id=nid, title=title or default_title, kind="jingle",
                       lines=tuple(line.strip() for line in lines), form=form,
                       voice=data.get("voice", defaults.get("voice")), repeat=repeat,
-                      vars=variables, engine=engine, priority=priority, options=options, doc=doc)
+                      vars=variables, engine=engine, priority=priority, options=options, doc=doc,
+                      id_from=id_from)
 
     has_template, has_text = "template" in doc.data, "text" in doc.data
     text = data.get("text")
@@ -213,11 +231,11 @@ def notice_from_doc(doc: YamlDoc, defaults: dict | None = None) -> Notice:
     elif has_text and "text" in data:
         attempt(_text, doc, text)
     raise_all(problems)
-    return Notice(path=doc.path, id=nid, title=title or nid, template=data.get("template"),
+    return Notice(path=doc.path, id=nid, title=title or default_title, template=data.get("template"),
                   text=None if text is None else str(text), recording=recording, parts=parts or (),
                   voice=data.get("voice", defaults.get("voice")),
                   repeat=repeat, vars=variables, engine=engine, priority=priority,
-                  options=options, doc=doc)
+                  options=options, doc=doc, id_from=id_from)
 
 
 def _file_name(doc: YamlDoc, name: str, key: tuple) -> None:
@@ -271,18 +289,25 @@ def _part(doc: YamlDoc, item: Any, i: int) -> Part:
     return Part(**as_text)
 
 
-def _id(doc: YamlDoc, data: dict) -> str:
+def _id(doc: YamlDoc, data: dict, title: str) -> tuple[str, str]:
+    """The id and where it came from: `id:` as written; else the file name when it is one (hesuan.yaml);
+    else the title's pinyin, else the file name's (停水通知.yaml -> tingshui-tongzhi)."""
     nid = data.get("id")
     if nid is None:
-        nid = doc.path.stem.lower()
-        if not ID_RE.match(nid):
-            raise doc.error(_("the file name '{name}' cannot be used as an id").format(name=doc.path.stem),
-                            _("add a line `id: ...` using a-z, 0-9, - and _ (e.g. id: hesuan-round8)"))
+        stem = doc.path.stem
+        if ID_RE.match(stem.lower()):
+            return stem.lower(), "file"
+        for text, source in ((title, "title"), (stem, "file")):
+            derived = ascii_name(text)
+            if derived:
+                return derived, source
+        raise doc.error(_("the file name '{name}' cannot be used as an id").format(name=stem),
+                        _("add a line `id: ...` using a-z, 0-9, - and _ (e.g. id: hesuan-round8)"))
     elif not ID_RE.match(nid):
         suggestion = re.sub(r"[^a-z0-9_-]+", "-", nid.lower()).strip("-") or "notice-1"
         raise doc.error(_("id '{id}' may use only a-z, 0-9, - and _").format(id=nid),
                         _("for example `id: {suggestion}`").format(suggestion=suggestion), "id")
-    return nid
+    return nid, "id"
 
 
 def _repeat(doc: YamlDoc, data: dict, defaults: dict) -> int:

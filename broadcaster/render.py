@@ -251,9 +251,7 @@ def load_all(paths: list[Path], program=None, level: Level | None = None) -> tup
         try:
             p = prepare(load_notice(path), program=program, level=level)
             if p.notice.id in seen:
-                raise p.notice.error(_("id '{id}' is also used by {other}").format(id=p.notice.id,
-                                                                                   other=seen[p.notice.id]),
-                                     _("give each notice its own id"), "id")
+                raise p.notice.id_clash(seen[p.notice.id])
             seen[p.notice.id] = path
             prepared.append(p)
         except BadInput as exc:

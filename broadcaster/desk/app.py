@@ -23,7 +23,7 @@ from broadcaster.desk.common import DeskSettings, page_errors, without_server_pa
 from broadcaster.desk.jobs import Jobs
 from broadcaster.desk.middleware import Guard, LanguageAndLimits
 from broadcaster.desk.pages.api import api_job, job_file
-from broadcaster.desk.pages.asrun import asrun_csv, asrun_page
+from broadcaster.desk.pages.asrun import asrun_csv, asrun_page, asrun_report
 from broadcaster.desk.pages.batch import api_batch, batch_page
 from broadcaster.desk.pages.hear import api_render, hear_page
 from broadcaster.desk.pages.jingles import api_compose, api_jingle_save, jingles_page
@@ -57,6 +57,7 @@ def create_app(settings: DeskSettings) -> Starlette:
         Route("/schedule", schedule_page),
         Route("/report", asrun_page),
         Route("/report.csv", asrun_csv),
+        Route("/report/download", asrun_report),
         Route("/batch", batch_page),
         Route("/record", record_page),
         Route(PREVIEW_PATH, api_record_preview, methods=["POST"]),

@@ -26,8 +26,21 @@ def default_audio_dir(schedule: Schedule) -> Path:
 
 def check_notices(schedule: Schedule) -> None:
     """Every notice the schedule names loads and fills in (BadInput otherwise); nothing is written."""
+    _prepare_all(schedule)
+
+
+def _prepare_all(schedule: Schedule) -> list[tuple]:
+    """(media key, Prepared) for every program the schedule needs; BadInput for a broken notice, or for
+    two notice files with one id: they would render into one audio file (the later one overwriting
+    the earlier) and share slots. Refused at the second one."""
+    out, seen = [], {}
     for key, path, extra in needed_media(schedule):
-        _prepare(path, extra, key[1])
+        prepared = _prepare(path, extra, key[1])
+        other = seen.setdefault(prepared.notice.id, path)
+        if Path(other).resolve() != Path(path).resolve():
+            raise prepared.notice.id_clash(other)
+        out.append((key, prepared))
+    return out
 
 
 def _prepare(path: Path, extra: dict, stop: int | None):
@@ -49,8 +62,7 @@ def render_media(schedule: Schedule, audio_dir: Path | None = None, engine: str 
     audio_dir = audio_dir or default_audio_dir(schedule)
     options = RenderOptions(out_dir=audio_dir, engine=engine, profile=profile)
     out: dict = {}
-    for key, path, extra in needed_media(schedule):
-        prepared = _prepare(path, extra, key[1])
+    for key, prepared in _prepare_all(schedule):  # every notice checked before anything is rendered
         notice = prepared.notice
         files = [sha256_file(p) for p in input_files(notice)]  # the notice, its template, lexicon, music
         inputs = hashlib.sha256(json.dumps([__version__, engine, profile, files, prepared.pronunciations,
