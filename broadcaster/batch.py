@@ -20,11 +20,15 @@ from pathlib import Path
 from typing import Callable
 
 from broadcaster import __version__
+from broadcaster.audio.profiles import get_output_profile
+from broadcaster.cluster import connect, map_unordered
 from broadcaster.errors import BadInput, CouldNotDo
 from broadcaster.fsutil import atomic_path, check_folder, read_stamp, remove_stale_temps, write_text, \
     write_text_if_changed
 from broadcaster.i18n import _
 from broadcaster.notice import ID_RE, load_notice
+from broadcaster.render import RenderOptions, input_files, prepare, render_prepared, write_manifest
+from broadcaster.resources import templates_dir
 from broadcaster.yamlsource import read_text
 
 OPTION_COLUMNS = ("voice", "engine", "profile")
@@ -165,9 +169,6 @@ def bundle_notice(notice_path: Path, portable: bool = False) -> NoticeBundle:
 
     Built-in templates are not shipped (every worker has the same broadcaster) but are hashed.
     """
-    from broadcaster.render import input_files
-    from broadcaster.resources import templates_dir
-
     notice = load_notice(notice_path)
     folder = notice_path.parent.resolve()
     builtin = templates_dir().resolve()
@@ -202,9 +203,6 @@ def _stamp_matches(folder: Path, inputs: str) -> dict | None:
 
 
 def _render_into(notice_path: Path, row: Row, out: Path, engine: str, profile: str):
-    from broadcaster.audio.profiles import get_output_profile
-    from broadcaster.render import RenderOptions, prepare, render_prepared
-
     notice = load_notice(notice_path)
     notice = replace(notice, vars={**notice.vars, **row.vars})
     prepared = prepare(notice, row.voice, program=get_output_profile(profile).program)
@@ -220,8 +218,6 @@ def _failed(csv_path: str, row: Row, exc: Exception) -> RowResult:
 
 def _finish(folder: Path, row: Row, rendered, inputs: str) -> RowResult:
     """The village's manifest, then the input stamp last: a kill before it means "render again"."""
-    from broadcaster.render import write_manifest
-
     write_manifest(folder, [rendered])
     entry = {"village": row.village, **asdict(rendered), "file": f"{row.village}/{rendered.file}"}
     write_text(folder / STAMP, json.dumps({"inputs": inputs, "file": rendered.file, "entry": entry},
@@ -284,7 +280,10 @@ def render_batch(notice_path: Path, csv_path: Path, out_dir: Path, jobs: int | N
 
     `cluster`: a Dask scheduler address (or "local") to render on instead of local processes.
     """
+    from broadcaster.render import check_recordings
+
     started = time.time()
+    check_recordings(load_notice(notice_path))  # a bad recording: one error, not 300
     bundle = bundle_notice(notice_path, portable=cluster is not None)  # a broken notice: one error, not 300
     digest = bundle.digest()
     rows = read_villages(csv_path)
@@ -328,8 +327,6 @@ def render_batch(notice_path: Path, csv_path: Path, out_dir: Path, jobs: int | N
 def _render_on_cluster(address: str, jobs: int, bundle: NoticeBundle, digest: str, csv_path: str, rows: list[Row],
                        out_dir: Path, engine: str, profile: str, report: Callable[[RowResult], None]) -> None:
     """Unchanged rows are settled here; the rest render on the workers and are written here."""
-    from broadcaster.cluster import connect, map_unordered
-
     todo: list[tuple[Row, str]] = []
     for row in rows:
         inputs = row_inputs(digest, row, row.engine or engine, row.profile or profile)

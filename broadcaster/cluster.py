@@ -44,7 +44,7 @@ def _quiet_logger(name: str) -> Iterator[None]:
 
 
 def _worker_version() -> str:
-    import broadcaster
+    import broadcaster  # on the worker, at call time: its own installed version, not the one pickled here
 
     return broadcaster.__version__
 

@@ -34,6 +34,11 @@ def cache_dir() -> Path:
     return Path(platformdirs.user_cache_dir(APP))
 
 
+def default_log_path() -> Path:
+    """The as-run log in the user's data folder (e.g. ~/.local/share/broadcaster/asrun.sqlite)."""
+    return Path(platformdirs.user_data_dir(APP, appauthor=False)) / "asrun.sqlite"
+
+
 def offline() -> bool:
     """BROADCASTER_OFFLINE=1: never reach for the internet (tests, air-gapped machines)."""
     return os.environ.get("BROADCASTER_OFFLINE", "").strip().lower() in ("1", "true", "yes", "on")

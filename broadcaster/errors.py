@@ -119,3 +119,50 @@ class AudioError(CouldNotDo):
 
 class DeviceError(CouldNotDo):
     """An audio sink or output device failed."""
+
+
+# ---------------------------------------------------------------- the player, schedules, the desk, the listener
+class Unplayable(CouldNotDo):
+    """This audio file cannot be aired (missing, empty, or not audio); the play is skipped."""
+
+
+class LogUnavailable(CouldNotDo):
+    """The as-run log cannot be opened or written."""
+
+
+class SinkUnavailable(DeviceError):
+    """The sink cannot be used here at all (player not installed, folder not writable)."""
+
+
+class PlayFailed(DeviceError):
+    """One play failed on a working sink (player exited with an error); worth one retry."""
+
+
+class ListenerUnavailable(CouldNotDo):
+    """The offline listener is not installed or its model is damaged."""
+
+
+class RangeMistake(BadInput):
+    """A time range that cannot be read; the caller places it (file, line), `index` is its place in a list."""
+
+    def __init__(self, what: str, fix: str = "", path: str | Path | None = None, line: int | None = None,
+                 key: tuple = (), index: int | None = None) -> None:
+        super().__init__(what, fix, path, line, key)
+        self.index = index
+
+
+class OutsideFolder(BadInput):
+    """A path from the browser that would leave the desk's folder (the desk answers 403)."""
+
+
+class EditConflict(CouldNotDo):
+    """The file changed since the desk's form was opened (another browser saved it): nothing was written."""
+
+
+class RequestError(BroadcasterError):
+    """The desk refuses a request with an HTTP status and one plain line."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message

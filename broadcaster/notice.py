@@ -10,11 +10,11 @@ from broadcaster import yamlsource
 from broadcaster.engine_specs import ENGINE_CHOICES
 from broadcaster.errors import BadInput, raise_all
 from broadcaster.i18n import N_, _
+from broadcaster.speech.romanize import ascii_name
+from broadcaster.vocabulary import CLOCK_FIX, CLOCKS, JINGLE_FORMS, PRIORITIES
 from broadcaster.yamlsource import YamlDoc
 
 ID_RE = re.compile(r"\A[a-z0-9_-]+\Z")  # \Z, not $: "$" also matches before a final newline
-PRIORITIES = ("background", "normal", "urgent", "emergency")
-JINGLE_FORMS = ("三三七", "三句半", "七言", "快板")
 ENGINES = ENGINE_CHOICES  # "auto" and every engine of the registry (engine_specs.py)
 # Files that live beside notices but are not notices (render/check skip them by name).
 FOLDER_FILES = ("lexicon.yaml", "defaults.yaml")
@@ -38,10 +38,15 @@ COMMON_FIELDS: dict[str, tuple[tuple[type, ...], str]] = {
     "gap": ((int, float), N_("seconds between readings, e.g. 1.5")),
     "alternate": ((list,), N_("the voice profiles the readings take turns in, e.g. [mandarin, sichuan_chongqing]")),
     "accent": ((str, bool), N_("an accent's name, e.g. chuanyu, or false for none")),
+    "clock": ((int,), N_("12 (下午五点, the default) or 24 (十七点)")),
 }
 NOTICE_FIELDS = {**COMMON_FIELDS,
                  "template": ((str,), N_("a built-in template name or the name of a .j2 file")),
-                 "text": ((str,), N_("the text to read, e.g. text: 各位村民请注意……"))}
+                 "text": ((str,), N_("the text to read, e.g. text: 各位村民请注意……")),
+                 "recording": ((str,), N_("the name of an audio file in this notice's folder, e.g. 录音/停水.m4a")),
+                 "parts": ((list,), N_("the parts in order, one a line, each `- recording: 喊话.m4a` or "
+                                       "`- say: 各位村民请注意……`"))}
+PART_FIELDS = ("recording", "say", "text")
 JINGLE_FIELDS = {**COMMON_FIELDS,
                  "form": ((str,), N_("one of {choices}")),
                  "lines": ((list,), N_("the lines, one a line, each after `- `"))}
@@ -51,21 +56,35 @@ CHINESE_KEYS = {"标题": "title", "题目": "title", "正文": "text", "内容"
                 "模板": "template", "变量": "vars", "声音": "voice", "语音": "voice", "口音": "accent",
                 "方言": "voice", "重复": "repeat", "遍数": "repeat", "次数": "repeat", "优先级": "priority",
                 "引擎": "engine", "编号": "id", "类型": "kind", "格式": "form", "句子": "lines", "音乐": "music",
-                "重点": "emphasis", "强调": "emphasis", "间隔": "gap", "停顿": "gap", "轮流": "alternate",
-                "交替": "alternate"}
+                "重点": "emphasis", "强调": "emphasis", "间隔": "gap", "停顿": "gap", "录音": "recording",
+                "分段": "parts", "段落": "parts", "部分": "parts", "轮流": "alternate", "交替": "alternate"}
+
+
+@dataclass(frozen=True)
+class Part:
+    """One item of a notice's `parts:`: a recording (with what is said in it, when written) or text to say."""
+
+    recording: str | None = None
+    say: str | None = None
+    text: str | None = None  # what the recording says, as the official writes it
 
 
 @dataclass(frozen=True)
 class Alternate:
-    """The voice of some readings in `alternate:`: a voice profile and, if given, an accent for it
-    (None: the profile's own; "": none). Readings take turns through the list."""
+    """One item of `alternate:`, the voices a notice's readings take turns in: a voice profile (with an
+    accent for it, if given: None the profile's own, "" none), or an official's own recording (with what
+    is said in it, when written)."""
 
-    voice: str
+    voice: str | None = None
     accent: str | None = None
+    recording: str | None = None
+    text: str | None = None
 
     @property
     def key(self) -> str:
         """Names this voice among a notice's voices (the same profile may come with another accent)."""
+        if self.recording is not None:
+            return f"recording:{self.recording}"
         return self.voice if self.accent is None else f"{self.voice}+{self.accent or 'none'}"
 
 
@@ -78,7 +97,9 @@ class Notice:
     title: str
     kind: str = "notice"            # notice | jingle
     template: str | None = None     # built-in name or path to a .j2 file
-    text: str | None = None
+    text: str | None = None         # a recording notice: what is said in the recording (optional)
+    recording: str | None = None    # an audio file beside the notice, said as it is
+    parts: tuple[Part, ...] = ()    # recordings and texts in order (instead of text/template/recording)
     lines: tuple[str, ...] = ()     # jingle lines
     form: str | None = None         # jingle form
     voice: str | None = None        # None: folder default, then mandarin
@@ -90,12 +111,26 @@ class Notice:
     alternate: tuple[Alternate, ...] = ()  # the readings' voices in turn (empty: every reading in `voice`)
     accent: str | None = None       # the accent of the notice's voice: None the profile's, "" none
     doc: YamlDoc | None = field(default=None, compare=False, repr=False)
+    id_from: str = "id"             # where the id came from: id (written), file (its name), title
 
     def error(self, what: str, fix: str = "", *keys: Any) -> BadInput:
         """A BadInput placed at a key of this notice's file."""
         if self.doc is None:
             return BadInput(what, fix, self.path)
         return self.doc.error(what, fix, *keys)
+
+    def id_clash(self, other: Path) -> BadInput:
+        """This notice's id is another file's too: two programs would be one audio file (and one slot).
+
+        Said where the id comes from, so that an official who never wrote an id knows what to add."""
+        if self.id_from == "id":
+            return self.error(_("id '{id}' is also used by {other}").format(id=self.id, other=other),
+                              _("give each notice its own id"), "id")
+        what = (_("the id '{id}', made from the title, is also used by {other}") if self.id_from == "title"
+                else _("the id '{id}', made from the file name, is also used by {other}"))
+        return self.error(what.format(id=self.id, other=other),
+                          _("give this notice an id of its own: add a line `id: {suggestion}`").format(
+                              suggestion=f"{self.id}-2"), "title" if self.id_from == "title" else ())
 
 
 def load_notice(path: str | Path) -> Notice:
@@ -163,16 +198,19 @@ def notice_from_doc(doc: YamlDoc, defaults: dict | None = None) -> Notice:
             problems.append(exc)
             return None
 
-    nid = attempt(_id, doc, data)
+    title = attempt(_title, doc, data)
+    nid, id_from = attempt(_id, doc, data, title or "") or (None, "id")
+    # no title: the id stands in, or a Chinese file name (停水通知.yaml) rather than its pinyin
+    default_title = doc.path.stem if id_from == "file" and nid != doc.path.stem.lower() else nid
     alternate = attempt(_alternate, doc, data) or ()
     accent = attempt(_accent, doc, data.get("accent"), ("accent",))
     repeat = attempt(_repeat, doc, data, defaults, len(alternate))
     engine = attempt(_one_of, doc, data, "engine", ENGINES, defaults.get("engine"), N_("unknown engine '{value}'"))
     priority = attempt(_one_of, doc, data, "priority", PRIORITIES, "normal", N_("unknown priority '{value}'"))
     attempt(_gap, doc, data)
+    attempt(_clock, doc, data)
     variables = attempt(_vars, doc, data.get("vars", {}))
-    title = attempt(_title, doc, data)
-    options = {k: data[k] for k in ("emphasis", "lead", "chime", "closing_chime", "music", "gap")
+    options = {k: data[k] for k in ("emphasis", "lead", "chime", "closing_chime", "music", "gap", "clock")
                if k in data}
     if isinstance(options.get("emphasis"), str):
         options["emphasis"] = [options["emphasis"]]
@@ -185,15 +223,32 @@ def notice_from_doc(doc: YamlDoc, defaults: dict | None = None) -> Notice:
             problems.append(doc.error(_("unknown jingle form '{form}'").format(form=form),
                                       _choices(form, JINGLE_FORMS), "form"))
         raise_all(problems)
-        return Notice(path=doc.path, id=nid, title=title or nid, kind="jingle",
+        return Notice(path=doc.path, id=nid, title=title or default_title, kind="jingle",
                       lines=tuple(line.strip() for line in lines), form=form,
                       voice=data.get("voice", defaults.get("voice")), repeat=repeat,
                       vars=variables, engine=engine, priority=priority, options=options, alternate=alternate,
-                      accent=accent, doc=doc)
+                      accent=accent, doc=doc, id_from=id_from)
 
     has_template, has_text = "template" in doc.data, "text" in doc.data
     text = data.get("text")
-    if has_template == has_text:
+    recording, parts = data.get("recording"), ()
+    if "parts" in doc.data:
+        for other in ("template", "text", "recording"):
+            if other in doc.data:
+                problems.append(doc.error(_("both 'parts' and '{other}' are given").format(other=other),
+                                          _("a notice with parts says everything in its parts: move it into a "
+                                            "part (`- say: ...` or `- recording: ...`)"), other))
+        parts = attempt(_parts, doc, data) if "parts" in data else ()
+    elif "recording" in doc.data:
+        if has_template:
+            problems.append(doc.error(_("both 'recording' and 'template' are given"),
+                                      _("a recording needs no template: write what is said in it under `text:`, "
+                                        "or leave that out"), "template"))
+        if "recording" in data:
+            attempt(_file_name, doc, data["recording"], ("recording",))
+        if has_text and "text" in data:
+            attempt(_text, doc, text)
+    elif has_template == has_text:
         what = (_("both 'template' and 'text' are given") if has_text
                 else _("neither 'template' nor 'text' is given"))
         problems.append(doc.error(what, _("give exactly one: a template name (see `broadcaster templates`) or "
@@ -201,24 +256,83 @@ def notice_from_doc(doc: YamlDoc, defaults: dict | None = None) -> Notice:
     elif has_text and "text" in data:
         attempt(_text, doc, text)
     raise_all(problems)
-    return Notice(path=doc.path, id=nid, title=title or nid, template=data.get("template"),
-                  text=None if text is None else str(text), voice=data.get("voice", defaults.get("voice")),
+    return Notice(path=doc.path, id=nid, title=title or default_title, template=data.get("template"),
+                  text=None if text is None else str(text), recording=recording, parts=parts or (),
+                  voice=data.get("voice", defaults.get("voice")),
                   repeat=repeat, vars=variables, engine=engine, priority=priority,
-                  options=options, alternate=alternate, accent=accent, doc=doc)
+                  options=options, alternate=alternate, accent=accent, doc=doc, id_from=id_from)
 
 
-def _id(doc: YamlDoc, data: dict) -> str:
+def _file_name(doc: YamlDoc, name: str, key: tuple) -> None:
+    if not name.strip():
+        raise doc.error(_("'{name}' is empty").format(name=key[-1]),
+                        _("write the name of the audio file, e.g. 录音/停水.m4a"), *key)
+
+
+def _parts(doc: YamlDoc, data: dict) -> tuple[Part, ...]:
+    """`parts:`: each a mapping with `recording:` (and `text:`, what is said in it) or `say:`."""
+    items = data["parts"]
+    if not items:
+        raise doc.error(_("'parts' is empty"), _("list the parts in order, one a line, each `- recording: 喊话.m4a` "
+                                                 "or `- say: ...`"), "parts")
+    if len(items) > MAX_ITEMS:
+        raise doc.error(_("too many items under '{key}' ({n}; at most {limit})").format(
+            key="parts", n=len(items), limit=MAX_ITEMS), _("keep the ones that matter"), "parts")
+    out, problems = [], []
+    for i, item in enumerate(items):
+        try:
+            out.append(_part(doc, item, i))
+        except BadInput as exc:
+            problems.append(exc)
+    raise_all(problems)
+    return tuple(out)
+
+
+def _part(doc: YamlDoc, item: Any, i: int) -> Part:
+    fix = _("write `- recording: 喊话.m4a` (an audio file in this folder) or `- say: ...` (text to read)")
+    if not isinstance(item, dict):
+        raise doc.error(_("part {n} is neither a recording nor text to say").format(n=i + 1), fix, "parts", i)
+    raise_all(yamlsource.unknown_keys(doc, item, PART_FIELDS, ("parts", i), what="field"))
+    kinds = [k for k in ("recording", "say") if k in item]
+    if len(kinds) != 1:
+        what = (_("part {n} has both 'recording' and 'say'") if kinds
+                else _("part {n} is neither a recording nor text to say")).format(n=i + 1)
+        raise doc.error(what, fix, "parts", i)
+    for key in ("recording", "say", "text"):
+        if key in item and (not isinstance(item[key], (str, int, float)) or isinstance(item[key], bool)
+                            or not str(item[key]).strip()):
+            raise doc.error(_("'{name}' of part {n} is not text").format(name=key, n=i + 1), fix, "parts", i, key)
+    if "say" in item and "text" in item:
+        raise doc.error(_("part {n} has 'text' beside 'say'").format(n=i + 1),
+                        _("`text:` tells what a recording says; a `say:` part is its own text: remove `text:`"),
+                        "parts", i, "text")
+    for key in ("say", "text"):
+        if key in item and len(str(item[key])) > MAX_TEXT:
+            raise doc.error(_("the text is too long ({n} characters; at most {limit})").format(
+                n=len(str(item[key])), limit=MAX_TEXT), _("split it into several notices"), "parts", i, key)
+    as_text = {k: None if item.get(k) is None else str(item[k]) for k in PART_FIELDS}
+    return Part(**as_text)
+
+
+def _id(doc: YamlDoc, data: dict, title: str) -> tuple[str, str]:
+    """The id and where it came from: `id:` as written; else the file name when it is one (hesuan.yaml);
+    else the title's pinyin, else the file name's (停水通知.yaml -> tingshui-tongzhi)."""
     nid = data.get("id")
     if nid is None:
-        nid = doc.path.stem.lower()
-        if not ID_RE.match(nid):
-            raise doc.error(_("the file name '{name}' cannot be used as an id").format(name=doc.path.stem),
-                            _("add a line `id: ...` using a-z, 0-9, - and _ (e.g. id: hesuan-round8)"))
+        stem = doc.path.stem
+        if ID_RE.match(stem.lower()):
+            return stem.lower(), "file"
+        for text, source in ((title, "title"), (stem, "file")):
+            derived = ascii_name(text)
+            if derived:
+                return derived, source
+        raise doc.error(_("the file name '{name}' cannot be used as an id").format(name=stem),
+                        _("add a line `id: ...` using a-z, 0-9, - and _ (e.g. id: hesuan-round8)"))
     elif not ID_RE.match(nid):
         suggestion = re.sub(r"[^a-z0-9_-]+", "-", nid.lower()).strip("-") or "notice-1"
         raise doc.error(_("id '{id}' may use only a-z, 0-9, - and _").format(id=nid),
                         _("for example `id: {suggestion}`").format(suggestion=suggestion), "id")
-    return nid
+    return nid, "id"
 
 
 def _repeat(doc: YamlDoc, data: dict, defaults: dict, voices: int = 0) -> int:
@@ -235,16 +349,21 @@ def _repeat(doc: YamlDoc, data: dict, defaults: dict, voices: int = 0) -> int:
 
 
 ALTERNATE_FIX = N_("write the voice profiles one a line, e.g. `- mandarin` then `- sichuan_chongqing`, "
-                   "or `- {voice: shaanxi, accent: guanzhong}`")
+                   "or `- {voice: shaanxi, accent: guanzhong}`, or your own recording `- {recording: 川渝话.m4a}`")
 
 
 def _alternate(doc: YamlDoc, data: dict) -> tuple[Alternate, ...]:
-    """`alternate:` — the readings' voices in turn. Each item is a voice profile's name, or a mapping
-    with `voice` and `accent`. (A recording as one of the readings is the planned next kind of item,
-    issue 22 §1: it would be parsed here into its own Alternate kind.)"""
+    """`alternate:` — the voices the readings take turns in. Each item is a voice profile's name, a
+    mapping with `voice` (and `accent`), or an official's own recording `{recording: …, text: …}`, which
+    is that reading's audio. Only a notice written as text (or a template) or a jingle alternates."""
     items = data.get("alternate")
     if items is None:
         return ()
+    for other in ("recording", "parts"):
+        if other in doc.data:
+            raise doc.error(_("both 'alternate' and '{other}' are given").format(other=other),
+                            _("a notice that alternates is written as text or a template: put a recording "
+                              "among the voices instead, `- {recording: 喊话.m4a}`"), "alternate")
     if len(items) < 2:
         raise doc.error(_("'alternate' needs two voices or more"), _(ALTERNATE_FIX), "alternate")
     if len(items) > 10:
@@ -254,8 +373,13 @@ def _alternate(doc: YamlDoc, data: dict) -> tuple[Alternate, ...]:
     for i, item in enumerate(items):
         if isinstance(item, str) and item.strip():
             out.append(Alternate(item.strip()))
-        elif (isinstance(item, dict) and isinstance(item.get("voice"), str) and set(item) <= {"voice", "accent"}):
+        elif isinstance(item, dict) and isinstance(item.get("voice"), str) and set(item) <= {"voice", "accent"}:
             out.append(Alternate(item["voice"], _accent(doc, item.get("accent"), ("alternate", i, "accent"))))
+        elif (isinstance(item, dict) and isinstance(item.get("recording"), str) and set(item) <= {"recording", "text"}
+              and isinstance(item.get("text", ""), (str, int, float))):
+            _file_name(doc, item["recording"], ("alternate", i, "recording"))
+            text = item.get("text")
+            out.append(Alternate(recording=item["recording"], text=None if text is None else str(text)))
         else:
             raise doc.error(_("item {n} under 'alternate' is not a voice").format(n=i + 1), _(ALTERNATE_FIX),
                             "alternate", i)
@@ -286,6 +410,13 @@ def _gap(doc: YamlDoc, data: dict) -> None:
     gap = data.get("gap")
     if gap is not None and not 0 <= gap <= 30:
         raise doc.error(_("gap {n} is out of range").format(n=gap), _("use seconds from 0 to 30"), "gap")
+
+
+def _clock(doc: YamlDoc, data: dict) -> None:
+    """`clock: 24` reads times as 十七点 instead of 下午五点 (speech/voices.clock_setting)."""
+    value = data.get("clock", 12)
+    if isinstance(value, bool) or value not in CLOCKS:
+        raise doc.error(_("clock {value} is not 12 or 24").format(value=value), _(CLOCK_FIX), "clock")
 
 
 def _title(doc: YamlDoc, data: dict) -> str:

@@ -4,13 +4,13 @@ from __future__ import annotations
 import json
 import re
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from broadcaster import __version__
 from broadcaster.audio.profiles import output_profile
-from broadcaster.engines.base import Clip, auto_order
+from broadcaster.engines.base import Boundary, Clip, auto_order
 from broadcaster.engines.speak import SpeakJob, program_srt, speak, speak_then, srt_cues
 from broadcaster.errors import BadInput, BadInputs, CouldNotDo  # noqa: F401 (BadInputs: callers import it from here too)
 from broadcaster.fsutil import (check_folder, locked, remove_stale_temps, sha256_file, write_text,
@@ -19,11 +19,16 @@ from broadcaster.i18n import _
 from broadcaster.jingle.beats import build_jingle_script, with_percussion
 from broadcaster.notice import FOLDER_FILES, Alternate, Notice, load_notice
 from broadcaster.resources import templates_dir
-from broadcaster.script import Script, Speech, build_script, frame_program
+from broadcaster.script import Recording, Script, Speech, build_script, frame_program, recording_path
+from broadcaster.script.template import PLACES
 from broadcaster.speech.accent import load_accent
 from broadcaster.speech.lexicon import USER_LEXICON, user_lexicon_for
 from broadcaster.speech.spoken import SpokenText, spoken_text
 from broadcaster.speech.voices import VoiceProfile, get_profile
+from broadcaster.transcripts import FROM_TEXT, RECORDING, made_of, recording_line, recording_words, source, with_cues
+
+if TYPE_CHECKING:
+    from broadcaster.audio.recording import Cleaned, Level
 
 FORMATS = ("mp3", "wav")
 
@@ -38,14 +43,17 @@ class OtherVoice:
 
 @dataclass(frozen=True)
 class Prepared:
-    """A notice that passed every check: its program, with the spoken form of each speech."""
+    """A notice that passed every check: its program, with the spoken form of each speech and its
+    recordings checked and cleaned."""
 
     notice: Notice
     voice: VoiceProfile
     script: Script
     spoken: dict  # written sentence -> SpokenText (engine-neutral: also the transcript)
     pronunciations: tuple = ()  # the folder's lexicon.yaml pronunciations, applied per engine
-    others: dict = field(default_factory=dict)  # voice key (Speech.voice) -> OtherVoice
+    recordings: dict = field(default_factory=dict)  # recording path -> audio.recording.Cleaned
+    level: object = None  # the audio.recording.Level the recordings were cleaned to
+    others: dict = field(default_factory=dict)  # voice key (Speech.voice) -> OtherVoice (`alternate:`)
 
     def spoken_for(self, speech: Speech) -> SpokenText:
         """What `speech` is given to its voice (the notice's, or one of `alternate:`)."""
@@ -54,8 +62,23 @@ class Prepared:
     def voice_for(self, speech: Speech) -> VoiceProfile:
         return self.others[speech.voice].voice if speech.voice else self.voice
 
-    def transcript(self) -> str:
-        return "\n".join(self.spoken_for(s).text for s in self.script.speeches())
+    def transcript(self, words: dict | None = None) -> str:
+        """What is said, a line per sentence or recording; `words`: recording path -> Words (render)."""
+        words = words or {}
+        return "\n".join(self.spoken_for(s).text if isinstance(s, Speech) else recording_line(s, words.get(s.path))
+                         for s in self.script.voiced())
+
+    def warnings(self) -> list[str]:
+        """Things to fix that do not stop the render: a recording that distorts."""
+        out = []
+        for rec in self.script.recordings():
+            cleaned = self.recordings.get(rec.path)
+            if cleaned is not None and cleaned.too_loud():
+                out.append(self.notice.error(
+                    _("the recording '{name}' is too loud and distorts: {share:.1%} of its samples are clipped").format(
+                        name=rec.name, share=cleaned.clipped),
+                    _("record it again a little further from the phone, or speak more softly"), *rec.key).message())
+        return out
 
 
 @dataclass(frozen=True)
@@ -86,14 +109,20 @@ class Rendered:
     true_peak_dbtp: float | None = None
     engine_voice: str = ""  # the engine's voice that spoke (yue, zh-HK-HiuGaaiNeural, ...)
     # dialect: a voice of the profile's dialect; accent: a Mandarin voice saying the profile's accent
-    # (`accent` names it); mandarin: a Mandarin voice
+    # (`accent` names it); mandarin: a Mandarin voice; recording: all of it the official's own
     spoken_as: str = ""
+    # what the notice's body is made of, part by part: {"spoken_as": "recording", "recording": ...,
+    # "transcript_source": ...} or {"spoken_as": <the voice's>}; and who wrote down the words of the
+    # transcript (text: all written; machine: some heard by the listener; not checked: some by nobody)
+    made_of: list = field(default_factory=list)
+    transcript_source: str = FROM_TEXT
+    warnings: list = field(default_factory=list)
     accent: str = ""
     # what listeners heard, in words (in the language of the render): the render line and the desk
     # show it, e.g. "川渝口音（普通话声音 zm_yunxi + 本地词）" (heard_label)
     heard: str = ""
-    # with `alternate:`, each reading: n, voice, engine, engine_voice, spoken_as, accent, heard, start,
-    # end (seconds in the program)
+    # with `alternate:`, each reading: n, voice (or recording), engine, engine_voice, spoken_as, accent,
+    # heard, start, end (seconds in the program)
     readings: tuple = ()
 
 
@@ -102,31 +131,36 @@ def is_folder_file(path: Path) -> bool:
 
 
 def prepare(notice: Notice, voice_override: str | None = None, program=None,
-            speaker: str | None = None) -> Prepared:
-    """Everything that can be checked without sound; BadInput on any mistake.
+            speaker: str | None = None, level: Level | None = None, takes: dict | None = None) -> Prepared:
+    """Everything that can be checked before synthesis; BadInput on any mistake.
 
     speaker: who speaks on engines with several speakers (Kokoro): male, female or a speaker's name,
     instead of the voice profile's `speaker` (VoiceProfile.with_speaker); None: the profile's.
+    level: the loudness recordings are cleaned to (the output profile's; None: the default
+    profile's). A notice's recordings are checked and cleaned here (once: the result is cached by
+    content), so that a bad recording is bad input before anything is written.
+    takes: recordings not saved in the notice's folder yet, name -> file (takes.py, the desk's preview).
     """
-    first = notice.alternate[0] if notice.alternate and not (voice_override or notice.voice) else None
+    voices = [t for t in notice.alternate if t.recording is None]
+    first = voices[0] if voices and not (voice_override or notice.voice) else None
     try:  # without `voice:`, the notice's own voice (lead line, emphasis) is the first of `alternate:`
         voice = get_profile(voice_override or notice.voice or (first.voice if first else None))
     except BadInput as exc:
-        key = ("alternate", 0) if first else ("voice",)
+        key = ("alternate", notice.alternate.index(first)) if first else ("voice",)
         raise exc.located(notice.path, notice.doc.line(*key) if notice.doc else None, key) from None
-    if speaker:
-        voice = voice.with_speaker(speaker)
+    voice = _as_notice_says(notice, voice, speaker)
     voice = _accented(notice, voice, notice.accent if notice.accent is not None or not first else first.accent,
-                      ("accent",) if notice.accent is not None or not first else ("alternate", 0))
+                      ("accent",) if notice.accent is not None or not first else
+                      ("alternate", notice.alternate.index(first)))
     others = {}
     for i, turn in enumerate(notice.alternate):
-        if turn.key not in others:
+        if turn.recording is None and turn.key not in others:
             others[turn.key] = _other_voice(notice, turn, i, voice, speaker)
     # program: the output profile's ProgramDefaults; a jingle's lines go on a beat grid, not sentences
     if notice.kind == "jingle":
         script = frame_program(notice, voice, build_jingle_script(notice, voice), program)
     else:
-        script = build_script(notice, voice, program)
+        script = build_script(notice, voice, program, takes)
     user = user_lexicon_for(notice.path)  # the folder's own lexicon.yaml, if any
     sounds = user.pronounce if user else ()
     spoken: dict = {}
@@ -140,8 +174,22 @@ def prepare(notice: Notice, voice_override: str | None = None, program=None,
                                                  extra_pronunciations=sounds)
             except BadInput as exc:
                 raise _in_vars(notice, speech.text, exc) from None
+    recordings: dict = {}
+    if script.recordings():
+        level = level or default_level()
+        recordings = clean_recordings(notice, script, level)
     return Prepared(notice=notice, voice=voice, script=script, spoken=spoken, pronunciations=tuple(sounds),
+                    recordings=recordings, level=level,
                     others={k: OtherVoice(v.voice, by_voice[k]) for k, v in others.items()})
+
+
+def _as_notice_says(notice: Notice, voice: VoiceProfile, speaker: str | None) -> VoiceProfile:
+    """A voice profile with the notice's (or the caller's) speaker and clock."""
+    if speaker:
+        voice = voice.with_speaker(speaker)
+    if "clock" in notice.options:  # the notice's own `clock: 24` over the voice profile's
+        voice = replace(voice, clock=int(notice.options["clock"]))
+    return voice
 
 
 def _accented(notice: Notice, voice: VoiceProfile, accent: str | None, key: tuple) -> VoiceProfile:
@@ -163,28 +211,74 @@ def _other_voice(notice: Notice, turn: Alternate, i: int, own: VoiceProfile, spe
     except BadInput as exc:
         raise exc.located(notice.path, notice.doc.line("alternate", i) if notice.doc else None,
                           ("alternate", i)) from None
-    if speaker:
-        voice = voice.with_speaker(speaker)
+    voice = _as_notice_says(notice, voice, speaker)
     accent = turn.accent if turn.accent is not None or voice.name != own.name else notice.accent
     key = ("alternate", i, "accent") if turn.accent else ("accent",)
     return OtherVoice(_accented(notice, voice, accent, key), {})
 
 
+def default_level() -> Level:
+    """The loudness of the default output profile, which recordings are cleaned to unless told."""
+    from broadcaster.audio.profiles import get_output_profile
+    from broadcaster.audio.recording import Level
+
+    profile = get_output_profile(None)
+    return Level(profile.target_lufs, profile.true_peak)
+
+
+def clean_recordings(notice: Notice, script: Script, level: Level) -> dict[Path, Cleaned]:
+    """Every recording of the script checked and cleaned (audio/recording.py); a bad one is bad input
+    at the line that names it. All are checked, so that every bad one is reported at once."""
+    from broadcaster.audio.recording import RecordingRefused, clean_recording
+
+    out: dict[Path, Cleaned] = {}
+    problems: list[BadInput] = []
+    for rec in script.recordings():
+        try:
+            out[rec.path] = clean_recording(rec.path, level, name=rec.name)
+        except RecordingRefused as exc:
+            problems.append(notice.error(exc.what, exc.fix, *rec.key))
+    if problems:
+        raise BadInputs(problems) if len(problems) > 1 else problems[0]
+    return out
+
+
+def check_recordings(notice: Notice) -> None:
+    """A notice's recordings checked on their own (their files and sound), before its variables are
+    known: a villages batch refuses a bad recording once, not once per village."""
+    if not _named_recordings(notice):
+        return
+    script = Script(notice_id=notice.id, body="", segments=tuple(
+        Recording(recording_path(notice, name, key), name, None, key) for name, key in _named_recordings(notice)))
+    clean_recordings(notice, script, default_level())
+
+
+def _named_recordings(notice: Notice) -> list[tuple[str, tuple]]:
+    """(name, key) of every recording a notice names."""
+    if notice.recording is not None:
+        return [(notice.recording, ("recording",))]
+    return ([(p.recording, ("parts", i, "recording")) for i, p in enumerate(notice.parts) if p.recording is not None]
+            + [(t.recording, ("alternate", i, "recording")) for i, t in enumerate(notice.alternate)
+               if t.recording is not None])
+
+
 def input_files(notice: Notice) -> list[Path]:
     """Every file that shapes a notice's audio besides broadcaster itself: the notice, its folder's
-    defaults.yaml, lexicon.yaml and templates, its built-in template and its music.
+    defaults.yaml, lexicon.yaml and templates, its built-in template, its music and its recordings.
 
     Batch and schedule renders hash these to skip unchanged work; a cluster ships them to workers.
     """
     folder = notice.path.parent
-    found = [notice.path, folder / "defaults.yaml", folder / USER_LEXICON, *sorted(folder.glob("*.j2"))]
+    found = [notice.path, folder / "defaults.yaml", folder / USER_LEXICON, *sorted(folder.glob("*.j2")),
+             templates_dir() / PLACES]  # the words that follow the place (村民/居民), the lead line's too
     if notice.template:
         name = notice.template
         found.append(folder / name if name.endswith(".j2") else templates_dir() / f"{name}.j2")
-    music = notice.options.get("music")
-    if music:
-        path = Path(music).expanduser()
-        found.append(path if path.is_absolute() else folder / path)
+    named = [notice.options.get("music")] + [name for name, _key in _named_recordings(notice)]
+    for name in named:
+        if name:
+            path = Path(name).expanduser()
+            found.append(path if path.is_absolute() else folder / path)
     unique: dict[Path, None] = {}
     for path in found:
         if path.is_file():
@@ -225,17 +319,15 @@ def _line_of_value(notice: Notice, sentence: str, named: list[str] | None = None
     return notice.doc.line("text") or notice.doc.line("vars") or notice.doc.line("template")
 
 
-def load_all(paths: list[Path], program=None) -> tuple[list[Prepared], list[BadInput]]:
+def load_all(paths: list[Path], program=None, level: Level | None = None) -> tuple[list[Prepared], list[BadInput]]:
     """Load and prepare every file; collect all bad-input errors rather than stopping at one."""
     prepared, errors = [], []
     seen: dict[str, Path] = {}
     for path in paths:
         try:
-            p = prepare(load_notice(path), program=program)
+            p = prepare(load_notice(path), program=program, level=level)
             if p.notice.id in seen:
-                raise p.notice.error(_("id '{id}' is also used by {other}").format(id=p.notice.id,
-                                                                                   other=seen[p.notice.id]),
-                                     _("give each notice its own id"), "id")
+                raise p.notice.id_clash(seen[p.notice.id])
             seen[p.notice.id] = path
             prepared.append(p)
         except BadInput as exc:
@@ -280,17 +372,28 @@ def render_prepared(prepared: Prepared, options: RenderOptions, spoken=None) -> 
     from broadcaster.audio.program import assemble, export
     from broadcaster.audio.tags import tags_for
 
-    if spoken is None:
-        spoken = speak(speak_job(prepared, engine_order(options.engine, prepared.notice)))
-    engine, clips, skipped = spoken.engine, spoken.clips, spoken.skipped
+    if not prepared.spoken and not prepared.others:  # all the notice says is recorded: no engine is asked
+        spoken = None
+        engine, clips, skipped = RECORDING, {}, {}
+    else:
+        if spoken is None:
+            spoken = speak(speak_job(prepared, engine_order(options.engine, prepared.notice)))
+        # the notice's own voice may say nothing itself when its readings take turns (`alternate:`)
+        engine = spoken.engine or next((s.engine for s in spoken.also.values()), RECORDING)
+        clips, skipped = spoken.clips, spoken.skipped
+    profile = output_profile(options.profile, options.fmt)
+    recordings = _recordings_at(prepared, profile)
+    words = recording_words(prepared, recordings)
+    recorded = {path: with_cues(cleaned.clip, words[path]) for path, cleaned in recordings.items()}
 
-    def clip_for(speech: Speech) -> Clip:
-        return (spoken.also[speech.voice].clips if speech.voice else clips)[speech.text]
+    def clip_for(segment: Speech | Recording) -> Clip:
+        if isinstance(segment, Recording):
+            return recorded[segment.path]
+        return (spoken.also[segment.voice].clips if segment.voice else clips)[segment.text]
 
     script = prepared.script
     if options.beat and prepared.notice.kind == "jingle":
         script = with_percussion(script)
-    profile = output_profile(options.profile, options.fmt)
     program = assemble(script, clip_for, chime_for=chime_segment)
     nid = prepared.notice.id
     target = options.out_dir / f"{nid}.{profile.format}"
@@ -298,23 +401,28 @@ def render_prepared(prepared: Prepared, options: RenderOptions, spoken=None) -> 
     level = master_program(program, profile, target, music=script.music, tags=tags_for(prepared.notice))
     if profile.keep_speech:  # archive: the speech as the engine gave it, no chime, bed or mastering
         export(assemble(script, clip_for).audio, options.out_dir / f"{nid}.speech.wav", "wav")
-    write_text(transcript, prepared.transcript() + "\n")
+    write_text(transcript, prepared.transcript(words) + "\n")
     if profile.leading_silence:  # subtitles follow the silence the loop-player profile puts first
-        from dataclasses import replace
         program = replace(program, speech_spans=tuple((a + profile.leading_silence, b + profile.leading_silence)
                                                       for a, b in program.speech_spans))
-    readings = _readings(prepared, script, program, spoken)
+    readings = _readings(prepared, script, program, spoken, words)
     if readings:  # whose reading is whose, in the subtitles too
-        _write_reading_srt(options.out_dir / f"{nid}.srt", prepared, script, program, readings)
+        _write_reading_srt(options.out_dir / f"{nid}.srt", prepared, script, program, readings, words, engine)
     else:
-        _write_srt(options.out_dir / f"{nid}.srt", script, program, clips)
+        _write_srt(options.out_dir / f"{nid}.srt", script, program, clip_for, prepared)
+    spoken_as = RECORDING if engine == RECORDING else prepared.voice.spoken_as(engine)
     return Rendered(id=nid, title=prepared.notice.title, file=target.name, transcript=transcript.name,
                     duration=level.duration, engine=engine, voice=prepared.voice.name,
                     sha256=sha256_file(target), skipped=skipped, profile=profile.name,
                     loudness_lufs=level.integrated, true_peak_dbtp=level.true_peak,
-                    engine_voice=prepared.voice.engine_voice(engine), spoken_as=prepared.voice.spoken_as(engine),
-                    accent=_accent_name(prepared.voice, engine), readings=readings,
-                    heard=heard_label(prepared.voice, engine, prepared.voice.engine_voice(engine)))
+                    engine_voice="" if engine == RECORDING else prepared.voice.engine_voice(engine),
+                    spoken_as=spoken_as, made_of=made_of(prepared, recordings, words, spoken_as),
+                    transcript_source=source(words.values()),
+                    warnings=replace(prepared, recordings=recordings).warnings(),
+                    accent="" if engine == RECORDING else _accent_name(prepared.voice, engine),
+                    heard="" if engine == RECORDING else heard_label(prepared.voice, engine,
+                                                                     prepared.voice.engine_voice(engine)),
+                    readings=readings)
 
 
 def _accent_name(voice: VoiceProfile, engine: str) -> str:
@@ -322,18 +430,24 @@ def _accent_name(voice: VoiceProfile, engine: str) -> str:
     return accent.name if accent else ""
 
 
-def _readings(prepared: Prepared, script: Script, program, spoken) -> tuple[dict, ...]:
-    """With `alternate:`, each reading's voice, engine, how it was heard, and where it is (seconds)."""
+def _readings(prepared: Prepared, script: Script, program, spoken, words: dict) -> tuple[dict, ...]:
+    """With `alternate:`, each reading's voice (or recording), engine, how it was heard, and where it
+    is in the program (seconds)."""
     out: dict[int, dict] = {}
-    for speech, (start, end) in zip(script.speeches(), program.speech_spans):
-        if not speech.reading:
+    for part, (start, end) in zip(script.voiced(), program.speech_spans):
+        if not part.reading:
             continue
-        voice = prepared.voice_for(speech)
-        engine = spoken.also[speech.voice].engine if speech.voice else spoken.engine
-        entry = out.setdefault(speech.reading, {
-            "n": speech.reading, "voice": voice.name, "engine": engine, "engine_voice": voice.engine_voice(engine),
-            "spoken_as": voice.spoken_as(engine), "accent": _accent_name(voice, engine),
-            "heard": heard_label(voice, engine, voice.engine_voice(engine)), "start": round(start, 3)})
+        if isinstance(part, Recording):
+            entry = out.setdefault(part.reading, {
+                "n": part.reading, "voice": "", "recording": part.name, "engine": RECORDING, "engine_voice": "",
+                "spoken_as": RECORDING, "accent": "", "heard": _("own recording"), "start": round(start, 3)})
+        else:
+            voice = prepared.voice_for(part)
+            engine = spoken.also[part.voice].engine if part.voice else spoken.engine
+            entry = out.setdefault(part.reading, {
+                "n": part.reading, "voice": voice.name, "engine": engine, "engine_voice": voice.engine_voice(engine),
+                "spoken_as": voice.spoken_as(engine), "accent": _accent_name(voice, engine),
+                "heard": heard_label(voice, engine, voice.engine_voice(engine)), "start": round(start, 3)})
         entry["end"] = round(end, 3)
     return tuple(out[n] for n in sorted(out))
 
@@ -353,27 +467,51 @@ def heard_label(voice: VoiceProfile, engine: str, engine_voice: str = "") -> str
     return _("{heard}; {why}").format(heard=said, why=skipped) if skipped else said
 
 
-def _write_srt(path: Path, script: Script, program, clips: dict) -> None:
-    """Subtitles beside the audio when the engine gave sentence timings (edge does; eSpeak does not)."""
-    pieces = [(span[0], clips[s.text]) for s, span in zip(script.speeches(), program.speech_spans)]
-    if any(clip.boundaries for _, clip in pieces):
-        write_text(path, program_srt(pieces))
-    elif path.exists():
-        path.unlink()  # an older render's subtitles would not match this audio
+def _recordings_at(prepared: Prepared, profile) -> dict:
+    """The notice's recordings cleaned to this output profile's loudness (again only if prepare used another)."""
+    if not prepared.script.recordings():
+        return {}
+    from broadcaster.audio.recording import Level
+
+    level = Level(profile.target_lufs, profile.true_peak)
+    if prepared.level == level:
+        return prepared.recordings
+    return clean_recordings(prepared.notice, prepared.script, level)
 
 
-def _write_reading_srt(path: Path, prepared: Prepared, script: Script, program, readings: tuple[dict, ...]) -> None:
-    """Subtitles of a notice read in turns: one cue a sentence, each saying whose reading it is."""
+def _write_srt(path: Path, script: Script, program, clip_for, prepared: Prepared) -> None:
+    """Subtitles beside the audio when the engine gave sentence timings (edge does; eSpeak does not), or
+    the program holds a recording with words: the rest of its speech gets one cue a sentence then."""
+    voiced = script.voiced()
+    pieces = [(span[0], clip_for(s)) for s, span in zip(voiced, program.speech_spans)]
+    if not any(clip.boundaries for _, clip in pieces):
+        if path.exists():
+            path.unlink()  # an older render's subtitles would not match this audio
+        return
+    whole = [(start, clip if clip.boundaries or not isinstance(s, Speech) else
+              replace(clip, boundaries=(Boundary(0.0, clip.duration, prepared.spoken[s.text].text),)))
+             for s, (start, clip) in zip(voiced, pieces)]
+    write_text(path, program_srt(whole))
+
+
+def _write_reading_srt(path: Path, prepared: Prepared, script: Script, program, readings: tuple[dict, ...],
+                       words: dict, engine: str) -> None:
+    """Subtitles of a notice read in turns: one cue a sentence (a recording: one cue), each saying whose
+    reading it is; `engine` spoke the notice's own voice (its lead line)."""
     engines = {r["n"]: r["engine"] for r in readings}
     cues = []
-    for speech, (start, end) in zip(script.speeches(), program.speech_spans):
-        voice = prepared.voice_for(speech)
-        engine = engines.get(speech.reading, engines[min(engines)])
-        label = _("{display}: {heard}").format(display=voice.display,
-                                               heard=heard_label(voice, engine, voice.engine_voice(engine)))
-        text = _("[reading {n}, {label}] {text}").format(n=speech.reading, label=label, text=prepared.spoken_for(
-            speech).text) if speech.reading else _("[{label}] {text}").format(label=label,
-                                                                               text=prepared.spoken_for(speech).text)
+    for part, (start, end) in zip(script.voiced(), program.speech_spans):
+        if isinstance(part, Recording):
+            label = _("own recording")
+            said = recording_line(part, words.get(part.path))
+        else:
+            voice = prepared.voice_for(part)
+            said_by = engines.get(part.reading, engine)
+            label = _("{display}: {heard}").format(display=voice.display,
+                                                   heard=heard_label(voice, said_by, voice.engine_voice(said_by)))
+            said = prepared.spoken_for(part).text
+        text = (_("[reading {n}, {label}] {text}").format(n=part.reading, label=label, text=said) if part.reading
+                else _("[{label}] {text}").format(label=label, text=said))
         cues.append((start, end, text))
     write_text(path, srt_cues(cues))
 
@@ -410,7 +548,9 @@ def render_files(paths: list[Path], options: RenderOptions,
     """
     started = time.time()
     profile = output_profile(options.profile, options.fmt)  # a bad --profile/--format: before any work
-    prepared, errors = load_all(paths, program=profile.program)
+    from broadcaster.audio.recording import Level  # numpy: see render_prepared
+
+    prepared, errors = load_all(paths, program=profile.program, level=Level(profile.target_lufs, profile.true_peak))
     if errors:
         raise BadInputs(errors)
     check_folder(options.out_dir)  # read-only, or under a file: one line now, not one per notice

@@ -6,7 +6,7 @@ text (broadcaster/listen.py, pieces cut at pauses) is compared with it:
 - characters heard right = 1 − CER, where CER = edit distance / reference length over the
   characters left after removing punctuation and spaces (never below 0);
 - pinyin error rate = edit distance / reference length over toneless pinyin syllables
-  (pypinyin, read in context), so a homophone written with another character (在/再, 幺/要)
+  (read in context by the same front end the voices read with, speech/pinyin.py), so a homophone written with another character (在/再, 幺/要)
   is not an error, while a syllable heard as another (注意 zhu yi → 驻营 zhu ying) is.
 
 The listener writes numbers as digits (8点, 60岁, 13911112222); each digit run becomes the
@@ -21,8 +21,14 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
-from broadcaster.errors import BadInput
+from broadcaster.errors import AudioError, BadInput, Unplayable
 from broadcaster.i18n import _
+from broadcaster.listen import Listener
+from broadcaster.player.audiofile import inspect
+from broadcaster.speech.characters import HAN
+from broadcaster.speech.pinyin import mandarin_pinyin
+from broadcaster.speech.voices import get_profile
+from broadcaster.yamlsource import read_text
 
 AUDIO_SUFFIXES = (".mp3", ".wav")
 _DIGIT_RUN = re.compile(r"(\d{1,2})[:：](\d{2})|\d+(?:\.\d+)?|[零〇一二三四五六七八九幺]{3,}")
@@ -159,13 +165,19 @@ def numbers_as_said(heard: str, reference: str) -> str:
 
 
 def syllables(text: str, tones: bool = False) -> list[str]:
-    """One pinyin syllable per Han character (read in context; toneless unless `tones`),
-    other characters as they are."""
-    from pypinyin import Style, pinyin
-
-    style = Style.TONE3 if tones else Style.NORMAL
-    return [item[0] for item in pinyin(text, style=style, neutral_tone_with_five=True,
-                                        errors=lambda chunk: [[c] for c in chunk])]
+    """One pinyin syllable per character that `clean` keeps (toneless unless `tones`), read by the
+    voices' own front end (speech.pinyin.mandarin_pinyin: the polyphone rules, word fixes and tone
+    sandhi the engines read with), over the text with its punctuation, so that the context is the
+    one the voice had (添衣，着凉 is not 衣着). Other characters as they are."""
+    text = text.lower()
+    out = []
+    for char, syllable in zip(text, mandarin_pinyin(text)):
+        if unicodedata.category(char)[0] not in "LN" or char.isspace():
+            continue
+        if HAN.match(char) and not tones:
+            syllable = syllable.rstrip("012345")
+        out.append(syllable)
+    return out
 
 
 def score(reference: str, heard: str) -> Score:
@@ -173,11 +185,12 @@ def score(reference: str, heard: str) -> Score:
     from rapidfuzz.distance import Levenshtein
 
     ref = clean(reference)
-    hyp = clean(numbers_as_said(heard, reference))
-    ref_py, hyp_py = syllables(ref), syllables(hyp)
+    heard = numbers_as_said(heard, reference)
+    hyp = clean(heard)
+    ref_py, hyp_py = syllables(reference), syllables(heard)
     return Score(characters=len(ref), char_edits=Levenshtein.distance(ref, hyp),
                  syllables=len(ref_py), pinyin_edits=Levenshtein.distance(ref_py, hyp_py),
-                 tone_edits=Levenshtein.distance(syllables(ref, True), syllables(hyp, True)),
+                 tone_edits=Levenshtein.distance(syllables(reference, True), syllables(heard, True)),
                  differences=_differences(ref, hyp, ref_py, hyp_py))
 
 
@@ -231,15 +244,28 @@ def audio_files(paths: list[Path]) -> list[Path]:
     return out
 
 
-def cantonese(audio: Path) -> bool:
-    """Whether the manifest beside the file says a Cantonese voice spoke it (Whisper cannot judge that)."""
-    from broadcaster.speech.voices import get_profile
-    from broadcaster.yamlsource import read_text
-
+def _entry(audio: Path) -> dict | None:
+    """The file's entry in the manifest beside it, or None."""
     try:  # read_text: a FIFO put there as manifest.json is refused, not waited on
         doc = json.loads(read_text(audio.parent / "manifest.json", max_bytes=MAX_MANIFEST_BYTES))
         entry = next(e for e in doc.get("notices", []) if e.get("file") == audio.name)
     except (BadInput, ValueError, StopIteration, AttributeError):
+        return None
+    return entry if isinstance(entry, dict) else None
+
+
+def unwritten_words(audio: Path) -> bool:
+    """Whether some of the program's words were not written by anyone but heard by the listener itself,
+    or not written at all (a recording without `text:`): scoring them would judge the listener by itself."""
+    entry = _entry(audio)
+    return entry is not None and entry.get("transcript_source", "text") != "text"
+
+
+def cantonese(audio: Path) -> bool:
+    """Whether the manifest beside the file says a Cantonese voice spoke it (Whisper cannot judge that)."""
+
+    entry = _entry(audio)
+    if entry is None:
         return False
     try:
         profile = get_profile(str(entry.get("voice", "")))
@@ -254,10 +280,6 @@ def cantonese(audio: Path) -> bool:
 def verify_file(audio: Path, listener) -> Verdict:
     """One program heard and scored; a file that cannot be read is a Verdict with `error` (naming
     it), so that the others are still checked. A missing listener is raised: nothing can be checked."""
-    from broadcaster.errors import AudioError
-    from broadcaster.player.media import Unplayable, inspect
-    from broadcaster.yamlsource import read_text
-
     transcript = audio.with_suffix(".txt")
     try:
         # the player's own check before anything reads the file: a FIFO or a device named .mp3
@@ -268,6 +290,9 @@ def verify_file(audio: Path, listener) -> Verdict:
         return Verdict(str(audio), str(transcript), None, error=str(exc))
     if cantonese(audio):
         return Verdict(str(audio), str(transcript), None, reason=_("not checked (Cantonese)"))
+    if unwritten_words(audio):
+        return Verdict(str(audio), str(transcript), None, reason=_(
+            "not checked (a recording's words were written down by the listener, or by nobody)"))
     try:
         said = read_text(transcript, max_bytes=MAX_TRANSCRIPT_BYTES)
     except BadInput as exc:
@@ -283,8 +308,6 @@ def verify_file(audio: Path, listener) -> Verdict:
 def verify_files(paths: list[Path], listener=None, on_done=None) -> list[Verdict]:
     """Check every program (see `audio_files`); `on_done(verdict)` after each. A file that cannot
     be read does not stop the others: its verdict carries the error (see `failed`)."""
-    from broadcaster.listen import Listener
-
     files = audio_files(paths)
     listener = listener or Listener()
     out = []

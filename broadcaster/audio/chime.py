@@ -9,11 +9,9 @@ import yaml
 
 from broadcaster.audio.ffmpeg import pydub
 from broadcaster.resources import data_path
+from broadcaster.vocabulary import PRIORITY_CHIME
 
 DATA = data_path("audio", "chimes.yaml")
-# Notice priority -> opening chime
-PRIORITY_CHIME = {"background": "attention", "normal": "attention", "urgent": "urgent",
-                  "emergency": "urgent"}
 
 
 @dataclass(frozen=True)

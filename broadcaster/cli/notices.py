@@ -84,12 +84,15 @@ def render_command(files: tuple[str, ...], out_dir: str, engine: str, fmt: str |
                                 for k, v in r.skipped.items())
             said.update(r.skipped.items())
             level = f"{r.loudness_lufs:5.1f} LUFS  " if r.loudness_lufs is not None else ""
-            click.echo(f"{r.file}  {r.duration:6.1f} s  {level}{r.engine:7s} {r.voice} ({_heard(r)})  {r.title}"
-                       + ("  " + _("({reason})").format(reason=skipped) if skipped else ""))
+            click.echo(f"{r.file}  {r.duration:6.1f} s  {level}{r.engine:7s} {r.voice} ({_heard(r)}{_recorded(r)})"
+                       f"  {r.title}" + ("  " + _("({reason})").format(reason=skipped) if skipped else ""))
+            for warning in r.warnings:
+                click.echo(_("warning: {message}").format(message=warning), err=True)
 
     threshold = parse_min_heard(min_heard) if verify else None
     if verify:  # a missing listener is said before any rendering, not after
-        from broadcaster.listen import ListenerUnavailable, available
+        from broadcaster.errors import ListenerUnavailable
+        from broadcaster.listen import available
         if not available()[0]:
             raise ListenerUnavailable(available()[1])
     done, failed = render_files(expand(files), options, on_done=report)
@@ -104,6 +107,8 @@ def render_command(files: tuple[str, ...], out_dir: str, engine: str, fmt: str |
         click.echo(ngettext("wrote {n} program to {folder}/ (manifest.json lists it)",
                             "wrote {n} programs to {folder}/ (manifest.json lists them)", len(done))
                    .format(n=len(done), folder=out_dir))
+        for note in _dialect_notes(done):
+            click.echo(note)
         if verify:
             verdicts = listen_and_report([Path(out_dir) / r.file for r in done], False)
     if failed:
@@ -127,7 +132,7 @@ def _split_schedules(paths: list[Path]) -> tuple[list[Path], list[Path]]:
 
 
 def _check_schedule(path: Path) -> None:
-    from broadcaster.schedule.media import check_schedule
+    from broadcaster.player.check import check_schedule
 
     schedule = check_schedule(path)
     click.echo(_("ok  {path}  (schedule: {channels} channel(s), {programs} program(s))").format(
@@ -208,6 +213,8 @@ def check_command(files: tuple[str, ...]) -> None:
         line = (_("ok  {path}  (jingle '{id}', voice {voice})") if p.notice.kind == "jingle"
                 else _("ok  {path}  (notice '{id}', voice {voice})"))
         click.echo(line.format(path=p.notice.path, id=p.notice.id, voice=p.voice.name))
+        for warning in p.warnings():
+            click.echo("    " + _("warning: {message}").format(message=warning), err=True)
         if p.notice.kind == "jingle":
             _echo_jingle_summary(p.notice, p.voice)
 
@@ -246,13 +253,59 @@ def say_command(text: str, out: str, voice: str | None, engine: str) -> None:
 
 
 def _heard(rendered) -> str:
-    """Which voice spoke and whether it was the dialect's own, Mandarin, or Mandarin with the profile's
-    accent, e.g. "dialect voice yue", "川渝口音（普通话声音 zm_yunxi + 本地词）"; for a notice read in
-    turns, each reading's."""
+    """Which voice spoke and whether it was the dialect's own, Mandarin, Mandarin with the profile's accent
+    or an own recording, e.g. "dialect voice yue", "川渝口音（普通话声音 zm_yunxi + 本地词）"; for a
+    notice read in turns, each reading's."""
     if rendered.readings:
         return _("; ").join(_("reading {n}: {voice}, {heard}").format(n=r["n"], voice=r["voice"], heard=r["heard"])
                             for r in rendered.readings)
+    if rendered.spoken_as == "recording":
+        return _("own recording")
     return rendered.heard
+
+
+def _recorded(rendered) -> str:
+    """The recordings in a program and who wrote their words down, e.g. " + 1 own recording, words heard by
+    machine (a draft)"; "" when it has none."""
+    count = sum(part.get("spoken_as") == "recording" for part in rendered.made_of)
+    if not count:
+        return ""
+    words = {"machine": _("words heard by machine (a draft)"),
+             "not checked": _("words not checked")}.get(rendered.transcript_source, _("words as written"))
+    if rendered.spoken_as == "recording":
+        return _(", {words}").format(words=words)
+    return " " + ngettext("+ {n} own recording, {words}", "+ {n} own recordings, {words}", count).format(
+        n=count, words=words)
+
+
+def _dialect_notes(done: list) -> list[str]:
+    """Once per dialect: what the listeners heard when no voice of its own spoke it, and the way to air it
+    for real (a recording)."""
+    from broadcaster.speech.accent import load_accent
+    from broadcaster.speech.voices import all_profiles
+
+    profiles = all_profiles()
+    notes: dict[str, str] = {}
+    for r in done:
+        profile = profiles.get(r.voice)
+        if profile is None or not profile.dialect or profile.dialect in notes or r.spoken_as == "recording":
+            continue
+        if any(part.get("spoken_as") == "recording" for part in r.made_of):
+            continue  # the official's own voice is on air
+        if r.spoken_as == "accent":
+            notes[profile.dialect] = _("note: no voice here speaks {dialect}: a Mandarin voice read its words with "
+                                       "the {accent}, an accent, not {dialect} itself. To put {dialect} on air, "
+                                       "record the notice in your own voice (`recording:`, see docs/recordings.md)"
+                                       ).format(dialect=profile.dialect, accent=load_accent(r.accent).label)
+        elif r.spoken_as != "dialect":
+            notes[profile.dialect] = _("note: no voice here speaks {dialect}: a Mandarin voice read its words. To put "
+                                       "{dialect} itself on air, record the notice in your own voice "
+                                       "(`recording:`, see docs/recordings.md)").format(dialect=profile.dialect)
+        elif r.engine == "espeak":
+            notes[profile.dialect] = _("note: eSpeak's {dialect} voice is the offline fallback and sounds robotic; "
+                                       "a recording in your own voice sounds better (`recording:`, see "
+                                       "docs/recordings.md)").format(dialect=profile.dialect)
+    return list(notes.values())
 
 
 @click.command("normalize")
@@ -262,14 +315,21 @@ def _heard(rendered) -> str:
               help="Also apply the pronunciation fixes in this engine's form.")
 @click.option("--lexicon", "lexicon", type=click.Path(dir_okay=False), default=None,
               help="Also apply a folder's lexicon.yaml (its words and pronunciations).")
+@click.option("--clock", type=click.Choice(["12", "24"]), default=None,
+              help="12: times with the part of the day (下午五点); 24: as written (十七点). Default: the voice's.")
 @click.option("--json", "as_json", is_flag=True, help="Also show each step and every rewrite.")
-def normalize_command(text: str, voice: str | None, engine: str | None, lexicon: str | None, as_json: bool) -> None:
+def normalize_command(text: str, voice: str | None, engine: str | None, lexicon: str | None, clock: str | None,
+                      as_json: bool) -> None:
     """Print exactly the text the engine will be given (TEXT '-' reads standard input).
 
     \b
     Examples:
       broadcaster normalize "核酸检测时间7:30-10:00，咨询电话13911112222"
-        -> 核酸检测时间七点半到十点，咨询电话幺三九幺幺幺幺二二二二
+        -> 核酸检测时间上午七点半到十点，咨询电话幺三九幺幺幺幺二二二二
+      broadcaster normalize "开放时间8:00-17:00"
+        -> 开放时间早上八点到下午五点
+      broadcaster normalize --clock 24 "开放时间8:00-17:00"
+        -> 开放时间八点到十七点
       broadcaster normalize --voice sichuan_chongqing "不要出门，在家里待着"
         -> 莫出门，在屋头待着
       broadcaster normalize --voice cantonese "我们现在不要出门"
@@ -285,6 +345,9 @@ def normalize_command(text: str, voice: str | None, engine: str | None, lexicon:
     if text == "-":
         text = sys.stdin.read().strip()
     profile = get_profile(voice)
+    if clock:
+        from dataclasses import replace
+        profile = replace(profile, clock=int(clock))
     words, sounds = (), ()
     if lexicon:
         from broadcaster.speech.lexicon import load_user_lexicon

@@ -56,7 +56,7 @@ def trims_cache(command: Callable) -> Callable:
 
 def log_file_path(path: str | None) -> Path:
     """The as-run log given with --log, else the one `run` and `play` use by default."""
-    from broadcaster.player.control import default_log_path
+    from broadcaster.config import default_log_path
     return Path(path) if path else default_log_path()
 
 

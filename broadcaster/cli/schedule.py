@@ -9,49 +9,33 @@ from pathlib import Path
 import click
 
 from broadcaster.cli.options import engine_option, log_file_path, log_option
-from broadcaster.cli.output import echo_json
+from broadcaster.cli.output import pad, width
 from broadcaster.errors import BadInput
 from broadcaster.i18n import _, ngettext
 
 
 def _plan_for(schedule_path: str, start: str | None, days: int, audio: str | None, engine: str):
-    """Load, render what is needed (incrementally), and plan: (schedule, plays)."""
-    from datetime import date, datetime
+    """Load, render what is needed (incrementally), and plan: a schedule.window.PlanWindow."""
+    from datetime import date
 
     from broadcaster.schedule.load import load_schedule
-    from broadcaster.schedule.media import render_media
-    from broadcaster.schedule.plan import plan
+    from broadcaster.schedule.window import plan_window
 
-    schedule = load_schedule(schedule_path)
-    if start is None:
-        first = datetime.now(schedule.tz).date()
-    else:
+    schedule = load_schedule(schedule_path)  # its mistakes first, then the date's
+    first = None
+    if start is not None:
         try:
             first = date.fromisoformat(start)
         except ValueError:
             raise BadInput(_("invalid date '{date}'").format(date=start), _("write --from as 2021-10-27")) from None
-    media = render_media(schedule, Path(audio) if audio else None, engine=engine)
-    return schedule, plan(schedule, media, first, days)
+    return plan_window(schedule, first, days, engine, Path(audio) if audio else None)
 
 
-def _explain_empty(schedule, start: str | None, days: int, plays) -> None:
+def _explain_empty(window) -> None:
     """Say on stderr why a window airs nothing (dates all past, everything in quiet hours...)."""
-    from datetime import date, datetime
-
-    from broadcaster.schedule.plan import why_no_plays
-
-    first = date.fromisoformat(start) if start else datetime.now(schedule.tz).date()
-    reason = why_no_plays(schedule, first, days, plays)
+    reason = window.note()
     if reason:
         click.echo(_("note: {reason}").format(reason=reason), err=True)
-
-
-def _plan_json(schedule, plays) -> dict:
-    from broadcaster.schedule.plan import clock_range
-    return {"timezone": schedule.timezone,
-            "quiet_hours": [clock_range(a, b) for a, b in schedule.quiet_hours],
-            "channels": {c.id: {"name": c.name, "kind": c.kind, "sink": c.sink} for c in schedule.channels.values()},
-            "plays": [p.as_json() for p in plays]}
 
 
 _PLAN_OPTIONS = [
@@ -86,26 +70,31 @@ def plan_command(schedule: str, start: str | None, days: int, audio: str | None,
       broadcaster plan village.yaml --json > plan.json                  # for scripts and `run`
     """
     from broadcaster.fsutil import write_text
-    from broadcaster.schedule.svg import timeline
+    from broadcaster.schedule import planfile
+    from broadcaster.vocabulary import priority_label
 
-    sched, plays = _plan_for(schedule, start, days, audio, engine)
+    window = _plan_for(schedule, start, days, audio, engine)
+    plays = window.plays
     if svg:
-        day = plays[0].start.date() if plays else None
-        if day is not None:
-            names = {c.id: c.name for c in sched.channels.values()}
-            write_text(svg, timeline(plays, day, names, sched.quiet_hours, sched.tz))
+        drawn = window.by_day()
+        if drawn:
+            write_text(svg, window.picture(drawn[0]))  # the first day that has plays
     if as_json:
-        echo_json(_plan_json(sched, plays))
+        click.echo(planfile.dump(window.schedule, plays))
         return
+    names = {c.id: c.name for c in window.schedule.channels.values()}
+    channel_width = max((width(names.get(p.channel, p.channel)) for p in plays), default=0)
+    priority_width = max((width(priority_label(p.priority)) for p in plays), default=0)
     for p in plays:
         mark = {"planned": " ", "moved": "→", "dropped": "✕"}[p.status]
-        click.echo(f"{mark} {p.start:%Y-%m-%d %H:%M:%S}-{p.end:%H:%M:%S}  {p.channel:10s} {p.priority:10s} "
+        click.echo(f"{mark} {p.start:%Y-%m-%d %H:%M:%S}-{p.end:%H:%M:%S}  "
+                   f"{pad(names.get(p.channel, p.channel), channel_width)}  {pad(priority_label(p.priority), priority_width)}  "
                    f"{p.title or p.notice}" + ("  " + _("({reason})").format(reason=p.reason) if p.reason else ""))
     counts = {s: sum(p.status == s for p in plays) for s in ("planned", "moved", "dropped")}
     summary = (_("{plays} plays: {planned} planned, {moved} moved, {dropped} dropped; timeline in {svg}") if svg
                else _("{plays} plays: {planned} planned, {moved} moved, {dropped} dropped"))
     click.echo(summary.format(plays=len(plays), **counts, svg=svg))
-    _explain_empty(sched, start, days, plays)
+    _explain_empty(window)
 
 
 @click.command("route")
@@ -178,7 +167,8 @@ def export_command(schedule: str, start: str | None, days: int, audio: str | Non
     from broadcaster.fsutil import CONTROL_RE
     from broadcaster.schedule import exports
 
-    sched, plays = _plan_for(schedule, start, days, audio, engine)
+    window = _plan_for(schedule, start, days, audio, engine)
+    sched, plays = window.schedule, list(window.plays)
     out = Path(out_dir)
     for notice in sorted({p.notice for p in exports.on_air(plays) if CONTROL_RE.search(p.title)}):
         click.echo(_("note: the title of '{notice}' holds line breaks or tabs; the export writes them as spaces")
@@ -187,12 +177,20 @@ def export_command(schedule: str, start: str | None, days: int, audio: str | Non
         from broadcaster.card import export_card
         written = []
         groups: dict = {}
+        labels = {}  # a schedule's audio folder has no manifest: the plays know each file's id and title
         for p in exports.on_air(plays):
             groups.setdefault((p.channel, p.start.date()), []).append(Path(p.file))
+            labels[Path(p.file)] = (p.notice, p.title or p.notice)
         for (channel, day), files in sorted(groups.items()):
-            result = export_card(files, out / f"{exports._ascii(channel)}-{day.isoformat()}", engine=engine,
-                                 replace=True)
+            # the folder's name stays ASCII (cheap players and 8.3 names); PLAYLIST.txt names the channel
+            folder = out / f"{exports._ascii(channel)}-{day.isoformat()}"
+            name = sched.channels[channel].name if channel in sched.channels else channel
+            result = export_card(files, folder, engine=engine, replace=True, channel=name, day=day.isoformat(),
+                                 labels=labels)
             written.append(result.playlist)
+            click.echo(ngettext("{folder}/  {channel}  {day}: {n} file", "{folder}/  {channel}  {day}: {n} files",
+                                len(result.tracks)).format(folder=folder.name, channel=name, day=day.isoformat(),
+                                                            n=len(result.tracks)))
     elif fmt == "ics":
         written = exports.ics(plays, out, {c.id: c.name for c in sched.channels.values()})
     elif fmt == "m3u":
@@ -202,4 +200,4 @@ def export_command(schedule: str, start: str | None, days: int, audio: str | Non
         written = getattr(exports, fmt)(plays, out, how)
     click.echo(ngettext("wrote {n} file to {folder}/ for {plays} plays",
                         "wrote {n} files to {folder}/ for {plays} plays", len(written)).format(n=len(written), folder=out_dir, plays=len(exports.on_air(plays))))
-    _explain_empty(sched, start, days, plays)
+    _explain_empty(window)

@@ -46,10 +46,11 @@ def _engine_note(name: str) -> str:
 def voices_command(as_json: bool) -> None:
     """List voice profiles and which engines can speak here."""
     from broadcaster.engines.base import available_engines
-    from broadcaster.speech.voices import all_profiles
+    from broadcaster.speech.voices import all_profiles, dialects_without_voice
 
     engines = available_engines()
     profiles = all_profiles()
+    choices = _dialect_choices(profiles)
     if as_json:
         echo_json({
             "engines": [{"name": n, "available": ok, "reason": why, "note": _engine_note(n), **_engine_info(n)}
@@ -59,7 +60,9 @@ def voices_command(as_json: bool) -> None:
                         "engines": {e: p.engine_settings(e) for e in p.engines}, "stand_in": p.stand_in,
                         "accent": {**p.accent.choice(), "said_by": [e for e in p.engines if p.accent_for(e)]}
                         if p.accent else None,
-                        "heard": {e: p.honest(e) for e in p.engines}} for p in profiles.values()]})
+                        "heard": {e: p.honest(e) for e in p.engines}} for p in profiles.values()],
+            "dialect_choices": [{"choice": name, "what": what} for name, what in choices],
+            "dialects_without_voice": list(dialects_without_voice())})
         return
     click.echo(_("engines:"))
     for name, ok, why in engines:
@@ -92,6 +95,46 @@ def voices_command(as_json: bool) -> None:
             voice = settings.get("voice") or settings.get("speaker") or _("default")
             heard = _("{voice}: {heard}").format(voice=p.display, heard=p.honest(engine))
             click.echo(f"      {engine:7s} {voice:30s} {heard}")
+    click.echo(_("ways to put a dialect on air:"))
+    for name, what in choices:
+        click.echo(f"  {_padded(name, 14)} {what}")
+    click.echo(_("no voice here speaks {dialects}: record their notices in your own voice "
+                 "(`recording:`)").format(dialects=_(", ").join(dialects_without_voice())))
+
+
+def _padded(text: str, columns: int) -> str:
+    """`text` padded with spaces to `columns` terminal columns (a Chinese character takes two)."""
+    import unicodedata
+
+    width = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+    return text + " " * max(0, columns - width)
+
+
+def _dialect_choices(profiles: dict) -> list[tuple[str, str]]:
+    """The honest ways to put a dialect on air, each said for what it is: (label, what it is)."""
+    worded = [p for p in profiles.values() if p.dialect and not p.needs_dialect_voice]
+    online = [p.dialect for p in worded if p.speaks_dialect("edge")]
+    words = _("the dialect's own words (voice: {profiles}) read by a Mandarin voice: a stand-in, not a dialect "
+              "voice").format(profiles=", ".join(p.name for p in worded))
+    if online:
+        words += _("; online, edge has voices of {dialects}").format(dialects=_(", ").join(online))
+    out = [(_("dialect words"), words)]
+    for p in profiles.values():
+        if p.needs_dialect_voice:
+            out.append((p.dialect, _("a {dialect} voice (voice: {profile}); offline that is eSpeak's, robotic: the "
+                                     "fallback").format(dialect=p.dialect, profile=p.name)))
+    for p in profiles.values():
+        if p.accent is not None:
+            said = _(", ").join(e for e in p.engines if p.accent_for(e))
+            out.append((_("accent"), _("{label} (voice: {profile}): the dialect's words said by a Mandarin voice with "
+                                       "the region's tones and sounds ({said}): an accent, not a dialect voice; see "
+                                       "docs/speech.md").format(label=p.accent_label(next(
+                                           e for e in p.engines if p.accent_for(e))), profile=p.name, said=said)))
+    out.append((_("own recording"), _("the official's own recording (recording: 录音/通知.m4a), in any dialect as "
+                                      "it is spoken; see docs/recordings.md")))
+    out.append((_("alternation"), _("alternate: [mandarin, sichuan_chongqing] reads the notice once in Mandarin, "
+                                    "once in the local form (a voice or a recording)")))
+    return out
 
 
 @click.command("install-voices")

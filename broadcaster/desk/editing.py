@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
 import os
 import re
 import threading
@@ -18,9 +19,15 @@ from typing import Callable
 import yaml as pyyaml
 
 from broadcaster import yamlsource
-from broadcaster.errors import BadInput
+from broadcaster.errors import BadInput, EditConflict
+from broadcaster.fsutil import write_bytes
 from broadcaster.i18n import _
-from broadcaster.notice import FOLDER_FILES
+from broadcaster.notice import FOLDER_FILES, notice_from_doc
+from broadcaster.player import check as player_check
+from broadcaster.render import prepare
+from broadcaster.schedule.load import is_schedule_data
+from broadcaster.script import builtin_templates
+from broadcaster.vocabulary import DEFAULT_QUIET_HOURS, TIMEZONE
 
 SKIP_DIRS = ("out", "node_modules")  # render output, not sources
 
@@ -91,8 +98,6 @@ def unlisted_folder(parts: tuple[str, ...]) -> bool:
 
 def list_files(folder: Path) -> list[FileEntry]:
     """Every notice, jingle and schedule under `folder` (folder files and output folders skipped)."""
-    from broadcaster.schedule.load import is_schedule_data
-
     root = folder.resolve()
     out = []
     for path in sorted(root.rglob("*.yaml")):
@@ -262,18 +267,11 @@ def _checked(path: Path, text: str, fields: list[str], check: Callable[[yamlsour
 
 def check_notice(path: Path, text: str, fields: list[str]) -> Checked:
     """Check the would-be notice at `path` exactly as `broadcaster check` would; spoken text when fine."""
-    from broadcaster.notice import notice_from_doc
-    from broadcaster.render import prepare
-
     return _checked(path, text, fields, lambda doc: prepare(notice_from_doc(doc)).transcript())
 
 
 # ---------------------------------------------------------------- saving
 _SAVE_LOCK = threading.Lock()  # one server process: a compare-and-write at a time
-
-
-class Conflict(Exception):
-    """The file changed since the form was opened (another browser saved it)."""
 
 
 def save_text(path: Path, text: str, base_digest: str, encoding: str = "utf-8") -> str:
@@ -282,67 +280,63 @@ def save_text(path: Path, text: str, base_digest: str, encoding: str = "utf-8") 
     `encoding`: the one the file had (Source.encoding), so the editor it came from still reads it.
     The digest of the bytes written is returned: the next save's base.
     """
-    from broadcaster.fsutil import write_bytes
-
     data = text.encode(encoding)
     with _SAVE_LOCK:
         if file_digest(path) != base_digest:
-            raise Conflict(str(path))
+            raise EditConflict(str(path))
         write_bytes(path, data)
     return digest(data)
 
 
 # ---------------------------------------------------------------- schedules
-NEW_SCHEDULE = """\
+NEW_SCHEDULE = f"""\
 # 播出计划 (written by the broadcaster desk; edit it by hand as well)
-timezone: Asia/Shanghai
-quiet_hours: ["22:00-06:00"]
+timezone: {TIMEZONE}
+quiet_hours: {json.dumps(list(DEFAULT_QUIET_HOURS))}
 channels:
-  village: {name: 大喇叭, kind: loudspeaker, sink: auto}
+  village: {{name: 大喇叭, kind: loudspeaker, sink: auto}}
 programs: []
 """
 
 
 def schedule_with(existing: str | None, schedule_path: Path, notice_path: Path, form: dict) -> str:
-    """The schedule with one more program for `notice_path` (path written relative to the schedule).
+    """The schedule with one more rule (an item of `programs:`) for `notice_path` (path written relative to it).
 
     BadInput when `existing` cannot be read: it is not replaced by a new schedule.
     """
     from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
     data = _load_map(schedule_path, existing if existing and existing.strip() else NEW_SCHEDULE)
-    programs = data.get("programs")
-    if not isinstance(programs, CommentedSeq):
-        programs = CommentedSeq()
-        data["programs"] = programs
-    program = CommentedMap()
-    program["notice"] = os.path.relpath(notice_path, schedule_path.parent).replace(os.sep, "/")
+    rules = data.get("programs")
+    if not isinstance(rules, CommentedSeq):
+        rules = CommentedSeq()
+        data["programs"] = rules
+    rule = CommentedMap()
+    rule["notice"] = os.path.relpath(notice_path, schedule_path.parent).replace(os.sep, "/")
     channel = str(form.get("channel") or "").strip()
     if channel:
-        program["channel"] = channel
+        rule["channel"] = channel
     dates = str(form.get("dates") or "").strip()
     if dates:
-        program["dates"] = _scalar(dates)
+        rule["dates"] = _scalar(dates)
     times = [t.strip() for t in re.split(r"[,，、\s]+", str(form.get("times") or "")) if t.strip()]
     if times:
         seq = CommentedSeq(_scalar(t) for t in times)
         seq.fa.set_flow_style()
-        program["times"] = seq
+        rule["times"] = seq
     priority = str(form.get("priority") or "").strip()
     if priority and priority != "normal":
-        program["priority"] = priority
-    programs.append(program)
-    if len(programs) == 1:
-        programs.fa.set_block_style()
+        rule["priority"] = priority
+    rules.append(rule)
+    if len(rules) == 1:
+        rules.fa.set_block_style()
     return _dump(data)
 
 
 def check_schedule(path: Path, text: str, fields: list[str]) -> Checked:
     """Check a would-be schedule as `broadcaster check` does (its sinks, and its notices load and fill in)."""
-    from broadcaster.schedule.media import check_schedule as check
-
     def whole(doc) -> str:
-        check(path, text)
+        player_check.check_schedule(path, text)
         return ""
     return _checked(path, text, fields, whole)
 
@@ -357,8 +351,6 @@ class TemplateForm:
 
 def template_forms() -> list[TemplateForm]:
     """The built-in templates' variables as form fields, with their Chinese meanings and examples."""
-    from broadcaster.script import builtin_templates
-
     forms = []
     for t in builtin_templates():
         rows = []

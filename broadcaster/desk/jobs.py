@@ -18,9 +18,10 @@ from pathlib import Path
 from typing import Callable
 
 from broadcaster.errors import BroadcasterError
+from broadcaster.fsutil import os_error_line, write_text
 from broadcaster.i18n import _
 
-JOB_ID = re.compile(r"\A[0-9a-f]{16}\Z")
+JOB_ID = re.compile(r"\A[0-9a-f]{16}\Z")  # what Jobs.submit makes: secrets.token_hex(8)
 
 
 @dataclass(frozen=True)
@@ -75,8 +76,6 @@ class Jobs:
         return state
 
     def _run(self, job_id: str, work: Callable[[Path, Progress], dict]) -> None:
-        from broadcaster.fsutil import os_error_line
-
         try:
             result = work(self.folder(job_id), Progress(self, job_id))
             final = self._change(job_id, state="done", result=result, finished=time.time(), message="")
@@ -100,8 +99,6 @@ class Jobs:
             return state
 
     def _save(self, state: JobState) -> None:
-        from broadcaster.fsutil import write_text
-
         try:
             write_text(self.folder(state.id) / "job.json", json.dumps(state.to_dict(), ensure_ascii=False))
         except BroadcasterError:

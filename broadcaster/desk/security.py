@@ -13,7 +13,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from broadcaster.errors import BadInput
+from broadcaster.config import config_path
+from broadcaster.errors import BadInput, OutsideFolder
+from broadcaster.fsutil import atomic_path
 from broadcaster.i18n import _
 
 PASSWORD_FILE = "desk-password"   # an argon2 hash, never the password itself
@@ -25,8 +27,6 @@ PATH_MAX = 4000   # bytes in a whole path from the browser (the system's limit i
 
 def config_dir() -> Path:
     """The user's config folder (e.g. ~/.config/broadcaster), where config.yaml lives too."""
-    from broadcaster.config import config_path
-
     return config_path().parent
 
 
@@ -42,8 +42,6 @@ def is_loopback(host: str) -> bool:
 
 def _write_private(path: Path, text: str) -> None:
     """Write a file only its owner may read (0600 from the start, then renamed into place)."""
-    from broadcaster.fsutil import atomic_path
-
     with atomic_path(path) as tmp:
         os.chmod(tmp, 0o600)
         tmp.write_text(text, encoding="utf-8")
@@ -102,10 +100,6 @@ def session_secret(folder: Path | None = None) -> str:
     return secret
 
 
-class OutsideFolder(Exception):
-    """A path from the browser that would leave the desk's folder (HTTP 403)."""
-
-
 def inside(folder: Path, relative: str, suffixes: tuple[str, ...] = (".yaml", ".yml")) -> Path:
     """The file `relative` names inside `folder`, resolved (symlinks followed).
 
@@ -133,11 +127,12 @@ def inside(folder: Path, relative: str, suffixes: tuple[str, ...] = (".yaml", ".
                        _("the name must end in .yaml"))
     root = folder.resolve()
     candidate = Path(relative)
+    outside = _("'{name}' is outside the desk's folder").format(name=relative)
     if candidate.is_absolute() or candidate.drive:
-        raise OutsideFolder(relative)
+        raise OutsideFolder(outside, _("choose a file from the list"))
     path = (root / candidate).resolve()
     if path != root and root not in path.parents:
-        raise OutsideFolder(relative)
+        raise OutsideFolder(outside, _("choose a file from the list"))
     return path
 
 

@@ -8,13 +8,14 @@ def page_texts() -> dict[str, str]:
     return {
         "app": _("Broadcast desk"),
         "nav_write": _("Write"), "nav_hear": _("Hear"), "nav_jingles": _("Jingles"),
-        "nav_schedule": _("Schedule"), "nav_report": _("Report"), "nav_batch": _("Batch"),
+        "nav_schedule": _("Schedule"), "nav_asrun": _("As-run log"), "nav_batch": _("Batch"),
+        "nav_record": _("Record"), "record_it": _("Record it in my own voice"),
         "logout": _("Log out"), "login": _("Log in"), "password": _("Password"),
         "wrong_password": _("wrong password — try again"),
         "notices": _("Notices in this folder"), "none_yet": _("none yet"),
         "new_from_template": _("New notice from a template"), "new_free_text": _("New notice in my own words"),
         "choose_template": _("Choose a template"), "start": _("Start"),
-        "file_name": _("File name (letters a-z, digits and -)"), "title": _("Title"),
+        "file_name": _("File name (e.g. 停水通知 or hesuan-round9)"), "title": _("Title"),
         "text": _("What should be read out"), "voice": _("Voice"), "voice_default": _("the folder's default"),
         "repeat": _("Times read"), "optional": _("optional"), "example": _("e.g."),
         "spoken": _("What the loudspeaker will say"), "mistakes": _("Mistakes"),
@@ -39,7 +40,7 @@ def page_texts() -> dict[str, str]:
         "emergency_confirm": _("Play “{title}” now on every loudspeaker? It cuts into whatever is playing."),
         "emergency_sending": _("Sending it to the player…"),
         "no_player": _("No player is running, so there is no emergency button (start `broadcaster run`)."),
-        "report_day": _("Day"), "show": _("Show"), "csv": _("Download as CSV"),
+        "asrun_day": _("Day"), "show": _("Show"), "csv": _("Download as CSV"), "report": _("Download the report"),
         "nothing_logged": _("Nothing was logged on that day."), "status": _("Status"),
         "planned": _("Planned"), "started": _("Started"), "reason": _("Reason"),
         "villages_csv": _("Villages CSV (at most 1 MB)"), "batch_btn": _("Make audio for every village"),
@@ -50,4 +51,14 @@ def page_texts() -> dict[str, str]:
         "rhyme_strict": _("strict: perfect rhymes only"), "rhyme_group": _("group: rhyme groups too (十三辙)"),
         "rhyme_dialect": _("dialect: dialect rhymes too"),
         "conflict_reload": _("Reload the page to see the other change, then make yours again."),
+        "retrying": _("The desk does not answer right now — trying again…"),
     }
+
+
+# the texts desk.js shows: every page carries them in one block (base.html)
+SCRIPT_TEXTS = ("working", "done", "failed", "retrying", "saved", "added", "no_plays", "emergency_confirm",
+                "emergency_sending")
+
+
+def script_texts(texts: dict[str, str]) -> dict[str, str]:
+    return {key: texts[key] for key in SCRIPT_TEXTS}

@@ -14,6 +14,7 @@ from broadcaster.jingle.bank import topics as all_topics
 from broadcaster.jingle.check import JingleReport, check_lines
 from broadcaster.jingle.syllables import Syllable, syllables
 from broadcaster.speech.lexicon import replace_words
+from broadcaster.vocabulary import JINGLE_FORMS
 
 DEFAULT_LINES = {"三三七": 6, "三句半": 4, "七言": 4, "快板": 8}
 MAX_LINES = 40
@@ -221,9 +222,9 @@ def _kuaiban(c: _Composer, n: int) -> list[str]:
 def compose(form: str, topic_names: list[str] | tuple[str, ...], place: str = "", lines: int | None = None,
             voice=None, seed: int = 0, strictness: str = "group", who: str = "") -> Composition:
     """A jingle of `lines` lines in `form` on the topics, passing the checker at `strictness`."""
-    if form not in forms.FORMS:
+    if form not in JINGLE_FORMS:
         raise BadInput(_("unknown form '{form}'").format(form=form),
-                       _("use one of {forms}").format(forms=_(", ").join(forms.FORMS)))
+                       _("use one of {forms}").format(forms=_(", ").join(JINGLE_FORMS)))
     if strictness not in rhyme.STRICTNESS:
         raise BadInput(_("unknown rhyme strictness '{strictness}'").format(strictness=strictness),
                        _("use strict, group or dialect"))

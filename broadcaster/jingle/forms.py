@@ -8,8 +8,8 @@ from broadcaster.errors import BadInput
 from broadcaster.i18n import _, ngettext
 from broadcaster.jingle.syllables import Syllable, syllables
 from broadcaster.speech.characters import mark_class
+from broadcaster.vocabulary import JINGLE_FORMS
 
-FORMS = ("三三七", "三句半", "七言", "快板")
 HALF_LINE = (2, 3)        # 三句半 closing half line
 FULL_LINE = (5, 11)       # 三句半 full lines (usually 7)
 KUAIBAN_LINE = (3, 14)    # 快板 is free, but a loudspeaker line longer than this is a sentence
@@ -168,5 +168,5 @@ def layout(lines: list[str] | tuple[str, ...], form: str) -> Layout:
             pairs.append(PairSpec(last(len(lines) - 2), last(len(lines) - 1)))
     else:
         raise BadInput(_("unknown form '{form}'").format(form=form),
-                       _("use one of {forms}").format(forms=_(", ").join(FORMS)))
+                       _("use one of {forms}").format(forms=_(", ").join(JINGLE_FORMS)))
     return Layout(form=form, syllables=sy, phrases=phrases, pairs=tuple(pairs), problems=tuple(problems))

@@ -13,24 +13,15 @@ import os
 import socket
 import sqlite3
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from broadcaster.errors import CouldNotDo
+from broadcaster.errors import LogUnavailable
 from broadcaster.i18n import N_, _
-
-STATUSES = ("played", "late", "missed", "skipped", "failed", "interrupted")
-ON_AIR = ("played", "late", "interrupted")  # outcomes whose seconds count as air time
-# the statuses in words, for people (the log, CSV and JSON keep the English values above)
-STATUS_LABELS = {"played": N_("played"), "late": N_("late"), "missed": N_("missed"), "skipped": N_("skipped"),
-                 "failed": N_("failed"), "interrupted": N_("interrupted")}
-
-
-def status_label(status: str) -> str:
-    """A status as the user reads it ('played' -> '已播' in Chinese); unknown values as they are."""
-    return _(STATUS_LABELS[status]) if status in STATUS_LABELS else status
+from broadcaster.player.asrun_report import ROW_FIELDS, TOTAL_FIELDS, csv_bytes, daily_totals  # noqa: F401 - cli.py
+from broadcaster.vocabulary import STATUSES, TIMEZONE, status_label  # noqa: F401 - cli.py imports two of them here
 
 
 def _sqlite_reason(exc: Exception) -> str:
@@ -45,7 +36,7 @@ def _sqlite_reason(exc: Exception) -> str:
         if any(m in text for m in marks):
             return _(reason)
     return str(exc)
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 # Version 1's tables, as first released; later versions are the migrations below, applied in
 # order on open, so a log written by an older version keeps its rows and stays readable.
 _SCHEMA = """
@@ -102,23 +93,16 @@ _MIGRATIONS = {
     2: ("ALTER TABLE asrun ADD COLUMN lat REAL",      # where the truck was as the play started
         "ALTER TABLE asrun ADD COLUMN lon REAL",      # (GPS routes; null on fixed loudspeakers)
         "ALTER TABLE asrun ADD COLUMN speed REAL"),   # metres per second
+    # the channel's name as the schedule gave it when the row was written (长乐村大喇叭), so a report of
+    # last month still names the channels (null: written before, or with no schedule, e.g. `play` alone)
+    3: ("ALTER TABLE asrun ADD COLUMN channel_name TEXT",
+        "ALTER TABLE daemons ADD COLUMN names TEXT"),  # JSON channel -> name: `play` and the desk answer with it
 }
 POSITION_COLUMNS = ("lat", "lon", "speed")
-
-# a report row's fields, in the order docs/player.md lists them (and `log --csv` writes them)
-ROW_FIELDS = ("planned", "actual_start", "actual_end", "channel", "notice", "title", "priority", "status",
-              "reason", "sha256", "file", "sink", "slot")
-TOTAL_FIELDS = ("day", "channel", *STATUSES, "total", "seconds_on_air")
-# a spreadsheet takes a cell starting with one of these as a formula (or strips the blank and then does)
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 ANSWER_ALREADY = 2     # answers.accepted for "the same emergency is already airing": not played again
 HEARTBEAT_STALE = 5.0  # seconds without a heartbeat after which a daemon counts as gone
 _SQLITE_HEADER = b"SQLite format 3\x00"
-
-
-class LogUnavailable(CouldNotDo):
-    """The as-run log cannot be opened or written."""
 
 
 def iso(ts: float | None, tz: ZoneInfo) -> str | None:
@@ -151,10 +135,11 @@ class Entry:
     lat: float | None = None    # the truck's position and speed (m/s) as it started, from GPS
     lon: float | None = None
     speed: float | None = None
+    channel_name: str = ""      # the schedule's name for the channel ('' when none is known)
 
 
 @dataclass(frozen=True)
-class Report:
+class AsRunReport:
     rows: list[dict]
     totals: list[dict]
 
@@ -167,6 +152,11 @@ class DaemonInfo:
     channels: tuple[str, ...]
     heartbeat: float
     schedule: str
+    names: dict = field(default_factory=dict)  # channel -> the schedule's name for it
+
+    def name(self, channel: str) -> str:
+        """The channel as people know it (长乐村大喇叭), else its id."""
+        return self.names.get(channel) or channel
 
 
 @dataclass(frozen=True)
@@ -190,7 +180,7 @@ class AsRunLog:
     backlog later. The daemon reports `problem` loudly and keeps playing.
     """
 
-    def __init__(self, path: str | Path, timezone: str = "Asia/Shanghai", busy_ms: int = 100) -> None:
+    def __init__(self, path: str | Path, timezone: str = TIMEZONE, busy_ms: int = 100) -> None:
         self.path = Path(path)
         self.tz = ZoneInfo(timezone)
         self.busy_ms = busy_ms
@@ -350,11 +340,12 @@ class AsRunLog:
         self._write(
             "INSERT INTO asrun (slot, channel, notice, title, priority, planned, planned_iso, actual_start,"
             " actual_start_iso, actual_end, actual_end_iso, status, reason, file, sha256, sink, cut_by, replay,"
-            " onair, daemon, logged, lat, lon, speed) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            " onair, daemon, logged, lat, lon, speed, channel_name)"
+            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             (e.slot, e.channel, e.notice, e.title, e.priority, e.planned, iso(e.planned, self.tz),
              e.actual_start, iso(e.actual_start, self.tz), e.actual_end, iso(e.actual_end, self.tz),
              e.status, e.reason, e.file, e.sha256, e.sink, e.cut_by, int(e.replay), e.onair, self.daemon_id,
-             e.logged or time.time(), e.lat, e.lon, e.speed))
+             e.logged or time.time(), e.lat, e.lon, e.speed, e.channel_name or None))
 
     def journal_start(self, slot: str, channel: str, notice: str, title: str, priority: str,
                       planned: float | None, started: float, file: str, sha256: str, sink: str) -> int | None:
@@ -448,12 +439,16 @@ class AsRunLog:
         return [r for r in rows if r["daemon"] not in live]
 
     # ------------------------------------------------------------ daemons and requests
-    def register(self, channels: list[str], schedule: str, now: float) -> int:
-        self.daemon_id = self._write("INSERT INTO daemons (pid, host, started, heartbeat, channels, schedule)"
-                                     " VALUES (?,?,?,?,?,?)",
+    def register(self, channels: list[str], schedule: str, now: float, names: dict | None = None) -> int:
+        self.daemon_id = self._write("INSERT INTO daemons (pid, host, started, heartbeat, channels, schedule,"
+                                     " names) VALUES (?,?,?,?,?,?,?)",
                                      (os.getpid(), socket.gethostname(), now, now, json.dumps(channels),
-                                      schedule))
+                                      schedule, json.dumps(names or {}, ensure_ascii=False)))
         return self.daemon_id
+
+    def rename(self, daemon_id: int, names: dict) -> None:
+        """The channels' names after a schedule edit (what `play` and the desk show)."""
+        self._write("UPDATE daemons SET names = ? WHERE id = ?", (json.dumps(names, ensure_ascii=False), daemon_id))
 
     def heartbeat(self, daemon_id: int, now: float) -> None:
         self._write("UPDATE daemons SET heartbeat = ? WHERE id = ?", (now, daemon_id))
@@ -471,7 +466,7 @@ class AsRunLog:
             if r["host"] == socket.gethostname() and not _pid_alive(r["pid"]):
                 continue
             out.append(DaemonInfo(r["id"], r["pid"], r["host"], tuple(json.loads(r["channels"])),
-                                  r["heartbeat"], r["schedule"]))
+                                  r["heartbeat"], r["schedule"], _names(r)))
         return out
 
     def owners(self) -> dict[str, sqlite3.Row]:
@@ -537,9 +532,16 @@ class AsRunLog:
 
     # ------------------------------------------------------------ reports
     def report(self, start: date | None = None, end: date | None = None,
-               channel: str | None = None) -> Report:
-        """Rows between two local dates (inclusive, by planned time or else start), with daily totals."""
+               channel: str | None = None) -> AsRunReport:
+        """Rows between two local dates (inclusive, by planned time or else start), with daily totals.
+
+        A row's `channel_name` is the name the schedule gave its channel when it was written; a row
+        written without one (before names were kept, or by `play` with no player) gets the latest name
+        the log knows for that channel, else ''."""
         rows = []
+        known = {r["channel"]: r["channel_name"] for r in self._read(
+            "SELECT channel, channel_name FROM asrun WHERE channel_name IS NOT NULL AND channel_name != ''"
+            " ORDER BY id")}  # the last row of each channel wins
         for r in self._read("SELECT * FROM asrun ORDER BY COALESCE(planned, actual_start), id"):
             when = r["planned_iso"] or r["actual_start_iso"] or ""
             day = date.fromisoformat(when[:10]) if when else None
@@ -550,6 +552,7 @@ class AsRunLog:
             rows.append({
                 "planned": r["planned_iso"], "actual_start": r["actual_start_iso"],
                 "actual_end": r["actual_end_iso"], "channel": r["channel"], "notice": r["notice"],
+                "channel_name": r["channel_name"] or known.get(r["channel"], ""),
                 "title": r["title"], "priority": r["priority"], "status": r["status"], "reason": r["reason"],
                 "sha256": r["sha256"], "file": r["file"], "sink": r["sink"], "slot": r["slot"],
                 "day": day.isoformat(),
@@ -557,7 +560,7 @@ class AsRunLog:
                 "seconds": round(r["actual_end"] - r["actual_start"], 3)
                 if r["actual_end"] is not None and r["actual_start"] is not None else 0.0,
             })
-        return Report(rows=rows, totals=daily_totals(rows))
+        return AsRunReport(rows=rows, totals=daily_totals(rows))
 
 
 def _migrate(db: sqlite3.Connection) -> None:
@@ -566,9 +569,10 @@ def _migrate(db: sqlite3.Connection) -> None:
     for target in range(version + 1, SCHEMA_VERSION + 1):
         db.execute("BEGIN IMMEDIATE")
         try:
-            have = {r[1] for r in db.execute("PRAGMA table_info(asrun)")}
             for sql in _MIGRATIONS[target]:
-                if sql.split()[5] not in have:  # ADD COLUMN <name>: another process may have added it
+                table, column = sql.split()[2], sql.split()[5]  # ALTER TABLE <table> ADD COLUMN <name>
+                have = {r[1] for r in db.execute(f"PRAGMA table_info({table})")}
+                if column not in have:  # another process may have added it
                     db.execute(sql)
             db.execute("UPDATE meta SET value = ? WHERE key = 'schema'", (str(target),))
             db.execute("COMMIT")
@@ -577,49 +581,13 @@ def _migrate(db: sqlite3.Connection) -> None:
             raise
 
 
-def daily_totals(rows: list[dict]) -> list[dict]:
-    """Per day and channel: how many plays ended in each status, and the seconds on air."""
-    out: dict[tuple[str, str], dict] = {}
-    for r in rows:
-        key = (r["day"], r["channel"])
-        t = out.setdefault(key, {"day": key[0], "channel": key[1], **{s: 0 for s in STATUSES},
-                                 "total": 0, "seconds_on_air": 0.0})
-        t[r["status"]] += 1
-        t["total"] += 1
-        if r["status"] in ON_AIR:
-            t["seconds_on_air"] = round(t["seconds_on_air"] + r["seconds"], 3)
-    return [out[k] for k in sorted(out)]
-
-
-def spreadsheet_safe(value: object) -> object:
-    """A text cell a spreadsheet will show as text: a leading ' where it would start a formula.
-
-    Titles, reasons and file names come from files and error messages anyone may have
-    written; `=HYPERLINK(...)` in a title must not become a live link in the report.
-    """
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
-
-
-def csv_text(rows: list[dict], columns: tuple[str, ...]) -> str:
-    """Rows as CSV for a spreadsheet: Excel's CRLF lines, formula-like cells neutralised (no BOM)."""
-    import csv
-    import io
-
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\r\n")  # CR and LF inside a cell are then quoted too
-    writer.writerow(columns)
-    for r in rows:
-        writer.writerow([spreadsheet_safe(r.get(c)) for c in columns])
-    return buf.getvalue()
-
-
-def csv_bytes(rows: list[dict], columns: tuple[str, ...] = ROW_FIELDS) -> bytes:
-    """The report as a CSV file's bytes: UTF-8 with a BOM (so Excel on a village PC reads the
-    Chinese), CRLF lines, formula-like cells neutralised. `log --csv` and the desk's download both
-    write exactly these bytes."""
-    return ("\ufeff" + csv_text(rows, columns)).encode("utf-8")
+def _names(row: sqlite3.Row) -> dict:
+    """A daemons row's channel names ({} for a row written before they were kept, or unreadable)."""
+    try:
+        names = json.loads(row["names"] or "{}")
+    except (IndexError, ValueError):
+        return {}
+    return {str(k): str(v) for k, v in names.items()} if isinstance(names, dict) else {}
 
 
 def pid_alive(pid: int) -> bool:
@@ -635,7 +603,3 @@ def _pid_alive(pid: int) -> bool:
     except PermissionError:
         return True
     return True
-
-
-def entry_json(e: Entry) -> dict:
-    return asdict(e)

@@ -9,20 +9,17 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from broadcaster.errors import BadInput, CouldNotDo
+from broadcaster.config import default_log_path  # noqa: F401 - re-exported: `run`, `play` and `log` use it
+from broadcaster.errors import BadInput, CouldNotDo, Unplayable
 from broadcaster.i18n import _
-from broadcaster.player.asrun import AsRunLog, DaemonInfo
-from broadcaster.player.media import Unplayable, inspect
+from broadcaster.notice import ID_RE
+from broadcaster.player.asrun import AsRunLog, DaemonInfo, pid_alive
+from broadcaster.player.audiofile import inspect
+from broadcaster.speech.romanize import ascii_name
+from broadcaster.vocabulary import TIMEZONE
 
 AUDIO_SUFFIXES = (".wav", ".mp3", ".ogg", ".flac", ".m4a")
 NOTICE_SUFFIXES = (".yaml", ".yml")
-
-
-def default_log_path() -> Path:
-    """The as-run log in the user's data folder (e.g. ~/.local/share/broadcaster/asrun.sqlite)."""
-    import platformdirs
-
-    return Path(platformdirs.user_data_dir("broadcaster", appauthor=False)) / "asrun.sqlite"
 
 
 _DURATION = re.compile(r"(\d+(?:\.\d+)?)\s*(h|m|min|s|sec)?", re.I)
@@ -80,16 +77,20 @@ def resolve_audio(what: str, cache_dir: Path | None = None) -> Audio:
     except Unplayable as exc:
         raise BadInput(_("not a playable audio file ({reason})").format(reason=exc),
                        _("give an .mp3 or .wav file, or a notice .yaml"), path) from None
-    return Audio(str(path.resolve()), _notice_id(path.stem), "")
+    nid = _notice_id(path.stem)
+    # a name such as 火警.mp3 is the title people know it by (the report shows it); an id-like name is not
+    return Audio(str(path.resolve()), nid, "" if nid == path.stem.lower() else path.stem)
 
 
 def _notice_id(stem: str) -> str:
-    return re.sub(r"[^a-z0-9_-]+", "-", stem.lower()).strip("-") or "play"
+    """An audio file's name as a notice id: 火警.mp3 -> huojing, as a notice file without `id:` gets one."""
+    return stem.lower() if ID_RE.fullmatch(stem.lower()) else ascii_name(stem) or "play"
 
 
 def _render_notice(path: Path, cache_dir: Path | None) -> Audio:
     import platformdirs
 
+    # here, not at the top: render brings jinja2 and the speech front end, which `log` and `play FILE.mp3` never need
     from broadcaster.render import BadInputs, RenderOptions, load_all, render_prepared
 
     prepared, errors = load_all([path])
@@ -108,6 +109,11 @@ class Answer:
     accepted: bool
     note: str
     already: bool = False  # the same emergency is airing, waiting or just aired: not played again (done)
+
+    @property
+    def channel_name(self) -> str:
+        """The channel as the player's schedule names it (长乐村大喇叭), else its id."""
+        return self.daemon.name(self.channel)
 
 
 def daemons_for(log: AsRunLog, channel: str | None) -> list[tuple[DaemonInfo, str]]:
@@ -148,8 +154,6 @@ def did_you_mean(word: str, choices: list[str]) -> str:
 
 def _not_answering(r, channel: str) -> str:
     import socket
-
-    from broadcaster.player.asrun import pid_alive
 
     age = max(0.0, time.time() - r["heartbeat"])
     if r["host"] == socket.gethostname() and not pid_alive(r["pid"]):
@@ -201,5 +205,5 @@ def wait_for_outcome(log: AsRunLog, answers: list[Answer], timeout: float) -> li
         time.sleep(0.05)
 
 
-def local_time(ts: float, timezone: str = "Asia/Shanghai") -> str:
+def local_time(ts: float, timezone: str = TIMEZONE) -> str:
     return datetime.fromtimestamp(ts, ZoneInfo(timezone)).strftime("%H:%M:%S.%f")[:-3]

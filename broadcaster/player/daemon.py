@@ -8,167 +8,37 @@ clock is injected, so tests drive a whole day in milliseconds.
 from __future__ import annotations
 
 import concurrent.futures
-import os
-import uuid
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
-from typing import Callable, Mapping, Protocol
+from typing import Callable
 from zoneinfo import ZoneInfo
 
-from broadcaster.errors import BadInput, BroadcasterError, CouldNotDo
-from broadcaster.i18n import N_, _, ngettext
-from broadcaster.player.asrun import AsRunLog, Entry, LogUnavailable, status_label
+from broadcaster.errors import (BadInput, BroadcasterError, CouldNotDo, LogUnavailable, PlayFailed, SinkUnavailable,
+                                Unplayable)
+from broadcaster.i18n import _, ngettext
+from broadcaster.player.asrun import AsRunLog, Entry
+from broadcaster.player.asrun_writes import AsRunWrites, position_columns
+from broadcaster.player.audiofile import inspect
+from broadcaster.player.catchup import CatchUp
 from broadcaster.player.clock import Clock, SystemClock
-from broadcaster.player.media import Unplayable, inspect
-from broadcaster.player.sinks import PlayFailed, Playback, Sink, SinkUnavailable, make_sink
-from broadcaster.schedule.model import PRIORITY_RANK, Play
-
-MODES = ("cut", "next", "wait")
-# how an item came to air, in the `▶` line (the values stay English in the log and in JSON)
-KIND_LABELS = {"scheduled": N_("scheduled"), "replay": N_("replay"), "manual": N_("manual"), "fill": N_("fill")}
-
-
-def kind_label(kind: str) -> str:
-    return _(KIND_LABELS[kind]) if kind in KIND_LABELS else kind
+from broadcaster.player.model import AirPlan, Channel, Event, Item, OnAir, PlanSource, Settings, kind_label, slot_of
+from broadcaster.player.model import StaticSource  # noqa: F401 - re-exported: cli.py and tests import it from here
+from broadcaster.player.requests import Requests
+from broadcaster.player.requests import manual_item, parse_mode  # noqa: F401 - re-exported: cli.py imports them here
+from broadcaster.player.routes import RouteSteps
+from broadcaster.player.sinks import make_sink
+from broadcaster.schedule.model import Play
+from broadcaster.vocabulary import TIMEZONE, priority_label, status_label
 
 
-@dataclass(frozen=True)
-class AirPlan:
-    """What the daemon plays: the plan's plays plus what it needs from the schedule."""
+class Daemon(AsRunWrites, CatchUp, Requests, RouteSteps):
+    """Plays an AirPlan on its channels' sinks and logs every outcome to an AsRunLog.
 
-    plays: tuple[Play, ...]
-    sinks: Mapping[str, object]                   # channel -> sink spec (name or argument list)
-    quiet_hours: tuple[tuple[int, int], ...] = ()  # (start, end) seconds after local midnight
-    timezone: str = "Asia/Shanghai"
-    base_dir: Path | None = None                  # relative `file:` sinks are resolved here
-    names: Mapping[str, str] = field(default_factory=dict)  # channel -> display name
-    routes: tuple = ()                            # GPS routes (player/position.py GpsRoute)
-    note: str = ""                                # why nothing is left to air ('' when something is)
-
-    def channels(self) -> list[str]:
-        seen = dict.fromkeys(self.sinks)
-        for p in self.plays:
-            seen.setdefault(p.channel, None)
-        return list(seen)
-
-
-class PlanSource(Protocol):
-    """Where plans come from: a schedule file in real use, a fixed plan in tests."""
-
-    name: str
-
-    def stamp(self) -> object:
-        """Changes whenever the source changes (the daemon then reloads)."""
-
-    def load(self, now: float) -> AirPlan:
-        """The plan around `now`; BadInput when the source is broken."""
-
-
-class StaticSource:
-    """A plan given in code (tests, `play` without a daemon); `set` swaps it like an edit."""
-
-    def __init__(self, plan: AirPlan | Callable[[float], AirPlan], name: str = "<plan>") -> None:
-        self.name = name
-        self._plan = plan
-        self._version = 0
-
-    def set(self, plan: AirPlan | Callable[[float], AirPlan]) -> None:
-        self._plan = plan
-        self._version += 1
-
-    def stamp(self) -> object:
-        return self._version
-
-    def load(self, now: float) -> AirPlan:
-        return self._plan(now) if callable(self._plan) else self._plan
-
-
-@dataclass(frozen=True)
-class Settings:
-    grace: float = 600.0         # a slot missed by less than this is played late
-    due_again: float = 300.0     # ... unless its notice is due again this soon anyway (catching up)
-    repeat_window: float = 180.0  # the same emergency is not played again this soon after it ended
-    late_after: float = 1.0      # a start later than this (s) is logged `late`
-    poll: float = 0.05           # longest sleep: requests and endings are noticed this fast
-    housekeeping: float = 1.0    # heartbeat, schedule reload check, log retry
-    lookahead: float = 30.0      # files are checked and converted this long before their start
-    history: float = 86400.0     # after a restart, slots this far back are accounted for at most
-    request_max_age: float = 30.0
-    channels: tuple[str, ...] = ()   # serve only these (empty: every channel of the plan)
-    background_reload: bool = True   # plan in a thread so a slow render never delays a start
-    exit_when_idle: bool = False     # `play` without a daemon: stop when the queue is empty
-    loud_every: float = 60.0         # repeat an unresolved log problem this often
-
-
-@dataclass(frozen=True)
-class Event:
-    """Something the operator should see; the CLI prints these, the daemon never does."""
-
-    at: float
-    level: str        # info | warn | error
-    channel: str
-    message: str
-    kind: str = ""    # start | end | log | reload | request | sink | stop | plan
-
-
-@dataclass(frozen=True)
-class Item:
-    """Something to air on a channel: a planned slot, a replay of a cut one, or a request."""
-
-    slot: str
-    channel: str
-    notice: str
-    title: str
-    priority: str
-    planned: float
-    file: str
-    # scheduled | replay | manual | fill (a GPS route's between-stops loop) | missed (a route stop the
-    # truck passed by: RoutePlayer hands it over only to be logged, it never airs)
-    kind: str = "scheduled"
-    request: int | None = None
-    cut_by: str = ""
-    note: str = ""           # why it started now (GPS routes: the circle the truck entered)
-    where: object = None     # position.Fix at the start, on channels with a GPS route
-
-    @property
-    def rank(self) -> int:
-        return PRIORITY_RANK.get(self.priority, 1)
-
-
-@dataclass
-class OnAir:
-    item: Item
-    playback: Playback
-    started: float
-    onair_id: int | None
-    attempt: int
-    note: str
-    sha256: str
-    sink: str
-
-
-@dataclass
-class Channel:
-    name: str
-    spec: object = None
-    sink: Sink | None = None
-    sink_error: str = ""
-    onair: OnAir | None = None
-    queue: list[Item] = field(default_factory=list)     # requests, highest priority first
-    replays: list[Item] = field(default_factory=list)   # scheduled items that a request cut
-    plays: list[Play] = field(default_factory=list)     # this channel's plan, by start
-    cursor: int = 0                                     # plays before it are decided
-    cut_at: float | None = None                         # a `wait:S` request's deadline
-    cut_for: Item | None = None
-
-
-def slot_of(play: Play) -> str:
-    return play.slot or f"{play.channel}|{play.notice}|{play.start.isoformat()}"
-
-
-class Daemon:
-    """Plays an AirPlan on its channels' sinks and logs every outcome to an AsRunLog."""
+    This class is the clock loop: start-up and shutdown, swapping plans, and starting, polling and
+    ending plays. Its other concerns are mixins, one module each: AsRunWrites (player/asrun_writes.py),
+    CatchUp (catchup.py), Requests (requests.py) and RouteSteps (routes.py).
+    """
 
     def __init__(self, source: PlanSource, log: AsRunLog, clock: Clock | None = None,
                  settings: Settings = Settings(), on_event: Callable[[Event], None] | None = None,
@@ -183,7 +53,8 @@ class Daemon:
         self.initial = list(initial or [])
         self.cache_dir = cache_dir
         self.plan: AirPlan | None = None
-        self.tz = ZoneInfo("Asia/Shanghai")
+        self.names: dict[str, str] = {}    # channel -> the schedule's name for it (长乐村大喇叭)
+        self.tz = ZoneInfo(TIMEZONE)
         self.channels: dict[str, Channel] = {}
         self.seen: set[str] = set()        # slots with any outcome
         self.settled: set[str] = set()     # slots that must not play again
@@ -246,6 +117,7 @@ class Daemon:
         now = self.clock.now()
         self.started_at = now
         plan = self.source.load(now)  # a broken schedule at start is the user's to fix: BadInput
+        self.names = dict(plan.names)  # rows written while accounting for an earlier player carry them too
         self._stamp = self.source.stamp()
         self._plan_day = self._day(now, plan.timezone)
         self.tz = ZoneInfo(plan.timezone)
@@ -275,7 +147,7 @@ class Daemon:
             states = self.log.slot_states()
             self.seen = set(states)
             self.settled = {s for s, settled in states.items() if settled}
-            self.daemon_id = self.log.register(wanted, self.source.name, now)
+            self.daemon_id = self.log.register(wanted, self.source.name, now, self._names(plan, wanted))
             self._account_orphans(wanted, [d.id for d in live])
             self._account_requests(wanted, [d.id for d in live])
         except LogUnavailable as exc:
@@ -307,60 +179,6 @@ class Daemon:
                                         "on air: {n} channel(s) ({channels}), log {log}", len(self.channels)).format(
                        n=len(self.channels), channels=", ".join(self.channels), log=self.log.path), "start")
 
-    def _check_log(self, now: float) -> str:
-        """Move a damaged log aside before anything reads it; why the history is lost ("" if it is not)."""
-        why = self.log.damage()
-        if not why:
-            return ""
-        moved = self.log.set_aside(now)  # LogUnavailable when it cannot be
-        self._emit("warn", "", _("the as-run log {path} could not be read ({why}): moved it to {moved} and "
-                                 "started a new one; slots before now are not replayed").format(
-                                     path=self.log.path, why=why, moved=moved), "history")
-        return _("the as-run log was damaged ({why})").format(why=why)
-
-    def _account_orphans(self, channels: list[str], live: list[int]) -> None:
-        """Plays that were on air when an earlier daemon died: logged interrupted, not replayed."""
-        for o in self.log.orphans(channels, live):
-            end = o["last_seen"] if o["last_seen"] and o["last_seen"] > o["actual_start"] else None
-            self._record(Entry(slot=o["slot"], channel=o["channel"], notice=o["notice"], title=o["title"],
-                               priority=o["priority"], planned=o["planned"], actual_start=o["actual_start"],
-                               actual_end=end, status="interrupted", file=o["file"], sha256=o["sha256"],
-                               sink=o["sink"], onair=o["id"],
-                               reason=_("the player stopped during this play (crash, kill or power cut); "
-                                        "not replayed so that no slot airs twice")))
-            if o["priority"] == "emergency":  # said once: from now on the play has its outcome
-                name = f"{o['notice']} {o['title']}".strip()
-                if end is not None:
-                    said = _("emergency {notice} was cut short at {time} when the player stopped (crash, kill "
-                             "or power cut), {seconds:.0f} s after it started; it is logged interrupted and "
-                             "not played again — if it is still needed, play it again with `broadcaster play "
-                             "FILE --priority emergency`").format(notice=name, time=self._when(end, self.clock.now()),
-                                                                  seconds=end - o["actual_start"])
-                else:
-                    said = _("emergency {notice}, on air since {time}, was cut short when the player stopped "
-                             "(crash, kill or power cut); it is logged interrupted and not played again — if "
-                             "it is still needed, play it again with `broadcaster play FILE --priority "
-                             "emergency`").format(notice=name, time=self._when(o["actual_start"], self.clock.now()))
-                self._emit("warn", o["channel"], said, "history")
-
-    def _account_requests(self, channels: list[str], live: list[int]) -> None:
-        """Requests an earlier daemon accepted but died before playing: logged skipped, not played late
-        (an urgent notice asked for minutes ago may be wrong now; ask again)."""
-        for r in self.log.unfinished_requests(channels, live):
-            item = Item(slot=f"request:{r['daemon']}:{r['id']}", channel=r["channel"], notice=r["notice"],
-                        title=r["title"], priority=r["priority"], planned=r["created"], file=r["file"],
-                        kind="manual", request=r["id"])
-            self._record(self._entry(item, "skipped", _("the player stopped before it could play this request "
-                                                        "(crash, kill or power cut); not played late — ask "
-                                                        "again with `broadcaster play`")))
-            if r["priority"] == "emergency":
-                self._emit("warn", r["channel"], _(
-                    "emergency {notice}, asked for at {time}, never aired: the player stopped (crash, kill or "
-                    "power cut) before it could play it; it is logged skipped — if it is still needed, play "
-                    "it again with `broadcaster play FILE --priority emergency`").format(
-                        notice=f"{r['notice']} {r['title']}".strip(), time=self._when(r["created"], self.clock.now())),
-                    "history")
-
     def _shutdown(self) -> None:
         reason = self._stop_reason or _("stopped")
         now = self.clock.now()
@@ -391,10 +209,24 @@ class Daemon:
     def _day(now: float, timezone: str) -> str:
         return datetime.fromtimestamp(now, ZoneInfo(timezone)).date().isoformat()
 
+    def _channel_name(self, channel: str, default: str | None = None) -> str:
+        """The channel as the schedule names it (长乐村大喇叭); else `default`, or the id itself."""
+        return self.names.get(channel) or (channel if default is None else default)
+
+    @staticmethod
+    def _names(plan: AirPlan, channels) -> dict[str, str]:
+        return {c: plan.names[c] for c in channels if plan.names.get(c)}
+
     def _apply(self, plan: AirPlan, wanted: list[str] | None = None, first: bool = False) -> None:
         """Swap in a new plan in one step; what is on air keeps playing."""
         previous = self.plan.note if self.plan is not None else ""
+        if not first and self.daemon_id is not None and self.plan is not None and plan.names != self.plan.names:
+            try:
+                self.log.rename(self.daemon_id, self._names(plan, self.channels))
+            except LogUnavailable:
+                pass  # `play` shows the old names until the next edit; playing goes on
         self.plan = plan
+        self.names = dict(plan.names)
         if plan.note and plan.note != previous:
             self._emit("warn", "", plan.note, "plan")
         self.tz = ZoneInfo(plan.timezone)
@@ -470,7 +302,7 @@ class Daemon:
             except BroadcasterError as exc:
                 self._reload_failed(exc, stamp)
                 return
-            except Exception as exc:  # a bug in planning must not stop the broadcast
+            except Exception as exc:  # noqa: BLE001 - a bug in planning must not stop the broadcast
                 self._reload_failed(CouldNotDo(f"{type(exc).__name__}: {exc}"), stamp)
                 return
             self._reloaded(plan, stamp)
@@ -525,10 +357,6 @@ class Daemon:
         self._problem = problem
         self._check_reload(now)
         self._preflight(now)
-
-    def _loud(self, message: str, now: float) -> None:
-        self._loud_at = now + self.settings.loud_every
-        self._emit("error", "", _("AS-RUN LOG PROBLEM: {message}").format(message=message), "log")
 
     def _preflight(self, now: float) -> None:
         """Check and convert the files of the next plays ahead, so a start costs nothing."""
@@ -612,7 +440,7 @@ class Daemon:
         self._record(Entry(slot=item.slot, channel=item.channel, notice=item.notice, title=item.title,
                            priority=item.priority, planned=item.planned, actual_start=oa.started,
                            actual_end=end, status=status, reason=_("; ").join(notes), file=item.file,
-                           sha256=oa.sha256, sink=oa.sink, onair=oa.onair_id, **_position(item)))
+                           sha256=oa.sha256, sink=oa.sink, onair=oa.onair_id, **position_columns(item)))
         mark = "■" if status in ("played", "late") else "✗"
         said = _("{mark} {notice} {status} ({seconds:.1f} s)").format(
             mark=mark, notice=item.notice, status=status_label(status), seconds=end - oa.started)
@@ -636,7 +464,7 @@ class Daemon:
                            priority=item.priority, planned=item.planned, actual_start=oa.started,
                            actual_end=end, status="interrupted", reason=reason, file=item.file,
                            sha256=oa.sha256, sink=oa.sink, cut_by=by.notice if by else "", replay=replay,
-                           onair=oa.onair_id, **_position(item)))
+                           onair=oa.onair_id, **position_columns(item)))
         self._emit("warn", ch.name, _("⏹ {notice} interrupted after {seconds:.1f} s: {reason}").format(
             notice=item.notice, seconds=end - oa.started, reason=reason), "end")
 
@@ -694,65 +522,6 @@ class Daemon:
             self._begin(ch, item)
         return True
 
-    def _report_catchup(self, ch: Channel, now: float) -> None:
-        """Once a channel has nothing overdue left: one line for the overdue slots it skipped (each has
-        its row and reason in the log), rather than one line per slot."""
-        self._skip_decided(ch)
-        if ch.cursor < len(ch.plays) and ch.plays[ch.cursor].start.timestamp() <= now:
-            return  # still catching up (a late play is on air; the rest is decided after it)
-        n = self._catchup_skipped.pop(ch.name)
-        self._emit("info", ch.name, ngettext(
-            "catching up: {n} overdue play skipped so that no notice airs several times late (the reason is "
-            "in `broadcaster log`)",
-            "catching up: {n} overdue plays skipped so that no notice airs several times late (the reasons are "
-            "in `broadcaster log`)", n).format(n=n), "end")
-
-    def _why_not_late(self, ch: Channel, item: Item, now: float) -> str:
-        """Why an overdue slot is not played late ("" when it is): so that a start (or a channel held
-        by a long urgent play) never airs a burst of stale copies of one notice. A notice here is a
-        program on this channel: every slot with this notice id."""
-        if item.planned < self.first_start.get(ch.name, 0.0):
-            return _("its time {time} is before the player first served this channel ({started}); "
-                     "nothing from before the first start is played late").format(
-                         time=self._hms(item.planned), started=self._hms(self.first_start[ch.name]))
-        latest, upcoming = self._same_notice_after(ch, item.notice, now)
-        if latest is not None:
-            return _("{notice} is due again at {time}, which has passed too; only the latest missed play of a "
-                     "notice is played late").format(notice=item.notice, time=self._hms(latest.start.timestamp()))
-        if upcoming is not None and item.planned < self.started_at:
-            return _("{notice} is due again at {time} anyway (within {minutes:g} min); not played late").format(
-                notice=item.notice, time=self._hms(upcoming.start.timestamp()),
-                minutes=self.settings.due_again / 60)
-        return ""
-
-    def _same_notice_after(self, ch: Channel, notice: str, now: float) -> tuple[Play | None, Play | None]:
-        """After the slot just taken from the plan: the latest slot of this notice that is due already,
-        and the first one due within `due_again` from now (None when there is none)."""
-        latest = None
-        for i in range(ch.cursor, len(ch.plays)):
-            p = ch.plays[i]
-            start = p.start.timestamp()
-            if start > now + self.settings.due_again:
-                break
-            if p.notice != notice or p.status == "dropped" or slot_of(p) in self.settled or \
-                    (self.route is not None and self.route.claims(slot_of(p))):
-                continue
-            if start > now:
-                return latest, p
-            latest = p
-        return latest, None
-
-    def _skip_if_quiet(self, ch: Channel, item: Item, now: float) -> bool:
-        """Log an item skipped when `now` is in quiet hours and it is no emergency; True when it was."""
-        quiet = self._quiet(now)
-        if not quiet or item.priority == "emergency":
-            return False
-        self._record(self._entry(item, "skipped", _("quiet hours {hours} (only emergency plays then)").format(
-            hours=quiet)))
-        self._emit("warn", ch.name, _("{notice} skipped: quiet hours {hours}").format(
-            notice=item.notice, hours=quiet), "end")
-        return True
-
     def _begin(self, ch: Channel, item: Item, attempt: int = 1, note: str = "",
                onair_id: int | None = None) -> bool:
         """Put an item on air; log it skipped or failed when it cannot be. True when it is on air."""
@@ -807,25 +576,9 @@ class Daemon:
         offset = (started - item.planned) * 1000
         when = f"{offset:+.0f} ms" if abs(offset) < 10000 else f"{offset / 1000:+.1f} s"
         self._emit("info", ch.name, _("▶ {notice} {title} ({kind}, {priority}; planned {time}, {offset})").format(
-            notice=item.notice, title=item.title, kind=kind_label(item.kind), priority=item.priority,
-            time=self._hms(item.planned), offset=when), "start")
+            notice=item.notice, title=item.title, kind=kind_label(item.kind),
+            priority=priority_label(item.priority), time=self._hms(item.planned), offset=when), "start")
         return True
-
-    def _entry(self, item: Item, status: str, reason: str, sha256: str = "", sink: str = "") -> Entry:
-        return Entry(slot=item.slot, channel=item.channel, notice=item.notice, title=item.title,
-                     priority=item.priority, planned=item.planned, status=status, reason=reason,
-                     file=item.file, sha256=sha256, sink=sink, **_position(item))
-
-    def _record(self, entry: Entry) -> None:
-        self.seen.add(entry.slot)
-        if not entry.replay:
-            self.settled.add(entry.slot)
-        if not self.log.append(entry):
-            now = self.clock.now()
-            if self.log.problem != self._problem or now >= self._loud_at:
-                self._problem = self.log.problem
-                self._loud(_("{problem} — playback goes on; {n} row(s) waiting").format(
-                    problem=self.log.problem, n=len(self.log.backlog)), now)
 
     def _hms(self, ts: float) -> str:
         return datetime.fromtimestamp(ts, self.tz).strftime("%H:%M:%S")
@@ -848,207 +601,3 @@ class Daemon:
             if inside:
                 return f"{start // 3600:02d}:{start % 3600 // 60:02d}-{end // 3600:02d}:{end % 3600 // 60:02d}"
         return ""
-
-    # ------------------------------------------------------------ requests
-    def _take_requests(self, now: float) -> None:
-        if self.daemon_id is None:
-            return
-        try:
-            requests = self.log.requests(self.daemon_id, self._last_request)
-        except LogUnavailable:
-            return
-        for r in requests:
-            self._last_request = max(self._last_request, r.id)
-            ch = self.channels.get(r.channel)
-            item = Item(slot=f"request:{self.daemon_id}:{r.id}", channel=r.channel, notice=r.notice,
-                        title=r.title, priority=r.priority, planned=r.created, file=r.file, kind="manual",
-                        request=r.id)
-            refusal = already = ""
-            if ch is None:
-                refusal = _("this player does not serve channel '{channel}' (it has {channels})").format(
-                    channel=r.channel, channels=", ".join(self.channels))
-            elif now - r.created > self.settings.request_max_age:
-                refusal = _("the request waited {seconds:.0f} s and is too old").format(seconds=now - r.created)
-            elif (quiet := self._quiet(now)) and r.priority != "emergency":
-                refusal = _("quiet hours {hours}: only --priority emergency may play now").format(hours=quiet)
-            else:
-                try:
-                    sha256 = inspect(r.file).sha256
-                except Unplayable as exc:
-                    refusal = str(exc)
-                else:
-                    if r.priority == "emergency":
-                        already = self._same_emergency(ch, sha256, now)
-            if already:  # done, as far as the requester is concerned: the notice is (or just was) on air
-                if self.log.answer(r.id, True, already, now, already=True):
-                    self._record(self._entry(item, "skipped", already))
-                self._emit("info", r.channel, _("play request {id} ({priority} {notice}): {note}").format(
-                    id=r.id, priority=r.priority, notice=r.notice, note=already), "request")
-                continue
-            if refusal:
-                if self.log.answer(r.id, False, refusal, now) and ch is not None:
-                    self._record(self._entry(item, "skipped", refusal))
-                self._emit("warn", r.channel, _("play request {id} refused: {reason}").format(
-                    id=r.id, reason=refusal), "request")
-                continue
-            note = self._plan_for(ch, item, r.mode, r.wait)
-            if not self.log.answer(r.id, True, note, now):
-                continue  # answered elsewhere, or the log is locked: seen again next time
-            self._emit("info", ch.name, _("play request {id} ({priority} {notice}): {note}").format(
-                id=r.id, priority=r.priority, notice=r.notice, note=note), "request")
-            self._enqueue(ch, item, r.mode, r.wait)
-
-    def _repeat_of(self, ch: Channel, item: Item, now: float) -> str:
-        """Why this emergency is not played again ("" when it is played, or is no emergency)."""
-        if item.priority != "emergency":
-            return ""
-        try:
-            sha256 = inspect(item.file).sha256
-        except Unplayable:
-            return ""  # reported when it is due to start
-        return self._same_emergency(ch, sha256, now)
-
-    def _same_emergency(self, ch: Channel, sha256: str, now: float) -> str:
-        """Why an emergency with this audio is not played again on this channel ("" when it may be):
-        the same audio is on air, waiting its turn, or aired to its end less than `repeat_window` ago.
-        A notice pressed three times on the desk airs once."""
-        oa = ch.onair
-        if oa is not None and oa.item.priority == "emergency" and oa.sha256 == sha256:
-            return _("already airing since {time}: the same emergency {notice} is on air on {channel}; not "
-                     "played again").format(time=self._hms(oa.started), notice=oa.item.notice, channel=ch.name)
-        for q in ch.queue:
-            if q.priority != "emergency":
-                continue
-            try:
-                same = inspect(q.file).sha256 == sha256
-            except Unplayable:
-                same = False
-            if same:
-                return _("already waiting to air: the same emergency {notice} was asked for at {time} on "
-                         "{channel}; not played again").format(notice=q.notice, time=self._hms(q.planned),
-                                                               channel=ch.name)
-        try:
-            aired = self.log.aired_since(ch.name, "emergency", now - self.settings.repeat_window)
-        except LogUnavailable:
-            aired = []
-        for row in reversed(aired):
-            if row["sha256"] == sha256:
-                return _("already aired from {start} to {end}: the same emergency {notice} is not played again "
-                         "on {channel} before {until} ({minutes:g} min after its end)").format(
-                             start=self._hms(row["actual_start"]), end=self._hms(row["actual_end"]),
-                             notice=row["notice"], channel=ch.name,
-                             until=self._hms(row["actual_end"] + self.settings.repeat_window),
-                             minutes=self.settings.repeat_window / 60)
-        return ""
-
-    def _plan_for(self, ch: Channel, item: Item, mode: str, wait: float) -> str:
-        """What will happen to a request, in words (the `play` command prints it)."""
-        oa = ch.onair
-        if oa is None:
-            ahead = [q for q in ch.queue if q.rank >= item.rank]
-            if not ahead:
-                return _("playing now on {channel}").format(channel=ch.name)
-            return ngettext("queued after {n} request", "queued after {n} request(s)", len(ahead)).format(
-                n=len(ahead))
-        if oa.item.rank >= item.rank:
-            return _("after {notice} ends ({priority} is not below {mine})").format(
-                notice=oa.item.notice, priority=oa.item.priority, mine=item.priority)
-        if mode == "cut":
-            return _("cutting {notice} now").format(notice=oa.item.notice)
-        if mode == "wait":
-            return _("after {notice} ends, or cutting it in {seconds:g} s").format(notice=oa.item.notice,
-                                                                                  seconds=wait)
-        return _("after {notice} ends").format(notice=oa.item.notice)
-
-    def _enqueue(self, ch: Channel, item: Item, mode: str = "next", wait: float = 0.0) -> None:
-        ch.queue.append(item)
-        ch.queue.sort(key=lambda q: (-q.rank, q.planned))
-        oa = ch.onair
-        if oa is None or oa.item.rank >= item.rank:
-            return
-        if mode == "cut":
-            self._interrupt(ch, _("cut by {priority} play {notice}").format(priority=item.priority,
-                                                                            notice=item.notice), by=item)
-        elif mode == "wait":
-            deadline = self.clock.now() + max(0.0, wait)
-            if ch.cut_at is None or deadline < ch.cut_at:
-                ch.cut_at, ch.cut_for = deadline, item
-
-
-    # ------------------------------------------------------------ GPS routes
-    def _route_step(self, now: float) -> None:
-        """_route_plays behind a guard: a fault in the route code is logged, the route's stops fall back
-        to their clock times, and the loop (every other channel) goes on."""
-        try:
-            self._route_plays(now)
-        except Exception as exc:  # noqa: BLE001 - one truck's GPS must never silence every channel
-            fault = f"{type(exc).__name__}: {exc}"[:300]
-            self.route.fall_back()
-            if fault not in self._route_faults:  # once each: the loop comes back here many times a second
-                self._route_faults.add(fault)
-                self._emit("error", "", _("the GPS route code failed ({error}): route stops play at their clock "
-                                          "times until the player is restarted — please report it").format(
-                                              error=fault), "route")
-
-    def _route_plays(self, now: float) -> None:
-        """Start route stops the truck has reached and fill the drive (player/position.py decides)."""
-        from broadcaster.script import URGENT_PRIORITIES  # loaded already: the plan rendered the route
-
-        for level, message in self.route.notes(now):
-            self._emit(level, "", message, "route")
-        for item in self.route.due(now, self.settled):
-            ch = self.channels.get(item.channel)
-            if ch is None:
-                continue
-            if item.kind == "missed":
-                self._record(self._entry(item, "missed", item.note))
-                self._emit("warn", ch.name, _("{notice} not played: {why}").format(notice=item.notice,
-                                                                                   why=item.note), "end")
-                continue
-            if self._skip_if_quiet(ch, item, now):
-                continue
-            urgent = item.priority in URGENT_PRIORITIES
-            self._enqueue(ch, item, "cut" if urgent else "next")
-            oa = ch.onair
-            if oa is not None and oa.item.kind == "fill":  # the drive's loop gives way to the stop
-                if urgent:
-                    self._interrupt(ch, _("cut: {reason}").format(reason=item.note), by=item)
-                else:
-                    ch.cut_at, ch.cut_for = self.route.cut_at(oa.item.file, oa.started, now), item
-        for ch in self.channels.values():
-            if ch.onair is None and not ch.queue and not ch.replays and not self._quiet(now):
-                item = self.route.fill(ch.name, now)
-                if item is not None:
-                    self._begin(ch, item)
-
-
-def _position(item: Item) -> dict:
-    """The as-run log's position columns for an item (empty when it has no fix)."""
-    fix = item.where
-    return {"lat": fix.lat, "lon": fix.lon, "speed": fix.speed} if fix is not None else {}
-
-
-def manual_item(file: str, channel: str, notice: str, title: str, priority: str, now: float) -> Item:
-    """A play asked for by hand when no daemon runs (`broadcaster play`)."""
-    return Item(slot=f"direct:{uuid.uuid4().hex[:12]}", channel=channel, notice=notice, title=title,
-                priority=priority, planned=now, file=file, kind="manual")
-
-
-def parse_mode(text: str) -> tuple[str, float]:
-    """`cut`, `next` or `wait:SECONDS` -> (mode, seconds); BadInput otherwise."""
-    text = text.strip().lower()
-    if text in ("cut", "next"):
-        return text, 0.0
-    if text.startswith("wait:"):
-        try:
-            seconds = float(text[5:].rstrip("s"))
-        except ValueError:
-            seconds = -1
-        if seconds >= 0:
-            return "wait", seconds
-    raise BadInput(_("unknown mode '{mode}'").format(mode=text),
-                   _("use --mode cut, --mode next or --mode wait:SECONDS (e.g. wait:30)"))
-
-
-def pid() -> int:
-    return os.getpid()

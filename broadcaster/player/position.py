@@ -26,9 +26,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import Protocol
 
+from broadcaster.errors import BroadcasterError
 from broadcaster.geo import distance_m
 from broadcaster.i18n import _, ngettext
-from broadcaster.player.daemon import Item
+from broadcaster.player.model import Item
 
 GPSD_PORT = 2947
 
@@ -126,7 +127,7 @@ class Filler:
 
 @dataclass(frozen=True)
 class GpsRoute:
-    """One day's run of a route program on one channel."""
+    """One day's run of a route rule on one channel."""
 
     key: str
     channel: str
@@ -140,20 +141,20 @@ class GpsRoute:
 def gps_routes(schedule, media: dict, plays) -> tuple[GpsRoute, ...]:
     """The plan's route plays whose stops have positions, grouped into one GpsRoute per day and channel."""
     out = []
-    for program in schedule.programs:
-        if not program.route or program.route[0].position is None:
+    for rule in schedule.programs:
+        if not rule.route or rule.route[0].position is None:
             continue
         stop_of = {}
-        for n, stop in enumerate(program.route):
-            m = media[(program.notices[0], n)] if (program.notices[0], n) in media else \
-                media[(str(program.notices[0]), n)]
+        for n, stop in enumerate(rule.route):
+            m = media[(rule.notices[0], n)] if (rule.notices[0], n) in media else \
+                media[(str(rule.notices[0]), n)]
             stop_of[m.notice] = (n, stop, m)
         filler = None
-        if program.between_stops is not None:
-            fm = media.get((program.between_stops, None)) or media.get((str(program.between_stops), None))
+        if rule.between_stops is not None:
+            fm = media.get((rule.between_stops, None)) or media.get((str(rule.between_stops), None))
             filler = Filler(fm.file, fm.notice, fm.title) if fm else None
-        for channel in program.channels:
-            prefix = f"p{program.index}:{channel}:"
+        for channel in rule.channels:
+            prefix = f"p{rule.index}:{channel}:"
             days: dict = {}
             for p in plays:
                 if p.slot.startswith(prefix) and p.status != "dropped":
@@ -168,7 +169,7 @@ def gps_routes(schedule, media: dict, plays) -> tuple[GpsRoute, ...]:
                                                datetime.combine(day, stop.at, tzinfo=schedule.tz).timestamp(),
                                                stop.at.isoformat(), p.file, p.notice, p.title))
                 stops.sort(key=lambda s: s.planned)
-                out.append(GpsRoute(key=f"{prefix}{day.isoformat()}", channel=channel, priority=program.priority,
+                out.append(GpsRoute(key=f"{prefix}{day.isoformat()}", channel=channel, priority=rule.priority,
                                     stops=tuple(stops), filler=filler,
                                     slots=frozenset(p.slot for p in day_plays)))
     return tuple(out)
@@ -231,12 +232,12 @@ class RoutePlayer:
             threading.Thread(target=self._find_breaks, args=(todo,), daemon=True).start()
 
     def _find_breaks(self, files: list[str]) -> None:
-        from broadcaster.audio.pauses import sentence_ends
+        from broadcaster.audio.pauses import sentence_ends  # numpy: only routes with a filler need it
         for f in files:
             try:
                 found = sentence_ends(Path(f))
-            except Exception:  # an unreadable filler is reported when it plays; cut at its end then
-                found = ()
+            except (BroadcasterError, OSError):  # an unreadable filler, or no ffmpeg: reported when it plays
+                found = ()  # and cut at its end then (another error is a bug: its traceback shows on stderr)
             with self._breaks_lock:
                 self._breaks[f] = found
 

@@ -26,26 +26,19 @@ from zoneinfo import ZoneInfo
 
 import yaml
 
-from broadcaster.errors import BadInput, DeviceError
+from broadcaster.errors import BadInput, BroadcasterError, DeviceError, PlayFailed, SinkUnavailable, Unplayable
 from broadcaster.fsutil import write_bytes
 from broadcaster.i18n import N_, _
+from broadcaster.player.audiofile import convert, inspect, truncate
 from broadcaster.player.clock import Clock
-from broadcaster.player.media import Unplayable, convert, inspect, truncate
 from broadcaster.resources import data_path
+from broadcaster.vocabulary import TIMEZONE
 
 SPECIAL = ("auto", "file", "null", "command")
 # sinks.yaml's `about:` texts, marked here so the catalog holds them (shown with `_()`)
 _ABOUT = (N_("FFmpeg's player; plays every format"), N_("PipeWire (recent desktops, Raspberry Pi OS Bookworm)"),
           N_("PulseAudio"), N_("ALSA (alsa-utils); the usual choice on a Raspberry Pi without a desktop"),
           N_("MP3 player for small boards"))
-
-
-class SinkUnavailable(DeviceError):
-    """The sink cannot be used here at all (player not installed, folder not writable)."""
-
-
-class PlayFailed(DeviceError):
-    """One play failed on a working sink (player exited with an error); worth one retry."""
 
 
 class Playback(Protocol):
@@ -201,7 +194,7 @@ def from_option(text: str, named: Mapping[str, object]) -> object:
     return spec
 
 
-def make_sink(spec: object, clock: Clock, timezone: str = "Asia/Shanghai",
+def make_sink(spec: object, clock: Clock, timezone: str = TIMEZONE,
               base_dir: Path | None = None, cache_dir: Path | None = None) -> Sink:
     """A sink for a channel spec. `auto` resolves here: SinkUnavailable if nothing is found."""
     name, args = parse_spec(spec)
@@ -319,7 +312,7 @@ class PlayerSink:
             return convert(path, self.player.formats[0], self.cache_dir)
         except DeviceError:
             raise
-        except Exception as exc:  # AudioError from ffmpeg: the file does not decode
+        except (BroadcasterError, OSError) as exc:  # AudioError from ffmpeg: the file does not decode
             raise Unplayable(_("cannot convert {file} for {player}: {reason}").format(
                 file=path.name, player=self.name, reason=exc)) from None
 
@@ -381,7 +374,7 @@ class TimedPlayback:
         if self.written is not None and aired < self.duration:
             try:
                 truncate(self.written, aired)  # the file shows what really went out
-            except Exception:
+            except (BroadcasterError, OSError):  # ffmpeg failed or could not start, or the disk refused
                 pass  # the full file stays; the as-run log has the true end time
 
 
@@ -393,7 +386,7 @@ class FileSink:
 
     name = "file"
 
-    def __init__(self, folder: Path, clock: Clock, timezone: str = "Asia/Shanghai") -> None:
+    def __init__(self, folder: Path, clock: Clock, timezone: str = TIMEZONE) -> None:
         self.folder = folder
         self.clock = clock
         self.tz = ZoneInfo(timezone)

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import timezone
 from pathlib import Path
 
+from broadcaster.config import default_log_path
 from broadcaster.errors import BadInput
 from broadcaster.fsutil import CONTROL_RE, one_line, write_text
 from broadcaster.i18n import _
@@ -85,7 +86,6 @@ def invocation(log: str | Path | None = None, channels: dict | None = None,
                base_dir: Path | None = None) -> Invocation:
     """The Invocation for this box: the as-run log given (else the one `run` and `play` use)."""
     if log is None:
-        from broadcaster.player.control import default_log_path
         log = default_log_path()
     sinks = {cid: getattr(ch, "sink", "auto") for cid, ch in (channels or {}).items()}
     return Invocation(program=program(), log=Path(log).resolve(), sinks=sinks,

@@ -1,4 +1,7 @@
-"""schedule.yaml -> Schedule: channels, programs and quiet hours, every error with file and line."""
+"""schedule.yaml -> Schedule: channels, rules and quiet hours, every error with file and line.
+
+A rule is one item of the file's `programs:` list (the key stays: it is what users write); the
+code calls it Rule, because "program" also means a rendered notice (docs/glossary.md)."""
 from __future__ import annotations
 
 import re
@@ -8,15 +11,18 @@ from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from broadcaster import yamlsource
+from broadcaster.errors import RangeMistake
 from broadcaster.fsutil import CONTROL_RE
+from broadcaster.geo import distance_m
 from broadcaster.i18n import _
-from broadcaster.notice import ID_RE, PRIORITIES
+from broadcaster.notice import ID_RE
+from broadcaster.vocabulary import DEFAULT_QUIET_HOURS, PRIORITIES, TIMEZONE
 from broadcaster.yamlsource import YamlDoc
 
 SCHEDULE_KEYS = {"timezone", "quiet_hours", "channels", "programs", "max_delay"}
 CHANNEL_KEYS = {"name", "kind", "sink"}
 CHANNEL_KINDS = ("loudspeaker", "truck")
-PROGRAM_KEYS = {"notice", "notices", "channel", "channels", "dates", "weekdays", "times", "every", "between",
+RULE_KEYS = {"notice", "notices", "channel", "channels", "dates", "weekdays", "times", "every", "between",
                 "until", "loop", "cron", "priority", "route", "between_stops"}
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 # matched with fullmatch: `$` also matches before a final newline, so "07:00\n" would pass
@@ -67,8 +73,8 @@ class Stop:
 
 
 @dataclass(frozen=True)
-class Program:
-    """One rule of the schedule: what plays, where, when."""
+class Rule:
+    """One rule of the schedule (an item of `programs:`): what plays, where, when."""
 
     index: int
     line: int
@@ -98,15 +104,29 @@ class Program:
 @dataclass(frozen=True)
 class Schedule:
     path: Path
-    timezone: str = "Asia/Shanghai"
-    quiet_hours: tuple[tuple[int, int], ...] = ((22 * 3600, 6 * 3600),)  # seconds after midnight
+    timezone: str = TIMEZONE
+    quiet_hours: tuple[tuple[int, int], ...] = field(  # seconds after midnight
+        default_factory=lambda: quiet_ranges(list(DEFAULT_QUIET_HOURS)))
     max_delay: timedelta = timedelta(minutes=10)
     channels: dict = field(default_factory=dict)   # id -> Channel
-    programs: tuple[Program, ...] = ()
+    programs: tuple[Rule, ...] = ()                 # the rules, named as the file's key
 
     @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+
+def known_zone(name: str) -> bool:
+    """Whether `name` is a time zone this machine knows ("Asia/Shanghai"); never raises.
+
+    ZoneInfo refuses a bad name in three ways: not found, not a zone's form ("../x", ""), or a
+    folder of the zone database ("Asia": IsADirectoryError) and other file errors.
+    """
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        return False
+    return True
 
 
 def is_schedule_data(data: object) -> bool:
@@ -124,19 +144,17 @@ def schedule_from_doc(doc: YamlDoc) -> Schedule:
     if not isinstance(data, dict):
         raise doc.error(_("a schedule holds fields such as `channels:` and `programs:`"), _("see docs/schedules.md"))
     yamlsource.check_keys(doc, data, SCHEDULE_KEYS)
-    tzname = data.get("timezone", "Asia/Shanghai")
-    try:
-        ZoneInfo(str(tzname))
-    except (ZoneInfoNotFoundError, ValueError):
+    tzname = data.get("timezone", TIMEZONE)
+    if not known_zone(str(tzname)):
         raise doc.error(_("unknown time zone '{zone}'").format(zone=tzname), _("use e.g. Asia/Shanghai"), "timezone") from None
-    quiet = parse_quiet_hours(doc, data.get("quiet_hours", ["22:00-06:00"]))
+    quiet = parse_quiet_hours(doc, data.get("quiet_hours", list(DEFAULT_QUIET_HOURS)))
     max_delay = parse_duration(doc, data.get("max_delay", "10m"), "max_delay")
     channels = _channels(doc, data.get("channels"))
     programs = data.get("programs")
     if not isinstance(programs, list) or not programs:
         raise doc.error(_("`programs:` must list at least one program"), _("add items that start with `- notice: ...`"),
                         "programs")
-    progs = tuple(_program(doc, i, p, channels) for i, p in enumerate(programs))
+    progs = tuple(_rule(doc, i, p, channels) for i, p in enumerate(programs))
     return Schedule(path=doc.path, timezone=str(tzname), quiet_hours=quiet, max_delay=max_delay,
                     channels=channels, programs=progs)
 
@@ -151,14 +169,6 @@ def parse_clock(doc: YamlDoc, value: object, *keys) -> time:
     if h > 23 or mi > 59 or s > 59:
         raise doc.error(_("invalid time '{value}'").format(value=text), _("hours 0-23, minutes and seconds 0-59"), *keys)
     return time(h, mi, s)
-
-
-class RangeMistake(ValueError):
-    """A time range that cannot be read: what is wrong and how to fix it (placed by the caller)."""
-
-    def __init__(self, what: str, fix: str, index: int | None = None) -> None:
-        super().__init__(what)
-        self.what, self.fix, self.index = what, fix, index
 
 
 def window(text: str) -> tuple[time, time]:
@@ -196,17 +206,17 @@ def quiet_ranges(texts: list[str]) -> tuple[tuple[int, int], ...]:
         try:
             a, b = window(text)
         except RangeMistake as exc:
-            raise RangeMistake(exc.what, exc.fix, i) from None
+            raise RangeMistake(exc.what, exc.fix, index=i) from None
         sa, sb = _sec(a), _sec(b)
         if sa == sb:
             raise RangeMistake(_("quiet hours '{value}' is an empty range").format(value=text),
-                               _("give different start and end times"), i)
+                               _("give different start and end times"), index=i)
         out.append((sa, sb))
     for i, r1 in enumerate(out):
         for r2 in out[:i]:
             if _ranges_overlap(r1, r2):
                 raise RangeMistake(_("quiet hours '{value}' overlap another range").format(value=texts[i]),
-                                   _("merge the overlapping ranges into one"), i)
+                                   _("merge the overlapping ranges into one"), index=i)
     return tuple(out)
 
 
@@ -287,12 +297,12 @@ def _notice_path(doc: YamlDoc, value: object, *keys) -> Path:
     return path
 
 
-def _program(doc: YamlDoc, i: int, p: object, channels: dict) -> Program:
+def _rule(doc: YamlDoc, i: int, p: object, channels: dict) -> Rule:
     k = ("programs", i)
     if not isinstance(p, dict):
         raise doc.error(_("each program must hold fields such as `notice:` and `times:`"),
                         _("start it with `- notice: ...`"), *k)
-    yamlsource.check_keys(doc, p, PROGRAM_KEYS, k)
+    yamlsource.check_keys(doc, p, RULE_KEYS, k)
     if ("notice" in p) == ("notices" in p):
         raise doc.error(_("give a program either `notice:` or `notices:`"), _("one file, or a list for a playlist"), *k)
     if "notice" in p:
@@ -380,10 +390,10 @@ def _program(doc: YamlDoc, i: int, p: object, channels: dict) -> Program:
                         _('e.g. times: ["07:00", "12:00"]'), *k)
     if (every or loop) and not between:
         raise doc.error(_("`every:` and `loop:` need a time window"), _('add between: "08:00-11:00"'), *k)
-    return Program(index=i, line=doc.line(*k) or 0, notices=notices, channels=tuple(names), priority=priority,
-                   dates=dates, date_range=date_range, weekdays=weekdays, times=times, every=every,
-                   between=between, until=until, loop=loop, cron=str(cron) if cron else None, route=route,
-                   between_stops=between_stops)
+    return Rule(index=i, line=doc.line(*k) or 0, notices=notices, channels=tuple(names), priority=priority,
+                dates=dates, date_range=date_range, weekdays=weekdays, times=times, every=every,
+                between=between, until=until, loop=loop, cron=str(cron) if cron else None, route=route,
+                between_stops=between_stops)
 
 
 def _dates(doc: YamlDoc, value: object, k: tuple) -> tuple[frozenset | None, tuple[date, date] | None]:
@@ -453,8 +463,6 @@ def _position(doc: YamlDoc, s: dict, *keys) -> Position | None:
 
 def _check_positions(doc: YamlDoc, stops: list[Stop], k: tuple) -> None:
     """Every stop of a route has a position or none does, and no two circles overlap."""
-    from broadcaster.geo import distance_m
-
     placed = [s.position is not None for s in stops]
     if any(placed) and not all(placed):
         j = placed.index(False)

@@ -4,8 +4,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-PRIORITY_RANK = {"background": 0, "normal": 1, "urgent": 2, "emergency": 3}
-
 
 @dataclass(frozen=True)
 class Play:
@@ -21,8 +19,3 @@ class Play:
     reason: str = ""
     title: str = ""
     slot: str = ""           # stable identity of the scheduled slot (program, channel, planned time)
-
-    def as_json(self) -> dict:
-        return {"start": self.start.isoformat(), "end": self.end.isoformat(), "channel": self.channel,
-                "notice": self.notice, "file": self.file, "priority": self.priority,
-                "status": self.status, "reason": self.reason, "title": self.title, "slot": self.slot}

@@ -1,4 +1,4 @@
-"""Schedule + program durations -> the plan: concrete plays, conflicts and quiet hours resolved.
+"""Schedule + notice durations -> the plan: concrete plays, conflicts and quiet hours resolved.
 
 Pure and deterministic: the same schedule and durations always give the same plan.
 Rules: plays never overlap on a channel; the higher priority keeps its time and a lower one
@@ -13,9 +13,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
+from broadcaster.errors import BadInput
 from broadcaster.i18n import _
-from broadcaster.schedule.load import Program, Schedule
-from broadcaster.schedule.model import PRIORITY_RANK, Play
+from broadcaster.schedule.load import Rule, Schedule
+from broadcaster.schedule.model import Play
+from broadcaster.vocabulary import PRIORITY_RANK, priority_label
 
 
 @dataclass(frozen=True)
@@ -43,7 +45,7 @@ MediaKey = tuple  # (notice path, route stop index or None)
 _Candidate = tuple
 
 
-MAX_PLAYS = 1_000_000  # a year of 20 channels x 30 programs is about 110,000
+MAX_PLAYS = 1_000_000  # a year of 20 channels x 30 rules is about 110,000
 
 
 def plan(schedule: Schedule, media: dict, start: date, days: int) -> list[Play]:
@@ -53,12 +55,10 @@ def plan(schedule: Schedule, media: dict, start: date, days: int) -> list[Play]:
     media = {(str(k[0]), k[1]): v for k, v in media.items()}  # str keys hash far faster than Paths
     for day_offset in range(days):
         day = start + timedelta(days=day_offset)
-        for program in schedule.programs:
-            if program.on(day):
-                candidates.extend(_expand(program, day, tz, media, len(candidates)))
+        for rule in schedule.programs:
+            if rule.on(day):
+                candidates.extend(_expand(rule, day, tz, media, len(candidates)))
         if len(candidates) > MAX_PLAYS:
-            from broadcaster.errors import BadInput
-            from broadcaster.i18n import _
             raise BadInput(_("the plan would hold more than {n} plays by {day}").format(n=MAX_PLAYS, day=day),
                            _("plan fewer days at a time (--days), or repeat the programs less often"),
                            schedule.path)
@@ -74,17 +74,17 @@ def plan(schedule: Schedule, media: dict, start: date, days: int) -> list[Play]:
     return placed
 
 
-def _expand(program: Program, day: date, tz, media: dict, base: int) -> list[_Candidate]:
+def _expand(rule: Rule, day: date, tz, media: dict, base: int) -> list[_Candidate]:
     out: list[_Candidate] = []
-    rank = -PRIORITY_RANK[program.priority]
+    rank = -PRIORITY_RANK[rule.priority]
 
     def at(t: time) -> datetime:
         return datetime.combine(day, t, tzinfo=tz)
 
     def add(m: Media, start: datetime, channel: str, window_end: datetime | None = None) -> datetime:
         end = start + m.length
-        slot = f"p{program.index}:{channel}:{start.isoformat()}:{m.notice}"
-        out.append((rank, start, base + len(out), end, channel, m, program.priority, slot, window_end))
+        slot = f"p{rule.index}:{channel}:{start.isoformat()}:{m.notice}"
+        out.append((rank, start, base + len(out), end, channel, m, rule.priority, slot, window_end))
         return end
 
     def sequence(start: datetime, channel: str) -> None:
@@ -92,19 +92,19 @@ def _expand(program: Program, day: date, tz, media: dict, base: int) -> list[_Ca
         for m in playlist:
             t = add(m, t, channel)
 
-    playlist = [] if program.route else [media[(str(p), None)] for p in program.notices]
+    playlist = [] if rule.route else [media[(str(p), None)] for p in rule.notices]
 
-    for channel in program.channels:
-        if program.times:
-            for t in program.times:
+    for channel in rule.channels:
+        if rule.times:
+            for t in rule.times:
                 sequence(at(t), channel)
-        elif program.every:
-            t, end = at(program.between[0]), at(program.between[1])
+        elif rule.every:
+            t, end = at(rule.between[0]), at(rule.between[1])
             while t < end:
                 sequence(t, channel)
-                t += program.every
-        elif program.loop:
-            t, end = at(program.between[0]), at(program.between[1])
+                t += rule.every
+        elif rule.loop:
+            t, end = at(rule.between[0]), at(rule.between[1])
             i = 0
             while True:
                 m = playlist[i % len(playlist)]
@@ -112,24 +112,24 @@ def _expand(program: Program, day: date, tz, media: dict, base: int) -> list[_Ca
                     break
                 t = add(m, t, channel, end)
                 i += 1
-        elif program.cron:
+        elif rule.cron:
             from croniter import croniter
-            it = croniter(program.cron, at(time(0, 0)) - timedelta(seconds=1))
+            it = croniter(rule.cron, at(time(0, 0)) - timedelta(seconds=1))
             while True:
                 nxt = it.get_next(datetime)
                 if nxt.date() != day:
                     break
                 sequence(nxt, channel)
-        elif program.route:
-            for n, stop in enumerate(program.route):
-                end = add(media[(str(program.notices[0]), n)], at(stop.at), channel)
-                if program.between_stops and n + 1 < len(program.route):
-                    nxt = at(program.route[n + 1].at)
-                    filler = media[(str(program.between_stops), None)]
+        elif rule.route:
+            for n, stop in enumerate(rule.route):
+                end = add(media[(str(rule.notices[0]), n)], at(stop.at), channel)
+                if rule.between_stops and n + 1 < len(rule.route):
+                    nxt = at(rule.route[n + 1].at)
+                    filler = media[(str(rule.between_stops), None)]
                     while end + filler.length <= nxt:
                         end = add(filler, end, channel, nxt)
-    if program.until is not None:
-        until = program.until if program.until.tzinfo else program.until.replace(tzinfo=tz)
+    if rule.until is not None:
+        until = rule.until if rule.until.tzinfo else rule.until.replace(tzinfo=tz)
         out = [c for c in out if c[1] < until]
     return out
 
@@ -153,10 +153,10 @@ def _place(cand: _Candidate, schedule: Schedule, by_channel: dict) -> tuple:
         blocker = clash
         start = clash[1]
     if start == first:
-        bisect.insort(busy, (first, end, m.notice, priority))
+        bisect.insort(busy, (first, end, m.title or m.notice, priority))
         return first, end, "planned", ""
-    held = {"notice": blocker[2], "priority": blocker[3], "start": blocker[0].time().isoformat("seconds"),
-            "end": blocker[1].time().isoformat("seconds")}
+    held = {"notice": blocker[2], "priority": priority_label(blocker[3]),  # its title and priority, in words
+            "start": blocker[0].time().isoformat("seconds"), "end": blocker[1].time().isoformat("seconds")}
     if start - first > schedule.max_delay:
         return first, end, "dropped", _("{notice} ({priority}) holds {start}-{end}; moving after it would delay "
                                         "more than {delay}").format(**held, delay=_fmt(schedule.max_delay))
@@ -167,7 +167,7 @@ def _place(cand: _Candidate, schedule: Schedule, by_channel: dict) -> tuple:
     if quiet and priority != "emergency":
         return first, end, "dropped", _("{notice} ({priority}) holds {start}-{end}; after it would be inside "
                                         "quiet hours {hours}").format(**held, hours=quiet)
-    bisect.insort(busy, (start, start + length, m.notice, priority))
+    bisect.insort(busy, (start, start + length, m.title or m.notice, priority))
     return start, start + length, "moved", _("moved {delay} later: {notice} ({priority}) holds {start}-{end}").format(
         **held, delay=_fmt(start - first))
 
@@ -231,43 +231,43 @@ def _fmt(delta: timedelta) -> str:
 def needed_media(schedule: Schedule) -> list[tuple[MediaKey, Path, dict]]:
     """Every (key, notice file, extra vars) the schedule needs rendered."""
     out: dict = {}
-    for program in schedule.programs:
-        if program.route:
-            for n, stop in enumerate(program.route):
-                out[(program.notices[0], n)] = (program.notices[0], stop.vars)
-            if program.between_stops:
-                out[(program.between_stops, None)] = (program.between_stops, {})
+    for rule in schedule.programs:
+        if rule.route:
+            for n, stop in enumerate(rule.route):
+                out[(rule.notices[0], n)] = (rule.notices[0], stop.vars)
+            if rule.between_stops:
+                out[(rule.between_stops, None)] = (rule.between_stops, {})
         else:
-            for path in program.notices:
+            for path in rule.notices:
                 out[(path, None)] = (path, {})
     return [(k, p, v) for k, (p, v) in out.items()]
 
 
-def _runs_on(program: Program, day: date) -> bool:
-    if not program.on(day) or (program.until is not None and day > program.until.date()):
+def _runs_on(rule: Rule, day: date) -> bool:
+    if not rule.on(day) or (rule.until is not None and day > rule.until.date()):
         return False
-    if program.cron:
+    if rule.cron:
         from croniter import croniter
         midnight = datetime.combine(day, time(0, 0))
-        return croniter(program.cron, midnight - timedelta(seconds=1)).get_next(datetime).date() == day
+        return croniter(rule.cron, midnight - timedelta(seconds=1)).get_next(datetime).date() == day
     return True
 
 
-def _last_date(program: Program) -> date | None:
-    """The last day a program can run by its dates and `until` (None: no end)."""
+def _last_date(rule: Rule) -> date | None:
+    """The last day a rule can run by its dates and `until` (None: no end)."""
     ends = []
-    if program.dates is not None:
-        ends.append(max(program.dates) if program.dates else date.min)
-    if program.date_range is not None:
-        ends.append(program.date_range[1])
-    if program.until is not None:
-        ends.append(program.until.date())
+    if rule.dates is not None:
+        ends.append(max(rule.dates) if rule.dates else date.min)
+    if rule.date_range is not None:
+        ends.append(rule.date_range[1])
+    if rule.until is not None:
+        ends.append(rule.until.date())
     return min(ends) if ends else None
 
 
 def _last_play_day(schedule: Schedule, on_or_before: date, horizon: int) -> date | None:
-    """The last day on or before `on_or_before` that a program runs (searched `horizon` days back
-    from there, or from where the programs' dates end, so dates years ago are still found)."""
+    """The last day on or before `on_or_before` that a rule runs (searched `horizon` days back
+    from there, or from where the rules' dates end, so dates years ago are still found)."""
     ends = [_last_date(p) for p in schedule.programs]
     start = on_or_before
     if ends and all(e is not None for e in ends):

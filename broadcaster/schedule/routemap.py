@@ -7,6 +7,7 @@ from xml.sax.saxutils import escape
 
 from broadcaster.geo import EARTH_RADIUS_M
 from broadcaster.i18n import _
+from broadcaster.vocabulary import status_label
 
 WIDTH, HEIGHT, MARGIN = 900, 640, 60
 STATUS_COLOURS = {"played": "#2ca02c", "late": "#ff7f0e", "interrupted": "#7f7f7f"}
@@ -57,8 +58,6 @@ def route_map(routes: list[MapRoute], rows: list[dict]) -> str:
     def px(lat: float, lon: float) -> tuple[float, float]:
         x, y = metres(lat, lon)
         return WIDTH / 2 + (x - cx) / span * scale, HEIGHT / 2 - (y - cy) / span * scale  # north is up
-
-    from broadcaster.player.asrun import status_label
 
     title = " / ".join(r.title for r in routes) or "—"
     heading = escape(_("Truck route {title}").format(title=title))

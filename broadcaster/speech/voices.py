@@ -10,8 +10,9 @@ from broadcaster import yamlsource
 from broadcaster.engine_specs import engine_spec
 from broadcaster.errors import BadInput
 from broadcaster.i18n import N_, _
-from broadcaster.resources import voices_dir
+from broadcaster.resources import data_path, voices_dir
 from broadcaster.speech.accent import CHOICE_KEYS, Accent, load_accent
+from broadcaster.vocabulary import CLOCK_FIX, CLOCKS
 
 DEFAULT_VOICE = "mandarin"
 
@@ -50,6 +51,7 @@ class VoiceProfile:
     # voice here is a Mandarin stand-in must not speak it
     needs_dialect_voice: bool = False
     speaker: str = "male"       # male | female | a named speaker (zm_yunxi): engines with several use it
+    clock: int = 12             # 12: times with the part of the day (下午五点); 24: 十七点 (data/speech/clock.yaml)
     # a region's tones and sounds said by the Mandarin voices that read pinyin (speech/accent.py);
     # an accent on a Mandarin voice, never a dialect voice
     accent: Accent | None = None
@@ -166,7 +168,7 @@ class VoiceProfile:
 
 PROFILE_KEYS = {"name", "display", "region", "lead", "language", "pauses", "engines", "stand_in",
                 "lexicon", "rhyme", "description", "rate", "dialect", "digit_one", "pronunciation",
-                "needs_dialect_voice", "speaker", "accent"}
+                "needs_dialect_voice", "speaker", "clock", "accent"}
 
 
 def load_profile(path: Path) -> VoiceProfile:
@@ -193,7 +195,8 @@ def load_profile(path: Path) -> VoiceProfile:
         dialect=str(data.get("dialect", "")), digit_one=str(data.get("digit_one", "幺")),
         pronunciation=bool(data.get("pronunciation", True)),
         needs_dialect_voice=bool(data.get("needs_dialect_voice", False)),
-        speaker=_speaker(doc, data.get("speaker", "male")), accent=_accent(doc, data.get("accent")))
+        speaker=_speaker(doc, data.get("speaker", "male")), clock=clock_setting(doc, data, "clock"),
+        accent=_accent(doc, data.get("accent")))
 
 
 ACCENT_FIX = N_("write accent: chuanyu, or accent: {name: chuanyu, tones: [...], rewrites: [...], contours: exact}")
@@ -218,6 +221,14 @@ def _accent(doc: yamlsource.YamlDoc, value) -> Accent | None:
         return load_accent(name, choice)
     except BadInput as exc:
         raise exc.located(doc.path, doc.line("accent"), ("accent",)) from None
+
+
+def clock_setting(doc: yamlsource.YamlDoc, data: dict, key: str, default: int = 12) -> int:
+    """A `clock:` setting of a voice profile or a notice: 12 or 24, BadInput at its line otherwise."""
+    value = data.get(key, default)
+    if isinstance(value, bool) or value not in CLOCKS:
+        raise doc.error(_("clock {value} is not 12 or 24").format(value=value), _(CLOCK_FIX), key)
+    return int(value)
 
 
 SPEAKER_FIX = N_("use male, female or a speaker's name from `broadcaster voices`, e.g. speaker: female")
@@ -252,6 +263,15 @@ def _profiles_in(folder: str) -> dict[str, VoiceProfile]:
 
 def all_profiles() -> dict[str, VoiceProfile]:
     return _profiles_in(str(voices_dir()))
+
+
+@lru_cache(maxsize=1)
+def dialects_without_voice() -> tuple[str, ...]:
+    """Dialects no voice here speaks (data/speech/dialects.yaml): their villages need a recording."""
+    import yaml
+
+    raw = yaml.safe_load(data_path("speech", "dialects.yaml").read_text(encoding="utf-8")) or {}
+    return tuple(str(name) for name in raw.get("without_voice") or ())
 
 
 def get_profile(name: str | None) -> VoiceProfile:

@@ -6,9 +6,13 @@ const csrf = () => document.querySelector('meta[name="csrf-token"]').content;
 const $ = (sel, root = document) => root.querySelector(sel);
 const texts = () => { const el = $("#texts"); return el ? JSON.parse(el.textContent) : {}; };
 
+// Every POST goes through here, with the page's CSRF token: a form's fields as JSON, or a FormData
+// (a file upload) as it is.
 async function post(url, data) {
-  const res = await fetch(url, {method: "POST", headers: {"Content-Type": "application/json", "X-CSRF-Token": csrf()},
-                                body: JSON.stringify(data), credentials: "same-origin"});
+  const upload = data instanceof FormData;
+  const headers = upload ? {"X-CSRF-Token": csrf()} : {"Content-Type": "application/json", "X-CSRF-Token": csrf()};
+  const res = await fetch(url, {method: "POST", headers, body: upload ? data : JSON.stringify(data),
+                                credentials: "same-origin"});
   let body = {};
   try { body = await res.json(); } catch (e) { body = {error: await res.text().catch(() => String(res.status))}; }
   return {status: res.status, ok: res.ok, body};
@@ -39,9 +43,21 @@ function followJob(id, onDone) {
   const url = new URL(location.href);
   url.hash = "job=" + id;
   history.replaceState(null, "", url);
+  let wait = 500;
   const tick = async () => {
-    const res = await fetch("/api/jobs/" + id, {credentials: "same-origin"});
-    const job = await res.json();
+    let res, job;
+    try {
+      res = await fetch("/api/jobs/" + id, {credentials: "same-origin"});
+      job = await res.json();
+    } catch (e) {
+      // the network dropped, or a proxy answered with a page instead of the job: the job goes on
+      // in the desk, so ask again, less and less often (at most every 10 s)
+      msg.textContent = t.retrying || "";
+      wait = Math.min(wait * 2, 10000);
+      setTimeout(tick, wait);
+      return;
+    }
+    wait = 500;
     if (!res.ok) { msg.textContent = (t.failed || "") + " " + job.error; return; }
     if (job.total) { bar.max = job.total; bar.value = job.done; } else { bar.removeAttribute("value"); }
     if (job.state === "running") {
@@ -59,7 +75,8 @@ function followJob(id, onDone) {
 }
 
 function jobInAddress() {
-  const m = location.hash.match(/job=([0-9a-f]{16})/);
+  // any hex id: the desk checks it (desk/jobs.py JOB_ID) and answers 404 for one it does not know
+  const m = location.hash.match(/job=([0-9a-f]+)/);
   return m ? m[1] : null;
 }
 
@@ -224,7 +241,7 @@ function schedulePage() {
     status.textContent = t.emergency_sending;
     try {
       const res = await post("/api/emergency", {file: choice.value});
-      status.textContent = res.ok ? res.body.answers.map(a => `${a.channel}: ${a.note}`).join("; ") : res.body.error;
+      status.textContent = res.ok ? res.body.answers.map(a => `${a.channel_name || a.channel}: ${a.note}`).join("; ") : res.body.error;
     } catch (e) {
       status.textContent = (t.failed || "") + " " + e;
     } finally {
@@ -257,11 +274,9 @@ function batchPage() {
   const form = $("#batch-form");
   form.addEventListener("submit", async ev => {
     ev.preventDefault();
-    const res = await fetch("/api/batch", {method: "POST", body: new FormData(form), credentials: "same-origin",
-                                           headers: {"X-CSRF-Token": csrf()}});
-    const body = await res.json().catch(() => ({error: String(res.status)}));
-    if (!res.ok) { $("#job").classList.remove("hidden"); $("#job-message").textContent = body.error; return; }
-    followJob(body.id, showBatch);
+    const res = await post("/api/batch", new FormData(form));
+    if (!res.ok) { $("#job").classList.remove("hidden"); $("#job-message").textContent = res.body.error; return; }
+    followJob(res.body.id, showBatch);
   });
   const id = jobInAddress();
   if (id) followJob(id, showBatch);

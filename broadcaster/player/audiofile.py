@@ -1,4 +1,4 @@
-"""What the player needs to know about an audio file before it goes on air."""
+"""An audio file as the player needs to know it before it goes on air (length, hash), converted or cut."""
 from __future__ import annotations
 
 import os
@@ -6,13 +6,10 @@ import stat
 from dataclasses import dataclass
 from pathlib import Path
 
-from broadcaster.errors import CouldNotDo
-from broadcaster.fsutil import sha256_file
+from broadcaster.audio.ffmpeg import run
+from broadcaster.errors import Unplayable
+from broadcaster.fsutil import atomic_path, sha256_file
 from broadcaster.i18n import _
-
-
-class Unplayable(CouldNotDo):
-    """This audio file cannot be aired (missing, empty, or not audio); the play is skipped."""
 
 
 @dataclass(frozen=True)
@@ -50,7 +47,7 @@ def inspect(path: str | Path) -> AudioInfo:
         raise Unplayable(_("audio file is empty: {path}").format(path=p))
     try:
         parsed = mutagen.File(str(p))
-    except Exception:  # mutagen raises many kinds on damaged files
+    except Exception:  # noqa: BLE001 - mutagen raises many kinds on damaged or hostile files
         raise Unplayable(_("cannot read the sound in {path}: the file is damaged or is not audio").format(
             path=p)) from None
     length = float(getattr(getattr(parsed, "info", None), "length", 0) or 0)
@@ -63,9 +60,6 @@ def inspect(path: str | Path) -> AudioInfo:
 
 def convert(path: Path, fmt: str, cache_dir: Path) -> Path:
     """The same audio as `fmt` (for players that take one format), cached by content."""
-    from broadcaster.audio.ffmpeg import run
-    from broadcaster.fsutil import atomic_path
-
     info = inspect(path)
     target = cache_dir / f"{info.sha256[:20]}.{fmt}"
     if not target.exists():
@@ -77,9 +71,6 @@ def convert(path: Path, fmt: str, cache_dir: Path) -> Path:
 
 def truncate(path: Path, seconds: float) -> None:
     """Cut a written play file down to what actually aired (after an interruption)."""
-    from broadcaster.audio.ffmpeg import run
-    from broadcaster.fsutil import atomic_path
-
     fmt = {".wav": "wav", ".mp3": "mp3"}.get(path.suffix.lower())
     if fmt is None or not path.exists():
         return

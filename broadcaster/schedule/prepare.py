@@ -1,4 +1,8 @@
-"""The I/O edge of planning: render what a schedule needs (incrementally) and report durations."""
+"""The I/O edge of planning: check and render the notices a schedule needs (incrementally), with durations.
+
+Checking a whole schedule as `broadcaster check` does (sinks too) is player/check.py's `check_schedule`:
+the sink rules are the player's.
+"""
 from __future__ import annotations
 
 import hashlib
@@ -10,6 +14,7 @@ from broadcaster import __version__
 from broadcaster.errors import BadInput
 from broadcaster.fsutil import read_stamp, sha256_file, write_text
 from broadcaster.notice import load_notice
+from broadcaster.render import RenderOptions, input_files, prepare, render_prepared
 from broadcaster.schedule.load import Schedule
 from broadcaster.schedule.plan import Media, needed_media
 
@@ -19,29 +24,26 @@ def default_audio_dir(schedule: Schedule) -> Path:
     return schedule.path.parent / f"{schedule.path.stem}-audio"
 
 
-def check_schedule(path: Path, text: str | None = None) -> Schedule:
-    """Everything `broadcaster check` checks in a schedule (the web desk calls it too): its fields, the
-    sink of each channel (never a program; config.yaml's named sinks allowed), and every notice it names.
-
-    `text`: the schedule's would-be text instead of the file's (the desk checks before it writes).
-    """
-    from broadcaster.config import named_sinks
-    from broadcaster.player.sinks import check_named
-    from broadcaster.player.source import load_with_sinks
-
-    schedule, _sinks = load_with_sinks(path, check_named(*named_sinks()), text)
-    check_notices(schedule)
-    return schedule
-
-
 def check_notices(schedule: Schedule) -> None:
     """Every notice the schedule names loads and fills in (BadInput otherwise); nothing is written."""
-    from broadcaster.render import prepare
+    _prepare_all(schedule)
+
+
+def _prepare_all(schedule: Schedule) -> list[tuple]:
+    """(media key, Prepared) for every program the schedule needs; BadInput for a broken notice, or for
+    two notice files with one id: they would render into one audio file (the later one overwriting
+    the earlier) and share slots. Refused at the second one."""
+    out, seen = [], {}
     for key, path, extra in needed_media(schedule):
-        _prepare(path, extra, key[1], prepare)
+        prepared = _prepare(path, extra, key[1])
+        other = seen.setdefault(prepared.notice.id, path)
+        if Path(other).resolve() != Path(path).resolve():
+            raise prepared.notice.id_clash(other)
+        out.append((key, prepared))
+    return out
 
 
-def _prepare(path: Path, extra: dict, stop: int | None, prepare):
+def _prepare(path: Path, extra: dict, stop: int | None):
     notice = load_notice(path)
     if extra:
         notice = replace(notice, id=f"{notice.id}-stop{stop + 1:02d}", vars={**notice.vars, **extra})
@@ -57,13 +59,10 @@ def render_media(schedule: Schedule, audio_dir: Path | None = None, engine: str 
 
     Returns {(notice path, stop index or None): Media}. BadInput for a broken notice.
     """
-    from broadcaster.render import RenderOptions, input_files, prepare, render_prepared
-
     audio_dir = audio_dir or default_audio_dir(schedule)
     options = RenderOptions(out_dir=audio_dir, engine=engine, profile=profile)
     out: dict = {}
-    for key, path, extra in needed_media(schedule):
-        prepared = _prepare(path, extra, key[1], prepare)
+    for key, prepared in _prepare_all(schedule):  # every notice checked before anything is rendered
         notice = prepared.notice
         files = [sha256_file(p) for p in input_files(notice)]  # the notice, its template, lexicon, music
         inputs = hashlib.sha256(json.dumps([__version__, engine, profile, files, prepared.pronunciations,

@@ -1,0 +1,1 @@
+"""The desk's pages, one module each, with the API routes each page calls."""

@@ -1,0 +1,102 @@
+"""The Write page: a notice as a form, checked as you type (what `broadcaster check` says), saved as YAML."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from broadcaster import yamlsource
+from broadcaster.desk import editing
+from broadcaster.desk.common import (existing_file, files_of_kind, folder_path, json_form, new_files_dir,
+                                     new_name, page, page_errors, relative_name, require_csrf, settings_of, voices,
+                                     writable)
+from broadcaster.desk.texts import page_texts
+from broadcaster.errors import BadInput, EditConflict, RequestError
+from broadcaster.i18n import _
+
+
+def _form_for(request: Request, path: Path | None, template: str | None) -> dict:
+    """What the write page's form starts with: a file's fields, or a new notice's."""
+    forms = {f.name: f for f in editing.template_forms()}
+    data: dict = {}
+    raw: dict = {}
+    if path is not None:
+        try:
+            doc = yamlsource.load(path)
+            data = doc.data if isinstance(doc.data, dict) else {}
+            raw = doc.raw
+        except BadInput:
+            data = {}
+        template = data.get("template") if "template" in data else None
+    form = forms.get(template) if template else None
+    fields = []
+    values = {k: str(raw.get(("vars", k), v)) for k, v in (data.get("vars") or {}).items()} \
+        if isinstance(data.get("vars"), dict) else {}
+    if form is not None:
+        for name, label, example, required in form.fields:
+            fields.append({"name": name, "label": label, "example": example, "required": required,
+                           "value": values.get(name, "")})
+    return {"template": template or "", "template_title": form.title if form else "",
+            "description": form.description if form else "",
+            "fields": fields, "title": str(data.get("title", "")), "text": str(data.get("text", "") or ""),
+            "voice": str(data.get("voice", "") or ""), "repeat": str(raw.get(("repeat",), data.get("repeat", ""))),
+            "free": not template}
+
+
+async def write_page(request: Request) -> Response:
+    folder = settings_of(request).folder
+    rel = request.query_params.get("file")
+    path = existing_file(request, rel) if rel else None
+    template = request.query_params.get("template")
+    free = request.query_params.get("free") == "1"
+    known = {f.name for f in editing.template_forms()}
+    if template and template not in known:
+        raise RequestError(400, _("unknown template '{name}'").format(name=template))
+    editing_form = _form_for(request, path, template) if (path or template or free) else None
+    return page(request, "write.html", files=files_of_kind(request, "notice"), templates=editing.template_forms(),
+                 form=editing_form, file=rel or "", digest=editing.file_digest(path) if path else "",
+                 voices=voices(), new_dir=new_files_dir(folder, "notices"))
+
+
+def _target(request: Request, data: dict) -> tuple[Path, editing.Source]:
+    """The notice file a form writes: the file being edited, or notices/<name>.yaml for a new one."""
+    if data.get("file"):
+        path = writable(request, str(data["file"]))
+        return path, editing.read_source(path)
+    name = new_name(str(data.get("name") or "").strip())
+    rel = new_files_dir(settings_of(request).folder, "notices") + name + ".yaml"
+    return folder_path(request, rel), editing.Source()
+
+
+def _field_names(data: dict) -> list[str]:
+    return ["title", "text", "voice", "repeat", "template", "name"] + [f"vars.{k}" for k in (data.get("vars") or {})]
+
+
+async def api_check(request: Request) -> Response:
+    data = await json_form(request)
+    require_csrf(request)
+    path, existing = _target(request, data)
+    text = editing.notice_yaml(path, existing.text, data)
+    checked = editing.check_notice(path, text, _field_names(data))
+    return JSONResponse({"yaml": checked.text, "spoken": checked.spoken,
+                         "errors": page_errors(request, checked.errors)})
+
+
+async def api_save(request: Request) -> Response:
+    data = await json_form(request)
+    require_csrf(request)
+    path, existing = _target(request, data)
+    text = editing.notice_yaml(path, existing.text, data)  # BadInput (422) when the file on disk is unreadable
+    checked = editing.check_notice(path, text, _field_names(data))
+    if not checked.ok:
+        errors = page_errors(request, checked.errors)
+        return JSONResponse({"error": errors[0]["message"], "errors": errors}, status_code=422)
+    try:
+        new_digest = editing.save_text(path, text, str(data.get("digest") or ""), existing.encoding)
+    except EditConflict:
+        message = (_("'{name}' was changed by someone else since you opened it — your change was not saved")
+                   if existing.text is not None else _("'{name}' already exists — choose another file name"))
+        return JSONResponse({"error": message.format(name=relative_name(request, path)) + " "
+                             + page_texts()["conflict_reload"]}, status_code=409)
+    return JSONResponse({"file": relative_name(request, path), "digest": new_digest, "spoken": checked.spoken})
