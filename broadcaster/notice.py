@@ -8,7 +8,7 @@ from typing import Any
 
 from broadcaster import yamlsource
 from broadcaster.engine_specs import ENGINE_CHOICES
-from broadcaster.errors import BadInput, raise_all
+from broadcaster.errors import BadInput, InputWarning, raise_all
 from broadcaster.i18n import N_, _
 from broadcaster.vocabulary import JINGLE_FORMS, PRIORITIES
 from broadcaster.yamlsource import YamlDoc
@@ -70,6 +70,7 @@ class Notice:
     priority: str = "normal"
     options: dict = field(default_factory=dict)  # program options (lead, chime, gap, ...)
     doc: YamlDoc | None = field(default=None, compare=False, repr=False)
+    warnings: tuple[InputWarning, ...] = field(default=(), compare=False, repr=False)  # said, never stopping
 
     def error(self, what: str, fix: str = "", *keys: Any) -> BadInput:
         """A BadInput placed at a key of this notice's file."""
@@ -104,6 +105,19 @@ MAX_ITEMS = 200      # jingle lines, emphasis items, variables
 
 def notice_from_doc(doc: YamlDoc, defaults: dict | None = None) -> Notice:
     """Validate a loaded file; independent mistakes are reported together (BadInputs)."""
+    notice, problems = read_notice(doc, defaults)
+    raise_all(problems)
+    return notice
+
+
+def read_notice(doc: YamlDoc, defaults: dict | None = None) -> tuple[Notice, list[BadInput]]:
+    """The notice as far as its mistakes allow, and the mistakes (all of them, not the first).
+
+    With mistakes the Notice is a stand-in for looking further (the template filled, the times and
+    dates read), never for rendering: a field in error takes its default, a variable in error is
+    empty, and with neither or both of template and text there is nothing to fill. A file that is not
+    a set of fields, or of an unknown kind, raises at once: there is nothing to look further into.
+    """
     data = doc.data
     if isinstance(data, list):
         raise doc.error(_("the file is a list of items, but a notice is one set of fields"),
@@ -118,7 +132,10 @@ def notice_from_doc(doc: YamlDoc, defaults: dict | None = None) -> Notice:
     if kind not in ("notice", "jingle"):
         raise doc.error(_("unknown kind '{kind}'").format(kind=kind), _("use kind: notice or kind: jingle"), "kind")
     fields = JINGLE_FIELDS if kind == "jingle" else NOTICE_FIELDS
-    problems: list[BadInput] = yamlsource.unknown_keys(doc, data, fields, what="field", synonyms=CHINESE_KEYS)
+    problems, warnings = yamlsource.comment_problems(doc, _comment_kind)
+    problems += [_text_goes_on(doc, e) for e in yamlsource.unknown_keys(doc, data, fields, what="field",
+                                                                       synonyms=CHINESE_KEYS)]
+    cut = {e.key for e in problems}  # a field a comment cut short: its other complaints follow from that
     data = {k: v for k, v in data.items() if k in fields}
     if isinstance(data.get("id"), int) and not isinstance(data["id"], bool):
         data["id"] = doc.raw.get(("id",), str(data["id"]))  # id: 2022 is a fine id
@@ -131,7 +148,8 @@ def notice_from_doc(doc: YamlDoc, defaults: dict | None = None) -> Notice:
             hint = _("write {hint}").format(hint=_(hint).format(choices=", ".join(FIELD_CHOICES.get(name, ()))))
             what = (_("'{name}' has no value").format(name=name) if value is None else
                     _("'{name}' has the wrong kind of value ({kind})").format(name=name, kind=_kind_name(value)))
-            problems.append(doc.error(what, hint, name))
+            if (name,) not in cut:
+                problems.append(doc.error(what, hint, name))
             del data[name]  # checked no further; the other fields still are
     defaults = defaults if defaults is not None else folder_defaults(doc.path)
 
@@ -143,12 +161,12 @@ def notice_from_doc(doc: YamlDoc, defaults: dict | None = None) -> Notice:
             problems.append(exc)
             return None
 
-    nid = attempt(_id, doc, data)
-    repeat = attempt(_repeat, doc, data, defaults)
+    nid = attempt(_id, doc, data) or _stand_in_id(doc)
+    repeat = attempt(_repeat, doc, data, defaults) or 2
     engine = attempt(_one_of, doc, data, "engine", ENGINES, defaults.get("engine"), N_("unknown engine '{value}'"))
-    priority = attempt(_one_of, doc, data, "priority", PRIORITIES, "normal", N_("unknown priority '{value}'"))
+    priority = attempt(_one_of, doc, data, "priority", PRIORITIES, "normal", N_("unknown priority '{value}'")) or "normal"
     attempt(_gap, doc, data)
-    variables = attempt(_vars, doc, data.get("vars", {}))
+    variables = _vars(doc, data.get("vars", {}), problems, cut)
     title = attempt(_title, doc, data)
     options = {k: data[k] for k in ("emphasis", "lead", "chime", "closing_chime", "music", "gap")
                if k in data}
@@ -157,16 +175,16 @@ def notice_from_doc(doc: YamlDoc, defaults: dict | None = None) -> Notice:
     attempt(_sizes, doc, options.get("emphasis") or [], "emphasis", N_("emphasized sentence"))
 
     if kind == "jingle":
-        lines = attempt(_jingle_lines, doc, data)
+        lines = attempt(_jingle_lines, doc, data) or []
         form = data.get("form")
         if form is not None and form not in JINGLE_FORMS:
             problems.append(doc.error(_("unknown jingle form '{form}'").format(form=form),
                                       _choices(form, JINGLE_FORMS), "form"))
-        raise_all(problems)
         return Notice(path=doc.path, id=nid, title=title or nid, kind="jingle",
-                      lines=tuple(line.strip() for line in lines), form=form,
+                      lines=tuple(line.strip() for line in lines if isinstance(line, str)), form=form,
                       voice=data.get("voice", defaults.get("voice")), repeat=repeat,
-                      vars=variables, engine=engine, priority=priority, options=options, doc=doc)
+                      vars=variables, engine=engine, priority=priority, options=options, doc=doc,
+                      warnings=tuple(warnings)), problems
 
     has_template, has_text = "template" in doc.data, "text" in doc.data
     text = data.get("text")
@@ -176,12 +194,58 @@ def notice_from_doc(doc: YamlDoc, defaults: dict | None = None) -> Notice:
         problems.append(doc.error(what, _("give exactly one: a template name (see `broadcaster templates`) or "
                                           "the text itself"), "template" if has_template else ()))
     elif has_text and "text" in data:
+        before = len(problems)
         attempt(_text, doc, text)
-    raise_all(problems)
-    return Notice(path=doc.path, id=nid, title=title or nid, template=data.get("template"),
-                  text=None if text is None else str(text), voice=data.get("voice", defaults.get("voice")),
-                  repeat=repeat, vars=variables, engine=engine, priority=priority,
-                  options=options, doc=doc)
+        if len(problems) > before:
+            text = None  # empty or far too long: nothing to look further into
+    template = data.get("template") if has_template != has_text else None  # none: nothing to fill
+    text = None if text is None or has_template == has_text else str(text)
+    return Notice(path=doc.path, id=nid, title=title or nid, template=template, text=text,
+                  voice=data.get("voice", defaults.get("voice")), repeat=repeat, vars=variables, engine=engine,
+                  priority=priority, options=options, doc=doc, warnings=tuple(warnings)), problems
+
+
+# Fields whose values are words (read out, or shown as the title): a comment after one is lost text.
+PROSE_FIELDS = ("text", "title", "lead", "emphasis", "lines")
+
+
+_HAN_RE = re.compile(r"[\u4e00-\u9fff]")
+# a variable that is a number, a time or a date (8, "8:00", 10月27日): a note after it is a note
+_NUMBER_RE = re.compile(r"(?=.*\d)[\d\s:：.,/+\-年月日号点时分秒半整]+")
+
+
+def _comment_kind(key: tuple, value: str) -> str | None:
+    """How a ` #` comment after the value at `key` is taken (yamlsource.comment_problems)."""
+    if not key or key[0] not in (*PROSE_FIELDS, "vars") or value in ("true", "false"):
+        return None  # id, repeat, voice, priority, lead: false...: `repeat: 2  # 念两遍` is a note
+    if key[0] == "vars" and _NUMBER_RE.fullmatch(value):
+        return yamlsource.NAME_OR_NUMBER
+    return yamlsource.FREE_TEXT
+
+
+def _text_goes_on(doc: YamlDoc, error: BadInput) -> BadInput:
+    """An unknown field with Chinese words right after a line of text (`text: 明天停水` then
+    `后天来电: 八点` at the start of the next line) is the text going on, not indented."""
+    name = error.key[-1] if error.key else None
+    if not isinstance(name, str) or name in CHINESE_KEYS or not _HAN_RE.search(name):
+        return error
+    line = doc.line(name)
+    before = [(doc.line(k), k) for k in doc.data if isinstance(k, str) and (doc.line(k) or 0) < (line or 0)]
+    if not before:
+        return error
+    first, prose = max(before)
+    value = doc.data.get(prose)
+    if prose not in ("text", "title", "lead") or not isinstance(value, str):
+        return error
+    source = doc.source.splitlines()
+    words = [w.strip() for w in value.splitlines()] + [source[line - 1].strip()] if line else []
+    what, fix = yamlsource.unindented_text(prose, first, words)
+    return BadInput(what, fix, doc.path, line, (prose,))
+
+
+def _stand_in_id(doc: YamlDoc) -> str:
+    """An id to look further into a notice whose own id is in error (never rendered)."""
+    return re.sub(r"[^a-z0-9_-]+", "-", doc.path.stem.lower()).strip("-") or "notice"
 
 
 def _id(doc: YamlDoc, data: dict) -> str:
@@ -262,13 +326,15 @@ def _sizes(doc: YamlDoc, items: list, key: str, what: str) -> None:
                 key, i)
 
 
-def _vars(doc: YamlDoc, raw_vars: dict) -> dict:
-    """Template variables as text exactly as written (YAML would turn 8:00 into 480)."""
+def _vars(doc: YamlDoc, raw_vars: dict, problems: list[BadInput], cut: set = frozenset()) -> dict:
+    """Template variables as text exactly as written (YAML would turn 8:00 into 480).
+
+    Mistakes go to `problems`; a variable in error is empty (so it is not also reported missing)."""
     out: dict = {}
-    problems: list[BadInput] = []
     if len(raw_vars) > MAX_ITEMS:
-        raise doc.error(_("too many items under '{key}' ({n}; at most {limit})").format(
-            key="vars", n=len(raw_vars), limit=MAX_ITEMS), _("keep the ones that matter"), "vars")
+        problems.append(doc.error(_("too many items under '{key}' ({n}; at most {limit})").format(
+            key="vars", n=len(raw_vars), limit=MAX_ITEMS), _("keep the ones that matter"), "vars"))
+        return out
     for name, value in raw_vars.items():
         if not isinstance(name, str) or not re.match(r"^[A-Za-z_][A-Za-z0-9_]*$", name):
             problems.append(doc.error(_("variable name '{name}' is not usable in a template").format(name=name),
@@ -277,8 +343,9 @@ def _vars(doc: YamlDoc, raw_vars: dict) -> dict:
         try:
             out[name] = _text_value(doc, ("vars", name), value)
         except BadInput as exc:
-            problems.append(exc)
-    raise_all(problems)
+            if exc.key not in cut:  # `place: #3号楼`: the comment's message says it
+                problems.append(exc)
+            out[name] = ""
     return out
 
 

@@ -4,22 +4,24 @@ from __future__ import annotations
 import json
 import re
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Callable
 
-from broadcaster import __version__
+from broadcaster import __version__, yamlsource
 from broadcaster.audio.profiles import output_profile
 from broadcaster.engines.base import Clip, auto_order
 from broadcaster.engines.speak import SpeakJob, program_srt, speak, speak_then
 from broadcaster.errors import BadInput, BadInputs, CouldNotDo  # noqa: F401 (BadInputs: callers import it from here too)
+from broadcaster.errors import InputWarning, in_line_order, raise_all
 from broadcaster.fsutil import (check_folder, locked, remove_stale_temps, sha256_file, write_text,
                                  write_text_if_changed)
 from broadcaster.i18n import _
 from broadcaster.jingle.beats import build_jingle_script, with_percussion
-from broadcaster.notice import FOLDER_FILES, Notice, load_notice
+from broadcaster.notice import FOLDER_FILES, Notice, load_notice, read_notice
 from broadcaster.resources import templates_dir
 from broadcaster.script import Script, Speech, build_script, frame_program
+from broadcaster.script.checks import check_notice, today
 from broadcaster.speech.lexicon import USER_LEXICON, user_lexicon_for
 from broadcaster.speech.spoken import spoken_text
 from broadcaster.speech.voices import VoiceProfile, get_profile
@@ -36,6 +38,7 @@ class Prepared:
     script: Script
     spoken: dict  # written sentence -> SpokenText (engine-neutral: also the transcript)
     pronunciations: tuple = ()  # the folder's lexicon.yaml pronunciations, applied per engine
+    warnings: tuple[InputWarning, ...] = ()  # what may be wrong in it (a date past...), said and not stopping
 
     def transcript(self) -> str:
         return "\n".join(self.spoken[s.text].text for s in self.script.speeches())
@@ -69,6 +72,7 @@ class Rendered:
     true_peak_dbtp: float | None = None
     engine_voice: str = ""  # the engine's voice that spoke (yue, zh-HK-HiuGaaiNeural, ...)
     spoken_as: str = ""     # dialect: a voice of the profile's dialect; mandarin: a Mandarin voice
+    warnings: tuple = field(default=(), compare=False)  # the notice's InputWarnings (not in the manifest)
 
 
 def is_folder_file(path: Path) -> bool:
@@ -76,33 +80,113 @@ def is_folder_file(path: Path) -> bool:
 
 
 def prepare(notice: Notice, voice_override: str | None = None, program=None,
-            speaker: str | None = None) -> Prepared:
-    """Everything that can be checked without sound; BadInput on any mistake.
+            speaker: str | None = None, timezone: str | None = None) -> Prepared:
+    """Everything that can be checked without sound; BadInput(s) on any mistake, all of them at once.
 
     speaker: who speaks on engines with several speakers (Kokoro): male, female or a speaker's name,
     instead of the voice profile's `speaker` (VoiceProfile.with_speaker); None: the profile's.
+    timezone: the zone whose today a date is past in (a schedule's); default Asia/Shanghai.
     """
+    found = examine_notice(notice, (), voice_override, program, speaker, timezone)
+    raise_all(list(found.errors))
+    return found.prepared
+
+
+@dataclass(frozen=True)
+class Examined:
+    """A notice file looked at as far as its mistakes allow: all `check` says about it."""
+
+    path: Path
+    prepared: Prepared | None  # None when it has mistakes
+    errors: tuple[BadInput, ...] = ()
+    warnings: tuple[InputWarning, ...] = ()
+
+
+def examine(path: Path, program=None, timezone: str | None = None) -> Examined:
+    """Load a notice file and look for every mistake in it: its fields, its template filled in, the times,
+    dates and numbers it says; and for what may be wrong (warnings)."""
+    try:
+        notice, errors = read_notice(yamlsource.load(path))
+    except BadInput as exc:  # not a notice at all (unreadable, not YAML, a list...): nothing more to see
+        return Examined(Path(path), None, tuple(exc.errors))
+    return examine_notice(notice, errors, program=program, timezone=timezone)
+
+
+MAX_BAD_VALUES = 10  # invalid times and dates looked past in one sentence, to find the next
+
+
+def examine_notice(notice: Notice, errors=(), voice_override: str | None = None, program=None,
+                   speaker: str | None = None, timezone: str | None = None) -> Examined:
+    """prepare(), collecting: `errors` (the loader's) and every later stage's mistakes, one a field."""
+    errors = list(errors)
+    warnings = list(notice.warnings)
     try:
         voice = get_profile(voice_override or notice.voice)
     except BadInput as exc:
-        raise exc.located(notice.path, notice.doc.line("voice") if notice.doc else None, ("voice",)) from None
+        errors.append(exc.located(notice.path, notice.doc.line("voice") if notice.doc else None, ("voice",)))
+        voice = get_profile(None)  # the rest is still worth checking with the default voice
     if speaker:
         voice = voice.with_speaker(speaker)
-    # program: the output profile's ProgramDefaults; a jingle's lines go on a beat grid, not sentences
-    if notice.kind == "jingle":
-        script = frame_program(notice, voice, build_jingle_script(notice, voice), program)
-    else:
-        script = build_script(notice, voice, program)
+    script = None
+    broken = {e.key[0] for e in errors if e.key}  # a jingle's form or lines in error: no beat grid to make
+    if (notice.text is not None or notice.template is not None or notice.lines) and not broken & {"form", "lines"}:
+        script, stage = _script(notice, voice, program)
+        errors += [e.located(notice.path) for e in stage]
+    if script is None:
+        return _examined(notice, None, errors, warnings)
     user = user_lexicon_for(notice.path)  # the folder's own lexicon.yaml, if any
     words, sounds = (user.words_for(voice.name), user.pronounce) if user else ((), ())
     spoken = {}
     for speech in script.speeches():
-        if speech.text not in spoken:
+        if speech.text in spoken:
+            continue
+        text = speech.text
+        for _tries in range(MAX_BAD_VALUES):
             try:
-                spoken[speech.text] = spoken_text(speech.text, voice, words, extra_pronunciations=sounds)
+                spoken[speech.text] = spoken_text(text, voice, words, extra_pronunciations=sounds)
+                break
             except BadInput as exc:
-                raise _in_vars(notice, speech.text, exc) from None
-    return Prepared(notice=notice, voice=voice, script=script, spoken=spoken, pronunciations=tuple(sounds))
+                errors.append(_in_vars(notice, speech.text, exc))
+                named = [n for n in re.findall(r"['“]([^'”]+)['”]", exc.what) if n in text]
+                if not named:
+                    break
+                text = text.replace(named[0], "", 1)  # and look past it for the sentence's next mistake
+    found = check_notice(notice, "\n".join(s.text for s in script.speeches()), today(timezone))
+    errors += found.errors
+    warnings += found.warnings
+    prepared = Prepared(notice=notice, voice=voice, script=script, spoken=spoken, pronunciations=tuple(sounds),
+                        warnings=tuple(in_line_order(warnings)))
+    return _examined(notice, prepared, errors, warnings)
+
+
+def _script(notice: Notice, voice: VoiceProfile, program) -> tuple[Script | None, list[BadInput]]:
+    """The notice's script, and the mistakes filling it in. With variables missing, the script is
+    made again with them empty, so that what the rest says can still be checked."""
+    def build(n: Notice) -> Script:
+        # program: the output profile's ProgramDefaults; a jingle's lines go on a beat grid, not sentences
+        if n.kind == "jingle":
+            return frame_program(n, voice, build_jingle_script(n, voice), program)
+        return build_script(n, voice, program)
+
+    try:
+        return build(notice), []
+    except BadInput as exc:
+        errors = list(exc.errors)
+    missing = {e.key[1] for e in errors if len(e.key) == 2 and e.key[0] == "vars" and e.key[1] not in notice.vars}
+    if not missing or len(missing) < len(errors):
+        return None, errors
+    try:
+        return build(replace(notice, vars={**notice.vars, **{name: "" for name in missing}})), errors
+    except BadInput:
+        return None, errors
+
+
+def _examined(notice: Notice, prepared: Prepared | None, errors: list[BadInput],
+              warnings: list[InputWarning]) -> Examined:
+    """The mistakes once each (two sentences may hold one bad value), in line order."""
+    kept = list({e.message(): e for e in errors}.values())
+    return Examined(notice.path, None if kept else prepared, tuple(in_line_order(kept)),
+                    tuple(in_line_order(warnings)))
 
 
 def input_files(notice: Notice) -> list[Path]:
@@ -162,20 +246,27 @@ def _line_of_value(notice: Notice, sentence: str, named: list[str] | None = None
 
 def load_all(paths: list[Path], program=None) -> tuple[list[Prepared], list[BadInput]]:
     """Load and prepare every file; collect all bad-input errors rather than stopping at one."""
-    prepared, errors = [], []
+    examined = examine_all(paths, program)
+    return ([e.prepared for e in examined if e.prepared is not None],
+            [BadInputs(list(e.errors)) if len(e.errors) > 1 else e.errors[0] for e in examined if e.errors])
+
+
+def examine_all(paths: list[Path], program=None, timezone: str | None = None) -> list[Examined]:
+    """examine() each file, in order; two files with one id is a mistake of the second."""
+    out = []
     seen: dict[str, Path] = {}
     for path in paths:
-        try:
-            p = prepare(load_notice(path), program=program)
-            if p.notice.id in seen:
-                raise p.notice.error(_("id '{id}' is also used by {other}").format(id=p.notice.id,
-                                                                                   other=seen[p.notice.id]),
-                                     _("give each notice its own id"), "id")
+        found = examine(path, program, timezone)
+        p = found.prepared
+        if p is not None and p.notice.id in seen:
+            twice = p.notice.error(_("id '{id}' is also used by {other}").format(id=p.notice.id,
+                                                                               other=seen[p.notice.id]),
+                                   _("give each notice its own id"), "id")
+            found = replace(found, prepared=None, errors=(twice,))
+        elif p is not None:
             seen[p.notice.id] = path
-            prepared.append(p)
-        except BadInput as exc:
-            errors.append(exc)
-    return prepared, errors
+        out.append(found)
+    return out
 
 
 def engine_order(requested: str, notice: Notice) -> tuple[str, ...]:
@@ -239,7 +330,8 @@ def render_prepared(prepared: Prepared, options: RenderOptions, spoken=None) -> 
                     duration=level.duration, engine=engine, voice=prepared.voice.name,
                     sha256=sha256_file(target), skipped=skipped, profile=profile.name,
                     loudness_lufs=level.integrated, true_peak_dbtp=level.true_peak,
-                    engine_voice=prepared.voice.engine_voice(engine), spoken_as=prepared.voice.spoken_as(engine))
+                    engine_voice=prepared.voice.engine_voice(engine), spoken_as=prepared.voice.spoken_as(engine),
+                    warnings=prepared.warnings)
 
 
 def _write_srt(path: Path, script: Script, program, clips: dict) -> None:
@@ -268,7 +360,7 @@ def write_manifest(out_dir: Path, rendered: list[Rendered]) -> Path:
             except (ValueError, KeyError, AttributeError):
                 entries = {}  # a damaged manifest is rebuilt from this run
         for r in rendered:
-            entries[r.id] = asdict(r)
+            entries[r.id] = {k: v for k, v in asdict(r).items() if k != "warnings"}  # said when rendered
         doc = {"generator": f"broadcaster {__version__}",
                "notices": sorted(entries.values(), key=lambda e: e["id"])}
         write_text_if_changed(path, json.dumps(doc, ensure_ascii=False, indent=2) + "\n")

