@@ -280,7 +280,10 @@ def render_batch(notice_path: Path, csv_path: Path, out_dir: Path, jobs: int | N
 
     `cluster`: a Dask scheduler address (or "local") to render on instead of local processes.
     """
+    from broadcaster.render import check_recordings
+
     started = time.time()
+    check_recordings(load_notice(notice_path))  # a bad recording: one error, not 300
     bundle = bundle_notice(notice_path, portable=cluster is not None)  # a broken notice: one error, not 300
     digest = bundle.digest()
     rows = read_villages(csv_path)

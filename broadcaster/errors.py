@@ -89,7 +89,8 @@ class BadInputs(BadInput):
         by_file: dict = {}
         for item in [*self.errors, *self.warnings]:
             by_file.setdefault(item.path, []).append(item)
-        return [item.message() for items in by_file.values() for item in in_line_order(items)]
+        return [item.message() if isinstance(item, BadInput) else item.shown()
+                for items in by_file.values() for item in in_line_order(items)]
 
     def located(self, path: str | Path, line: int | None = None, key: tuple = ()) -> "BadInput":
         return BadInputs([e.located(path, line, key) for e in self.errors])
@@ -125,11 +126,12 @@ class InputWarning:
         object.__setattr__(self, "key", tuple(self.key))
 
     def message(self) -> str:
-        """`path:line: warning: what — fix` (注意： in Chinese)."""
-        where = ""
-        if self.path:
-            where = f"{self.path}:{self.line}: " if self.line else f"{self.path}: "
-        return where + _("warning: {message}").format(message=_one_line(None, None, self.what, self.fix))
+        """`path:line: what — fix`, as a mistake's (the manifest keeps it so)."""
+        return _one_line(self.path, self.line, self.what, self.fix)
+
+    def shown(self) -> str:
+        """The line printed: `warning: path:line: what — fix` (注意： in Chinese), as every warning is."""
+        return _("warning: {message}").format(message=self.message())
 
 
 def in_line_order(items: list) -> list:

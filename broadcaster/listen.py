@@ -7,7 +7,9 @@ Nobody in this project wrote the listener, which is the point: it judges what we
 """
 from __future__ import annotations
 
+import hashlib
 import importlib.util
+import json
 import os
 import shutil
 import threading
@@ -15,7 +17,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from broadcaster.errors import ListenerUnavailable
+from broadcaster.errors import CouldNotDo, ListenerUnavailable
 from broadcaster.fsutil import atomic_path
 from broadcaster.i18n import _
 
@@ -133,12 +135,16 @@ class Listener:
 
     def hear_samples(self, samples) -> str:
         """Text heard in mono float32 samples at 16 kHz (simplified characters)."""
+        return "".join(h.text for h in self.hear_timed(samples))
+
+    def hear_timed(self, samples) -> list[Heard]:
+        """The pieces heard in mono float32 samples at 16 kHz, with their times (simplified characters)."""
         with self._lock:
             model = self._load()
             segments, _info = model.transcribe(samples, language="zh", beam_size=5, initial_prompt=PROMPT,
                                                condition_on_previous_text=False)
-            text = "".join(s.text for s in segments)
-        return _simplified(text)
+            heard = [Heard(float(s.start), float(s.end), _simplified(s.text)) for s in segments]
+        return heard
 
     def hear(self, path: str | Path) -> list[Heard]:
         """The file cut at its pauses, each piece heard on its own (see audio/pauses.py)."""
@@ -147,6 +153,41 @@ class Listener:
         with self._lock:
             self._load()  # a missing listener is said even for a file with nothing to hear
         return [Heard(p.start, p.end, self.hear_samples(p.samples)) for p in pieces(path)]
+
+
+_shared: Listener | None = None
+_sharing = threading.Lock()  # renders finish two notices at once: one listener (one model) for both
+
+
+def draft(pcm: bytes, rate: int, key: str) -> tuple[Heard, ...]:
+    """A draft transcript of a recording (mono 16-bit PCM at `rate`): what the listener hears, with
+    times. Cached under `key` (the recording's content and cleaning) and the model, so that a recording
+    is heard once; ListenerUnavailable when the listener is not installed."""
+    global _shared
+    ok, why = available()
+    if not ok:
+        raise ListenerUnavailable(why)
+    from broadcaster.config import cache_dir
+    from broadcaster.fsutil import write_text
+
+    model = Path(os.environ[MODEL_ENV]).name if os.environ.get(MODEL_ENV) else "whisper-base"
+    name = hashlib.sha256(json.dumps([key, model, PROMPT]).encode()).hexdigest()
+    path = cache_dir() / "drafts" / name[:2] / f"{name}.json"
+    try:
+        return tuple(Heard(float(a), float(b), str(t)) for a, b, t in json.loads(path.read_text(encoding="utf-8")))
+    except (OSError, ValueError, TypeError):
+        pass  # not heard yet, or a damaged entry: hear it (again)
+    from broadcaster.audio.decode import pcm16_at
+
+    with _sharing:
+        if _shared is None:
+            _shared = Listener()
+    heard = tuple(_shared.hear_timed(pcm16_at(pcm, rate, 16000)))
+    try:
+        write_text(path, json.dumps([[h.start, h.end, h.text] for h in heard], ensure_ascii=False))
+    except CouldNotDo:
+        pass  # a full or read-only cache only costs hearing it again next time
+    return heard
 
 
 def _simplified(text: str) -> str:

@@ -38,7 +38,11 @@ COMMON_FIELDS: dict[str, tuple[tuple[type, ...], str]] = {
 }
 NOTICE_FIELDS = {**COMMON_FIELDS,
                  "template": ((str,), N_("a built-in template name or the name of a .j2 file")),
-                 "text": ((str,), N_("the text to read, e.g. text: 各位村民请注意……"))}
+                 "text": ((str,), N_("the text to read, e.g. text: 各位村民请注意……")),
+                 "recording": ((str,), N_("the name of an audio file in this notice's folder, e.g. 录音/停水.m4a")),
+                 "parts": ((list,), N_("the parts in order, one a line, each `- recording: 喊话.m4a` or "
+                                       "`- say: 各位村民请注意……`"))}
+PART_FIELDS = ("recording", "say", "text")
 JINGLE_FIELDS = {**COMMON_FIELDS,
                  "form": ((str,), N_("one of {choices}")),
                  "lines": ((list,), N_("the lines, one a line, each after `- `"))}
@@ -48,7 +52,17 @@ CHINESE_KEYS = {"标题": "title", "题目": "title", "正文": "text", "内容"
                 "模板": "template", "变量": "vars", "声音": "voice", "语音": "voice", "口音": "voice",
                 "方言": "voice", "重复": "repeat", "遍数": "repeat", "次数": "repeat", "优先级": "priority",
                 "引擎": "engine", "编号": "id", "类型": "kind", "格式": "form", "句子": "lines", "音乐": "music",
-                "重点": "emphasis", "强调": "emphasis", "间隔": "gap", "停顿": "gap"}
+                "重点": "emphasis", "强调": "emphasis", "间隔": "gap", "停顿": "gap", "录音": "recording",
+                "分段": "parts", "段落": "parts", "部分": "parts"}
+
+
+@dataclass(frozen=True)
+class Part:
+    """One item of a notice's `parts:`: a recording (with what is said in it, when written) or text to say."""
+
+    recording: str | None = None
+    say: str | None = None
+    text: str | None = None  # what the recording says, as the official writes it
 
 
 @dataclass(frozen=True)
@@ -60,7 +74,9 @@ class Notice:
     title: str
     kind: str = "notice"            # notice | jingle
     template: str | None = None     # built-in name or path to a .j2 file
-    text: str | None = None
+    text: str | None = None         # a recording notice: what is said in the recording (optional)
+    recording: str | None = None    # an audio file beside the notice, said as it is
+    parts: tuple[Part, ...] = ()    # recordings and texts in order (instead of text/template/recording)
     lines: tuple[str, ...] = ()     # jingle lines
     form: str | None = None         # jingle form
     voice: str | None = None        # None: folder default, then mandarin
@@ -188,21 +204,44 @@ def read_notice(doc: YamlDoc, defaults: dict | None = None) -> tuple[Notice, lis
 
     has_template, has_text = "template" in doc.data, "text" in doc.data
     text = data.get("text")
-    if has_template == has_text:
+    recording, parts = data.get("recording"), ()
+
+    def text_ok() -> bool:
+        """`text:` checked; False when it is empty or far too long: nothing to look further into."""
+        before = len(problems)
+        attempt(_text, doc, text)
+        return len(problems) == before
+
+    if "parts" in doc.data:
+        for other in ("template", "text", "recording"):
+            if other in doc.data:
+                problems.append(doc.error(_("both 'parts' and '{other}' are given").format(other=other),
+                                          _("a notice with parts says everything in its parts: move it into a "
+                                            "part (`- say: ...` or `- recording: ...`)"), other))
+        parts = attempt(_parts, doc, data) if "parts" in data else ()
+    elif "recording" in doc.data:
+        if has_template:
+            problems.append(doc.error(_("both 'recording' and 'template' are given"),
+                                      _("a recording needs no template: write what is said in it under `text:`, "
+                                        "or leave that out"), "template"))
+        if "recording" in data:
+            attempt(_file_name, doc, data["recording"], ("recording",))
+        if has_text and "text" in data and not text_ok():
+            text = None
+    elif has_template == has_text:
         what = (_("both 'template' and 'text' are given") if has_text
                 else _("neither 'template' nor 'text' is given"))
         problems.append(doc.error(what, _("give exactly one: a template name (see `broadcaster templates`) or "
                                           "the text itself"), "template" if has_template else ()))
-    elif has_text and "text" in data:
-        before = len(problems)
-        attempt(_text, doc, text)
-        if len(problems) > before:
-            text = None  # empty or far too long: nothing to look further into
-    template = data.get("template") if has_template != has_text else None  # none: nothing to fill
-    text = None if text is None or has_template == has_text else str(text)
-    return Notice(path=doc.path, id=nid, title=title or nid, template=template, text=text,
-                  voice=data.get("voice", defaults.get("voice")), repeat=repeat, vars=variables, engine=engine,
-                  priority=priority, options=options, doc=doc, warnings=tuple(warnings)), problems
+    elif has_text and "text" in data and not text_ok():
+        text = None
+    # with mistakes, what is left to fill in: with both or neither of template and text, nothing
+    nothing = has_template == has_text and "parts" not in doc.data and "recording" not in doc.data
+    template = None if nothing or "parts" in doc.data or "recording" in doc.data else data.get("template")
+    text = None if text is None or nothing or "parts" in doc.data else str(text)
+    return Notice(path=doc.path, id=nid, title=title or nid, template=template, text=text, recording=recording,
+                  parts=parts or (), voice=data.get("voice", defaults.get("voice")), repeat=repeat, vars=variables,
+                  engine=engine, priority=priority, options=options, doc=doc, warnings=tuple(warnings)), problems
 
 
 # Fields whose values are words (read out, or shown as the title): a comment after one is lost text.
@@ -216,8 +255,10 @@ _NUMBER_RE = re.compile(r"(?=.*\d)[\d\s:：.,/+\-年月日号点时分秒半整]
 
 def _comment_kind(key: tuple, value: str) -> str | None:
     """How a ` #` comment after the value at `key` is taken (yamlsource.comment_problems)."""
+    if key[:1] == ("parts",):  # `- say: …` and what a recording says are words; a file name is not
+        return yamlsource.FREE_TEXT if key[-1] in ("say", "text") else None
     if not key or key[0] not in (*PROSE_FIELDS, "vars") or value in ("true", "false"):
-        return None  # id, repeat, voice, priority, lead: false...: `repeat: 2  # 念两遍` is a note
+        return None  # id, repeat, voice, priority, recording, lead: false...: `repeat: 2  # 念两遍` is a note
     if key[0] == "vars" and _NUMBER_RE.fullmatch(value):
         return yamlsource.NAME_OR_NUMBER
     return yamlsource.FREE_TEXT
@@ -246,6 +287,57 @@ def _text_goes_on(doc: YamlDoc, error: BadInput) -> BadInput:
 def _stand_in_id(doc: YamlDoc) -> str:
     """An id to look further into a notice whose own id is in error (never rendered)."""
     return re.sub(r"[^a-z0-9_-]+", "-", doc.path.stem.lower()).strip("-") or "notice"
+
+
+def _file_name(doc: YamlDoc, name: str, key: tuple) -> None:
+    if not name.strip():
+        raise doc.error(_("'{name}' is empty").format(name=key[-1]),
+                        _("write the name of the audio file, e.g. 录音/停水.m4a"), *key)
+
+
+def _parts(doc: YamlDoc, data: dict) -> tuple[Part, ...]:
+    """`parts:`: each a mapping with `recording:` (and `text:`, what is said in it) or `say:`."""
+    items = data["parts"]
+    if not items:
+        raise doc.error(_("'parts' is empty"), _("list the parts in order, one a line, each `- recording: 喊话.m4a` "
+                                                 "or `- say: ...`"), "parts")
+    if len(items) > MAX_ITEMS:
+        raise doc.error(_("too many items under '{key}' ({n}; at most {limit})").format(
+            key="parts", n=len(items), limit=MAX_ITEMS), _("keep the ones that matter"), "parts")
+    out, problems = [], []
+    for i, item in enumerate(items):
+        try:
+            out.append(_part(doc, item, i))
+        except BadInput as exc:
+            problems.append(exc)
+    raise_all(problems)
+    return tuple(out)
+
+
+def _part(doc: YamlDoc, item: Any, i: int) -> Part:
+    fix = _("write `- recording: 喊话.m4a` (an audio file in this folder) or `- say: ...` (text to read)")
+    if not isinstance(item, dict):
+        raise doc.error(_("part {n} is neither a recording nor text to say").format(n=i + 1), fix, "parts", i)
+    raise_all(yamlsource.unknown_keys(doc, item, PART_FIELDS, ("parts", i), what="field"))
+    kinds = [k for k in ("recording", "say") if k in item]
+    if len(kinds) != 1:
+        what = (_("part {n} has both 'recording' and 'say'") if kinds
+                else _("part {n} is neither a recording nor text to say")).format(n=i + 1)
+        raise doc.error(what, fix, "parts", i)
+    for key in ("recording", "say", "text"):
+        if key in item and (not isinstance(item[key], (str, int, float)) or isinstance(item[key], bool)
+                            or not str(item[key]).strip()):
+            raise doc.error(_("'{name}' of part {n} is not text").format(name=key, n=i + 1), fix, "parts", i, key)
+    if "say" in item and "text" in item:
+        raise doc.error(_("part {n} has 'text' beside 'say'").format(n=i + 1),
+                        _("`text:` tells what a recording says; a `say:` part is its own text: remove `text:`"),
+                        "parts", i, "text")
+    for key in ("say", "text"):
+        if key in item and len(str(item[key])) > MAX_TEXT:
+            raise doc.error(_("the text is too long ({n} characters; at most {limit})").format(
+                n=len(str(item[key])), limit=MAX_TEXT), _("split it into several notices"), "parts", i, key)
+    as_text = {k: None if item.get(k) is None else str(item[k]) for k in PART_FIELDS}
+    return Part(**as_text)
 
 
 def _id(doc: YamlDoc, data: dict) -> str:

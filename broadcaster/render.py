@@ -6,11 +6,11 @@ import re
 import time
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from broadcaster import __version__, yamlsource
 from broadcaster.audio.profiles import output_profile
-from broadcaster.engines.base import Clip, auto_order
+from broadcaster.engines.base import Boundary, Clip, auto_order
 from broadcaster.engines.speak import SpeakJob, program_srt, speak, speak_then
 from broadcaster.errors import BadInput, BadInputs, CouldNotDo  # noqa: F401 (BadInputs: callers import it from here too)
 from broadcaster.errors import InputWarning, in_line_order, raise_all
@@ -20,28 +20,50 @@ from broadcaster.i18n import _
 from broadcaster.jingle.beats import build_jingle_script, with_percussion
 from broadcaster.notice import FOLDER_FILES, Notice, load_notice, read_notice
 from broadcaster.resources import templates_dir
-from broadcaster.script import Script, Speech, build_script, frame_program
+from broadcaster.script import Recording, Script, Speech, build_script, frame_program, recording_path
 from broadcaster.script.checks import check_notice, today
 from broadcaster.speech.lexicon import USER_LEXICON, user_lexicon_for
 from broadcaster.speech.spoken import spoken_text
 from broadcaster.speech.voices import VoiceProfile, get_profile
+from broadcaster.transcripts import FROM_TEXT, RECORDING, made_of, recording_line, recording_words, source, with_cues
+
+if TYPE_CHECKING:
+    from broadcaster.audio.recording import Cleaned, Level
 
 FORMATS = ("mp3", "wav")
-
-
 @dataclass(frozen=True)
 class Prepared:
-    """A notice that passed every check: its program, with the spoken form of each speech."""
+    """A notice that passed every check: its program, with the spoken form of each speech and its
+    recordings checked and cleaned."""
 
     notice: Notice
     voice: VoiceProfile
     script: Script
     spoken: dict  # written sentence -> SpokenText (engine-neutral: also the transcript)
     pronunciations: tuple = ()  # the folder's lexicon.yaml pronunciations, applied per engine
-    warnings: tuple[InputWarning, ...] = ()  # what may be wrong in it (a date past...), said and not stopping
+    recordings: dict = field(default_factory=dict)  # recording path -> audio.recording.Cleaned
+    level: object = None  # the audio.recording.Level the recordings were cleaned to
+    warnings: tuple[InputWarning, ...] = ()  # what it says that may be wrong (a date past...): said, not stopping
 
-    def transcript(self) -> str:
-        return "\n".join(self.spoken[s.text].text for s in self.script.speeches())
+    def transcript(self, words: dict | None = None) -> str:
+        """What is said, a line per sentence or recording; `words`: recording path -> Words (render)."""
+        words = words or {}
+        return "\n".join(self.spoken[s.text].text if isinstance(s, Speech) else recording_line(s, words.get(s.path))
+                         for s in self.script.voiced())
+
+    def recording_warnings(self, recordings: dict | None = None) -> list[InputWarning]:
+        """Things to fix in its recordings (as cleaned here, or `recordings`) that do not stop the render:
+        a recording that distorts."""
+        out = []
+        for rec in self.script.recordings():
+            cleaned = (self.recordings if recordings is None else recordings).get(rec.path)
+            if cleaned is not None and cleaned.too_loud():
+                error = self.notice.error(
+                    _("the recording '{name}' is too loud and distorts: {share:.1%} of its samples are clipped").format(
+                        name=rec.name, share=cleaned.clipped),
+                    _("record it again a little further from the phone, or speak more softly"), *rec.key)
+                out.append(InputWarning(error.what, error.fix, error.path, error.line, error.key))
+        return out
 
 
 @dataclass(frozen=True)
@@ -72,7 +94,12 @@ class Rendered:
     true_peak_dbtp: float | None = None
     engine_voice: str = ""  # the engine's voice that spoke (yue, zh-HK-HiuGaaiNeural, ...)
     spoken_as: str = ""     # dialect: a voice of the profile's dialect; mandarin: a Mandarin voice
-    warnings: tuple = field(default=(), compare=False)  # the notice's InputWarnings (not in the manifest)
+    # what the notice's body is made of, part by part: {"spoken_as": "recording", "recording": ...,
+    # "transcript_source": ...} or {"spoken_as": <the voice's>}; and who wrote down the words of the
+    # transcript (text: all written; machine: some heard by the listener; not checked: some by nobody)
+    made_of: list = field(default_factory=list)
+    transcript_source: str = FROM_TEXT
+    warnings: list = field(default_factory=list)  # InputWarnings; the manifest keeps their lines
 
 
 def is_folder_file(path: Path) -> bool:
@@ -80,14 +107,19 @@ def is_folder_file(path: Path) -> bool:
 
 
 def prepare(notice: Notice, voice_override: str | None = None, program=None,
-            speaker: str | None = None, timezone: str | None = None) -> Prepared:
-    """Everything that can be checked without sound; BadInput(s) on any mistake, all of them at once.
+            speaker: str | None = None, level: Level | None = None, takes: dict | None = None,
+            timezone: str | None = None) -> Prepared:
+    """Everything that can be checked before synthesis; BadInput(s) on any mistake, all of them at once.
 
     speaker: who speaks on engines with several speakers (Kokoro): male, female or a speaker's name,
     instead of the voice profile's `speaker` (VoiceProfile.with_speaker); None: the profile's.
+    level: the loudness recordings are cleaned to (the output profile's; None: the default
+    profile's). A notice's recordings are checked and cleaned here (once: the result is cached by
+    content), so that a bad recording is bad input before anything is written.
+    takes: recordings not saved in the notice's folder yet, name -> file (takes.py, the desk's preview).
     timezone: the zone whose today a date is past in (a schedule's); default Asia/Shanghai.
     """
-    found = examine_notice(notice, (), voice_override, program, speaker, timezone)
+    found = examine_notice(notice, (), voice_override, program, speaker, level, takes, timezone)
     raise_all(list(found.errors))
     return found.prepared
 
@@ -99,25 +131,26 @@ class Examined:
     path: Path
     prepared: Prepared | None  # None when it has mistakes
     errors: tuple[BadInput, ...] = ()
-    warnings: tuple[InputWarning, ...] = ()
+    warnings: tuple[InputWarning, ...] = ()  # the notice's and its recordings'
 
 
-def examine(path: Path, program=None, timezone: str | None = None) -> Examined:
+def examine(path: Path, program=None, timezone: str | None = None, level: Level | None = None) -> Examined:
     """Load a notice file and look for every mistake in it: its fields, its template filled in, the times,
-    dates and numbers it says; and for what may be wrong (warnings)."""
+    dates and numbers it says, its recordings; and for what may be wrong (warnings)."""
     try:
         notice, errors = read_notice(yamlsource.load(path))
     except BadInput as exc:  # not a notice at all (unreadable, not YAML, a list...): nothing more to see
         return Examined(Path(path), None, tuple(exc.errors))
-    return examine_notice(notice, errors, program=program, timezone=timezone)
+    return examine_notice(notice, errors, program=program, level=level, timezone=timezone)
 
 
 MAX_BAD_VALUES = 10  # invalid times and dates looked past in one sentence, to find the next
 
 
 def examine_notice(notice: Notice, errors=(), voice_override: str | None = None, program=None,
-                   speaker: str | None = None, timezone: str | None = None) -> Examined:
-    """prepare(), collecting: `errors` (the loader's) and every later stage's mistakes, one a field."""
+                   speaker: str | None = None, level: Level | None = None, takes: dict | None = None,
+                   timezone: str | None = None) -> Examined:
+    """prepare(), collecting: `errors` (the loader's) and every later stage's mistakes."""
     errors = list(errors)
     warnings = list(notice.warnings)
     try:
@@ -129,8 +162,9 @@ def examine_notice(notice: Notice, errors=(), voice_override: str | None = None,
         voice = voice.with_speaker(speaker)
     script = None
     broken = {e.key[0] for e in errors if e.key}  # a jingle's form or lines in error: no beat grid to make
-    if (notice.text is not None or notice.template is not None or notice.lines) and not broken & {"form", "lines"}:
-        script, stage = _script(notice, voice, program)
+    says = notice.text is not None or notice.template is not None or notice.lines or notice.recording or notice.parts
+    if says and not broken & {"form", "lines", "parts"}:
+        script, stage = _script(notice, voice, program, takes)
         errors += [e.located(notice.path) for e in stage]
     if script is None:
         return _examined(notice, None, errors, warnings)
@@ -154,19 +188,26 @@ def examine_notice(notice: Notice, errors=(), voice_override: str | None = None,
     found = check_notice(notice, "\n".join(s.text for s in script.speeches()), today(timezone))
     errors += found.errors
     warnings += found.warnings
+    recordings: dict = {}
+    if script.recordings():
+        level = level or default_level()
+        try:
+            recordings = clean_recordings(notice, script, level)
+        except BadInput as exc:
+            errors += exc.errors
     prepared = Prepared(notice=notice, voice=voice, script=script, spoken=spoken, pronunciations=tuple(sounds),
-                        warnings=tuple(in_line_order(warnings)))
-    return _examined(notice, prepared, errors, warnings)
+                        recordings=recordings, level=level, warnings=tuple(in_line_order(warnings)))
+    return _examined(notice, prepared, errors, warnings + prepared.recording_warnings())
 
 
-def _script(notice: Notice, voice: VoiceProfile, program) -> tuple[Script | None, list[BadInput]]:
+def _script(notice: Notice, voice: VoiceProfile, program, takes: dict | None) -> tuple[Script | None, list[BadInput]]:
     """The notice's script, and the mistakes filling it in. With variables missing, the script is
     made again with them empty, so that what the rest says can still be checked."""
     def build(n: Notice) -> Script:
         # program: the output profile's ProgramDefaults; a jingle's lines go on a beat grid, not sentences
         if n.kind == "jingle":
             return frame_program(n, voice, build_jingle_script(n, voice), program)
-        return build_script(n, voice, program)
+        return build_script(n, voice, program, takes)
 
     try:
         return build(notice), []
@@ -189,9 +230,52 @@ def _examined(notice: Notice, prepared: Prepared | None, errors: list[BadInput],
                     tuple(in_line_order(warnings)))
 
 
+def default_level() -> Level:
+    """The loudness of the default output profile, which recordings are cleaned to unless told."""
+    from broadcaster.audio.profiles import get_output_profile
+    from broadcaster.audio.recording import Level
+
+    profile = get_output_profile(None)
+    return Level(profile.target_lufs, profile.true_peak)
+
+
+def clean_recordings(notice: Notice, script: Script, level: Level) -> dict[Path, Cleaned]:
+    """Every recording of the script checked and cleaned (audio/recording.py); a bad one is bad input
+    at the line that names it. All are checked, so that every bad one is reported at once."""
+    from broadcaster.audio.recording import RecordingRefused, clean_recording
+
+    out: dict[Path, Cleaned] = {}
+    problems: list[BadInput] = []
+    for rec in script.recordings():
+        try:
+            out[rec.path] = clean_recording(rec.path, level, name=rec.name)
+        except RecordingRefused as exc:
+            problems.append(notice.error(exc.what, exc.fix, *rec.key))
+    if problems:
+        raise BadInputs(problems) if len(problems) > 1 else problems[0]
+    return out
+
+
+def check_recordings(notice: Notice) -> None:
+    """A notice's recordings checked on their own (their files and sound), before its variables are
+    known: a villages batch refuses a bad recording once, not once per village."""
+    if notice.kind != "notice" or (notice.recording is None and not notice.parts):
+        return
+    script = Script(notice_id=notice.id, body="", segments=tuple(
+        Recording(recording_path(notice, name, key), name, None, key) for name, key in _named_recordings(notice)))
+    clean_recordings(notice, script, default_level())
+
+
+def _named_recordings(notice: Notice) -> list[tuple[str, tuple]]:
+    """(name, key) of every recording a notice names."""
+    if notice.recording is not None:
+        return [(notice.recording, ("recording",))]
+    return [(p.recording, ("parts", i, "recording")) for i, p in enumerate(notice.parts) if p.recording is not None]
+
+
 def input_files(notice: Notice) -> list[Path]:
     """Every file that shapes a notice's audio besides broadcaster itself: the notice, its folder's
-    defaults.yaml, lexicon.yaml and templates, its built-in template and its music.
+    defaults.yaml, lexicon.yaml and templates, its built-in template, its music and its recordings.
 
     Batch and schedule renders hash these to skip unchanged work; a cluster ships them to workers.
     """
@@ -200,10 +284,11 @@ def input_files(notice: Notice) -> list[Path]:
     if notice.template:
         name = notice.template
         found.append(folder / name if name.endswith(".j2") else templates_dir() / f"{name}.j2")
-    music = notice.options.get("music")
-    if music:
-        path = Path(music).expanduser()
-        found.append(path if path.is_absolute() else folder / path)
+    named = [notice.options.get("music")] + [name for name, _key in _named_recordings(notice)]
+    for name in named:
+        if name:
+            path = Path(name).expanduser()
+            found.append(path if path.is_absolute() else folder / path)
     unique: dict[Path, None] = {}
     for path in found:
         if path.is_file():
@@ -244,19 +329,20 @@ def _line_of_value(notice: Notice, sentence: str, named: list[str] | None = None
     return notice.doc.line("text") or notice.doc.line("vars") or notice.doc.line("template")
 
 
-def load_all(paths: list[Path], program=None) -> tuple[list[Prepared], list[BadInput]]:
+def load_all(paths: list[Path], program=None, level: Level | None = None) -> tuple[list[Prepared], list[BadInput]]:
     """Load and prepare every file; collect all bad-input errors rather than stopping at one."""
-    examined = examine_all(paths, program)
+    examined = examine_all(paths, program, level=level)
     return ([e.prepared for e in examined if e.prepared is not None],
             [BadInputs(list(e.errors)) if len(e.errors) > 1 else e.errors[0] for e in examined if e.errors])
 
 
-def examine_all(paths: list[Path], program=None, timezone: str | None = None) -> list[Examined]:
+def examine_all(paths: list[Path], program=None, timezone: str | None = None,
+                level: Level | None = None) -> list[Examined]:
     """examine() each file, in order; two files with one id is a mistake of the second."""
     out = []
     seen: dict[str, Path] = {}
     for path in paths:
-        found = examine(path, program, timezone)
+        found = examine(path, program, timezone, level)
         p = found.prepared
         if p is not None and p.notice.id in seen:
             twice = p.notice.error(_("id '{id}' is also used by {other}").format(id=p.notice.id,
@@ -301,18 +387,23 @@ def render_prepared(prepared: Prepared, options: RenderOptions, spoken=None) -> 
     from broadcaster.audio.program import assemble, export
     from broadcaster.audio.tags import tags_for
 
-    if spoken is None:
+    if not prepared.spoken:  # all the notice says is recorded: no engine is asked
+        engine, clips, skipped = RECORDING, {}, {}
+    elif spoken is None:
         engine, clips, skipped = synthesize_all(prepared, engine_order(options.engine, prepared.notice))
     else:
         engine, clips, skipped = spoken.engine, spoken.clips, spoken.skipped
+    profile = output_profile(options.profile, options.fmt)
+    recordings = _recordings_at(prepared, profile)
+    words = recording_words(prepared, recordings)
+    recorded = {path: with_cues(cleaned.clip, words[path]) for path, cleaned in recordings.items()}
 
-    def clip_for(speech: Speech) -> Clip:
-        return clips[speech.text]
+    def clip_for(segment: Speech | Recording) -> Clip:
+        return recorded[segment.path] if isinstance(segment, Recording) else clips[segment.text]
 
     script = prepared.script
     if options.beat and prepared.notice.kind == "jingle":
         script = with_percussion(script)
-    profile = output_profile(options.profile, options.fmt)
     program = assemble(script, clip_for, chime_for=chime_segment)
     nid = prepared.notice.id
     target = options.out_dir / f"{nid}.{profile.format}"
@@ -320,27 +411,47 @@ def render_prepared(prepared: Prepared, options: RenderOptions, spoken=None) -> 
     level = master_program(program, profile, target, music=script.music, tags=tags_for(prepared.notice))
     if profile.keep_speech:  # archive: the speech as the engine gave it, no chime, bed or mastering
         export(assemble(script, clip_for).audio, options.out_dir / f"{nid}.speech.wav", "wav")
-    write_text(transcript, prepared.transcript() + "\n")
+    write_text(transcript, prepared.transcript(words) + "\n")
     if profile.leading_silence:  # subtitles follow the silence the loop-player profile puts first
-        from dataclasses import replace
         program = replace(program, speech_spans=tuple((a + profile.leading_silence, b + profile.leading_silence)
                                                       for a, b in program.speech_spans))
-    _write_srt(options.out_dir / f"{nid}.srt", script, program, clips)
+    _write_srt(options.out_dir / f"{nid}.srt", script, program, clip_for, prepared)
+    spoken_as = RECORDING if engine == RECORDING else prepared.voice.spoken_as(engine)
     return Rendered(id=nid, title=prepared.notice.title, file=target.name, transcript=transcript.name,
                     duration=level.duration, engine=engine, voice=prepared.voice.name,
                     sha256=sha256_file(target), skipped=skipped, profile=profile.name,
                     loudness_lufs=level.integrated, true_peak_dbtp=level.true_peak,
-                    engine_voice=prepared.voice.engine_voice(engine), spoken_as=prepared.voice.spoken_as(engine),
-                    warnings=prepared.warnings)
+                    engine_voice="" if engine == RECORDING else prepared.voice.engine_voice(engine),
+                    spoken_as=spoken_as, made_of=made_of(prepared, recordings, words, spoken_as),
+                    transcript_source=source(words.values()),
+                    warnings=[*prepared.warnings, *prepared.recording_warnings(recordings)])
 
 
-def _write_srt(path: Path, script: Script, program, clips: dict) -> None:
-    """Subtitles beside the audio when the engine gave sentence timings (edge does; eSpeak does not)."""
-    pieces = [(span[0], clips[s.text]) for s, span in zip(script.speeches(), program.speech_spans)]
-    if any(clip.boundaries for _, clip in pieces):
-        write_text(path, program_srt(pieces))
-    elif path.exists():
-        path.unlink()  # an older render's subtitles would not match this audio
+def _recordings_at(prepared: Prepared, profile) -> dict:
+    """The notice's recordings cleaned to this output profile's loudness (again only if prepare used another)."""
+    if not prepared.script.recordings():
+        return {}
+    from broadcaster.audio.recording import Level
+
+    level = Level(profile.target_lufs, profile.true_peak)
+    if prepared.level == level:
+        return prepared.recordings
+    return clean_recordings(prepared.notice, prepared.script, level)
+
+
+def _write_srt(path: Path, script: Script, program, clip_for, prepared: Prepared) -> None:
+    """Subtitles beside the audio when the engine gave sentence timings (edge does; eSpeak does not), or
+    the program holds a recording with words: the rest of its speech gets one cue a sentence then."""
+    voiced = script.voiced()
+    pieces = [(span[0], clip_for(s)) for s, span in zip(voiced, program.speech_spans)]
+    if not any(clip.boundaries for _, clip in pieces):
+        if path.exists():
+            path.unlink()  # an older render's subtitles would not match this audio
+        return
+    whole = [(start, clip if clip.boundaries or not isinstance(s, Speech) else
+              replace(clip, boundaries=(Boundary(0.0, clip.duration, prepared.spoken[s.text].text),)))
+             for s, (start, clip) in zip(voiced, pieces)]
+    write_text(path, program_srt(whole))
 
 
 def write_manifest(out_dir: Path, rendered: list[Rendered]) -> Path:
@@ -360,7 +471,7 @@ def write_manifest(out_dir: Path, rendered: list[Rendered]) -> Path:
             except (ValueError, KeyError, AttributeError):
                 entries = {}  # a damaged manifest is rebuilt from this run
         for r in rendered:
-            entries[r.id] = {k: v for k, v in asdict(r).items() if k != "warnings"}  # said when rendered
+            entries[r.id] = asdict(r) | {"warnings": [w.message() for w in r.warnings]}
         doc = {"generator": f"broadcaster {__version__}",
                "notices": sorted(entries.values(), key=lambda e: e["id"])}
         write_text_if_changed(path, json.dumps(doc, ensure_ascii=False, indent=2) + "\n")
@@ -375,7 +486,9 @@ def render_files(paths: list[Path], options: RenderOptions,
     """
     started = time.time()
     profile = output_profile(options.profile, options.fmt)  # a bad --profile/--format: before any work
-    prepared, errors = load_all(paths, program=profile.program)
+    from broadcaster.audio.recording import Level  # numpy: see render_prepared
+
+    prepared, errors = load_all(paths, program=profile.program, level=Level(profile.target_lufs, profile.true_peak))
     if errors:
         raise BadInputs(errors)
     check_folder(options.out_dir)  # read-only, or under a file: one line now, not one per notice

@@ -235,12 +235,28 @@ def audio_files(paths: list[Path]) -> list[Path]:
     return out
 
 
-def cantonese(audio: Path) -> bool:
-    """Whether the manifest beside the file says a Cantonese voice spoke it (Whisper cannot judge that)."""
+def _entry(audio: Path) -> dict | None:
+    """The file's entry in the manifest beside it, or None."""
     try:  # read_text: a FIFO put there as manifest.json is refused, not waited on
         doc = json.loads(read_text(audio.parent / "manifest.json", max_bytes=MAX_MANIFEST_BYTES))
         entry = next(e for e in doc.get("notices", []) if e.get("file") == audio.name)
     except (BadInput, ValueError, StopIteration, AttributeError):
+        return None
+    return entry if isinstance(entry, dict) else None
+
+
+def unwritten_words(audio: Path) -> bool:
+    """Whether some of the program's words were not written by anyone but heard by the listener itself,
+    or not written at all (a recording without `text:`): scoring them would judge the listener by itself."""
+    entry = _entry(audio)
+    return entry is not None and entry.get("transcript_source", "text") != "text"
+
+
+def cantonese(audio: Path) -> bool:
+    """Whether the manifest beside the file says a Cantonese voice spoke it (Whisper cannot judge that)."""
+
+    entry = _entry(audio)
+    if entry is None:
         return False
     try:
         profile = get_profile(str(entry.get("voice", "")))
@@ -265,6 +281,9 @@ def verify_file(audio: Path, listener) -> Verdict:
         return Verdict(str(audio), str(transcript), None, error=str(exc))
     if cantonese(audio):
         return Verdict(str(audio), str(transcript), None, reason=_("not checked (Cantonese)"))
+    if unwritten_words(audio):
+        return Verdict(str(audio), str(transcript), None, reason=_(
+            "not checked (a recording's words were written down by the listener, or by nobody)"))
     try:
         said = read_text(transcript, max_bytes=MAX_TRANSCRIPT_BYTES)
     except BadInput as exc:

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import re
 import wave
-from datetime import date
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
+from broadcaster.vocabulary import TIMEZONE
 from conftest import write
 from test_zh_notices import _locale, _prose, _python
 
@@ -200,7 +202,7 @@ def test_play_and_log_speak_chinese(run, tmp_path, monkeypatch):
         assert not _lines_without_english(r.out + r.err), r.out + r.err
         assert not _python(r.out + r.err, chinese=True)
 
-    today = date.today().isoformat()
+    today = datetime.now(ZoneInfo(TIMEZONE)).date().isoformat()  # the log's days are the station's days
     report = run("log", "--log", log, "--from", today, "--to", today)
     assert report.code == 0, report.err
     lines = report.out.splitlines()

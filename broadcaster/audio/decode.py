@@ -21,5 +21,14 @@ def decode(path: Path, rate: int) -> np.ndarray:
     return np.frombuffer(proc.stdout, dtype="<f4")
 
 
+def pcm16_at(pcm: bytes, rate: int, to: int) -> np.ndarray:
+    """Mono s16le PCM at `rate` as float32 samples at `to` (ffmpeg's resampler)."""
+    if rate == to:
+        return pcm16_to_float(pcm)
+    proc = run(["-v", "error", "-f", "s16le", "-ar", str(rate), "-ac", "1", "-i", "pipe:0",
+                "-f", "f32le", "-ar", str(to), "pipe:1"], stdin=pcm)
+    return np.frombuffer(proc.stdout, dtype="<f4")
+
+
 def pcm16_to_float(pcm: bytes) -> np.ndarray:
     return np.frombuffer(pcm, dtype="<i2").astype(np.float32) / 32768.0

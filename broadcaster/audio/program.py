@@ -9,7 +9,7 @@ from broadcaster.audio.ffmpeg import pydub
 from broadcaster.audio.rhythm import block_audio
 from broadcaster.engines.base import Clip
 from broadcaster.fsutil import atomic_path
-from broadcaster.script import BeatBlock, Chime, Pause, Script, Speech
+from broadcaster.script import BeatBlock, Chime, Pause, Recording, Script, Speech
 
 
 @dataclass(frozen=True)
@@ -17,7 +17,7 @@ class ProgramAudio:
     """An assembled program: the pydub segment plus where each speech part starts."""
 
     audio: object  # pydub.AudioSegment
-    speech_spans: tuple[tuple[float, float], ...]  # (start, end) seconds of each Speech
+    speech_spans: tuple[tuple[float, float], ...]  # (start, end) seconds of each Speech and Recording
 
     @property
     def duration(self) -> float:
@@ -29,9 +29,9 @@ def clip_segment(clip: Clip):
     return pydub()(data=clip.pcm, sample_width=2, frame_rate=clip.sample_rate, channels=1)
 
 
-def assemble(script: Script, clip_for: Callable[[Speech], Clip], sample_rate: int = 22050,
+def assemble(script: Script, clip_for: Callable[[Speech | Recording], Clip], sample_rate: int = 22050,
              chime_for: Callable[[str, int], object] | None = None):
-    """Lay the segments end to end at `sample_rate`; clip_for(speech) gives each speech clip."""
+    """Lay the segments end to end at `sample_rate`; clip_for(segment) gives the clip of each Speech and Recording."""
     AudioSegment = pydub()
     pieces = []
     spans = []

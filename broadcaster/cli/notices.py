@@ -84,8 +84,9 @@ def render_command(files: tuple[str, ...], out_dir: str, engine: str, fmt: str |
                                 for k, v in r.skipped.items())
             said.update(r.skipped.items())
             level = f"{r.loudness_lufs:5.1f} LUFS  " if r.loudness_lufs is not None else ""
-            click.echo(f"{r.file}  {r.duration:6.1f} s  {level}{r.engine:7s} {r.voice} ({_heard(r)})  {r.title}"
-                       + ("  " + _("({reason})").format(reason=skipped) if skipped else "")
+            # what may be wrong goes on the program's own line (nothing goes on air without a word)
+            click.echo(f"{r.file}  {r.duration:6.1f} s  {level}{r.engine:7s} {r.voice} ({_heard(r)}{_recorded(r)})"
+                       f"  {r.title}" + ("  " + _("({reason})").format(reason=skipped) if skipped else "")
                        + "".join("  " + _("(warning: line {line}: {what})").format(line=w.line, what=w.what)
                                  for w in r.warnings))
 
@@ -108,6 +109,8 @@ def render_command(files: tuple[str, ...], out_dir: str, engine: str, fmt: str |
         click.echo(ngettext("wrote {n} program to {folder}/ (manifest.json lists it)",
                             "wrote {n} programs to {folder}/ (manifest.json lists them)", len(done))
                    .format(n=len(done), folder=out_dir))
+        for note in _dialect_notes(done):
+            click.echo(note)
         if verify:
             verdicts = listen_and_report([Path(out_dir) / r.file for r in done], False)
     if failed:
@@ -213,7 +216,7 @@ def check_command(files: tuple[str, ...], strict: bool = False) -> None:
         for item in items:
             if item.message() not in said:
                 said.add(item.message())
-                click.echo(item.message(), err=True)
+                click.echo(item.shown(), err=True)
 
     for found in examine_all(paths):
         if found.errors:
@@ -273,11 +276,51 @@ def say_command(text: str, out: str, voice: str | None, engine: str) -> None:
 
 def _heard(rendered) -> str:
     """Which voice spoke and whether it was the dialect's own or Mandarin, e.g. "dialect voice yue"."""
+    if rendered.spoken_as == "recording":
+        return _("own recording")
     if not rendered.engine_voice:
         return _("dialect voice") if rendered.spoken_as == "dialect" else _("Mandarin voice")
     if rendered.spoken_as == "dialect":
         return _("dialect voice {voice}").format(voice=rendered.engine_voice)
     return _("Mandarin voice {voice}").format(voice=rendered.engine_voice)
+
+
+def _recorded(rendered) -> str:
+    """The recordings in a program and who wrote their words down, e.g. " + 1 own recording, words heard by
+    machine (a draft)"; "" when it has none."""
+    count = sum(part.get("spoken_as") == "recording" for part in rendered.made_of)
+    if not count:
+        return ""
+    words = {"machine": _("words heard by machine (a draft)"),
+             "not checked": _("words not checked")}.get(rendered.transcript_source, _("words as written"))
+    if rendered.spoken_as == "recording":
+        return _(", {words}").format(words=words)
+    return " " + ngettext("+ {n} own recording, {words}", "+ {n} own recordings, {words}", count).format(
+        n=count, words=words)
+
+
+def _dialect_notes(done: list) -> list[str]:
+    """Once per dialect: what the listeners heard when no voice of its own spoke it, and the way to air it
+    for real (a recording)."""
+    from broadcaster.speech.voices import all_profiles
+
+    profiles = all_profiles()
+    notes: dict[str, str] = {}
+    for r in done:
+        profile = profiles.get(r.voice)
+        if profile is None or not profile.dialect or profile.dialect in notes or r.spoken_as == "recording":
+            continue
+        if any(part.get("spoken_as") == "recording" for part in r.made_of):
+            continue  # the official's own voice is on air
+        if r.spoken_as != "dialect":
+            notes[profile.dialect] = _("note: no voice here speaks {dialect}: a Mandarin voice read its words. To put "
+                                       "{dialect} itself on air, record the notice in your own voice "
+                                       "(`recording:`, see docs/recordings.md)").format(dialect=profile.dialect)
+        elif r.engine == "espeak":
+            notes[profile.dialect] = _("note: eSpeak's {dialect} voice is the offline fallback and sounds robotic; "
+                                       "a recording in your own voice sounds better (`recording:`, see "
+                                       "docs/recordings.md)").format(dialect=profile.dialect)
+    return list(notes.values())
 
 
 @click.command("normalize")

@@ -34,7 +34,7 @@ def _explain_empty(window) -> None:
     """Say on stderr what may be wrong in the schedule (a time in quiet hours, at its line), and why a
     window airs nothing (dates all past, everything in quiet hours...)."""
     for warning in window.schedule.warnings:
-        click.echo(warning.message(), err=True)
+        click.echo(warning.shown(), err=True)
     reason = window.note()
     if reason:
         click.echo(_("note: {reason}").format(reason=reason), err=True)

@@ -46,10 +46,11 @@ def _engine_note(name: str) -> str:
 def voices_command(as_json: bool) -> None:
     """List voice profiles and which engines can speak here."""
     from broadcaster.engines.base import available_engines
-    from broadcaster.speech.voices import all_profiles
+    from broadcaster.speech.voices import all_profiles, dialects_without_voice
 
     engines = available_engines()
     profiles = all_profiles()
+    choices = _dialect_choices(profiles)
     if as_json:
         echo_json({
             "engines": [{"name": n, "available": ok, "reason": why, "note": _engine_note(n), **_engine_info(n)}
@@ -57,7 +58,9 @@ def voices_command(as_json: bool) -> None:
             "voices": [{"name": p.name, "display": p.display, "region": p.region, "dialect": p.dialect,
                         "rate": p.rate, "lead": p.lead, "lexicon_words": len(p.lexicon), "speaker": p.speaker,
                         "engines": {e: p.engine_settings(e) for e in p.engines}, "stand_in": p.stand_in,
-                        "heard": {e: p.honest(e) for e in p.engines}} for p in profiles.values()]})
+                        "heard": {e: p.honest(e) for e in p.engines}} for p in profiles.values()],
+            "dialect_choices": [{"choice": name, "what": what} for name, what in choices],
+            "dialects_without_voice": list(dialects_without_voice())})
         return
     click.echo(_("engines:"))
     for name, ok, why in engines:
@@ -82,6 +85,37 @@ def voices_command(as_json: bool) -> None:
             voice = settings.get("voice") or settings.get("speaker") or _("default")
             heard = _("{voice}: {heard}").format(voice=p.display, heard=p.honest(engine))
             click.echo(f"      {engine:7s} {voice:30s} {heard}")
+    click.echo(_("ways to put a dialect on air:"))
+    for name, what in choices:
+        click.echo(f"  {_padded(name, 14)} {what}")
+    click.echo(_("no voice here speaks {dialects}: record their notices in your own voice "
+                 "(`recording:`)").format(dialects=_(", ").join(dialects_without_voice())))
+
+
+def _padded(text: str, columns: int) -> str:
+    """`text` padded with spaces to `columns` terminal columns (a Chinese character takes two)."""
+    import unicodedata
+
+    width = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+    return text + " " * max(0, columns - width)
+
+
+def _dialect_choices(profiles: dict) -> list[tuple[str, str]]:
+    """The honest ways to put a dialect on air, each said for what it is: (label, what it is)."""
+    worded = [p for p in profiles.values() if p.dialect and not p.needs_dialect_voice]
+    online = [p.dialect for p in worded if p.speaks_dialect("edge")]
+    words = _("the dialect's own words (voice: {profiles}) read by a Mandarin voice: a stand-in, not a dialect "
+              "voice").format(profiles=", ".join(p.name for p in worded))
+    if online:
+        words += _("; online, edge has voices of {dialects}").format(dialects=_(", ").join(online))
+    out = [(_("dialect words"), words)]
+    for p in profiles.values():
+        if p.needs_dialect_voice:
+            out.append((p.dialect, _("a {dialect} voice (voice: {profile}); offline that is eSpeak's, robotic: the "
+                                     "fallback").format(dialect=p.dialect, profile=p.name)))
+    out.append((_("own recording"), _("the official's own recording (recording: 录音/通知.m4a), in any dialect as "
+                                      "it is spoken; see docs/recordings.md")))
+    return out
 
 
 @click.command("install-voices")

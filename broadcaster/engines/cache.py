@@ -1,7 +1,8 @@
 """Content-addressed cache of synthesized clips, so an unchanged notice renders without synthesis.
 
 One file per clip, named by the SHA-256 of (engine, engine version, parameters, text). A file
-holds a one-line JSON header (sample rate, boundaries, the payload's own SHA-256) and the PCM.
+holds a one-line JSON header (sample rate, boundaries, the payload's own SHA-256, and for a cleaned
+recording what was measured on it: `meta`) and the PCM.
 Writes are atomic; reads are checked, and an entry that fails the check is deleted and re-made.
 """
 from __future__ import annotations
@@ -34,15 +35,23 @@ def clip_key(engine: str, version: str, parameters: dict, text: str) -> str:
     return hashlib.sha256(doc.encode("utf-8")).hexdigest()
 
 
-def encode(clip: Clip) -> bytes:
+def encode(clip: Clip, meta: dict | None = None) -> bytes:
     header = {"engine": clip.engine, "sample_rate": clip.sample_rate, "length": len(clip.pcm),
               "sha256": hashlib.sha256(clip.pcm).hexdigest(),
               "boundaries": [[b.start, b.end, b.text] for b in clip.boundaries]}
+    if meta:
+        header["meta"] = meta
     return MAGIC + json.dumps(header, ensure_ascii=False).encode("utf-8") + b"\n" + clip.pcm
 
 
 def decode(data: bytes) -> Clip | None:
     """The clip in a cache file, or None when the file is not whole and valid."""
+    entry = decode_entry(data)
+    return entry[0] if entry else None
+
+
+def decode_entry(data: bytes) -> tuple[Clip, dict] | None:
+    """The clip in a cache file and its `meta` ({} when it has none), or None when not whole and valid."""
     if not data.startswith(MAGIC):
         return None
     end = data.find(b"\n", len(MAGIC))
@@ -54,8 +63,11 @@ def decode(data: bytes) -> Clip | None:
         if len(pcm) != header["length"] or hashlib.sha256(pcm).hexdigest() != header["sha256"]:
             return None
         bounds = tuple(Boundary(float(s), float(e), str(t)) for s, e, t in header["boundaries"])
+        meta = header.get("meta") or {}
+        if not isinstance(meta, dict):
+            return None
         return Clip(pcm=pcm, sample_rate=int(header["sample_rate"]), engine=str(header["engine"]),
-                    boundaries=bounds)
+                    boundaries=bounds), meta
     except (ValueError, KeyError, TypeError, UnicodeDecodeError):
         return None
 
@@ -81,25 +93,31 @@ class ClipCache:
         return self.root / key[:2] / f"{key}{SUFFIX}"
 
     def get(self, key: str) -> Clip | None:
+        entry = self.get_entry(key)
+        return entry[0] if entry else None
+
+    def get_entry(self, key: str) -> tuple[Clip, dict] | None:
+        """The clip stored under `key` and its `meta`, or None."""
         path = self._path(key)
         try:
             data = path.read_bytes()
         except OSError:
             return None
-        clip = decode(data)
+        entry = decode_entry(data)
         try:
-            if clip is None:  # damaged (disk, crash, hand edit): drop it so it is made again
+            if entry is None:  # damaged (disk, crash, hand edit): drop it so it is made again
                 path.unlink()
             else:
                 os.utime(path)  # used now: trim() deletes the least recently used first
         except OSError:
             pass
-        return clip
+        return entry
 
-    def put(self, key: str, clip: Clip) -> None:
-        """Store a clip; a full or read-only disk only costs the speed-up, never the render."""
+    def put(self, key: str, clip: Clip, meta: dict | None = None) -> None:
+        """Store a clip (and what was measured on it); a full or read-only disk only costs the
+        speed-up, never the render."""
         try:
-            write_bytes(self._path(key), encode(clip))
+            write_bytes(self._path(key), encode(clip, meta))
         except OSError:
             pass
 

@@ -35,7 +35,7 @@ def check_notices(schedule: Schedule) -> list[InputWarning]:
         except BadInput as exc:
             problems.append(exc)
             continue
-        for warning in prepared.warnings:
+        for warning in (*prepared.warnings, *prepared.recording_warnings()):
             warnings.setdefault(warning.message(), warning)
     raise_all(problems)
     return list(warnings.values())

@@ -1,11 +1,14 @@
 """Notice -> Script: the template filled in (script/template.py) and cut into the parts of a program."""
 from __future__ import annotations
 
+import os
 import re
+import stat
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 
+from broadcaster.errors import BadInput, raise_all
 from broadcaster.i18n import _
 from broadcaster.notice import Notice
 from broadcaster.script.template import TemplateInfo, builtin_templates, fill, template_info
@@ -13,9 +16,9 @@ from broadcaster.speech.characters import mark_class, marks
 from broadcaster.speech.voices import VoiceProfile
 from broadcaster.vocabulary import PRIORITY_CHIME
 
-__all__ = ["BEATS_PER_LINE", "BeatBlock", "BeatLine", "Chime", "Pause", "ProgramDefaults", "Script", "Segment",
-           "Speech", "TemplateInfo", "build_script", "builtin_templates", "fill", "frame_program", "lead_line",
-           "sentences", "template_info"]
+__all__ = ["BEATS_PER_LINE", "BeatBlock", "BeatLine", "Chime", "Pause", "ProgramDefaults", "Recording", "Script",
+           "Segment", "Speech", "TemplateInfo", "build_script", "builtin_templates", "fill", "frame_program",
+           "lead_line", "recording_path", "sentences", "template_info"]
 BEATS_PER_LINE = 4  # a jingle line and its rest fill this many beats
 
 
@@ -25,6 +28,16 @@ class Speech:
 
     text: str
     role: str = "body"  # lead | body | emphasis | line | half-line
+
+
+@dataclass(frozen=True)
+class Recording:
+    """An official's own recording, said as it is (audio/recording.py checks and cleans it)."""
+
+    path: Path                  # inside the notice's folder
+    name: str                   # as the notice writes it (messages, manifest)
+    text: str | None = None     # what is said in it, when the notice writes it
+    key: tuple = ("recording",)  # where the notice names it: ("recording",) or ("parts", i, "recording")
 
 
 @dataclass(frozen=True)
@@ -67,7 +80,7 @@ class BeatBlock:
         return tuple(s for line in self.lines for s in line.speeches())
 
 
-Segment = Speech | Pause | Chime | BeatBlock
+Segment = Speech | Pause | Chime | BeatBlock | Recording
 
 
 @dataclass(frozen=True)
@@ -99,6 +112,24 @@ class Script:
                 out.extend(s.speeches())
         return tuple(out)
 
+    def voiced(self) -> tuple[Speech | Recording, ...]:
+        """What is said, in order: each Speech (a jingle's too) and each Recording."""
+        out: list[Speech | Recording] = []
+        for s in self.segments:
+            if isinstance(s, (Speech, Recording)):
+                out.append(s)
+            elif isinstance(s, BeatBlock):
+                out.extend(s.speeches())
+        return tuple(out)
+
+    def recordings(self) -> tuple[Recording, ...]:
+        """Each distinct recording of the program, in order of first use."""
+        seen: dict[Path, Recording] = {}
+        for s in self.segments:
+            if isinstance(s, Recording):
+                seen.setdefault(s.path, s)
+        return tuple(seen.values())
+
 
 @lru_cache(maxsize=1)
 def _sentence_re() -> re.Pattern:
@@ -111,23 +142,21 @@ def sentences(text: str) -> list[str]:
     return [s.strip() for s in _sentence_re().findall(text) if s.strip(" \t" + marks("comma"))]
 
 
-def build_script(notice: Notice, voice: VoiceProfile, program: ProgramDefaults | None = None) -> Script:
+def build_script(notice: Notice, voice: VoiceProfile, program: ProgramDefaults | None = None,
+                 takes: dict | None = None) -> Script:
     """The program for a notice: body sentences with pauses, read `repeat` times, framed by
     chime, lead line, emphasis and closing chime (`frame_program`).
 
     A jingle's lines go on a beat grid instead: jingle.beats.build_jingle_script, framed the same
-    way (render.prepare chooses; this module stays below the jingle package)."""
-    body = fill(notice) if notice.kind == "notice" else "\n".join(notice.lines)
-    parts = sentences(body)
-    if not parts:
-        raise notice.error(_("the notice has nothing to say after filling in the template"),
-                           _("write some text or check the variables"), "text" if notice.text else "template")
+    way (render.prepare chooses; this module stays below the jingle package).
+
+    takes: recordings not saved in the folder yet, by the name the notice gives them -> the file
+    that holds them now (the desk's preview of a take)."""
+    if notice.recording is not None or notice.parts:
+        body, reading = _recorded_reading(notice, voice, takes or {})
+    else:
+        body, reading = _text_reading(notice, voice)
     gap = int(notice.options.get("gap", voice.pauses.repeat_gap / 1000) * 1000)
-    reading: list[Segment] = []
-    for i, sentence in enumerate(parts):
-        if i:
-            reading.append(Pause(voice.pauses.sentence))
-        reading.append(Speech(sentence, "line" if notice.kind == "jingle" else "body"))
     segments: list[Segment] = []
     for n in range(notice.repeat):
         if n:
@@ -135,6 +164,96 @@ def build_script(notice: Notice, voice: VoiceProfile, program: ProgramDefaults |
         segments.extend(reading)
     return frame_program(notice, voice, Script(notice_id=notice.id, segments=tuple(segments), body=body),
                          program)
+
+
+def _text_reading(notice: Notice, voice: VoiceProfile) -> tuple[str, list[Segment]]:
+    """The body of a notice or jingle written as text: its sentences with pauses between."""
+    body = fill(notice) if notice.kind == "notice" else "\n".join(notice.lines)
+    parts = sentences(body)
+    if not parts:
+        raise notice.error(_("the notice has nothing to say after filling in the template"),
+                           _("write some text or check the variables"), "text" if notice.text else "template")
+    reading: list[Segment] = []
+    for i, sentence in enumerate(parts):
+        if i:
+            reading.append(Pause(voice.pauses.sentence))
+        reading.append(Speech(sentence, "line" if notice.kind == "jingle" else "body"))
+    return body, reading
+
+
+def _recorded_reading(notice: Notice, voice: VoiceProfile, takes: dict) -> tuple[str, list[Segment]]:
+    """The body of a recording notice, or of one in parts: recordings and sentences in order, with
+    the voice profile's pause between sentences between the parts too. Every part is checked, and
+    all its mistakes are reported together."""
+    if notice.recording is not None:
+        text = _filled(notice, notice.text, ("text",)) if notice.text else None
+        return text or "", [Recording(recording_path(notice, notice.recording, ("recording",), takes),
+                                      notice.recording, text, ("recording",))]
+    reading: list[Segment] = []
+    said: list[str] = []
+    problems: list[BadInput] = []
+    for i, part in enumerate(notice.parts):
+        try:
+            text, pieces = _part_reading(notice, voice, i, part, takes)
+        except BadInput as exc:
+            problems.append(exc)
+            continue
+        said.append(text)
+        if reading:
+            reading.append(Pause(voice.pauses.sentence))
+        reading.extend(pieces)
+    raise_all(problems)
+    return "\n".join(s for s in said if s), reading
+
+
+def _part_reading(notice: Notice, voice: VoiceProfile, i: int, part, takes: dict) -> tuple[str, list[Segment]]:
+    """One of a notice's parts: (what it says as written, its segments)."""
+    if part.recording is not None:
+        key = ("parts", i, "recording")
+        text = _filled(notice, part.text, ("parts", i, "text")) if part.text else None
+        return text or "", [Recording(recording_path(notice, part.recording, key, takes), part.recording, text, key)]
+    filled = _filled(notice, part.say, ("parts", i, "say"))
+    lines = sentences(filled)
+    if not lines:
+        raise notice.error(_("part {n} has nothing to say").format(n=i + 1),
+                           _("write the text to read after `say:`"), "parts", i, "say")
+    pieces: list[Segment] = []
+    for k, sentence in enumerate(lines):
+        if k:
+            pieces.append(Pause(voice.pauses.sentence))
+        pieces.append(Speech(sentence, "body"))
+    return filled, pieces
+
+
+def _filled(notice: Notice, text: str, key: tuple) -> str:
+    """A part's text with the notice's variables filled in, like the body's."""
+    try:
+        return fill(replace(notice, template=None, text=text, recording=None, parts=())).strip()
+    except BadInput as exc:
+        raise exc.located(notice.path, notice.doc.line(*key) if notice.doc else None, key) from None
+
+
+def recording_path(notice: Notice, name: str, key: tuple, takes: dict | None = None) -> Path:
+    """A recording the notice names: inside its folder, and an ordinary file there (like `music:`).
+    `takes`: name -> file of recordings the caller holds that are not saved in the folder yet."""
+    if takes and name in takes:
+        return Path(takes[name])
+    path = Path(name).expanduser()
+    if not path.is_absolute():
+        path = notice.path.parent / path
+    if not path.resolve().is_relative_to(notice.path.parent.resolve()):
+        # a notice folder travels (batch, cluster, TF card): it may only use what is inside it
+        raise notice.error(_("recording '{name}' is outside the notice's folder").format(name=name),
+                           _("copy it into this notice's folder and name it relatively"), *key)
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        raise notice.error(_("recording '{name}' not found").format(name=name),
+                           _("put the audio file in this notice's folder and write its name"), *key) from None
+    if not stat.S_ISREG(mode):
+        raise notice.error(_("recording '{name}' is not an ordinary file (a folder, a pipe or a device)").format(
+            name=name), _("name an audio file saved in this notice's folder"), *key)
+    return path
 
 
 # ---------------------------------------------------------------- program parts (issue 6)

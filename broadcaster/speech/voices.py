@@ -10,7 +10,7 @@ from broadcaster import yamlsource
 from broadcaster.engine_specs import engine_spec
 from broadcaster.errors import BadInput
 from broadcaster.i18n import N_, _
-from broadcaster.resources import voices_dir
+from broadcaster.resources import data_path, voices_dir
 
 DEFAULT_VOICE = "mandarin"
 
@@ -179,6 +179,15 @@ def _profiles_in(folder: str) -> dict[str, VoiceProfile]:
 
 def all_profiles() -> dict[str, VoiceProfile]:
     return _profiles_in(str(voices_dir()))
+
+
+@lru_cache(maxsize=1)
+def dialects_without_voice() -> tuple[str, ...]:
+    """Dialects no voice here speaks (data/speech/dialects.yaml): their villages need a recording."""
+    import yaml
+
+    raw = yaml.safe_load(data_path("speech", "dialects.yaml").read_text(encoding="utf-8")) or {}
+    return tuple(str(name) for name in raw.get("without_voice") or ())
 
 
 def get_profile(name: str | None) -> VoiceProfile:
