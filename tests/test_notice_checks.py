@@ -8,6 +8,7 @@ LANG=C (the English message on the same line). "Today" is 2021-10-20 (conftest),
 """
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -121,14 +122,11 @@ def _check(run, tmp_path, text: str, *options: str):
 
 
 def _message(path, line: int, err: str, warning: str = "") -> str:
-    """The one line at `line` (there may be others), without its place and warning word."""
-    lines = [x for x in err.strip().splitlines() if x.startswith(f"{path}:{line}: ")]
+    """The one line at `line` (there may be others), without its place and the warning word before it."""
+    lines = [x for x in err.strip().splitlines() if x.startswith(f"{warning}{path}:{line}: ")]
     assert len(lines) == 1, err
-    message = lines[0][len(f"{path}:{line}: "):]
+    message = lines[0][len(f"{warning}{path}:{line}: "):]
     assert " — " in message, message
-    if warning:
-        assert message.startswith(warning), message
-        message = message[len(warning):]
     return message
 
 
@@ -211,9 +209,9 @@ def test_warnings_and_mistakes_of_a_file_are_said_in_the_order_of_its_lines(run,
     assert r.code == 2 and r.out == ""
     lines = r.err.strip().splitlines()
     assert len(lines) == 3, r.err
-    assert lines[0].startswith(f"{path}:2: warning: the value of 'title'"), r.err
+    assert lines[0].startswith(f"warning: {path}:2: the value of 'title'"), r.err
     assert lines[1].startswith(f"{path}:3: the time range '8:00-7:30' ends before it starts"), r.err
-    assert lines[2].startswith(f"{path}:3: warning: the date 10月18日"), r.err
+    assert lines[2].startswith(f"warning: {path}:3: the date 10月18日"), r.err
 
 
 def test_today_is_the_notices_zone_or_the_day_set(run, tmp_path, monkeypatch):
@@ -234,13 +232,14 @@ def test_render_says_the_warning_on_the_programs_line(run, tmp_path, monkeypatch
     line = r.out.splitlines()[0]
     assert line.startswith("old.mp3") and line.endswith(
         "停电通知  （注意：第 3 行：日期“10月18日”（按2021年10月18日算）已经过去了，今天是2021年10月20日）"), line
-    manifest = (tmp_path / "out" / "manifest.json").read_text(encoding="utf-8")
-    assert "warnings" not in manifest  # a record of the audio, in no language
+    manifest = json.loads((tmp_path / "out" / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["notices"][0]["warnings"] == [
+        f"{path}:3: 日期“10月18日”（按2021年10月18日算）已经过去了，今天是2021年10月20日 — 如果这是要播的新通知，"
+        "请改成新的日期；留作存档的旧通知不用改"]
     _locale(monkeypatch, "C")
     r = run("render", path, "-o", tmp_path / "out", "--engine", "espeak", "--json")
-    import json
     assert json.loads(r.out)["rendered"][0]["warnings"] == [
-        f"{path}:3: warning: the date 10月18日 (taken as 2021-10-18) is already past; today is 2021-10-20 — "
+        f"{path}:3: the date 10月18日 (taken as 2021-10-18) is already past; today is 2021-10-20 — "
         "if the notice is for a coming day, change the date; an old notice kept for the record needs no change"]
 
 
@@ -274,16 +273,16 @@ def test_a_time_in_quiet_hours_is_said_with_the_schedules_line(run, tmp_path, mo
     r = run("check", sched)
     assert r.code == 0 and r.out.startswith("没问题"), r.err
     assert r.err.splitlines() == [
-        f"{sched}:9: 注意：13:00 落在静音时段 12:30-14:30 里：这个时间永远不会播（静音时段里只播 emergency 紧急通知） — "
+        f"注意：{sched}:9: 13:00 落在静音时段 12:30-14:30 里：这个时间永远不会播（静音时段里只播 emergency 紧急通知） — "
         "换一个静音时段以外的时间，或者改一改 quiet_hours",
-        f"{sched}:19: 注意：12:45 落在静音时段 12:30-14:30 里：这个时间永远不会播（静音时段里只播 emergency 紧急通知） — "
+        f"注意：{sched}:19: 12:45 落在静音时段 12:30-14:30 里：这个时间永远不会播（静音时段里只播 emergency 紧急通知） — "
         "换一个静音时段以外的时间，或者改一改 quiet_hours"]  # 23:30 is an emergency's: it plays
     assert run("check", "--strict", sched).code == 2
     _locale(monkeypatch, "C")
     r = run("plan", sched, "--from", "2021-10-27", "--engine", "espeak")
     assert r.code == 0 and "(inside quiet hours 12:30-14:30)" in r.out
-    assert f"{sched}:9: warning: 13:00 falls in the quiet hours 12:30-14:30: it will never play" in r.err
-    assert f"{sched}:19: warning: 12:45 falls in the quiet hours" in r.err
+    assert f"warning: {sched}:9: 13:00 falls in the quiet hours 12:30-14:30: it will never play" in r.err
+    assert f"warning: {sched}:19: 12:45 falls in the quiet hours" in r.err
 
 
 def test_a_schedule_says_its_notices_warnings_once(run, tmp_path):
@@ -291,7 +290,7 @@ def test_a_schedule_says_its_notices_warnings_once(run, tmp_path):
     sched = write(tmp_path / "s.yaml", SCHEDULE.replace('"13:00"', '"15:00"').replace('"12:45"', '"15:45"'))
     r = run("check", notice, sched)
     assert r.code == 0
-    assert r.err.count("the date 10月18日") == 1 and r.err.startswith(f"{notice}:3: warning:"), r.err
+    assert r.err.count("the date 10月18日") == 1 and r.err.startswith(f"warning: {notice}:3:"), r.err
 
 
 def test_a_schedules_mistakes_are_listed_at_once(run, tmp_path):

@@ -207,13 +207,17 @@ def test_a_clipped_recording_is_rendered_with_a_warning_saying_how_much(run, tmp
     notice = _notice(tmp_path, "录音/loud.wav", "text: 各位村民请注意，明天上午八点到十二点停水，请大家提前储水。\n")
     res = run("render", notice, "-o", tmp_path / "out", "--engine", "espeak")
     assert res.code == 0, res.err
-    warning = [line for line in res.err.splitlines() if "too loud" in line]
-    assert len(warning) == 1 and warning[0].startswith(f"warning: {notice}:4: the recording '录音/loud.wav' is too "
-                                                       "loud and distorts: ")
+    # said on the program's own line (issue 23), and kept in the manifest with its fix
+    warning = [line for line in res.out.splitlines() if "too loud" in line]
+    assert len(warning) == 1 and "  (warning: line 4: the recording '录音/loud.wav' is too loud and distorts: " in \
+        warning[0], res.out
     share = float(warning[0].split("distorts: ")[1].split("%")[0]) / 100
     assert share == pytest.approx(np.mean(np.abs(loud[1:]) >= 0.98), rel=0.5) and share > 0.01
     entry = json.loads((tmp_path / "out" / "manifest.json").read_text())["notices"][0]
-    assert entry["warnings"] == [warning[0][len("warning: "):]]
+    (kept,) = entry["warnings"]
+    assert kept.startswith(f"{notice}:4: the recording '录音/loud.wav' is too loud and distorts: ") and " — " in kept
+    res = run("check", notice)
+    assert res.code == 0 and res.err.startswith(f"warning: {notice}:4: the recording '录音/loud.wav'"), res.err
     monkeypatch.setenv("BROADCASTER_LANG", "zh_CN")
     res = run("check", notice)
     assert res.code == 0 and "录音太响，有破音" in res.err, res.err
