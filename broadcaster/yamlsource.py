@@ -12,7 +12,7 @@ from typing import Any
 
 import yaml
 
-from broadcaster.errors import BadInput, raise_all
+from broadcaster.errors import BadInput, InputWarning, raise_all
 from broadcaster.i18n import N_, _
 
 Key = tuple  # path of keys/indexes from the document root
@@ -404,17 +404,15 @@ def _comment_after(text: str, node: yaml.ScalarNode) -> Comment | None:
 FREE_TEXT, NAME_OR_NUMBER = "text", "number"
 
 
-def comment_problems(doc: YamlDoc, kind_of) -> tuple[list[BadInput], list]:
+def comment_problems(doc: YamlDoc, kind_of) -> tuple[list[BadInput], list[InputWarning]]:
     """The comments that cut a value short, as (errors, warnings) at their lines.
 
     `kind_of(key path, value)` says what the field holds: FREE_TEXT (words to read or show: an error, or a
     warning when it is written like a note, `value  # note`), NAME_OR_NUMBER (a note after it is
     fine; a `#` written against the words, `3 #号楼`, is warned) or None (not looked at).
     """
-    from broadcaster.errors import InputWarning
-
     errors: list[BadInput] = []
-    warnings: list = []
+    warnings: list[InputWarning] = []
     for key, comment in doc.comments.items():
         kind = kind_of(key, comment.value)
         if kind is None or (kind == NAME_OR_NUMBER and comment.note_like):

@@ -96,7 +96,8 @@ def _time(tag: str, words: str) -> str:
 def _patterns() -> _Patterns:
     with open(DATA, encoding="utf-8") as handle:
         data = yaml.safe_load(handle)
-    words = _alt(data["afternoon_words"] + data["noon_words"] + data["morning_words"])
+    hour_words = data["afternoon_words"] + data["noon_words"] + data["morning_words"]
+    words = _alt(hour_words)
     next_day = _alt(data["next_day_words"])
     date_core = (r"(?:(?:(?P<y>\d{4})\s*年\s*)?(?P<m>\d{1,2})\s*月\s*(?P<d>\d{1,2})"
                  rf"(?:{_SEP}(?P<d2>\d{{1,2}}))?\s*[日号]"
@@ -115,7 +116,8 @@ def _patterns() -> _Patterns:
         date_re=re.compile(rf"(?<![\d.]){date_core}"),
         weekday_re=re.compile(weekday),
         day_after_re=re.compile(rf"{_SEP}(?P<d>\d{{1,2}})\s*[日号]"),
-        ongoing_re=re.compile(rf"[\s\d:：点时分半整{''.join(set(''.join(data['morning_words'] + data['afternoon_words'] + data['noon_words'])))}]{{0,12}}"
+        # after the date, its time (18:00, 下午3点) and then 起: where something began
+        ongoing_re=re.compile(rf"[\s\d:：点时分半整{re.escape(''.join(sorted(set(''.join(hour_words)))))}]{{0,12}}"
                               rf"(?:{_alt(data['ongoing_after'])})"),
         as_of_re=re.compile(rf"(?:{_alt(data['as_of_before'])})\s*$"),
         cued_re=re.compile(rf"(?:{_alt(data['phone_cues'])})[^\d。；！？\n]{{0,8}}?(?P<num>{number})(?![\d.])"
@@ -195,10 +197,13 @@ def _minutes(m: re.Match, tag: str, inherit: str | None = None) -> tuple[int, st
     """(minutes after midnight, the hour word) of a time matched by _time(tag); None when invalid
     (normalize refuses those with its own message)."""
     data = _patterns().data
-    word = m.group(f"{tag}w") if f"{tag}w" in m.re.groupindex else None
-    hour = m.group(f"{tag}h") or m.group(f"{tag}H") if f"{tag}h" in m.re.groupindex else m.group(f"{tag}H")
-    minute = (m.group(f"{tag}m") or m.group(f"{tag}M") or ("30" if m.group(f"{tag}half") else "0")
-              if f"{tag}m" in m.re.groupindex else "0")
+
+    def group(name: str) -> str | None:  # hours_re has only the hour and its word
+        return m.group(tag + name) if tag + name in m.re.groupindex else None
+
+    word = group("w")
+    hour = group("h") or group("H")
+    minute = group("m") or group("M") or ("30" if group("half") else "0")
     if hour is None:
         return None
     h, mi = int(hour), int(minute)
