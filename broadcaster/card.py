@@ -26,6 +26,7 @@ from broadcaster.errors import BadInput, BadInputs, CouldNotDo
 from broadcaster.fsutil import one_line, os_reason
 from broadcaster.i18n import _, ngettext
 from broadcaster.render import RenderOptions, load_all, render_prepared
+from broadcaster.speech.romanize import ascii_name
 
 AUDIO_SUFFIXES = (".mp3", ".wav", ".m4a", ".aac", ".ogg", ".opus", ".flac")
 NOTICE_SUFFIXES = (".yaml", ".yml")
@@ -57,14 +58,8 @@ class CardResult:
 
 
 def ascii_id(text: str) -> str:
-    """An ASCII name part for FAT short-name-safe file names: pinyin for Chinese."""
-    from pypinyin import lazy_pinyin
-
-    words = lazy_pinyin(text, errors=lambda chars: [chars])  # non-Chinese runs stay whole
-    joined = "-".join(w for w in words if w.strip())
-    clean = re.sub(r"[^a-z0-9_]+", "-", joined.lower()).strip("-")
-    clean = re.sub(r"-{2,}", "-", clean)[:40].strip("-")
-    return clean or "track"
+    """An ASCII name part for FAT short-name-safe file names: pinyin for Chinese (as a notice's id)."""
+    return ascii_name(text) or "track"
 
 
 def _manifest_entries(folder: Path) -> dict[str, dict]:
@@ -119,10 +114,13 @@ def check_target(target: Path, replace: bool) -> list[Path]:
 
 
 def export_card(files: list[Path], target: Path, engine: str = "auto", replace: bool = False,
-                on_track: Callable[[CardTrack], None] | None = None) -> CardResult:
+                on_track: Callable[[CardTrack], None] | None = None, channel: str = "",
+                day: str = "", labels: dict[Path, tuple[str, str]] | None = None) -> CardResult:
     """Convert notices and audio files to the loop-player profile and write them to `target`
-    in the given order, with PLAYLIST.txt. Refuses (before writing) a bad input, an
-    unwritable target, or a card without room."""
+    in the given order, with PLAYLIST.txt (headed by the channel's name and the day when given:
+    a schedule's card folder is named in ASCII, `village-2021-10-27`). `labels`: an audio file's
+    (id, title) when the caller knows them (a schedule's plays), else they come from the manifest
+    beside it. Refuses (before writing) a bad input, an unwritable target, or a card without room."""
     if not files:
         raise BadInput(_("no files to put on the card"), _("give notice .yaml files or audio files"))
     _check_inputs(files)
@@ -136,7 +134,7 @@ def export_card(files: list[Path], target: Path, engine: str = "auto", replace: 
     by_path = {p.notice.path: p for p in prepared}
     staging = Path(tempfile.mkdtemp(prefix="broadcaster-card-"))
     try:
-        staged = _convert(files, by_path, staging, profile, engine)
+        staged = _convert(files, by_path, staging, profile, engine, labels or {})
         need = sum(size + _SLACK for _, _, _, size, _ in staged)
         free = shutil.disk_usage(target if target.exists() else target.parent).free
         freed = sum(p.stat().st_size for p in stale)
@@ -154,13 +152,14 @@ def export_card(files: list[Path], target: Path, engine: str = "auto", replace: 
             tracks.append(track)
             if on_track:
                 on_track(track)
-        playlist = _write_playlist(target, tracks)
+        playlist = _write_playlist(target, tracks, channel, day)
         return CardResult(target=target, tracks=tuple(tracks), playlist=playlist)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
 
 
-def _convert(files: list[Path], by_path: dict, staging: Path, profile, engine: str) -> list[tuple]:
+def _convert(files: list[Path], by_path: dict, staging: Path, profile, engine: str,
+             labels: dict[Path, tuple[str, str]]) -> list[tuple]:
     """Each file as a loop-player MP3 in `staging`: (path, ascii id, title, size, duration)."""
     out = []
     used: set[str] = set()
@@ -174,7 +173,8 @@ def _convert(files: list[Path], by_path: dict, staging: Path, profile, engine: s
             r = render_prepared(p, RenderOptions(out_dir=work, engine=engine, profile=profile.name))
             src, ident, title, duration = work / r.file, p.notice.id, p.notice.title, r.duration
         else:
-            entry = _manifest_entries(f.parent).get(f.name, {})
+            entry = (dict(zip(("id", "title"), labels[f])) if f in labels
+                     else _manifest_entries(f.parent).get(f.name, {}))
             ident = entry.get("id") or ascii_id(f.stem)
             title = entry.get("title") or f.stem
             src = work / "track.mp3"
@@ -228,19 +228,22 @@ def _fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
-def playlist_text(tracks: list[CardTrack]) -> str:
+def playlist_text(tracks: list[CardTrack], channel: str = "", day: str = "") -> str:
     """PLAYLIST.txt: number, file, length and title; CRLF and a BOM so Windows Notepad shows it.
 
-    A title is one row: its tabs and line breaks become spaces."""
-    lines = ["编号\t文件\t时长\t标题"]
+    A title is one row: its tabs and line breaks become spaces. The file is the card's table of
+    contents for people (loop players ignore it), in Chinese like the officials who read it; a
+    schedule's card folder starts with a row naming its channel and day."""
+    lines = [f"频道\t{one_line(channel)}\t日期\t{one_line(day)}"] if channel or day else []
+    lines.append("编号\t文件\t时长\t标题")
     for t in tracks:
         minutes, seconds = divmod(int(round(t.duration)), 60)
         lines.append(f"{t.number:03d}\t{t.name}\t{minutes}:{seconds:02d}\t{one_line(t.title)}")
     return "\r\n".join(lines) + "\r\n"
 
 
-def _write_playlist(target: Path, tracks: list[CardTrack]) -> Path:
+def _write_playlist(target: Path, tracks: list[CardTrack], channel: str = "", day: str = "") -> Path:
     path = target / PLAYLIST
-    data = playlist_text(tracks).encode("utf-8-sig")
+    data = playlist_text(tracks, channel, day).encode("utf-8-sig")
     _write_in_order(path, lambda fout: fout.write(data))
     return path

@@ -10,7 +10,8 @@ from broadcaster import yamlsource
 from broadcaster.engine_specs import ENGINE_CHOICES
 from broadcaster.errors import BadInput, InputWarning, raise_all
 from broadcaster.i18n import N_, _
-from broadcaster.vocabulary import JINGLE_FORMS, PRIORITIES
+from broadcaster.speech.romanize import ascii_name
+from broadcaster.vocabulary import CLOCK_FIX, CLOCKS, JINGLE_FORMS, PRIORITIES
 from broadcaster.yamlsource import YamlDoc
 
 ID_RE = re.compile(r"\A[a-z0-9_-]+\Z")  # \Z, not $: "$" also matches before a final newline
@@ -35,6 +36,7 @@ COMMON_FIELDS: dict[str, tuple[tuple[type, ...], str]] = {
     "closing_chime": ((bool,), N_("true or false")),
     "music": ((str,), N_("the name of a music file in this notice's folder")),
     "gap": ((int, float), N_("seconds between readings, e.g. 1.5")),
+    "clock": ((int,), N_("12 (下午五点, the default) or 24 (十七点)")),
 }
 NOTICE_FIELDS = {**COMMON_FIELDS,
                  "template": ((str,), N_("a built-in template name or the name of a .j2 file")),
@@ -87,12 +89,26 @@ class Notice:
     options: dict = field(default_factory=dict)  # program options (lead, chime, gap, ...)
     doc: YamlDoc | None = field(default=None, compare=False, repr=False)
     warnings: tuple[InputWarning, ...] = field(default=(), compare=False, repr=False)  # said, never stopping
+    id_from: str = "id"             # where the id came from: id (written), file (its name), title
 
     def error(self, what: str, fix: str = "", *keys: Any) -> BadInput:
         """A BadInput placed at a key of this notice's file."""
         if self.doc is None:
             return BadInput(what, fix, self.path)
         return self.doc.error(what, fix, *keys)
+
+    def id_clash(self, other: Path) -> BadInput:
+        """This notice's id is another file's too: two programs would be one audio file (and one slot).
+
+        Said where the id comes from, so that an official who never wrote an id knows what to add."""
+        if self.id_from == "id":
+            return self.error(_("id '{id}' is also used by {other}").format(id=self.id, other=other),
+                              _("give each notice its own id"), "id")
+        what = (_("the id '{id}', made from the title, is also used by {other}") if self.id_from == "title"
+                else _("the id '{id}', made from the file name, is also used by {other}"))
+        return self.error(what.format(id=self.id, other=other),
+                          _("give this notice an id of its own: add a line `id: {suggestion}`").format(
+                              suggestion=f"{self.id}-2"), "title" if self.id_from == "title" else ())
 
 
 def load_notice(path: str | Path) -> Notice:
@@ -177,14 +193,17 @@ def read_notice(doc: YamlDoc, defaults: dict | None = None) -> tuple[Notice, lis
             problems.append(exc)
             return None
 
-    nid = attempt(_id, doc, data) or _stand_in_id(doc)
+    title = attempt(_title, doc, data)
+    nid, id_from = attempt(_id, doc, data, title or "") or (_stand_in_id(doc), "id")
+    # no title: the id stands in, or a Chinese file name (停水通知.yaml) rather than its pinyin
+    default_title = doc.path.stem if id_from == "file" and nid != doc.path.stem.lower() else nid
     repeat = attempt(_repeat, doc, data, defaults) or 2
     engine = attempt(_one_of, doc, data, "engine", ENGINES, defaults.get("engine"), N_("unknown engine '{value}'"))
     priority = attempt(_one_of, doc, data, "priority", PRIORITIES, "normal", N_("unknown priority '{value}'")) or "normal"
     attempt(_gap, doc, data)
+    attempt(_clock, doc, data)
     variables = _vars(doc, data.get("vars", {}), problems, cut)
-    title = attempt(_title, doc, data)
-    options = {k: data[k] for k in ("emphasis", "lead", "chime", "closing_chime", "music", "gap")
+    options = {k: data[k] for k in ("emphasis", "lead", "chime", "closing_chime", "music", "gap", "clock")
                if k in data}
     if isinstance(options.get("emphasis"), str):
         options["emphasis"] = [options["emphasis"]]
@@ -196,11 +215,11 @@ def read_notice(doc: YamlDoc, defaults: dict | None = None) -> tuple[Notice, lis
         if form is not None and form not in JINGLE_FORMS:
             problems.append(doc.error(_("unknown jingle form '{form}'").format(form=form),
                                       _choices(form, JINGLE_FORMS), "form"))
-        return Notice(path=doc.path, id=nid, title=title or nid, kind="jingle",
+        return Notice(path=doc.path, id=nid, title=title or default_title, kind="jingle",
                       lines=tuple(line.strip() for line in lines if isinstance(line, str)), form=form,
                       voice=data.get("voice", defaults.get("voice")), repeat=repeat,
                       vars=variables, engine=engine, priority=priority, options=options, doc=doc,
-                      warnings=tuple(warnings)), problems
+                      id_from=id_from, warnings=tuple(warnings)), problems
 
     has_template, has_text = "template" in doc.data, "text" in doc.data
     text = data.get("text")
@@ -239,9 +258,10 @@ def read_notice(doc: YamlDoc, defaults: dict | None = None) -> tuple[Notice, lis
     nothing = has_template == has_text and "parts" not in doc.data and "recording" not in doc.data
     template = None if nothing or "parts" in doc.data or "recording" in doc.data else data.get("template")
     text = None if text is None or nothing or "parts" in doc.data else str(text)
-    return Notice(path=doc.path, id=nid, title=title or nid, template=template, text=text, recording=recording,
-                  parts=parts or (), voice=data.get("voice", defaults.get("voice")), repeat=repeat, vars=variables,
-                  engine=engine, priority=priority, options=options, doc=doc, warnings=tuple(warnings)), problems
+    return Notice(path=doc.path, id=nid, title=title or default_title, template=template, text=text,
+                  recording=recording, parts=parts or (), voice=data.get("voice", defaults.get("voice")),
+                  repeat=repeat, vars=variables, engine=engine, priority=priority, options=options, doc=doc,
+                  id_from=id_from, warnings=tuple(warnings)), problems
 
 
 # Fields whose values are words (read out, or shown as the title): a comment after one is lost text.
@@ -340,18 +360,25 @@ def _part(doc: YamlDoc, item: Any, i: int) -> Part:
     return Part(**as_text)
 
 
-def _id(doc: YamlDoc, data: dict) -> str:
+def _id(doc: YamlDoc, data: dict, title: str) -> tuple[str, str]:
+    """The id and where it came from: `id:` as written; else the file name when it is one (hesuan.yaml);
+    else the title's pinyin, else the file name's (停水通知.yaml -> tingshui-tongzhi)."""
     nid = data.get("id")
     if nid is None:
-        nid = doc.path.stem.lower()
-        if not ID_RE.match(nid):
-            raise doc.error(_("the file name '{name}' cannot be used as an id").format(name=doc.path.stem),
-                            _("add a line `id: ...` using a-z, 0-9, - and _ (e.g. id: hesuan-round8)"))
+        stem = doc.path.stem
+        if ID_RE.match(stem.lower()):
+            return stem.lower(), "file"
+        for text, source in ((title, "title"), (stem, "file")):
+            derived = ascii_name(text)
+            if derived:
+                return derived, source
+        raise doc.error(_("the file name '{name}' cannot be used as an id").format(name=stem),
+                        _("add a line `id: ...` using a-z, 0-9, - and _ (e.g. id: hesuan-round8)"))
     elif not ID_RE.match(nid):
         suggestion = re.sub(r"[^a-z0-9_-]+", "-", nid.lower()).strip("-") or "notice-1"
         raise doc.error(_("id '{id}' may use only a-z, 0-9, - and _").format(id=nid),
                         _("for example `id: {suggestion}`").format(suggestion=suggestion), "id")
-    return nid
+    return nid, "id"
 
 
 def _repeat(doc: YamlDoc, data: dict, defaults: dict) -> int:
@@ -374,6 +401,13 @@ def _gap(doc: YamlDoc, data: dict) -> None:
     gap = data.get("gap")
     if gap is not None and not 0 <= gap <= 30:
         raise doc.error(_("gap {n} is out of range").format(n=gap), _("use seconds from 0 to 30"), "gap")
+
+
+def _clock(doc: YamlDoc, data: dict) -> None:
+    """`clock: 24` reads times as 十七点 instead of 下午五点 (speech/voices.clock_setting)."""
+    value = data.get("clock", 12)
+    if isinstance(value, bool) or value not in CLOCKS:
+        raise doc.error(_("clock {value} is not 12 or 24").format(value=value), _(CLOCK_FIX), "clock")
 
 
 def _title(doc: YamlDoc, data: dict) -> str:

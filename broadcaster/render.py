@@ -22,6 +22,7 @@ from broadcaster.notice import FOLDER_FILES, Notice, load_notice, read_notice
 from broadcaster.resources import templates_dir
 from broadcaster.script import Recording, Script, Speech, build_script, frame_program, recording_path
 from broadcaster.script.checks import check_notice, today
+from broadcaster.script.template import PLACES
 from broadcaster.speech.lexicon import USER_LEXICON, user_lexicon_for
 from broadcaster.speech.spoken import spoken_text
 from broadcaster.speech.voices import VoiceProfile, get_profile
@@ -160,6 +161,8 @@ def examine_notice(notice: Notice, errors=(), voice_override: str | None = None,
         voice = get_profile(None)  # the rest is still worth checking with the default voice
     if speaker:
         voice = voice.with_speaker(speaker)
+    if "clock" in notice.options:  # the notice's own `clock: 24` over the voice profile's
+        voice = replace(voice, clock=int(notice.options["clock"]))
     script = None
     broken = {e.key[0] for e in errors if e.key}  # a jingle's form or lines in error: no beat grid to make
     says = notice.text is not None or notice.template is not None or notice.lines or notice.recording or notice.parts
@@ -280,7 +283,8 @@ def input_files(notice: Notice) -> list[Path]:
     Batch and schedule renders hash these to skip unchanged work; a cluster ships them to workers.
     """
     folder = notice.path.parent
-    found = [notice.path, folder / "defaults.yaml", folder / USER_LEXICON, *sorted(folder.glob("*.j2"))]
+    found = [notice.path, folder / "defaults.yaml", folder / USER_LEXICON, *sorted(folder.glob("*.j2")),
+             templates_dir() / PLACES]  # the words that follow the place (村民/居民), the lead line's too
     if notice.template:
         name = notice.template
         found.append(folder / name if name.endswith(".j2") else templates_dir() / f"{name}.j2")
@@ -345,10 +349,7 @@ def examine_all(paths: list[Path], program=None, timezone: str | None = None,
         found = examine(path, program, timezone, level)
         p = found.prepared
         if p is not None and p.notice.id in seen:
-            twice = p.notice.error(_("id '{id}' is also used by {other}").format(id=p.notice.id,
-                                                                               other=seen[p.notice.id]),
-                                   _("give each notice its own id"), "id")
-            found = replace(found, prepared=None, errors=(twice,))
+            found = replace(found, prepared=None, errors=(p.notice.id_clash(seen[p.notice.id]),))
         elif p is not None:
             seen[p.notice.id] = path
         out.append(found)

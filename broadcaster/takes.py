@@ -50,14 +50,16 @@ def with_take(notice: Notice, name: str, part: int | None = None) -> Notice:
     """The notice with the take `name` where its recording goes.
 
     A recording notice: its `recording:`. A notice in parts: part `part` (a recording part, or a
-    `say:` part whose text the take reads aloud). A notice written as text or from a template: a
-    recording notice whose words are that text.
+    `say:` part whose text the take reads aloud), or a new part at the end when `part` is one past the
+    last. A notice written as text or from a template: a recording notice whose words are that text.
     """
     if part is not None:
-        if not notice.parts or not 0 <= part < len(notice.parts):
+        if not notice.parts or not 0 <= part <= len(notice.parts):
             raise notice.error(_("the notice has no part {n}").format(n=part + 1),
                                _("choose one of its parts: 1 to {count}").format(count=len(notice.parts)),
                                "parts")
+        if part == len(notice.parts):  # one past the last: a new recording part at the end
+            return replace(notice, parts=(*notice.parts, Part(recording=name)))
         old = notice.parts[part]
         parts = list(notice.parts)
         parts[part] = Part(recording=name, text=old.text if old.recording is not None else old.say)
@@ -107,9 +109,9 @@ def preview_take(notice_path: Path, data: bytes, filename: str, out_dir: Path, p
     return Preview(name=name, rendered=rendered, notice=variant)
 
 
-def save_take(notice_path: Path, data: bytes, filename: str, part: int | None = None) -> str:
-    """Keep a take in the notice's folder (录音/<id>.<ext>, written whole or not at all) and return the name
-    to write in the notice. The take is checked first: a bad one is bad input and nothing is written."""
+def check_take(notice_path: Path, data: bytes, filename: str, part: int | None = None) -> Notice:
+    """The notice as it would read with this take in place, once the take and the rest of the notice are
+    checked (the take is cleaned once: cached by content). BadInput for a bad take; nothing is written."""
     notice = load_notice(notice_path)
     name = take_name(notice, filename, part)
     variant = with_take(notice, name, part)
@@ -117,6 +119,14 @@ def save_take(notice_path: Path, data: bytes, filename: str, part: int | None = 
         take = Path(scratch) / Path(name).name
         take.write_bytes(_checked_bytes(data))
         prepare(variant, takes={name: take})  # the take's sound, and the rest of the notice
+    return variant
+
+
+def save_take(notice_path: Path, data: bytes, filename: str, part: int | None = None) -> str:
+    """Keep a take in the notice's folder (录音/<id>.<ext>, written whole or not at all) and return the name
+    to write in the notice. The take is checked first: a bad one is bad input and nothing is written."""
+    variant = check_take(notice_path, data, filename, part)
+    name = take_name(variant, filename, part)
     write_bytes(notice_path.parent / name, data)
     check_recordings(variant)  # as saved: inside the folder, an ordinary file (cleaned already: cached)
     return name

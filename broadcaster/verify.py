@@ -6,7 +6,7 @@ text (broadcaster/listen.py, pieces cut at pauses) is compared with it:
 - characters heard right = 1 − CER, where CER = edit distance / reference length over the
   characters left after removing punctuation and spaces (never below 0);
 - pinyin error rate = edit distance / reference length over toneless pinyin syllables
-  (pypinyin, read in context), so a homophone written with another character (在/再, 幺/要)
+  (read in context by the same front end the voices read with, speech/pinyin.py), so a homophone written with another character (在/再, 幺/要)
   is not an error, while a syllable heard as another (注意 zhu yi → 驻营 zhu ying) is.
 
 The listener writes numbers as digits (8点, 60岁, 13911112222); each digit run becomes the
@@ -25,6 +25,8 @@ from broadcaster.errors import AudioError, BadInput, Unplayable
 from broadcaster.i18n import _
 from broadcaster.listen import Listener
 from broadcaster.player.audiofile import inspect
+from broadcaster.speech.characters import HAN
+from broadcaster.speech.pinyin import mandarin_pinyin
 from broadcaster.speech.voices import get_profile
 from broadcaster.yamlsource import read_text
 
@@ -163,13 +165,19 @@ def numbers_as_said(heard: str, reference: str) -> str:
 
 
 def syllables(text: str, tones: bool = False) -> list[str]:
-    """One pinyin syllable per Han character (read in context; toneless unless `tones`),
-    other characters as they are."""
-    from pypinyin import Style, pinyin
-
-    style = Style.TONE3 if tones else Style.NORMAL
-    return [item[0] for item in pinyin(text, style=style, neutral_tone_with_five=True,
-                                        errors=lambda chunk: [[c] for c in chunk])]
+    """One pinyin syllable per character that `clean` keeps (toneless unless `tones`), read by the
+    voices' own front end (speech.pinyin.mandarin_pinyin: the polyphone rules, word fixes and tone
+    sandhi the engines read with), over the text with its punctuation, so that the context is the
+    one the voice had (添衣，着凉 is not 衣着). Other characters as they are."""
+    text = text.lower()
+    out = []
+    for char, syllable in zip(text, mandarin_pinyin(text)):
+        if unicodedata.category(char)[0] not in "LN" or char.isspace():
+            continue
+        if HAN.match(char) and not tones:
+            syllable = syllable.rstrip("012345")
+        out.append(syllable)
+    return out
 
 
 def score(reference: str, heard: str) -> Score:
@@ -177,11 +185,12 @@ def score(reference: str, heard: str) -> Score:
     from rapidfuzz.distance import Levenshtein
 
     ref = clean(reference)
-    hyp = clean(numbers_as_said(heard, reference))
-    ref_py, hyp_py = syllables(ref), syllables(hyp)
+    heard = numbers_as_said(heard, reference)
+    hyp = clean(heard)
+    ref_py, hyp_py = syllables(reference), syllables(heard)
     return Score(characters=len(ref), char_edits=Levenshtein.distance(ref, hyp),
                  syllables=len(ref_py), pinyin_edits=Levenshtein.distance(ref_py, hyp_py),
-                 tone_edits=Levenshtein.distance(syllables(ref, True), syllables(hyp, True)),
+                 tone_edits=Levenshtein.distance(syllables(reference, True), syllables(heard, True)),
                  differences=_differences(ref, hyp, ref_py, hyp_py))
 
 

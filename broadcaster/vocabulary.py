@@ -1,6 +1,6 @@
 """The domain's shared words and defaults: priorities, jingle forms, the time zone, quiet hours, as-run statuses.
 
-The lowest layer: constants only, plus the one lookup that shows a status in the user's
+The lowest layer: constants only, plus the lookups that show a priority or a status in the user's
 language. The English values are what files, the log, CSV and JSON keep; people see the words.
 """
 from __future__ import annotations
@@ -13,6 +13,13 @@ PRIORITY_RANK = {p: rank for rank, p in enumerate(PRIORITIES)}  # a higher one k
 URGENT_PRIORITIES = ("urgent", "emergency")                     # cut in on a route, open with the urgent chime
 PRIORITY_CHIME = {p: "urgent" if p in URGENT_PRIORITIES else "attention" for p in PRIORITIES}  # opening chime
 JINGLE_FORMS = ("三三七", "三句半", "七言", "快板")
+# how times are read: 12 with the part of the day (下午五点, the default), 24 as written (十七点);
+# a voice profile's or a notice's `clock:` (speech/normalize.py, data/speech/clock.yaml)
+CLOCKS = (12, 24)
+CLOCK_FIX = N_("write clock: 12 (下午五点, the default) or clock: 24 (十七点)")
+# the priorities in words, for people (files, the log, CSV and JSON keep the English values above)
+PRIORITY_LABELS = {"background": N_("background"), "normal": N_("normal"), "urgent": N_("urgent"),
+                   "emergency": N_("emergency")}
 
 # ---------------------------------------------------------------- schedules and the player
 TIMEZONE = "Asia/Shanghai"            # a schedule's and a saved plan's zone when they name none
@@ -30,3 +37,8 @@ STATUS_LABELS = {"played": N_("played"), "late": N_("late"), "missed": N_("misse
 def status_label(status: str) -> str:
     """A status as the user reads it ('played' -> '已播' in Chinese); unknown values as they are."""
     return _(STATUS_LABELS[status]) if status in STATUS_LABELS else status
+
+
+def priority_label(priority: str) -> str:
+    """A priority as the user reads it ('emergency' -> '紧急' in Chinese); unknown values as they are."""
+    return _(PRIORITY_LABELS[priority]) if priority in PRIORITY_LABELS else priority

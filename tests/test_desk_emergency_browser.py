@@ -45,7 +45,7 @@ def test_the_emergency_button_in_a_browser_reaches_the_player(desk, browser, tmp
         for _ in range(3):
             pressed.click()
         assert not EC.alert_is_present()(browser)
-        WebDriverWait(browser, DEADLINE).until(lambda d: "village" in status.text)
+        WebDriverWait(browser, DEADLINE).until(lambda d: "大喇叭" in status.text)  # the channel by its name
         assert not pressed.get_property("disabled")  # the answer is in: the next emergency can be sent
         shot("emergency-answered")
         _until(lambda: _rows(log, "SELECT id FROM onair WHERE notice = 'truck-arrival'"), "the play on air")

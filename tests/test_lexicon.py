@@ -224,10 +224,10 @@ def test_neural_engine_speaks_the_users_pinyin(run, tmp_path):
     from broadcaster.engines.neural import phonemes
     from broadcaster.speech.lexicon import Pronunciation
 
-    fix = (Pronunciation("曾家", ("zeng1", "jia1")),)
-    assert phonemes("曾家村的村民")[1:3] == ["c", "eng2"] and phonemes("曾家村的村民", fix)[1:3] == ["z", "eng1"]
-    notice = "id: n\ntext: 曾家村的村民请注意。\nrepeat: 1\nengine: neural\nchime: false\n"
-    write(tmp_path / "fixed" / "lexicon.yaml", "pronounce:\n  - {word: 曾家, pinyin: zeng1 jia1, say: 增家}\n")
+    fix = (Pronunciation("解家", ("xie4", "jia1")),)  # the surname Xiè, read jiě without it
+    assert phonemes("解家村的村民")[1:3] == ["j", "ie3"] and phonemes("解家村的村民", fix)[1:3] == ["x", "ie4"]
+    notice = "id: n\ntext: 解家村的村民请注意。\nrepeat: 1\nengine: neural\nchime: false\n"
+    write(tmp_path / "fixed" / "lexicon.yaml", "pronounce:\n  - {word: 解家, pinyin: xie4 jia1, say: 谢家}\n")
     for folder in ("fixed", "plain", "again"):
         write(tmp_path / folder / "n.yaml", notice)
         assert run("render", tmp_path / folder / "n.yaml", "-o", tmp_path / "out" / folder).code == 0

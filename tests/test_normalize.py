@@ -75,7 +75,7 @@ def test_invalid_time_or_date_is_refused_naming_the_value(text, value):
 
 
 @pytest.mark.parametrize("text,spoken", [("2024年2月29日", "二零二四年二月二十九日"), ("2月29日", "二月二十九日"),
-                                         ("24:00", "二十四点"), ("0:00", "零点")])
+                                         ("24:00", "晚上十二点"), ("0:00", "凌晨十二点")])
 def test_edge_values_that_are_valid(text, spoken):
     assert normalize(text) == spoken
 
@@ -101,8 +101,8 @@ def test_no_digit_or_symbol_ever_survives():
 def test_rewrites_are_recorded_in_order():
     text, hits = normalize_with_hits("5月8号8:00-11:30，电话13911112222")
     assert [h.rule for h in hits] == ["phone", "date", "time"]
-    assert hits[2].written == "8:00-11:30" and hits[2].spoken == "八点到十一点半"
-    assert text == "五月八号八点到十一点半，电话幺三九幺幺幺幺二二二二"
+    assert hits[2].written == "8:00-11:30" and hits[2].spoken == "上午八点到十一点半"
+    assert text == "五月八号上午八点到十一点半，电话幺三九幺幺幺幺二二二二"
 
 
 def test_cantonese_reads_one_as_yat_not_yao():
@@ -114,7 +114,7 @@ def test_cantonese_reads_one_as_yat_not_yao():
 def test_cli_prints_what_the_engine_gets(run):
     r = run("normalize", "核酸检测时间7:30-10:00，咨询电话13911112222")
     assert r.code == 0
-    assert r.out.strip() == "核酸检测时间七点半到十点，咨询电话幺三九幺幺幺幺二二二二"
+    assert r.out.strip() == "核酸检测时间上午七点半到十点，咨询电话幺三九幺幺幺幺二二二二"
 
 
 def test_cli_json_shows_steps_and_rewrites(run):

@@ -148,7 +148,7 @@ def test_render_a_dialect_notice_end_to_end(run, tmp_path):
     r = run("render", notice, "-o", out, "--engine", "espeak", "--format", "wav")
     assert r.code == 0, r.err
     transcript = (out / "hesuan.txt").read_text(encoding="utf-8")
-    assert "十月二十七日八点到十一点半" in transcript and "莫乱跑" in transcript
+    assert "十月二十七日上午八点到十一点半" in transcript and "莫乱跑" in transcript
     assert "幺三九幺幺幺幺二二二二" in transcript
     assert not re.search(r"[0-9:\-/%℃+~]", transcript)
     wav = out / "hesuan.wav"

@@ -143,14 +143,14 @@ def test_plan_gives_its_moves_and_drops_in_chinese(run, tmp_path, zh, monkeypatc
     assert r.code == 0, r.err
     lines = r.out.splitlines()
     moved = next(line for line in lines if line.startswith("→"))
-    assert re.search(r"停水通知  （推迟了 0 分 \d+ 秒：hesuan（urgent）占了 08:00:00-08:00:\d\d）$", moved), moved
+    assert re.search(r"停水通知  （推迟了 0 分 \d+ 秒：核酸检测（加急）占了 08:00:00-08:00:\d\d）$", moved), moved
     dropped = next(line for line in lines if line.startswith("✕"))
     assert "23:00:00" in dropped and dropped.endswith("（落在静音时段 22:00-06:00 里）")
     assert lines[-1] == "共 3 次播出：按时 1 次，挪后 1 次，取消 1 次"
     chinese_only(r.out)
     monkeypatch.setenv("BROADCASTER_LANG", "en")
     r = run("plan", sched, "--from", "2021-10-27", "--engine", "espeak")
-    assert re.search(r"\(moved 0 min \d+ s later: hesuan \(urgent\) holds 08:00:00-08:00:\d\d\)$", r.out, re.M)
+    assert re.search(r"\(moved 0 min \d+ s later: 核酸检测 \(urgent\) holds 08:00:00-08:00:\d\d\)$", r.out, re.M)
     assert "(inside quiet hours 22:00-06:00)" in r.out
     assert r.out.splitlines()[-1] == "3 plays: 1 planned, 1 moved, 1 dropped"
 

@@ -103,15 +103,17 @@ def jingle_compose_command(form: str, topics: str, place: str, who: str, n_lines
     """
     from broadcaster.fsutil import write_text
     from broadcaster.jingle.compose import compose
+    from broadcaster.notice import ID_RE
+    from broadcaster.speech.romanize import ascii_name
     from broadcaster.speech.voices import get_profile
 
     profile = get_profile(voice)
     names = [t for t in re.split(r"[,，、\s]+", topics) if t]
     result = compose(form, names, place=place, lines=n_lines, voice=profile, seed=seed,
                      strictness=strictness, who=who)
-    if jingle_id is None and out:
-        stem = re.sub(r"[^a-z0-9_-]+", "-", Path(out).stem.lower()).strip("-")
-        jingle_id = stem or None
+    if jingle_id is None and out:  # the file's name, or its pinyin (顺口溜.yaml -> shunkouliu), as a notice's id
+        stem = Path(out).stem.lower()
+        jingle_id = stem if ID_RE.fullmatch(stem) else ascii_name(stem) or None
     text = result.to_yaml(jingle_id, title)
     if out:
         write_text(out, text)

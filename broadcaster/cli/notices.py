@@ -330,14 +330,21 @@ def _dialect_notes(done: list) -> list[str]:
               help="Also apply the pronunciation fixes in this engine's form.")
 @click.option("--lexicon", "lexicon", type=click.Path(dir_okay=False), default=None,
               help="Also apply a folder's lexicon.yaml (its words and pronunciations).")
+@click.option("--clock", type=click.Choice(["12", "24"]), default=None,
+              help="12: times with the part of the day (下午五点); 24: as written (十七点). Default: the voice's.")
 @click.option("--json", "as_json", is_flag=True, help="Also show each step and every rewrite.")
-def normalize_command(text: str, voice: str | None, engine: str | None, lexicon: str | None, as_json: bool) -> None:
+def normalize_command(text: str, voice: str | None, engine: str | None, lexicon: str | None, clock: str | None,
+                      as_json: bool) -> None:
     """Print exactly the text the engine will be given (TEXT '-' reads standard input).
 
     \b
     Examples:
       broadcaster normalize "核酸检测时间7:30-10:00，咨询电话13911112222"
-        -> 核酸检测时间七点半到十点，咨询电话幺三九幺幺幺幺二二二二
+        -> 核酸检测时间上午七点半到十点，咨询电话幺三九幺幺幺幺二二二二
+      broadcaster normalize "开放时间8:00-17:00"
+        -> 开放时间早上八点到下午五点
+      broadcaster normalize --clock 24 "开放时间8:00-17:00"
+        -> 开放时间八点到十七点
       broadcaster normalize --voice sichuan_chongqing "不要出门，在家里待着"
         -> 莫出门，在屋头待着
       broadcaster normalize --voice cantonese "我们现在不要出门"
@@ -352,6 +359,9 @@ def normalize_command(text: str, voice: str | None, engine: str | None, lexicon:
     if text == "-":
         text = sys.stdin.read().strip()
     profile = get_profile(voice)
+    if clock:
+        from dataclasses import replace
+        profile = replace(profile, clock=int(clock))
     words, sounds = (), ()
     if lexicon:
         from broadcaster.speech.lexicon import load_user_lexicon

@@ -1,4 +1,5 @@
-"""Printing shared by several commands: JSON output, the proof-listening verdicts (`render --verify`, `verify`)."""
+"""Printing shared by several commands: JSON output, columns with Chinese in them, the proof-listening verdicts
+(`render --verify`, `verify`)."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -14,6 +15,19 @@ def echo_json(data: object, indent: int | None = 2) -> None:
     import json  # here, not at the top: `broadcaster --help` never loads it (about 1.5 ms of a ~65 ms start)
 
     click.echo(json.dumps(data, ensure_ascii=False, indent=indent))
+
+
+def width(text: str) -> int:
+    """The terminal columns `text` takes (a Chinese character takes two)."""
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def pad(text: str, columns: int, right: bool = False) -> str:
+    """`text` padded to `columns` terminal columns (a Chinese character takes two)."""
+    fill = " " * max(columns - width(text), 0)
+    return fill + text if right else text + fill
 
 
 def listen_and_report(paths: list[Path], as_json: bool) -> list:

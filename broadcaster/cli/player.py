@@ -9,9 +9,9 @@ from pathlib import Path
 import click
 
 from broadcaster.cli.options import log_file_path, log_option
-from broadcaster.cli.output import echo_json
+from broadcaster.cli.output import echo_json, pad
 from broadcaster.errors import BadInput, BroadcasterError, ExitStatus
-from broadcaster.i18n import _
+from broadcaster.i18n import _, ngettext
 from broadcaster.vocabulary import TIMEZONE
 
 
@@ -178,8 +178,8 @@ def play_command(what: str, channel: str | None, priority: str, mode: str | None
     if targets:
         answers = send(log, targets, audio, priority, mode_name, wait)
         if as_json:
-            rows = [{"channel": a.channel, "accepted": a.accepted, "already_airing": a.already, "note": a.note,
-                     "pid": a.daemon.pid} for a in answers]
+            rows = [{"channel": a.channel, "channel_name": a.channel_name, "accepted": a.accepted,
+                     "already_airing": a.already, "note": a.note, "pid": a.daemon.pid} for a in answers]
             out: dict = {"sent_to_player": True, "answers": rows}
             if wait_done:
                 out["outcome"] = [{k: r[k] for k in ("channel", "status", "reason", "actual_start_iso",
@@ -190,10 +190,11 @@ def play_command(what: str, channel: str | None, priority: str, mode: str | None
             for a in answers:
                 said = (_("{channel}: {note} (player pid {pid})") if a.accepted
                         else _("{channel}: refused: {note} (player pid {pid})"))
-                click.echo(said.format(channel=a.channel, note=a.note, pid=a.daemon.pid))
+                click.echo(said.format(channel=a.channel_name, note=a.note, pid=a.daemon.pid))
             if wait_done:
                 for r in wait_for_outcome(log, answers, timeout=3600):
-                    click.echo(f"{r['channel']}: {status_label(r['status'])} {r['actual_start_iso'] or ''}"
+                    click.echo(f"{r['channel_name'] or r['channel']}: {status_label(r['status'])} "
+                               f"{r['actual_start_iso'] or ''}"
                                f"{' — ' + r['reason'] if r['reason'] else ''}")
         if not all(a.accepted for a in answers):
             raise click.exceptions.Exit(ExitStatus.FAILED)
@@ -228,18 +229,22 @@ def play_command(what: str, channel: str | None, priority: str, mode: str | None
 @click.option("--to", "end", default=None, help="Last day, YYYY-MM-DD (inclusive).")
 @click.option("--channel", default=None, help="Only this channel.")
 @click.option("--csv", "as_csv", is_flag=True, help="Rows as CSV (for a spreadsheet).")
+@click.option("--report", "as_report", is_flag=True,
+              help="The report to forward (CSV for Excel): date, time, channel, notice, result, remarks, "
+                   "in your language; plays that broke in are marked.")
 @click.option("--json", "as_json", is_flag=True, help="Rows and daily totals as JSON.")
 @click.option("--totals", is_flag=True, help="Only the daily totals per channel.")
 @log_option()
 @click.option("-o", "--out", "out", default=None, type=click.Path(dir_okay=False),
-              help="With --csv: write the CSV into this file instead of printing it.")
-def log_command(start: str | None, end: str | None, channel: str | None, as_csv: bool, as_json: bool, totals: bool,
-            log_path: str | None, out: str | None) -> None:
+              help="With --csv or --report: write the CSV into this file instead of printing it.")
+def log_command(start: str | None, end: str | None, channel: str | None, as_csv: bool, as_report: bool,
+                as_json: bool, totals: bool, log_path: str | None, out: str | None) -> None:
     """Report what went on air (播出记录), with daily totals per channel.
 
     \b
     Examples:
       broadcaster log --from 2021-10-27 --to 2021-10-29
+      broadcaster log --from 2021-10-01 --to 2021-10-31 --report -o 播出报表.csv   # for the township
       broadcaster log --from yesterday --channel village --csv -o 播出记录.csv
       broadcaster log --json | jq '.totals'
     CSV is UTF-8 with a BOM (so Excel reads the Chinese), one row per line.
@@ -250,8 +255,10 @@ def log_command(start: str | None, end: str | None, channel: str | None, as_csv:
     from broadcaster.vocabulary import STATUSES, status_label
     from broadcaster.player.control import parse_day
 
-    if out and not as_csv:
-        raise BadInput(_("-o is for --csv"), _("add --csv, or leave out -o to print the report"))
+    if as_report and (as_csv or as_json or totals):
+        raise BadInput(_("--report is a file of its own"), _("leave out --csv, --json and --totals"))
+    if out and not (as_csv or as_report):
+        raise BadInput(_("-o is for --csv or --report"), _("add --csv or --report, or leave out -o to print the log"))
     first = parse_day(start, "--from") if start else None
     last = parse_day(end, "--to") if end else None
     if first and last and last < first:
@@ -266,41 +273,40 @@ def log_command(start: str | None, end: str | None, channel: str | None, as_csv:
         echo_json({"totals": report.totals} if totals else
                   {"rows": report.rows, "totals": report.totals})
         return
-    if as_csv:
-        from broadcaster.player.asrun_report import csv_bytes  # the desk's CSV download writes the same bytes
+    if as_csv or as_report:
+        # the desk's downloads write the same bytes
+        from broadcaster.player.asrun_report import csv_bytes, report_bytes
 
         # bytes, not text: the BOM and the Chinese must survive a Windows console's code page
-        data = csv_bytes(report.totals if totals else report.rows, TOTAL_FIELDS if totals else ROW_FIELDS)
+        data = (report_bytes(report.rows) if as_report else
+                csv_bytes(report.totals if totals else report.rows, TOTAL_FIELDS if totals else ROW_FIELDS))
         if out:
             from broadcaster.fsutil import write_bytes
             write_bytes(out, data)
+            if as_report:
+                click.echo(ngettext("wrote {n} play to {file} (open it with Excel or WPS)",
+                                    "wrote {n} plays to {file} (open it with Excel or WPS)",
+                                    len(report.rows)).format(n=len(report.rows), file=out))
         else:
             click.echo(data, nl=False)  # bytes go to the binary stream as they are
         return
+    names = {r["channel"]: r["channel_name"] for r in report.rows if r["channel_name"]}  # 长乐村大喇叭, not village
     if not totals:
         for r in report.rows:
             planned, started = row_times(r)
-            click.echo(f"{planned:19s}  {started:12s}  {_pad(r['channel'], 10)} {_pad(status_label(r['status']), 11)} "
+            click.echo(f"{planned:19s}  {started:12s}  {pad(r['channel_name'] or r['channel'], 10)} "
+                       f"{pad(status_label(r['status']), 11)} "
                        f"{r['notice']}"
                        f"{'  ' + r['title'] if r['title'] else ''}{'  — ' + r['reason'] if r['reason'] else ''}")
         if report.rows:
             click.echo("")
-    click.echo(_pad(_("day"), 11) + " " + _pad(_("channel"), 11) + " "
-               + " ".join(_pad(status_label(s), 11, right=True) for s in STATUSES) + "   " + _("on air"))
+    click.echo(pad(_("day"), 11) + " " + pad(_("channel"), 11) + " "
+               + " ".join(pad(status_label(s), 11, right=True) for s in STATUSES) + "   " + _("on air"))
     for t in report.totals:
-        click.echo(f"{t['day']:11s} {_pad(t['channel'], 11)} " + " ".join(f"{t[s]:11d}" for s in STATUSES)
+        click.echo(f"{t['day']:11s} {pad(names.get(t['channel'], t['channel']), 11)} " + " ".join(f"{t[s]:11d}" for s in STATUSES)
                    + "   " + _("{minutes:6.1f} min").format(minutes=t["seconds_on_air"] / 60))
     if not report.rows:
         click.echo(_("(nothing logged in that range)"))
-
-
-def _pad(text: str, width: int, right: bool = False) -> str:
-    """`text` padded to `width` terminal columns (a Chinese character takes two)."""
-    import unicodedata
-
-    used = sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
-    fill = " " * max(width - used, 0)
-    return fill + text if right else text + fill
 
 
 @click.command("sinks")
@@ -315,4 +321,4 @@ def sinks_command(as_json: bool) -> None:
         return
     for name, ok, why in rows:
         state = _("available") if ok else _("not available")
-        click.echo(f"  {name:9s} {_pad(state, 13)}  {why}")
+        click.echo(f"  {name:9s} {pad(state, 13)}  {why}")

@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from broadcaster.cli.options import engine_option, log_file_path, log_option
+from broadcaster.cli.output import pad, width
 from broadcaster.errors import BadInput
 from broadcaster.i18n import _, ngettext
 
@@ -73,6 +74,7 @@ def plan_command(schedule: str, start: str | None, days: int, audio: str | None,
     """
     from broadcaster.fsutil import write_text
     from broadcaster.schedule import planfile
+    from broadcaster.vocabulary import priority_label
 
     window = _plan_for(schedule, start, days, audio, engine)
     plays = window.plays
@@ -83,9 +85,13 @@ def plan_command(schedule: str, start: str | None, days: int, audio: str | None,
     if as_json:
         click.echo(planfile.dump(window.schedule, plays))
         return
+    names = {c.id: c.name for c in window.schedule.channels.values()}
+    channel_width = max((width(names.get(p.channel, p.channel)) for p in plays), default=0)
+    priority_width = max((width(priority_label(p.priority)) for p in plays), default=0)
     for p in plays:
         mark = {"planned": " ", "moved": "→", "dropped": "✕"}[p.status]
-        click.echo(f"{mark} {p.start:%Y-%m-%d %H:%M:%S}-{p.end:%H:%M:%S}  {p.channel:10s} {p.priority:10s} "
+        click.echo(f"{mark} {p.start:%Y-%m-%d %H:%M:%S}-{p.end:%H:%M:%S}  "
+                   f"{pad(names.get(p.channel, p.channel), channel_width)}  {pad(priority_label(p.priority), priority_width)}  "
                    f"{p.title or p.notice}" + ("  " + _("({reason})").format(reason=p.reason) if p.reason else ""))
     counts = {s: sum(p.status == s for p in plays) for s in ("planned", "moved", "dropped")}
     summary = (_("{plays} plays: {planned} planned, {moved} moved, {dropped} dropped; timeline in {svg}") if svg
@@ -174,12 +180,20 @@ def export_command(schedule: str, start: str | None, days: int, audio: str | Non
         from broadcaster.card import export_card
         written = []
         groups: dict = {}
+        labels = {}  # a schedule's audio folder has no manifest: the plays know each file's id and title
         for p in exports.on_air(plays):
             groups.setdefault((p.channel, p.start.date()), []).append(Path(p.file))
+            labels[Path(p.file)] = (p.notice, p.title or p.notice)
         for (channel, day), files in sorted(groups.items()):
-            result = export_card(files, out / f"{exports._ascii(channel)}-{day.isoformat()}", engine=engine,
-                                 replace=True)
+            # the folder's name stays ASCII (cheap players and 8.3 names); PLAYLIST.txt names the channel
+            folder = out / f"{exports._ascii(channel)}-{day.isoformat()}"
+            name = sched.channels[channel].name if channel in sched.channels else channel
+            result = export_card(files, folder, engine=engine, replace=True, channel=name, day=day.isoformat(),
+                                 labels=labels)
             written.append(result.playlist)
+            click.echo(ngettext("{folder}/  {channel}  {day}: {n} file", "{folder}/  {channel}  {day}: {n} files",
+                                len(result.tracks)).format(folder=folder.name, channel=name, day=day.isoformat(),
+                                                            n=len(result.tracks)))
     elif fmt == "ics":
         written = exports.ics(plays, out, {c.id: c.name for c in sched.channels.values()})
     elif fmt == "m3u":

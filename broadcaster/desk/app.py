@@ -1,8 +1,9 @@
 """The web desk (`broadcaster serve`): pages over a folder of notices, jingles and a schedule.
 
 It owns no rule of its own: every check, render, plan and report is the same function the
-CLI calls, and errors are shown with the same one-line messages. It writes only YAML files
-inside its folder (atomically); audio goes to the desk's job folders in the user's cache.
+CLI calls, and errors are shown with the same one-line messages. It writes only YAML files inside its
+folder, and the takes an official keeps from the Record page (atomically); other audio goes to the desk's
+job folders in the user's cache.
 """
 from __future__ import annotations
 
@@ -22,11 +23,12 @@ from broadcaster.desk.common import DeskSettings, page_errors, without_server_pa
 from broadcaster.desk.jobs import Jobs
 from broadcaster.desk.middleware import Guard, LanguageAndLimits
 from broadcaster.desk.pages.api import api_job, job_file
-from broadcaster.desk.pages.asrun import asrun_csv, asrun_page
+from broadcaster.desk.pages.asrun import asrun_csv, asrun_page, asrun_report
 from broadcaster.desk.pages.batch import api_batch, batch_page
 from broadcaster.desk.pages.hear import api_render, hear_page
 from broadcaster.desk.pages.jingles import api_compose, api_jingle_save, jingles_page
 from broadcaster.desk.pages.login import login_page, logout
+from broadcaster.desk.pages.record import MAX_TAKE_BODY, PREVIEW_PATH, api_record_keep, api_record_preview, record_page
 from broadcaster.desk.pages.schedule import api_emergency, api_plan, api_schedule_add, schedule_page
 from broadcaster.desk.pages.write import api_check, api_save, write_page
 from broadcaster.errors import BadInput, BroadcasterError, RequestError
@@ -55,7 +57,11 @@ def create_app(settings: DeskSettings) -> Starlette:
         Route("/schedule", schedule_page),
         Route("/report", asrun_page),
         Route("/report.csv", asrun_csv),
+        Route("/report/download", asrun_report),
         Route("/batch", batch_page),
+        Route("/record", record_page),
+        Route(PREVIEW_PATH, api_record_preview, methods=["POST"]),
+        Route("/api/record/keep", api_record_keep, methods=["POST"]),
         Route("/api/check", api_check, methods=["POST"]),
         Route("/api/save", api_save, methods=["POST"]),
         Route("/api/render", api_render, methods=["POST"]),
@@ -103,7 +109,7 @@ def create_app(settings: DeskSettings) -> Starlette:
 
     middleware = [
         Middleware(Guard, names=settings.names + (("testserver",) if settings.testing else ())),
-        Middleware(LanguageAndLimits),
+        Middleware(LanguageAndLimits, larger={PREVIEW_PATH: MAX_TAKE_BODY}),  # a take may be 15 minutes
         Middleware(SessionMiddleware, secret_key=settings.secret, session_cookie="broadcaster_desk",
                    same_site="strict", https_only=False, max_age=security.SESSION_SECONDS),
         Middleware(LoginWall),

@@ -20,7 +20,8 @@ from broadcaster.desk import editing, security
 from broadcaster.desk.texts import page_texts, script_texts
 from broadcaster.engines.base import available_engines, get_engine
 from broadcaster.errors import BadInput, OutsideFolder, RequestError
-from broadcaster.i18n import _, language
+from broadcaster.i18n import N_, _, language
+from broadcaster.speech.characters import HAN_CLASS
 from broadcaster.speech.voices import all_profiles
 from broadcaster.yamlsource import choices_fix
 
@@ -184,12 +185,15 @@ def page_errors(request: Request, errors) -> list[dict]:
     return [{"field": e.field, "message": e.message.replace(prefix, "")} for e in errors]
 
 
-NEW_NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")  # a new file's name, without .yaml
+# a new file's name, without .yaml: Chinese as officials name things (停水通知), or an id (hesuan-round9); the
+# notice's id then comes from its title or its name (notice.py), and its audio files are named in ASCII
+NEW_NAME = re.compile(f"[a-z0-9{HAN_CLASS}][a-z0-9_{HAN_CLASS}-]{{0,63}}")
+BAD_NEW_NAME = N_("the file name may use Chinese characters, a-z, 0-9, - and _ (e.g. 停水通知 or hesuan-round9)")
 
 
 def new_name(name: str) -> str:
     if not NEW_NAME.fullmatch(name):
-        raise RequestError(400, _("the file name may use only a-z, 0-9, - and _ (e.g. hesuan-round9)"))
+        raise RequestError(400, _(BAD_NEW_NAME))
     return name
 
 
@@ -201,7 +205,7 @@ def writable(request: Request, relative: str) -> Path:
         return path
     root = settings_of(request).folder.resolve()
     if not relative.endswith(".yaml"):
-        raise RequestError(400, _("the file name may use only a-z, 0-9, - and _ (e.g. hesuan-round9)"))
+        raise RequestError(400, _(BAD_NEW_NAME))
     new_name(path.name.removesuffix(".yaml"))
     parent = path.parent.relative_to(root)
     if not path.parent.is_dir() or editing.unlisted_folder(parent.parts):

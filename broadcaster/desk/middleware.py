@@ -27,19 +27,21 @@ def _accept_language(header: str) -> str | None:
 
 
 class LanguageAndLimits:
-    """Per request: answer in the browser's language; refuse bodies over MAX_BODY (413)."""
+    """Per request: answer in the browser's language; refuse bodies over MAX_BODY (413), or over the
+    larger limit given for a path (`larger`: a take from the record page)."""
 
-    def __init__(self, app) -> None:
-        self.app = app
+    def __init__(self, app, larger: dict[str, int] | None = None) -> None:
+        self.app, self.larger = app, dict(larger or {})
 
     async def __call__(self, scope, receive, send) -> None:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
         use_language(_accept_language(headers.get("accept-language", "")))
+        limit = self.larger.get(scope.get("path", ""), MAX_BODY)
         length = headers.get("content-length", "")
-        if length.isdigit() and int(length) > MAX_BODY:
-            return await _too_large(send)
+        if length.isdigit() and int(length) > limit:
+            return await _too_large(send, limit)
         seen = 0
         started = False
 
@@ -48,7 +50,7 @@ class LanguageAndLimits:
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
-                if seen > MAX_BODY:
+                if seen > limit:
                     raise _TooLarge()
             return message
 
@@ -62,7 +64,7 @@ class LanguageAndLimits:
             await self.app(scope, counted_receive, watched_send)
         except _TooLarge:
             if not started:
-                await _too_large(send)
+                await _too_large(send, limit)
 
 
 class _TooLarge(Exception):
@@ -103,8 +105,8 @@ class Guard:
         await self.app(scope, receive, guarded_send)
 
 
-async def _too_large(send) -> None:
-    body = _("the upload is larger than {mb} MB — send a smaller file").format(mb=MAX_BODY >> 20).encode()
+async def _too_large(send, limit: int = MAX_BODY) -> None:
+    body = _("the upload is larger than {mb} MB — send a smaller file").format(mb=limit >> 20).encode()
     await send({"type": "http.response.start", "status": 413,
                 "headers": [(b"content-type", b"text/plain; charset=utf-8")]})
     await send({"type": "http.response.body", "body": body})

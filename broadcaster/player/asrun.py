@@ -36,7 +36,7 @@ def _sqlite_reason(exc: Exception) -> str:
         if any(m in text for m in marks):
             return _(reason)
     return str(exc)
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 # Version 1's tables, as first released; later versions are the migrations below, applied in
 # order on open, so a log written by an older version keeps its rows and stays readable.
 _SCHEMA = """
@@ -93,6 +93,10 @@ _MIGRATIONS = {
     2: ("ALTER TABLE asrun ADD COLUMN lat REAL",      # where the truck was as the play started
         "ALTER TABLE asrun ADD COLUMN lon REAL",      # (GPS routes; null on fixed loudspeakers)
         "ALTER TABLE asrun ADD COLUMN speed REAL"),   # metres per second
+    # the channel's name as the schedule gave it when the row was written (长乐村大喇叭), so a report of
+    # last month still names the channels (null: written before, or with no schedule, e.g. `play` alone)
+    3: ("ALTER TABLE asrun ADD COLUMN channel_name TEXT",
+        "ALTER TABLE daemons ADD COLUMN names TEXT"),  # JSON channel -> name: `play` and the desk answer with it
 }
 POSITION_COLUMNS = ("lat", "lon", "speed")
 
@@ -131,6 +135,7 @@ class Entry:
     lat: float | None = None    # the truck's position and speed (m/s) as it started, from GPS
     lon: float | None = None
     speed: float | None = None
+    channel_name: str = ""      # the schedule's name for the channel ('' when none is known)
 
 
 @dataclass(frozen=True)
@@ -147,6 +152,11 @@ class DaemonInfo:
     channels: tuple[str, ...]
     heartbeat: float
     schedule: str
+    names: dict = field(default_factory=dict)  # channel -> the schedule's name for it
+
+    def name(self, channel: str) -> str:
+        """The channel as people know it (长乐村大喇叭), else its id."""
+        return self.names.get(channel) or channel
 
 
 @dataclass(frozen=True)
@@ -330,11 +340,12 @@ class AsRunLog:
         self._write(
             "INSERT INTO asrun (slot, channel, notice, title, priority, planned, planned_iso, actual_start,"
             " actual_start_iso, actual_end, actual_end_iso, status, reason, file, sha256, sink, cut_by, replay,"
-            " onair, daemon, logged, lat, lon, speed) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            " onair, daemon, logged, lat, lon, speed, channel_name)"
+            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             (e.slot, e.channel, e.notice, e.title, e.priority, e.planned, iso(e.planned, self.tz),
              e.actual_start, iso(e.actual_start, self.tz), e.actual_end, iso(e.actual_end, self.tz),
              e.status, e.reason, e.file, e.sha256, e.sink, e.cut_by, int(e.replay), e.onair, self.daemon_id,
-             e.logged or time.time(), e.lat, e.lon, e.speed))
+             e.logged or time.time(), e.lat, e.lon, e.speed, e.channel_name or None))
 
     def journal_start(self, slot: str, channel: str, notice: str, title: str, priority: str,
                       planned: float | None, started: float, file: str, sha256: str, sink: str) -> int | None:
@@ -428,12 +439,16 @@ class AsRunLog:
         return [r for r in rows if r["daemon"] not in live]
 
     # ------------------------------------------------------------ daemons and requests
-    def register(self, channels: list[str], schedule: str, now: float) -> int:
-        self.daemon_id = self._write("INSERT INTO daemons (pid, host, started, heartbeat, channels, schedule)"
-                                     " VALUES (?,?,?,?,?,?)",
+    def register(self, channels: list[str], schedule: str, now: float, names: dict | None = None) -> int:
+        self.daemon_id = self._write("INSERT INTO daemons (pid, host, started, heartbeat, channels, schedule,"
+                                     " names) VALUES (?,?,?,?,?,?,?)",
                                      (os.getpid(), socket.gethostname(), now, now, json.dumps(channels),
-                                      schedule))
+                                      schedule, json.dumps(names or {}, ensure_ascii=False)))
         return self.daemon_id
+
+    def rename(self, daemon_id: int, names: dict) -> None:
+        """The channels' names after a schedule edit (what `play` and the desk show)."""
+        self._write("UPDATE daemons SET names = ? WHERE id = ?", (json.dumps(names, ensure_ascii=False), daemon_id))
 
     def heartbeat(self, daemon_id: int, now: float) -> None:
         self._write("UPDATE daemons SET heartbeat = ? WHERE id = ?", (now, daemon_id))
@@ -451,7 +466,7 @@ class AsRunLog:
             if r["host"] == socket.gethostname() and not _pid_alive(r["pid"]):
                 continue
             out.append(DaemonInfo(r["id"], r["pid"], r["host"], tuple(json.loads(r["channels"])),
-                                  r["heartbeat"], r["schedule"]))
+                                  r["heartbeat"], r["schedule"], _names(r)))
         return out
 
     def owners(self) -> dict[str, sqlite3.Row]:
@@ -518,8 +533,15 @@ class AsRunLog:
     # ------------------------------------------------------------ reports
     def report(self, start: date | None = None, end: date | None = None,
                channel: str | None = None) -> AsRunReport:
-        """Rows between two local dates (inclusive, by planned time or else start), with daily totals."""
+        """Rows between two local dates (inclusive, by planned time or else start), with daily totals.
+
+        A row's `channel_name` is the name the schedule gave its channel when it was written; a row
+        written without one (before names were kept, or by `play` with no player) gets the latest name
+        the log knows for that channel, else ''."""
         rows = []
+        known = {r["channel"]: r["channel_name"] for r in self._read(
+            "SELECT channel, channel_name FROM asrun WHERE channel_name IS NOT NULL AND channel_name != ''"
+            " ORDER BY id")}  # the last row of each channel wins
         for r in self._read("SELECT * FROM asrun ORDER BY COALESCE(planned, actual_start), id"):
             when = r["planned_iso"] or r["actual_start_iso"] or ""
             day = date.fromisoformat(when[:10]) if when else None
@@ -530,6 +552,7 @@ class AsRunLog:
             rows.append({
                 "planned": r["planned_iso"], "actual_start": r["actual_start_iso"],
                 "actual_end": r["actual_end_iso"], "channel": r["channel"], "notice": r["notice"],
+                "channel_name": r["channel_name"] or known.get(r["channel"], ""),
                 "title": r["title"], "priority": r["priority"], "status": r["status"], "reason": r["reason"],
                 "sha256": r["sha256"], "file": r["file"], "sink": r["sink"], "slot": r["slot"],
                 "day": day.isoformat(),
@@ -546,15 +569,25 @@ def _migrate(db: sqlite3.Connection) -> None:
     for target in range(version + 1, SCHEMA_VERSION + 1):
         db.execute("BEGIN IMMEDIATE")
         try:
-            have = {r[1] for r in db.execute("PRAGMA table_info(asrun)")}
             for sql in _MIGRATIONS[target]:
-                if sql.split()[5] not in have:  # ADD COLUMN <name>: another process may have added it
+                table, column = sql.split()[2], sql.split()[5]  # ALTER TABLE <table> ADD COLUMN <name>
+                have = {r[1] for r in db.execute(f"PRAGMA table_info({table})")}
+                if column not in have:  # another process may have added it
                     db.execute(sql)
             db.execute("UPDATE meta SET value = ? WHERE key = 'schema'", (str(target),))
             db.execute("COMMIT")
         except sqlite3.Error:
             db.execute("ROLLBACK")
             raise
+
+
+def _names(row: sqlite3.Row) -> dict:
+    """A daemons row's channel names ({} for a row written before they were kept, or unreadable)."""
+    try:
+        names = json.loads(row["names"] or "{}")
+    except (IndexError, ValueError):
+        return {}
+    return {str(k): str(v) for k, v in names.items()} if isinstance(names, dict) else {}
 
 
 def pid_alive(pid: int) -> bool:

@@ -1,15 +1,20 @@
-"""The as-run log as people read it: daily totals, times as `broadcaster log` prints them, and CSV for a
-spreadsheet (what `log --csv` and the desk's download write, byte for byte)."""
+"""The as-run log as people read it: daily totals, times as `broadcaster log` prints them, CSV for a
+spreadsheet (what `log --csv` and the desk's download write, byte for byte), and the report for the
+township (`log --report` and the desk's 下载报表, byte for byte too)."""
 from __future__ import annotations
 
 from datetime import datetime
 
-from broadcaster.vocabulary import ON_AIR, STATUSES
+from broadcaster.i18n import N_, _
+from broadcaster.vocabulary import ON_AIR, STATUSES, priority_label, status_label
 
 # a report row's fields, in the order docs/player.md lists them (and `log --csv` writes them)
 ROW_FIELDS = ("planned", "actual_start", "actual_end", "channel", "notice", "title", "priority", "status",
               "reason", "sha256", "file", "sink", "slot")
 TOTAL_FIELDS = ("day", "channel", *STATUSES, "total", "seconds_on_air")
+# the report's columns, in the user's language (日期, 时间, 频道, 通知, 结果, 说明 in Chinese)
+REPORT_COLUMNS = (N_("date"), N_("time"), N_("channel"), N_("notice"), N_("result"), N_("remarks"))
+ASKED_FOR = ("request:", "direct:")  # slots of plays asked for by hand (`play`, the desk's emergency button)
 # a spreadsheet takes a cell starting with one of these as a formula (or strips the blank and then does)
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -71,3 +76,35 @@ def csv_bytes(rows: list[dict], columns: tuple[str, ...] = ROW_FIELDS) -> bytes:
     Chinese), CRLF lines, formula-like cells neutralised. `log --csv` and the desk's download both
     write exactly these bytes."""
     return ("\ufeff" + csv_text(rows, columns)).encode("utf-8")
+
+
+def cut_in(row: dict) -> bool:
+    """Whether a play broke into the schedule (插播): asked for by hand, or of emergency priority."""
+    return row.get("priority") == "emergency" or str(row.get("slot") or "").startswith(ASKED_FOR)
+
+
+def report_row(row: dict) -> tuple[str, str, str, str, str, str]:
+    """One as-run row as the township reads it: the day and time it aired (else was planned), the
+    channel's name, the notice's title, the outcome in words, and why, with 插播 marked."""
+    when = row.get("actual_start") or row.get("planned") or ""
+    try:
+        moment = datetime.fromisoformat(when)  # in the zone it was logged in
+        day, clock = moment.strftime("%Y-%m-%d"), moment.strftime("%H:%M:%S")
+    except ValueError:  # not written by this log: shown as it is
+        day, clock = row.get("day") or "", when
+    reason = row.get("reason") or ""
+    if cut_in(row):
+        mark = priority_label(row.get("priority") or "")
+        remarks = (_("cut-in ({priority}): {reason}").format(priority=mark, reason=reason) if reason
+                   else _("cut-in ({priority})").format(priority=mark))
+    else:
+        remarks = reason
+    return (day, clock, row.get("channel_name") or row.get("channel") or "", row.get("title") or row.get("notice")
+            or "", status_label(row.get("status") or ""), remarks)
+
+
+def report_bytes(rows: list[dict]) -> bytes:
+    """The report for the township as a CSV file's bytes: headers in the user's language, one line per
+    play, UTF-8 with a BOM, CRLF, formula-like cells neutralised (as `csv_bytes`)."""
+    columns = tuple(_(c) for c in REPORT_COLUMNS)
+    return csv_bytes([dict(zip(columns, report_row(r))) for r in rows], columns)

@@ -6,6 +6,8 @@ player left unfinished (a play on air, an accepted request) is here too: both ar
 """
 from __future__ import annotations
 
+from dataclasses import replace
+
 from broadcaster.i18n import _
 from broadcaster.player.asrun import Entry
 from broadcaster.player.model import Item
@@ -78,6 +80,8 @@ class AsRunWrites:
                      file=item.file, sha256=sha256, sink=sink, **position_columns(item))
 
     def _record(self, entry: Entry) -> None:
+        if not entry.channel_name:  # the name the schedule gives the channel now, for next month's report
+            entry = replace(entry, channel_name=self._channel_name(entry.channel, ""))
         self.seen.add(entry.slot)
         if not entry.replay:
             self.settled.add(entry.slot)

@@ -12,8 +12,10 @@ from zoneinfo import ZoneInfo
 from broadcaster.config import default_log_path  # noqa: F401 - re-exported: `run`, `play` and `log` use it
 from broadcaster.errors import BadInput, CouldNotDo, Unplayable
 from broadcaster.i18n import _
+from broadcaster.notice import ID_RE
 from broadcaster.player.asrun import AsRunLog, DaemonInfo, pid_alive
 from broadcaster.player.audiofile import inspect
+from broadcaster.speech.romanize import ascii_name
 from broadcaster.vocabulary import TIMEZONE
 
 AUDIO_SUFFIXES = (".wav", ".mp3", ".ogg", ".flac", ".m4a")
@@ -75,11 +77,14 @@ def resolve_audio(what: str, cache_dir: Path | None = None) -> Audio:
     except Unplayable as exc:
         raise BadInput(_("not a playable audio file ({reason})").format(reason=exc),
                        _("give an .mp3 or .wav file, or a notice .yaml"), path) from None
-    return Audio(str(path.resolve()), _notice_id(path.stem), "")
+    nid = _notice_id(path.stem)
+    # a name such as 火警.mp3 is the title people know it by (the report shows it); an id-like name is not
+    return Audio(str(path.resolve()), nid, "" if nid == path.stem.lower() else path.stem)
 
 
 def _notice_id(stem: str) -> str:
-    return re.sub(r"[^a-z0-9_-]+", "-", stem.lower()).strip("-") or "play"
+    """An audio file's name as a notice id: 火警.mp3 -> huojing, as a notice file without `id:` gets one."""
+    return stem.lower() if ID_RE.fullmatch(stem.lower()) else ascii_name(stem) or "play"
 
 
 def _render_notice(path: Path, cache_dir: Path | None) -> Audio:
@@ -104,6 +109,11 @@ class Answer:
     accepted: bool
     note: str
     already: bool = False  # the same emergency is airing, waiting or just aired: not played again (done)
+
+    @property
+    def channel_name(self) -> str:
+        """The channel as the player's schedule names it (长乐村大喇叭), else its id."""
+        return self.daemon.name(self.channel)
 
 
 def daemons_for(log: AsRunLog, channel: str | None) -> list[tuple[DaemonInfo, str]]:

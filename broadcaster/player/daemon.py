@@ -29,7 +29,7 @@ from broadcaster.player.requests import manual_item, parse_mode  # noqa: F401 - 
 from broadcaster.player.routes import RouteSteps
 from broadcaster.player.sinks import make_sink
 from broadcaster.schedule.model import Play
-from broadcaster.vocabulary import TIMEZONE, status_label
+from broadcaster.vocabulary import TIMEZONE, priority_label, status_label
 
 
 class Daemon(AsRunWrites, CatchUp, Requests, RouteSteps):
@@ -53,6 +53,7 @@ class Daemon(AsRunWrites, CatchUp, Requests, RouteSteps):
         self.initial = list(initial or [])
         self.cache_dir = cache_dir
         self.plan: AirPlan | None = None
+        self.names: dict[str, str] = {}    # channel -> the schedule's name for it (长乐村大喇叭)
         self.tz = ZoneInfo(TIMEZONE)
         self.channels: dict[str, Channel] = {}
         self.seen: set[str] = set()        # slots with any outcome
@@ -116,6 +117,7 @@ class Daemon(AsRunWrites, CatchUp, Requests, RouteSteps):
         now = self.clock.now()
         self.started_at = now
         plan = self.source.load(now)  # a broken schedule at start is the user's to fix: BadInput
+        self.names = dict(plan.names)  # rows written while accounting for an earlier player carry them too
         self._stamp = self.source.stamp()
         self._plan_day = self._day(now, plan.timezone)
         self.tz = ZoneInfo(plan.timezone)
@@ -145,7 +147,7 @@ class Daemon(AsRunWrites, CatchUp, Requests, RouteSteps):
             states = self.log.slot_states()
             self.seen = set(states)
             self.settled = {s for s, settled in states.items() if settled}
-            self.daemon_id = self.log.register(wanted, self.source.name, now)
+            self.daemon_id = self.log.register(wanted, self.source.name, now, self._names(plan, wanted))
             self._account_orphans(wanted, [d.id for d in live])
             self._account_requests(wanted, [d.id for d in live])
         except LogUnavailable as exc:
@@ -207,10 +209,24 @@ class Daemon(AsRunWrites, CatchUp, Requests, RouteSteps):
     def _day(now: float, timezone: str) -> str:
         return datetime.fromtimestamp(now, ZoneInfo(timezone)).date().isoformat()
 
+    def _channel_name(self, channel: str, default: str | None = None) -> str:
+        """The channel as the schedule names it (长乐村大喇叭); else `default`, or the id itself."""
+        return self.names.get(channel) or (channel if default is None else default)
+
+    @staticmethod
+    def _names(plan: AirPlan, channels) -> dict[str, str]:
+        return {c: plan.names[c] for c in channels if plan.names.get(c)}
+
     def _apply(self, plan: AirPlan, wanted: list[str] | None = None, first: bool = False) -> None:
         """Swap in a new plan in one step; what is on air keeps playing."""
         previous = self.plan.note if self.plan is not None else ""
+        if not first and self.daemon_id is not None and self.plan is not None and plan.names != self.plan.names:
+            try:
+                self.log.rename(self.daemon_id, self._names(plan, self.channels))
+            except LogUnavailable:
+                pass  # `play` shows the old names until the next edit; playing goes on
         self.plan = plan
+        self.names = dict(plan.names)
         if plan.note and plan.note != previous:
             self._emit("warn", "", plan.note, "plan")
         self.tz = ZoneInfo(plan.timezone)
@@ -560,8 +576,8 @@ class Daemon(AsRunWrites, CatchUp, Requests, RouteSteps):
         offset = (started - item.planned) * 1000
         when = f"{offset:+.0f} ms" if abs(offset) < 10000 else f"{offset / 1000:+.1f} s"
         self._emit("info", ch.name, _("▶ {notice} {title} ({kind}, {priority}; planned {time}, {offset})").format(
-            notice=item.notice, title=item.title, kind=kind_label(item.kind), priority=item.priority,
-            time=self._hms(item.planned), offset=when), "start")
+            notice=item.notice, title=item.title, kind=kind_label(item.kind),
+            priority=priority_label(item.priority), time=self._hms(item.planned), offset=when), "start")
         return True
 
     def _hms(self, ts: float) -> str:

@@ -12,6 +12,7 @@ from broadcaster.errors import BadInput, LogUnavailable, Unplayable
 from broadcaster.i18n import _, ngettext
 from broadcaster.player.audiofile import inspect
 from broadcaster.player.model import Channel, Item
+from broadcaster.vocabulary import priority_label
 
 
 class Requests:
@@ -82,7 +83,8 @@ class Requests:
         oa = ch.onair
         if oa is not None and oa.item.priority == "emergency" and oa.sha256 == sha256:
             return _("already airing since {time}: the same emergency {notice} is on air on {channel}; not "
-                     "played again").format(time=self._hms(oa.started), notice=oa.item.notice, channel=ch.name)
+                     "played again").format(time=self._hms(oa.started), notice=oa.item.notice,
+                                            channel=self._channel_name(ch.name))
         for q in ch.queue:
             if q.priority != "emergency":
                 continue
@@ -93,7 +95,7 @@ class Requests:
             if same:
                 return _("already waiting to air: the same emergency {notice} was asked for at {time} on "
                          "{channel}; not played again").format(notice=q.notice, time=self._hms(q.planned),
-                                                               channel=ch.name)
+                                                               channel=self._channel_name(ch.name))
         try:
             aired = self.log.aired_since(ch.name, "emergency", now - self.settings.repeat_window)
         except LogUnavailable:
@@ -103,7 +105,7 @@ class Requests:
                 return _("already aired from {start} to {end}: the same emergency {notice} is not played again "
                          "on {channel} before {until} ({minutes:g} min after its end)").format(
                              start=self._hms(row["actual_start"]), end=self._hms(row["actual_end"]),
-                             notice=row["notice"], channel=ch.name,
+                             notice=row["notice"], channel=self._channel_name(ch.name),
                              until=self._hms(row["actual_end"] + self.settings.repeat_window),
                              minutes=self.settings.repeat_window / 60)
         return ""
@@ -114,12 +116,12 @@ class Requests:
         if oa is None:
             ahead = [q for q in ch.queue if q.rank >= item.rank]
             if not ahead:
-                return _("playing now on {channel}").format(channel=ch.name)
+                return _("playing now on {channel}").format(channel=self._channel_name(ch.name))
             return ngettext("queued after {n} request", "queued after {n} request(s)", len(ahead)).format(
                 n=len(ahead))
         if oa.item.rank >= item.rank:
             return _("after {notice} ends ({priority} is not below {mine})").format(
-                notice=oa.item.notice, priority=oa.item.priority, mine=item.priority)
+                notice=oa.item.notice, priority=priority_label(oa.item.priority), mine=priority_label(item.priority))
         if mode == "cut":
             return _("cutting {notice} now").format(notice=oa.item.notice)
         if mode == "wait":

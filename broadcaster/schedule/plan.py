@@ -17,7 +17,7 @@ from broadcaster.errors import BadInput
 from broadcaster.i18n import _
 from broadcaster.schedule.load import Rule, Schedule
 from broadcaster.schedule.model import Play
-from broadcaster.vocabulary import PRIORITY_RANK
+from broadcaster.vocabulary import PRIORITY_RANK, priority_label
 
 
 @dataclass(frozen=True)
@@ -153,10 +153,10 @@ def _place(cand: _Candidate, schedule: Schedule, by_channel: dict) -> tuple:
         blocker = clash
         start = clash[1]
     if start == first:
-        bisect.insort(busy, (first, end, m.notice, priority))
+        bisect.insort(busy, (first, end, m.title or m.notice, priority))
         return first, end, "planned", ""
-    held = {"notice": blocker[2], "priority": blocker[3], "start": blocker[0].time().isoformat("seconds"),
-            "end": blocker[1].time().isoformat("seconds")}
+    held = {"notice": blocker[2], "priority": priority_label(blocker[3]),  # its title and priority, in words
+            "start": blocker[0].time().isoformat("seconds"), "end": blocker[1].time().isoformat("seconds")}
     if start - first > schedule.max_delay:
         return first, end, "dropped", _("{notice} ({priority}) holds {start}-{end}; moving after it would delay "
                                         "more than {delay}").format(**held, delay=_fmt(schedule.max_delay))
@@ -167,7 +167,7 @@ def _place(cand: _Candidate, schedule: Schedule, by_channel: dict) -> tuple:
     if quiet and priority != "emergency":
         return first, end, "dropped", _("{notice} ({priority}) holds {start}-{end}; after it would be inside "
                                         "quiet hours {hours}").format(**held, hours=quiet)
-    bisect.insort(busy, (start, start + length, m.notice, priority))
+    bisect.insort(busy, (start, start + length, m.title or m.notice, priority))
     return start, start + length, "moved", _("moved {delay} later: {notice} ({priority}) holds {start}-{end}").format(
         **held, delay=_fmt(start - first))
 

@@ -25,20 +25,35 @@ def default_audio_dir(schedule: Schedule) -> Path:
 
 
 def check_notices(schedule: Schedule) -> list[InputWarning]:
-    """Every notice the schedule names loads and fills in (BadInput otherwise, every notice's mistakes
-    at once); nothing is written. Returns their warnings (once each), dates judged in the schedule's zone."""
-    problems: list[BadInput] = []
+    """Every notice the schedule names loads and fills in (BadInput otherwise, every notice's mistakes at
+    once); nothing is written. Returns their warnings (once each), dates judged in the schedule's zone."""
     warnings: dict[str, InputWarning] = {}
+    for _key, prepared in _prepare_all(schedule):
+        for warning in (*prepared.warnings, *prepared.recording_warnings()):
+            warnings.setdefault(warning.message(), warning)
+    return list(warnings.values())
+
+
+def _prepare_all(schedule: Schedule) -> list[tuple]:
+    """(media key, Prepared) for every program the schedule needs; BadInput for broken notices (all of
+    their mistakes, once each), or for two notice files with one id: they would render into one audio
+    file (the later one overwriting the earlier) and share slots. Refused at the second one."""
+    out, seen = [], {}
+    problems: dict[str, BadInput] = {}  # a notice two programs play is broken once
     for key, path, extra in needed_media(schedule):
         try:
             prepared = _prepare(path, extra, key[1], schedule.timezone)
         except BadInput as exc:
-            problems.append(exc)
+            problems.update((e.message(), e) for e in exc.errors)
             continue
-        for warning in (*prepared.warnings, *prepared.recording_warnings()):
-            warnings.setdefault(warning.message(), warning)
-    raise_all(problems)
-    return list(warnings.values())
+        other = seen.setdefault(prepared.notice.id, path)
+        if Path(other).resolve() != Path(path).resolve():
+            clash = prepared.notice.id_clash(other)
+            problems.setdefault(clash.message(), clash)
+            continue
+        out.append((key, prepared))
+    raise_all(list(problems.values()))
+    return out
 
 
 def _prepare(path: Path, extra: dict, stop: int | None, timezone: str | None = None):
@@ -60,8 +75,7 @@ def render_media(schedule: Schedule, audio_dir: Path | None = None, engine: str 
     audio_dir = audio_dir or default_audio_dir(schedule)
     options = RenderOptions(out_dir=audio_dir, engine=engine, profile=profile)
     out: dict = {}
-    for key, path, extra in needed_media(schedule):
-        prepared = _prepare(path, extra, key[1], schedule.timezone)
+    for key, prepared in _prepare_all(schedule):  # every notice checked before anything is rendered
         notice = prepared.notice
         files = [sha256_file(p) for p in input_files(notice)]  # the notice, its template, lexicon, music
         inputs = hashlib.sha256(json.dumps([__version__, engine, profile, files, prepared.pronunciations,

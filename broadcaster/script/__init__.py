@@ -11,7 +11,7 @@ from pathlib import Path
 from broadcaster.errors import BadInput, raise_all
 from broadcaster.i18n import _
 from broadcaster.notice import Notice
-from broadcaster.script.template import TemplateInfo, builtin_templates, fill, template_info
+from broadcaster.script.template import TemplateInfo, builtin_templates, fill, place_lead, template_info
 from broadcaster.speech.characters import mark_class, marks
 from broadcaster.speech.voices import VoiceProfile
 from broadcaster.vocabulary import PRIORITY_CHIME
@@ -269,12 +269,13 @@ def lead_line(notice: Notice, voice: VoiceProfile, program: ProgramDefaults, bod
     """The opening line to say after the chime, or None.
 
     Built-in templates already open with 各位村民请注意: saying it again as a lead would
-    make three in a row, so the lead is skipped when the body starts with it.
+    make three in a row, so the lead is skipped when the body starts with it. The profile's lead
+    follows the place (`village`): 各位居民请注意 for a 社区 (data/notice_templates/places.yaml).
     """
     option = notice.options.get("lead", program.lead)
     if option is False:
         return None
-    line = voice.lead if option is True else str(option).strip()
+    line = place_lead(voice.lead, notice.vars.get("village")) if option is True else str(option).strip()
     if not _bare(line) or _bare(body).startswith(_bare(line)):
         return None
     return line

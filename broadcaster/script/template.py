@@ -28,6 +28,8 @@ from broadcaster.resources import templates_dir
 from broadcaster.yamlsource import closest
 
 _META_RE = re.compile(r"^\s*\{#-?(.*?)-?#\}", re.S)
+PLACES = "places.yaml"  # beside the built-in templates: the words that follow the place
+PLACE_WORDS = ("residents", "committee", "whole")  # also filters: {{ village | committee }}
 
 
 @dataclass(frozen=True)
@@ -125,6 +127,8 @@ class _BoundedEnvironment(jinja2.sandbox.SandboxedEnvironment):
         super().__init__(**options)
         self.filters = {name: _guarded_filter(name, f) for name, f in self.filters.items()}
         self.filters["_counted"] = _counted
+        for word in PLACE_WORDS:  # {{ village | residents }}: 村民 in a 村, 居民 in a 社区
+            self.filters[word] = _place_filter(word)
         self.globals["range"] = _safe_range
 
     def _parse(self, source, name, filename):
@@ -160,6 +164,16 @@ class _FolderLoader(jinja2.FileSystemLoader):
         if not any(real.is_relative_to(Path(folder).resolve()) for folder in self.searchpath):
             raise _TemplateLeavesFolder(template)
         return source, filename, uptodate
+
+
+def _place_filter(word: str):
+    @jinja2.pass_context
+    def place_word(context, place) -> str:
+        own = context.get(word)  # the notice's own word wins (committee: 村两委)
+        if own is not None and not isinstance(own, jinja2.Undefined):
+            return own
+        return place_words(str(place))[word]  # str() of a missing place reports it as missing
+    return place_word
 
 
 def _spoken_value(value):
@@ -225,6 +239,28 @@ def _template_place(exc: BaseException) -> tuple[str | None, int | None]:
             place = (name, tb.tb_lineno)
         tb = tb.tb_next
     return place
+
+
+@lru_cache(maxsize=1)
+def _places() -> dict:
+    return yaml.safe_load((templates_dir() / PLACES).read_text(encoding="utf-8"))
+
+
+def place_words(place: object) -> dict[str, str]:
+    """How a notice names the people of `place` and their committee (data/notice_templates/places.yaml):
+    宏福苑社区 -> residents 居民, committee 社区居委会, whole 全社区; a village (or no place) 村民, 村委会, 全村."""
+    data = _places()
+    name = str(place).strip() if isinstance(place, (str, int)) else ""
+    for kind in data["kinds"]:
+        if (name.endswith(tuple(str(e) for e in kind.get("ends") or ()))
+                or any(str(h) in name for h in kind.get("has") or ())):
+            return {k: str(kind[k]) for k in PLACE_WORDS}
+    return {k: str(data["default"][k]) for k in PLACE_WORDS}
+
+
+def place_lead(line: str, place: object) -> str:
+    """A voice profile's lead line for the people of `place`: 各位村民请注意 -> 各位居民请注意 in a 社区."""
+    return line.replace(str(_places()["lead_word"]), place_words(place)["residents"])
 
 
 def template_info(path: Path) -> TemplateInfo:

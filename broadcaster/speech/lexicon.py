@@ -40,6 +40,11 @@ def segments(text: str) -> list[str]:
         return tk.lcut(text)
 
 
+def is_word(text: str) -> bool:
+    """Whether the segmenter's dictionary holds `text` as a word (not merely as the start of one)."""
+    return _tokenizer().FREQ.get(text, 0) > 0
+
+
 _CLAUSE = re.compile(r"[^，。！？；：、,.!?;:\s（）()“”\"]+")
 
 

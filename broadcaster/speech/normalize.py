@@ -36,7 +36,6 @@ _THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")
 _SIGNS = {"≥": "大于等于", "≤": "小于等于", "＞": "大于", "＜": "小于", ">": "大于", "<": "小于", "×": "乘"}
 _SIGN_RE = re.compile(r"\s*([≥≤＞＜><×])\s*(?=[\d零])")
 _HASH_RE = re.compile(r"(?<=\d)\s*[#＃](?=\s*[\u4e00-\u9fff])")
-_HOURS_WORDS = "上午|下午|中午|晚上|早上|早晨|凌晨|傍晚|夜里|夜间|晚间|今晚|明早|早|晚"
 
 
 @dataclass(frozen=True)
@@ -73,21 +72,127 @@ def bad_date(value: str, fix: str) -> BadInput:
 
 
 # ---------------------------------------------------------------- times
+@lru_cache(maxsize=1)
+def clock_data() -> dict:
+    """data/clock.yaml: the parts of the day a time is said with, and the words that already say one."""
+    return yaml.safe_load((DATA / "clock.yaml").read_text(encoding="utf-8"))
+
+
+def period_of(hour: int) -> tuple[str, str]:
+    """(word, range word) of the part of the day `hour` (0-24) falls in: 17 -> (下午, 下午)."""
+    data = clock_data()
+    if hour >= 24:
+        return data["midnight"], data["midnight"]
+    found = data["periods"][0]
+    for period in data["periods"]:
+        if hour >= int(period["from"]):
+            found = period
+    return str(found["word"]), str(found.get("range", found["word"]))
+
+
+_HOURS_WORDS = "|".join(sorted((re.escape(str(w)) for w in clock_data()["written"]), key=len, reverse=True))
+_WRITTEN_BEFORE = re.compile(rf"(?:{_HOURS_WORDS})[\s（(]*$")
+
+
+@dataclass(frozen=True)
+class _Clock:
+    """One written clock time: its hour, how its minutes are said, and the part of the day written before it."""
+
+    hour: int
+    tail: str = ""          # 半, 整, 零五分, 三十分秒...: the minutes as they are said
+    word: str | None = None  # 上午, 今晚...: written just before it
+    unit: str = "点"
+    colon: bool = True      # 8:00 (always the 24-hour clock) rather than 8点 (either clock)
+
+    def hour_words(self, twelve: bool) -> str:
+        h = self.hour
+        if twelve:
+            h = 12 if h in (0, 24) else h - 12 if h > 12 else h
+        return "两" if h == 2 else ordinal(str(h))
+
+    def said(self, word: str, twelve: bool) -> str:
+        # the 12-hour figure takes 点: 下午五点, not 下午五时 (nobody says that)
+        return word + self.hour_words(twelve) + ("点" if twelve else self.unit) + self.tail
+
+
 def clock(hour: str, minute: str | None, written: str, second: str | None = None) -> str:
-    """8:00 -> 八点, 11:30 -> 十一点半, 14:05 -> 十四点零五分, 2:00 -> 两点."""
+    """8:00 -> 八点, 11:30 -> 十一点半, 14:05 -> 十四点零五分, 2:00 -> 两点 (the 24-hour reading)."""
+    c = _colon_clock(None, hour, minute, second, written)
+    return c.said("", False)
+
+
+def _colon_clock(word: str | None, hour: str, minute: str | None, second: str | None, written: str) -> _Clock:
     h = int(hour)
     m = int(minute) if minute else 0
     s = int(second) if second else 0
     if h > 24 or m > 59 or s > 59 or (h == 24 and (m or s)):
         raise bad_time(written)
-    out = ("两" if h == 2 else ordinal(str(h))) + "点"
+    tail = ""
     if m == 30 and not s:
-        out += "半"
+        tail = "半"
     elif m:
-        out += ("零" if m < 10 else "") + ordinal(str(m)) + "分"
+        tail = ("零" if m < 10 else "") + ordinal(str(m)) + "分"
     if s:
-        out += ("零" if s < 10 else "") + ordinal(str(s)) + "秒"
-    return out
+        tail += ("零" if s < 10 else "") + ordinal(str(s)) + "秒"
+    return _Clock(h, tail, word)
+
+
+def _say_times(first: _Clock, second: _Clock | None, joiner: str, twelve: bool) -> str:
+    """A time or a range said the village way (twelve) or as written on the 24-hour clock.
+
+    With `twelve`, a time gets its part of the day (17:00 -> 下午五点) unless one is written
+    before it; a range says it once when both ends share it (上午八点到十一点半), and each end
+    its own otherwise (早上八点到下午五点). See data/clock.yaml for the parts and why 1:00-5:59
+    written without one are left as written.
+    """
+    if not twelve:
+        out = (first.word or "") + first.said("", False)
+        return out if second is None else out + joiner + (second.word or "") + second.said("", False)
+    unmarked = {int(h) for h in clock_data()["unmarked"]}
+
+    def evident(c: _Clock) -> bool:  # written on the 24-hour clock beyond doubt
+        return c.hour == 0 or c.hour > 12
+
+    in_24 = evident(first) or (second is not None and evident(second))
+
+    def ours(c: _Clock) -> tuple[str, str] | None:
+        """The part of the day to add to a time written without one, or None to leave it as written."""
+        if evident(c) or ((c.colon or in_24) and c.hour not in unmarked):
+            return period_of(c.hour)
+        return None
+
+    def plain(c: _Clock) -> str:  # as written (up to 12 both clocks read the same)
+        return c.said("", c.hour > 12)
+
+    p1 = None if first.word is not None else ours(first)
+    if first.word is not None:
+        head = first.said(first.word, True)
+    elif p1 is not None:
+        head = first.said(p1[0], True)
+    else:
+        head = plain(first)
+    if second is None:
+        return head
+    if second.word is not None:
+        return head + joiner + second.said(second.word, True)
+    if first.word is not None:  # 下午2:30至5:00: the second end goes with the written word
+        if not evident(second):
+            return head + joiner + plain(second)
+        p2 = period_of(second.hour)
+        return head + joiner + second.said("" if p2[0] == first.word else p2[0], True)
+    p2 = ours(second)
+    if p2 is None:
+        return head + joiner + plain(second)
+    if p1 is not None and p1[0] == p2[0]:
+        return head + joiner + second.said("", True)
+    if p1 is not None and p1[1] == p2[1]:  # 早上 and 上午 in one range: 上午七点半到十点
+        return first.said(p1[1], True) + joiner + second.said("", True)
+    return head + joiner + second.said(p2[0], True)
+
+
+def _written_before(m: re.Match) -> str | None:
+    """上午（11:30前）: a part of the day written just before the time, outside the match."""
+    return "" if _WRITTEN_BEFORE.search(m.string[max(0, m.start() - 6):m.start()]) else None
 
 
 _CLOCK = r"(\d{1,2})\s*[:：]\s*(\d{2})(?:[:：](\d{2}))?"
@@ -104,53 +209,55 @@ def _joiner(sep: str | None) -> str:
     return sep if sep in ("至", "到") else "到"
 
 
-def _clock_match(m: re.Match) -> str:
-    first = (m.group(1) or "") + clock(m.group(2), m.group(3), _written_clock(m, 2), m.group(4))
-    if m.group(5) is None:
-        return first
-    second = (m.group(6) or "") + clock(m.group(7), m.group(8), _written_clock(m, 7), m.group(9))
-    return first + _joiner(m.group(5)) + second
+def _clock_match(m: re.Match, twelve: bool) -> str:
+    first = _colon_clock(m.group(1) or _written_before(m), m.group(2), m.group(3), m.group(4), _written_clock(m, 2))
+    second = None
+    if m.group(5) is not None:
+        second = _colon_clock(m.group(6), m.group(7), m.group(8), m.group(9), _written_clock(m, 7))
+    return _say_times(first, second, _joiner(m.group(5)), twelve)
 
 
 def _written_clock(m: re.Match, i: int) -> str:
     return f"{m.group(i)}:{m.group(i + 1)}" + (f":{m.group(i + 2)}" if m.group(i + 2) else "")
 
 
-def _dian(prefix: str | None, hour: str, unit: str, half: str | None, minute: str | None, written: str) -> str:
+def _dian(prefix: str | None, hour: str, unit: str, half: str | None, minute: str | None, written: str) -> _Clock:
     if minute is not None and int(minute) > 59 or int(hour) > 24:
         raise bad_time(written)
-    out = (prefix or "") + ("两" if int(hour) == 2 else ordinal(str(int(hour)))) + unit
-    if half:
-        out += half
-    elif minute is not None and int(minute):
+    tail = half or ""
+    if not half and minute is not None and int(minute):
         m = int(minute)
-        out += ("零" if m < 10 else "") + ordinal(str(m)) + "分"
-    return out
+        tail = ("零" if m < 10 else "") + ordinal(str(m)) + "分"
+    return _Clock(int(hour), tail, prefix, unit, colon=False)
 
 
-def _dian_match(m: re.Match) -> str:
-    first = _dian(m.group(1), m.group(2), m.group(3), m.group(4), m.group(5), m.group(0))
-    if m.group(6) is None:
-        return first
-    return first + _joiner(m.group(6)) + _dian(m.group(7), m.group(8), m.group(9), m.group(10), m.group(11),
-                                               m.group(0))
+def _dian_match(m: re.Match, twelve: bool) -> str:
+    first = _dian(m.group(1) or _written_before(m), m.group(2), m.group(3), m.group(4), m.group(5), m.group(0))
+    second = None
+    if m.group(6) is not None:
+        second = _dian(m.group(7), m.group(8), m.group(9), m.group(10), m.group(11), m.group(0))
+    return _say_times(first, second, _joiner(m.group(6)), twelve)
 
 
-def _dot_clock_match(m: re.Match) -> str:
-    first = m.group(1) + clock(m.group(2), m.group(3), f"{m.group(1)}{m.group(2)}.{m.group(3)}")
-    if m.group(4) is None:
-        return first
-    return first + _joiner(m.group(4)) + (m.group(5) or "") + clock(m.group(6), m.group(7),
-                                                                     f"{m.group(6)}.{m.group(7)}")
+def _dot_clock_match(m: re.Match, twelve: bool) -> str:
+    first = _colon_clock(m.group(1), m.group(2), m.group(3), None, f"{m.group(1)}{m.group(2)}.{m.group(3)}")
+    second = None
+    if m.group(4) is not None:
+        second = _colon_clock(m.group(5), m.group(6), m.group(7), None, f"{m.group(6)}.{m.group(7)}")
+    return _say_times(first, second, _joiner(m.group(4)), twelve)
 
 
-def _hour_range_match(m: re.Match) -> str:
+def _hour_range_match(m: re.Match, twelve: bool) -> str:
     for h in (m.group(2), m.group(3)):
         if int(h) > 24:
             raise bad_time(m.group(0))
-    a = "两" if int(m.group(2)) == 2 else ordinal(str(int(m.group(2))))
-    b = "两" if int(m.group(3)) == 2 else ordinal(str(int(m.group(3))))
-    return (m.group(1) or "") + a + "到" + b + m.group(4)
+    unit = m.group(4)
+    first = _Clock(int(m.group(2)), "", m.group(1) or _written_before(m), unit, colon=False)
+    second = _Clock(int(m.group(3)), "", None, unit, colon=False)
+    said = _say_times(first, second, "到", twelve)
+    if said == (first.word or "") + first.said("", False) + "到" + second.said("", False):
+        return (first.word or "") + first.hour_words(False) + "到" + second.said("", False)  # 8-10点: 八到十点
+    return said
 
 
 # ---------------------------------------------------------------- dates
@@ -402,17 +509,20 @@ def _leftover(text: str) -> str:
     return digits(text)  # a digit no rule claimed is still better read than spelled in English
 
 
-def normalize(text: str) -> str:
+def normalize(text: str, clock: int = 12) -> str:
     """The spoken form of `text`; BadInput naming the value for an invalid time or date."""
-    return normalize_with_hits(text)[0]
+    return normalize_with_hits(text, clock=clock)[0]
 
 
-def normalize_with_hits(text: str, latin: bool = True) -> tuple[str, tuple[Hit, ...]]:
+def normalize_with_hits(text: str, latin: bool = True, clock: int = 12) -> tuple[str, tuple[Hit, ...]]:
     """The spoken form of `text` and the rewrites that produced it, in order.
 
     `latin`: say the Latin words of data/latin.yaml the Chinese way (WiFi, APP, CT, COVID-19);
     off for voices that read English letters as English (Cantonese).
+    `clock`: 12 says times the village way, with the part of the day (17:00 -> 下午五点);
+    24 as written on the 24-hour clock (十七点). See data/clock.yaml.
     """
+    twelve = clock != 24
     hits: list[Hit] = []
     p = _Pass(hits)
     text = text.translate(_FULLWIDTH)
@@ -436,10 +546,10 @@ def normalize_with_hits(text: str, latin: bool = True) -> tuple[str, tuple[Hit, 
     text = p.sub("date", _YEAR_MONTH_RE, _year_month_match, text)
     text = p.sub("year", _YEAR_RE, _year_match, text)
     text = p.sub("month", _MONTH_RE, _month_match, text)
-    text = p.sub("time", _CLOCK_RE, _clock_match, text)
-    text = p.sub("time", _DOT_CLOCK_RE, _dot_clock_match, text)
-    text = p.sub("time", _HOUR_RANGE_RE, _hour_range_match, text)
-    text = p.sub("time", _DIAN_RE, _dian_match, text)
+    text = p.sub("time", _CLOCK_RE, lambda m: _clock_match(m, twelve), text)
+    text = p.sub("time", _DOT_CLOCK_RE, lambda m: _dot_clock_match(m, twelve), text)
+    text = p.sub("time", _HOUR_RANGE_RE, lambda m: _hour_range_match(m, twelve), text)
+    text = p.sub("time", _DIAN_RE, lambda m: _dian_match(m, twelve), text)
     text = p.sub("temperature", _TEMP_RE, _temp_match, text)
     text = p.sub("percent", _PERCENT_RE, _percent_match, text)
     text = p.sub("decade", _DECADE_RE, lambda m: digits(m.group(1)), text)

@@ -25,6 +25,8 @@ class Rule:
     next: tuple[str, ...] = ()
     not_prev: tuple[str, ...] = ()
     not_next: tuple[str, ...] = ()
+    espeak: bool = False  # eSpeak NG's own dictionary misreads it: eSpeak gets the reading as pinyin
+    say: str = ""         # a homophone for engines that take only plain text (edge)
 
     def matches(self, text: str, i: int) -> bool:
         before, after = text[:i], text[i + 1:]
@@ -43,19 +45,28 @@ def context_rules() -> dict[str, tuple[Rule, ...]]:
     items = yaml.safe_load((DATA / "polyphones.yaml").read_text(encoding="utf-8")) or []
     table: dict[str, list[Rule]] = {}
     for item in items:
-        rule = Rule(char=item["char"], reading=item["reading"],
+        rule = Rule(char=item["char"], reading=item["reading"], espeak=bool(item.get("espeak", False)),
+                    say=str(item.get("say") or ""),
                     **{k: tuple(str(v) for v in item.get(k) or ()) for k in ("prev", "next", "not_prev", "not_next")})
         table.setdefault(rule.char, []).append(rule)
     return {c: tuple(rules) for c, rules in table.items()}
 
 
-def apply_context_rules(text: str, syllables: list[str]) -> list[str]:
-    """`syllables` (one per character of `text`) with the context rules applied."""
+def rule_hits(text: str) -> list[tuple[int, Rule]]:
+    """(position, rule) for every character of `text` a context rule decides (the first match wins)."""
     rules = context_rules()
-    out = list(syllables)
+    out = []
     for i, char in enumerate(text):
         for rule in rules.get(char, ()):
             if rule.matches(text, i):
-                out[i] = rule.reading
+                out.append((i, rule))
                 break
+    return out
+
+
+def apply_context_rules(text: str, syllables: list[str]) -> list[str]:
+    """`syllables` (one per character of `text`) with the context rules applied."""
+    out = list(syllables)
+    for i, rule in rule_hits(text):
+        out[i] = rule.reading
     return out

@@ -3,8 +3,8 @@
 - neural, kokoro (FRONT_END): the fixes travel with the text to the shared front end
   (`speech.pinyin.spoken_words`), which reads them as the voice must say them;
 - espeak (PINYIN_WORDS): a misread word becomes its pinyin as one word (huan2qian2), which the cmn
-  voice reads;
-- edge (HOMOPHONES): plain text only, so a homophone is substituted (接种 -> 接众).
+  voice reads; so does a character a context rule marked `espeak` decides (要还回来 -> huan2);
+- edge (HOMOPHONES): plain text only, so a homophone is substituted (接种 -> 接众, 曾家湾 -> 增家湾).
 """
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from broadcaster.engine_specs import FRONT_END, HOMOPHONES, PINYIN_WORDS, engine
 from broadcaster.resources import data_path
 from broadcaster.speech.lexicon import (Pronunciation, apply_spans, parse_pronunciation, substring_spans,
                                        word_spans)
-from broadcaster.speech.polyphones import apply_context_rules
+from broadcaster.speech.polyphones import apply_context_rules, rule_hits
 
 DATA = data_path("speech")
 _HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
@@ -104,6 +104,17 @@ def in_form(text: str, form: str, extra: tuple[Pronunciation, ...] = ()) -> str:
         pairs = {w: p.say for w, p in table.items() if p.say}
     else:  # FRONT_END: the text stays; the fixes travel with it to the pinyin front end (speech/pinyin.py)
         return text
-    spans = [sp for sp in _spans(text, extra) if sp[2] in pairs]
+    words = _spans(text, extra)
+    spans = [sp for sp in words if sp[2] in pairs]
+    # the context rules' readings too (曾家湾, 得赶紧), where no word fix covers them: every engine
+    # says what the front end (and so verify's reference) reads
+    taken = {i for s, e, _ in words for i in range(s, e)}
+    for i, rule in rule_hits(text):
+        said = (" " + rule.reading + " " if rule.espeak else "") if form == PINYIN_WORDS else rule.say
+        if said and i not in taken:
+            key = f"\0{i}"  # a key of its own: the same character may be said otherwise elsewhere
+            pairs[key] = said
+            spans.append((i, i + 1, key))
+    spans.sort()
     out = apply_spans(text, spans, pairs)
     return re.sub(r" *([，。！？、；：]) *", r"\1", re.sub(r" {2,}", " ", out)).strip()

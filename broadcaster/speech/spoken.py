@@ -26,6 +26,7 @@ def spoken_text(text: str, voice: VoiceProfile, extra_lexicon: tuple[tuple[str, 
     """What `engine` must be given to say `text` in `voice` (None: the engine-neutral text).
 
     1. normalize: numbers, times, dates, phones, symbols -> words (BadInput on 25:00, 2月30日);
+       times on the voice's clock (17:00 -> 下午五点, or 十七点 with clock: 24);
     2. lexicon: the profile's dialect words, then the caller's extra words, on word boundaries;
     3. pronounce (only when `engine` is named): polyphone fixes in that engine's form, pinyin
        words for eSpeak (huan2qian2), homophones for edge; neural and kokoro get the text as it is
@@ -33,7 +34,8 @@ def spoken_text(text: str, voice: VoiceProfile, extra_lexicon: tuple[tuple[str, 
     The engine-neutral text (engine None) is also the transcript: it holds no pinyin.
     """
     steps: list[tuple[str, str]] = []
-    out, hits = normalize_with_hits(text, latin=voice.pronunciation)  # Latin words the Mandarin way
+    out, hits = normalize_with_hits(text, latin=voice.pronunciation,  # Latin words the Mandarin way
+                                    clock=voice.clock)
     if voice.digit_one != "幺" and "幺" not in text:
         out = out.replace("幺", voice.digit_one)  # 幺 for 1 is Mandarin radio usage, not Cantonese
     steps.append(("normalize", out))

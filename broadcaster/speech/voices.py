@@ -11,6 +11,7 @@ from broadcaster.engine_specs import engine_spec
 from broadcaster.errors import BadInput
 from broadcaster.i18n import N_, _
 from broadcaster.resources import data_path, voices_dir
+from broadcaster.vocabulary import CLOCK_FIX, CLOCKS
 
 DEFAULT_VOICE = "mandarin"
 
@@ -49,6 +50,7 @@ class VoiceProfile:
     # voice here is a Mandarin stand-in must not speak it
     needs_dialect_voice: bool = False
     speaker: str = "male"       # male | female | a named speaker (zm_yunxi): engines with several use it
+    clock: int = 12             # 12: times with the part of the day (下午五点); 24: 十七点 (data/speech/clock.yaml)
 
     def engine_settings(self, engine: str) -> dict:
         """The engine's settings; a speed the profile leaves out follows its `rate` (each engine
@@ -117,7 +119,7 @@ class VoiceProfile:
 
 PROFILE_KEYS = {"name", "display", "region", "lead", "language", "pauses", "engines", "stand_in",
                 "lexicon", "rhyme", "description", "rate", "dialect", "digit_one", "pronunciation",
-                "needs_dialect_voice", "speaker"}
+                "needs_dialect_voice", "speaker", "clock"}
 
 
 def load_profile(path: Path) -> VoiceProfile:
@@ -144,7 +146,16 @@ def load_profile(path: Path) -> VoiceProfile:
         dialect=str(data.get("dialect", "")), digit_one=str(data.get("digit_one", "幺")),
         pronunciation=bool(data.get("pronunciation", True)),
         needs_dialect_voice=bool(data.get("needs_dialect_voice", False)),
-        speaker=_speaker(doc, data.get("speaker", "male")))
+        speaker=_speaker(doc, data.get("speaker", "male")), clock=clock_setting(doc, data, "clock"))
+
+
+
+def clock_setting(doc: yamlsource.YamlDoc, data: dict, key: str, default: int = 12) -> int:
+    """A `clock:` setting of a voice profile or a notice: 12 or 24, BadInput at its line otherwise."""
+    value = data.get(key, default)
+    if isinstance(value, bool) or value not in CLOCKS:
+        raise doc.error(_("clock {value} is not 12 or 24").format(value=value), _(CLOCK_FIX), key)
+    return int(value)
 
 
 SPEAKER_FIX = N_("use male, female or a speaker's name from `broadcaster voices`, e.g. speaker: female")

@@ -1,15 +1,18 @@
-"""The as-run log page (/report, kept for bookmarks): a day's rows, and the same rows as CSV (`log --csv`)."""
+"""The as-run log page (/report, kept for bookmarks): a day's rows, the same rows as CSV (`log --csv`), and
+the report for the township (下载报表: `log --report`)."""
 from __future__ import annotations
 
 from datetime import date
+from urllib.parse import quote
 
 from starlette.requests import Request
 from starlette.responses import Response
 
 from broadcaster.desk.common import asrun_path, page
 from broadcaster.errors import BadInput
+from broadcaster.i18n import _
 from broadcaster.player.asrun import AsRunLog
-from broadcaster.player.asrun_report import csv_bytes, row_times
+from broadcaster.player.asrun_report import csv_bytes, report_bytes, row_times
 from broadcaster.player.control import parse_day
 from broadcaster.vocabulary import status_label
 
@@ -37,3 +40,11 @@ async def asrun_csv(request: Request) -> Response:
     day, rows = _day_rows(request)  # the same rows and bytes as `broadcaster log --from DAY --to DAY --csv`
     return Response(csv_bytes(rows), media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="asrun-{day.isoformat()}.csv"'})
+
+
+async def asrun_report(request: Request) -> Response:
+    day, rows = _day_rows(request)  # the same bytes as `broadcaster log --from DAY --to DAY --report`
+    name = _("as-run report {day}.csv").format(day=day.isoformat())
+    return Response(report_bytes(rows), media_type="text/csv; charset=utf-8", headers={
+        "Content-Disposition": f'attachment; filename="report-{day.isoformat()}.csv"; '
+                               f"filename*=UTF-8''{quote(name)}"})

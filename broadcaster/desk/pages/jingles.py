@@ -15,7 +15,8 @@ from broadcaster.jingle.bank import topics
 from broadcaster.jingle.check import check_jingle
 from broadcaster.jingle.compose import compose
 from broadcaster.jingle.rhyme import STRICTNESS, VERDICT_LABELS
-from broadcaster.notice import load_jingle
+from broadcaster.notice import ID_RE, load_jingle
+from broadcaster.speech.romanize import ascii_name
 from broadcaster.speech.voices import get_profile
 from broadcaster.vocabulary import JINGLE_FORMS
 
@@ -62,7 +63,8 @@ async def api_jingle_save(request: Request) -> Response:
     require_csrf(request)
     name = new_name(str(data.get("name") or "").strip())
     path = folder_path(request, new_files_dir(settings_of(request).folder, "jingles") + name + ".yaml")
-    text = _compose(data).to_yaml(name, str(data.get("title") or "") or None)
+    jingle_id = name if ID_RE.fullmatch(name) else ascii_name(name)  # 防疫顺口溜 -> fangyi-shunkouliu
+    text = _compose(data).to_yaml(jingle_id, str(data.get("title") or "") or None)
     checked = editing.check_notice(path, text, [])
     if not checked.ok:
         return JSONResponse({"error": checked.errors[0].message}, status_code=422)

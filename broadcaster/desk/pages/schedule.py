@@ -144,5 +144,5 @@ async def api_emergency(request: Request) -> Response:
     settings = settings_of(request)
     folder = settings.jobs_dir / "emergency"
     answers = await run_in_threadpool(_emergency_work(path, folder, settings.engine, asrun_path(request)))
-    return JSONResponse({"answers": [{"channel": a.channel, "accepted": a.accepted, "already_airing": a.already,
-                                      "note": a.note} for a in answers]})
+    return JSONResponse({"answers": [{"channel": a.channel, "channel_name": a.channel_name, "accepted": a.accepted,
+                                      "already_airing": a.already, "note": a.note} for a in answers]})

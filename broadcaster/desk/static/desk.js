@@ -239,7 +239,7 @@ function schedulePage() {
     status.textContent = t.emergency_sending;
     try {
       const res = await post("/api/emergency", {file: choice.value});
-      status.textContent = res.ok ? res.body.answers.map(a => `${a.channel}: ${a.note}`).join("; ") : res.body.error;
+      status.textContent = res.ok ? res.body.answers.map(a => `${a.channel_name || a.channel}: ${a.note}`).join("; ") : res.body.error;
     } catch (e) {
       status.textContent = (t.failed || "") + " " + e;
     } finally {
