@@ -18,7 +18,7 @@ from broadcaster.fsutil import (check_folder, locked, remove_stale_temps, sha256
                                  write_text_if_changed)
 from broadcaster.i18n import _
 from broadcaster.jingle.beats import build_jingle_script, with_percussion
-from broadcaster.notice import FOLDER_FILES, Notice, load_notice, read_notice
+from broadcaster.notice import FOLDER_FILES, Notice, read_notice
 from broadcaster.resources import templates_dir
 from broadcaster.script import Recording, Script, Speech, build_script, frame_program, recording_path
 from broadcaster.script.checks import check_notice, today

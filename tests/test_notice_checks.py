@@ -132,7 +132,7 @@ def _message(path, line: int, err: str, warning: str = "") -> str:
 
 @pytest.mark.parametrize("name", list(ERRORS))
 def test_a_mistake_is_said_at_its_line_in_chinese(run, tmp_path, monkeypatch, name):
-    text, line, zh, en = ERRORS[name]
+    text, line, zh, _en = ERRORS[name]
     _locale(monkeypatch, "zh_CN.UTF-8")
     path, r = _check(run, tmp_path, text)
     assert r.code == 2, (r.out, r.err)
@@ -143,7 +143,7 @@ def test_a_mistake_is_said_at_its_line_in_chinese(run, tmp_path, monkeypatch, na
 
 @pytest.mark.parametrize("name", list(ERRORS))
 def test_the_same_mistake_in_english(run, tmp_path, monkeypatch, name):
-    text, line, zh, en = ERRORS[name]
+    text, line, _zh, en = ERRORS[name]
     _locale(monkeypatch, "C")
     path, r = _check(run, tmp_path, text)
     assert r.code == 2, (r.out, r.err)
@@ -216,10 +216,10 @@ def test_warnings_and_mistakes_of_a_file_are_said_in_the_order_of_its_lines(run,
 
 def test_today_is_the_notices_zone_or_the_day_set(run, tmp_path, monkeypatch):
     monkeypatch.setenv("BROADCASTER_TODAY", "2021-10-28")
-    path, r = _check(run, tmp_path, "id: a\ntext: 10月27日停水。\n")
+    _path, r = _check(run, tmp_path, "id: a\ntext: 10月27日停水。\n")
     assert r.code == 0 and "the date 10月27日 (taken as 2021-10-27) is already past; today is 2021-10-28" in r.err
     monkeypatch.setenv("BROADCASTER_TODAY", "十月")
-    path, r = _check(run, tmp_path, "id: a\ntext: 10月27日停水。\n")
+    _path, r = _check(run, tmp_path, "id: a\ntext: 10月27日停水。\n")
     assert r.code == 2 and "BROADCASTER_TODAY=十月 is not a date" in r.err
 
 
