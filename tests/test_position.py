@@ -8,7 +8,7 @@ import pytest
 from gpstrack import nmea, Sample, sentence
 
 from broadcaster.geo import distance_m, offset
-from broadcaster.player.asrun import _SCHEMA, AsRunLog, Entry
+from broadcaster.player.asrun import _SCHEMA, SCHEMA_VERSION, AsRunLog, Entry
 from broadcaster.player.position import (Circle, Fix, RouteSettings, Visits, gps_mode, parse_address, parse_tpv,
                                          visit_step)
 
@@ -94,7 +94,7 @@ def test_an_old_log_gains_position_columns_and_keeps_its_rows(tmp_path):
     rows = AsRunLog(path).report().rows
     assert [(r["notice"], r["lat"], r["lon"], r["speed"]) for r in rows] == \
         [("old", None, None, None), ("new", 29.53, 108.77, 8.5)]
-    assert sqlite3.connect(path).execute("SELECT value FROM meta WHERE key='schema'").fetchone()[0] == "2"
+    assert sqlite3.connect(path).execute("SELECT value FROM meta WHERE key='schema'").fetchone()[0] == str(SCHEMA_VERSION)
 
 
 SCHED = """\
