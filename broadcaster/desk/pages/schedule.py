@@ -1,7 +1,7 @@
 """The Schedule page: a week's plan drawn day by day, adding a notice to the schedule, and the emergency button."""
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 from starlette.requests import Request
@@ -68,9 +68,10 @@ def _plan_work(path: Path, first: date, days: int, engine: str):
         window = plan_window(path, first, days, engine, folder / "audio",
                              on_rendered=lambda: progress.update(1, 2, _("planning")))
         out = []
+        now = datetime.now(window.schedule.tz)  # today's picture shows the current time
         for day in window.by_day():
             name = f"{day.day.isoformat()}.svg"
-            write_text(folder / name, window.picture(day))
+            write_text(folder / name, window.picture(day, now))
             out.append({"day": day.day.isoformat(), "svg": name, "plays": len(day.plays),
                         "titles": sorted({p.title or p.notice for p in day.plays})})
         progress.update(2, 2)
