@@ -66,7 +66,7 @@ def _run_label(run: list[Play]) -> str:
         return f"{first} {run[0].title or run[0].notice}"
     titles = list(dict.fromkeys(p.title or p.notice for p in run))
     return _("{start}-{end} {titles} ({n} plays)").format(start=first, end=f"{run[-1].end:%H:%M}",
-                                                         titles=_("、").join(titles), n=len(run))
+                                                         titles=_(", ").join(titles), n=len(run))
 
 
 def _labels(runs: list[list[Play]], x, right: float) -> list[tuple[float, int, str]]:
@@ -155,9 +155,10 @@ def timeline(plays: list[Play], day: date, channels: dict, quiet: tuple, tz, now
             out.append(f'<text class="title" x="{lx:.1f}" y="{y + LABEL_Y[row]}">{escape(text)}</text>')
     if today == day:
         nx = x(now.astimezone(tz))
+        said = _("now {time}").format(time=f"{now.astimezone(tz):%H:%M}")
         out.append(f'<g class="now"><line x1="{nx:.1f}" y1="{TOP - 8}" x2="{nx:.1f}" y2="{bottom}" '
                    f'stroke="{NOW_COLOUR}" stroke-width="3"/>'
                    f'<text x="{nx + 4:.1f}" y="{TOP - 8}" fill="{NOW_COLOUR}" font-weight="bold">'
-                   f'{escape(_("now {time}").format(time=f"{now.astimezone(tz):%H:%M}"))}</text></g>')
+                   f'{escape(said)}</text></g>')
     out.append("</svg>")
     return "\n".join(out) + "\n"
