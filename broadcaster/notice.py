@@ -174,7 +174,7 @@ def notice_from_doc(doc: YamlDoc, defaults: dict | None = None) -> Notice:
         what = (_("both 'template' and 'text' are given") if has_text
                 else _("neither 'template' nor 'text' is given"))
         problems.append(doc.error(what, _("give exactly one: a template name (see `broadcaster templates`) or "
-                                          "the text itself"), "template" if has_template else ()))
+                                          "the text itself"), "template" if has_template else "text"))
     elif has_text and "text" in data:
         attempt(_text, doc, text)
     raise_all(problems)

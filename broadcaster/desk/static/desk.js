@@ -140,6 +140,7 @@ function writePage() {
     const spoken = $("#spoken");
     spoken.textContent = res.body.spoken || t.spoken_wait || "";
     spoken.classList.toggle("stale", !res.body.spoken);
+    form.dataset.checks = String(Number(form.dataset.checks || 0) + 1);  // answers shown so far (tests wait on it)
   };
   const later = debounce(check, 400);
   form.addEventListener("input", later);
@@ -277,6 +278,7 @@ function schedulePage() {
     });
     showWarnings(res.body.warnings);
     showErrors(add, last, f => visited.has(f));
+    add.dataset.checks = String(Number(add.dataset.checks || 0) + 1);
   };
   const later = debounce(understand, 300);
   add.addEventListener("input", later);
