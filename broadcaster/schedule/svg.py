@@ -60,13 +60,34 @@ def _clusters(plays: list[Play], x) -> list[list[Play]]:
     return runs
 
 
-def _run_label(run: list[Play]) -> str:
+def _run_label(run: list[Play]) -> tuple[str, str]:
+    """(head, titles): '07:00 ' and the title of one play; '08:00-10:51, 18 plays: ' and the titles of a run."""
     first = f"{run[0].start:%H:%M}"
     if len(run) == 1:
-        return f"{first} {run[0].title or run[0].notice}"
+        return f"{first} ", run[0].title or run[0].notice
     titles = list(dict.fromkeys(p.title or p.notice for p in run))
-    return _("{start}-{end} {titles} ({n} plays)").format(start=first, end=f"{run[-1].end:%H:%M}",
-                                                         titles=_(", ").join(titles), n=len(run))
+    head = _("{start}-{end}, {n} plays: ").format(start=first, end=f"{run[-1].end:%H:%M}", n=len(run))
+    return head, _(", ").join(titles)
+
+
+def _needs(run: list[Play]) -> float:
+    """The least room a run's title may have: its head and two characters of its titles."""
+    head, titles = _run_label(run)
+    return text_width(head + titles[:2] + "…")
+
+
+def _groups(runs: list[list[Play]], x, right: float) -> list[list[Play]]:
+    """Runs joined until each has the room its title needs (a title may reach to the run after next):
+    crowded plays (every 10 minutes) get one title for the lot instead of none each."""
+    groups = [list(r) for r in runs]
+    i = 0
+    while i < len(groups) - 1:
+        room = (x(groups[i + 2][0].start) if i + 2 < len(groups) else right) - x(groups[i][0].start) - 6
+        if room < _needs(groups[i]):
+            groups[i] += groups.pop(i + 1)
+        else:
+            i += 1
+    return groups
 
 
 def _labels(runs: list[list[Play]], x, right: float) -> list[tuple[float, int, str]]:
@@ -77,11 +98,15 @@ def _labels(runs: list[list[Play]], x, right: float) -> list[tuple[float, int, s
     starts = [x(r[0].start) for r in runs]
     for i, run in enumerate(runs):
         row = 0 if ends[0] <= starts[i] else 1
-        room = min(starts[i + 2] if i + 2 < len(runs) else right, right) - starts[i] - 6
-        text = fit(_run_label(run), room)
+        full = "".join(_run_label(run))
+        at = starts[i]
+        if i + 2 >= len(runs) and at + text_width(full) > right:  # late in the day: the title ends at the edge
+            at = max(ends[row], right - text_width(full), LEFT)
+        room = min(starts[i + 2] if i + 2 < len(runs) else right, right) - at - 6
+        text = fit(full, room)
         if text:
-            ends[row] = starts[i] + text_width(text) + 6
-            out.append((starts[i], row, text))
+            ends[row] = at + text_width(text) + 6
+            out.append((at, row, text))
     return out
 
 
@@ -151,7 +176,7 @@ def timeline(plays: list[Play], day: date, channels: dict, quiet: tuple, tz, now
             if p.status == "dropped":
                 out.append(f'<text x="{x(p.start) - 5:.1f}" y="{y + BLOCK_Y + BLOCK_H / 2 + 6}" '
                            f'fill="#d62728">✕</text>')
-        for lx, row, text in _labels(_clusters(mine, x), x, right):
+        for lx, row, text in _labels(_groups(_clusters(mine, x), x, right), x, right):
             out.append(f'<text class="title" x="{lx:.1f}" y="{y + LABEL_Y[row]}">{escape(text)}</text>')
     if today == day:
         nx = x(now.astimezone(tz))
