@@ -115,12 +115,6 @@ def test_placeholders_are_the_templates_own_examples(client):
     assert re.search(r'<textarea id="f-text"[^>]*placeholder="如 各位村民请注意', free)
 
 
-def test_nothing_is_marked_wrong_when_a_new_form_opens(client):
-    html = client.get("/write", params={"template": "nucleic-test"}).text
-    assert 'class="field bad"' not in html
-    assert not re.search(r'<div class="err"[^>]*>[^<]+</div>', html)
-
-
 # ---------------------------------------------------------------- schedule: days, times, quiet hours
 def _today() -> datetime:
     return datetime.now(ZoneInfo("Asia/Shanghai"))
