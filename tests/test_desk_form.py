@@ -72,7 +72,7 @@ def test_an_empty_field_is_asked_for_by_its_label_without_file_line_or_yaml_advi
 
 
 def test_a_free_notice_without_text_asks_for_the_text(client):
-    errors = client.post("/api/check", json={"title": "停水通知", "text": ""}).json()["errors"]
+    errors = client.post("/api/check", json={"name": "tingshui", "title": "停水通知", "text": ""}).json()["errors"]
     assert [(e["field"], e["message"]) for e in errors] == [("text", "请填写要播的内容")]
 
 

@@ -113,12 +113,15 @@ def _name_problem(data: dict) -> str:
 async def api_check(request: Request) -> Response:
     data = await json_form(request)
     require_csrf(request)
-    if _name_problem(data):  # checked as the name a draft would get: the name is asked for at saving
+    name = _name_problem(data)
+    if name:  # the rest is checked under a draft's name; the page shows the name's mistake once the field was left
         data = {**data, "name": "draft"}
     path, existing = _target(request, data)
     text = editing.notice_yaml(path, existing.text, data)
     checked = editing.check_notice(path, text, _field_names(data))
-    return JSONResponse({"yaml": checked.text, "spoken": checked.spoken, "errors": _errors(request, data, checked.errors)})
+    errors = ([{"field": "name", "message": name, "detail": name}] if name else []) + _errors(request, data,
+                                                                                             checked.errors)
+    return JSONResponse({"yaml": checked.text, "spoken": checked.spoken, "errors": errors})
 
 
 async def api_save(request: Request) -> Response:

@@ -144,7 +144,9 @@ function writePage() {
   };
   const later = debounce(check, 400);
   form.addEventListener("input", later);
-  const leave = ev => { visited.mark(ev.target); showErrors(form, last, f => visited.has(f)); later(); };
+  // a field left is checked with the next answer: marking it at once would move the page under a
+  // finger that is tapping Save
+  const leave = ev => { visited.mark(ev.target); later(); };
   form.addEventListener("focusout", leave);
   form.addEventListener("change", leave);
   form.addEventListener("submit", async ev => {
@@ -282,7 +284,7 @@ function schedulePage() {
   };
   const later = debounce(understand, 300);
   add.addEventListener("input", later);
-  const leave = ev => { visited.mark(ev.target); showErrors(add, last, f => visited.has(f)); later(); };
+  const leave = ev => { visited.mark(ev.target); later(); };
   add.addEventListener("focusout", leave);
   add.addEventListener("change", leave);
   add.addEventListener("submit", async ev => {
