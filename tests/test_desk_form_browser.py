@@ -13,7 +13,9 @@ import socket
 import subprocess
 import sys
 import time
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -215,6 +217,7 @@ def test_the_schedule_form_reads_notice_times_warns_about_quiet_hours_and_draws_
     _type(browser, "a-dates", "今天")
     _answered(browser, "add-form", n)
     said = browser.find_element(By.CSS_SELECTOR, '[data-said="dates"]')
+    WebDriverWait(browser, 10).until(lambda d: said.text)  # the answer for what was typed (not an earlier one)
     assert said.text.startswith("＝ ") and said.text.endswith("（今天）") and " 星期" in said.text, said.text
     # a time in quiet hours: warned about while it is typed, before the field is left
     n = _checks(browser, "add-form")
@@ -222,7 +225,7 @@ def test_the_schedule_form_reads_notice_times_warns_about_quiet_hours_and_draws_
     _answered(browser, "add-form", n)
     warning = browser.find_element(By.CSS_SELECTOR, '[data-warn-for="times"]')
     WebDriverWait(browser, 10).until(lambda d: warning.text.startswith("23:00 在静音时段（22:00-06:00）里，不会播出"))
-    assert browser.find_element(By.CSS_SELECTOR, '[data-said="times"]').text == "＝ 23:00"
+    WebDriverWait(browser, 10).until(lambda d: d.find_element(By.CSS_SELECTOR, '[data-said="times"]').text == "＝ 23:00")
     assert _err(browser, "times") == ""
     _no_sideways_scrolling(browser)
     shot("quiet-hours-warning")
@@ -231,7 +234,7 @@ def test_the_schedule_form_reads_notice_times_warns_about_quiet_hours_and_draws_
     _type(browser, "a-times", "下午3点")
     _answered(browser, "add-form", n)
     WebDriverWait(browser, 10).until(lambda d: warning.text == "")
-    assert browser.find_element(By.CSS_SELECTOR, '[data-said="times"]').text == "＝ 15:00"
+    WebDriverWait(browser, 10).until(lambda d: d.find_element(By.CSS_SELECTOR, '[data-said="times"]').text == "＝ 15:00")
     add = browser.find_element(By.ID, "add")
     browser.execute_script("arguments[0].scrollIntoView({block: 'center'})", add)
     add.click()
@@ -251,6 +254,15 @@ def test_the_schedule_form_reads_notice_times_warns_about_quiet_hours_and_draws_
     height = browser.execute_script(
         "return document.querySelector('#timeline svg text.title').getBoundingClientRect().height")
     assert height >= 10, height
+    if browser.size_name == "phone":  # the day scrolls in its box: its name stays in sight above it
+        caption = browser.find_element(By.CSS_SELECTOR, "#timeline .day-caption")
+        assert caption.is_displayed() and caption.text == day
+        if datetime.now(ZoneInfo("Asia/Shanghai")).hour < 15:  # the box starts at the next play, 15:00
+            seen = browser.execute_script("""
+                const box = document.querySelector('#timeline .day').getBoundingClientRect();
+                const t = document.querySelector('#timeline svg text.title').getBoundingClientRect();
+                return t.left >= box.left && t.left < box.right;""")
+            assert seen
     shot("timeline")
 
 

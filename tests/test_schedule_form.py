@@ -7,8 +7,8 @@ from datetime import date, time
 import pytest
 
 from broadcaster.errors import BadInput
-from broadcaster.speech.normalize import normalize
 from broadcaster.schedule.when import parse_days, parse_times
+from broadcaster.speech.normalize import normalize
 
 TODAY = date(2026, 12, 7)  # a Monday
 

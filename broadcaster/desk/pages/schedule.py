@@ -71,7 +71,7 @@ async def schedule_page(request: Request) -> Response:
                  exists=path.is_file(), channels=_channels_of(path) if path.is_file()
                  else [_channel(*c) for c in NEW_CHANNELS],
                  notices=files_of_kind(request, "notice") + files_of_kind(request, "jingle"), priorities=PRIORITIES,
-                 today=date.today().isoformat(), daemons=_daemons(request))
+                 today=datetime.now(_quiet_and_zone(path)[1]).date().isoformat(), daemons=_daemons(request))
 
 
 PLAN_DAYS = 7  # the schedule page shows a week from the day chosen
@@ -98,11 +98,11 @@ async def api_plan(request: Request) -> Response:
     data = await json_form(request)
     require_csrf(request)
     path = existing_file(request, str(data.get("file") or ""))
-    try:
-        first = date.fromisoformat(str(data.get("from") or date.today().isoformat()))
-    except ValueError:
-        raise RequestError(400, _("invalid date '{value}' — write it as 2021-10-27").format(
-            value=data.get("from"))) from None
+    today = datetime.now(_quiet_and_zone(path)[1]).date()
+    try:  # the day to start from, written as the form's days are (2021-10-27, 12月12日, 明天)
+        first = parse_days(str(data.get("from") or "").strip() or today.isoformat(), today).first
+    except BadInput as exc:
+        raise RequestError(400, f"{exc.what} — {exc.fix}") from None
     job = request.app.state.jobs.submit("plan", _plan_work(path, first, PLAN_DAYS, settings_of(request).engine))
     return JSONResponse(job.to_dict())
 

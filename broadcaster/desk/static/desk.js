@@ -239,13 +239,21 @@ async function showPlan(job) {
     if (svg && !svg.getAttribute("viewBox")) {
       svg.setAttribute("viewBox", `0 0 ${svg.getAttribute("width")} ${svg.getAttribute("height")}`);
     }
-    box.appendChild(holder);
-    // where the box scrolls (a phone): start at the current time, else at the first play
-    const mark = svg && (svg.querySelector(".now line") || svg.querySelector("rect.play"));
-    if (mark && holder.scrollWidth > holder.clientWidth) {
-      const x = Number(mark.getAttribute("x") || mark.getAttribute("x1"));
+    // where the day scrolls sideways (a phone), its name stays above it
+    const name = svg && svg.querySelector("text.day");
+    const caption = document.createElement("div");
+    caption.className = "day-caption";
+    caption.textContent = name ? name.textContent : d.day;
+    box.append(caption, holder);
+    // and it starts at the next play from now (else the current time, else the first play)
+    if (svg && holder.scrollWidth > holder.clientWidth) {
+      const now = svg.querySelector(".now line");
+      const nowX = now ? Number(now.getAttribute("x1")) : null;
+      const plays = [...svg.querySelectorAll("rect.play")].map(r => Number(r.getAttribute("x")));
+      const next = nowX === null ? plays : plays.filter(x => x >= nowX);
+      const x = next.length ? Math.min(...next) : (nowX ?? Math.min(...plays));
       const scale = holder.scrollWidth / Number(svg.getAttribute("width"));
-      holder.scrollLeft = Math.max(0, x * scale - 40);
+      if (Number.isFinite(x)) holder.scrollLeft = Math.max(0, x * scale - 60);
     }
   }
 }
