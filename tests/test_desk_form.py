@@ -9,6 +9,7 @@ import shutil
 import time
 from datetime import datetime, timedelta
 from pathlib import Path
+from urllib.parse import unquote
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -100,7 +101,9 @@ def test_a_save_with_mistakes_says_so_and_a_good_save_returns_the_new_list(clien
     assert saved.status_code == 200, saved.text
     files = saved.json()["files"]
     assert {"path": "notices/hesuan-round9.yaml", "title": "第九轮核酸检测"} in files
-    assert len(files) == len(list((folder / "notices").glob("*.yaml")))
+    # the same list a reload of the page shows
+    reloaded = re.findall(r'<li><a href="/write\?file=([^"]+)">', client.get("/write").text)
+    assert [f["path"] for f in files] == [unquote(p) for p in reloaded]
 
 
 def test_placeholders_are_the_templates_own_examples(client):

@@ -195,7 +195,7 @@ def test_the_write_form_marks_only_what_was_left_wrong_in_form_words(desk, brows
     _type(browser, "f-name", "hesuan-round9")
     _type(browser, "var-start", "8:00")
     _type(browser, "var-place", "北门广场")
-    WebDriverWait(browser, 30).until(lambda d: "八点到十一点半" in d.find_element(By.ID, "spoken").text)
+    WebDriverWait(browser, 30).until(lambda d: "十一点半在北门广场" in d.find_element(By.ID, "spoken").text)
     browser.execute_script("arguments[0].scrollIntoView({block: 'center'})", save)
     save.click()
     WebDriverWait(browser, 30).until(lambda d: d.find_element(By.ID, "save-status").text == "已保存。")
@@ -266,15 +266,20 @@ def test_the_schedule_form_reads_notice_times_warns_about_quiet_hours_and_draws_
     shot("timeline")
 
 
-PAGES = {"write": "/write", "template": "/write?template=vaccination", "free": "/write?free=1", "hear": "/hear",
-         "jingles": "/jingles?file=jingles/qianjiang-337.yaml", "schedule": "/schedule?file=schedules/village.yaml",
-         "asrun": "/report", "batch": "/batch"}
+# besides every page the menu links to: a form open, a report shown, a schedule drawn
+MORE_PAGES = {"template": "/write?template=vaccination", "free": "/write?free=1",
+              "jingle-report": "/jingles?file=jingles/qianjiang-337.yaml",
+              "village-schedule": "/schedule?file=schedules/village.yaml"}
 
 
 def test_every_page_fits_the_screen_with_big_enough_controls(desk, browser, tmp_path):
     url, _folder = desk
     shot = Shots(browser, tmp_path / "shots", "page")
-    for name, page in PAGES.items():
+    browser.get(url + "/write")
+    menu = browser.execute_script("return [...document.querySelectorAll('nav a')].map(a => a.getAttribute('href'))")
+    assert len(menu) >= 6, menu
+    pages = {href.strip("/"): href for href in menu} | MORE_PAGES
+    for name, page in pages.items():
         browser.get(url + page)
         WebDriverWait(browser, 30).until(lambda d: d.execute_script("return document.readyState") == "complete")
         assert "广播工作台" in browser.find_element(By.TAG_NAME, "nav").text
