@@ -269,11 +269,28 @@ def test_the_schedule_form_reads_notice_times_warns_about_quiet_hours_and_draws_
 # besides every page the menu links to: a form open, a report shown, a schedule drawn
 MORE_PAGES = {"template": "/write?template=vaccination", "free": "/write?free=1",
               "jingle-report": "/jingles?file=jingles/qianjiang-337.yaml",
-              "village-schedule": "/schedule?file=schedules/village.yaml"}
+              "village-schedule": "/schedule?file=schedules/village.yaml", "asrun-rows": "/report?day=2021-10-27"}
+
+
+def _log_rows(path: Path) -> None:
+    """Two plays in the as-run log on 2021-10-27, one with a long reason."""
+    from broadcaster.player.asrun import AsRunLog, Entry
+
+    log = AsRunLog(path)
+    fields = Entry.__dataclass_fields__
+    for i, (title, status, reason) in enumerate([("第八轮全员核酸检测通知", "played", ""),
+                                                 ("芙蓉里社区物资配送通知", "interrupted",
+                                                  "被紧急插播的森林防火通知打断，之后在下一个空档重播了一遍")]):
+        start = time.mktime((2021, 10, 27, 7, i, 0, 0, 0, -1))
+        values = {"slot": f"s{i}", "channel": "village", "notice": f"n{i}", "title": title, "priority": "urgent",
+                  "status": status, "planned": start, "actual_start": start, "actual_end": start + 60,
+                  "reason": reason, "file": "x.mp3", "sink": "null", "sha256": "0" * 64}
+        log.append(Entry(**{k: v for k, v in values.items() if k in fields}))
 
 
 def test_every_page_fits_the_screen_with_big_enough_controls(desk, browser, tmp_path):
     url, _folder = desk
+    _log_rows(tmp_path / "asrun.sqlite")
     shot = Shots(browser, tmp_path / "shots", "page")
     browser.get(url + "/write")
     menu = browser.execute_script("return [...document.querySelectorAll('nav a')].map(a => a.getAttribute('href'))")
