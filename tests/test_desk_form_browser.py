@@ -303,7 +303,8 @@ def test_every_page_fits_the_screen_with_big_enough_controls(desk, browser, tmp_
         _no_sideways_scrolling(browser)
         small = browser.execute_script("""
             const out = [];
-            for (const el of document.querySelectorAll('nav a, button, select, input:not([type=hidden]), textarea')) {
+            for (const el of document.querySelectorAll(
+                'nav a, button, select, input:not([type=hidden]), textarea, details summary, .files a')) {
               const r = el.getBoundingClientRect(), style = getComputedStyle(el);
               if (!r.width || style.visibility === 'hidden') continue;
               if (r.height < 40 || parseFloat(style.fontSize) < 16) out.push([el.id || el.name || el.textContent, r.height, style.fontSize]);
