@@ -200,7 +200,10 @@ def test_schedule_mistakes_are_in_form_words_at_their_fields(client, folder):
         assert "引号" not in message and not LOCATION.search(message), message
     empty = client.post("/api/schedule/add", json={"file": rel, "notice": "notices/supplies.yaml",
                                                    "channel": "village", "dates": "", "times": ""})
-    assert {e["field"]: e["message"] for e in empty.json()["errors"]} == {"dates": "请填写日期", "times": "请填写时间"}
+    assert {e["field"]: e["message"] for e in empty.json()["errors"]} == {"times": "请填写时间"}
+    # no days: every day, as a rule without `dates:` in the file
+    every = client.post("/api/schedule/when", json={"file": rel, "dates": "", "times": "8点"}).json()
+    assert every["errors"] == [] and every["said"]["dates"] == "每天"
     assert (folder / rel).read_text(encoding="utf-8") == before
 
 

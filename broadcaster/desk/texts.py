@@ -54,7 +54,7 @@ def page_texts() -> dict[str, str]:
         "file_name_short": _("File name"), "not_saved": _("Not saved: see the fields marked in red."),
         "spoken_wait": _("Fill in the form above: what the loudspeaker will say appears here."),
         "dates_short": _("Days"), "times_short": _("Times"),
-        "dates_forms": _("Days (e.g. 12月12日, 明天, 12月12日到14日, 2026-12-12)"),
+        "dates_forms": _("Days (e.g. 12月12日, 明天, 12月12日到14日, 2026-12-12; left empty: every day)"),
         "times_forms": _("Times (e.g. 8点, 下午3点, 15:00; several: 8点、12点)"),
         "details": _("Details"), "why": _("Why?"), "added_but": _("Added, but:"),
         "engines_off": _("Some speech engines cannot be used on this computer now; they are greyed out."),

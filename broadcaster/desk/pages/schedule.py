@@ -136,7 +136,7 @@ def _clock(t: time) -> str:
 class When:
     """The form's days and times as understood, with the mistakes and warnings to show at their fields."""
 
-    days: Days | None
+    days: Days | None      # None: every day (or a mistake, then in errors)
     times: tuple[time, ...]
     errors: list
     warnings: list
@@ -156,17 +156,20 @@ def _read_when(path: Path, data: dict) -> When:
         value = str(data.get(name) or "")
         errors.append({"field": name, "message": in_form_words(exc, name, labels[name], value),
                        "detail": exc.message()})
-    try:
-        days = parse_days(str(data.get("dates") or ""), today)
-        said["dates"] = (_("{first} to {last}").format(first=day_label(days.span[0], today),
-                                                       last=day_label(days.span[1], today))
-                         if days.span else _(", ").join(day_label(d, today) for d in days.dates))
-        last = days.span[1] if days.span else max(days.dates)
-        if last < today:
-            warnings.append({"field": "dates", "message": _(
-                "this day is already past: nothing will play — give a day from today on")})
-    except BadInput as exc:
-        mistake(exc, "dates")
+    written = str(data.get("dates") or "").strip()
+    if not written:  # a rule without dates plays every day, as in a schedule file
+        said["dates"] = _("every day")
+    else:
+        try:
+            days = parse_days(written, today)
+            said["dates"] = (_("{first} to {last}").format(first=day_label(days.span[0], today),
+                                                           last=day_label(days.span[1], today))
+                             if days.span else _(", ").join(day_label(d, today) for d in days.dates))
+            if (days.span[1] if days.span else max(days.dates)) < today:
+                warnings.append({"field": "dates", "message": _(
+                    "this day is already past: nothing will play — give a day from today on")})
+        except BadInput as exc:
+            mistake(exc, "dates")
     try:
         times = parse_times(str(data.get("times") or ""))
         said["times"] = _(", ").join(_clock(t) for t in times)
@@ -204,7 +207,7 @@ async def api_schedule_add(request: Request) -> Response:
         return JSONResponse({"error": when.errors[0]["message"], "errors": when.errors,
                              "warnings": when.warnings}, status_code=422)
     existing = editing.read_source(path)
-    form = {**data, "dates": when.days.as_yaml(), "times": [_clock(t) for t in when.times]}
+    form = {**data, "dates": when.days.as_yaml() if when.days else "", "times": [_clock(t) for t in when.times]}
     text = editing.schedule_with(existing.text, path, notice, form)  # BadInput (422) when unreadable
     checked = editing.check_schedule(path, text, SCHEDULE_FIELDS)
     if not checked.ok:
@@ -217,8 +220,8 @@ async def api_schedule_add(request: Request) -> Response:
         return JSONResponse({"error": _("'{name}' was changed by someone else since you opened it — your change "
                                         "was not saved").format(name=relative_name(request, path)) + " "
                              + page_texts()["conflict_reload"]}, status_code=409)
-    return JSONResponse({"file": relative_name(request, path), "first": when.days.first.isoformat(),
-                         "warnings": when.warnings})
+    return JSONResponse({"file": relative_name(request, path),
+                         "first": when.days.first.isoformat() if when.days else "", "warnings": when.warnings})
 
 
 EMERGENCY_ANSWER_S = 30.0  # a daemon answers within a poll; a loaded village PC may take longer than `play`'s 5 s
