@@ -7,9 +7,9 @@ import xml.etree.ElementTree as ET
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from broadcaster.i18n import use_language
+from broadcaster.i18n import _, use_language
 from broadcaster.schedule.model import Play
-from broadcaster.schedule.svg import COLOURS, FONT, text_width, timeline
+from broadcaster.schedule.svg import COLOURS, FONT, PRIORITY_WORDS, text_width, timeline
 
 TZ = ZoneInfo("Asia/Shanghai")
 DAY = date(2021, 10, 28)  # a Thursday
@@ -78,7 +78,13 @@ def test_a_legend_names_the_colours_and_marks():
     svg = _svg([_play(7, 0, "通知")])
     items = [g for g in svg.iter(f"{NS}g") if g.get("class") == "legend-item"]
     words = ["".join(t.itertext()) for g in items for t in g.iter(f"{NS}text")]
-    assert words[:4] == ["紧急", "加急", "普通", "空档时播"] and "挪后" in words and "静音时段" in words
+    use_language("zh_CN")
+    try:  # the priorities in the words the rest of broadcaster uses for them
+        said = [_(PRIORITY_WORDS[p]) for p in ("emergency", "urgent", "normal", "background")]
+    finally:
+        use_language(None)
+    assert words[:4] == said and all(re.fullmatch(r"[\u4e00-\u9fff]+", w) for w in said), words
+    assert "挪后" in words and "静音时段" in words
     assert "现在" in words and any(w.startswith("取消") for w in words)
     fills = [g.find(f"{NS}rect").get("fill") for g in items[:4]]
     assert fills == [COLOURS[p] for p in ("emergency", "urgent", "normal", "background")]
