@@ -251,7 +251,7 @@ def read_notice(doc: YamlDoc, defaults: dict | None = None) -> tuple[Notice, lis
         what = (_("both 'template' and 'text' are given") if has_text
                 else _("neither 'template' nor 'text' is given"))
         problems.append(doc.error(what, _("give exactly one: a template name (see `broadcaster templates`) or "
-                                          "the text itself"), "template" if has_template else ()))
+                                          "the text itself"), "template" if has_template else "text"))
     elif has_text and "text" in data and not text_ok():
         text = None
     # with mistakes, what is left to fill in: with both or neither of template and text, nothing

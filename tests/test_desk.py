@@ -69,7 +69,8 @@ def test_check_places_the_loaders_mistake_at_its_field_and_shows_the_spoken_text
     assert [e["field"] for e in bad["errors"]] == ["vars.start"]
     assert "'25:00'" in bad["errors"][0]["message"] and bad["spoken"] == ""
     missing = client.post("/api/check", json={**NUCLEIC, "vars": {**NUCLEIC["vars"], "place": ""}}).json()
-    assert any(e["field"] == "vars.place" and "place" in e["message"] for e in missing["errors"])
+    assert any(e["field"] == "vars.place" and e["message"] == "Fill in 检测地点" and "place" in e["detail"]
+               for e in missing["errors"])
     good = client.post("/api/check", json={**NUCLEIC, "vars": {**NUCLEIC["vars"], "start": "8:00"}}).json()
     assert good["errors"] == []
     assert "八点到十一点半在北门广场" in good["spoken"]  # normalize's reading, as `broadcaster normalize` gives it
@@ -195,8 +196,9 @@ def test_a_chinese_browser_gets_each_mistake_at_its_field(client, folder):
     for lang in ("zh-CN", "en"):
         errors = client.post("/api/check", json=typo, headers={"Accept-Language": lang}).json()["errors"]
         assert [e["field"] for e in errors] == ["vars.place"], (lang, errors)
-        assert "plac" in errors[0]["message"] and ":8: " in errors[0]["message"]
-    assert "缺少变量“place”" in client.post("/api/check", json=typo).json()["errors"][0]["message"]
+        assert "plac" in errors[0]["detail"] and ":8: " in errors[0]["detail"]
+    assert client.post("/api/check", json=typo).json()["errors"][0]["message"] == "请填写检测地点"
+    assert "缺少变量“place”" in client.post("/api/check", json=typo).json()["errors"][0]["detail"]
 
 
 def test_the_desk_refuses_a_schedule_whose_sink_runs_a_program_as_check_does(client, folder, run):
@@ -211,7 +213,7 @@ def test_the_desk_refuses_a_schedule_whose_sink_runs_a_program_as_check_does(cli
                                                  "channel": "village", "dates": "2021-10-30", "times": "07:30"})
     assert got.status_code == 422 and "cannot run a program" in got.json()["error"], got.text
     line = cli.err.strip().splitlines()[0]
-    assert got.json()["error"] == line.replace(str(folder) + "/", "")  # the very line `check` prints
+    assert got.json()["errors"][0]["detail"] == line.replace(str(folder) + "/", "")  # the very line `check` prints
     assert path.read_bytes() == before
 
 
@@ -568,7 +570,7 @@ def test_every_page_and_every_mistake_is_chinese_for_a_chinese_browser(client, f
     (folder / "notices" / "typo.yaml").write_text("titel: 停水通知\ntext: 明天上午停水。\n", encoding="utf-8")
     typo = client.post("/api/check", json={"file": "notices/typo.yaml", "title": "", "text": "明天上午停水。"})
     message = typo.json()["errors"][0]["message"]
-    assert message.startswith("notices/typo.yaml:1: 不认识的字段“titel” — 是不是想写“title”？"), message
+    assert message.startswith("第 1 行：不认识的字段“titel” — 是不是想写“title”？"), message
     saved = client.post("/api/save", json={"file": "notices/typo.yaml", "text": "明天上午停水。",
                                            "digest": re.search(r'data-digest="([0-9a-f]+)"', client.get(
                                                "/write", params={"file": "notices/typo.yaml"}).text).group(1)})

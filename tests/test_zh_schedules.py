@@ -337,7 +337,7 @@ def test_the_desk_explains_a_bad_schedule_in_chinese(tmp_path):
                                                 "channel": "village", "times": "25:00"})
         assert got.status_code == 422, got.text
         message = got.json()["error"]
-        assert "时间“25:00”不对 — 小时是 0-23" in message, message
+        assert "“25:00”不是一天里的时刻 — 钟点是 0 到 23" in message, message  # the form's words (desk/formwords.py)
         assert not _prose(message) and not _python(message, chinese=True)
         bad_channel = c.post("/api/schedule/add", json={"file": "schedule.yaml", "notice": "notices/a.yaml",
                                                         "channel": "vilage", "times": "07:00"})
@@ -345,4 +345,4 @@ def test_the_desk_explains_a_bad_schedule_in_chinese(tmp_path):
         c.headers["Accept-Language"] = "en"
         got = c.post("/api/schedule/add", json={"file": "schedule.yaml", "notice": "notices/a.yaml",
                                                 "channel": "village", "times": "25:00"})
-        assert "invalid time '25:00'" in got.json()["error"]
+        assert "'25:00' is not a time of day" in got.json()["error"]
