@@ -81,8 +81,8 @@ def test_an_empty_file_name_is_refused_in_our_words_at_its_field(client, folder)
     before = sorted(p.name for p in (folder / "notices").iterdir())
     got = client.post("/api/save", json={**TEMPLATE, "name": ""})
     assert got.status_code == 422
-    assert got.json()["errors"] == [{"field": "name", "message": "请给文件起个名字，比如 hesuan-round9",
-                                     "detail": "请给文件起个名字，比如 hesuan-round9"}]
+    assert got.json()["errors"] == [{"field": "name", "message": "请给文件起个名字，比如 停水通知",
+                                     "detail": "请给文件起个名字，比如 停水通知"}]
     bad = client.post("/api/save", json={**TEMPLATE, "name": "My Notice"})
     assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "name"
     assert sorted(p.name for p in (folder / "notices").iterdir()) == before
@@ -110,7 +110,7 @@ def test_placeholders_are_the_templates_own_examples(client):
     html = client.get("/write", params={"template": "nucleic-test"}).text
     assert re.search(r'<input id="var-place"[^>]*placeholder="如 北门广场"', html)
     assert re.search(r'<input id="var-start"[^>]*placeholder="如 8:00"', html)
-    assert re.search(r'<input id="f-name"[^>]*placeholder="如 hesuan-round9"', html)
+    assert re.search(r'<input id="f-name"[^>]*placeholder="如 停水通知"', html)
     assert re.search(r'<input id="f-title"[^>]*placeholder="如 核酸检测通知"', html)
     # a variable without an example gets no empty "如"
     assert not re.search(r'placeholder="如 ?"', html)

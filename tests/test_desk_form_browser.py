@@ -155,7 +155,7 @@ def test_the_write_form_marks_only_what_was_left_wrong_in_form_words(desk, brows
     assert all(e.text == "" for e in browser.find_elements(By.CSS_SELECTOR, ".err"))
     assert browser.find_element(By.ID, "spoken").text == "把上面各栏填好，这里就会显示喇叭里要念的话。"
     assert browser.find_element(By.ID, "var-place").get_attribute("placeholder") == "如 北门广场"
-    assert browser.find_element(By.ID, "f-name").get_attribute("placeholder") == "如 hesuan-round9"
+    assert browser.find_element(By.ID, "f-name").get_attribute("placeholder") == "如 停水通知"
     _no_sideways_scrolling(browser)
     shot("fresh", whole=True)
 
@@ -188,8 +188,8 @@ def test_the_write_form_marks_only_what_was_left_wrong_in_form_words(desk, brows
     save = browser.find_element(By.ID, "save")
     browser.execute_script("arguments[0].scrollIntoView({block: 'center'})", save)
     save.click()
-    WebDriverWait(browser, 10).until(lambda d: _err(d, "name") == "请给文件起个名字，比如 hesuan-round9")
-    assert browser.find_element(By.ID, "save-status").text == "请给文件起个名字，比如 hesuan-round9"
+    WebDriverWait(browser, 10).until(lambda d: _err(d, "name") == "请给文件起个名字，比如 停水通知")
+    assert browser.find_element(By.ID, "save-status").text == "请给文件起个名字，比如 停水通知"
     shot("no-name")
 
     # fixed and saved: the new notice is in the list beside the form at once
