@@ -1,0 +1,24 @@
+"""What the browser suites share: where Debian's chromium and its driver are, and screenshots kept in out/."""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from tests.helpers import ROOT
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+DRIVER = shutil.which("chromedriver")
+
+
+class Shots:
+    def __init__(self, driver, folder: Path) -> None:
+        self.driver, self.folder, self.n = driver, folder, 0
+        self.keep = ROOT / "out" / "screenshots"
+        folder.mkdir(parents=True, exist_ok=True)
+        self.keep.mkdir(parents=True, exist_ok=True)
+
+    def __call__(self, name: str) -> None:
+        self.n += 1
+        path = self.folder / f"{self.n:02d}-{name}.png"
+        self.driver.save_screenshot(str(path))
+        shutil.copy2(path, self.keep / path.name)
