@@ -1,6 +1,8 @@
-"""Plain helpers the tests share: the repository's folders, writing an input file, and running without blocking."""
+"""Plain helpers the tests share: the repository's folders, writing an input file, a free port, running without
+blocking, and `check` on one file."""
 from __future__ import annotations
 
+import socket
 import threading
 from pathlib import Path
 
@@ -14,6 +16,13 @@ def write(path: Path, text: str, encoding: str = "utf-8") -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(text.encode(encoding))
     return path
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on now (for a server a test starts)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 def without_waiting_on(fifo: Path, work, what: str, seconds: float = 20):

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -12,9 +11,11 @@ from pathlib import Path
 import pytest
 
 from tests.audiotools import probe
+from tests.guards import require_cluster
 from tests.helpers import ROOT, write
+from tests.helpers import free_port as _free_port
 
-pytest.importorskip("distributed", reason="the cluster extra: pip install 'broadcaster[cluster]'")
+require_cluster()
 
 NOTICE = "id: kaifang\ntitle: 核酸检测\ntemplate: round.j2\nrepeat: 1\nvars:\n  village: 本村\n"
 # the folder's own template and lexicon: a worker has them only if they were shipped to it
@@ -26,12 +27,6 @@ ROWS = [("v1", "宏福苑", "北门广场", "-"), ("v2", "芙蓉里", "西区北
 
 def _csv(rows=ROWS) -> str:
     return "village_id,village,place,voice\n" + "".join(",".join(r) + "\n" for r in rows)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _tree(folder: Path) -> dict[str, str]:

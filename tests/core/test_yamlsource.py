@@ -8,6 +8,7 @@ import re
 
 import pytest
 
+from tests.guards import needs_fifos
 from tests.helpers import check_one, without_waiting_on, write
 
 JARGON = ("could not find expected", "but found", "expected <", "mapping values are not allowed", "scanner", "block mapping",
@@ -91,7 +92,7 @@ def test_real_nesting_is_fine(run, tmp_path):
     assert r.code == 0, r.err
 
 
-@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs here")
+@needs_fifos
 def test_fifo_refused_not_waited_on(run, tmp_path):
     fifo = tmp_path / "notice.yaml"
     os.mkfifo(fifo)

@@ -5,10 +5,9 @@ import re
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-import pytest
+from tests.guards import require_desk
 
-pytest.importorskip("starlette")
-pytest.importorskip("argon2")
+require_desk()
 
 from starlette.testclient import TestClient  # noqa: E402
 

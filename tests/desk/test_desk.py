@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -13,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-pytest.importorskip("starlette")
-pytest.importorskip("argon2")
-pytest.importorskip("ruamel.yaml")
+from tests.guards import require_desk
+
+require_desk()
 
 from starlette.testclient import TestClient  # noqa: E402
 
@@ -23,6 +22,7 @@ from broadcaster.desk.app import DeskSettings, create_app  # noqa: E402
 from broadcaster.errors import BadInput  # noqa: E402
 from broadcaster.notice import load_notice  # noqa: E402
 from tests.helpers import ROOT  # noqa: E402
+from tests.helpers import free_port as _free_port  # noqa: E402
 
 NUCLEIC = {"template": "nucleic-test", "name": "hesuan-round9", "title": "第九轮核酸检测",
            "vars": {"village": "宏福苑社区", "date": "10月28日", "start": "25:00", "end": "11:30", "place": "北门广场"}}
@@ -742,12 +742,6 @@ def test_batch_renders_every_village_of_an_upload(client):
 
 
 # ---------------------------------------------------------------- a real server
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _serving(folder: Path, port: int, *args: str, address: str = "127.0.0.1"):
     """A real `broadcaster serve FOLDER --port PORT ARGS...` and its first answer from http://ADDRESS:PORT/write."""
     import httpx

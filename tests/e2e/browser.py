@@ -1,13 +1,10 @@
-"""What the browser suites share: where Debian's chromium and its driver are, and screenshots kept in out/."""
+"""What the browser suites share: screenshots, kept in the test's folder and in out/screenshots/."""
 from __future__ import annotations
 
 import shutil
 from pathlib import Path
 
 from tests.helpers import ROOT
-
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-DRIVER = shutil.which("chromedriver")
 
 
 class Shots:

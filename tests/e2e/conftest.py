@@ -3,21 +3,14 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
 
 import pytest
 
-from tests.e2e.browser import CHROMIUM, DRIVER
-from tests.helpers import ROOT
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from tests.guards import CHROMIUM, DRIVER
+from tests.helpers import ROOT, free_port
 
 
 @pytest.fixture
@@ -27,7 +20,7 @@ def desk(tmp_path):
 
     folder = tmp_path / "village"
     shutil.copytree(ROOT / "examples", folder)
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     proc = subprocess.Popen([sys.executable, "-m", "broadcaster.cli", "serve", str(folder), "--port", str(port),
                              "--engine", "espeak", "--log", str(tmp_path / "asrun.sqlite")],

@@ -5,18 +5,17 @@ from __future__ import annotations
 
 import pytest
 
-pytest.importorskip("starlette")
-pytest.importorskip("selenium.webdriver")
+from tests.guards import needs_chromium, require_browser
+
+require_browser()
 
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.support import expected_conditions as EC  # noqa: E402
 from selenium.webdriver.support.ui import Select, WebDriverWait  # noqa: E402
 
-from tests.e2e.browser import CHROMIUM, DRIVER, Shots  # noqa: E402
+from tests.e2e.browser import Shots  # noqa: E402
 
-pytestmark = [pytest.mark.slow,
-              pytest.mark.skipif(not (CHROMIUM and DRIVER), reason="Debian chromium and chromium-driver are not "
-                                 "installed (scripts/test installs them)")]
+pytestmark = [pytest.mark.slow, needs_chromium]
 
 
 def test_write_check_save_render_play_schedule_in_a_browser(desk, browser, tmp_path):

@@ -8,8 +8,9 @@ import shutil
 
 import pytest
 
-pytest.importorskip("starlette")
-pytest.importorskip("ruamel.yaml")
+from tests.guards import require_desk
+
+require_desk()
 
 from starlette.testclient import TestClient  # noqa: E402
 

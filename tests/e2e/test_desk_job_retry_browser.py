@@ -7,18 +7,15 @@ import time
 
 import pytest
 
-pytest.importorskip("starlette")
-pytest.importorskip("selenium.webdriver")
+from tests.guards import needs_chromium, require_browser
+
+require_browser()
 
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.support.ui import Select, WebDriverWait  # noqa: E402
 
-from tests.e2e.browser import CHROMIUM, DRIVER  # noqa: E402
 
-
-pytestmark = [pytest.mark.slow,
-              pytest.mark.skipif(not (CHROMIUM and DRIVER), reason="Debian chromium and chromium-driver are not "
-                                 "installed (scripts/test installs them)")]
+pytestmark = [pytest.mark.slow, needs_chromium]
 
 
 def test_a_job_followed_through_a_dropped_connection_still_shows_its_result(desk, browser):

@@ -11,7 +11,6 @@ import pytest
 
 from tests.audiotools import decode
 from tests.helpers import write
-from tests.edge_standin import edge_env, standin  # noqa: F401  (fixtures)
 from tests.zhtext import _clean
 from broadcaster.engines.base import Boundary, Clip
 from broadcaster.engines.cache import ClipCache, clip_key

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tests.edge_standin import edge_env, refused_url, standin  # noqa: F401  (fixtures)
+from tests.edge_standin import refused_url
 from broadcaster.engines.edge import ENGINE, PIECE_CHARS, REACH_TIMEOUT, split_pieces
 from broadcaster.errors import BadInput, EngineUnavailable, SynthesisFailed
 from broadcaster.speech.voices import VoiceProfile, get_profile

@@ -9,7 +9,7 @@ import pytest
 
 from tests.audiotools import probe
 from tests.helpers import write
-from tests.edge_standin import edge_env, refused_url, standin  # noqa: F401  (fixtures)
+from tests.edge_standin import refused_url
 
 WATER = "各位村民请注意。明天上午八点到十二点停水维修，请提前储水。"
 SUPPLY = "各位村民请注意。今天下午三点在村委会门口发放物资，请戴好口罩，排队领取。"

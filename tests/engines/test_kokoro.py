@@ -12,6 +12,8 @@ import numpy as np
 import pytest
 
 from tests.audiotools import clip_samples, decode, hanzi, rms_db
+from tests.guards import kokoro_ok as installed
+from tests.guards import needs_kokoro, needs_kokoro_frontend
 from tests.helpers import write
 
 from broadcaster.engines import kokoro, kokoro_model
@@ -21,14 +23,6 @@ from broadcaster.errors import BadInput, SynthesisFailed
 from broadcaster.speech.voices import get_profile, load_profile
 
 ENGINE = kokoro.ENGINE
-installed, why_not = ENGINE.available()
-needs_engine = pytest.mark.skipif(not installed, reason=f"kokoro engine not installed here: {why_not}")
-try:
-    import misaki  # noqa: F401
-    has_frontend = True
-except ImportError:
-    has_frontend = False
-needs_frontend = pytest.mark.skipif(not has_frontend, reason="misaki is not installed (extra 'kokoro')")
 
 SENTENCE = "今天下午三点在村委会门口发放物资。"
 NOTICE = ("各位村民请注意，今天下午三点在村委会门口发放物资。请大家带好身份证，排队领取，不要拥挤。"
@@ -62,7 +56,7 @@ def _planned_syllables(text: str, fixes: tuple = ()) -> list[str]:
     return re.findall(r"[a-zü]+r?[1-5]", _reading(text, fixes))
 
 
-@needs_frontend
+@needs_kokoro_frontend
 def test_kokoro_reads_exactly_what_the_shared_front_end_gives():
     from broadcaster.speech.lexicon import Pronunciation
     from broadcaster.speech.pinyin import mandarin_pinyin
@@ -78,7 +72,7 @@ def test_kokoro_reads_exactly_what_the_shared_front_end_gives():
     assert _planned_syllables(text) == [s for s in mandarin_pinyin(text) if s[-1:].isdigit()]
 
 
-@needs_frontend
+@needs_kokoro_frontend
 def test_normalize_gives_kokoro_the_users_fix_as_written(run, tmp_path):
     lexicon = write(tmp_path / "lexicon.yaml", "pronounce:\n  - {word: 老李, pinyin: lao3 li3}\n")
     pinyin = {engine: json.loads(run("normalize", "--engine", engine, "--lexicon", lexicon, "--json",
@@ -87,7 +81,7 @@ def test_normalize_gives_kokoro_the_users_fix_as_written(run, tmp_path):
     assert pinyin["kokoro"] == [s for s in pinyin["neural"] if s[-1:].isdigit()]
 
 
-@needs_frontend
+@needs_kokoro_frontend
 def test_the_shared_front_end_decides_the_reading():
     from broadcaster.speech.pronounce import pinyin_for
 
@@ -103,7 +97,7 @@ def test_the_shared_front_end_decides_the_reading():
     assert _reading("曾家村。", mine) != _reading("曾家村。")
 
 
-@needs_frontend
+@needs_kokoro_frontend
 def test_normalize_shows_the_pinyin_kokoro_reads(run):
     r = run("normalize", "--engine", "kokoro", "--json", "你好，请接种。")
     assert r.code == 0, r.err
@@ -112,7 +106,7 @@ def test_normalize_shows_the_pinyin_kokoro_reads(run):
     assert doc["phonemes"][0].startswith("ni↗xau↓,")
 
 
-@needs_frontend
+@needs_kokoro_frontend
 def test_tones_reach_the_phonemes_as_arrows():
     (piece,) = kokoro.plan("你好，各位村民。")
     assert piece.pinyin.startswith("ni2hao3 ,")
@@ -120,7 +114,7 @@ def test_tones_reach_the_phonemes_as_arrows():
     assert "↘" in piece.phonemes and "→" in piece.phonemes
 
 
-@needs_frontend
+@needs_kokoro_frontend
 def test_long_text_is_cut_into_pieces_the_model_takes():
     long = "请全体村民务必按照村委会统一安排的时间，到村卫生室门口排队进行核酸检测，" * 12 + "谢谢配合。"
     pieces = kokoro.plan(long)
@@ -133,7 +127,7 @@ def test_long_text_is_cut_into_pieces_the_model_takes():
     assert [p.pause for p in short] == ["sentence", "sentence", ""]
 
 
-@needs_frontend
+@needs_kokoro_frontend
 def test_digits_fail_this_engine_instead_of_vanishing():
     with pytest.raises(SynthesisFailed, match="010"):
         kokoro.plan("值班电话010")
@@ -284,7 +278,7 @@ def test_a_voice_that_claims_a_gibibyte_is_refused_without_reading_it(tmp_path):
     assert not target.exists() or not any(target.iterdir())
 
 
-@needs_engine
+@needs_kokoro
 def test_install_from_a_copy_checks_and_places_every_voice(run, tmp_path):
     source = kokoro_model.voices_folder()
     files = {f"package/voices/{n}.bin": (source / f"{n}.bin").read_bytes() for n in kokoro_model.speaker_names()}
@@ -297,7 +291,7 @@ def test_install_from_a_copy_checks_and_places_every_voice(run, tmp_path):
 
 
 # ---------------------------------------------------------------- audio (slow)
-@needs_engine
+@needs_kokoro
 @pytest.mark.slow
 def test_say_renders_a_sentence_of_plausible_length(run, tmp_path):
     target = tmp_path / "say.wav"
@@ -311,7 +305,7 @@ def test_say_renders_a_sentence_of_plausible_length(run, tmp_path):
     assert 2.5 < rate < 5.5, (seconds, rate)  # slow, clear speech: 3-4 characters a second
 
 
-@needs_engine
+@needs_kokoro
 @pytest.mark.slow
 def test_a_warm_re_render_synthesizes_nothing(run, tmp_path, monkeypatch):
     voice = get_profile("mandarin")
@@ -338,7 +332,7 @@ def test_a_warm_re_render_synthesizes_nothing(run, tmp_path, monkeypatch):
     assert sorted(p.name for p in CACHE.root.glob("*/*.clip")) == files
 
 
-@needs_engine
+@needs_kokoro
 @pytest.mark.slow
 def test_male_and_female_speakers_both_speak_and_differ():
     male = get_profile("mandarin")
@@ -352,14 +346,14 @@ def test_male_and_female_speakers_both_speak_and_differ():
     assert ENGINE.synthesize(SENTENCE, male).pcm == a.pcm  # deterministic: cacheable
 
 
-@needs_engine
+@needs_kokoro
 @pytest.mark.slow
 def test_a_cantonese_profile_is_not_read_by_the_mandarin_voice():
     with pytest.raises(SynthesisFailed, match="Mandarin only"):
         ENGINE.synthesize("各位街坊请注意。", get_profile("cantonese"))
 
 
-@needs_engine
+@needs_kokoro
 @pytest.mark.slow
 def test_a_notice_can_pin_kokoro_and_the_manifest_says_so(run, tmp_path):
     notice = write(tmp_path / "n.yaml", "id: n\ntitle: 测试\ntext: 各位村民请注意。\nrepeat: 1\nengine: kokoro\n")
@@ -371,7 +365,7 @@ def test_a_notice_can_pin_kokoro_and_the_manifest_says_so(run, tmp_path):
 
 
 @pytest.mark.slow
-@needs_engine
+@needs_kokoro
 def test_offline_auto_speaks_with_kokoro_the_engine_heard_best(run, tmp_path, monkeypatch):
     """The shipped order (no BROADCASTER_AUTO_ORDER): offline, auto picks Kokoro (docs/verify.md)."""
     monkeypatch.delenv("BROADCASTER_AUTO_ORDER")

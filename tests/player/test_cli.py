@@ -5,6 +5,7 @@ import json
 import os
 
 import pytest
+from tests.guards import needs_fifos
 from tests.helpers import without_waiting_on, write
 from tests.player_fixtures import sink_files, speech_wav, wav_seconds
 
@@ -120,7 +121,7 @@ def test_a_plan_json_saved_as_gbk_is_read_like_a_schedule(tmp_path):
     assert [p.notice for p in plan.plays] == ["hesuan", "supplies"] and plan.names == {"village": "大喇叭"}
 
 
-@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs here")
+@needs_fifos
 def test_a_pipe_named_plan_json_is_refused_without_waiting_for_a_writer(tmp_path):
     from broadcaster.errors import BadInput
     from broadcaster.player.source import plan_from_json

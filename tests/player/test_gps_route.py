@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -21,15 +19,13 @@ from pathlib import Path
 
 import pytest
 from tests.gpstrack import Drive
-from tests.helpers import ROOT
+from tests.guards import needs_gpsd
+from tests.helpers import ROOT, free_port
 from tests.player_fixtures import TZ
 
 from broadcaster.geo import distance_m, offset
 
-pytestmark = [pytest.mark.slow,
-              pytest.mark.skipif(shutil.which("gpsfake") is None or shutil.which("gpsd") is None
-                                 and not Path("/usr/sbin/gpsd").exists(),
-                                 reason="gpsd/gpsfake not installed (apt-get install gpsd gpsd-clients)")]
+pytestmark = [pytest.mark.slow, needs_gpsd]
 
 STEP = 0.5                   # wall seconds per fix
 PACE = 20.0                  # metres per fix
@@ -40,12 +36,6 @@ C = offset(*A, 0, 800)
 RADIUS = 60
 STOP = "title: 物资车到站\ntext: 物资车到{{ place }}了。\nrepeat: 1\nchime: false\nlead: false\nvars: {place: 某处}\n"
 FILL = ("title: 防疫顺口溜\ntext: |\n  戴口罩，勤洗手。\n  少聚集，多通风。\nrepeat: 1\nchime: false\nlead: false\n")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def clock(t: float) -> str:

@@ -8,27 +8,10 @@ import wave
 import numpy as np
 import pytest
 
+from tests.guards import listener_ok, listener_why, needs_listener, needs_scoring, neural_ok, neural_why
 from tests.helpers import write
 
 from broadcaster import listen
-
-listener_ok, listener_why = listen.available()
-needs_listener = pytest.mark.skipif(not listener_ok, reason=f"the listener is not installed here: {listener_why}")
-try:
-    import rapidfuzz  # noqa: F401
-    scoring_ok = True
-except ImportError:
-    scoring_ok = False
-needs_scoring = pytest.mark.skipif(not scoring_ok, reason="rapidfuzz is not installed (pip install 'broadcaster[verify]')")
-
-
-def _neural_ok() -> tuple[bool, str]:
-    from broadcaster.engines.base import get_engine
-    return get_engine("neural").available()
-
-
-neural_ok, neural_why = _neural_ok()
-needs_neural = pytest.mark.skipif(not neural_ok, reason=f"neural voice not installed here: {neural_why}")
 
 NOTICE = """\
 id: water
