@@ -34,6 +34,7 @@ def notes(kind: str) -> tuple[float, ...]:
     return chime_specs()[kind].frequencies()
 
 
+@pytest.mark.slow
 def test_attention_chime_in_the_first_second(run, tmp_path):
     first = decode(render(run, tmp_path), RATE)[:RATE]
     for f in notes("attention")[:3]:
@@ -42,6 +43,7 @@ def test_attention_chime_in_the_first_second(run, tmp_path):
     assert prominence(first, notes("urgent")[0]) < ABSENT
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("priority", ["urgent", "emergency"])
 def test_urgent_notices_open_with_the_urgent_chime(run, tmp_path, priority):
     first = decode(render(run, tmp_path, f"priority: {priority}\n"), RATE)[:RATE]
@@ -50,6 +52,7 @@ def test_urgent_notices_open_with_the_urgent_chime(run, tmp_path, priority):
     assert prominence(first, notes("attention")[0]) < ABSENT
 
 
+@pytest.mark.slow
 def test_loop_player_chime_follows_its_leading_silence(run, tmp_path):
     first = decode(render(run, tmp_path, profile="loop-player"), RATE)[:RATE]
     assert np.abs(first[: int(0.3 * RATE)]).max() < 10 ** (-50 / 20)
@@ -57,6 +60,7 @@ def test_loop_player_chime_follows_its_leading_silence(run, tmp_path):
         assert prominence(first, f) > PRESENT, f
 
 
+@pytest.mark.slow
 def test_no_chime_when_the_notice_says_so(run, tmp_path):
     with_chime = probe(render(run, tmp_path, name="a")).duration
     path = render(run, tmp_path, "chime: false\n", name="b")
@@ -65,6 +69,7 @@ def test_no_chime_when_the_notice_says_so(run, tmp_path):
     assert with_chime - probe(path).duration > 1.5
 
 
+@pytest.mark.slow
 def test_closing_chime_at_the_end(run, tmp_path):
     samples = decode(render(run, tmp_path, "closing_chime: true\n"), RATE)
     last = samples[-int(2.0 * RATE):]
@@ -72,6 +77,7 @@ def test_closing_chime_at_the_end(run, tmp_path):
         assert prominence(last, f) > PRESENT, f
 
 
+@pytest.mark.slow
 def test_truck_profile_closes_with_a_chime_by_default(run, tmp_path):
     samples = decode(render(run, tmp_path, profile="truck"), RATE)
     assert prominence(samples[-int(2.0 * RATE):], notes("closing")[-1]) > PRESENT

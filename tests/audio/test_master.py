@@ -45,6 +45,7 @@ def test_each_profile_meets_its_target(run, tmp_path, profile):
     assert abs(entry["duration"] - p.duration) <= 0.15
 
 
+@pytest.mark.slow
 def test_archive_keeps_the_unprocessed_speech(run, tmp_path):
     r = run("render", notice(tmp_path), "-o", tmp_path / "out", "--engine", "espeak", "--profile", "archive")
     assert r.code == 0, r.err
@@ -54,6 +55,7 @@ def test_archive_keeps_the_unprocessed_speech(run, tmp_path):
     assert abs(loudness(speech)[0] - loudness(mix)[0]) > 0.5
 
 
+@pytest.mark.slow
 def test_files_are_equally_loud_whatever_the_input_level(tmp_path):
     from broadcaster.audio.decode import decode as ours_decode
     from broadcaster.audio.master import master
@@ -81,6 +83,7 @@ def _tone_db(samples: np.ndarray, rate: int, freq: float) -> float:
     return float(20 * np.log10(spectrum[band].max() + 1e-9))
 
 
+@pytest.mark.slow
 def test_band_suits_a_horn(tmp_path):
     from broadcaster.audio.master import master
     from broadcaster.audio.profiles import get_output_profile
@@ -109,6 +112,7 @@ def test_format_that_a_profile_cannot_write_is_refused(run, tmp_path):
     assert not (tmp_path / "out").exists()
 
 
+@pytest.mark.slow
 def test_mp3_carries_id3_tags_and_loop_player_none(run, tmp_path):
     from mutagen.id3 import ID3
 

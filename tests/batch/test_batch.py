@@ -22,6 +22,7 @@ def csv_text(rows=ROWS) -> str:
     return "village_id,village,place\n" + "".join(f"{a},{b},{c}\n" for a, b, c in rows)
 
 
+@pytest.mark.slow
 def test_each_village_gets_its_own_program(run, tmp_path):
     notice = write(tmp_path / "n.yaml", NOTICE)
     villages = write(tmp_path / "v.csv", csv_text())
@@ -36,6 +37,7 @@ def test_each_village_gets_its_own_program(run, tmp_path):
     assert [e["village"] for e in overall["villages"]] == [v for v, _, _ in ROWS]
 
 
+@pytest.mark.slow
 def test_gbk_csv_from_excel(run, tmp_path):
     notice = write(tmp_path / "n.yaml", NOTICE)
     villages = write(tmp_path / "v.csv", csv_text(ROWS[:2]), "gbk")
@@ -44,6 +46,7 @@ def test_gbk_csv_from_excel(run, tmp_path):
     assert "西区北门" in (tmp_path / "out" / "v2" / "kaifang.txt").read_text(encoding="utf-8")
 
 
+@pytest.mark.slow
 def test_a_bad_row_is_reported_with_its_line_and_the_rest_render(run, tmp_path):
     notice = write(tmp_path / "n.yaml", NOTICE)
     villages = write(tmp_path / "v.csv", csv_text([ROWS[0], ("v2", "芙蓉里", "-"), ROWS[2]]))
@@ -55,6 +58,7 @@ def test_a_bad_row_is_reported_with_its_line_and_the_rest_render(run, tmp_path):
     assert not (tmp_path / "out" / "v2").exists()
 
 
+@pytest.mark.slow
 def test_unchanged_rows_are_not_rendered_again(run, tmp_path):
     notice = write(tmp_path / "n.yaml", NOTICE)
     villages = write(tmp_path / "v.csv", csv_text())
@@ -114,6 +118,7 @@ def test_killed_batch_resumes_and_every_file_decodes(tmp_path):
         assert check.returncode == 0 and not check.stderr, (mp3, check.stderr)
 
 
+@pytest.mark.slow
 def test_files_beside_the_notice_are_inputs_too(run, tmp_path):
     # a changed lexicon.yaml or template must reach the air, not be skipped as "unchanged"
     notice = write(tmp_path / "n" / "n.yaml", NOTICE)
@@ -126,6 +131,7 @@ def test_files_beside_the_notice_are_inputs_too(run, tmp_path):
     assert "北大门广场" in (out / "v1" / "kaifang.txt").read_text(encoding="utf-8")
 
 
+@pytest.mark.slow
 def test_a_blank_cell_is_refused_with_its_line_and_column(run, tmp_path):
     # a blank cell used to take the notice's own value: another village's phone number went on air
     notice = write(tmp_path / "n.yaml", NOTICE.replace("repeat: 1", "repeat: 1\nvars: {place: 村委会}"))
@@ -148,6 +154,7 @@ def test_the_example_villages_csv_renders_no_blank_refusals():
     assert rows and not [r.refused for r in rows if r.refused]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("body, line, needles", [
     ("v1,甲,北门,多出来的\n", 2, ("4 cells", "3 columns")),
     ("v1,甲,北门\nv2,乙\n", 3, ("2 cells", "3 columns")),
@@ -177,6 +184,7 @@ def test_a_very_long_village_id_is_bad_input(run, tmp_path):
     assert "64" in lines[0] and not (tmp_path / "out").exists()
 
 
+@pytest.mark.slow
 def test_leftover_temporary_files_in_village_folders_are_removed(run, tmp_path):
     notice = write(tmp_path / "n.yaml", NOTICE)
     villages = write(tmp_path / "v.csv", csv_text(ROWS[:2]))

@@ -143,6 +143,7 @@ def test_cluster_rerun_leaves_unchanged_villages_alone(run, tmp_path, scheduler)
     assert "居民身份证" in (out / "v2" / "kaifang.txt").read_text(encoding="utf-8")
 
 
+@pytest.mark.slow
 def test_unreachable_scheduler_is_exit_1_and_writes_nothing(tmp_path):
     notice, villages = _folder(tmp_path)
     out = tmp_path / "out"

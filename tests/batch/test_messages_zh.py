@@ -17,6 +17,7 @@ NOTICE = "id: kaifang\ntitle: 核酸检测\ntext: 各位村民请注意，{{ vil
          "engine: espeak\n"
 
 
+@pytest.mark.slow
 def test_damaged_village_rows_are_named_in_chinese_with_their_csv_line(run, tmp_path, monkeypatch):
     notice = write(tmp_path / "n.yaml", NOTICE)
     villages = write(tmp_path / "v.csv", "village_id,village,place\n"

@@ -51,6 +51,7 @@ def leading_silence(path: Path) -> float:
     return loud[0] * 0.01
 
 
+@pytest.mark.slow
 def test_card_files_suit_loop_players(run, tmp_path):
     files = notices(tmp_path, ["zhang", "li", "wang"])
     card = tmp_path / "card"
@@ -71,6 +72,7 @@ def test_card_files_suit_loop_players(run, tmp_path):
                                                           ("003", names[2], "通知3")]
 
 
+@pytest.mark.slow
 def test_finished_audio_is_converted_too(run, tmp_path):
     files = notices(tmp_path, ["a"])
     assert run("render", *files, "-o", tmp_path / "out", "--engine", "espeak").code == 0
@@ -149,6 +151,7 @@ def test_directory_entry_order_is_play_order(run, tmp_path, fat):
     assert listed == [f"{n:03d}_{i}.mp3" for n, i in enumerate(ids[::-1], start=1)]
 
 
+@pytest.mark.slow
 def test_read_only_card_refused(run, tmp_path, fat):
     card = fat(writable=False)
     r = run("export-card", *notices(tmp_path, ["a"]), "-o", card, "--engine", "espeak")
@@ -156,6 +159,7 @@ def test_read_only_card_refused(run, tmp_path, fat):
     assert list(card.iterdir()) == []
 
 
+@pytest.mark.slow
 def test_full_card_refused_before_writing(run, tmp_path, fat):
     card = fat(size_kb=400)  # room for about one program
     r = run("export-card", *notices(tmp_path, ["a", "b", "c", "d"]), "-o", card, "--engine", "espeak")
@@ -163,6 +167,7 @@ def test_full_card_refused_before_writing(run, tmp_path, fat):
     assert list(card.iterdir()) == []
 
 
+@pytest.mark.slow
 def test_card_names_and_playlist_keep_to_one_line(tmp_path):
     """A manifest id `abc⏎` made `001_abc⏎.mp3`; a title with a newline made PLAYLIST.txt rows."""
     from broadcaster.card import PLAYLIST, export_card

@@ -9,6 +9,7 @@ import pytest
 from tests.helpers import write
 
 
+@pytest.mark.slow
 def test_python_dash_m_works(tmp_path):
     r = subprocess.run([sys.executable, "-m", "broadcaster", "--help"], capture_output=True, text=True)
     assert r.returncode == 0 and "render" in r.stdout

@@ -147,6 +147,7 @@ def test_bom_and_crlf_accepted(run, tmp_path):
     assert run("check", path).code == 0
 
 
+@pytest.mark.slow
 def test_gbk_file_is_read_correctly(run, tmp_path):
     path = write(tmp_path / "gbk.yaml", "id: gbk\ntitle: 核酸检测\ntext: 各位村民请注意，明天上午核酸检测。\n", "gbk")
     r = run("render", path, "-o", tmp_path / "out", "--engine", "espeak")

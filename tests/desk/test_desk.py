@@ -362,6 +362,7 @@ def test_lan_mode_without_a_password_refuses_to_start(run, folder):
     assert len(lines) == 1 and "password" in lines[0] and "--set-password" in lines[0]
 
 
+@pytest.mark.slow
 def test_lan_mode_needs_a_login(folder, tmp_path):
     from broadcaster.desk import security
 
@@ -403,6 +404,7 @@ def test_logout_ends_the_session_on_the_server(folder, tmp_path):
         assert replay.post("/api/check", json=NUCLEIC, headers={"X-CSRF-Token": token}).status_code == 401
 
 
+@pytest.mark.slow
 def test_a_new_password_ends_every_earlier_session(folder, tmp_path):
     from broadcaster.desk import security
 
@@ -434,6 +436,7 @@ def test_a_new_password_ends_every_earlier_session(folder, tmp_path):
         assert not _in(a) and _log_in(a, "third-mima-2023") == 200
 
 
+@pytest.mark.slow
 def test_login_attempts_are_limited_per_client_with_a_growing_delay_and_logged(folder, tmp_path, caplog):
     import logging
 
@@ -541,6 +544,7 @@ def _zh_pages(folder: Path) -> list[str]:
     return pages
 
 
+@pytest.mark.slow
 def test_every_page_and_every_mistake_is_chinese_for_a_chinese_browser(client, folder, tmp_path):
     from tests.zhtext import _help_prose as _prose
 

@@ -6,6 +6,7 @@ import shutil
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 
@@ -63,3 +64,11 @@ def browser(tmp_path):
         pytest.skip(f"chromium could not start here: {exc.msg}")
     yield driver
     driver.quit()
+
+
+def pytest_collection_modifyitems(config, items):
+    """Every suite here starts processes and renders audio: all of them are `slow`, new ones too."""
+    here = Path(__file__).parent
+    for item in items:
+        if here in item.path.parents:
+            item.add_marker(pytest.mark.slow)

@@ -96,6 +96,7 @@ def test_trim_keeps_the_most_recently_used_clips(run, monkeypatch):
     assert r.code == 2 and "BROADCASTER_CACHE_MAX_MB is 'lots'" in r.err and "give a number" in r.err, r.err
 
 
+@pytest.mark.slow
 def test_render_trims_the_cache_to_its_limit(run, tmp_path, monkeypatch):
     notice = write(tmp_path / "n.yaml", "id: n\ntext: 各位村民请注意，今天下午三点发放物资。\nrepeat: 1\nengine: espeak\n")
     assert run("render", notice, "-o", tmp_path / "a").code == 0
@@ -110,6 +111,7 @@ def test_render_trims_the_cache_to_its_limit(run, tmp_path, monkeypatch):
     assert r.code == 2 and "BROADCASTER_CACHE_MAX_MB" in r.err and not (tmp_path / "c").exists()
 
 
+@pytest.mark.slow
 def test_second_speak_synthesizes_nothing():
     voice = get_profile("mandarin")
     job = SpeakJob(texts={"甲": "各位村民请注意。", "乙": "请戴好口罩。"}, voice=voice, engines=("espeak",), where="t")
@@ -121,6 +123,7 @@ def test_second_speak_synthesizes_nothing():
     assert speak(other).synthesized == 1  # only the new sentence
 
 
+@pytest.mark.slow
 def test_unchanged_notice_rerenders_with_zero_requests(run, tmp_path, standin):
     server = standin()
     path = write(tmp_path / "supply.yaml", f"id: supply\ntitle: 物资\ntext: {SUPPLY}\nrepeat: 2\n")
@@ -142,6 +145,7 @@ def test_unchanged_notice_rerenders_with_zero_requests(run, tmp_path, standin):
     assert ClipCache().get(victim.stem) is not None
 
 
+@pytest.mark.slow
 def test_cached_online_voice_needs_no_network(run, tmp_path, standin):
     server = standin()
     path = write(tmp_path / "supply.yaml", f"id: supply\ntitle: 物资\ntext: {SUPPLY}\n")
@@ -156,6 +160,7 @@ def test_cached_online_voice_needs_no_network(run, tmp_path, standin):
     assert entry["engine"] == "edge" and entry["skipped"] == {}
 
 
+@pytest.mark.slow
 def test_notices_sharing_a_sentence_request_it_once(run, tmp_path, standin):
     server = standin(delay=0.2)  # slow enough that all notices ask at the same time
     shared = "核酸检测请带好身份证。"

@@ -33,6 +33,7 @@ def assert_whole(clip, sentences=SENTENCES) -> None:
     assert 20 * np.log10(np.sqrt((pcm ** 2).mean()) + 1e-9) > -35
 
 
+@pytest.mark.slow
 def test_speaks_with_sentence_timings(standin):
     server = standin()
     clip = ENGINE.synthesize(TEXT, voice())
@@ -40,6 +41,7 @@ def test_speaks_with_sentence_timings(standin):
     assert server.requests == 1 and server.texts == [TEXT]
 
 
+@pytest.mark.slow
 def test_long_chinese_is_split_at_sentence_ends(standin, edge_env):
     edge_env.setenv("BROADCASTER_EDGE_TIMEOUT", "30")  # the stand-in makes 30 sentences with one eSpeak
     server = standin()
@@ -63,6 +65,7 @@ def test_split_pieces_rules():
     assert split_pieces("……") == [] and split_pieces("好。……") == ["好。……"]  # punctuation alone is never sent
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("fault,times,requests", [
     ("403", 1, 2),        # edge-tts fixes its clock from the Date header and retries itself
     ("429", 2, 3),
@@ -78,6 +81,7 @@ def test_transient_faults_are_retried_and_recovered(standin, fault, times, reque
     assert server.requests == requests
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("fault,error,requests,message", [
     ("403", EngineUnavailable, 6, "HTTP 403"),   # 3 attempts, each retried once by edge-tts
     ("429", EngineUnavailable, 3, "HTTP 429"),
@@ -155,6 +159,7 @@ def test_bad_endpoint_setting_is_bad_input(edge_env):
         ENGINE.available()
 
 
+@pytest.mark.slow
 def test_endpoint_from_the_config_file(edge_env, standin):
     server = standin()
     edge_env.delenv("BROADCASTER_EDGE_URL")

@@ -38,6 +38,7 @@ def srt_cues(path: Path) -> list[tuple[float, float, str]]:
     return cues
 
 
+@pytest.mark.slow
 def test_edge_render_writes_audio_and_subtitles(run, tmp_path, standin):
     server = standin()
     out = tmp_path / "out"
@@ -55,6 +56,7 @@ def test_edge_render_writes_audio_and_subtitles(run, tmp_path, standin):
     assert server.requests == len(set(server.texts)) >= 1
 
 
+@pytest.mark.slow
 def test_edge_failure_exits_1_and_writes_nothing_for_that_notice(run, tmp_path, standin):
     standin(fault="drop", when="停水")  # that notice's audio is always cut short
     out = tmp_path / "out"
@@ -79,6 +81,7 @@ def test_edge_unreachable_exits_1_with_nothing_written(run, tmp_path, edge_env):
     assert not out.exists() or [p.name for p in out.iterdir()] == []
 
 
+@pytest.mark.slow
 def test_a_refused_edge_is_named_once_in_every_message(run, tmp_path, standin):
     standin(fault="403")  # the service refuses every request (as it does a blocked client)
     r = run("render", notice(tmp_path, "water", WATER), "-o", tmp_path / "out", "--engine", "edge")
@@ -114,6 +117,7 @@ def test_no_engine_names_itself_at_the_start_of_its_messages():
     assert named == []
 
 
+@pytest.mark.slow
 def test_auto_falls_back_per_notice_and_says_why(run, tmp_path, standin):
     standin(fault="drop", when="停水")
     out = tmp_path / "out"
@@ -130,6 +134,7 @@ def test_auto_falls_back_per_notice_and_says_why(run, tmp_path, standin):
     assert re.search(r"water\.\w+ .*\((.*; )?edge skipped: .*cut the audio short", r.out)
 
 
+@pytest.mark.slow
 def test_auto_offline_skips_edge_at_once(run, tmp_path, edge_env):
     edge_env.delenv("BROADCASTER_EDGE_URL", raising=False)
     r = run("render", notice(tmp_path, "supply", SUPPLY), "-o", tmp_path / "out", "--json")
@@ -138,6 +143,7 @@ def test_auto_offline_skips_edge_at_once(run, tmp_path, edge_env):
     assert entry["engine"] in ("neural", "kokoro", "espeak") and "BROADCASTER_OFFLINE" in entry["skipped"]["edge"]
 
 
+@pytest.mark.slow
 def test_a_notice_may_pin_its_engine(run, tmp_path, standin):
     server = standin()
     r = run("render", notice(tmp_path, "pinned", WATER, "engine: espeak\n"), notice(tmp_path, "supply", SUPPLY),
@@ -171,6 +177,7 @@ def test_requests_overlap_but_stay_bounded(run, tmp_path, standin, concurrency):
     assert server.max_parallel == (concurrency or 3)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("fault", ["403", "429", "503", "stall", "drop", "no-audio", "unknown"])
 def test_every_persistent_fault_exits_1_with_no_file(run, tmp_path, standin, edge_env, fault):
     edge_env.setenv("BROADCASTER_EDGE_RETRIES", "1")

@@ -376,6 +376,7 @@ def test_offline_auto_speaks_with_kokoro_the_engine_heard_best(run, tmp_path, mo
     assert run("voices").out.index("kokoro") < run("voices").out.index("neural")
 
 
+@pytest.mark.slow
 def test_a_site_may_set_the_auto_order_and_a_wrong_name_is_one_line(run, tmp_path, monkeypatch):
     notice = write(tmp_path / "n.yaml", "id: n\ntext: 各位村民请注意。\nrepeat: 1\n")
     monkeypatch.setenv("BROADCASTER_AUTO_ORDER", "espeak")

@@ -67,6 +67,7 @@ def test_text_is_cut_at_punctuation_with_the_right_pause():
     assert "".join(p.text for p in cut) == long
 
 
+@pytest.mark.slow
 def test_unavailable_without_the_runtime_says_how_to_install(tmp_path):
     # a fresh interpreter that cannot see the two optional packages, as on a plain install
     code = (
@@ -198,6 +199,7 @@ def test_digits_left_in_the_text_fail_this_engine_instead_of_vanishing():
         ENGINE.synthesize("值班电话010", get_profile("mandarin"))
 
 
+@pytest.mark.slow
 @needs_neural
 def test_latin_letters_are_spelled_not_dropped():
     voice = get_profile("mandarin")

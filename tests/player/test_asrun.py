@@ -169,6 +169,7 @@ def test_log_json_rows_have_the_documented_fields(run, filled):
     assert set(_doc_row_fields()) <= set(rows[0])
 
 
+@pytest.mark.slow
 def test_several_openers_of_a_brand_new_log_all_get_it(tmp_path):
     """The daemon and `play` (or a report) may create the log at the same moment; none may fail."""
     import threading

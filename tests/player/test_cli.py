@@ -29,6 +29,7 @@ def test_play_without_a_daemon_plays_here_and_logs_it(run, tmp_path, wav):
     assert seconds == pytest.approx(wav_seconds(wav), abs=0.1)
 
 
+@pytest.mark.slow
 def test_a_notice_is_rendered_before_it_is_played(tmp_path):
     from tests.audiotools import probe
 
@@ -198,6 +199,7 @@ def test_play_to_a_channel_the_running_player_does_not_serve_is_exit_2_with_did_
     assert not (tmp_path / "out").exists()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("alive, words", [(True, "may be hung"), (False, "stopped without signing off")])
 def test_play_while_the_registered_player_does_not_answer_is_exit_1_not_a_local_play(run, tmp_path, wav, alive,
                                                                                     words):

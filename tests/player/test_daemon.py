@@ -209,6 +209,7 @@ def _player_script(tmp_path: Path, name: str, fail_times: int) -> Path:
     return script
 
 
+@pytest.mark.slow
 def test_a_failing_sink_is_retried_once_then_logged_failed_and_the_daemon_carries_on(tmp_path, audio):
     broken = _player_script(tmp_path, "broken", fail_times=99)
     flaky = _player_script(tmp_path, "flaky", fail_times=1)
@@ -254,6 +255,7 @@ def _request(priority: str, mode: str, file: Path, wait: float = 0.0, channel: s
     return send
 
 
+@pytest.mark.slow
 def test_emergency_cut_interrupts_within_a_second_and_the_cut_item_is_replayed(tmp_path, audio):
     out = tmp_path / "onair"
     ps = plays(audio.long, T0, every=60, count=1)
@@ -276,6 +278,7 @@ def test_emergency_cut_interrupts_within_a_second_and_the_cut_item_is_replayed(t
     assert log.answer_of(1) == (True, "cutting n0 now")
 
 
+@pytest.mark.slow
 def test_next_waits_for_the_item_and_wait_mode_cuts_after_its_seconds(tmp_path, audio):
     ps = plays(audio.long, T0, every=60, count=1)
     plan = AirPlan(ps, {"village": f"file:{tmp_path / 'a'}"})
@@ -441,6 +444,7 @@ def test_an_unreadable_log_is_moved_aside_too(tmp_path, audio):
     assert list(tmp_path.glob("asrun.sqlite.damaged-*"))
 
 
+@pytest.mark.slow
 def test_a_locked_log_at_start_is_not_moved_aside_and_nothing_is_replayed(tmp_path, audio):
     path = tmp_path / "asrun.sqlite"
     AsRunLog(path).connect()

@@ -18,6 +18,8 @@ from tests.player_fixtures import T0, drive, plays, query, rows, sink_files, spe
 
 from broadcaster.player.daemon import AirPlan
 
+pytestmark = pytest.mark.slow  # every test here starts a player process or cuts audio with ffmpeg
+
 
 @pytest.fixture(scope="module")
 def audio(tmp_path_factory):

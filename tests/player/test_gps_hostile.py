@@ -136,6 +136,7 @@ hostile_line = st.one_of(
 )
 
 
+@pytest.mark.slow
 @settings(max_examples=400, deadline=None, database=None, suppress_health_check=list(HealthCheck))
 @given(hostile_line)
 def test_property_no_line_raises_and_no_hostile_line_is_a_fix(line):
@@ -154,6 +155,7 @@ def test_property_every_possible_fix_is_taken_and_every_fix_taken_is_possible(mo
 
 
 # ---------------------------------------------------------------- lines of any length
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None, database=None)
 @given(st.lists(st.one_of(st.binary(max_size=40), st.just(b"\n"), st.just(b"x" * 30)), max_size=30),
        st.integers(1, 50), st.data())
@@ -286,6 +288,7 @@ class _BrokenFeed:
         pass
 
 
+@pytest.mark.slow
 def test_a_fault_in_the_route_code_is_logged_and_every_channel_plays_on(tmp_path):
     from broadcaster.player.asrun import AsRunLog
     from broadcaster.player.clock import ManualClock

@@ -106,6 +106,7 @@ def test_a_file_may_only_choose_a_players_output_device(tmp_path, wav, sink, ok)
             ScheduleSource(plan).load(time.time())
 
 
+@pytest.mark.slow
 def test_a_command_sink_named_in_config_yaml_may_be_used_by_name(run, tmp_path, wav):
     record = tmp_path / "ran.txt"
     prog = recorder(tmp_path / "bin", record)
@@ -118,6 +119,7 @@ def test_a_command_sink_named_in_config_yaml_may_be_used_by_name(run, tmp_path, 
     assert [r["status"] for r in rows] == ["played"] and rows[0]["sink"] == f"{prog} {{file}}"
 
 
+@pytest.mark.slow
 def test_a_command_sink_given_with_the_sink_option_is_used(run, tmp_path, wav):
     record = tmp_path / "ran.txt"
     prog = recorder(tmp_path / "bin", record)

@@ -62,6 +62,7 @@ def test_bad_sink_specs_say_how_to_fix(spec, words):
     assert words in str(err.value) and "\n" not in str(err.value)
 
 
+@pytest.mark.slow
 def test_auto_says_nothing_is_there_then_picks_the_first_player_on_path(tmp_path, monkeypatch, wav):
     monkeypatch.setenv("PATH", str(tmp_path / "empty"))
     with pytest.raises(SinkUnavailable) as err:
@@ -80,6 +81,7 @@ def test_auto_says_nothing_is_there_then_picks_the_first_player_on_path(tmp_path
     assert record.read_text().strip() == repr(["-q", str(wav)])
 
 
+@pytest.mark.slow
 def test_extra_arguments_and_format_conversion_for_a_wav_only_player(tmp_path, monkeypatch, mp3):
     record = tmp_path / "argv.txt"
     fake_player(tmp_path / "bin", "aplay", record)
@@ -96,6 +98,7 @@ def test_extra_arguments_and_format_conversion_for_a_wav_only_player(tmp_path, m
     assert probe(converted).duration == pytest.approx(probe(mp3).duration, abs=0.08)
 
 
+@pytest.mark.slow
 def test_a_failing_player_raises_play_failed_with_its_message(tmp_path, wav):
     script = tmp_path / "bad.py"
     script.write_text("import sys; sys.stderr.write('device busy\\n'); sys.exit(3)")
@@ -108,6 +111,7 @@ def test_a_failing_player_raises_play_failed_with_its_message(tmp_path, wav):
         make_sink(["command", str(tmp_path / "no-such-player")], SystemClock()).start(wav, "v", "n", 0)
 
 
+@pytest.mark.slow
 def test_stop_ends_a_player_process_at_once(tmp_path, wav):
     script = tmp_path / "slow.py"
     script.write_text("import time; time.sleep(30)")
@@ -135,6 +139,7 @@ def test_file_sink_names_each_play_by_its_real_start_and_keeps_the_audio(tmp_pat
     assert play.poll() is True
 
 
+@pytest.mark.slow
 def test_file_sink_cut_leaves_only_what_aired(tmp_path, wav):
     clock = ManualClock(T0.timestamp())
     sink = make_sink(f"file:{tmp_path / 'out'}", clock)

@@ -27,6 +27,7 @@ def test_an_output_folder_under_a_file_is_refused_in_chinese(run, tmp_path, zh, 
     assert r.code == 2 and r.err.strip() == f"'{blocker}' is a file, not a folder — choose another output folder"
 
 
+@pytest.mark.slow
 def test_the_render_lines_and_summary_are_chinese(run, tmp_path, zh, monkeypatch):
     water, hesuan = write(tmp_path / "w.yaml", WATER), write(tmp_path / "h.yaml", HESUAN)
     out = tmp_path / "out"

@@ -25,6 +25,7 @@ def render_one(run, tmp_path, text: str, repeat: int, name: str = "n", fmt: str 
     return tmp_path / "out" / f"{name}.{fmt}"
 
 
+@pytest.mark.slow
 def test_duration_grows_with_text_and_repeat(run, tmp_path):
     short1 = probe(render_one(run, tmp_path, SHORT, 1, "s1")).duration
     long1 = probe(render_one(run, tmp_path, LONG, 1, "l1")).duration
@@ -34,6 +35,7 @@ def test_duration_grows_with_text_and_repeat(run, tmp_path):
     assert 2.8 * long1 < long3 < 3.6 * long1
 
 
+@pytest.mark.slow
 def test_audio_is_speech_not_silence(run, tmp_path):
     samples = decode(render_one(run, tmp_path, LONG, 1))
     assert rms_db(samples) > -35
@@ -41,6 +43,7 @@ def test_audio_is_speech_not_silence(run, tmp_path):
     assert voiced < 0.6 * len(samples) / 16000
 
 
+@pytest.mark.slow
 def test_pauses_between_sentences_and_readings(run, tmp_path):
     path = render_one(run, tmp_path, "各位村民请注意。今天下午三点发放物资。请戴好口罩。", 2)
     samples = decode(path)
@@ -55,17 +58,20 @@ def test_pauses_between_sentences_and_readings(run, tmp_path):
     assert len(inner) >= 4, gaps
 
 
+@pytest.mark.slow
 def test_wav_format_and_mono(run, tmp_path):
     p = probe(render_one(run, tmp_path, SHORT, 1, fmt="wav"))
     assert p.codec.startswith("pcm") and p.channels == 1
 
 
+@pytest.mark.slow
 def test_transcript_is_the_spoken_text(run, tmp_path):
     path = render_one(run, tmp_path, SHORT, 2)
     text = path.with_suffix(".txt").read_text(encoding="utf-8")
     assert text.count("各位村民请注意") == 2
 
 
+@pytest.mark.slow
 def test_manifest_lists_every_notice_with_hash(run, tmp_path):
     import hashlib
     a = write(tmp_path / "a.yaml", f"id: a\ntitle: 甲\ntext: {SHORT}\nrepeat: 1\n")
@@ -85,11 +91,13 @@ def test_manifest_lists_every_notice_with_hash(run, tmp_path):
     assert {e["id"] for e in manifest["notices"]} == {"a", "b"}
 
 
+@pytest.mark.slow
 def test_no_temporary_files_left(run, tmp_path):
     render_one(run, tmp_path, SHORT, 1)
     assert not [p for p in (tmp_path / "out").iterdir() if p.name.endswith(".tmp")]
 
 
+@pytest.mark.slow
 def test_say_writes_one_line(run, tmp_path):
     r = run("say", "各位村民请注意。", "-o", tmp_path / "t.mp3", "--engine", "espeak")
     assert r.code == 0, r.err

@@ -108,6 +108,7 @@ def test_a_second_writer_of_the_manifest_waits_for_the_first(tmp_path):
     assert sorted(os.listdir(out)) == []  # and the lock left nothing behind
 
 
+@pytest.mark.slow
 def test_a_killed_runs_temporary_files_are_removed_by_the_next_run(run, tmp_path):
     out = tmp_path / "out"
     out.mkdir()
@@ -124,6 +125,7 @@ def test_a_killed_runs_temporary_files_are_removed_by_the_next_run(run, tmp_path
     assert all(p.read_bytes() == b"not ours" for p in others)
 
 
+@pytest.mark.slow
 def test_a_live_writers_temporary_file_is_left_alone(run, tmp_path):
     """Another process still writing (an old temp name, but held) keeps its file and finishes."""
     out = tmp_path / "out"
@@ -173,6 +175,7 @@ def test_killed_render_then_next_run_leaves_no_temporary_file(tmp_path):
         pytest.skip("no kill landed mid-write this time (the rest was checked)")
 
 
+@pytest.mark.slow
 def test_full_disk_names_the_notice_and_leaves_no_half_file(run, tmp_path, tmpfs):
     disk = tmpfs("200k")
     out = disk / "out"
@@ -194,6 +197,7 @@ def test_full_disk_names_the_notice_and_leaves_no_half_file(run, tmp_path, tmpfs
     assert not (out / "hesuan.mp3").exists() and temps(out) == []
 
 
+@pytest.mark.slow
 def test_read_only_output_disk_is_one_line_and_exit_1(run, tmp_path, tmpfs):
     disk = tmpfs("1m")
     (disk / "out").mkdir()
@@ -205,6 +209,7 @@ def test_read_only_output_disk_is_one_line_and_exit_1(run, tmp_path, tmpfs):
         assert len(lines) == 1 and "read-only" in lines[0] and "internal error" not in r.err, r.err
 
 
+@pytest.mark.slow
 def test_read_only_output_disk_for_a_villages_batch_is_one_line(run, tmp_path, tmpfs):
     disk = tmpfs("1m")
     subprocess.run(["mount", "-o", "remount,ro", str(disk)], check=True)
@@ -226,6 +231,7 @@ def test_output_folder_under_a_file_is_bad_input(run, tmp_path):
     assert "internal error" not in r.err
 
 
+@pytest.mark.slow
 def test_os_errors_below_the_cli_are_one_line(run, tmp_path):
     (tmp_path / "somefile").write_text("x")
     r = run("say", "各位村民请注意。", "-o", tmp_path / "somefile" / "t.mp3", "--engine", "espeak")

@@ -83,6 +83,7 @@ def test_ids_and_names_are_whole_string_matches(tmp_path):
 
 
 # ---------------------------------------------------------------- writers escape what they are given
+@pytest.mark.slow
 def test_every_writer_keeps_a_title_with_control_characters_on_one_line(run, tmp_path):
     escaped = schedule(tmp_path, "  village: {name: 大喇叭}", title='"第一行\\u001b[2J"')
     r = export(run, escaped, "m3u", tmp_path / "esc")
@@ -123,6 +124,7 @@ def test_a_writer_refuses_a_file_path_it_cannot_write_safely(tmp_path):
         assert not out.exists() or not any(out.iterdir())
 
 
+@pytest.mark.slow
 def test_a_sink_with_arguments_is_refused_where_play_cannot_take_it(run, tmp_path):
     """`play --sink` takes one word: a line that played on the default device instead would be wrong."""
     src = schedule(tmp_path, '  village: {name: 大喇叭, sink: [aplay, -D, "plughw:1,0"]}')

@@ -217,6 +217,7 @@ def test_pictures_follow_the_language(tmp_path, monkeypatch):
     assert "Truck route 物资车" in en_map and "(radius 80 m)" in en_map and "(late, 7 km/h)" in en_map
 
 
+@pytest.mark.slow
 def test_plan_gives_its_moves_and_drops_in_chinese(run, tmp_path, zh, monkeypatch):
     write(tmp_path / "w.yaml", WATER)
     write(tmp_path / "h.yaml", HESUAN)

@@ -1,7 +1,11 @@
 """A plan that airs nothing says why, in the user's language."""
 from __future__ import annotations
 
+import pytest
+
 from tests.helpers import write
+
+pytestmark = pytest.mark.slow  # every test here renders its notice to plan with its duration
 
 SCHEDULE = """\
 timezone: Asia/Shanghai

@@ -261,6 +261,7 @@ def test_plan_cli_json_svg_and_exports(run, tmp_path):
             for p in day)) < 2.0 * len(day)
 
 
+@pytest.mark.slow
 def test_player_plans_a_schedule_file(tmp_path):
     """`broadcaster run schedule.yaml` gets its plays from the planner (plan_source)."""
     from broadcaster.player.source import plan_source
@@ -282,6 +283,7 @@ programs:
     assert air.quiet_hours == ((3 * 3600, 3 * 3600 + 60),)
 
 
+@pytest.mark.slow
 def test_a_schedule_that_would_flood_the_planner_is_refused_at_once(run, tmp_path):
     write(tmp_path / "n.yaml", "id: n\ntext: 各位村民请注意。\n")
     every_second = write(tmp_path / "s.yaml", 'channels:\n  v: {name: x}\nprograms:\n  - notice: n.yaml\n'

@@ -21,16 +21,19 @@ def render(run, tmp_path, name: str, body: str = BODY, extra: str = "", repeat: 
     return out / f"{name}.mp3", (out / f"{name}.txt").read_text(encoding="utf-8")
 
 
+@pytest.mark.slow
 def test_lead_line_opens_a_body_without_one(run, tmp_path):
     _, transcript = render(run, tmp_path, "a", repeat=2)
     assert transcript.startswith(LEAD) and transcript.count(LEAD) == 1
 
 
+@pytest.mark.slow
 def test_lead_not_said_twice_when_the_body_opens_with_it(run, tmp_path):
     _, transcript = render(run, tmp_path, "b", body=f"{LEAD}！{BODY}", repeat=2)
     assert transcript.count(LEAD) == 2  # once per reading, no extra lead
 
 
+@pytest.mark.slow
 def test_lead_can_be_replaced_or_turned_off(run, tmp_path):
     path_custom, custom = render(run, tmp_path, "c", extra="lead: 乡亲们请注意\n")
     path_off, off = render(run, tmp_path, "d", extra="lead: false\n")
@@ -39,6 +42,7 @@ def test_lead_can_be_replaced_or_turned_off(run, tmp_path):
     assert probe(path_custom).duration > probe(path_off).duration + 1.0
 
 
+@pytest.mark.slow
 def test_emphasis_is_read_three_times_after_the_body(run, tmp_path):
     plain, _ = render(run, tmp_path, "e1")
     emphasized, transcript = render(run, tmp_path, "e2", extra="emphasis: [出门一定戴口罩]\n")
@@ -50,11 +54,13 @@ def test_emphasis_is_read_three_times_after_the_body(run, tmp_path):
     assert probe(emphasized).duration - probe(plain).duration > 3 * once
 
 
+@pytest.mark.slow
 def test_emphasis_fills_in_variables(run, tmp_path):
     _, transcript = render(run, tmp_path, "v", extra="vars: {place: 北门广场}\nemphasis: 到{{ place }}排队\n")
     assert transcript.count("到北门广场排队") == 3
 
 
+@pytest.mark.slow
 def test_repeat_gap_is_configurable(run, tmp_path):
     from tests.audiotools import silences
 

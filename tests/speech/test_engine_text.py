@@ -1,6 +1,7 @@
 """Pronunciation fixes reach each engine in its own form, chosen when the engine is known."""
 from __future__ import annotations
 
+import pytest
 
 from broadcaster.engines.espeak import ENGINE
 from broadcaster.notice import Notice
@@ -16,6 +17,7 @@ def closer_to(pcm: bytes, expected: str, other: str, voice) -> bool:
     return abs(len(pcm) - a) < abs(len(pcm) - b)
 
 
+@pytest.mark.slow
 def test_espeak_is_given_pinyin_for_a_polyphone_it_misreads(tmp_path):
     notice = Notice(path=tmp_path / "n.yaml", id="n", title="n", text="借了要还钱，还款别拖。", repeat=1,
                     options={"lead": False, "chime": False})
@@ -31,6 +33,7 @@ def test_espeak_is_given_pinyin_for_a_polyphone_it_misreads(tmp_path):
     assert closer_to(clips[sentence].pcm, fixed, neutral, prepared.voice)
 
 
+@pytest.mark.slow
 def test_user_pronunciations_reach_the_engine(tmp_path):
     (tmp_path / "lexicon.yaml").write_text("pronounce:\n  - {word: 曾家, pinyin: zeng1 jia1, say: 增家}\n", encoding="utf-8")
     notice = Notice(path=tmp_path / "n.yaml", id="n", title="n", text="请到曾家院子集合。", repeat=1,

@@ -178,6 +178,7 @@ def _pitch_change(text: str) -> float:
     return float(np.median(track[-q:]) - np.median(track[:q]))
 
 
+@pytest.mark.slow
 def test_espeak_reads_tone_numbered_pinyin_measured_from_pitch():
     """eSpeak's cmn voice reads zhong4 as the syllable with its tone: the F0 contour shows it."""
     assert _pitch_change("zhong4") < -5     # 4th tone falls ...
@@ -187,6 +188,7 @@ def test_espeak_reads_tone_numbered_pinyin_measured_from_pitch():
     assert _pitch_change("huan2") > 4
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("word", ["大伙儿", "一会儿"])
 def test_espeak_erhua_fix_measured(word):
     """eSpeak spells its own 大伙儿/一会儿 entries in English: about twice as long as the fix."""

@@ -113,6 +113,7 @@ def _seconds(text: str, profile) -> float:
     return ENGINE.synthesize(text, profile).duration
 
 
+@pytest.mark.slow
 def test_profiles_speak_slower_than_newsreader_speed():
     """Measured: eSpeak with each profile's speed takes longer than at eSpeak's default 175 wpm."""
     text = "各位村民请注意，今天下午两点在村委会门口发放物资。"
@@ -122,6 +123,7 @@ def test_profiles_speak_slower_than_newsreader_speed():
         assert _seconds(text, p) > 1.15 * _seconds(text, fast), name
 
 
+@pytest.mark.slow
 def test_cantonese_espeak_voice_speaks_written_cantonese():
     p = get_profile("cantonese")
     text = spoken_text("我们现在不要出门", p).text
@@ -155,6 +157,7 @@ def test_render_a_dialect_notice_end_to_end(run, tmp_path):
     assert decode(wav).size > 0
 
 
+@pytest.mark.slow
 def test_rate_sets_the_speeds_a_profile_leaves_out(tmp_path):
     """A profile with only `rate` gets engine speeds from it; measured slower through eSpeak."""
     slow = load_profile(write(tmp_path / "slow.yaml", "name: slow\ndisplay: 慢\nrate: 0.7\n"

@@ -60,6 +60,7 @@ def _wav(path, samples: np.ndarray, rate: int = 16000) -> None:
 
 
 # ---------------------------------------------------------------- the model folder
+@pytest.mark.slow
 @needs_listener
 def test_the_model_is_joined_from_both_packages_and_a_short_copy_is_made_again(tmp_path):
     folder = listen.model_dir(tmp_path)
