@@ -25,7 +25,7 @@ from hypothesis import strategies as st
 from tests.player_fixtures import T0, TZ, plays, sink_files, speech_wav
 from tests.helpers import ROOT
 
-from broadcaster.player.position import GpsdClient, parse_tpv
+from broadcaster.player.gpsd import GpsdClient, parse_tpv
 
 # TPV reports that claim a fix at a position no receiver can give
 IMPOSSIBLE = {
@@ -77,7 +77,7 @@ def test_a_report_that_cannot_be_a_fix_is_no_fix(line):
     (b"$GPRMC,070007.00,A,2931.746,N,10846.200,E,0.0,90.0,010524,,,A*6C\n", "a line that is not gpsd's JSON"),
 ])
 def test_the_client_is_told_what_was_wrong_in_a_few_words(line, what):
-    from broadcaster.player.position import Unusable, read_report
+    from broadcaster.player.gpsd import Unusable, read_report
 
     assert read_report(line.decode(), 5.0) == Unusable(what)
 
@@ -88,7 +88,7 @@ def test_a_good_report_still_is_a_fix_and_a_wild_speed_is_dropped():
     assert parse_tpv(tpv(29.5307, 108.77, speed="1e400", raw=True).decode(), 5.0).speed is None
     assert parse_tpv(tpv(29.5307, 108.77, speed=-3).decode(), 5.0).speed is None
     assert parse_tpv(tpv(-90, 180, mode=2).decode(), 5.0) is not None  # the edges of the map are real
-    from broadcaster.player.position import read_report
+    from broadcaster.player.gpsd import read_report
     assert read_report("\r", 5.0) is None  # a blank line (gpsd ends lines with CR LF) is not counted
 
 
@@ -140,7 +140,7 @@ hostile_line = st.one_of(
 @settings(max_examples=400, deadline=None, database=None, suppress_health_check=list(HealthCheck))
 @given(hostile_line)
 def test_property_no_line_raises_and_no_hostile_line_is_a_fix(line):
-    from broadcaster.player.position import Unusable, read_report
+    from broadcaster.player.gpsd import Unusable, read_report
 
     got = read_report(line.decode("utf-8", "replace"), 5.0)
     assert got is None or isinstance(got, Unusable), got
@@ -160,7 +160,7 @@ def test_property_every_possible_fix_is_taken_and_every_fix_taken_is_possible(mo
 @given(st.lists(st.one_of(st.binary(max_size=40), st.just(b"\n"), st.just(b"x" * 30)), max_size=30),
        st.integers(1, 50), st.data())
 def test_property_lines_are_cut_as_split_would_and_a_long_one_is_skipped_to_its_newline(pieces, limit, data):
-    from broadcaster.player.position import LineSplitter
+    from broadcaster.player.gpsd import LineSplitter
 
     stream = b"".join(pieces)
     cuts = sorted(data.draw(st.lists(st.integers(0, len(stream)), max_size=10)))
@@ -238,7 +238,7 @@ def test_impossible_fixes_count_as_none_so_stops_fall_back_to_their_clock_times_
 
 _MEMORY_PROBE = """
 import resource, sys, time
-from broadcaster.player.position import GpsdClient
+from broadcaster.player.gpsd import GpsdClient
 client = GpsdClient("127.0.0.1", int(sys.argv[1]), retry=0.1)
 client.start()
 for lat in (29.53, 29.5301):

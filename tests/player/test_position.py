@@ -9,8 +9,8 @@ from tests.gpstrack import nmea, Sample, sentence
 
 from broadcaster.geo import distance_m, offset
 from broadcaster.player.asrun import _SCHEMA, AsRunLog, Entry
-from broadcaster.player.position import (Circle, Fix, RouteSettings, Visits, gps_mode, parse_address, parse_tpv,
-                                         visit_step)
+from broadcaster.player.gpsd import parse_address, parse_tpv
+from broadcaster.player.position import Circle, Fix, RouteSettings, Visits, gps_mode, visit_step
 
 A = Circle(29.53, 108.77, 80.0)
 S = RouteSettings(hysteresis=25.0, hold_off=120.0)
