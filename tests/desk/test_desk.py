@@ -1,5 +1,8 @@
 """The web desk over HTTP: the same checks as the CLI, atomic YAML writes, background jobs, and its guards
-(CSRF, paths inside the folder, LAN only with a password, conflicting saves, upload size)."""
+(CSRF, paths inside the folder, LAN only with a password, conflicting saves, upload size).
+
+Over 600 lines: its sections (write, guards, language, the other pages, a real server) share one client
+on a copy of examples/ and its helpers; the next page's tests are the moment to split it by section."""
 from __future__ import annotations
 
 import os
