@@ -86,21 +86,23 @@ def ts(iso: str | None) -> float | None:
 
 
 def query(log: Path, sql: str, params: tuple = ()) -> list[dict]:
+    """Rows of an as-run log another process writes; [] before the file or its tables exist."""
     if not log.exists():
         return []
     db = sqlite3.connect(str(log))
     db.row_factory = sqlite3.Row
     try:
         return [dict(r) for r in db.execute(sql, params)]
-    except sqlite3.OperationalError:
+    except sqlite3.OperationalError:  # the player has not made its tables yet
         return []
     finally:
         db.close()
 
 
 def wait_until(predicate, timeout: float, what: str):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
+    """predicate()'s first true value, asked every 20 ms; AssertionError naming `what` after `timeout` s."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
         got = predicate()
         if got:
             return got

@@ -60,6 +60,16 @@ def _python(message: str, chinese: bool) -> list[str]:
     return PYTHON_NAMES.findall(text) + (PYTHON_WORDS.findall(text) if chinese else [])
 
 
+def _one_line(path, r, line: int) -> str:
+    """`check`'s one line about `path` at `line` (exit 2, a fix after " — "), without its place."""
+    assert r.code == 2, (r.code, r.out, r.err)
+    lines = r.err.strip().splitlines()
+    assert len(lines) == 1, r.err
+    assert lines[0].startswith(f"{path}:{line}: "), lines[0]
+    assert " — " in lines[0]
+    return lines[0][len(f"{path}:{line}: "):]
+
+
 def _lines_without_english(text: str) -> list[str]:
     """Lines of a command's output that still hold English prose (paths, code and ids aside)."""
     return [line for line in text.splitlines() if _prose(line)]

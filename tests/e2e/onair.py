@@ -4,41 +4,23 @@ from __future__ import annotations
 import json
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
-import time
 from datetime import datetime, timedelta
 from pathlib import Path
 
 from tests.helpers import ROOT
-from tests.player_fixtures import TZ, speech_wav
+from tests.player_fixtures import TZ, speech_wav, wait_until
+from tests.player_fixtures import query as _rows  # noqa: F401 - the e2e tests read the log with it
 
 NOTICE = "notices/free-text.yaml"  # id truck-arrival: a short notice
 DEADLINE = 120.0  # seconds: the machine may be loaded; only events are waited for
 
 
-def _rows(log: Path, sql: str) -> list[dict]:
-    if not log.exists():
-        return []
-    db = sqlite3.connect(str(log))
-    db.row_factory = sqlite3.Row
-    try:
-        return [dict(r) for r in db.execute(sql)]
-    except sqlite3.OperationalError:  # the daemon has not made its tables yet
-        return []
-    finally:
-        db.close()
-
 
 def _until(predicate, what: str, timeout: float = DEADLINE):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        got = predicate()
-        if got:
-            return got
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
+    """predicate()'s first true value; AssertionError naming `what` after `timeout` seconds."""
+    return wait_until(predicate, timeout, what)
 
 
 def start_player(tmp_path: Path, log: Path, out: Path) -> subprocess.Popen:

@@ -11,7 +11,7 @@ import re
 import pytest
 
 from tests.helpers import write
-from tests.zhtext import _locale, _prose, _python
+from tests.zhtext import _locale, _one_line, _prose, _python
 
 NUCLEIC = ("id: hs\ntemplate: nucleic-test\nvars:\n  village: 宏福苑社区\n  date: 10月27日\n"
            "  start: '8:00'\n  end: '11:30'\n  place: 北门广场\n")
@@ -125,15 +125,6 @@ def _check(run, tmp_path, text: str | bytes) -> tuple:
     else:
         write(path, text)
     return path, run("check", path)
-
-
-def _one_line(path, r, line: int) -> str:
-    assert r.code == 2, (r.code, r.out, r.err)
-    lines = r.err.strip().splitlines()
-    assert len(lines) == 1, r.err
-    assert lines[0].startswith(f"{path}:{line}: "), lines[0]
-    assert " — " in lines[0]
-    return lines[0][len(f"{path}:{line}: "):]
 
 
 @pytest.mark.parametrize("name", list(CASES))

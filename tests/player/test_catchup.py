@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
@@ -19,7 +18,8 @@ from pathlib import Path
 
 import pytest
 from tests.helpers import ROOT
-from tests.player_fixtures import T0, TZ, drive, plays, rows, sink_files, speech_wav, ts
+from tests.player_fixtures import T0, TZ, drive, plays, rows, sink_files, speech_wav, ts, wait_until
+from tests.player_fixtures import query as _query
 
 from broadcaster.player.asrun import AsRunLog
 from broadcaster.player.daemon import AirPlan, Settings
@@ -172,27 +172,8 @@ def test_an_ordinary_play_cut_by_a_crash_raises_no_emergency_warning(tmp_path, c
 
 
 # ---------------------------------------------------------------- the real `broadcaster run`
-def _query(log: Path, sql: str) -> list[dict]:
-    if not log.exists():
-        return []
-    db = sqlite3.connect(str(log))
-    db.row_factory = sqlite3.Row
-    try:
-        return [dict(r) for r in db.execute(sql)]
-    except sqlite3.OperationalError:  # the player has not made its tables yet
-        return []
-    finally:
-        db.close()
-
-
 def _wait_for(predicate, what: str, timeout: float = 120.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        got = predicate()
-        if got:
-            return got
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
+    return wait_until(predicate, timeout, what)
 
 
 def _run(tmp_path: Path, plan: Path, log: Path) -> subprocess.Popen:

@@ -14,7 +14,7 @@ import pytest
 
 from tests.helpers import write
 from tests.zhtext import (CHANNELS, HESUAN, PROGRAM, SCHEDULE, TIMES, WATER, _chinese, _folder, _lines_without_english,
-                          _locale, _prose, _python, chinese_only)
+                          _locale, _one_line, _prose, _python, chinese_only)
 
 ROUTE = "    route:\n"
 
@@ -117,15 +117,6 @@ CASES: dict[str, tuple[str, int, str, str]] = {
 def _check(run, tmp_path: Path, text: str) -> tuple[Path, object]:
     path = write(_folder(tmp_path) / "schedule.yaml", text)
     return path, run("check", path)
-
-
-def _one_line(path: Path, r, line: int) -> str:
-    assert r.code == 2, (r.code, r.out, r.err)
-    lines = r.err.strip().splitlines()
-    assert len(lines) == 1, r.err
-    assert lines[0].startswith(f"{path}:{line}: "), lines[0]
-    assert " — " in lines[0]
-    return lines[0][len(f"{path}:{line}: "):]
 
 
 def test_the_table_is_big_enough():
