@@ -1,17 +1,10 @@
-"""Shared fixtures: run the real CLI in process and capture what it prints."""
+"""Shared fixtures: run the real CLI in process and capture what it prints; every test in its own folders."""
 from __future__ import annotations
 
 import os
-import sys
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
-
-sys.path.insert(0, str(Path(__file__).parent))  # tests/audiotools.py
-
-ROOT = Path(__file__).resolve().parent.parent
-EXAMPLES = ROOT / "examples"
 
 
 @dataclass
@@ -55,23 +48,7 @@ def run(capsys):
     return _run
 
 
-def write(path: Path, text: str, encoding: str = "utf-8") -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(text.encode(encoding))
-    return path
-
-
-def without_waiting_on(fifo: Path, work, what: str, seconds: float = 20):
-    """work()'s result, failing the test if it blocks on `fifo` (a reader that waits for a writer)."""
-    import threading
-
-    done: dict = {}
-    thread = threading.Thread(target=lambda: done.update(result=work()), daemon=True)
-    thread.start()
-    thread.join(seconds)
-    if thread.is_alive():  # unblock the reader so the test run can end, then fail
-        with open(fifo, "w"):
-            pass
-        thread.join(5)
-        pytest.fail(what)
-    return done.get("result")
+@pytest.fixture
+def zh(monkeypatch):
+    """Messages in Chinese for this test."""
+    monkeypatch.setenv("BROADCASTER_LANG", "zh_CN")
