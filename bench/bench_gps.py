@@ -38,7 +38,8 @@ def run() -> list[Measure]:
     from broadcaster.geo import distance_m, offset
     from broadcaster.player.asrun import AsRunLog
     from broadcaster.player.daemon import Daemon, Settings
-    from broadcaster.player.position import GpsdClient, RoutePlayer, RouteSettings, parse_tpv
+    from broadcaster.player.gpsd import GpsdClient, parse_tpv
+    from broadcaster.player.position import RoutePlayer, RouteSettings
     from broadcaster.player.source import ScheduleSource
 
     with tempfile.TemporaryDirectory() as tmp:

@@ -69,7 +69,7 @@ def run() -> list[Measure]:
     try:
         from broadcaster.audio.ffmpeg import ffmpeg_exe
         from broadcaster.audio.recording import Level, clean_recording, cleaning_filters
-        from broadcaster.engines.cache import ClipCache
+        from broadcaster.audio.cache import ClipCache
 
         source = tmp / "take.m4a"
         seconds = _recording(source)

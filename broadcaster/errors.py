@@ -1,8 +1,11 @@
 """The one error tree; each class knows its exit status, and only the CLI catches them."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import IntEnum
 from pathlib import Path
+
+from broadcaster.i18n import _
 
 
 class ExitStatus(IntEnum):
@@ -51,14 +54,7 @@ class BadInput(BroadcasterError):
         return [self]
 
     def message(self) -> str:
-        where = ""
-        if self.path:
-            where = f"{self.path}:{self.line}: " if self.line else f"{self.path}: "
-        text = f"{where}{self.what}"
-        if self.fix:
-            text += f" — {self.fix}"
-        # the contract is one line: YAML values can hold newlines
-        return " ".join(text.splitlines())
+        return _one_line(self.path, self.line, self.what, self.fix)
 
     def located(self, path: str | Path, line: int | None = None, key: tuple = ()) -> "BadInput":
         """The same error, placed in a file (keeps a more precise place if it has one)."""
@@ -69,13 +65,17 @@ class BadInput(BroadcasterError):
 
 
 class BadInputs(BadInput):
-    """Several independent bad-input errors at once; the CLI prints one line each (`lines()`)."""
+    """Several independent bad-input errors at once; the CLI prints one line each (`lines()`).
 
-    def __init__(self, errors: list[BadInput]) -> None:
+    `warnings`: InputWarnings about the same files, said among the mistakes in the order of their lines
+    (`check` lists everything about a file at once)."""
+
+    def __init__(self, errors: list[BadInput], warnings: tuple | list = ()) -> None:
         flat: list[BadInput] = []
         for e in errors:  # a file's own collection inside a run's collection: one flat list
             flat.extend(e.errors)
         self._errors = flat
+        self.warnings = tuple(warnings)
         first = flat[0]
         super().__init__(first.what, first.fix, first.path, first.line, first.key)
 
@@ -84,10 +84,59 @@ class BadInputs(BadInput):
         return self._errors
 
     def lines(self) -> list[str]:
-        return [e.message() for e in self.errors]
+        if not self.warnings:
+            return [e.message() for e in self.errors]
+        by_file: dict = {}
+        for item in [*self.errors, *self.warnings]:
+            by_file.setdefault(item.path, []).append(item)
+        return [item.message() if isinstance(item, BadInput) else item.shown()
+                for items in by_file.values() for item in in_line_order(items)]
 
     def located(self, path: str | Path, line: int | None = None, key: tuple = ()) -> "BadInput":
         return BadInputs([e.located(path, line, key) for e in self.errors])
+
+
+def _one_line(path: str | None, line: int | None, what: str, fix: str) -> str:
+    """`path:line: what — fix`, the one line every mistake and warning is shown as."""
+    where = ""
+    if path:
+        where = f"{path}:{line}: " if line else f"{path}: "
+    text = f"{where}{what}"
+    if fix:
+        text += f" — {fix}"
+    # the contract is one line: YAML values can hold newlines
+    return " ".join(text.splitlines())
+
+
+@dataclass(frozen=True)
+class InputWarning:
+    """Something in the input that is probably wrong but may be meant (a date already past, a comment
+    after a value): said with its place and a fix, never stopping the work. `check --strict` counts it
+    as a mistake. `key` as BadInput's."""
+
+    what: str
+    fix: str = ""
+    path: str | None = None
+    line: int | None = None
+    key: tuple = ()
+
+    def __post_init__(self) -> None:
+        if self.path is not None:
+            object.__setattr__(self, "path", str(self.path))
+        object.__setattr__(self, "key", tuple(self.key))
+
+    def message(self) -> str:
+        """`path:line: what — fix`, as a mistake's (the manifest keeps it so)."""
+        return _one_line(self.path, self.line, self.what, self.fix)
+
+    def shown(self) -> str:
+        """The line printed: `warning: path:line: what — fix` (注意： in Chinese), as every warning is."""
+        return _("warning: {message}").format(message=self.message())
+
+
+def in_line_order(items: list) -> list:
+    """Mistakes and warnings of one run sorted by file and line (stable: a file's order is kept)."""
+    return sorted(items, key=lambda e: (e.path or "", e.line or 0))
 
 
 def raise_all(errors: list[BadInput]) -> None:
@@ -96,7 +145,7 @@ def raise_all(errors: list[BadInput]) -> None:
         return
     if len(errors) == 1:
         raise errors[0]
-    raise BadInputs(sorted(errors, key=lambda e: (e.path or "", e.line or 0)))
+    raise BadInputs(in_line_order(errors))
 
 
 class CouldNotDo(BroadcasterError):

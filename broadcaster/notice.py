@@ -8,7 +8,7 @@ from typing import Any
 
 from broadcaster import yamlsource
 from broadcaster.engine_specs import ENGINE_CHOICES
-from broadcaster.errors import BadInput, raise_all
+from broadcaster.errors import BadInput, InputWarning, raise_all
 from broadcaster.i18n import N_, _
 from broadcaster.speech.romanize import ascii_name
 from broadcaster.vocabulary import CLOCK_FIX, CLOCKS, JINGLE_FORMS, PRIORITIES
@@ -111,6 +111,7 @@ class Notice:
     alternate: tuple[Alternate, ...] = ()  # the readings' voices in turn (empty: every reading in `voice`)
     accent: str | None = None       # the accent of the notice's voice: None the profile's, "" none
     doc: YamlDoc | None = field(default=None, compare=False, repr=False)
+    warnings: tuple[InputWarning, ...] = field(default=(), compare=False, repr=False)  # said, never stopping
     id_from: str = "id"             # where the id came from: id (written), file (its name), title
 
     def error(self, what: str, fix: str = "", *keys: Any) -> BadInput:
@@ -159,6 +160,19 @@ MAX_ITEMS = 200      # jingle lines, emphasis items, variables
 
 def notice_from_doc(doc: YamlDoc, defaults: dict | None = None) -> Notice:
     """Validate a loaded file; independent mistakes are reported together (BadInputs)."""
+    notice, problems = read_notice(doc, defaults)
+    raise_all(problems)
+    return notice
+
+
+def read_notice(doc: YamlDoc, defaults: dict | None = None) -> tuple[Notice, list[BadInput]]:
+    """The notice as far as its mistakes allow, and the mistakes (all of them, not the first).
+
+    With mistakes the Notice is a stand-in for looking further (the template filled, the times and
+    dates read), never for rendering: a field in error takes its default, a variable in error is
+    empty, and with neither or both of template and text there is nothing to fill. A file that is not
+    a set of fields, or of an unknown kind, raises at once: there is nothing to look further into.
+    """
     data = doc.data
     if isinstance(data, list):
         raise doc.error(_("the file is a list of items, but a notice is one set of fields"),
@@ -173,7 +187,10 @@ def notice_from_doc(doc: YamlDoc, defaults: dict | None = None) -> Notice:
     if kind not in ("notice", "jingle"):
         raise doc.error(_("unknown kind '{kind}'").format(kind=kind), _("use kind: notice or kind: jingle"), "kind")
     fields = JINGLE_FIELDS if kind == "jingle" else NOTICE_FIELDS
-    problems: list[BadInput] = yamlsource.unknown_keys(doc, data, fields, what="field", synonyms=CHINESE_KEYS)
+    problems, warnings = yamlsource.comment_problems(doc, _comment_kind)
+    problems += [_text_goes_on(doc, e) for e in yamlsource.unknown_keys(doc, data, fields, what="field",
+                                                                       synonyms=CHINESE_KEYS)]
+    cut = {e.key for e in problems}  # a field a comment cut short: its other complaints follow from that
     data = {k: v for k, v in data.items() if k in fields}
     if isinstance(data.get("id"), int) and not isinstance(data["id"], bool):
         data["id"] = doc.raw.get(("id",), str(data["id"]))  # id: 2022 is a fine id
@@ -186,7 +203,8 @@ def notice_from_doc(doc: YamlDoc, defaults: dict | None = None) -> Notice:
             hint = _("write {hint}").format(hint=_(hint).format(choices=", ".join(FIELD_CHOICES.get(name, ()))))
             what = (_("'{name}' has no value").format(name=name) if value is None else
                     _("'{name}' has the wrong kind of value ({kind})").format(name=name, kind=_kind_name(value)))
-            problems.append(doc.error(what, hint, name))
+            if (name,) not in cut:
+                problems.append(doc.error(what, hint, name))
             del data[name]  # checked no further; the other fields still are
     defaults = defaults if defaults is not None else folder_defaults(doc.path)
 
@@ -199,17 +217,17 @@ def notice_from_doc(doc: YamlDoc, defaults: dict | None = None) -> Notice:
             return None
 
     title = attempt(_title, doc, data)
-    nid, id_from = attempt(_id, doc, data, title or "") or (None, "id")
+    nid, id_from = attempt(_id, doc, data, title or "") or (_stand_in_id(doc), "id")
     # no title: the id stands in, or a Chinese file name (停水通知.yaml) rather than its pinyin
     default_title = doc.path.stem if id_from == "file" and nid != doc.path.stem.lower() else nid
     alternate = attempt(_alternate, doc, data) or ()
     accent = attempt(_accent, doc, data.get("accent"), ("accent",))
-    repeat = attempt(_repeat, doc, data, defaults, len(alternate))
+    repeat = attempt(_repeat, doc, data, defaults, len(alternate)) or 2
     engine = attempt(_one_of, doc, data, "engine", ENGINES, defaults.get("engine"), N_("unknown engine '{value}'"))
-    priority = attempt(_one_of, doc, data, "priority", PRIORITIES, "normal", N_("unknown priority '{value}'"))
+    priority = attempt(_one_of, doc, data, "priority", PRIORITIES, "normal", N_("unknown priority '{value}'")) or "normal"
     attempt(_gap, doc, data)
     attempt(_clock, doc, data)
-    variables = attempt(_vars, doc, data.get("vars", {}))
+    variables = _vars(doc, data.get("vars", {}), problems, cut)
     options = {k: data[k] for k in ("emphasis", "lead", "chime", "closing_chime", "music", "gap", "clock")
                if k in data}
     if isinstance(options.get("emphasis"), str):
@@ -217,21 +235,27 @@ def notice_from_doc(doc: YamlDoc, defaults: dict | None = None) -> Notice:
     attempt(_sizes, doc, options.get("emphasis") or [], "emphasis", N_("emphasized sentence"))
 
     if kind == "jingle":
-        lines = attempt(_jingle_lines, doc, data)
+        lines = attempt(_jingle_lines, doc, data) or []
         form = data.get("form")
         if form is not None and form not in JINGLE_FORMS:
             problems.append(doc.error(_("unknown jingle form '{form}'").format(form=form),
                                       _choices(form, JINGLE_FORMS), "form"))
-        raise_all(problems)
         return Notice(path=doc.path, id=nid, title=title or default_title, kind="jingle",
-                      lines=tuple(line.strip() for line in lines), form=form,
+                      lines=tuple(line.strip() for line in lines if isinstance(line, str)), form=form,
                       voice=data.get("voice", defaults.get("voice")), repeat=repeat,
                       vars=variables, engine=engine, priority=priority, options=options, alternate=alternate,
-                      accent=accent, doc=doc, id_from=id_from)
+                      accent=accent, doc=doc, id_from=id_from, warnings=tuple(warnings)), problems
 
     has_template, has_text = "template" in doc.data, "text" in doc.data
     text = data.get("text")
     recording, parts = data.get("recording"), ()
+
+    def text_ok() -> bool:
+        """`text:` checked; False when it is empty or far too long: nothing to look further into."""
+        before = len(problems)
+        attempt(_text, doc, text)
+        return len(problems) == before
+
     if "parts" in doc.data:
         for other in ("template", "text", "recording"):
             if other in doc.data:
@@ -246,21 +270,68 @@ def notice_from_doc(doc: YamlDoc, defaults: dict | None = None) -> Notice:
                                         "or leave that out"), "template"))
         if "recording" in data:
             attempt(_file_name, doc, data["recording"], ("recording",))
-        if has_text and "text" in data:
-            attempt(_text, doc, text)
+        if has_text and "text" in data and not text_ok():
+            text = None
     elif has_template == has_text:
         what = (_("both 'template' and 'text' are given") if has_text
                 else _("neither 'template' nor 'text' is given"))
         problems.append(doc.error(what, _("give exactly one: a template name (see `broadcaster templates`) or "
-                                          "the text itself"), "template" if has_template else ()))
-    elif has_text and "text" in data:
-        attempt(_text, doc, text)
-    raise_all(problems)
-    return Notice(path=doc.path, id=nid, title=title or default_title, template=data.get("template"),
-                  text=None if text is None else str(text), recording=recording, parts=parts or (),
-                  voice=data.get("voice", defaults.get("voice")),
-                  repeat=repeat, vars=variables, engine=engine, priority=priority,
-                  options=options, alternate=alternate, accent=accent, doc=doc, id_from=id_from)
+                                          "the text itself"), "template" if has_template else "text"))
+    elif has_text and "text" in data and not text_ok():
+        text = None
+    # with mistakes, what is left to fill in: with both or neither of template and text, nothing
+    nothing = has_template == has_text and "parts" not in doc.data and "recording" not in doc.data
+    template = None if nothing or "parts" in doc.data or "recording" in doc.data else data.get("template")
+    text = None if text is None or nothing or "parts" in doc.data else str(text)
+    return Notice(path=doc.path, id=nid, title=title or default_title, template=template, text=text,
+                  recording=recording, parts=parts or (), voice=data.get("voice", defaults.get("voice")),
+                  repeat=repeat, vars=variables, engine=engine, priority=priority, options=options,
+                  alternate=alternate, accent=accent, doc=doc, id_from=id_from, warnings=tuple(warnings)), problems
+
+
+# Fields whose values are words (read out, or shown as the title): a comment after one is lost text.
+PROSE_FIELDS = ("text", "title", "lead", "emphasis", "lines")
+
+
+_HAN_RE = re.compile(r"[\u4e00-\u9fff]")
+# a variable that is a number, a time or a date (8, "8:00", 10月27日): a note after it is a note
+_NUMBER_RE = re.compile(r"(?=.*\d)[\d\s:：.,/+\-年月日号点时分秒半整]+")
+
+
+def _comment_kind(key: tuple, value: str) -> str | None:
+    """How a ` #` comment after the value at `key` is taken (yamlsource.comment_problems)."""
+    if key[:1] == ("parts",):  # `- say: …` and what a recording says are words; a file name is not
+        return yamlsource.FREE_TEXT if key[-1] in ("say", "text") else None
+    if not key or key[0] not in (*PROSE_FIELDS, "vars") or value in ("true", "false"):
+        return None  # id, repeat, voice, priority, recording, lead: false...: `repeat: 2  # 念两遍` is a note
+    if key[0] == "vars" and _NUMBER_RE.fullmatch(value):
+        return yamlsource.NAME_OR_NUMBER
+    return yamlsource.FREE_TEXT
+
+
+def _text_goes_on(doc: YamlDoc, error: BadInput) -> BadInput:
+    """An unknown field with Chinese words right after a line of text (`text: 明天停水` then
+    `后天来电: 八点` at the start of the next line) is the text going on, not indented."""
+    name = error.key[-1] if error.key else None
+    if not isinstance(name, str) or name in CHINESE_KEYS or not _HAN_RE.search(name):
+        return error
+    line = doc.line(name)
+    before = [(doc.line(k), k) for k in doc.data if isinstance(k, str) and (doc.line(k) or 0) < (line or 0)]
+    if not before:
+        return error
+    first, prose = max(before)
+    value = doc.data.get(prose)
+    if prose not in ("text", "title", "lead") or not isinstance(value, str):
+        return error
+    source = doc.source.splitlines()
+    words = [w.strip() for w in value.splitlines()] + [source[line - 1].strip()] if line else []
+    what, fix = yamlsource.unindented_text(prose, first, words)
+    return BadInput(what, fix, doc.path, line, (prose,))
+
+
+def _stand_in_id(doc: YamlDoc) -> str:
+    """An id to look further into a notice whose own id is in error (never rendered)."""
+    return re.sub(r"[^a-z0-9_-]+", "-", doc.path.stem.lower()).strip("-") or "notice"
 
 
 def _file_name(doc: YamlDoc, name: str, key: tuple) -> None:
@@ -461,13 +532,15 @@ def _sizes(doc: YamlDoc, items: list, key: str, what: str) -> None:
                 key, i)
 
 
-def _vars(doc: YamlDoc, raw_vars: dict) -> dict:
-    """Template variables as text exactly as written (YAML would turn 8:00 into 480)."""
+def _vars(doc: YamlDoc, raw_vars: dict, problems: list[BadInput], cut: set = frozenset()) -> dict:
+    """Template variables as text exactly as written (YAML would turn 8:00 into 480).
+
+    Mistakes go to `problems`; a variable in error is empty (so it is not also reported missing)."""
     out: dict = {}
-    problems: list[BadInput] = []
     if len(raw_vars) > MAX_ITEMS:
-        raise doc.error(_("too many items under '{key}' ({n}; at most {limit})").format(
-            key="vars", n=len(raw_vars), limit=MAX_ITEMS), _("keep the ones that matter"), "vars")
+        problems.append(doc.error(_("too many items under '{key}' ({n}; at most {limit})").format(
+            key="vars", n=len(raw_vars), limit=MAX_ITEMS), _("keep the ones that matter"), "vars"))
+        return out
     for name, value in raw_vars.items():
         if not isinstance(name, str) or not re.match(r"^[A-Za-z_][A-Za-z0-9_]*$", name):
             problems.append(doc.error(_("variable name '{name}' is not usable in a template").format(name=name),
@@ -476,8 +549,9 @@ def _vars(doc: YamlDoc, raw_vars: dict) -> dict:
         try:
             out[name] = _text_value(doc, ("vars", name), value)
         except BadInput as exc:
-            problems.append(exc)
-    raise_all(problems)
+            if exc.key not in cut:  # `place: #3号楼`: the comment's message says it
+                problems.append(exc)
+            out[name] = ""
     return out
 
 

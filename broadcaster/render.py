@@ -8,18 +8,20 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
-from broadcaster import __version__
+from broadcaster import __version__, yamlsource
 from broadcaster.audio.profiles import output_profile
 from broadcaster.engines.base import Boundary, Clip, auto_order
 from broadcaster.engines.speak import SpeakJob, program_srt, speak, speak_then, srt_cues
 from broadcaster.errors import BadInput, BadInputs, CouldNotDo  # noqa: F401 (BadInputs: callers import it from here too)
+from broadcaster.errors import InputWarning, in_line_order, raise_all
 from broadcaster.fsutil import (check_folder, locked, remove_stale_temps, sha256_file, write_text,
                                  write_text_if_changed)
 from broadcaster.i18n import _
 from broadcaster.jingle.beats import build_jingle_script, with_percussion
-from broadcaster.notice import FOLDER_FILES, Alternate, Notice, load_notice
+from broadcaster.notice import FOLDER_FILES, Alternate, Notice, read_notice
 from broadcaster.resources import templates_dir
 from broadcaster.script import Recording, Script, Speech, build_script, frame_program, recording_path
+from broadcaster.script.checks import check_notice, today
 from broadcaster.script.template import PLACES
 from broadcaster.speech.accent import load_accent
 from broadcaster.speech.lexicon import USER_LEXICON, user_lexicon_for
@@ -53,6 +55,7 @@ class Prepared:
     pronunciations: tuple = ()  # the folder's lexicon.yaml pronunciations, applied per engine
     recordings: dict = field(default_factory=dict)  # recording path -> audio.recording.Cleaned
     level: object = None  # the audio.recording.Level the recordings were cleaned to
+    warnings: tuple[InputWarning, ...] = ()  # what it says that may be wrong (a date past...): said, not stopping
     others: dict = field(default_factory=dict)  # voice key (Speech.voice) -> OtherVoice (`alternate:`)
 
     def spoken_for(self, speech: Speech) -> SpokenText:
@@ -68,16 +71,18 @@ class Prepared:
         return "\n".join(self.spoken_for(s).text if isinstance(s, Speech) else recording_line(s, words.get(s.path))
                          for s in self.script.voiced())
 
-    def warnings(self) -> list[str]:
-        """Things to fix that do not stop the render: a recording that distorts."""
+    def recording_warnings(self, recordings: dict | None = None) -> list[InputWarning]:
+        """Things to fix in its recordings (as cleaned here, or `recordings`) that do not stop the render:
+        a recording that distorts."""
         out = []
         for rec in self.script.recordings():
-            cleaned = self.recordings.get(rec.path)
+            cleaned = (self.recordings if recordings is None else recordings).get(rec.path)
             if cleaned is not None and cleaned.too_loud():
-                out.append(self.notice.error(
+                error = self.notice.error(
                     _("the recording '{name}' is too loud and distorts: {share:.1%} of its samples are clipped").format(
                         name=rec.name, share=cleaned.clipped),
-                    _("record it again a little further from the phone, or speak more softly"), *rec.key).message())
+                    _("record it again a little further from the phone, or speak more softly"), *rec.key)
+                out.append(InputWarning(error.what, error.fix, error.path, error.line, error.key))
         return out
 
 
@@ -116,7 +121,7 @@ class Rendered:
     # transcript (text: all written; machine: some heard by the listener; not checked: some by nobody)
     made_of: list = field(default_factory=list)
     transcript_source: str = FROM_TEXT
-    warnings: list = field(default_factory=list)
+    warnings: list = field(default_factory=list)  # InputWarnings; the manifest keeps their lines
     accent: str = ""
     # what listeners heard, in words (in the language of the render): the render line and the desk
     # show it, e.g. "川渝口音（普通话声音 zm_yunxi + 本地词）" (heard_label)
@@ -131,8 +136,9 @@ def is_folder_file(path: Path) -> bool:
 
 
 def prepare(notice: Notice, voice_override: str | None = None, program=None,
-            speaker: str | None = None, level: Level | None = None, takes: dict | None = None) -> Prepared:
-    """Everything that can be checked before synthesis; BadInput on any mistake.
+            speaker: str | None = None, level: Level | None = None, takes: dict | None = None,
+            timezone: str | None = None) -> Prepared:
+    """Everything that can be checked before synthesis; BadInput(s) on any mistake, all of them at once.
 
     speaker: who speaks on engines with several speakers (Kokoro): male, female or a speaker's name,
     instead of the voice profile's `speaker` (VoiceProfile.with_speaker); None: the profile's.
@@ -140,47 +146,109 @@ def prepare(notice: Notice, voice_override: str | None = None, program=None,
     profile's). A notice's recordings are checked and cleaned here (once: the result is cached by
     content), so that a bad recording is bad input before anything is written.
     takes: recordings not saved in the notice's folder yet, name -> file (takes.py, the desk's preview).
+    timezone: the zone whose today a date is past in (a schedule's); default Asia/Shanghai.
     """
+    found = examine_notice(notice, (), voice_override, program, speaker, level, takes, timezone)
+    raise_all(list(found.errors))
+    return found.prepared
+
+
+@dataclass(frozen=True)
+class Examined:
+    """A notice file looked at as far as its mistakes allow: all `check` says about it."""
+
+    path: Path
+    prepared: Prepared | None  # None when it has mistakes
+    errors: tuple[BadInput, ...] = ()
+    warnings: tuple[InputWarning, ...] = ()  # the notice's and its recordings'
+
+
+def examine(path: Path, program=None, timezone: str | None = None, level: Level | None = None) -> Examined:
+    """Load a notice file and look for every mistake in it: its fields, its template filled in, the times,
+    dates and numbers it says, its recordings; and for what may be wrong (warnings)."""
+    try:
+        notice, errors = read_notice(yamlsource.load(path))
+    except BadInput as exc:  # not a notice at all (unreadable, not YAML, a list...): nothing more to see
+        return Examined(Path(path), None, tuple(exc.errors))
+    return examine_notice(notice, errors, program=program, level=level, timezone=timezone)
+
+
+MAX_BAD_VALUES = 10  # invalid times and dates looked past in one sentence, to find the next
+
+
+def examine_notice(notice: Notice, errors=(), voice_override: str | None = None, program=None,
+                   speaker: str | None = None, level: Level | None = None, takes: dict | None = None,
+                   timezone: str | None = None) -> Examined:
+    """prepare(), collecting: `errors` (the loader's) and every later stage's mistakes."""
+    errors = list(errors)
+    warnings = list(notice.warnings)
     voices = [t for t in notice.alternate if t.recording is None]
     first = voices[0] if voices and not (voice_override or notice.voice) else None
     try:  # without `voice:`, the notice's own voice (lead line, emphasis) is the first of `alternate:`
         voice = get_profile(voice_override or notice.voice or (first.voice if first else None))
     except BadInput as exc:
         key = ("alternate", notice.alternate.index(first)) if first else ("voice",)
-        raise exc.located(notice.path, notice.doc.line(*key) if notice.doc else None, key) from None
+        errors.append(exc.located(notice.path, notice.doc.line(*key) if notice.doc else None, key))
+        voice = get_profile(None)  # the rest is still worth checking with the default voice
     voice = _as_notice_says(notice, voice, speaker)
-    voice = _accented(notice, voice, notice.accent if notice.accent is not None or not first else first.accent,
-                      ("accent",) if notice.accent is not None or not first else
-                      ("alternate", notice.alternate.index(first)))
+    own = notice.accent is not None or not first
+    try:
+        voice = _accented(notice, voice, notice.accent if own else first.accent,
+                          ("accent",) if own else ("alternate", notice.alternate.index(first)))
+    except BadInput as exc:
+        errors += exc.errors
     others = {}
     for i, turn in enumerate(notice.alternate):
         if turn.recording is None and turn.key not in others:
-            others[turn.key] = _other_voice(notice, turn, i, voice, speaker)
-    # program: the output profile's ProgramDefaults; a jingle's lines go on a beat grid, not sentences
-    if notice.kind == "jingle":
-        script = frame_program(notice, voice, build_jingle_script(notice, voice), program)
-    else:
-        script = build_script(notice, voice, program, takes)
+            try:
+                others[turn.key] = _other_voice(notice, turn, i, voice, speaker)
+            except BadInput as exc:
+                errors += exc.errors
+    script = None
+    broken = {e.key[0] for e in errors if e.key}  # a jingle's form or lines in error: no beat grid to make
+    says = notice.text is not None or notice.template is not None or notice.lines or notice.recording or notice.parts
+    if says and not broken & {"form", "lines", "parts"}:
+        script, stage = _script(notice, voice, program, takes)
+        errors += [e.located(notice.path) for e in stage]
+    if script is None:
+        return _examined(notice, None, errors, warnings)
     user = user_lexicon_for(notice.path)  # the folder's own lexicon.yaml, if any
     sounds = user.pronounce if user else ()
     spoken: dict = {}
     by_voice: dict = {key: {} for key in others}
     for speech in script.speeches():
+        if speech.voice and speech.voice not in others:
+            continue  # its voice under `alternate:` is in error, said above
         who = others[speech.voice].voice if speech.voice else voice
         table = by_voice[speech.voice] if speech.voice else spoken
-        if speech.text not in table:
+        if speech.text in table:
+            continue
+        words = user.words_for(who.name) if user else ()
+        text = speech.text
+        for _tries in range(MAX_BAD_VALUES):
             try:
-                table[speech.text] = spoken_text(speech.text, who, user.words_for(who.name) if user else (),
-                                                 extra_pronunciations=sounds)
+                table[speech.text] = spoken_text(text, who, words, extra_pronunciations=sounds)
+                break
             except BadInput as exc:
-                raise _in_vars(notice, speech.text, exc) from None
+                errors.append(_in_vars(notice, speech.text, exc))
+                named = [n for n in re.findall(r"['“]([^'”]+)['”]", exc.what) if n in text]
+                if not named:
+                    break
+                text = text.replace(named[0], "", 1)  # and look past it for the sentence's next mistake
+    found = check_notice(notice, "\n".join(s.text for s in script.speeches()), today(timezone))
+    errors += found.errors
+    warnings += found.warnings
     recordings: dict = {}
     if script.recordings():
         level = level or default_level()
-        recordings = clean_recordings(notice, script, level)
-    return Prepared(notice=notice, voice=voice, script=script, spoken=spoken, pronunciations=tuple(sounds),
-                    recordings=recordings, level=level,
-                    others={k: OtherVoice(v.voice, by_voice[k]) for k, v in others.items()})
+        try:
+            recordings = clean_recordings(notice, script, level)
+        except BadInput as exc:
+            errors += exc.errors
+    prepared = Prepared(notice=notice, voice=voice, script=script, spoken=spoken, pronunciations=tuple(sounds),
+                        recordings=recordings, level=level, warnings=tuple(in_line_order(warnings)),
+                        others={k: OtherVoice(v.voice, by_voice[k]) for k, v in others.items()})
+    return _examined(notice, prepared, errors, warnings + prepared.recording_warnings())
 
 
 def _as_notice_says(notice: Notice, voice: VoiceProfile, speaker: str | None) -> VoiceProfile:
@@ -215,6 +283,36 @@ def _other_voice(notice: Notice, turn: Alternate, i: int, own: VoiceProfile, spe
     accent = turn.accent if turn.accent is not None or voice.name != own.name else notice.accent
     key = ("alternate", i, "accent") if turn.accent else ("accent",)
     return OtherVoice(_accented(notice, voice, accent, key), {})
+
+
+def _script(notice: Notice, voice: VoiceProfile, program, takes: dict | None) -> tuple[Script | None, list[BadInput]]:
+    """The notice's script, and the mistakes filling it in. With variables missing, the script is
+    made again with them empty, so that what the rest says can still be checked."""
+    def build(n: Notice) -> Script:
+        # program: the output profile's ProgramDefaults; a jingle's lines go on a beat grid, not sentences
+        if n.kind == "jingle":
+            return frame_program(n, voice, build_jingle_script(n, voice), program)
+        return build_script(n, voice, program, takes)
+
+    try:
+        return build(notice), []
+    except BadInput as exc:
+        errors = list(exc.errors)
+    missing = {e.key[1] for e in errors if len(e.key) == 2 and e.key[0] == "vars" and e.key[1] not in notice.vars}
+    if not missing or len(missing) < len(errors):
+        return None, errors
+    try:
+        return build(replace(notice, vars={**notice.vars, **{name: "" for name in missing}})), errors
+    except BadInput:
+        return None, errors
+
+
+def _examined(notice: Notice, prepared: Prepared | None, errors: list[BadInput],
+              warnings: list[InputWarning]) -> Examined:
+    """The mistakes once each (two sentences may hold one bad value), in line order."""
+    kept = list({e.message(): e for e in errors}.values())
+    return Examined(notice.path, None if kept else prepared, tuple(in_line_order(kept)),
+                    tuple(in_line_order(warnings)))
 
 
 def default_level() -> Level:
@@ -321,18 +419,25 @@ def _line_of_value(notice: Notice, sentence: str, named: list[str] | None = None
 
 def load_all(paths: list[Path], program=None, level: Level | None = None) -> tuple[list[Prepared], list[BadInput]]:
     """Load and prepare every file; collect all bad-input errors rather than stopping at one."""
-    prepared, errors = [], []
+    examined = examine_all(paths, program, level=level)
+    return ([e.prepared for e in examined if e.prepared is not None],
+            [BadInputs(list(e.errors)) if len(e.errors) > 1 else e.errors[0] for e in examined if e.errors])
+
+
+def examine_all(paths: list[Path], program=None, timezone: str | None = None,
+                level: Level | None = None) -> list[Examined]:
+    """examine() each file, in order; two files with one id is a mistake of the second."""
+    out = []
     seen: dict[str, Path] = {}
     for path in paths:
-        try:
-            p = prepare(load_notice(path), program=program, level=level)
-            if p.notice.id in seen:
-                raise p.notice.id_clash(seen[p.notice.id])
+        found = examine(path, program, timezone, level)
+        p = found.prepared
+        if p is not None and p.notice.id in seen:
+            found = replace(found, prepared=None, errors=(p.notice.id_clash(seen[p.notice.id]),))
+        elif p is not None:
             seen[p.notice.id] = path
-            prepared.append(p)
-        except BadInput as exc:
-            errors.append(exc)
-    return prepared, errors
+        out.append(found)
+    return out
 
 
 def engine_order(requested: str, notice: Notice) -> tuple[str, ...]:
@@ -418,7 +523,7 @@ def render_prepared(prepared: Prepared, options: RenderOptions, spoken=None) -> 
                     engine_voice="" if engine == RECORDING else prepared.voice.engine_voice(engine),
                     spoken_as=spoken_as, made_of=made_of(prepared, recordings, words, spoken_as),
                     transcript_source=source(words.values()),
-                    warnings=replace(prepared, recordings=recordings).warnings(),
+                    warnings=[*prepared.warnings, *prepared.recording_warnings(recordings)],
                     accent="" if engine == RECORDING else _accent_name(prepared.voice, engine),
                     heard="" if engine == RECORDING else heard_label(prepared.voice, engine,
                                                                      prepared.voice.engine_voice(engine)),
@@ -533,7 +638,7 @@ def write_manifest(out_dir: Path, rendered: list[Rendered]) -> Path:
             except (ValueError, KeyError, AttributeError):
                 entries = {}  # a damaged manifest is rebuilt from this run
         for r in rendered:
-            entries[r.id] = asdict(r)
+            entries[r.id] = asdict(r) | {"warnings": [w.message() for w in r.warnings]}
         doc = {"generator": f"broadcaster {__version__}",
                "notices": sorted(entries.values(), key=lambda e: e["id"])}
         write_text_if_changed(path, json.dumps(doc, ensure_ascii=False, indent=2) + "\n")

@@ -90,7 +90,9 @@ def made_of(prepared, recordings: dict, words: dict, spoken_as: str) -> list[dic
     by_key = {rec.key: rec for rec in prepared.script.segments if isinstance(rec, Recording)}
     keys = ([("recording",)] if notice.recording is not None else
             [("parts", i, "recording") if p.recording is not None else None for i, p in enumerate(notice.parts)]
-            if notice.parts else [None])
+            if notice.parts else
+            # `alternate:`: the text, and each recording that is one of the readings
+            [None] + [("alternate", i, "recording") for i, t in enumerate(notice.alternate) if t.recording is not None])
     out = []
     for key in keys:
         rec = by_key.get(key) if key else None

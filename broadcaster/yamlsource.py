@@ -12,7 +12,7 @@ from typing import Any
 
 import yaml
 
-from broadcaster.errors import BadInput, raise_all
+from broadcaster.errors import BadInput, InputWarning, raise_all
 from broadcaster.i18n import N_, _
 
 Key = tuple  # path of keys/indexes from the document root
@@ -28,6 +28,8 @@ class YamlDoc:
     data: Any
     lines: dict = field(default_factory=dict)
     raw: dict = field(default_factory=dict)  # key path -> scalar text as written
+    comments: dict = field(default_factory=dict)  # key path -> Comment cutting that value short
+    source: str = field(default="", repr=False, compare=False)  # the file's text, to find a line by its words
 
     def line(self, *keys: Any) -> int | None:
         """The line of the deepest known key path prefix."""
@@ -163,8 +165,9 @@ def load(path: str | Path, text: str | None = None) -> YamlDoc:
         raise BadInput(_("file is empty"), _("write the notice fields (see `broadcaster templates`)"), path, 1)
     lines: dict = {}
     raw: dict = {}
-    data = _build(node, (), lines, raw, path)
-    return YamlDoc(path=path, data=data, lines=lines, raw=raw)
+    comments: dict = {}
+    data = _build(node, (), lines, raw, path, _Source(text, comments))
+    return YamlDoc(path=path, data=data, lines=lines, raw=raw, comments=comments, source=text)
 
 
 # ---------------------------------------------------------------- characters and nesting
@@ -276,7 +279,15 @@ def _flow_depth(line: str, flow: int) -> tuple[int, int]:
 _constructor = yaml.constructor.SafeConstructor()
 
 
-def _build(node: yaml.Node, key: Key, lines: dict, raw: dict, path: Path) -> Any:
+@dataclass(frozen=True)
+class _Source:
+    """The text being built and where the comments found in it go."""
+
+    text: str
+    comments: dict
+
+
+def _build(node: yaml.Node, key: Key, lines: dict, raw: dict, path: Path, source: _Source) -> Any:
     lines[key] = node.start_mark.line + 1
     if isinstance(node, yaml.MappingNode):
         out: dict = {}
@@ -295,13 +306,17 @@ def _build(node: yaml.Node, key: Key, lines: dict, raw: dict, path: Path) -> Any
                                _("keep one '{key}:' line and delete the other (first on line {line})").format(
                                    key=k, line=lines[key + (k,)]), path, knode.start_mark.line + 1)
             lines[key + (k,)] = knode.start_mark.line + 1
-            out[k] = _build(vnode, key + (k,), lines, raw, path)
+            out[k] = _build(vnode, key + (k,), lines, raw, path, source)
             lines[key + (k,)] = knode.start_mark.line + 1
         return out
     if isinstance(node, yaml.SequenceNode):
-        return [_build(item, key + (i,), lines, raw, path) for i, item in enumerate(node.value)]
+        return [_build(item, key + (i,), lines, raw, path, source) for i, item in enumerate(node.value)]
     _refuse_bad_characters(node, path)
     raw[key] = node.value
+    if not node.style:  # a plain value: a ` #` after it on its line is a comment that cut it short
+        comment = _comment_after(source.text, node)
+        if comment is not None:
+            source.comments[key] = comment
     try:
         return _refuse_non_finite(_constructor.construct_object(node), node, key, path)
     except yaml.constructor.ConstructorError:
@@ -345,6 +360,80 @@ def _refuse_bad_characters(node: yaml.ScalarNode, path: Path) -> None:
         line += node.value.count("\n", 0, index) + (1 if node.style in ("|", ">") else 0)
     raise BadInput(_("the value holds {what}").format(what=describe_character(ch)),
                    _("delete it (check for escapes like \\0 or \\u in quotes)"), path, line)
+
+
+# ---------------------------------------------------------------- a ` #` that cuts a value short
+# YAML ends a plain (unquoted) value at ` #`: `text: 物资车已经到 #3号楼 门口` is read as 物资车已经到 and
+# the rest is a comment, so the loudspeaker stops mid-sentence and nothing says so. The composer's
+# marks say exactly where each plain value ends; whatever follows on its line from ` #` is such a
+# comment. Whether that is a mistake depends on the field (the caller says): after free text it is
+# almost always lost words; after a number or a name (`repeat: 2  # 念两遍`) it is a note.
+_COMMENT_AFTER_RE = re.compile(r"[ \t]+#[^\n\r]*")
+
+
+@dataclass(frozen=True)
+class Comment:
+    """The ` #…` after a plain value on its line, which YAML dropped as a comment."""
+
+    line: int       # 1-based, the line of the '#'
+    value: str      # the value as YAML read it (what is left)
+    note: str       # from '#' to the end of the line (what was dropped)
+    spaces: int     # spaces before the '#'
+    written: str    # the line up to where the value starts (`text: `, `  - `), to show the quoted fix
+
+    @property
+    def note_like(self) -> bool:
+        """Written the way notes are (`value  # note`: two spaces or more before '#', one after it)."""
+        return self.spaces >= 2 and self.note[1:2] in (" ", "\t", "")
+
+
+def _comment_after(text: str, node: yaml.ScalarNode) -> Comment | None:
+    end = node.end_mark.index
+    found = _COMMENT_AFTER_RE.match(text, end)
+    if found is None or not text:
+        return None
+    start = node.start_mark.index
+    line_start = text.rfind("\n", 0, start) + 1
+    gap = found.group()
+    note = gap.lstrip(" \t")
+    return Comment(line=node.end_mark.line + 1, value=node.value, note=note.rstrip(),
+                   spaces=len(gap) - len(note), written=text[line_start:start])
+
+
+# how a field's value is taken when a comment follows it: see comment_problems
+FREE_TEXT, NAME_OR_NUMBER = "text", "number"
+
+
+def comment_problems(doc: YamlDoc, kind_of) -> tuple[list[BadInput], list[InputWarning]]:
+    """The comments that cut a value short, as (errors, warnings) at their lines.
+
+    `kind_of(key path, value)` says what the field holds: FREE_TEXT (words to read or show: an error, or a
+    warning when it is written like a note, `value  # note`), NAME_OR_NUMBER (a note after it is
+    fine; a `#` written against the words, `3 #号楼`, is warned) or None (not looked at).
+    """
+    errors: list[BadInput] = []
+    warnings: list[InputWarning] = []
+    for key, comment in doc.comments.items():
+        kind = kind_of(key, comment.value)
+        if kind is None or (kind == NAME_OR_NUMBER and comment.note_like):
+            continue
+        name = next((k for k in reversed(key) if isinstance(k, str)), "value")
+        whole = comment.value + " " * comment.spaces + comment.note if comment.value else comment.note
+        fixed = comment.written.strip() + " " + "'" + whole.replace("'", "''") + "'"
+        if kind == FREE_TEXT and not comment.note_like:
+            errors.append(BadInput(
+                _("the value of '{name}' stops at ' #': YAML takes '{note}' as a note and drops it").format(
+                    name=name, note=comment.note),
+                _("put the whole value in quotes: `{fixed}`").format(fixed=fixed.strip()),
+                doc.path, comment.line, key))
+        else:
+            warnings.append(InputWarning(
+                _("the value of '{name}' stops at ' #': '{note}' is taken as a note and dropped").format(
+                    name=name, note=comment.note),
+                _("if it belongs to the value, put the whole value in quotes (`{fixed}`); if it is a note, "
+                  "put it on a line of its own").format(fixed=fixed.strip()),
+                doc.path, comment.line, key))
+    return errors, warnings
 
 
 def did_you_mean(word: str, choices: list[str] | tuple[str, ...]) -> str:
@@ -454,6 +543,7 @@ def _culprits(lines: list[str], limit: int):
     block_used = False          # the `|`/`>` block has had a line of its own
     block_mark = "|"
     flow = 0
+    prose: _Prose | None = None  # the free text (CJK words) a plain value or `|` block holds so far
     for n, line in enumerate(lines[:limit], 1):
         stripped = line.lstrip(" ")
         indent = len(line) - len(stripped)
@@ -462,6 +552,8 @@ def _culprits(lines: list[str], limit: int):
         if block is not None:
             if not stripped.strip() or indent > block:
                 block_used = block_used or bool(stripped.strip())
+                if prose is not None and stripped.strip():
+                    prose.lines.append(stripped.strip())
                 continue
             if not block_used and not _KEY_RE.match(stripped):  # `text: |` and the text not indented
                 repaired = " " * (block + 2) + stripped
@@ -482,6 +574,22 @@ def _culprits(lines: list[str], limit: int):
         body = stripped[2:].lstrip(" ") if stripped.startswith("- ") else stripped
         key = _KEY_RE.match(stripped)
         value = stripped[key.end(0):].strip() if key else body
+        if (key is None and prose is not None and indent <= prose.indent and not stripped.startswith("- ")
+                and not _FIELD_WORD_RE.match(body)):
+            # `text: 明天停水` and the next line `后天来电` written at the start of the line: more of the
+            # text, not a field without its colon (that advice led to `后天来电:` and the next error)
+            what, fix = unindented_text(prose.name, prose.first, prose.lines + _bare_lines(lines, n, prose.indent))
+            yield _Culprit(n, what, fix, " " * (prose.indent + 2) + stripped)
+        if key is not None:
+            prose = (_Prose(key.group(2), indent + len(stripped) - len(body), n, [value])
+                     if value and value[0] not in "\"'[{#&*!" and (_HAN_RE.search(value) or _BLOCK_RE.search(stripped))
+                     else None)
+            if prose is not None and value[0] in "|>":
+                prose.lines.clear()  # a block's words are on the lines below
+        elif prose is not None and indent > prose.indent:
+            prose.lines.append(stripped.strip())  # a plain value going on, indented
+        else:
+            prose = None
         if "：" in body and not key:
             head, _sep, tail = body.partition("：")
             repaired = line.replace("：", ":" if tail.startswith(" ") else ": ", 1)
@@ -553,6 +661,15 @@ def _culprits(lines: list[str], limit: int):
                 block_mark = _BLOCK_RE.search(stripped).group().lstrip(":- ")[:1]
             elif value.startswith(("[", "{")):
                 flow = _flow_depth(value, 0)[1]
+                cut = _flow_comment(value) if flow else None
+                if cut is not None:  # `{name: 大喇叭 #1号, sink: auto}`: the ` #` hides the rest of the line
+                    a, b = cut
+                    piece = value[a:b].rstrip()
+                    repaired = line[:len(line) - len(value)] + value[:a] + "'" + piece.replace("'", "''") + "'" + \
+                        value[a + len(piece):]
+                    yield _Culprit(n, _("the ' #' in '{value}' starts a note that hides the rest of the line").format(
+                                       value=piece),
+                                   _("put the value in quotes: `{fixed}`").format(fixed=repaired.strip()), repaired)
                 if flow:
                     closing = "".join("]" if c == "[" else "}" for c in reversed(
                         [c for c in value if c in "[{"]))[:flow]
@@ -561,6 +678,67 @@ def _culprits(lines: list[str], limit: int):
                                    line.rstrip() + closing)
         else:
             opened = indent if stripped.startswith("- ") and not body else None
+
+
+def _flow_comment(value: str) -> tuple[int, int] | None:
+    """(start, end) of the item inside brackets that a ` #` cuts short, or None."""
+    quote, depth, start = "", 0, 0
+    for i, ch in enumerate(value):
+        if quote:
+            quote = "" if ch == quote else quote
+        elif ch in "\"'" and value[start:i].strip() == "":
+            quote = ch
+        elif ch in "[{":
+            depth, start = depth + 1, i + 1
+        elif ch in "]}":
+            depth -= 1
+        elif ch in ",:" and depth:
+            start = i + 1
+        elif ch == "#" and depth and i and value[i - 1] in " \t":
+            while start < i and value[start] == " ":
+                start += 1
+            end = i
+            while end < len(value) and value[end] not in ",]}":
+                end += 1
+            return start, end
+    return None
+
+
+_HAN_RE = re.compile(r"[\u4e00-\u9fff]")
+# `date 10月27日`, `date：3月5日`: a field name without its colon, or with a full-width one
+_FIELD_WORD_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*\s*(?:[:：]|\s|$)")
+
+
+@dataclass
+class _Prose:
+    """A field whose value is words (a plain value with CJK, or a `|` block) while _culprits reads it."""
+
+    name: str
+    indent: int   # the field's own indentation
+    first: int    # its line
+    lines: list   # its words so far, a line each
+
+
+def _bare_lines(lines: list[str], n: int, indent: int) -> list[str]:
+    """Line n and the lines after it that go on at `indent` or less without being fields: the text's rest."""
+    out = []
+    for line in lines[n - 1:]:
+        stripped = line.strip()
+        if not stripped or len(line) - len(line.lstrip(" ")) > indent or _KEY_RE.match(stripped) and not (
+                _HAN_RE.search(stripped.split(":", 1)[0])):
+            break
+        out.append(stripped)
+    return out
+
+
+def unindented_text(name: str, first: int, words: list[str]) -> tuple[str, str]:
+    """(what, fix) for text that goes on below `name:` on lines not indented: the `name: |` form, with
+    the user's own lines two spaces in."""
+    shown = " ".join(f"`  {w}`" for w in words if w)
+    return (_("this line looks like more of the text of '{name}' (line {line}), but it is not indented").format(
+                name=name, line=first),
+            _("write `{name}: |` and below it each line of the text, two spaces in: {lines}").format(
+                name=name, lines=shown))
 
 
 def _after_a_field(lines: list[str], n: int, indent: int) -> bool:

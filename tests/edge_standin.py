@@ -264,7 +264,7 @@ if __name__ == "__main__":
     main()
 
 
-try:  # fixtures for the edge tests (imported by name into tests/test_edge*.py etc.)
+try:  # fixtures for the edge tests (tests/engines/conftest.py makes them known there)
     import pytest
 except ImportError:  # running the stand-in alone
     pytest = None

@@ -1,12 +1,18 @@
-"""Helpers for the player tests: real speech WAVs from eSpeak, plans, and reading a file: sink."""
+"""Helpers for the player tests: real speech WAVs from eSpeak, plans, reading a file: sink, driving a daemon on
+a clock of ours, and reading a player's as-run log while it runs."""
 from __future__ import annotations
 
 import re
+import sqlite3
+import time
 import wave
 from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from broadcaster.player.asrun import AsRunLog
+from broadcaster.player.clock import ManualClock
+from broadcaster.player.daemon import Daemon, Settings, StaticSource
 from broadcaster.schedule.model import Play
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -54,3 +60,51 @@ def sink_files(folder: Path) -> list[tuple[datetime, str, str, Path]]:
         if m:
             out.append((datetime.strptime(m.group(1), "%Y%m%dT%H%M%S.%f%z"), m.group(2), m.group(3), p))
     return sorted(out, key=lambda r: r[0])
+
+
+def drive(tmp_path: Path, plan, start: datetime, until: datetime, hooks=(), settings: Settings | None = None,
+          log: AsRunLog | None = None, clock=None):
+    """Run a daemon on a ManualClock from `start` to `until`; returns (log, events, daemon, clock)."""
+    clock = clock or ManualClock(start.timestamp())
+    events = []
+    log = log or AsRunLog(tmp_path / "asrun.sqlite")
+    source = plan if isinstance(plan, StaticSource) else StaticSource(plan)
+    daemon = Daemon(source, log, clock, settings or Settings(background_reload=False), on_event=events.append)
+    for when, fn in hooks:
+        clock.at(when.timestamp(), lambda fn=fn: fn(daemon, clock))
+    daemon.run(until=until.timestamp())
+    return log, events, daemon, clock
+
+
+def rows(log: AsRunLog) -> list[dict]:
+    """As-run rows in the order they happened."""
+    return sorted(log.report().rows, key=lambda r: (ts(r["actual_start"]) or ts(r["planned"])))
+
+
+def ts(iso: str | None) -> float | None:
+    return datetime.fromisoformat(iso).timestamp() if iso else None
+
+
+def query(log: Path, sql: str, params: tuple = ()) -> list[dict]:
+    """Rows of an as-run log another process writes; [] before the file or its tables exist."""
+    if not log.exists():
+        return []
+    db = sqlite3.connect(str(log))
+    db.row_factory = sqlite3.Row
+    try:
+        return [dict(r) for r in db.execute(sql, params)]
+    except sqlite3.OperationalError:  # the player has not made its tables yet
+        return []
+    finally:
+        db.close()
+
+
+def wait_until(predicate, timeout: float, what: str):
+    """predicate()'s first true value, asked every 20 ms; AssertionError naming `what` after `timeout` s."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        got = predicate()
+        if got:
+            return got
+        time.sleep(0.02)
+    raise AssertionError(f"timed out waiting for {what}")

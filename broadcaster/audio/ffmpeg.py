@@ -37,11 +37,17 @@ def run(args: list[str], stdin: bytes | None = None, timeout: float = 600) -> su
     return proc
 
 
+# pydub looks for ffmpeg on PATH while its module is imported and warns when there is none; ours
+# comes from the imageio-ffmpeg wheel (not on PATH) and is set as pydub's converter right after.
+# Exactly that warning is silenced, nothing else pydub or anyone says.
+PYDUB_NO_FFMPEG = r"Couldn't find ffmpeg or avconv"
+
+
 @lru_cache(maxsize=1)
 def pydub():
     """pydub's AudioSegment, pointed at our ffmpeg (imported here so nothing else does)."""
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # pydub warns at import when ffmpeg is not on PATH
+        warnings.filterwarnings("ignore", message=PYDUB_NO_FFMPEG, category=RuntimeWarning)
         from pydub import AudioSegment
     AudioSegment.converter = ffmpeg_exe()
     AudioSegment.ffmpeg = ffmpeg_exe()

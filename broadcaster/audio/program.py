@@ -5,9 +5,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
+from broadcaster.audio.clip import Clip
 from broadcaster.audio.ffmpeg import pydub
 from broadcaster.audio.rhythm import block_audio
-from broadcaster.engines.base import Clip
 from broadcaster.fsutil import atomic_path
 from broadcaster.script import BeatBlock, Chime, Pause, Recording, Script, Speech
 

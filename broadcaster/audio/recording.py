@@ -18,7 +18,7 @@ A bad recording is bad input (`RecordingRefused`, placed by the caller at the no
 audio, silent, too short, too long. Heavy clipping is only a warning (`clipped`). The cleaned clip
 is cached under the SHA-256 of the file's bytes, the settings, the output level and the code
 version (the digest of this module and of its settings, and the ffmpeg build), beside the speech
-clips (engines/cache.py), so a recording is cleaned once.
+clips (audio/cache.py), so a recording is cleaned once.
 """
 from __future__ import annotations
 
@@ -35,10 +35,12 @@ import numpy as np
 import yaml
 
 from broadcaster.audio import ffmpeg
+from broadcaster.audio.cache import CACHE, ClipCache, clip_key
+from broadcaster.audio.clip import Clip
 from broadcaster.audio.master import _apply as limiter_filters
-from broadcaster.audio.master import _summary as ebur128_summary  # the one parser of ebur128's summary
-from broadcaster.engines.base import Clip
-from broadcaster.engines.cache import CACHE, ClipCache, clip_key
+from broadcaster.audio.master import (
+    _summary as ebur128_summary,  # the one parser of ebur128's summary
+)
 from broadcaster.errors import AudioError, BadInput
 from broadcaster.i18n import _
 from broadcaster.resources import data_path

@@ -5,9 +5,9 @@ from typing import Callable
 
 import numpy as np
 
+from broadcaster.audio.clip import Clip
 from broadcaster.audio.ffmpeg import pydub
 from broadcaster.audio.percussion import strike
-from broadcaster.engines.base import Clip
 from broadcaster.script import BeatBlock, BeatLine, Pause, Speech
 
 PERCUSSION_DB = -14.0     # below the voice: it keeps time, it must not cover the words

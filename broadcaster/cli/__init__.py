@@ -97,8 +97,8 @@ def cli(traceback: bool) -> None:
     """
 
 
-# registered in cli.py's order: the catalog names a help text that several commands share after the
-# first of them, so the translations file keeps its order
+# registered in the order of the old cli.py: the catalog names a help text that several commands share
+# after the first of them, so the translations file keeps its order
 for _command in (notices.render_command, notices.check_command, notices.say_command, notices.normalize_command,
                  notices.templates_command, voices.voices_command, voices.install_voices_command,
                  jingle.jingle_command, player.run_command, player.play_command, player.log_command,

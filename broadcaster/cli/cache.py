@@ -1,4 +1,4 @@
-"""`broadcaster cache`: where the clip cache is, clearing and trimming it (engines/cache.py does the work)."""
+"""`broadcaster cache`: where the clip cache is, clearing and trimming it (audio/cache.py does the work)."""
 from __future__ import annotations
 
 
@@ -29,7 +29,7 @@ def cache_command() -> None:
 def cache_info_command(as_json: bool) -> None:
     """Show where the clip cache is and how much it holds."""
     from broadcaster.config import config_path
-    from broadcaster.engines.cache import CACHE
+    from broadcaster.audio.cache import CACHE
 
     info = CACHE.info()
     if as_json:
@@ -44,7 +44,7 @@ def cache_info_command(as_json: bool) -> None:
 @cache_command.command("clear")
 def cache_clear_command() -> None:
     """Delete every cached clip."""
-    from broadcaster.engines.cache import CACHE
+    from broadcaster.audio.cache import CACHE
 
     removed = CACHE.clear()
     click.echo(_("removed {n} clip(s) from {path}").format(n=removed, path=CACHE.root))
@@ -57,7 +57,7 @@ def cache_clear_command() -> None:
 def cache_trim_command(max_mb: float | None, as_json: bool) -> None:
     """Delete the least recently used clips until the cache fits its limit."""
     from broadcaster.config import cache_settings
-    from broadcaster.engines.cache import CACHE
+    from broadcaster.audio.cache import CACHE
 
     limit = cache_settings().max_mb if max_mb is None else max_mb
     done = CACHE.trim(int(limit * 1e6))

@@ -84,10 +84,11 @@ def render_command(files: tuple[str, ...], out_dir: str, engine: str, fmt: str |
                                 for k, v in r.skipped.items())
             said.update(r.skipped.items())
             level = f"{r.loudness_lufs:5.1f} LUFS  " if r.loudness_lufs is not None else ""
+            # what may be wrong goes on the program's own line (nothing goes on air without a word)
             click.echo(f"{r.file}  {r.duration:6.1f} s  {level}{r.engine:7s} {r.voice} ({_heard(r)}{_recorded(r)})"
-                       f"  {r.title}" + ("  " + _("({reason})").format(reason=skipped) if skipped else ""))
-            for warning in r.warnings:
-                click.echo(_("warning: {message}").format(message=warning), err=True)
+                       f"  {r.title}" + ("  " + _("({reason})").format(reason=skipped) if skipped else "")
+                       + "".join("  " + _("(warning: line {line}: {what})").format(line=w.line, what=w.what)
+                                 for w in r.warnings))
 
     threshold = parse_min_heard(min_heard) if verify else None
     if verify:  # a missing listener is said before any rendering, not after
@@ -99,7 +100,8 @@ def render_command(files: tuple[str, ...], out_dir: str, engine: str, fmt: str |
     verdicts = listen_and_report([Path(out_dir) / r.file for r in done], True) if verify and as_json and done else []
     if as_json:
         from dataclasses import asdict
-        echo_json({"rendered": [asdict(r) for r in done], "failed": [str(e) for e in failed]}
+        echo_json({"rendered": [asdict(r) | {"warnings": [w.message() for w in r.warnings]} for r in done],
+                   "failed": [str(e) for e in failed]}
                   | ({"verified": [v.as_dict() for v in verdicts]} if verify else {}))
     for exc in failed:
         click.echo(_("error: {message}").format(message=exc), err=True)
@@ -131,12 +133,14 @@ def _split_schedules(paths: list[Path]) -> tuple[list[Path], list[Path]]:
     return notices, schedules
 
 
-def _check_schedule(path: Path) -> None:
+def _check_schedule(path: Path) -> list:
+    """Check one schedule, say ok; its warnings (and its notices') are returned."""
     from broadcaster.player.check import check_schedule
 
     schedule = check_schedule(path)
     click.echo(_("ok  {path}  (schedule: {channels} channel(s), {programs} program(s))").format(
         path=path, channels=len(schedule.channels), programs=len(schedule.programs)))
+    return list(schedule.warnings)
 
 
 def _render_villages(files: tuple[str, ...], villages: str, out_dir: str, engine: str, profile: str,
@@ -189,34 +193,52 @@ def _render_villages(files: tuple[str, ...], villages: str, out_dir: str, engine
 
 @click.command("check")
 @click.argument("files", nargs=-1, required=True)
-def check_command(files: tuple[str, ...]) -> None:
+@click.option("--strict", is_flag=True, help="Count warnings (a date already past...) as mistakes: exit 2.")
+def check_command(files: tuple[str, ...], strict: bool = False) -> None:
     """Check notices, jingles and schedules for mistakes; writes nothing.
 
     \b
     Example:
       broadcaster check examples/notices/*.yaml
-    Exit 0 when all are fine, 2 with one line per mistake otherwise.
+    Every mistake of every file is listed at once, one line each, in the order of the lines; then
+    the exit status is 2. Warnings (注意：), such as a date already past, are listed too but leave
+    the exit status 0, unless --strict.
     """
     from broadcaster.errors import BadInputs
-    from broadcaster.render import load_all
+    from broadcaster.render import examine_all
 
     paths, schedules = _split_schedules(expand(files))
-    prepared, errors = load_all(paths)
-    for path in schedules:
-        try:
-            _check_schedule(path)
-        except BadInput as exc:
-            errors.append(exc)
-    if errors:
-        raise BadInputs(errors)
-    for p in prepared:
+    errors: list[BadInput] = []
+    beside: list = []  # the warnings of files with mistakes: said among them, in the order of the lines
+    said: set[str] = set()  # a notice's warning is said once, though a schedule checked with it names it too
+
+    def say(items) -> None:
+        for item in items:
+            if item.message() not in said:
+                said.add(item.message())
+                click.echo(item.shown(), err=True)
+
+    for found in examine_all(paths):
+        if found.errors:
+            errors += found.errors
+            beside += found.warnings
+            continue
+        p = found.prepared
         line = (_("ok  {path}  (jingle '{id}', voice {voice})") if p.notice.kind == "jingle"
                 else _("ok  {path}  (notice '{id}', voice {voice})"))
         click.echo(line.format(path=p.notice.path, id=p.notice.id, voice=p.voice.name))
-        for warning in p.warnings():
-            click.echo("    " + _("warning: {message}").format(message=warning), err=True)
+        say(found.warnings)
         if p.notice.kind == "jingle":
             _echo_jingle_summary(p.notice, p.voice)
+    for path in schedules:
+        try:
+            say(_check_schedule(path))
+        except BadInput as exc:
+            errors.append(exc)
+    if errors:
+        raise BadInputs(errors, [w for w in beside if w.message() not in said])
+    if strict and said:
+        raise click.exceptions.Exit(ExitStatus.BAD_INPUT)  # the warnings said above are the mistakes
 
 
 def _echo_jingle_summary(notice, voice) -> None:
@@ -258,6 +280,8 @@ def _heard(rendered) -> str:
     notice read in turns, each reading's."""
     if rendered.readings:
         return _("; ").join(_("reading {n}: {voice}, {heard}").format(n=r["n"], voice=r["voice"], heard=r["heard"])
+                            if r["voice"] else _("reading {n}: {heard} {file}").format(n=r["n"], heard=r["heard"],
+                                                                                        file=r.get("recording", ""))
                             for r in rendered.readings)
     if rendered.spoken_as == "recording":
         return _("own recording")
@@ -272,8 +296,8 @@ def _recorded(rendered) -> str:
         return ""
     words = {"machine": _("words heard by machine (a draft)"),
              "not checked": _("words not checked")}.get(rendered.transcript_source, _("words as written"))
-    if rendered.spoken_as == "recording":
-        return _(", {words}").format(words=words)
+    if rendered.spoken_as == "recording" or any(r["voice"] == "" for r in rendered.readings):
+        return _(", {words}").format(words=words)  # the readings already name the recording
     return " " + ngettext("+ {n} own recording, {words}", "+ {n} own recordings, {words}", count).format(
         n=count, words=words)
 

@@ -49,7 +49,7 @@ def trims_cache(command: Callable) -> Callable:
         try:
             return command(*args, **kwargs)
         finally:
-            from broadcaster.engines.cache import CACHE
+            from broadcaster.audio.cache import CACHE
             CACHE.trim(limit)
     return wrapper
 

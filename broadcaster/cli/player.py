@@ -121,7 +121,8 @@ def run_command(schedule: str, log_path: str | None, channels: tuple[str, ...], 
 def _route_player(gpsd: str, timeout: str):
     """The GPS side of `run`: it connects to gpsd only once the plan has a route with positions."""
     from broadcaster.player.control import parse_duration
-    from broadcaster.player.position import GpsdClient, RoutePlayer, RouteSettings, parse_address
+    from broadcaster.player.gpsd import GpsdClient, parse_address
+    from broadcaster.player.position import RoutePlayer, RouteSettings
 
     try:
         host, port = parse_address(gpsd)

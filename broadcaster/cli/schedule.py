@@ -32,7 +32,10 @@ def _plan_for(schedule_path: str, start: str | None, days: int, audio: str | Non
 
 
 def _explain_empty(window) -> None:
-    """Say on stderr why a window airs nothing (dates all past, everything in quiet hours...)."""
+    """Say on stderr what may be wrong in the schedule (a time in quiet hours, at its line), and why a
+    window airs nothing (dates all past, everything in quiet hours...)."""
+    for warning in window.schedule.warnings:
+        click.echo(warning.shown(), err=True)
     reason = window.note()
     if reason:
         click.echo(_("note: {reason}").format(reason=reason), err=True)

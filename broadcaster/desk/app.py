@@ -29,7 +29,8 @@ from broadcaster.desk.pages.hear import api_render, hear_page
 from broadcaster.desk.pages.jingles import api_compose, api_jingle_save, jingles_page
 from broadcaster.desk.pages.login import login_page, logout
 from broadcaster.desk.pages.record import MAX_TAKE_BODY, PREVIEW_PATH, api_record_keep, api_record_preview, record_page
-from broadcaster.desk.pages.schedule import api_emergency, api_plan, api_schedule_add, schedule_page
+from broadcaster.desk.pages.schedule import (api_emergency, api_plan, api_schedule_add, api_schedule_when,
+                                             schedule_page)
 from broadcaster.desk.pages.write import api_check, api_save, write_page
 from broadcaster.errors import BadInput, BroadcasterError, RequestError
 from broadcaster.i18n import _
@@ -71,6 +72,7 @@ def create_app(settings: DeskSettings) -> Starlette:
         Route("/api/jingle/save", api_jingle_save, methods=["POST"]),
         Route("/api/plan", api_plan, methods=["POST"]),
         Route("/api/schedule/add", api_schedule_add, methods=["POST"]),
+        Route("/api/schedule/when", api_schedule_when, methods=["POST"]),
         Route("/api/emergency", api_emergency, methods=["POST"]),
         Route("/api/batch", api_batch, methods=["POST"]),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),

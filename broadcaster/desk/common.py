@@ -129,12 +129,16 @@ def voices() -> list[dict]:
 
 
 def engine_choices() -> list[dict]:
-    """Every engine, whether it works here (and why not), and its speakers when it has several."""
+    """Every engine, whether it works here (and why not), and its speakers when it has several; `label`
+    says what it is in plain words."""
+    texts = page_texts()
     out = []
     for n, ok, why in available_engines():
         engine = get_engine(n) if ok else None
         speakers = engine.speakers() if ok and hasattr(engine, "speakers") else {}
-        out.append({"name": n, "available": ok, "reason": why, "speakers": speakers})
+        label = texts.get(f"engine_{n}", n)
+        out.append({"name": n, "available": ok, "reason": why, "speakers": speakers,
+                    "label": label if ok else texts["engine_off"].format(engine=label)})
     return out
 
 
@@ -148,7 +152,15 @@ def speaker_choices(engines: list[dict]) -> list[dict]:
 
 
 def output_profiles() -> list[dict]:
-    return [{"name": p.name, "description": p.description} for p in all_output_profiles().values()]
+    """The output profiles, each with its `label` in plain words (大喇叭, 宣传车, TF卡…) and its description."""
+    texts = page_texts()
+    return [{"name": p.name, "description": p.description, "label": texts.get(f"output_{p.name}", p.name)}
+            for p in all_output_profiles().values()]
+
+
+def channel_kind(kind: str) -> str:
+    """A channel's kind in plain words (loudspeaker -> 大喇叭, truck -> 宣传车)."""
+    return page_texts().get(f"kind_{kind}", kind)
 
 
 def files_of_kind(request: Request, kind: str | None = None) -> list[editing.FileEntry]:

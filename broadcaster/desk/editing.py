@@ -44,6 +44,7 @@ class FileEntry:
 class FieldError:
     field: str     # the form field ("title", "vars.place", "times", ...) or "" for the whole file
     message: str   # the same one line `broadcaster check` prints
+    cause: BadInput | None = field(default=None, compare=False)  # the loader's error (desk/formwords.py words it)
 
 
 @dataclass(frozen=True)
@@ -261,7 +262,7 @@ def _checked(path: Path, text: str, fields: list[str], check: Callable[[yamlsour
         doc = yamlsource.load(path, text)
         spoken = check(doc)
     except BadInput as exc:
-        return Checked(text, "", tuple(FieldError(_field_of(e, doc, fields), e.message()) for e in exc.errors))
+        return Checked(text, "", tuple(FieldError(_field_of(e, doc, fields), e.message(), e) for e in exc.errors))
     return Checked(text, spoken)
 
 
@@ -316,10 +317,16 @@ def schedule_with(existing: str | None, schedule_path: Path, notice_path: Path, 
     channel = str(form.get("channel") or "").strip()
     if channel:
         rule["channel"] = channel
-    dates = str(form.get("dates") or "").strip()
-    if dates:
-        rule["dates"] = _scalar(dates)
-    times = [t.strip() for t in re.split(r"[,，、\s]+", str(form.get("times") or "")) if t.strip()]
+    dates = form.get("dates")
+    if isinstance(dates, list):  # several single days
+        days = CommentedSeq(_scalar(str(d)) for d in dates)
+        days.fa.set_flow_style()
+        rule["dates"] = days
+    elif str(dates or "").strip():
+        rule["dates"] = _scalar(str(dates).strip())
+    given = form.get("times")
+    times = [str(t).strip() for t in (given if isinstance(given, list) else re.split(r"[,，、\s]+", str(given or "")))
+             if str(t).strip()]
     if times:
         seq = CommentedSeq(_scalar(t) for t in times)
         seq.fa.set_flow_style()

@@ -33,8 +33,7 @@ def page_texts() -> dict[str, str]:
         "compose_btn": _("Compose"), "save_as": _("Save as"),
         "schedule": _("Schedule file"), "timeline": _("The week's timeline"), "from": _("From"),
         "show_plan": _("Show the plan"), "add_to_schedule": _("Add a notice to the schedule"),
-        "channel": _("Channel"), "dates": _("Dates (2021-10-27 or 2021-10-27..2021-10-29)"),
-        "times": _("Times (e.g. 07:00, 12:00)"), "priority": _("Priority"), "add": _("Add"),
+        "channel": _("Channel"), "priority": _("Priority"), "add": _("Add"),
         "added": _("Added to the schedule."), "no_plays": _("Nothing is planned in these days."),
         "emergency": _("Emergency: play now"), "emergency_btn": _("Play now on every loudspeaker"),
         "emergency_confirm": _("Play “{title}” now on every loudspeaker? It cuts into whatever is playing."),
@@ -52,12 +51,29 @@ def page_texts() -> dict[str, str]:
         "rhyme_dialect": _("dialect: dialect rhymes too"),
         "conflict_reload": _("Reload the page to see the other change, then make yours again."),
         "retrying": _("The desk does not answer right now — trying again…"),
+        # the form's own words (desk/formwords.py words the loaders' mistakes with the labels)
+        "file_name_short": _("File name"), "not_saved": _("Not saved: see the fields marked in red."),
+        "spoken_wait": _("Fill in the form above: what the loudspeaker will say appears here."),
+        "dates_short": _("Days"), "times_short": _("Times"),
+        "dates_forms": _("Days (e.g. 12月12日, 明天, 12月12日到14日, 2026-12-12; left empty: every day)"),
+        "times_forms": _("Times (e.g. 8点, 下午3点, 15:00; several: 8点、12点)"),
+        "details": _("Details"), "why": _("Why?"), "added_but": _("Added, but:"),
+        "engines_off": _("Some speech engines cannot be used on this computer now; they are greyed out."),
+        "engine_off": _("{engine} (cannot be used now)"),
+        "engine_auto": _("Automatic: the best that works here"),
+        "engine_espeak": _("eSpeak: offline, a machine voice, always works"),
+        "engine_neural": _("Natural Mandarin voice (offline)"),
+        "engine_kokoro": _("Kokoro: male and female voices (offline)"),
+        "engine_edge": _("Microsoft voices and dialects (needs the internet)"),
+        "output_loudspeaker": _("Village loudspeaker (the usual)"), "output_truck": _("Truck loudspeaker"),
+        "output_loop-player": _("TF card or USB loop player"), "output_archive": _("Archive (WAV)"),
+        "kind_loudspeaker": _("village loudspeaker"), "kind_truck": _("truck"),
     }
 
 
 # the texts desk.js shows: every page carries them in one block (base.html)
 SCRIPT_TEXTS = ("working", "done", "failed", "retrying", "saved", "added", "no_plays", "emergency_confirm",
-                "emergency_sending")
+                "emergency_sending", "not_saved", "spoken_wait", "details", "added_but")
 
 
 def script_texts(texts: dict[str, str]) -> dict[str, str]:

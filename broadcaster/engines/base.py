@@ -3,38 +3,16 @@ from __future__ import annotations
 
 import importlib
 import os
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
+# what an engine returns: the audio stage's type, below the engines (audio/clip.py)
+from broadcaster.audio.clip import Boundary, Clip  # noqa: F401 - Boundary re-exported for the engines
 from broadcaster.engine_specs import AUTO_ORDER, ENGINE_NAMES, ENGINE_SPECS, engine_spec
 from broadcaster.errors import BadInput, EngineUnavailable
 from broadcaster.i18n import _
 
 if TYPE_CHECKING:
     from broadcaster.speech.voices import VoiceProfile
-
-
-@dataclass(frozen=True)
-class Boundary:
-    """Where one sentence sits in a clip, in seconds (from engines that report it)."""
-
-    start: float
-    end: float
-    text: str
-
-
-@dataclass(frozen=True)
-class Clip:
-    """Mono 16-bit PCM speech from an engine."""
-
-    pcm: bytes
-    sample_rate: int
-    engine: str
-    boundaries: tuple[Boundary, ...] = ()
-
-    @property
-    def duration(self) -> float:
-        return len(self.pcm) / 2 / self.sample_rate
 
 
 @runtime_checkable

@@ -209,8 +209,8 @@ class EdgeEngine(EdgeSpec):
                 last = exc
                 continue
             try:
-                # the one import up the layers (engines sit below audio): the service sends MP3 and
-                # only audio/ runs ffmpeg; here, not at the top, since it loads numpy
+                # the service sends MP3 and only audio/ runs ffmpeg; imported here, not at the top,
+                # since it loads numpy
                 from broadcaster.audio.decode import decode_mp3
                 pcm = await asyncio.to_thread(decode_mp3, mp3, SAMPLE_RATE)
             except AudioError as exc:

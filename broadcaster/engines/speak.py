@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Callable, TypeVar
 
 from broadcaster.engines.base import Clip, Engine, get_engine
-from broadcaster.engines.cache import CACHE, ClipCache, clip_key
+from broadcaster.audio.cache import CACHE, ClipCache, clip_key
 from broadcaster.errors import BadInput, CouldNotDo, EngineUnavailable, SynthesisFailed
 from broadcaster.i18n import _
 from broadcaster.speech.pinyin import frontend_digest

@@ -20,8 +20,10 @@ from zoneinfo import ZoneInfo
 
 from broadcaster.errors import LogUnavailable
 from broadcaster.i18n import N_, _
-from broadcaster.player.asrun_report import ROW_FIELDS, TOTAL_FIELDS, csv_bytes, daily_totals  # noqa: F401 - cli.py
-from broadcaster.vocabulary import STATUSES, TIMEZONE, status_label  # noqa: F401 - cli.py imports two of them here
+# the report's names and the statuses are also re-exported for branches that still import them from here
+# (the cli package imports them from asrun_report.py and vocabulary.py)
+from broadcaster.player.asrun_report import ROW_FIELDS, TOTAL_FIELDS, csv_bytes, daily_totals  # noqa: F401
+from broadcaster.vocabulary import STATUSES, TIMEZONE, status_label  # noqa: F401
 
 
 def _sqlite_reason(exc: Exception) -> str:

@@ -6,6 +6,7 @@ player's (player/sinks.py): a schedule file may name no program (see docs/player
 """
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Mapping
 
@@ -41,5 +42,5 @@ def check_schedule(path: Path, text: str | None = None) -> Schedule:
     `text`: the schedule's would-be text instead of the file's (the desk checks before it writes).
     """
     schedule, _sinks = load_with_sinks(path, check_named(*named_sinks()), text)
-    check_notices(schedule)
-    return schedule
+    warnings = check_notices(schedule)
+    return replace(schedule, warnings=schedule.warnings + tuple(warnings))

@@ -23,9 +23,9 @@ from broadcaster.player.audiofile import inspect
 from broadcaster.player.catchup import CatchUp
 from broadcaster.player.clock import Clock, SystemClock
 from broadcaster.player.model import AirPlan, Channel, Event, Item, OnAir, PlanSource, Settings, kind_label, slot_of
-from broadcaster.player.model import StaticSource  # noqa: F401 - re-exported: cli.py and tests import it from here
+from broadcaster.player.model import StaticSource  # noqa: F401 - re-exported: the tests and bench import it here
 from broadcaster.player.requests import Requests
-from broadcaster.player.requests import manual_item, parse_mode  # noqa: F401 - re-exported: cli.py imports them here
+from broadcaster.player.requests import manual_item, parse_mode  # noqa: F401 - re-exported for branches that import them here
 from broadcaster.player.routes import RouteSteps
 from broadcaster.player.sinks import make_sink
 from broadcaster.schedule.model import Play

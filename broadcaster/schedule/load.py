@@ -11,7 +11,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from broadcaster import yamlsource
-from broadcaster.errors import RangeMistake
+from broadcaster.errors import BadInput, InputWarning, RangeMistake, in_line_order, raise_all
 from broadcaster.fsutil import CONTROL_RE
 from broadcaster.geo import distance_m
 from broadcaster.i18n import _
@@ -110,6 +110,7 @@ class Schedule:
     max_delay: timedelta = timedelta(minutes=10)
     channels: dict = field(default_factory=dict)   # id -> Channel
     programs: tuple[Rule, ...] = ()                 # the rules, named as the file's key
+    warnings: tuple[InputWarning, ...] = field(default=(), compare=False)  # a time in quiet hours...: said
 
     @property
     def tz(self) -> ZoneInfo:
@@ -144,6 +145,8 @@ def schedule_from_doc(doc: YamlDoc) -> Schedule:
     if not isinstance(data, dict):
         raise doc.error(_("a schedule holds fields such as `channels:` and `programs:`"), _("see docs/schedules.md"))
     yamlsource.check_keys(doc, data, SCHEDULE_KEYS)
+    cut, warnings = yamlsource.comment_problems(doc, _comment_kind)
+    raise_all(cut)
     tzname = data.get("timezone", TIMEZONE)
     if not known_zone(str(tzname)):
         raise doc.error(_("unknown time zone '{zone}'").format(zone=tzname), _("use e.g. Asia/Shanghai"), "timezone") from None
@@ -154,9 +157,55 @@ def schedule_from_doc(doc: YamlDoc) -> Schedule:
     if not isinstance(programs, list) or not programs:
         raise doc.error(_("`programs:` must list at least one program"), _("add items that start with `- notice: ...`"),
                         "programs")
-    progs = tuple(_rule(doc, i, p, channels) for i, p in enumerate(programs))
+    rules, problems = [], []
+    for i, p in enumerate(programs):  # each program's mistake is its own: all of them at once
+        try:
+            rules.append(_rule(doc, i, p, channels))
+        except BadInput as exc:
+            problems.append(exc)
+    raise_all(problems)
+    warnings += _in_quiet_hours(doc, rules, quiet)
     return Schedule(path=doc.path, timezone=str(tzname), quiet_hours=quiet, max_delay=max_delay,
-                    channels=channels, programs=progs)
+                    channels=channels, programs=tuple(rules), warnings=tuple(in_line_order(warnings)))
+
+
+def _comment_kind(key: tuple, value: str) -> str | None:
+    """A ` #` after a channel's name or a stop's words cuts them short (yamlsource.comment_problems)."""
+    if len(key) == 3 and key[0] == "channels" and key[2] == "name":
+        return yamlsource.FREE_TEXT
+    if len(key) == 5 and key[0] == "programs" and key[2] == "route" and key[4] not in ("at", *POSITION_KEYS):
+        return yamlsource.NAME_OR_NUMBER if re.fullmatch(r"[\d\s.:-]+", value) else yamlsource.FREE_TEXT
+    return None
+
+
+def _in_quiet_hours(doc: YamlDoc, rules: list[Rule], quiet: tuple) -> list[InputWarning]:
+    """A time a program asks for that falls in quiet hours never plays (only emergencies do): said at
+    its line, as the plan would otherwise only drop it."""
+    out = []
+
+    def inside(t: time) -> str:
+        s = _sec(t)
+        for a, b in quiet:
+            if (a <= s < b) if a < b else (s >= a or s < b):
+                return f"{a // 3600:02d}:{a % 3600 // 60:02d}-{b // 3600:02d}:{b % 3600 // 60:02d}"
+        return ""
+
+    for rule in rules:
+        if rule.priority == "emergency":
+            continue
+        k = ("programs", rule.index)
+        listed = isinstance(doc.data["programs"][rule.index].get("times"), list)
+        asked = [(t, k + (("times", j) if listed else ("times",))) for j, t in enumerate(rule.times)]
+        asked += [(stop.at, None, stop.line) for stop in rule.route]
+        for t, key, *line in asked:
+            hours = inside(t)
+            if hours:
+                out.append(InputWarning(
+                    _("{time} falls in the quiet hours {hours}: it will never play (only emergencies do)").format(
+                        time=t.strftime("%H:%M:%S" if t.second else "%H:%M"), hours=hours),
+                    _("choose a time outside the quiet hours, or change quiet_hours"),
+                    doc.path, line[0] if line else doc.line(*key), key or k))
+    return out
 
 
 def parse_clock(doc: YamlDoc, value: object, *keys) -> time:

@@ -11,7 +11,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from broadcaster import __version__
-from broadcaster.errors import BadInput
+from broadcaster.errors import BadInput, InputWarning, raise_all
 from broadcaster.fsutil import read_stamp, sha256_file, write_text
 from broadcaster.notice import load_notice
 from broadcaster.render import RenderOptions, input_files, prepare, render_prepared
@@ -24,31 +24,44 @@ def default_audio_dir(schedule: Schedule) -> Path:
     return schedule.path.parent / f"{schedule.path.stem}-audio"
 
 
-def check_notices(schedule: Schedule) -> None:
-    """Every notice the schedule names loads and fills in (BadInput otherwise); nothing is written."""
-    _prepare_all(schedule)
+def check_notices(schedule: Schedule) -> list[InputWarning]:
+    """Every notice the schedule names loads and fills in (BadInput otherwise, every notice's mistakes at
+    once); nothing is written. Returns their warnings (once each), dates judged in the schedule's zone."""
+    warnings: dict[str, InputWarning] = {}
+    for _key, prepared in _prepare_all(schedule):
+        for warning in (*prepared.warnings, *prepared.recording_warnings()):
+            warnings.setdefault(warning.message(), warning)
+    return list(warnings.values())
 
 
 def _prepare_all(schedule: Schedule) -> list[tuple]:
-    """(media key, Prepared) for every program the schedule needs; BadInput for a broken notice, or for
-    two notice files with one id: they would render into one audio file (the later one overwriting
-    the earlier) and share slots. Refused at the second one."""
+    """(media key, Prepared) for every program the schedule needs; BadInput for broken notices (all of
+    their mistakes, once each), or for two notice files with one id: they would render into one audio
+    file (the later one overwriting the earlier) and share slots. Refused at the second one."""
     out, seen = [], {}
+    problems: dict[str, BadInput] = {}  # a notice two programs play is broken once
     for key, path, extra in needed_media(schedule):
-        prepared = _prepare(path, extra, key[1])
+        try:
+            prepared = _prepare(path, extra, key[1], schedule.timezone)
+        except BadInput as exc:
+            problems.update((e.message(), e) for e in exc.errors)
+            continue
         other = seen.setdefault(prepared.notice.id, path)
         if Path(other).resolve() != Path(path).resolve():
-            raise prepared.notice.id_clash(other)
+            clash = prepared.notice.id_clash(other)
+            problems.setdefault(clash.message(), clash)
+            continue
         out.append((key, prepared))
+    raise_all(list(problems.values()))
     return out
 
 
-def _prepare(path: Path, extra: dict, stop: int | None):
+def _prepare(path: Path, extra: dict, stop: int | None, timezone: str | None = None):
     notice = load_notice(path)
     if extra:
         notice = replace(notice, id=f"{notice.id}-stop{stop + 1:02d}", vars={**notice.vars, **extra})
     try:
-        return prepare(notice)
+        return prepare(notice, timezone=timezone)
     except BadInput as exc:
         raise exc.located(path) from None
 

@@ -44,10 +44,11 @@ class PlanWindow:
         days = (self.first + timedelta(days=n) for n in range(self.days))
         return [PlanDay(d, tuple(grouped[d])) for d in days if d in grouped]
 
-    def picture(self, day: PlanDay) -> str:
-        """The day as an SVG timeline (schedule/svg.py): a lane per channel, quiet hours shaded."""
+    def picture(self, day: PlanDay, now: datetime | None = None) -> str:
+        """The day as an SVG timeline (schedule/svg.py): a lane per channel, titles, quiet hours shaded, a
+        legend; `now` is drawn as a line on its own day."""
         names = {c.id: c.name for c in self.schedule.channels.values()}
-        return timeline(list(day.plays), day.day, names, self.schedule.quiet_hours, self.schedule.tz)
+        return timeline(list(day.plays), day.day, names, self.schedule.quiet_hours, self.schedule.tz, now)
 
     def note(self) -> str:
         """Why the window airs nothing, in the user's language ('' when something airs)."""

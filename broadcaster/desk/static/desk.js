@@ -23,16 +23,31 @@ function debounce(fn, ms) {
   return (...args) => { clearTimeout(timer); timer = setTimeout(() => fn(...args), ms); };
 }
 
-function showErrors(form, errors) {
+// Mistakes at their fields: `errors` are {field, message} ("" = the form as a whole); `shown(field)`
+// says whether that field may be marked yet (nothing is red before the user has been there).
+function showErrors(form, errors, shown = () => true) {
   form.querySelectorAll(".err[data-for]").forEach(el => { el.textContent = ""; });
   form.querySelectorAll(".field.bad").forEach(el => el.classList.remove("bad"));
   for (const e of errors || []) {
+    if (!shown(e.field)) continue;
     let el = form.querySelector(`.err[data-for="${CSS.escape(e.field)}"]`) || form.querySelector('.err[data-for=""]');
     if (!el) continue;
     el.textContent = (el.textContent ? el.textContent + "\n" : "") + e.message;
     const field = el.closest(".field");
     if (field) field.classList.add("bad");
   }
+}
+
+// Which fields the user has been to: a field counts once it was left (blur) or changed, or all of
+// them once the form was sent. Errors show only there; a field with an error is re-checked as it is typed.
+function visits(form, fieldOf) {
+  const seen = new Set();
+  let all = false;
+  return {
+    mark(el) { const f = fieldOf(el); if (f) seen.add(f); },
+    markAll() { all = true; },
+    has(field) { return all || (field === "" ? seen.size > 0 : seen.has(field)); },
+  };
 }
 
 // ------------------------------------------------------------ background jobs
@@ -81,11 +96,30 @@ function jobInAddress() {
 }
 
 // ------------------------------------------------------------ write
+function showFiles(files) {
+  // the folder's notices, as the page lists them on the left (a new file appears after its save)
+  const list = $("#files");
+  if (!list) return;
+  list.textContent = "";
+  for (const f of files) {
+    const li = document.createElement("li"), a = document.createElement("a"), small = document.createElement("small");
+    a.href = "/write?file=" + encodeURIComponent(f.path);
+    a.textContent = f.title;
+    small.textContent = f.path;
+    li.append(a, " ", small);
+    list.appendChild(li);
+  }
+}
+
 function writePage() {
   const form = $("#notice-form");
   if (!form) return;
+  const t = texts();
   let digest = form.dataset.digest;
   let file = form.dataset.file;
+  const fieldOf = el => el.dataset && el.dataset.var ? "vars." + el.dataset.var : (el.name || "");
+  const visited = visits(form, fieldOf);
+  let last = [];
   const collect = () => {
     const data = {file, digest, template: form.dataset.template || null};
     for (const name of ["name", "title", "text", "voice", "repeat"]) {
@@ -99,35 +133,44 @@ function writePage() {
     return data;
   };
   const check = async () => {
-    const data = collect();
-    if (!file && !data.name) data.name = "draft";  // a name only places the file; the check needs one
-    const res = await post("/api/check", data);
-    if (!res.ok) { showErrors(form, [{field: "", message: res.body.error}]); return; }
-    showErrors(form, res.body.errors);
-    $("#spoken").textContent = res.body.spoken || "";
-    $("#spoken").classList.toggle("stale", !res.body.spoken);
+    const res = await post("/api/check", collect());
+    if (!res.ok) { last = [{field: "", message: res.body.error}]; showErrors(form, last, f => visited.has(f)); return; }
+    last = res.body.errors;
+    showErrors(form, last, f => visited.has(f));
+    const spoken = $("#spoken");
+    spoken.textContent = res.body.spoken || t.spoken_wait || "";
+    spoken.classList.toggle("stale", !res.body.spoken);
+    form.dataset.checks = String(Number(form.dataset.checks || 0) + 1);  // answers shown so far (tests wait on it)
   };
   const later = debounce(check, 400);
   form.addEventListener("input", later);
-  form.addEventListener("change", later);
+  // a field left is checked with the next answer: marking it at once would move the page under a
+  // finger that is tapping Save
+  const leave = ev => { visited.mark(ev.target); later(); };
+  form.addEventListener("focusout", leave);
+  form.addEventListener("change", leave);
   form.addEventListener("submit", async ev => {
     ev.preventDefault();
+    visited.markAll();
     const status = $("#save-status");
     status.textContent = "";
     const res = await post("/api/save", collect());
     if (res.ok) {
       digest = res.body.digest;
       file = res.body.file;
-      status.textContent = texts().saved || "✓";
+      status.textContent = t.saved || "✓";
       status.className = "ok";
       const link = $("#hear-link");
       link.href = "/hear?file=" + encodeURIComponent(file);
       link.classList.remove("hidden");
+      if (form.elements.name) form.elements.name.disabled = true;  // saved: later saves go to this file
+      if (res.body.files) showFiles(res.body.files);
+      last = [];
       showErrors(form, []);
     } else {
       status.textContent = res.body.error || String(res.status);
       status.className = "err";
-      if (res.body.errors) showErrors(form, res.body.errors);
+      if (res.body.errors) { last = res.body.errors; showErrors(form, last); }
     }
   });
   check();
@@ -198,11 +241,27 @@ async function showPlan(job) {
     if (svg && !svg.getAttribute("viewBox")) {
       svg.setAttribute("viewBox", `0 0 ${svg.getAttribute("width")} ${svg.getAttribute("height")}`);
     }
-    box.appendChild(holder);
+    // where the day scrolls sideways (a phone), its name stays above it
+    const name = svg && svg.querySelector("text.day");
+    const caption = document.createElement("div");
+    caption.className = "day-caption";
+    caption.textContent = name ? name.textContent : d.day;
+    box.append(caption, holder);
+    // and it starts at the next play from now (else the current time, else the first play)
+    if (svg && holder.scrollWidth > holder.clientWidth) {
+      const now = svg.querySelector(".now line");
+      const nowX = now ? Number(now.getAttribute("x1")) : null;
+      const plays = [...svg.querySelectorAll("rect.play")].map(r => Number(r.getAttribute("x")));
+      const next = nowX === null ? plays : plays.filter(x => x >= nowX);
+      const x = next.length ? Math.min(...next) : (nowX ?? Math.min(...plays));
+      const scale = holder.scrollWidth / Number(svg.getAttribute("width"));
+      if (Number.isFinite(x)) holder.scrollLeft = Math.max(0, x * scale - 60);
+    }
   }
 }
 
 function schedulePage() {
+  const t = texts();
   const plan = $("#plan-form");
   const runPlan = async () => {
     const res = await post("/api/plan", {file: plan.dataset.file, from: $("#plan-from").value});
@@ -211,24 +270,54 @@ function schedulePage() {
   };
   plan.addEventListener("submit", ev => { ev.preventDefault(); runPlan(); });
   const add = $("#add-form");
+  const visited = visits(add, el => el.name || "");
+  let last = [];
+  const formData = () => ({...Object.fromEntries(new FormData(add).entries()), file: add.dataset.file});
+  const showWarnings = warnings => {
+    add.querySelectorAll("[data-warn-for]").forEach(el => {
+      el.textContent = (warnings || []).filter(w => w.field === el.dataset.warnFor).map(w => w.message).join("\n");
+    });
+  };
+  // as the days and times are typed: what they were read as, mistakes (once the field was left) and,
+  // at once, the quiet-hours warning of the planner's own rule
+  const understand = async () => {
+    const res = await post("/api/schedule/when", formData());
+    if (!res.ok) return;
+    last = res.body.errors;
+    add.querySelectorAll("[data-said]").forEach(el => {
+      const said = res.body.said[el.dataset.said];
+      el.textContent = said ? "＝ " + said : "";
+    });
+    showWarnings(res.body.warnings);
+    showErrors(add, last, f => visited.has(f));
+    add.dataset.checks = String(Number(add.dataset.checks || 0) + 1);
+  };
+  const later = debounce(understand, 300);
+  add.addEventListener("input", later);
+  const leave = ev => { visited.mark(ev.target); later(); };
+  add.addEventListener("focusout", leave);
+  add.addEventListener("change", leave);
   add.addEventListener("submit", async ev => {
     ev.preventDefault();
-    const data = Object.fromEntries(new FormData(add).entries());
-    data.file = add.dataset.file;
+    visited.markAll();
+    const data = formData();
     const res = await post("/api/schedule/add", data);
     const status = $("#add-status");
     if (res.ok) {
+      last = [];
       showErrors(add, []);
-      status.textContent = texts().added;
-      status.className = "ok";
+      const warned = (res.body.warnings || []).map(w => w.message);
+      status.textContent = warned.length ? `${t.added} ${t.added_but} ${warned.join(" ")}` : t.added;
+      status.className = warned.length ? "warn" : "ok";
       plan.dataset.exists = "1";
-      const first = (data.dates || "").split("..")[0].trim();
-      if (first) $("#plan-from").value = first;
+      if (res.body.first) $("#plan-from").value = res.body.first;
       runPlan();
     } else {
       status.textContent = res.body.error;
       status.className = "err";
-      showErrors(add, res.body.errors || []);
+      last = res.body.errors || [];
+      showErrors(add, last);
+      showWarnings(res.body.warnings);
     }
   });
   const emergency = $("#emergency");

@@ -1,0 +1,1 @@
+"""Tests of card.py: export-card for loop players."""

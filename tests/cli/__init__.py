@@ -1,0 +1,1 @@
+"""Tests of broadcaster/cli/: the command line itself."""

@@ -1,0 +1,1 @@
+"""Tests of broadcaster/desk/: the web desk over HTTP."""

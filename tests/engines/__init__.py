@@ -1,0 +1,1 @@
+"""Tests of broadcaster/engines/: each engine, the clip cache, the choice of engine and its fallbacks."""

@@ -1,0 +1,1 @@
+"""Tests of broadcaster/jingle/: rhyme, forms, the bank, the composer, the jingle commands."""

@@ -1,0 +1,1 @@
+"""Tests of broadcaster/schedule/: loading, planning, plan files, exports, pictures."""

@@ -1,0 +1,1 @@
+"""Tests of broadcaster/script/: templates filled in the sandbox and cut into a program's parts."""

@@ -1,0 +1,1 @@
+"""Tests of broadcaster/speech/: normalization, pinyin front end, lexicons, voice profiles."""
