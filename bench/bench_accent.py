@@ -192,7 +192,8 @@ def _cell(c: Contour | None) -> str:
 def listen(spec: str, lines: list[str]) -> list[Measure]:
     from broadcaster import listen as listening
     from broadcaster.notice import load_notice
-    from broadcaster.render import RenderOptions, prepare, render_prepared
+    from broadcaster.examine import prepare
+    from broadcaster.render import RenderOptions, render_prepared
     from broadcaster.verify import pooled as pooled_scores
     from broadcaster.verify import verify_files
 

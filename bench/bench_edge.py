@@ -35,7 +35,8 @@ def _notices(folder: Path, count: int = 20) -> list[Path]:
 def _speech_phase(paths: list[Path], concurrency: int) -> float:
     """Seconds for render's synthesis phase alone: every notice's speech, nothing mastered or written."""
     from broadcaster.engines.speak import speak_then
-    from broadcaster.render import engine_order, load_all, speak_job
+    from broadcaster.examine import load_all
+    from broadcaster.render import engine_order, speak_job
 
     prepared, errors = load_all(paths)
     assert not errors, errors

@@ -24,7 +24,8 @@ def _program_60s():
     from broadcaster.audio.chime import chime_segment
     from broadcaster.audio.program import ProgramAudio, assemble
     from broadcaster.notice import load_notice
-    from broadcaster.render import prepare, synthesize_all
+    from broadcaster.examine import prepare
+    from broadcaster.render import synthesize_all
 
     prepared = prepare(load_notice(ROOT / "examples" / "notices" / "hesuan-round8.yaml"))
     _, clips, _ = synthesize_all(prepared, ("espeak",))

@@ -33,7 +33,8 @@ def run() -> list[Measure]:
     try:
         from broadcaster.audio.ffmpeg import ffmpeg_exe
         from broadcaster.engines.espeak import ENGINE
-        from broadcaster.render import RenderOptions, load_all, render_files
+        from broadcaster.examine import load_all
+        from broadcaster.render import RenderOptions, render_files
 
         paths = _notices(tmp)
         prepared, errors = load_all(paths)

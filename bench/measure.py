@@ -29,7 +29,7 @@ class Measure:
 
 def notice_texts(root: Path) -> list[str]:
     """Each example notice's spoken sentences (those a voice can read: no digits left), joined."""
-    from broadcaster.render import load_all
+    from broadcaster.examine import load_all
 
     prepared, errors = load_all(sorted((root / "examples" / "notices").glob("*.yaml")))
     assert not errors, errors

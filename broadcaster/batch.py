@@ -27,7 +27,8 @@ from broadcaster.fsutil import atomic_path, check_folder, read_stamp, remove_sta
     write_text_if_changed
 from broadcaster.i18n import _
 from broadcaster.notice import ID_RE, load_notice
-from broadcaster.render import RenderOptions, input_files, prepare, render_prepared, write_manifest
+from broadcaster.examine import input_files, prepare
+from broadcaster.render import RenderOptions, render_prepared, write_manifest
 from broadcaster.resources import templates_dir
 from broadcaster.yamlsource import read_text
 
@@ -280,7 +281,7 @@ def render_batch(notice_path: Path, csv_path: Path, out_dir: Path, jobs: int | N
 
     `cluster`: a Dask scheduler address (or "local") to render on instead of local processes.
     """
-    from broadcaster.render import check_recordings
+    from broadcaster.examine import check_recordings
 
     started = time.time()
     check_recordings(load_notice(notice_path))  # a bad recording: one error, not 300

@@ -25,7 +25,8 @@ from broadcaster.audio.profiles import get_output_profile
 from broadcaster.errors import BadInput, BadInputs, CouldNotDo
 from broadcaster.fsutil import one_line, os_reason
 from broadcaster.i18n import _, ngettext
-from broadcaster.render import RenderOptions, load_all, render_prepared
+from broadcaster.examine import load_all
+from broadcaster.render import RenderOptions, render_prepared
 from broadcaster.speech.romanize import ascii_name
 
 AUDIO_SUFFIXES = (".mp3", ".wav", ".m4a", ".aac", ".ogg", ".opus", ".flac")

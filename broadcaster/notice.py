@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from broadcaster import yamlsource
+from broadcaster import yamlsource, yamlsyntax
 from broadcaster.engine_specs import ENGINE_CHOICES
 from broadcaster.errors import BadInput, InputWarning, raise_all
 from broadcaster.i18n import N_, _
@@ -325,7 +325,7 @@ def _text_goes_on(doc: YamlDoc, error: BadInput) -> BadInput:
         return error
     source = doc.source.splitlines()
     words = [w.strip() for w in value.splitlines()] + [source[line - 1].strip()] if line else []
-    what, fix = yamlsource.unindented_text(prose, first, words)
+    what, fix = yamlsyntax.unindented_text(prose, first, words)
     return BadInput(what, fix, doc.path, line, (prose,))
 
 

@@ -18,7 +18,8 @@ from broadcaster.errors import BadInput
 from broadcaster.fsutil import write_bytes
 from broadcaster.i18n import _
 from broadcaster.notice import Notice, Part, load_notice
-from broadcaster.render import Rendered, RenderOptions, check_recordings, prepare, render_prepared
+from broadcaster.examine import check_recordings, prepare
+from broadcaster.render import Rendered, RenderOptions, render_prepared
 
 FOLDER = "录音"  # where takes are kept, beside the notice (the name officials see)
 # what phones and browsers write (WeChat's voice messages are .silk or .slk)

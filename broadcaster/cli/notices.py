@@ -205,7 +205,7 @@ def check_command(files: tuple[str, ...], strict: bool = False) -> None:
     the exit status 0, unless --strict.
     """
     from broadcaster.errors import BadInputs
-    from broadcaster.render import examine_all
+    from broadcaster.examine import examine_all
 
     paths, schedules = _split_schedules(expand(files))
     errors: list[BadInput] = []

@@ -28,7 +28,7 @@ def log_option(help: str = LOG_HELP) -> Callable:
 
 def expand(files: tuple[str, ...]) -> list[Path]:
     """Files as given; a folder means every notice .yaml in it."""
-    from broadcaster.render import is_folder_file
+    from broadcaster.examine import is_folder_file
     out: list[Path] = []
     for f in files:
         p = Path(f)

@@ -24,7 +24,7 @@ from broadcaster.fsutil import write_bytes
 from broadcaster.i18n import _
 from broadcaster.notice import FOLDER_FILES, notice_from_doc
 from broadcaster.player import check as player_check
-from broadcaster.render import prepare
+from broadcaster.examine import prepare
 from broadcaster.schedule.load import is_schedule_data
 from broadcaster.script import builtin_templates
 from broadcaster.vocabulary import DEFAULT_QUIET_HOURS, TIMEZONE

@@ -91,7 +91,9 @@ def _render_notice(path: Path, cache_dir: Path | None) -> Audio:
     import platformdirs
 
     # here, not at the top: render brings jinja2 and the speech front end, which `log` and `play FILE.mp3` never need
-    from broadcaster.render import BadInputs, RenderOptions, load_all, render_prepared
+    from broadcaster.errors import BadInputs
+    from broadcaster.examine import load_all
+    from broadcaster.render import RenderOptions, render_prepared
 
     prepared, errors = load_all([path])
     if errors:

@@ -14,7 +14,8 @@ from broadcaster import __version__
 from broadcaster.errors import BadInput, InputWarning, raise_all
 from broadcaster.fsutil import read_stamp, sha256_file, write_text
 from broadcaster.notice import load_notice
-from broadcaster.render import RenderOptions, input_files, prepare, render_prepared
+from broadcaster.examine import input_files, prepare
+from broadcaster.render import RenderOptions, render_prepared
 from broadcaster.schedule.load import Schedule
 from broadcaster.schedule.plan import Media, needed_media
 

@@ -621,7 +621,7 @@ def test_the_hear_page_offers_the_speakers_of_engines_with_several(client):
 
 
 def test_a_chosen_speaker_overrides_the_profile_and_its_engine_setting():
-    from broadcaster.render import prepare
+    from broadcaster.examine import prepare
     from broadcaster.speech.voices import get_profile
 
     notice = load_notice(ROOT / "examples" / "notices" / "free-text.yaml")

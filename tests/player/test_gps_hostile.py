@@ -117,7 +117,7 @@ def tpv_without_a_usable_fix(draw) -> bytes:
     lon = draw(bad_number if kind == "bad lon" else st.one_of(good_lon, bad_number))
     if kind == "no fix":
         lat, lon = draw(good_lat), draw(good_lon)
-    fields = [f'"class":"TPV"', f'"mode":{mode}', f'"lon":{lon}', f'"speed":{draw(speed)}',
+    fields = ['"class":"TPV"', f'"mode":{mode}', f'"lon":{lon}', f'"speed":{draw(speed)}',
               f'"time":{json.dumps(draw(st.text(max_size=30)))}']
     if kind != "no lat":
         fields.insert(2, f'"lat":{lat}')

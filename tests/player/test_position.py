@@ -124,7 +124,7 @@ def test_check_refuses_bad_positions_with_file_and_line(run, tmp_path, second, m
     (tmp_path / "s.yaml").write_text(SCHED % second, encoding="utf-8")
     r = run("check", str(tmp_path / "s.yaml"))
     assert r.code == 2, r.err
-    assert f"s.yaml:7: " in r.err and message in r.err, r.err
+    assert "s.yaml:7: " in r.err and message in r.err, r.err
 
 
 def test_check_accepts_a_route_with_positions(run, tmp_path):

@@ -10,7 +10,7 @@ import pytest
 from tests.helpers import EXAMPLES, write
 
 from broadcaster.notice import load_notice
-from broadcaster.render import prepare
+from broadcaster.examine import prepare
 from broadcaster.script import builtin_templates
 
 HAN = re.compile(r"[\u4e00-\u9fff]")

@@ -305,7 +305,7 @@ ALTERNATE = ("id: alt\ntitle: 轮流\nchime: false\nlead: false\nalternate: [man
 
 def test_alternate_reads_the_repeats_in_turn(tmp_path):
     from broadcaster.notice import load_notice
-    from broadcaster.render import prepare
+    from broadcaster.examine import prepare
 
     p = prepare(load_notice(write(tmp_path / "a.yaml", ALTERNATE + "repeat: 3\n")))
     body = [s for s in p.script.speeches() if s.reading]

@@ -5,7 +5,8 @@ import pytest
 
 from broadcaster.engines.espeak import ENGINE
 from broadcaster.notice import Notice
-from broadcaster.render import engine_order, prepare, synthesize_all
+from broadcaster.examine import prepare
+from broadcaster.render import engine_order, synthesize_all
 from broadcaster.speech.spoken import engine_text
 
 

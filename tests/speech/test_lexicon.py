@@ -6,7 +6,7 @@ import json
 import pytest
 from pypinyin import Style, lazy_pinyin
 
-from broadcaster.render import prepare
+from broadcaster.examine import prepare
 from broadcaster.notice import load_notice
 from broadcaster.speech.lexicon import replace_words
 from broadcaster.speech.pronounce import builtin, for_engine, pinyin_for

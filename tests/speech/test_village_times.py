@@ -114,7 +114,7 @@ def test_a_notice_may_ask_for_the_24_hour_reading(run, tmp_path):
     station = write(tmp_path / "b" / "water.yaml", "id: water\nclock: 24\n" + base)
     assert run("check", village).code == 0 and run("check", station).code == 0
     from broadcaster.notice import load_notice
-    from broadcaster.render import prepare
+    from broadcaster.examine import prepare
 
     said = {name: prepare(load_notice(path)).transcript() for name, path in (("12", village), ("24", station))}
     assert "明天早上八点到下午五点停水" in said["12"]

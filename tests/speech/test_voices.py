@@ -10,7 +10,7 @@ import pytest
 
 from broadcaster.errors import BadInput
 from broadcaster.notice import load_notice
-from broadcaster.render import prepare
+from broadcaster.examine import prepare
 from broadcaster.speech.spoken import spoken_text
 from broadcaster.speech.voices import all_profiles, get_profile, load_profile
 

@@ -15,7 +15,8 @@ from broadcaster.engines.base import auto_order
 from broadcaster.fsutil import check_folder
 from broadcaster.i18n import _
 from broadcaster.notice import ENGINES, load_notice
-from broadcaster.render import RenderOptions, prepare, render_prepared
+from broadcaster.examine import prepare
+from broadcaster.render import RenderOptions, render_prepared
 
 
 def _render_work(path: Path, voice: str | None, engine: str, profile: str, speaker: str | None = None):

@@ -21,7 +21,8 @@ from broadcaster.i18n import _
 from broadcaster.notice import load_notice
 from broadcaster.player.asrun import AsRunLog
 from broadcaster.player.control import Audio, daemons_for, send
-from broadcaster.render import RenderOptions, prepare, render_prepared
+from broadcaster.examine import prepare
+from broadcaster.render import RenderOptions, render_prepared
 from broadcaster.schedule.load import load_schedule, quiet_ranges
 from broadcaster.schedule.plan import quiet_hours_hit
 from broadcaster.schedule.svg import day_label
