@@ -154,7 +154,7 @@ def build_script(notice: Notice, voice: VoiceProfile, program: ProgramDefaults |
     chime, lead line, emphasis and closing chime (`frame_program`).
 
     A jingle's lines go on a beat grid instead: jingle.beats.build_jingle_script, framed the same
-    way (render.prepare chooses; this module stays below the jingle package).
+    way (examine.prepare chooses; this module stays below the jingle package).
 
     takes: recordings not saved in the folder yet, by the name the notice gives them -> the file
     that holds them now (the desk's preview of a take)."""
@@ -180,7 +180,7 @@ def build_script(notice: Notice, voice: VoiceProfile, program: ProgramDefaults |
 
 def reading_voice(notice: Notice, n: int) -> tuple[str, int]:
     """(voice key, reading number) of reading `n` (from 0): with `alternate:` the voices take turns
-    (render.prepare gives each key its voice profile); without it ("", 0), the notice's own voice."""
+    (examine.prepare gives each key its voice profile); without it ("", 0), the notice's own voice."""
     if not notice.alternate:
         return "", 0
     return notice.alternate[n % len(notice.alternate)].key, n + 1
