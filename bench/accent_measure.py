@@ -5,7 +5,7 @@ and end from the model's own durations, `synthesize_timed`) the longest voiced s
 15% cut at both ends: level = mean semitones against the speaker's median F0 over its plain
 readings, slope in st/s (least squares), and the contour at 15/50/85% of the stretch.
 
-The rule (after /work/research/accent/REPORT.md §3): a movement counts from 1.5 st (pitch moves
+The rule (after docs/accent-research.md §3): a movement counts from 1.5 st (pitch moves
 smaller than about 1.5-3 st are hardly told apart in speech: 't Hart 1981, JASA 69, 811-821); a point
 is high from +1 st, low from -1 st. Shapes of the pooled contour (start, mid, end, level):
 - high level: |end - start| < 1.5 and level >= -0.5;

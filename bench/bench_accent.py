@@ -15,7 +15,7 @@
    (Whisper base) and scored as it scores: characters heard right (1 − CER) and syllables heard right
    (1 − toneless pinyin error rate). The pass line is the syllables figure, ≥ 75%: the listener is a
    Mandarin ear that writes the Mandarin word whose tones it heard, so an accent that moves two or
-   more tone categories cannot keep 75% of the characters (REPORT.md §4; docs/verify.md).
+   more tone categories cannot keep 75% of the characters (docs/accent-research.md §4; docs/verify.md).
 3. Cost: the front end with the accent against without it, over the notices' text.
 
 Voices: BROADCASTER_BENCH_ACCENT_VOICES (default `kokoro:male`; e.g. `kokoro:male,kokoro:female,neural`).

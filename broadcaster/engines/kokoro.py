@@ -39,7 +39,7 @@ _PUNCT = {"，": ",", ",": ",", "、": ",", "。": ".", "．": ".", ".": ".", "�
 _NOT_PHONEME = chr(815)  # misaki marks non-syllabic vowels with it; the model's vocabulary lacks it
 SAMPLES_PER_FRAME = 600  # a duration unit of the model, in samples at 24 kHz (sum x 600 = the audio's length)
 # the audio runs ahead of the durations' alignment by about 35 ms (measured at 203 obstruent onsets,
-# /work/research/accent/REPORT.md §1)
+# docs/accent-research.md §1)
 AUDIO_LEAD_S = 0.035
 
 
