@@ -1,9 +1,10 @@
 """Plain helpers the tests share: the repository's folders, writing an input file, a free port, running without
-blocking, and `check` on one file."""
+blocking, `check` on one file, and waiting for a desk job."""
 from __future__ import annotations
 
 import socket
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -46,3 +47,14 @@ def check_one(run, path):
     assert len(lines) == 1, r.err
     assert "Traceback" not in r.err
     return r.code, lines[0]
+
+
+def wait_for_job(client, job_id: str, timeout: float = 300) -> dict:
+    """Poll the desk's job until it is no longer running (a job renders in the background)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        job = client.get(f"/api/jobs/{job_id}").json()
+        if job["state"] != "running":
+            return job
+        time.sleep(0.2)
+    raise AssertionError(f"job {job_id} still running")

@@ -26,6 +26,7 @@ from broadcaster.errors import BadInput  # noqa: E402
 from broadcaster.notice import load_notice  # noqa: E402
 from tests.helpers import ROOT  # noqa: E402
 from tests.helpers import free_port as _free_port  # noqa: E402
+from tests.helpers import wait_for_job as _wait  # noqa: E402
 
 NUCLEIC = {"template": "nucleic-test", "name": "hesuan-round9", "title": "第九轮核酸检测",
            "vars": {"village": "宏福苑社区", "date": "10月28日", "start": "25:00", "end": "11:30", "place": "北门广场"}}
@@ -53,16 +54,6 @@ def client(folder, tmp_path):
 def _token(c: TestClient, page: str = "/write") -> str:
     html = c.get(page).text
     return re.search(r'name="csrf-token" content="([^"]+)"', html).group(1)
-
-
-def _wait(c: TestClient, job_id: str, timeout: float = 300) -> dict:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        job = c.get(f"/api/jobs/{job_id}").json()
-        if job["state"] != "running":
-            return job
-        time.sleep(0.2)
-    raise AssertionError(f"job {job_id} still running")
 
 
 # ---------------------------------------------------------------- write: check and save

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import re
 import shutil
-import time
 from datetime import datetime, timedelta
 from urllib.parse import unquote
 from zoneinfo import ZoneInfo
@@ -23,6 +22,7 @@ from broadcaster.schedule.load import load_schedule  # noqa: E402
 from broadcaster.schedule.when import parse_days  # noqa: E402
 
 from tests.helpers import ROOT  # noqa: E402
+from tests.helpers import wait_for_job as _wait  # noqa: E402
 ZH = {"Accept-Language": "zh-CN,zh;q=0.9"}
 TEMPLATE = {"template": "nucleic-test", "title": "第九轮核酸检测",
             "vars": {"village": "宏福苑社区", "date": "10月28日", "start": "8:00", "end": "11:30", "place": "北门广场"}}
@@ -43,16 +43,6 @@ def client(folder, tmp_path):
         c.headers.update(ZH)
         c.headers["X-CSRF-Token"] = re.search(r'name="csrf-token" content="([^"]+)"', c.get("/write").text).group(1)
         yield c
-
-
-def _wait(c: TestClient, job_id: str, timeout: float = 300) -> dict:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        job = c.get(f"/api/jobs/{job_id}").json()
-        if job["state"] != "running":
-            return job
-        time.sleep(0.2)
-    raise AssertionError(f"job {job_id} still running")
 
 
 # ---------------------------------------------------------------- write: form words

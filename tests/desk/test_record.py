@@ -8,7 +8,6 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
-import time
 from pathlib import Path
 
 import numpy as np
@@ -25,6 +24,7 @@ from broadcaster.desk.app import DeskSettings, create_app  # noqa: E402
 from broadcaster.notice import load_notice  # noqa: E402
 
 from tests.helpers import ROOT  # noqa: E402
+from tests.helpers import wait_for_job as _wait  # noqa: E402
 ZH = {"Accept-Language": "zh-CN,zh;q=0.9"}
 TARGET_LUFS = -16.0  # the loudspeaker profile's
 
@@ -66,16 +66,6 @@ def _digest(c: TestClient, rel: str) -> str:
 def _preview(c: TestClient, rel: str, data: bytes, filename: str = "take.m4a", part: str = ""):
     return c.post("/api/record/preview", data={"notice": rel, "part": part},
                   files={"take": (filename, data, "application/octet-stream")})
-
-
-def _wait(c: TestClient, job_id: str, timeout: float = 300) -> dict:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        job = c.get(f"/api/jobs/{job_id}").json()
-        if job["state"] != "running":
-            return job
-        time.sleep(0.2)
-    raise AssertionError(f"job {job_id} still running")
 
 
 def _heard(c: TestClient, rel: str, data: bytes, filename: str = "take.m4a", part: str = "") -> dict:
