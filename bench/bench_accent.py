@@ -10,7 +10,7 @@
    has the accent's shape (川渝: 阴平 high level, 阳平 low falling, 上声 high falling, 去声 low dipping
    or rising) and the plain reading does not (阴平's shape is the same in both: it must keep it).
    Target: 3 of 4 categories, in the clauses and in the one-tone sentences.
-2. Listener. The 13 Mandarin example notices (the Cantonese one aside), each read once, rendered
+2. Listener. Every Mandarin example notice (the Cantonese one aside), each read once, rendered
    with the profile plain and with the accent, proof-listened by `broadcaster verify`'s listener
    (Whisper base) and scored as it scores: characters heard right (1 − CER) and syllables heard right
    (1 − toneless pinyin error rate). The pass line is the syllables figure, ≥ 75%: the listener is a

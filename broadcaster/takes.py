@@ -71,6 +71,11 @@ def with_take(notice: Notice, name: str, part: int | None = None) -> Notice:
     if notice.kind != "notice":
         raise notice.error(_("a jingle is read on its beat; it cannot be a recording"),
                            _("record a notice instead"), "kind")
+    if notice.alternate:  # a recording of the whole notice would silently end the turns of voices
+        raise notice.error(_("the notice takes turns in voices (`alternate`): a recording of all of it would "
+                             "replace them"),
+                           _("write the recording in as one of the readings: `- {recording: 录音/川渝话.m4a}` "
+                             "under `alternate:`"), "alternate")
     if notice.recording is not None:
         return replace(notice, recording=name)
     from broadcaster.script import fill

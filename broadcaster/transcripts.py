@@ -55,6 +55,9 @@ def recording_words(prepared, recordings: dict) -> dict[Path, Words]:
         elif prepared.voice.dialect:
             out[rec.path] = Words(NOT_CHECKED, why=_("a {dialect} recording: the listener understands only "
                                                      "Mandarin").format(dialect=prepared.voice.dialect))
+        elif rec.key[:1] == ("alternate",):  # the turn in the local form: not Mandarin, whatever the voice
+            out[rec.path] = Words(NOT_CHECKED, why=_("a reading in the local form: the listener understands only "
+                                                     "Mandarin"))
         else:
             ok, why = listen.available()
             if not ok:

@@ -73,7 +73,8 @@ def encode_args(profile: OutputProfile) -> list[str]:
     return args
 
 
-def _summary(stderr: bytes) -> tuple[float, float, float]:
+def ebur128_summary(stderr: bytes) -> tuple[float, float, float]:
+    """Integrated loudness (LUFS), true peak (dBTP) and loudness range (LU) from ebur128's summary."""
     text = stderr.decode("utf-8", "replace")
     summary = text[text.rfind("Summary:"):]
     i = re.search(r"I:\s+(-?[\d.]+|-inf) LUFS", summary)
@@ -112,7 +113,7 @@ def master(samples: np.ndarray, rate: int, profile: OutputProfile, target: Path,
                         "-af", ",".join(chain + ["ebur128=peak=sample:framelog=quiet"]), "-f", "f32le", "-"],
                        stdin=_f32(samples))
     processed = first.stdout
-    measured_i, measured_peak, _ = _summary(first.stderr)
+    measured_i, measured_peak, _ = ebur128_summary(first.stderr)
     silent = measured_i < _SILENT_LUFS
     aim = profile.target_lufs - _ENCODER_GAIN_DB.get(profile.format, 0.0) + trim
     gain = 0.0 if silent else aim - measured_i
@@ -120,9 +121,9 @@ def master(samples: np.ndarray, rate: int, profile: OutputProfile, target: Path,
     limit = not silent and measured_peak + gain > ceiling
     for _trial in range(2 if limit else 0):  # the limiter takes loudness away: measure it, ask it back
         trial = ffmpeg.run(["-nostats", "-f", "f32le", "-ar", str(profile.sample_rate), "-ac", "1", "-i", "-",
-                            "-af", ",".join(_apply(gain, ceiling, 0.0) + ["ebur128=framelog=quiet"]),
+                            "-af", ",".join(limiter_filters(gain, ceiling, 0.0) + ["ebur128=framelog=quiet"]),
                             "-f", "null", "-"], stdin=processed)
-        miss = aim - _summary(trial.stderr)[0]
+        miss = aim - ebur128_summary(trial.stderr)[0]
         gain += miss
         if abs(miss) <= 1.0:  # asking back this little changes the limiting only a little more
             break
@@ -130,13 +131,13 @@ def master(samples: np.ndarray, rate: int, profile: OutputProfile, target: Path,
     with atomic_path(target) as tmp:
         for _attempt in range(2):
             # one ffmpeg: encode, and meter the very samples handed to the encoder
-            graph = ",".join(_apply(gain, ceiling if limit else None, profile.leading_silence))
+            graph = ",".join(limiter_filters(gain, ceiling if limit else None, profile.leading_silence))
             proc = ffmpeg.run(["-nostats", "-f", "f32le", "-ar", str(profile.sample_rate), "-ac", "1", "-i", "-",
                                "-filter_complex", f"[0:a]{graph},asplit=2[out][m];"
                                "[m]ebur128=peak=sample:framelog=quiet[metered]",
                                "-map", "[out]", *encode_args(profile), "-y", str(tmp),
                                "-map", "[metered]", "-f", "null", "-"], stdin=processed)
-            out_i, out_peak, _ = _summary(proc.stderr)
+            out_i, out_peak, _ = ebur128_summary(proc.stderr)
             if silent or abs(aim - out_i) <= _TOLERANCE_LU:
                 break
             gain += aim - out_i
@@ -160,7 +161,7 @@ def master_checked(samples: np.ndarray, rate: int, profile: OutputProfile, targe
     return level
 
 
-def _apply(gain: float, ceiling: float | None, leading_silence: float) -> list[str]:
+def limiter_filters(gain: float, ceiling: float | None, leading_silence: float) -> list[str]:
     """Pass 2 filters: the linear gain, the limiter when needed, the leading silence."""
     out = [f"volume={gain:.3f}dB"]
     if ceiling is not None:
@@ -174,7 +175,7 @@ def measure(path: Path) -> Loudness:
     """Loudness, true peak and decoded duration of an audio file (ffmpeg ebur128)."""
     proc = ffmpeg.run(["-nostats", "-i", str(path), "-af", "ebur128=peak=true:framelog=quiet",
                        "-f", "s16le", "-ac", "1", "-ar", "8000", "-"])
-    i, tp, lra = _summary(proc.stderr)
+    i, tp, lra = ebur128_summary(proc.stderr)
     return Loudness(round(i, 2), round(tp, 2), round(lra, 2), round(len(proc.stdout) / 2 / 8000, 3))
 
 

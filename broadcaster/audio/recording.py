@@ -37,10 +37,7 @@ import yaml
 from broadcaster.audio import ffmpeg
 from broadcaster.audio.cache import CACHE, ClipCache, clip_key
 from broadcaster.audio.clip import Clip
-from broadcaster.audio.master import _apply as limiter_filters
-from broadcaster.audio.master import (
-    _summary as ebur128_summary,  # the one parser of ebur128's summary
-)
+from broadcaster.audio.master import ebur128_summary, limiter_filters  # the one parser of ebur128's summary
 from broadcaster.errors import AudioError, BadInput
 from broadcaster.i18n import _
 from broadcaster.resources import data_path

@@ -58,8 +58,8 @@ def render_command(files: tuple[str, ...], out_dir: str, engine: str, fmt: str |
     verify = verify or min_heard is not None  # a threshold means listening
     if villages:
         if verify:
-            raise click.UsageError("--verify does not apply with --villages: run `broadcaster verify` on "
-                                   "the villages' folders afterwards")
+            raise click.UsageError(_("--verify does not apply with --villages: run `broadcaster verify` on "
+                                     "the villages' folders afterwards"))
         if cluster:
             from broadcaster.cluster import check_address
             if check_address(cluster):

@@ -271,6 +271,12 @@ def check_notice(path: Path, text: str, fields: list[str]) -> Checked:
     return _checked(path, text, fields, lambda doc: prepare(notice_from_doc(doc)).transcript())
 
 
+def check_fields(path: Path, text: str) -> Checked:
+    """The would-be notice's own fields only (no template filled in, no recording read): what can be
+    checked before a file it names is written."""
+    return _checked(path, text, [], lambda doc: notice_from_doc(doc) and "")
+
+
 # ---------------------------------------------------------------- saving
 _SAVE_LOCK = threading.Lock()  # one server process: a compare-and-write at a time
 

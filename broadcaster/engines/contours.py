@@ -29,7 +29,10 @@ if TYPE_CHECKING:
 TIME_STEP = 0.01          # Praat's manipulation step (s)
 FLOOR, CEILING = 60.0, 500.0
 SPREAD = (0.1, 0.9)       # where a contour's first and last digit sit in the syllable's voiced stretch
-MIN_STEP_ST, MAX_STEP_ST = 1.5, 3.5  # the semitones of one Chao level, bounded (a flat or wild piece)
+# the semitones of one Chao level: a quarter of the piece's own range, but at least 2.5 (speech spans
+# about 10 st; a short piece of one tone has almost no range of its own, measured: its 21 then stayed
+# flat) and at most 3.5 (a piece with a wild pitch track)
+MIN_STEP_ST, MAX_STEP_ST = 2.5, 3.5
 
 
 def reshape(samples: np.ndarray, rate: int, spans: tuple[tuple[float, float], ...], categories: tuple[str, ...],

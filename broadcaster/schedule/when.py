@@ -3,7 +3,7 @@
 the file's own forms (`dates: 2026-12-12`, `times: ["15:00"]`).
 
 The forms are the ones the notice reader speaks (speech/normalize.py), so a time that reads right in a
-notice is accepted here too (tests/test_schedule_form.py holds the two together). Mistakes are BadInput
+notice is accepted here too (tests/schedule/test_form.py holds the two together). Mistakes are BadInput
 without a place: the caller puts them at its field.
 """
 from __future__ import annotations

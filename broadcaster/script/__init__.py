@@ -42,7 +42,8 @@ class Recording:
     path: Path                  # inside the notice's folder
     name: str                   # as the notice writes it (messages, manifest)
     text: str | None = None     # what is said in it, when the notice writes it
-    key: tuple = ("recording",)  # where the notice names it: ("recording",) or ("parts", i, "recording")
+    key: tuple = ("recording",)  # where the notice names it: ("recording",), ("parts", i, "recording") or
+    #                              ("alternate", i, "recording")
     reading: int = 0            # with `alternate:`, the reading it is (1, 2 …); else 0
 
 
@@ -289,7 +290,7 @@ def recording_path(notice: Notice, name: str, key: tuple, takes: dict | None = N
     return path
 
 
-# ---------------------------------------------------------------- program parts (issue 6)
+# ---------------------------------------------------------------- program parts
 _PUNCT_RE = re.compile(r"[\s，,。.！!？?；;：:、…—～~“”\"'（）()]+")
 PAUSE_AFTER_CHIME_MS = 500
 

@@ -265,7 +265,9 @@ def _tones(doc: yamlsource.YamlDoc, tones) -> tuple[Tone, ...]:
         spec = tones[cat]
         if not isinstance(spec, dict):
             raise doc.error(_("{category}: from_mandarin and say_as must be Mandarin tones 1 to 4 (say_as may be 5)"
-                              ).format(category=cat), "", "tones", cat)
+                              ).format(category=cat), _("e.g. {example}").format(
+                                  example="阳平: {from_mandarin: 2, chao: \"21\", shape: low falling, say_as: 3}"),
+                            "tones", cat)
         yamlsource.check_keys(doc, spec, _TONE_KEYS, ("tones", cat))
         mandarin, say_as = str(spec.get("from_mandarin", "")), str(spec.get("say_as", ""))
         chao, shape = str(spec.get("chao", "")), str(spec.get("shape", ""))
@@ -286,17 +288,21 @@ def _tones(doc: yamlsource.YamlDoc, tones) -> tuple[Tone, ...]:
 def _rewrites(doc: yamlsource.YamlDoc, families) -> tuple[Rewrite, ...]:
     out = []
     if not isinstance(families, dict):
-        raise doc.error(_("rewrites must be named families, each a list of match/to pairs"), "", "rewrites")
+        raise doc.error(_("rewrites must be named families, each a list of match/to pairs"),
+                        _("e.g. {example}").format(example="retroflex: [{match: '^zh', to: z}]"), "rewrites")
     for family, items in families.items():
         for i, item in enumerate(items or []):
             if not isinstance(item, dict) or set(item) != {"match", "to"}:
-                raise doc.error(_("rewrites must be named families, each a list of match/to pairs"), "",
+                raise doc.error(_("rewrites must be named families, each a list of match/to pairs"),
+                                _("e.g. {example}").format(example="retroflex: [{match: '^zh', to: z}]"),
                                 "rewrites", family, i)
             try:
                 out.append(Rewrite(str(family), re.compile(str(item["match"])), str(item["to"])))
             except re.error as exc:
                 raise doc.error(_("the pattern '{pattern}' is not a regular expression ({error})").format(
-                    pattern=item["match"], error=exc), "", "rewrites", family, i) from None
+                    pattern=item["match"], error=exc), _("write it as the other patterns in the file are, "
+                                                         "e.g. '^zh' for a syllable that starts with zh"),
+                    "rewrites", family, i) from None
     return tuple(out)
 
 
@@ -311,11 +317,3 @@ def _sandhi(doc: yamlsource.YamlDoc, rules) -> tuple[Sandhi, ...]:
                             "sandhi", i)
         out.append(Sandhi(pair[0], pair[1], becomes))
     return tuple(out)
-
-
-def accents_digest() -> str:
-    """A short hash of every accent file (the front end's digest covers them)."""
-    digest = hashlib.sha256(b"accents")
-    for path in sorted(ACCENTS.glob("*.yaml")):
-        digest.update(path.name.encode() + path.read_bytes())
-    return digest.hexdigest()[:12]

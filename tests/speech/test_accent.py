@@ -415,3 +415,35 @@ def test_an_own_recording_can_be_one_of_the_readings(run, tmp_path):
     samples = decode(tmp_path / "out" / "alt.wav", 16000)
     assert rms_db(samples[int(second["start"] * 16000):int(second["end"] * 16000)]) > -35
     assert "reading 2: own recording 录音/停水.m4a" in r.out and "+ 1 own recording" not in r.out
+
+
+def test_a_jingle_alternates_voices_only(run, tmp_path):
+    path = write(tmp_path / "j.yaml", "kind: jingle\ntitle: 顺口溜\nlines: [戴口罩，勤洗手, 少聚集，多通风]\n"
+                                      "alternate: [mandarin, {recording: 录音/川渝话.m4a}]\n")
+    r = run("check", path)
+    assert r.code == 2 and r.err.startswith(f"{path}:4: a jingle's readings are voices, not recordings — "), r.err
+
+
+def test_a_take_of_the_whole_notice_does_not_silently_end_its_alternation(tmp_path):
+    from broadcaster.notice import load_notice
+    from broadcaster.takes import with_take
+
+    notice = load_notice(write(tmp_path / "a.yaml", ALTERNATE))
+    with pytest.raises(BadInput) as caught:
+        with_take(notice, "录音/alt.m4a", None)
+    assert caught.value.line == 5 and "alternate" in caught.value.what
+
+
+def test_a_recorded_reading_without_its_words_is_not_heard_by_machine(tmp_path):
+    """The reading in the local form is not Mandarin: the Mandarin listener would write a wrong draft."""
+    import shutil
+
+    from broadcaster.examine import prepare
+    from broadcaster.notice import load_notice
+    from broadcaster.transcripts import NOT_CHECKED, recording_words
+
+    shutil.copytree(EXAMPLES / "recordings" / "录音", tmp_path / "录音")
+    p = prepare(load_notice(write(tmp_path / "alt.yaml", ALTERNATE.replace(
+        "[mandarin, sichuan_chongqing]", "[mandarin, {recording: 录音/停水.m4a}]"))))
+    (words,) = recording_words(p, p.recordings).values()
+    assert words.source == NOT_CHECKED and "local form" in words.why

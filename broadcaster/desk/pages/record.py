@@ -197,6 +197,12 @@ async def api_record_preview(request: Request) -> Response:
     return JSONResponse(job.to_dict())
 
 
+def _not_loaded(request: Request, checked: editing.Checked) -> JSONResponse:
+    """The notice would not load with the take: its mistakes, and nothing changed in it."""
+    errors = page_errors(request, checked.errors)
+    return JSONResponse({"error": errors[0]["message"], "errors": errors}, status_code=422)
+
+
 async def api_record_keep(request: Request) -> Response:
     """Keep a previewed take (JSON: job, digest): the take saved in the notice's folder, the notice updated."""
     data = await json_form(request)
@@ -229,14 +235,16 @@ async def api_record_keep(request: Request) -> Response:
     text = notice_with_take(path, source.text, variant, name, part)
     # the take goes beside the notice: refused (403) if a link there (录音/ itself) leads out of the folder
     folder_path(request, relative_name(request, path.parent) + "/" + name, ())
+    fields = editing.check_fields(path, text)  # before anything is written: a take that does not fit the notice
+    if not fields.ok:
+        return _not_loaded(request, fields)
     try:
         saved = await run_in_threadpool(takes.save_take, path, bytes_, filename, part)
     except BadInput as exc:
         return _refused_take(request, exc, path)
-    checked = editing.check_notice(path, text, [])
-    if not checked.ok:  # the take went in, but the notice would not load: leave the notice as it was
-        errors = page_errors(request, checked.errors)
-        return JSONResponse({"error": errors[0]["message"], "errors": errors}, status_code=422)
+    checked = editing.check_notice(path, text, [])  # the whole check reads the take: only once it is saved
+    if not checked.ok:  # leave the notice as it was
+        return _not_loaded(request, checked)
     try:
         new_digest = editing.save_text(path, text, digest or source.digest, source.encoding)
     except EditConflict:
