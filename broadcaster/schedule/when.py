@@ -16,13 +16,10 @@ import cn2an
 
 from broadcaster.errors import BadInput
 from broadcaster.i18n import N_, _
+from broadcaster.script.checks import day_parts, hour_24
 
-# a day part before a clock time, and how it turns a 12-hour clock into a 24-hour one
-_AFTERNOON = ("下午", "傍晚", "晚上", "晚间", "今晚", "晚")
-_NIGHT = ("夜里", "夜间", "半夜")
-_MORNING = ("凌晨", "早上", "早晨", "上午", "明早", "早")
-_NOON = ("中午",)
-_PART = "|".join(sorted(_AFTERNOON + _NIGHT + _MORNING + _NOON, key=len, reverse=True))
+# a day part before a clock time: the notice checks' words and reading (script/checks.py hour_24)
+_PART = "|".join(sorted((w for words in day_parts().values() for w in words), key=len, reverse=True))
 _NUM = r"\d{1,2}|[零〇一二两三四五六七八九十]{1,3}"
 _TIME = re.compile(
     rf"(?P<part>{_PART})?\s*(?:"
@@ -76,18 +73,11 @@ def _one_time(m: re.Match) -> time:
             mi = mi or 0
     except ValueError:  # a Chinese numeral cn2an cannot read (十十)
         raise BadInput(_("'{value}' is not a time of day").format(value=written), _time_fix()) from None
-    if part and h > 12 and part not in _AFTERNOON + _NIGHT:  # 上午15点
+    if part and h > 12 and part not in day_parts()["afternoon"] + day_parts()["night"]:  # 上午15点
         raise BadInput(_("'{value}' is not a time of day").format(value=written),
                        _("{part} goes with a 12-hour clock: write e.g. {part}8点, or 15:00 without it").format(
                            part=part))
-    if part in _AFTERNOON and h < 12:
-        h += 12
-    elif part in _NOON and h < 6:  # 中午1点 is 13:00; 中午12点 stays
-        h += 12
-    elif part in _NIGHT and 6 <= h < 12:  # 夜里11点 is 23:00; 夜里2点 stays
-        h += 12
-    if part in _AFTERNOON + _NIGHT and h == 12 and part != "下午":  # 晚上12点 is midnight
-        h = 0
+    h = hour_24(part, h) if h <= 12 else h
     if h == 24 and mi == 0 and s == 0:
         h = 0
     if h > 23 or mi > 59 or s > 59:

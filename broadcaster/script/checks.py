@@ -96,7 +96,7 @@ def _time(tag: str, words: str) -> str:
 def _patterns() -> _Patterns:
     with open(DATA, encoding="utf-8") as handle:
         data = yaml.safe_load(handle)
-    hour_words = data["afternoon_words"] + data["noon_words"] + data["morning_words"]
+    hour_words = data["afternoon_words"] + data["night_words"] + data["noon_words"] + data["morning_words"]
     words = _alt(hour_words)
     next_day = _alt(data["next_day_words"])
     date_core = (r"(?:(?:(?P<y>\d{4})\s*年\s*)?(?P<m>\d{1,2})\s*月\s*(?P<d>\d{1,2})"
@@ -196,7 +196,6 @@ def _field_at(doc, n: int) -> tuple:
 def _minutes(m: re.Match, tag: str, inherit: str | None = None) -> tuple[int, str | None] | None:
     """(minutes after midnight, the hour word) of a time matched by _time(tag); None when invalid
     (normalize refuses those with its own message)."""
-    data = _patterns().data
 
     def group(name: str) -> str | None:  # hours_re has only the hour and its word
         return m.group(tag + name) if tag + name in m.re.groupindex else None
@@ -209,10 +208,26 @@ def _minutes(m: re.Match, tag: str, inherit: str | None = None) -> tuple[int, st
     h, mi = int(hour), int(minute)
     if h > 24 or mi > 59:
         return None
-    said = word or inherit
-    if said in data["afternoon_words"] and h < 12 or said in data["noon_words"] and h <= 3:
-        h += 12
-    return h * 60 + mi, word
+    return hour_24(word or inherit, h) * 60 + mi, word
+
+
+def day_parts() -> dict[str, tuple[str, ...]]:
+    """The words written before a 12-hour time, by part of the day: afternoon, night, noon, morning."""
+    data = _patterns().data
+    return {part: tuple(data[f"{part}_words"]) for part in ("afternoon", "night", "noon", "morning")}
+
+
+def hour_24(word: str | None, h: int) -> int:
+    """The 24-hour hour of `h` written after a day-part word: 下午3点 15, 中午1点 13, 夜里11点 23,
+    夜里2点 2, 晚上12点 0 (midnight), 下午12点 12. The one reading the checks and the schedule form share."""
+    parts = day_parts()
+    evening = parts["afternoon"] + parts["night"]
+    if (word in parts["afternoon"] and h < 12 or word in parts["noon"] and h < 6
+            or word in parts["night"] and 6 <= h < 12):
+        return h + 12
+    if word in evening and h == 12 and word != "下午":
+        return 0
+    return h
 
 
 def _reversed(start: tuple[int, str | None], end_match: re.Match, tag: str, next_day: bool) -> bool:

@@ -101,6 +101,7 @@ FINE = {
     "a '#' not after a space": "id: a\ntext: 请到3#楼门口集合。\n",
     "an overnight range": "id: a\ntext: 晚上20:00-6:00施工，22:00到次日6:00封路。\n",
     "an afternoon range": "id: a\ntext: 下午2点到5点，上午9点到下午1点。\n",
+    "a night range (夜里2点 is 2:00, as the schedule form reads it)": "id: a\ntext: 夜里11点到夜里2点关好门窗。\n",
     "where something began, and as of when": "id: a\ntext: 从10月18日18:00起封控管理。截至10月19日，已完成登记。\n",
     "a range that is not over": "id: a\ntext: 10月18日至10月25日暂停营业。\n",
     "a weekday that fits": "id: a\ntext: 10月27日（星期三）、10月28日 周四、2021年12月8日礼拜三。\n",
