@@ -11,7 +11,7 @@ from broadcaster.engine_specs import ENGINE_CHOICES
 from broadcaster.errors import BadInput, InputWarning, raise_all
 from broadcaster.i18n import N_, _
 from broadcaster.speech.romanize import ascii_name
-from broadcaster.vocabulary import CLOCK_FIX, CLOCKS, JINGLE_FORMS, PRIORITIES
+from broadcaster.vocabulary import CLOCK_FIX, CLOCKS, HAN, JINGLE_FORMS, PRIORITIES
 from broadcaster.yamlsource import YamlDoc
 
 ID_RE = re.compile(r"\A[a-z0-9_-]+\Z")  # \Z, not $: "$" also matches before a final newline
@@ -293,7 +293,6 @@ def read_notice(doc: YamlDoc, defaults: dict | None = None) -> tuple[Notice, lis
 PROSE_FIELDS = ("text", "title", "lead", "emphasis", "lines")
 
 
-_HAN_RE = re.compile(r"[\u4e00-\u9fff]")
 # a variable that is a number, a time or a date (8, "8:00", 10月27日): a note after it is a note
 _NUMBER_RE = re.compile(r"(?=.*\d)[\d\s:：.,/+\-年月日号点时分秒半整]+")
 
@@ -313,7 +312,7 @@ def _text_goes_on(doc: YamlDoc, error: BadInput) -> BadInput:
     """An unknown field with Chinese words right after a line of text (`text: 明天停水` then
     `后天来电: 八点` at the start of the next line) is the text going on, not indented."""
     name = error.key[-1] if error.key else None
-    if not isinstance(name, str) or name in CHINESE_KEYS or not _HAN_RE.search(name):
+    if not isinstance(name, str) or name in CHINESE_KEYS or not HAN.search(name):
         return error
     line = doc.line(name)
     before = [(doc.line(k), k) for k in doc.data if isinstance(k, str) and (doc.line(k) or 0) < (line or 0)]

@@ -25,7 +25,7 @@ from broadcaster.errors import AudioError, BadInput, Unplayable
 from broadcaster.i18n import _
 from broadcaster.listen import Listener
 from broadcaster.player.audiofile import inspect
-from broadcaster.speech.characters import HAN
+from broadcaster.vocabulary import HAN
 from broadcaster.speech.pinyin import mandarin_pinyin
 from broadcaster.speech.voices import get_profile
 from broadcaster.yamlsource import read_text

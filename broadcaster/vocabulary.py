@@ -1,11 +1,20 @@
-"""The domain's shared words and defaults: priorities, jingle forms, the time zone, quiet hours, as-run statuses.
+"""The domain's shared words and defaults: priorities, jingle forms, the time zone, quiet hours, as-run
+statuses, and what counts as a Chinese character.
 
 The lowest layer: constants only, plus the lookups that show a priority or a status in the user's
 language. The English values are what files, the log, CSV and JSON keep; people see the words.
 """
 from __future__ import annotations
 
+import re
+
 from broadcaster.i18n import N_, _
+
+# ---------------------------------------------------------------- written Chinese
+# CJK Unified Ideographs Extension A, the Unified Ideographs, and the Compatibility Ideographs
+HAN_CLASS = "\u3400-\u9fff\uf900-\ufaff"
+HAN = re.compile(f"[{HAN_CLASS}]")
+HAN_RUN = re.compile(f"[{HAN_CLASS}]+")
 
 # ---------------------------------------------------------------- notices
 PRIORITIES = ("background", "normal", "urgent", "emergency")   # lowest first

@@ -9,6 +9,7 @@ import yaml
 
 from broadcaster.errors import BadInput
 from broadcaster.i18n import _
+from broadcaster.vocabulary import HAN
 
 # libyaml when present: the pure-Python parser needs ~30 s for a 1 MB file, libyaml about 1 s.
 LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -113,7 +114,7 @@ def _culprits(lines: list[str], limit: int):
             yield _Culprit(n, what, fix, " " * (prose.indent + 2) + stripped)
         if key is not None:
             prose = (_Prose(key.group(2), indent + len(stripped) - len(body), n, [value])
-                     if value and value[0] not in "\"'[{#&*!" and (_HAN_RE.search(value) or _BLOCK_RE.search(stripped))
+                     if value and value[0] not in "\"'[{#&*!" and (HAN.search(value) or _BLOCK_RE.search(stripped))
                      else None)
             if prose is not None and value[0] in "|>":
                 prose.lines.clear()  # a block's words are on the lines below
@@ -235,7 +236,6 @@ def _flow_comment(value: str) -> tuple[int, int] | None:
     return None
 
 
-_HAN_RE = re.compile(r"[\u4e00-\u9fff]")
 # `date 10月27日`, `date：3月5日`: a field name without its colon, or with a full-width one
 _FIELD_WORD_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*\s*(?:[:：]|\s|$)")
 
@@ -256,7 +256,7 @@ def _bare_lines(lines: list[str], n: int, indent: int) -> list[str]:
     for line in lines[n - 1:]:
         stripped = line.strip()
         if not stripped or len(line) - len(line.lstrip(" ")) > indent or _KEY_RE.match(stripped) and not (
-                _HAN_RE.search(stripped.split(":", 1)[0])):
+                HAN.search(stripped.split(":", 1)[0])):
             break
         out.append(stripped)
     return out

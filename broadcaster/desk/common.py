@@ -21,7 +21,7 @@ from broadcaster.desk.texts import page_texts, script_texts
 from broadcaster.engines.base import available_engines, get_engine
 from broadcaster.errors import BadInput, OutsideFolder, RequestError
 from broadcaster.i18n import N_, _, language
-from broadcaster.speech.characters import HAN_CLASS
+from broadcaster.vocabulary import HAN_CLASS
 from broadcaster.speech.voices import all_profiles
 from broadcaster.yamlsource import choices_fix
 

@@ -23,7 +23,8 @@ from broadcaster.engines import kokoro_model
 from broadcaster.engines.pinyin_voice import Piece, PinyinVoice, syllable_spans
 from broadcaster.errors import BadInput, EngineUnavailable, SynthesisFailed
 from broadcaster.i18n import N_, _
-from broadcaster.speech.characters import HAN, marks, punctuation_digest
+from broadcaster.speech.characters import marks, punctuation_digest
+from broadcaster.vocabulary import HAN
 from broadcaster.speech.pinyin import spell_letters, split_erhua, spoken_words
 
 if TYPE_CHECKING:

@@ -22,7 +22,8 @@ from broadcaster.engines.pinyin_voice import Piece, PinyinVoice, syllable_spans
 from broadcaster.errors import EngineUnavailable, SynthesisFailed
 from broadcaster.i18n import N_, _
 from broadcaster.resources import data_path
-from broadcaster.speech.characters import HAN, punctuation_digest
+from broadcaster.speech.characters import punctuation_digest
+from broadcaster.vocabulary import HAN
 from broadcaster.speech.characters import marks as punctuation
 from broadcaster.speech.lexicon import segments
 from broadcaster.speech.pinyin import spell_letters, split_erhua, spoken_words

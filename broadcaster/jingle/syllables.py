@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
-from broadcaster.speech.characters import HAN_RUN
+from broadcaster.vocabulary import HAN_RUN
 from broadcaster.speech.pinyin import frontend_data
 from broadcaster.speech.pronounce import pinyin_for
 

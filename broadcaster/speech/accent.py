@@ -28,7 +28,7 @@ from broadcaster import yamlsource
 from broadcaster.errors import BadInput
 from broadcaster.i18n import _
 from broadcaster.resources import data_path
-from broadcaster.speech.characters import HAN
+from broadcaster.vocabulary import HAN
 
 ACCENTS = data_path("speech", "accents")
 CATEGORIES = ("阴平", "阳平", "上声", "去声")

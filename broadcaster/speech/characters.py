@@ -1,4 +1,4 @@
-"""Character classes of written Chinese: Han characters, digits, and punctuation by what it does."""
+"""Character classes of written Chinese: digits, and punctuation by what it does (Han characters: vocabulary.HAN)."""
 from __future__ import annotations
 
 import hashlib
@@ -9,10 +9,6 @@ import yaml
 
 from broadcaster.resources import data_path
 
-# CJK Unified Ideographs Extension A, the Unified Ideographs, and the Compatibility Ideographs
-HAN_CLASS = "\u3400-\u9fff\uf900-\ufaff"
-HAN = re.compile(f"[{HAN_CLASS}]")
-HAN_RUN = re.compile(f"[{HAN_CLASS}]+")
 DIGIT_RUN = re.compile(r"[0-9０-９]+")  # ASCII and full-width digits
 PUNCTUATION = data_path("speech", "punctuation.yaml")
 

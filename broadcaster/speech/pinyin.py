@@ -36,7 +36,7 @@ import yaml
 
 from broadcaster.resources import data_path
 from broadcaster.speech.accent import Accent, apply_accent
-from broadcaster.speech.characters import HAN, HAN_RUN
+from broadcaster.vocabulary import HAN, HAN_RUN
 from broadcaster.speech.lexicon import Pronunciation, segments
 from broadcaster.speech.pronounce import readings
 

@@ -18,9 +18,9 @@ from broadcaster.resources import data_path
 from broadcaster.speech.lexicon import (Pronunciation, apply_spans, parse_pronunciation, substring_spans,
                                        word_spans)
 from broadcaster.speech.polyphones import apply_context_rules, rule_hits
+from broadcaster.vocabulary import HAN
 
 DATA = data_path("speech")
-_HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 
 
 @lru_cache(maxsize=1)
@@ -76,7 +76,7 @@ def readings(text: str, extra: tuple[Pronunciation, ...] = ()) -> tuple[list[str
                       errors=lambda chars: list(chars))
     if len(out) != len(text):  # pypinyin keeps one item per Han character; be sure of it
         out = [lazy_pinyin(c, style=Style.TONE3, neutral_tone_with_five=True, strict=True)[0]
-               if _HAN.match(c) else c for c in text]
+               if HAN.match(c) else c for c in text]
     out = apply_context_rules(text, out)
     table = _table(extra)
     users = {p.word for p in extra}

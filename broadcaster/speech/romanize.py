@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from broadcaster.speech.characters import HAN
+from broadcaster.vocabulary import HAN
 from broadcaster.speech.lexicon import is_word, segments
 
 MAX_NAME = 40  # characters: a name goes into 001_<name>.mp3 on a card and into paths on Windows
