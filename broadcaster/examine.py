@@ -335,7 +335,7 @@ def _in_vars(notice: Notice, sentence: str, exc: BadInput) -> BadInput:
     named = re.findall(r"['“]([^'”]+)['”]", exc.what)
     var = _var_of_value(notice, named)
     if var is None or notice.doc is None:
-        return exc.located(notice.path, _line_of_value(notice, sentence, named))
+        return exc.located(notice.path, _line_of_sentence(notice, sentence))
     return type(exc)(_("{what} (variable {name})").format(what=exc.what, name=var), exc.fix, notice.path,
                      notice.doc.line("vars", var), ("vars", var))
 
@@ -348,14 +348,11 @@ def _var_of_value(notice: Notice, named: list[str]) -> str | None:
     return None
 
 
-def _line_of_value(notice: Notice, sentence: str, named: list[str] | None = None) -> int | None:
-    """Best guess of the line that produced a sentence: the var holding the value an error
-    names, else a var whose value it contains."""
+def _line_of_sentence(notice: Notice, sentence: str) -> int | None:
+    """Best guess of the line that produced a sentence whose mistake no variable holds: a var whose
+    value the sentence contains, else the text's."""
     if notice.doc is None:
         return None
-    for name, value in notice.vars.items():
-        if named and isinstance(value, (str, int, float)) and any(n in str(value) for n in named):
-            return notice.doc.line("vars", name)
     for name, value in notice.vars.items():
         if isinstance(value, str) and value and value in sentence:
             return notice.doc.line("vars", name)

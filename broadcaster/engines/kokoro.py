@@ -75,14 +75,10 @@ def syllable_ipa(syllable: str) -> str:
     return ipa.replace(_NOT_PHONEME, "") + ("ɚ" if rhotic else "")
 
 
-def sentence_reading(sentence: str, extra: tuple = (), accent: Accent | None = None) -> tuple[str, str]:
-    """(pinyin, phonemes) of one sentence: words apart by spaces, punctuation in the model's form."""
-    return _sentence(sentence, extra, accent)[:2]
-
-
 def _sentence(sentence: str, extra: tuple, accent: Accent | None
               ) -> tuple[str, str, tuple[str, ...], tuple[str, ...]]:
-    """sentence_reading's (pinyin, phonemes), and the syllables said with their accent categories."""
+    """(pinyin, phonemes) of one sentence (words apart by spaces, punctuation in the model's form), and
+    the syllables said with their accent categories."""
     pinyin, phonemes, syllables, categories = [], [], [], []
     for word in spoken_words(sentence, extra, accent):
         if word.syllables:

@@ -106,9 +106,9 @@ class Accent:
 
     def choice(self) -> dict:
         """The profile's choices, as `voices --json` and `normalize --json` show them."""
-        return {"name": self.name, "label": self.label, "status": self.status,
+        return {"name": self.name, "label": self.label, "status": self.status, "region": self.region,
                 "tones": [c for c in CATEGORIES if c in self.mapped], "rewrites": list(self.families),
-                "contours": self.contours}
+                "contours": self.contours, "sources": list(self.sources)}
 
 
 # ---------------------------------------------------------------- the stage (pure)
