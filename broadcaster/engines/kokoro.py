@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Iterator
 
 from broadcaster.engine_specs import KokoroSpec
 from broadcaster.engines import kokoro_model
-from broadcaster.engines.pinyin_voice import Piece, PinyinVoice, syllable_spans
+from broadcaster.engines.pinyin_voice import Piece, PinyinVoice, frame_spans
 from broadcaster.errors import BadInput, EngineUnavailable, SynthesisFailed
 from broadcaster.i18n import N_, _
 from broadcaster.speech.characters import marks, punctuation_digest
@@ -282,20 +282,10 @@ class KokoroEngine(KokoroSpec, PinyinVoice):
                 continue
             ids = [i for i, _ in kept]
             audio, durations = _run(session, ids, styles[len(ids) - 1], params["speed"], timed)
-            yield audio, (_spans(durations, [-1, *(o for _, o in kept), -1], len(piece.syllables))
-                          if durations is not None else ())
-
-
-def _spans(durations, token_owners: list[int], count: int) -> tuple[tuple[float, float], ...]:
-    """Syllable times from the model's frames per token (the padding tokens included)."""
-    import numpy as np
-
-    frames = np.asarray(durations, dtype=np.float64).reshape(-1)
-    if len(frames) != len(token_owners):
-        return ()
-    ends = np.cumsum(frames) * SAMPLES_PER_FRAME / ENGINE.sample_rate - AUDIO_LEAD_S
-    starts = ends - frames * SAMPLES_PER_FRAME / ENGINE.sample_rate
-    return syllable_spans(token_owners, list(starts), list(ends), count)
+            spans = () if durations is None else frame_spans(
+                durations, [-1, *(o for _, o in kept), -1], len(piece.syllables),
+                SAMPLES_PER_FRAME / ENGINE.sample_rate, AUDIO_LEAD_S)
+            yield audio, spans
 
 
 def _run(session, ids: list[int], style, speed: float, timed: bool = False):

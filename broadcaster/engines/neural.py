@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Iterator
 
 from broadcaster.engine_specs import NeuralSpec
 from broadcaster.engines import neural_model
-from broadcaster.engines.pinyin_voice import Piece, PinyinVoice, syllable_spans
+from broadcaster.engines.pinyin_voice import Piece, PinyinVoice, frame_spans
 from broadcaster.errors import EngineUnavailable, SynthesisFailed
 from broadcaster.i18n import N_, _
 from broadcaster.resources import data_path
@@ -251,19 +251,8 @@ class NeuralEngine(NeuralSpec, PinyinVoice):
             kept = [(table[s], o) for s, o in zip(symbols, owners(symbols)) if s in table]
             ids = [i for i, _ in kept] + [table["eos"]]
             mel, frames = _run_acoustic(acoustic, ids, params["speed"], durations=True)
-            yield _run_vocoder(vocoder, mel), _spans(frames, [o for _, o in kept] + [-1], len(piece.syllables))
-
-
-def _spans(frames, token_owners: list[int], count: int) -> tuple[tuple[float, float], ...]:
-    """Syllable times from the acoustic model's frames per symbol."""
-    import numpy as np
-
-    frames = np.asarray(frames, dtype=np.float64).reshape(-1)
-    if len(frames) != len(token_owners):
-        return ()
-    ends = np.cumsum(frames) * HOP / ENGINE.sample_rate
-    starts = ends - frames * HOP / ENGINE.sample_rate
-    return syllable_spans(token_owners, list(starts), list(ends), count)
+            yield _run_vocoder(vocoder, mel), frame_spans(frames, [o for _, o in kept] + [-1], len(piece.syllables),
+                                                          HOP / ENGINE.sample_rate)
 
 
 @contextmanager

@@ -69,6 +69,20 @@ class SyllableTime:
     end: float
 
 
+def frame_spans(frames, owners: list[int], count: int, seconds_per_frame: float, lead: float = 0.0
+                ) -> tuple[tuple[float, float], ...]:
+    """Syllable times from a model's frames per symbol (owners as in syllable_spans); `lead`: how far
+    the audio runs ahead of the frames. () when the frames do not match the symbols."""
+    import numpy as np
+
+    frames = np.asarray(frames, dtype=np.float64).reshape(-1)
+    if len(frames) != len(owners):
+        return ()
+    ends = np.cumsum(frames) * seconds_per_frame - lead
+    starts = ends - frames * seconds_per_frame
+    return syllable_spans(owners, list(starts), list(ends), count)
+
+
 def syllable_spans(owners: list[int], starts: list[float], ends: list[float], count: int
                    ) -> tuple[tuple[float, float], ...]:
     """Each of `count` syllables' (start, end) from the model's symbols: owners[k] is the syllable
