@@ -7,6 +7,7 @@ import numpy as np
 
 from broadcaster.audio.decode import decode
 from broadcaster.audio.profiles import BedSettings
+from broadcaster.audio.signal import moving_average, runs
 from broadcaster.errors import AudioError
 from broadcaster.i18n import _
 
@@ -24,15 +25,6 @@ def voice_mask(voice: np.ndarray, rate: int) -> np.ndarray:
     return np.repeat(20 * np.log10(rms) > _VOICE_FLOOR_DB, win)[:len(voice)]
 
 
-def _moving_average(x: np.ndarray, width: int) -> np.ndarray:
-    if width <= 1:
-        return x
-    c = np.concatenate(([0.0], np.cumsum(x)))
-    out = (c[width:] - c[:-width]) / width
-    pad = width // 2
-    return np.concatenate((np.full(pad, out[0]), out, np.full(len(x) - len(out) - pad, out[-1])))
-
-
 def duck_envelope(mask: np.ndarray, rate: int, settings: BedSettings, length: int) -> np.ndarray:
     """The bed's gain (linear) over `length` samples: fully ducked wherever `mask` is set,
     ramps of duck_attack before and duck_release after, fades at both ends."""
@@ -40,8 +32,9 @@ def duck_envelope(mask: np.ndarray, rate: int, settings: BedSettings, length: in
     held[:len(mask)] = mask
     # widen the ducked stretches so that after smoothing the duck is complete on every word
     pre, post = int(settings.duck_attack * rate), int(settings.duck_release * rate)
-    idx = np.flatnonzero(np.diff(np.concatenate(([0], held.astype(np.int8), [0]))))
-    starts, ends = idx[0::2], idx[1::2]
+    spans = runs(held)
+    starts = np.array([a for a, _ in spans], dtype=np.int64)
+    ends = np.array([b for _, b in spans], dtype=np.int64)
     wide = np.zeros(length + 1, dtype=np.int32)
     np.add.at(wide, np.maximum(starts - pre // 2, 0), 1)
     np.add.at(wide, np.minimum(ends + post // 2, length), -1)
@@ -50,8 +43,8 @@ def duck_envelope(mask: np.ndarray, rate: int, settings: BedSettings, length: in
     # smooth in steps of 10 ms (cheap), then spread back to samples
     step = max(1, rate // 100)
     coarse = gain_db[::step]
-    coarse = np.minimum(coarse, _moving_average(coarse, max(1, int(pre / step))))
-    coarse = np.minimum(coarse, _moving_average(coarse, max(1, int(post / step))))
+    coarse = np.minimum(coarse, moving_average(coarse, max(1, int(pre / step))))
+    coarse = np.minimum(coarse, moving_average(coarse, max(1, int(post / step))))
     gain = 10 ** (np.repeat(coarse, step)[:length] / 20)
     fade_in = min(length, int(settings.fade_in * rate))
     fade_out = min(length, int(settings.fade_out * rate))

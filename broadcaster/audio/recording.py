@@ -38,6 +38,7 @@ from broadcaster.audio import ffmpeg
 from broadcaster.audio.cache import CACHE, ClipCache, clip_key
 from broadcaster.audio.clip import Clip
 from broadcaster.audio.master import ebur128_summary, limiter_filters  # the one parser of ebur128's summary
+from broadcaster.audio.signal import moving_average, runs
 from broadcaster.errors import AudioError, BadInput
 from broadcaster.i18n import _
 from broadcaster.resources import data_path
@@ -231,14 +232,6 @@ def _frames(x: np.ndarray, n: int) -> np.ndarray:
     return x[: frames * n].reshape(frames, n)
 
 
-def _moving(x: np.ndarray, width: int) -> np.ndarray:
-    """Centred moving average (same length)."""
-    if width <= 1 or len(x) == 0:
-        return x
-    kernel = np.ones(width) / width
-    return np.convolve(x, kernel, mode="same")
-
-
 @dataclass(frozen=True)
 class VoiceSpan:
     """Where the speech is in a recording (seconds), and how loud (dBFS, the loudest 0.3 s): the
@@ -270,37 +263,24 @@ def find_speech(clean: np.ndarray, rate: int, trim: dict | None = None) -> Voice
     peaked = np.exp(np.log(band).mean(axis=1)) / band.mean(axis=1) <= float(t["flatness"])
     power = (frames.astype(np.float64) ** 2).mean(axis=1)
     wide = max(1, round(0.3 * steps))  # a click is loud for a moment, a voice for a while
-    peak_db = _db(_moving(power, wide).max())
+    peak_db = _db(moving_average(power, wide).max())
     band_power = band.sum(axis=1)
-    band_db = 10 * np.log10(_moving(band_power, max(1, round(0.1 * steps))))
+    band_db = 10 * np.log10(moving_average(band_power, max(1, round(0.1 * steps))))
     # the threshold follows the loudest voice, not the loudest noise (a rub can be louder than a quiet voice)
-    voice_peak = _db(_moving(np.where(peaked, band_power, 0.0), wide).max())
+    voice_peak = _db(moving_average(np.where(peaked, band_power, 0.0), wide).max())
     floor_db = float(np.percentile(band_db, 20))
     threshold = max(voice_peak - float(t["below_peak"]), floor_db + float(t["above_floor"]))
     voiced = (band_db > threshold) & peaked
-    for a, b in _runs(voiced, join=0):  # a frame or two alone is noise that happens to look voiced
+    for a, b in runs(voiced, join=0):  # a frame or two alone is noise that happens to look voiced
         if b - a < float(t["vowel"]) * steps:
             voiced[a:b] = False
-    runs = _runs(voiced, join=round(float(t["join"]) * steps))
-    runs = [(a, b) for a, b in runs if b - a >= float(t["shortest"]) * steps]
-    if not runs:
+    spoken = [(a, b) for a, b in runs(voiced, join=round(float(t["join"]) * steps))
+              if b - a >= float(t["shortest"]) * steps]
+    if not spoken:
         return VoiceSpan(0.0, 0.0, peak_db)
-    first, last = runs[0][0], runs[-1][1]
-    voice_db = _db(_moving(np.where(voiced, power, 0.0)[first:last], wide).max())
+    first, last = spoken[0][0], spoken[-1][1]
+    voice_db = _db(moving_average(np.where(voiced, power, 0.0)[first:last], wide).max())
     return VoiceSpan(first / steps, last / steps, peak_db, voice_db)
-
-
-def _runs(flags: np.ndarray, join: int) -> list[tuple[int, int]]:
-    """[start, end) of the runs of True, runs closer than `join` frames joined."""
-    edges = np.diff(np.concatenate(([0], flags.astype(np.int8), [0])))
-    starts, ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
-    out: list[list[int]] = []
-    for a, b in zip(starts.tolist(), ends.tolist()):
-        if out and a - out[-1][1] <= join:
-            out[-1][1] = b
-        else:
-            out.append([a, b])
-    return [(a, b) for a, b in out]
 
 
 def clipped_share(raw: np.ndarray, level: float) -> float:
