@@ -44,9 +44,13 @@ def test_runaway_template_file_names_its_line(run, tmp_path):
 
 
 def test_modest_template_loops_still_work(run, tmp_path):
+    from broadcaster.notice import load_notice
+    from broadcaster.script import fill
+
     path = write(tmp_path / "ok.yaml", 'id: ok\ntext: "{% for i in range(3) %}第{{ i + 1 }}遍。{% endfor %}"\n')
     r = run("check", path)
     assert r.code == 0, r.err
+    assert fill(load_notice(path)).strip() == "第1遍。第2遍。第3遍。"
 
 
 # ---------------------------------------------------------------- paths stay in the folder
@@ -61,10 +65,14 @@ def test_template_symlink_out_of_the_folder_refused(run, tmp_path):
 
 
 def test_template_in_a_subfolder_is_fine(run, tmp_path):
-    write(tmp_path / "t" / "x.j2", "各位村民请注意。\n")
+    from broadcaster.notice import load_notice
+    from broadcaster.script import fill
+
+    write(tmp_path / "t" / "x.j2", "各位村民请注意，明天停水。\n")
     path = write(tmp_path / "n.yaml", "id: a\ntemplate: t/x.j2\n")
     r = run("check", path)
     assert r.code == 0, r.err
+    assert fill(load_notice(path)).strip() == "各位村民请注意，明天停水。"
 
 
 # ---------------------------------------------------------------- variables

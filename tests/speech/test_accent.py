@@ -95,6 +95,8 @@ def test_the_accent_and_the_profiles_choice_of_it_change_the_clip_key():
 
 
 def test_every_rewritten_syllable_is_one_both_pinyin_voices_can_say():
+    if not (neural_ok or kokoro_ok):
+        pytest.skip("neither pinyin voice is installed here: nothing to say the syllables")
     from pypinyin.contrib.tone_convert import to_normal
     from pypinyin.pinyin_dict import pinyin_dict
 
