@@ -47,6 +47,13 @@ def take_name(notice: Notice, filename: str, part: int | None = None) -> str:
     return f"{FOLDER}/{stem}{suffix}"
 
 
+def refuse_untakeable(notice: Notice) -> None:
+    """BadInput for a notice no take can go into: a jingle, read on its beat."""
+    if notice.kind != "notice":
+        raise notice.error(_("a jingle is read on its beat; it cannot be a recording"),
+                           _("record a notice instead"), "kind")
+
+
 def with_take(notice: Notice, name: str, part: int | None = None) -> Notice:
     """The notice with the take `name` where its recording goes.
 
@@ -68,9 +75,7 @@ def with_take(notice: Notice, name: str, part: int | None = None) -> Notice:
     if notice.parts:
         raise notice.error(_("the notice is in parts: say which part the recording is for"),
                            _("choose one of its parts: 1 to {count}").format(count=len(notice.parts)), "parts")
-    if notice.kind != "notice":
-        raise notice.error(_("a jingle is read on its beat; it cannot be a recording"),
-                           _("record a notice instead"), "kind")
+    refuse_untakeable(notice)
     if notice.alternate:  # a recording of the whole notice would silently end the turns of voices
         raise notice.error(_("the notice takes turns in voices (`alternate`): a recording of all of it would "
                              "replace them"),

@@ -191,10 +191,14 @@ def choice(value: object, allowed, what: str) -> str:
     return value
 
 
+def folder_prefix(request: Request) -> str:
+    """The folder's path with its slash: what a page leaves out of `check`'s lines (paths relative to it)."""
+    return str(settings_of(request).folder) + "/"
+
+
 def page_errors(request: Request, errors) -> list[dict]:
     """Errors for the page: the same lines as `check`, with paths inside the folder written relative to it."""
-    prefix = str(settings_of(request).folder) + "/"
-    return [{"field": e.field, "message": e.message.replace(prefix, "")} for e in errors]
+    return [{"field": e.field, "message": e.message.replace(folder_prefix(request), "")} for e in errors]
 
 
 # a new file's name, without .yaml: Chinese as officials name things (停水通知), or an id (hesuan-round9); the

@@ -12,8 +12,8 @@ from starlette.responses import JSONResponse, Response
 
 from broadcaster import takes
 from broadcaster.desk import editing
-from broadcaster.desk.common import (existing_file, files_of_kind, folder_path, json_form, page, page_errors,
-                                     relative_name, require_csrf, settings_of)
+from broadcaster.desk.common import (existing_file, files_of_kind, folder_path, folder_prefix, json_form, page,
+                                     page_errors, relative_name, require_csrf, settings_of)
 from broadcaster.desk.jobs import Jobs, Progress
 from broadcaster.desk.takeedit import notice_with_take
 from broadcaster.desk.texts import page_texts
@@ -123,12 +123,10 @@ async def record_page(request: Request) -> Response:
     if path is not None:
         try:
             notice = load_notice(path)
-            if notice.kind != "notice":
-                raise notice.error(_("a jingle is read on its beat; it cannot be a recording"),
-                                   _("record a notice instead"), "kind")
+            takes.refuse_untakeable(notice)
             choices = _choices(notice, texts)
         except BadInput as exc:
-            problem = exc.message().replace(str(settings_of(request).folder) + "/", "")
+            problem = exc.message().replace(folder_prefix(request), "")
     return page(request, "record.html", r=texts, files=files_of_kind(request, "notice"), file=rel,
                 digest=editing.file_digest(path) if path else "", notice=notice, problem=problem,
                 choices=choices,
@@ -149,7 +147,7 @@ def _part(value: object) -> int | None:
 def _refused_take(request: Request, exc: BadInput, path: Path) -> JSONResponse:
     """A bad take: its one line, said at the record button in form words (no file name and line: the take is
     not a file yet), and the whole line as `check` would print it (placed at the notice)."""
-    lines = [e.located(path).message().replace(str(settings_of(request).folder) + "/", "") for e in exc.errors]
+    lines = [e.located(path).message().replace(folder_prefix(request), "") for e in exc.errors]
     words = [f"{e.what} — {e.fix}" if e.fix else e.what for e in exc.errors]
     return JSONResponse({"error": words[0], "line": lines[0], "errors": lines}, status_code=422)
 

@@ -11,7 +11,8 @@ from starlette.responses import JSONResponse, Response
 
 from broadcaster.desk import editing
 from broadcaster.desk.common import (asrun_path, channel_kind, choice, existing_file, files_of_kind, folder_path,
-                                     json_form, page, relative_name, require_csrf, settings_of, writable)
+                                     folder_prefix, json_form, page, relative_name, require_csrf, settings_of,
+                                     writable)
 from broadcaster.desk.formwords import form_errors, in_form_words
 from broadcaster.desk.jobs import Progress
 from broadcaster.desk.texts import page_texts
@@ -213,7 +214,7 @@ async def api_schedule_add(request: Request) -> Response:
     checked = editing.check_schedule(path, text, SCHEDULE_FIELDS)
     if not checked.ok:
         errors = form_errors(checked.errors, {k: str(data.get(k) or "") for k in SCHEDULE_FIELDS}, _labels(),
-                             str(settings_of(request).folder) + "/")
+                             folder_prefix(request))
         return JSONResponse({"error": errors[0]["message"], "errors": errors}, status_code=422)
     try:
         editing.save_text(path, text, str(data.get("digest") or existing.digest), existing.encoding)

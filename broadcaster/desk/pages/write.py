@@ -8,8 +8,8 @@ from starlette.responses import JSONResponse, Response
 
 from broadcaster import yamlsource
 from broadcaster.desk import editing
-from broadcaster.desk.common import (existing_file, files_of_kind, folder_path, json_form, new_files_dir,
-                                     new_name, page, relative_name, require_csrf, settings_of, voices,
+from broadcaster.desk.common import (existing_file, files_of_kind, folder_path, folder_prefix, json_form,
+                                     new_files_dir, new_name, page, relative_name, require_csrf, settings_of, voices,
                                      writable)
 from broadcaster.desk.formwords import form_errors
 from broadcaster.desk.texts import page_texts
@@ -93,7 +93,7 @@ def _labels(data: dict) -> dict[str, str]:
 
 
 def _errors(request: Request, data: dict, errors) -> list[dict]:
-    return form_errors(errors, _values(data), _labels(data), str(settings_of(request).folder) + "/")
+    return form_errors(errors, _values(data), _labels(data), folder_prefix(request))
 
 
 def _name_problem(data: dict) -> str:
