@@ -34,18 +34,23 @@ class BadInput(BroadcasterError):
     """The user's input is wrong: exit 2 with `path:line: what — how to fix`.
 
     `key` is the path of YAML keys the mistake is at (("vars", "end"), ("titel",)), () when not
-    known: the web desk shows the message at that key's form field.
+    known: the web desk shows the message at that key's form field. `value`: the written value that
+    is wrong, when the mistake is one value in a text (an invalid time): found in the notice's
+    variables to place the mistake, and looked past for the next one.
     """
 
     exit_code = ExitStatus.BAD_INPUT
+    value: str | None = None
 
     def __init__(self, what: str, fix: str = "", path: str | Path | None = None,
-                 line: int | None = None, key: tuple = ()) -> None:
+                 line: int | None = None, key: tuple = (), value: str | None = None) -> None:
         self.what = what
         self.fix = fix
         self.path = str(path) if path is not None else None
         self.line = line
         self.key = tuple(key)
+        if value is not None:
+            self.value = value
         super().__init__(self.message())
 
     @property
@@ -59,8 +64,10 @@ class BadInput(BroadcasterError):
     def located(self, path: str | Path, line: int | None = None, key: tuple = ()) -> "BadInput":
         """The same error, placed in a file (keeps a more precise place if it has one)."""
         if self.path is None:
-            return type(self)(self.what, self.fix, path, line if self.line is None else self.line,
-                              self.key or key)
+            placed = type(self)(self.what, self.fix, path, line if self.line is None else self.line,
+                                self.key or key)
+            placed.value = self.value
+            return placed
         return self
 
 

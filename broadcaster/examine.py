@@ -1,7 +1,6 @@
 """Checking notices before synthesis: every mistake at once, the program each makes, its recordings cleaned."""
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -176,10 +175,9 @@ def examine_notice(notice: Notice, errors=(), voice_override: str | None = None,
                 break
             except BadInput as exc:
                 errors.append(_in_vars(notice, speech.text, exc))
-                named = [n for n in re.findall(r"['“]([^'”]+)['”]", exc.what) if n in text]
-                if not named:
+                if not exc.value or exc.value not in text:
                     break
-                text = text.replace(named[0], "", 1)  # and look past it for the sentence's next mistake
+                text = text.replace(exc.value, "", 1)  # and look past it for the sentence's next mistake
     found = check_notice(notice, "\n".join(s.text for s in script.speeches()), today(timezone))
     errors += found.errors
     warnings += found.warnings
@@ -332,18 +330,17 @@ def input_files(notice: Notice) -> list[Path]:
 def _in_vars(notice: Notice, sentence: str, exc: BadInput) -> BadInput:
     """A bad time or date placed at the var that holds it, and named: "… (variable date)"."""
     # the value it names, e.g. '25:00' (“25:00” in Chinese messages)
-    named = re.findall(r"['“]([^'”]+)['”]", exc.what)
-    var = _var_of_value(notice, named)
+    var = _var_of_value(notice, exc.value)
     if var is None or notice.doc is None:
         return exc.located(notice.path, _line_of_sentence(notice, sentence))
     return type(exc)(_("{what} (variable {name})").format(what=exc.what, name=var), exc.fix, notice.path,
                      notice.doc.line("vars", var), ("vars", var))
 
 
-def _var_of_value(notice: Notice, named: list[str]) -> str | None:
-    """The var whose value holds one of the values an error names."""
+def _var_of_value(notice: Notice, wrong: str | None) -> str | None:
+    """The var whose value holds the wrong value an error names (BadInput.value)."""
     for name, value in notice.vars.items():
-        if named and isinstance(value, (str, int, float)) and any(n in str(value) for n in named):
+        if wrong and isinstance(value, (str, int, float)) and wrong in str(value):
             return name
     return None
 

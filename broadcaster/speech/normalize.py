@@ -64,11 +64,11 @@ class _Pass:
 
 def bad_time(value: str) -> BadInput:
     return BadInput(_("invalid time '{value}'").format(value=value),
-                    _("hours go from 0 to 24 and minutes from 00 to 59, e.g. 8:00 or 14:30"))
+                    _("hours go from 0 to 24 and minutes from 00 to 59, e.g. 8:00 or 14:30"), value=value)
 
 
 def bad_date(value: str, fix: str) -> BadInput:
-    return BadInput(_("invalid date '{value}'").format(value=value), fix)
+    return BadInput(_("invalid date '{value}'").format(value=value), fix, value=value)
 
 
 # ---------------------------------------------------------------- times
