@@ -264,7 +264,7 @@ def default_level() -> Level:
     from broadcaster.audio.recording import Level
 
     profile = get_output_profile(None)
-    return Level(profile.target_lufs, profile.true_peak)
+    return Level.of(profile)
 
 
 def clean_recordings(notice: Notice, script: Script, level: Level) -> dict[Path, Cleaned]:

@@ -156,8 +156,7 @@ def render_prepared(prepared: Prepared, options: RenderOptions, spoken=None) -> 
                     transcript_source=source(words.values()),
                     warnings=[*prepared.warnings, *prepared.recording_warnings(recordings)],
                     accent="" if engine == RECORDING else _accent_name(prepared.voice, engine),
-                    heard="" if engine == RECORDING else heard_label(prepared.voice, engine,
-                                                                     prepared.voice.engine_voice(engine)),
+                    heard="" if engine == RECORDING else heard_label(prepared.voice, engine),
                     readings=readings)
 
 
@@ -183,15 +182,16 @@ def _readings(prepared: Prepared, script: Script, program, spoken, words: dict) 
             entry = out.setdefault(part.reading, {
                 "n": part.reading, "voice": voice.name, "engine": engine, "engine_voice": voice.engine_voice(engine),
                 "spoken_as": voice.spoken_as(engine), "accent": _accent_name(voice, engine),
-                "heard": heard_label(voice, engine, voice.engine_voice(engine)), "start": round(start, 3)})
+                "heard": heard_label(voice, engine), "start": round(start, 3)})
         entry["end"] = round(end, 3)
     return tuple(out[n] for n in sorted(out))
 
 
-def heard_label(voice: VoiceProfile, engine: str, engine_voice: str = "") -> str:
+def heard_label(voice: VoiceProfile, engine: str) -> str:
     """What listeners heard, for people (the render line, subtitles, the desk): "Mandarin voice
     zm_yunxi", "dialect voice yue", "川渝口音（普通话声音 zm_yunxi + 本地词）", or a Mandarin voice
     saying why it left the profile's accent out."""
+    engine_voice = voice.engine_voice(engine)
     accent = voice.accent_label(engine, engine_voice)
     if accent:
         return accent
@@ -209,7 +209,7 @@ def _recordings_at(prepared: Prepared, profile) -> dict:
         return {}
     from broadcaster.audio.recording import Level
 
-    level = Level(profile.target_lufs, profile.true_peak)
+    level = Level.of(profile)
     if prepared.level == level:
         return prepared.recordings
     return clean_recordings(prepared.notice, prepared.script, level)
@@ -244,7 +244,7 @@ def _write_reading_srt(path: Path, prepared: Prepared, script: Script, program, 
             voice = prepared.voice_for(part)
             said_by = engines.get(part.reading, engine)
             label = _("{display}: {heard}").format(display=voice.display,
-                                                   heard=heard_label(voice, said_by, voice.engine_voice(said_by)))
+                                                   heard=heard_label(voice, said_by))
             said = prepared.spoken_for(part).text
         text = (_("[reading {n}, {label}] {text}").format(n=part.reading, label=label, text=said) if part.reading
                 else _("[{label}] {text}").format(label=label, text=said))
@@ -286,7 +286,7 @@ def render_files(paths: list[Path], options: RenderOptions,
     profile = output_profile(options.profile, options.fmt)  # a bad --profile/--format: before any work
     from broadcaster.audio.recording import Level  # numpy: see render_prepared
 
-    prepared, errors = load_all(paths, program=profile.program, level=Level(profile.target_lufs, profile.true_peak))
+    prepared, errors = load_all(paths, program=profile.program, level=Level.of(profile))
     if errors:
         raise BadInputs(errors)
     check_folder(options.out_dir)  # read-only, or under a file: one line now, not one per notice
@@ -334,4 +334,4 @@ def say_text(text: str, target: Path, voice: str | None = None, engine: str = "a
                     duration=round(program.duration, 3), engine=name, voice=prepared.voice.name,
                     sha256=sha256_file(target), skipped=skipped, engine_voice=prepared.voice.engine_voice(name),
                     spoken_as=prepared.voice.spoken_as(name), accent=_accent_name(prepared.voice, name),
-                    heard=heard_label(prepared.voice, name, prepared.voice.engine_voice(name)))
+                    heard=heard_label(prepared.voice, name))

@@ -114,7 +114,7 @@ def preview_take(notice_path: Path, data: bytes, filename: str, out_dir: Path, p
     with tempfile.TemporaryDirectory(prefix="broadcaster-take-") as scratch:
         take = Path(scratch) / Path(name).name
         take.write_bytes(_checked_bytes(data))
-        prepared = prepare(variant, program=chosen.program, level=Level(chosen.target_lufs, chosen.true_peak),
+        prepared = prepare(variant, program=chosen.program, level=Level.of(chosen),
                            takes={name: take})
         rendered = render_prepared(prepared, RenderOptions(out_dir=out_dir, engine=engine, profile=chosen.name))
     return Preview(name=name, rendered=rendered, notice=variant)

@@ -89,6 +89,11 @@ class Level:
     target_lufs: float = -16.0
     true_peak: float = -1.0
 
+    @classmethod
+    def of(cls, profile) -> "Level":
+        """The level an output profile (audio/profiles.py) masters to."""
+        return cls(profile.target_lufs, profile.true_peak)
+
 
 @dataclass(frozen=True)
 class Cleaned:
