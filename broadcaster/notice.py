@@ -15,6 +15,11 @@ from broadcaster.vocabulary import CLOCK_FIX, CLOCKS, HAN, JINGLE_FORMS, PRIORIT
 from broadcaster.yamlsource import YamlDoc
 
 ID_RE = re.compile(r"\A[a-z0-9_-]+\Z")  # \Z, not $: "$" also matches before a final newline
+
+
+def id_like(text: str, fallback: str) -> str:
+    """`text` made into an id (lower case, runs of other characters a dash): what an error suggests."""
+    return re.sub(r"[^a-z0-9_-]+", "-", text.lower()).strip("-") or fallback
 ENGINES = ENGINE_CHOICES  # "auto" and every engine of the registry (engine_specs.py)
 # Files that live beside notices but are not notices (render/check skip them by name).
 FOLDER_FILES = ("lexicon.yaml", "defaults.yaml")
@@ -330,7 +335,7 @@ def _text_goes_on(doc: YamlDoc, error: BadInput) -> BadInput:
 
 def _stand_in_id(doc: YamlDoc) -> str:
     """An id to look further into a notice whose own id is in error (never rendered)."""
-    return re.sub(r"[^a-z0-9_-]+", "-", doc.path.stem.lower()).strip("-") or "notice"
+    return id_like(doc.path.stem, "notice")
 
 
 def _file_name(doc: YamlDoc, name: str, key: tuple) -> None:
@@ -399,7 +404,7 @@ def _id(doc: YamlDoc, data: dict, title: str) -> tuple[str, str]:
         raise doc.error(_("the file name '{name}' cannot be used as an id").format(name=stem),
                         _("add a line `id: ...` using a-z, 0-9, - and _ (e.g. id: hesuan-round8)"))
     elif not ID_RE.match(nid):
-        suggestion = re.sub(r"[^a-z0-9_-]+", "-", nid.lower()).strip("-") or "notice-1"
+        suggestion = id_like(nid, "notice-1")
         raise doc.error(_("id '{id}' may use only a-z, 0-9, - and _").format(id=nid),
                         _("for example `id: {suggestion}`").format(suggestion=suggestion), "id")
     return nid, "id"

@@ -15,7 +15,7 @@ from broadcaster.errors import BadInput, InputWarning, RangeMistake, in_line_ord
 from broadcaster.fsutil import CONTROL_RE
 from broadcaster.geo import distance_m
 from broadcaster.i18n import _
-from broadcaster.notice import ID_RE
+from broadcaster.notice import ID_RE, id_like
 from broadcaster.vocabulary import DEFAULT_QUIET_HOURS, PRIORITIES, TIMEZONE
 from broadcaster.yamlsource import YamlDoc
 
@@ -315,7 +315,7 @@ def _channels(doc: YamlDoc, value: object) -> dict:
     for cid, conf in value.items():
         # channel ids go into file names, unit names and commands: the notice-id rule, whole string
         if not isinstance(cid, str) or not ID_RE.fullmatch(cid):
-            suggestion = re.sub(r"[^a-z0-9_-]+", "-", str(cid).lower()).strip("-") or "village"
+            suggestion = id_like(str(cid), "village")
             raise doc.error(_("channel id '{id}' may use only a-z, 0-9, - and _").format(id=cid),
                             _("write it as e.g. {suggestion}").format(suggestion=suggestion), "channels", cid)
         conf = conf or {}
