@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def notice_text(chars: int = 1000) -> str:
     """A notice of about `chars` characters made of the test table's seed-style sentences."""
-    cases = yaml.safe_load((ROOT / "tests" / "data" / "normalize_cases.yaml").read_text(encoding="utf-8"))
+    cases = yaml.safe_load((ROOT / "tests" / "speech" / "data" / "normalize_cases.yaml").read_text(encoding="utf-8"))
     # every third sentence has dialect words and polyphones, so the segmenter runs too
     plain = ["不要出门，不要聚集，知道了吗？", "孩子们不要出去玩，在家待着不要乱跑。", "已接种的村民一会儿还要测体温。"]
     out = ""
